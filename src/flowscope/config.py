@@ -1,0 +1,109 @@
+"""Settings, resolved once into a frozen value: explicit arguments > environment > defaults.
+
+Nothing here runs at import time; `Settings.from_env()` reads the environment when called.
+
+| variable                        | meaning                                        | default        |
+|---------------------------------|------------------------------------------------|----------------|
+| FLOWSCOPE_USER                  | the user name runs are recorded under          | USERNAME, USER, login name |
+| FLOWSCOPE_ROOT                  | the local store directory (.flowscope)         | found by walking up from cwd |
+| FLOWSCOPE_SERVICE_URL           | record to / read from this metadata service    | unset (local)  |
+| FLOWSCOPE_SERVICE_TOKEN         | bearer token for the service                   | unset          |
+| FLOWSCOPE_SERVICE_TOKEN_FILE    | file holding the bearer token                  | unset          |
+| FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
+| FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
+| FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+from flowscope.errors import FlowscopeError
+
+STORE_DIRNAME = ".flowscope"
+
+
+class ConfigError(FlowscopeError):
+    """A setting has a value that cannot be used."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds.") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be greater than zero.")
+    return value
+
+
+def resolve_user(env: Mapping[str, str]) -> str:
+    for name in ("FLOWSCOPE_USER", "USERNAME", "USER"):
+        if env.get(name):
+            return env[name]
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def find_store(start: Path) -> Path | None:
+    """The nearest `.flowscope` directory at or above `start`, like git finds `.git`."""
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / STORE_DIRNAME
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    user: str
+    local_root: Path | None
+    service_url: str | None
+    service_token: str | None
+    service_timeout: float
+    heartbeat_interval: float
+    lost_after: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        token = env.get("FLOWSCOPE_SERVICE_TOKEN") or None
+        token_file = env.get("FLOWSCOPE_SERVICE_TOKEN_FILE")
+        if token is None and token_file:
+            try:
+                token = Path(token_file).read_text().strip() or None
+            except OSError as exc:
+                raise ConfigError(
+                    f"FLOWSCOPE_SERVICE_TOKEN_FILE={token_file!r} cannot be read: {exc.strerror}."
+                ) from None
+        root = env.get("FLOWSCOPE_ROOT")
+        return cls(
+            user=resolve_user(env),
+            local_root=Path(root) if root else None,
+            service_url=env.get("FLOWSCOPE_SERVICE_URL") or None,
+            service_token=token,
+            service_timeout=_float(env, "FLOWSCOPE_SERVICE_TIMEOUT", 5.0),
+            heartbeat_interval=_float(env, "FLOWSCOPE_HEARTBEAT_INTERVAL", 5.0),
+            lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
+        )
+
+    def with_changes(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def store_root(self, cwd: Path | None = None) -> Path:
+        """The local store directory: explicit root, else the nearest one up, else cwd/.flowscope."""
+        if self.local_root is not None:
+            root = self.local_root
+            return root if root.name == STORE_DIRNAME or (root / "metadata.db").exists() else root / STORE_DIRNAME
+        start = cwd or Path.cwd()
+        return find_store(start) or (start / STORE_DIRNAME)

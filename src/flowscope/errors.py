@@ -1,0 +1,135 @@
+"""Every error flowscope raises on purpose derives from one root.
+
+    FlowscopeError
+    ├── InvalidPathspec         a malformed address (also a ValueError)
+    ├── ObjectNotFound          the object does not exist (also a KeyError)
+    ├── NamespaceMismatch       it exists, but outside the namespace in force
+    ├── TagError                an invalid tag, or an attempt to remove a system tag
+    ├── FlowDefinitionError     the flow class is not a valid flow
+    │   └── GraphError          one or more problems in the step graph (step, line)
+    ├── ParameterError          a parameter value that cannot be used
+    ├── MergeConflict           merge_artifacts found differing values
+    ├── RunError                a run could not be started, resumed or completed
+    ├── DataStoreError          artifact data could not be read or written
+    │   ├── BlobNotFound
+    │   └── BlobCorrupted       what was read does not match its content hash
+    └── MetadataError           the metadata store or service failed
+        ├── ServiceUnavailable  the service did not answer in time
+        ├── AuthenticationError the service refused the token
+        └── SchemaError         the database schema is newer than this code
+
+Messages say what failed, with which value, and what to do next. The CLI turns any
+FlowscopeError into a one-line message and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FlowscopeError(Exception):
+    """The root of every error flowscope raises on purpose."""
+
+    exit_code = 1
+
+
+class InvalidPathspec(FlowscopeError, ValueError):
+    """A pathspec with the wrong shape or characters that cannot be an id."""
+
+    exit_code = 2
+
+
+class ObjectNotFound(FlowscopeError, KeyError):
+    """The addressed object does not exist. A KeyError too, so `parent['x']` reads naturally."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else "object not found"
+
+
+class NamespaceMismatch(FlowscopeError):
+    """The object exists, but its run does not carry the namespace tag in force."""
+
+
+class TagError(FlowscopeError, ValueError):
+    """A tag that is not a non-empty string of at most 500 characters, or a system tag change."""
+
+    exit_code = 2
+
+
+class FlowDefinitionError(FlowscopeError):
+    """The flow class cannot be used as a flow."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class GraphProblem:
+    """One problem in a flow's step graph."""
+
+    step: str | None
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.step:
+            where.append(f"step '{self.step}'")
+        if self.line:
+            where.append(f"line {self.line}")
+        prefix = f"{', '.join(where)}: " if where else ""
+        return prefix + self.message
+
+
+class GraphError(FlowDefinitionError):
+    """One or more problems found by the graph check; each names its step and line."""
+
+    def __init__(self, problems: list[GraphProblem]) -> None:
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        if len(lines) == 1:
+            message = f"The flow graph is invalid: {lines[0]}"
+        else:
+            message = "The flow graph is invalid:\n" + "\n".join(f"  - {s}" for s in lines)
+        super().__init__(message)
+
+
+class ParameterError(FlowscopeError, ValueError):
+    """A parameter value that is missing, or cannot be converted to the parameter's type."""
+
+    exit_code = 2
+
+
+class MergeConflict(FlowscopeError):
+    """merge_artifacts found an artifact with different values in different inputs."""
+
+
+class RunError(FlowscopeError):
+    """A run could not be started, resumed, or completed."""
+
+
+class DataStoreError(FlowscopeError):
+    """Artifact data, logs or code packages could not be read or written."""
+
+
+class BlobNotFound(DataStoreError):
+    """No blob is stored under the content hash asked for."""
+
+
+class BlobCorrupted(DataStoreError):
+    """The bytes read do not hash to the key they were stored under."""
+
+
+class MetadataError(FlowscopeError):
+    """The metadata store or service failed."""
+
+
+class ServiceUnavailable(MetadataError):
+    """The metadata service did not answer within the configured time."""
+
+
+class AuthenticationError(MetadataError):
+    """The metadata service refused the request's token."""
+
+
+class SchemaError(MetadataError):
+    """The database schema is missing, or newer than this version of flowscope knows."""

@@ -1,0 +1,41 @@
+"""The embedded local provider: SQLite metadata and a blob tree in one `.flowscope/` directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowscope.errors import MetadataError
+from flowscope.metadata.db import SqliteDatabase
+from flowscope.metadata.migrations import migrate
+from flowscope.metadata.store import SqlMetadataStore
+
+DB_NAME = "metadata.db"
+BLOB_DIR = "blobs"
+
+
+def is_store(root: Path) -> bool:
+    return (root / DB_NAME).is_file()
+
+
+def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMetadataStore:
+    """Open the store in `root`; create it when `create` (the runtime), else it must exist."""
+    root = Path(root).absolute()
+    if not is_store(root):
+        if not create:
+            raise MetadataError(
+                f"There is no flowscope store in {root} (no {DB_NAME}). Run a flow there first, "
+                f"or point metadata() at the directory that holds your .flowscope store."
+            )
+        try:
+            (root / BLOB_DIR).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MetadataError(f"Cannot create the flowscope store in {root}: {exc.strerror}.") from exc
+    db = SqliteDatabase(root / DB_NAME)
+    migrate(db)
+
+    def blobs():  # type: ignore[no-untyped-def]
+        from flowscope.datastore import ContentStore, LocalStorage
+
+        return ContentStore(LocalStorage(root / BLOB_DIR))
+
+    return SqlMetadataStore(db, lost_after=lost_after, blobs=blobs, description=f"local@{root}")

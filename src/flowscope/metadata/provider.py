@@ -1,0 +1,100 @@
+"""The metadata provider protocol: what the runtime writes and the client reads.
+
+Two implementations answer it identically: `SqlMetadataStore` (the embedded local store,
+and the engine behind the service) and `HttpMetadataProvider` (a client of the service).
+Every method is one round trip; writes come in batches so a wide foreach costs a handful of
+calls, not one per task.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
+
+from flowscope.metadata.records import (
+    ArtifactRecord,
+    AttemptResult,
+    AttemptStart,
+    Fact,
+    FlowRecord,
+    NewRun,
+    NewTask,
+    Page,
+    RunQuery,
+    RunRecord,
+    StepRecord,
+    TaskRecord,
+)
+
+if TYPE_CHECKING:
+    from flowscope.datastore import ContentStore
+
+
+class MetadataProvider(Protocol):
+    # ---- identity --------------------------------------------------------------------
+    def describe(self) -> str:
+        """`local@<dir>` or `service@<url>`."""
+        ...
+
+    def content_store(self) -> "ContentStore":
+        """Where this provider's artifact data, logs and code packages live."""
+        ...
+
+    # ---- writes (the runtime) --------------------------------------------------------
+    def create_run(self, run: NewRun) -> RunRecord: ...
+
+    def heartbeat(self, flow_name: str, run_id: int, tasks: Sequence[tuple[int, int]] = ()) -> None:
+        """Mark the run, and the given (task_id, attempt) pairs, alive now."""
+        ...
+
+    def finish_run(self, flow_name: str, run_id: int, status: str) -> None: ...
+
+    def create_tasks(self, flow_name: str, run_id: int, tasks: Sequence[NewTask]) -> None: ...
+
+    def start_attempts(self, flow_name: str, run_id: int, attempts: Sequence[AttemptStart]) -> None: ...
+
+    def finish_attempts(self, flow_name: str, run_id: int, results: Sequence[AttemptResult]) -> None:
+        """Commit finished attempts: status, artifacts, facts and logs become visible at once."""
+        ...
+
+    def update_tags(
+        self, flow_name: str, run_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> RunRecord:
+        """Atomically add and remove user tags; a system tag cannot be removed (TagError)."""
+        ...
+
+    # ---- reads (the client) ----------------------------------------------------------
+    def list_flows(self, tag: str | None = None) -> list[FlowRecord]:
+        """Flows with at least one run carrying `tag` (every flow for None), by name."""
+        ...
+
+    def get_flow(self, flow_name: str) -> FlowRecord | None: ...
+
+    def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page: ...
+
+    def get_run(self, flow_name: str, run_id: int) -> RunRecord | None: ...
+
+    def get_parameters(self, flow_name: str, run_id: int) -> dict[str, Any]: ...
+
+    def list_steps(self, flow_name: str, run_id: int) -> list[StepRecord]: ...
+
+    def list_tasks(self, flow_name: str, run_id: int, step_name: str | None = None) -> list[TaskRecord]:
+        """Tasks with their latest attempt, by task id."""
+        ...
+
+    def get_task(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
+    ) -> TaskRecord | None: ...
+
+    def list_artifacts(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int
+    ) -> list[ArtifactRecord]: ...
+
+    def list_step_artifacts(
+        self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
+    ) -> dict[int, list[ArtifactRecord]]:
+        """The artifact index of every task of a step (latest attempts), in one call."""
+        ...
+
+    def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]: ...
+
+    def close(self) -> None: ...

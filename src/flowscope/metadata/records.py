@@ -1,0 +1,206 @@
+"""What the metadata store holds, as frozen values. Pure.
+
+Times are float seconds since the epoch (UTC) here; the client turns them into aware
+datetimes. Every record converts to and from a JSON-safe dict, which is what the HTTP
+service sends over the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, Mapping, TypeVar
+
+RunStatus = Literal["running", "succeeded", "failed", "lost"]
+TaskStatus = Literal["pending", "running", "succeeded", "failed", "lost"]
+
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+LOST = "lost"
+PENDING = "pending"
+FINISHED_STATUSES = frozenset({SUCCEEDED, FAILED})
+
+R = TypeVar("R")
+
+
+def _from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    kwargs = {k: v for k, v in data.items() if k in names}
+    for k, v in kwargs.items():
+        if isinstance(v, list):
+            kwargs[k] = tuple(v)
+    return cls(**kwargs)
+
+
+class Record:
+    """Shared (de)serialization for the records below."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+    @classmethod
+    def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class FlowRecord(Record):
+    flow_name: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class RunRecord(Record):
+    flow_name: str
+    run_id: int
+    user: str
+    status: str
+    created_at: float
+    finished_at: float | None = None
+    heartbeat_at: float | None = None
+    user_tags: tuple[str, ...] = ()
+    system_tags: tuple[str, ...] = ()
+    code_key: str | None = None
+    origin_run_id: int | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.user_tags) | set(self.system_tags)))
+
+
+@dataclass(frozen=True)
+class StepRecord(Record):
+    flow_name: str
+    run_id: int
+    step_name: str
+    created_at: float
+    finished_at: float | None
+    task_count: int
+
+
+@dataclass(frozen=True)
+class TaskRecord(Record):
+    """A task with one of its attempts (the latest unless asked otherwise)."""
+
+    flow_name: str
+    run_id: int
+    step_name: str
+    task_id: int
+    created_at: float
+    attempt: int = 0
+    status: str = PENDING
+    started_at: float | None = None
+    finished_at: float | None = None
+    heartbeat_at: float | None = None
+    foreach_index: int | None = None
+    foreach_stack: tuple[Any, ...] = ()
+    origin_pathspec: str | None = None
+    stdout_key: str | None = None
+    stderr_key: str | None = None
+    env_key: str | None = None
+    exception: Mapping[str, Any] | None = None
+
+    @property
+    def pathspec(self) -> str:
+        return f"{self.flow_name}/{self.run_id}/{self.step_name}/{self.task_id}"
+
+
+@dataclass(frozen=True)
+class ArtifactRecord(Record):
+    name: str
+    sha: str
+    size: int
+    type_name: str
+    serializer: str
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fact(Record):
+    """One key/value fact recorded about a task attempt (`task.metadata`)."""
+
+    field: str
+    value: str
+    type: str
+    created_at: float = 0.0
+
+
+# ---- write-side values ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewRun(Record):
+    flow_name: str
+    user: str
+    user_tags: tuple[str, ...] = ()
+    system_tags: tuple[str, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    code_key: str | None = None
+    origin_run_id: int | None = None
+    created_at: float | None = None
+
+
+@dataclass(frozen=True)
+class NewTask(Record):
+    step_name: str
+    task_id: int
+    foreach_index: int | None = None
+    foreach_stack: tuple[Any, ...] = ()
+    origin_pathspec: str | None = None
+    created_at: float | None = None
+
+
+@dataclass(frozen=True)
+class AttemptStart(Record):
+    task_id: int
+    attempt: int
+    started_at: float | None = None
+
+
+@dataclass(frozen=True)
+class AttemptResult(Record):
+    """Everything a finished attempt records, committed at once: a crash never leaves a
+    half-visible task."""
+
+    task_id: int
+    attempt: int
+    status: str
+    finished_at: float | None = None
+    artifacts: tuple[ArtifactRecord, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    stdout_key: str | None = None
+    stderr_key: str | None = None
+    env_key: str | None = None
+    exception: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "AttemptResult":
+        base = _from_dict(cls, data)
+        return AttemptResult(
+            **{
+                **{f.name: getattr(base, f.name) for f in fields(cls)},
+                "artifacts": tuple(ArtifactRecord.from_dict(a) for a in data.get("artifacts", ())),
+                "facts": tuple(Fact.from_dict(f) for f in data.get("facts", ())),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RunQuery(Record):
+    """Filters for listing runs, newest first. All filters are applied by the store."""
+
+    tags_all: tuple[str, ...] = ()
+    tags_any: tuple[str, ...] = ()
+    status: str | None = None
+    user: str | None = None
+    since: float | None = None
+    until: float | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    limit: int = 100
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Record):
+    items: tuple[Any, ...]
+    cursor: str | None
