@@ -11,6 +11,7 @@ from flowscope.metadata.store import SqlMetadataStore
 
 DB_NAME = "metadata.db"
 BLOB_DIR = "blobs"
+LIVE_DIR = "live"
 
 
 def is_store(root: Path) -> bool:
@@ -38,4 +39,6 @@ def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMeta
 
         return ContentStore(LocalStorage(root / BLOB_DIR))
 
-    return SqlMetadataStore(db, lost_after=lost_after, blobs=blobs, description=f"local@{root}")
+    return SqlMetadataStore(db, lost_after=lost_after, blobs=blobs, description=f"local@{root}",
+        live_dir=root / LIVE_DIR,
+    )

@@ -97,4 +97,11 @@ class MetadataProvider(Protocol):
 
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]: ...
 
+    def read_live_log(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str
+    ) -> bytes | None:
+        """The log of an attempt still running (flowscope.logs format), if this provider can
+        see it; None otherwise. Finished attempts have their logs in the content store."""
+        ...
+
     def close(self) -> None: ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from flowscope.errors import MetadataError, ObjectNotFound, TagError
@@ -78,6 +79,7 @@ class SqlMetadataStore:
         lost_after: float = 60.0,
         blobs: "Callable[[], ContentStore] | None" = None,
         description: str | None = None,
+        live_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.db = db
@@ -86,6 +88,7 @@ class SqlMetadataStore:
         self._content_store: ContentStore | None = None
         self._description = description or f"sql@{db.describe()}"
         self._clock = clock
+        self.live_dir = live_dir
 
     # ---- identity --------------------------------------------------------------------
     def describe(self) -> str:
@@ -563,6 +566,24 @@ class SqlMetadataStore:
             )
         )
         return [Fact(*r) for r in rows]
+
+    def read_live_log(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str
+    ) -> bytes | None:
+        if self.live_dir is None or stream not in ("stdout", "stderr"):
+            return None
+        path = live_log_path(self.live_dir, flow_name, run_id, task_id, attempt, stream)
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+
+def live_log_path(
+    live_dir: Path, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str
+) -> Path:
+    """Where a running attempt's log is appended to while it runs (local mode)."""
+    return live_dir / flow_name / str(int(run_id)) / f"{int(task_id)}.{int(attempt)}.{stream}"
 
 
 def iter_all_runs(store: Any, flow_name: str, query: RunQuery = RunQuery()) -> Iterable[RunRecord]:
