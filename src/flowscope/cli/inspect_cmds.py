@@ -1,0 +1,82 @@
+"""logs, dump and tag: the same client calls a notebook makes, printed for a terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Iterable, TextIO
+
+from flowscope.errors import InvalidPathspec
+
+
+def _objects(pathspec: str) -> Iterable[Any]:
+    """The tasks a RUN/STEP or RUN/STEP/TASK pathspec (with its flow) names."""
+    from flowscope.client import Step, Task
+
+    parts = pathspec.split("/")
+    if len(parts) == 4:
+        return [Task(pathspec)]
+    if len(parts) == 3:
+        return sorted(Step(pathspec), key=lambda t: int(t.id))
+    raise InvalidPathspec(
+        f"{pathspec!r} does not name a step or a task: expected FLOW/RUN/STEP or FLOW/RUN/STEP/TASK."
+    )
+
+
+def show_logs(pathspec: str, stream: str = "stdout", timestamps: bool = False,
+              attempt: int | None = None, out: TextIO | None = None) -> int:
+    from flowscope.client import Task
+
+    out = out or sys.stdout
+    tasks = list(_objects(pathspec))
+    for task in tasks:
+        if attempt is not None:
+            task = Task(task.pathspec, attempt=attempt)
+        if len(tasks) > 1:
+            out.write(f"--- {task.pathspec}\n")
+        if timestamps:
+            for when, line in task.loglines(stream):
+                out.write(f"{when.isoformat(timespec='milliseconds')} {line}\n")
+        else:
+            out.write(getattr(task, stream))
+    return 0
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def dump(pathspec: str, values: bool = False, attempt: int | None = None,
+         out: TextIO | None = None) -> int:
+    from flowscope.client import Task
+
+    out = out or sys.stdout
+    for task in _objects(pathspec):
+        if attempt is not None:
+            task = Task(task.pathspec, attempt=attempt)
+        out.write(f"{task.pathspec} ({'succeeded' if task.successful else 'not successful'})\n")
+        for artifact in sorted(task, key=lambda a: a.id):
+            line = f"  {artifact.id:<24} {artifact.size:>10} B  {artifact.sha[:12]}"
+            if values:
+                line += f"  {_short(artifact.data)}"
+            out.write(line + "\n")
+    return 0
+
+
+def tag_command(action: str, run_pathspec: str, tags: list[str], out: TextIO | None = None) -> int:
+    from flowscope.client import Run
+
+    out = out or sys.stdout
+    run = Run(run_pathspec)
+    if action == "add":
+        run.add_tags(tags)
+    elif action == "remove":
+        run.remove_tags(tags)
+    elif action == "replace":
+        if len(tags) != 2:
+            raise InvalidPathspec("tag replace takes exactly two tags: OLD NEW")
+        run.replace_tag(tags[0], tags[1])
+    run = Run(run_pathspec)
+    out.write(f"{run.pathspec}\n  user tags:   {', '.join(sorted(run.user_tags)) or '-'}\n"
+              f"  system tags: {', '.join(sorted(run.system_tags))}\n")
+    return 0

@@ -1,0 +1,1 @@
+"""The local runtime: a pure scheduler, forked worker processes, and the run's bookkeeping."""

@@ -1,0 +1,68 @@
+"""A finished task's artifacts as the next step sees them, and the records a task leaves.
+
+Artifacts flow on by content hash: a value nobody read is passed to the next task's index
+without being loaded or written again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable, Mapping
+
+from flowscope.datastore import ContentStore, load_artifact, save_artifact
+from flowscope.errors import DataStoreError
+from flowscope.metadata.records import ArtifactRecord
+
+
+class TaskArtifacts:
+    """The ArtifactSource of one finished task: an index by name, values loaded on demand."""
+
+    def __init__(self, pathspec: str, index: Mapping[str, ArtifactRecord], store: ContentStore) -> None:
+        self.pathspec = pathspec
+        self.index = index
+        self.store = store
+        self._loaded: dict[str, Any] = {}
+
+    def names(self) -> Iterable[str]:
+        return self.index.keys()
+
+    def sha(self, name: str) -> str:
+        return self.index[name].sha
+
+    def load(self, name: str) -> Any:
+        if name not in self._loaded:
+            record = self.index[name]
+            try:
+                self._loaded[name] = load_artifact(self.store, record.sha, record.serializer)
+            except DataStoreError as exc:
+                raise type(exc)(
+                    f"Cannot load artifact '{name}' of task {self.pathspec}: {exc}"
+                ) from exc
+        return self._loaded[name]
+
+
+def save_outputs(
+    store: ContentStore,
+    values: Mapping[str, Any],
+    passthrough: Mapping[str, str],
+    known: Mapping[str, ArtifactRecord],
+    step: str,
+) -> list[ArtifactRecord]:
+    """Store new values and index pass-through ones; `known` maps sha -> an existing record."""
+    now = time.time()
+    records: list[ArtifactRecord] = []
+    for name, value in values.items():
+        try:
+            info = save_artifact(store, value)
+        except DataStoreError as exc:
+            raise DataStoreError(f"Cannot store artifact '{name}' set in step '{step}': {exc}") from exc
+        records.append(ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now))
+    for name, sha in passthrough.items():
+        if name in values:
+            continue
+        base = known.get(sha)
+        if base is None:
+            raise DataStoreError(f"Artifact '{name}' passed on from an input has unknown hash {sha}.")
+        records.append(ArtifactRecord(name, sha, base.size, base.type_name, base.serializer, base.created_at))
+    records.sort(key=lambda r: r.name)
+    return records

@@ -1,0 +1,92 @@
+"""What a run records about its code and its environment, stored as blobs once per run."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import sys
+import tarfile
+import time
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+CODE_INFO_NAME = ".flowscope_code.json"
+_SKIP_DIRS = {".flowscope", ".git", ".venv", "venv", "__pycache__", "node_modules", ".mypy_cache",
+              ".pytest_cache", ".ruff_cache", "build", "dist"}
+_MAX_FILE = 1 << 20  # files larger than 1 MiB are left out of the code package
+_MAX_FILES = 500
+
+
+def _package_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = Path(directory) / name
+                try:
+                    if path.stat().st_size <= _MAX_FILE:
+                        found.append(path)
+                except OSError:
+                    continue
+            if len(found) >= _MAX_FILES:
+                return found
+    return found
+
+
+def code_package(script: Path, flow_name: str) -> bytes:
+    """A gzip'd tar of the flow file and the Python files beside it (and below it)."""
+    script = script.resolve()
+    root = script.parent
+    files = _package_files(root)
+    if script not in files:
+        files.insert(0, script)
+    info = {
+        "script_name": script.name,
+        "flow_name": flow_name,
+        "created_at": time.time(),
+        "files": [str(p.relative_to(root)) for p in files],
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
+        for path in files:
+            tar.add(path, arcname=str(path.relative_to(root)), recursive=False)
+        blob = json.dumps(info, indent=1).encode()
+        member = tarfile.TarInfo(CODE_INFO_NAME)
+        member.size, member.mtime = len(blob), int(time.time())
+        tar.addfile(member, io.BytesIO(blob))
+    return buffer.getvalue()
+
+
+def environment_info(runtime: str = "local") -> dict[str, Any]:
+    """The execution environment: Python, platform, installed packages, runtime."""
+    from flowscope import __version__
+
+    packages: dict[str, str] = {}
+    for dist in importlib_metadata.distributions():
+        name = dist.metadata.get("Name")
+        if name:
+            packages[name] = dist.version
+    return {
+        "python_version": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "executable": sys.executable,
+        "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
+        "runtime": runtime,
+        "flowscope_version": __version__,
+    }
+
+
+def system_tags(user: str, runtime: str = "local") -> tuple[str, ...]:
+    from flowscope import __version__
+
+    return (
+        f"user:{user}",
+        f"runtime:{runtime}",
+        f"python_version:{platform.python_version()}",
+        f"flowscope_version:{__version__}",
+    )

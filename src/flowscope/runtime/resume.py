@@ -1,0 +1,65 @@
+"""Resume: which tasks of an earlier run can be reused as they are.
+
+A task is cloned when the origin run has a successful task at the same place in the graph
+(same step, same path through splits) and every input of the new task was cloned too; from
+the first task that must run again, everything downstream runs again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowscope.errors import RunError
+from flowscope.metadata.provider import MetadataProvider
+from flowscope.metadata.records import ArtifactRecord, TaskRecord
+from flowscope.runtime.scheduler import Frame, TaskSpec, task_key
+
+PARAMETERS_STEP = "_parameters"
+
+
+class ResumePlan:
+    def __init__(self, provider: MetadataProvider, flow_name: str, origin_run_id: int) -> None:
+        run = provider.get_run(flow_name, origin_run_id)
+        if run is None:
+            raise RunError(f"Cannot resume: Run('{flow_name}/{origin_run_id}') does not exist.")
+        self.provider = provider
+        self.flow_name = flow_name
+        self.origin_run_id = origin_run_id
+        self.origin_status = run.status
+        self.parameters: dict[str, Any] = provider.get_parameters(flow_name, origin_run_id)
+        self._by_key: dict[tuple[Any, ...], TaskRecord] = {}
+        self._params_task: TaskRecord | None = None
+        for task in provider.list_tasks(flow_name, origin_run_id):
+            if task.step_name == PARAMETERS_STEP:
+                self._params_task = task
+                continue
+            if task.status != "succeeded":
+                continue
+            stack = tuple(Frame(str(f[0]), int(f[1]), int(f[2]), bool(f[3])) for f in task.foreach_stack)
+            self._by_key[task_key(task.step_name, stack)] = task
+        self._step_index: dict[str, dict[int, list[ArtifactRecord]]] = {}
+
+    def find(self, spec: TaskSpec) -> TaskRecord | None:
+        return self._by_key.get(spec.key)
+
+    def origin_pathspec(self, spec: TaskSpec, inputs_cloned: bool) -> str | None:
+        task = self.find(spec) if inputs_cloned else None
+        return task.pathspec if task else None
+
+    def artifacts_of(self, task: TaskRecord) -> list[ArtifactRecord]:
+        index = self._step_index.get(task.step_name)
+        if index is None:
+            index = self.provider.list_step_artifacts(self.flow_name, self.origin_run_id, task.step_name)
+            self._step_index[task.step_name] = index
+        return list(index.get(task.task_id, []))
+
+    def foreach_count(self, task: TaskRecord) -> int | None:
+        for fact in self.provider.list_facts(self.flow_name, self.origin_run_id, task.task_id, task.attempt):
+            if fact.field == "foreach-count":
+                return int(fact.value)
+        return None
+
+    def parameter_artifacts(self) -> list[ArtifactRecord]:
+        if self._params_task is None:
+            return []
+        return self.artifacts_of(self._params_task)
