@@ -1,0 +1,88 @@
+"""The `flowscope` command: inspect flows and runs, and start the metadata service."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from flowscope.cli.errors import guarded
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowscope",
+        description="Inspect flows and their runs; start the team metadata service.",
+    )
+    parser.add_argument("--metadata", metavar="URL_OR_DIR",
+                        help="a metadata service URL or local store directory "
+                             "(default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)")
+    parser.add_argument("--namespace", metavar="TAG",
+                        help="only runs carrying this tag (default: every run)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("flows", help="list the flows that have runs")
+    runs = sub.add_parser("runs", help="list a flow's runs, newest first")
+    runs.add_argument("flow")
+    runs.add_argument("--tag", action="append", default=[], help="only runs with this tag")
+    runs.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    logs = sub.add_parser("logs", help="print the output of FLOW/RUN/STEP[/TASK]")
+    logs.add_argument("pathspec")
+    logs.add_argument("--stderr", action="store_true")
+    logs.add_argument("--timestamps", action="store_true")
+    dump = sub.add_parser("dump", help="list the artifacts of FLOW/RUN/STEP[/TASK]")
+    dump.add_argument("pathspec")
+    dump.add_argument("--values", action="store_true")
+    tag = sub.add_parser("tag", help="add, remove, replace or list the tags of FLOW/RUN")
+    tag.add_argument("action", choices=["add", "remove", "replace", "list"])
+    tag.add_argument("run")
+    tag.add_argument("tags", nargs="*")
+    sub.add_parser("service", help="the metadata service (see: flowscope service --help)",
+                   add_help=False)
+    sub.add_parser("version", help="print the version")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["service"]:
+        from flowscope.cli.service_cmd import main as service_main
+
+        return service_main(args_list[1:])
+    return guarded(lambda: _dispatch(args_list))
+
+
+def _dispatch(argv: list[str]) -> int:
+    from flowscope.cli import inspect_cmds
+
+    args = build_parser().parse_args(argv)
+    if args.command == "version":
+        from flowscope import __version__
+
+        print(__version__)
+        return 0
+    from flowscope.client import Flow, Metaflow, metadata, namespace
+
+    if args.metadata:
+        metadata(args.metadata)
+    namespace(args.namespace)
+    if args.command == "flows":
+        for flow in Metaflow():
+            print(flow.id)
+        return 0
+    if args.command == "runs":
+        for i, run in enumerate(Flow(args.flow).runs(*args.tag)):
+            if i >= args.limit:
+                break
+            status = "succeeded" if run.successful else ("finished" if run.finished else "running")
+            started = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            print(f"{run.pathspec:<28} {status:<10} {started}  {', '.join(sorted(run.user_tags))}")
+        return 0
+    if args.command == "logs":
+        return inspect_cmds.show_logs(args.pathspec, "stderr" if args.stderr else "stdout", args.timestamps)
+    if args.command == "dump":
+        return inspect_cmds.dump(args.pathspec, args.values)
+    return inspect_cmds.tag_command(args.action, args.run, args.tags)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
