@@ -151,12 +151,34 @@ class SqlMetadataStore:
         )
 
     # ---- writes ----------------------------------------------------------------------
-    def create_run(self, run: NewRun) -> RunRecord:
+    def create_run(self, run: NewRun, *, request_key: str | None = None) -> RunRecord:
+        """Allocate the next run id of the flow and record the run.
+
+        `request_key` (the service passes a client-generated idempotency key) makes a retried
+        call return the run the first call created instead of creating a second one.
+        """
         user_tags = validate_tags(run.user_tags)
         system_tags = validate_tags(run.system_tags)
         created = run.created_at if run.created_at is not None else self._clock()
 
         def work(conn: Connection) -> int:
+            if request_key is not None:
+                claimed = conn.execute(
+                    "INSERT INTO run_requests (request_key, flow_name, run_id, created_at) "
+                    "VALUES (?, ?, 0, ?) ON CONFLICT DO NOTHING RETURNING run_id",
+                    (request_key, run.flow_name, created),
+                )
+                if not claimed:
+                    seen = conn.execute(
+                        "SELECT flow_name, run_id FROM run_requests WHERE request_key = ?",
+                        (request_key,),
+                    )
+                    if seen[0][0] != run.flow_name:
+                        raise MetadataError(
+                            f"The request key {request_key!r} was already used to create a run "
+                            f"of {seen[0][0]!r}, not {run.flow_name!r}; use a new key per run."
+                        )
+                    return int(seen[0][1])
             rows = conn.execute(
                 "INSERT INTO flows (flow_name, created_at, last_run_id) VALUES (?, ?, 1) "
                 "ON CONFLICT (flow_name) DO UPDATE SET last_run_id = flows.last_run_id + 1 "
@@ -184,6 +206,11 @@ class SqlMetadataStore:
                 "INSERT INTO run_params (flow_name, run_id, name, value) VALUES (?, ?, ?, ?)",
                 [(run.flow_name, run_id, k, canonical_json(v)) for k, v in run.parameters.items()],
             )
+            if request_key is not None:
+                conn.execute(
+                    "UPDATE run_requests SET run_id = ? WHERE request_key = ?",
+                    (run_id, request_key),
+                )
             return run_id
 
         run_id = self.db.write(work)
@@ -244,7 +271,8 @@ class SqlMetadataStore:
         def work(conn: Connection) -> None:
             conn.executemany(
                 "INSERT INTO tasks (flow_name, run_id, task_id, step_name, created_at, "
-                "foreach_index, foreach_stack, origin_pathspec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "foreach_index, foreach_stack, origin_pathspec) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",  # a retried batch is a no-op
                 rows,
             )
 
@@ -258,7 +286,7 @@ class SqlMetadataStore:
         def work(conn: Connection) -> None:
             conn.executemany(
                 "INSERT INTO attempts (flow_name, run_id, task_id, attempt, status, started_at, "
-                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     (flow_name, run_id, a.task_id, a.attempt, RUNNING,
                      a.started_at if a.started_at is not None else now, now)
@@ -267,8 +295,8 @@ class SqlMetadataStore:
             )
             conn.executemany(
                 "UPDATE tasks SET last_attempt = ? WHERE flow_name = ? AND run_id = ? "
-                "AND task_id = ?",
-                [(a.attempt, flow_name, run_id, a.task_id) for a in attempts],
+                "AND task_id = ? AND (last_attempt IS NULL OR last_attempt < ?)",
+                [(a.attempt, flow_name, run_id, a.task_id, a.attempt) for a in attempts],
             )
 
         self.db.write(work)
@@ -332,6 +360,12 @@ class SqlMetadataStore:
         to_remove = validate_tags(remove)
 
         def work(conn: Connection) -> None:
+            # lock the row first, so concurrent tag updates serialize on PostgreSQL too
+            # (READ COMMITTED); on SQLite the write transaction already does
+            conn.execute(
+                "UPDATE runs SET user_tags = user_tags WHERE flow_name = ? AND run_id = ?",
+                (flow_name, run_id),
+            )
             rows = conn.execute(
                 "SELECT user_tags, system_tags FROM runs WHERE flow_name = ? AND run_id = ?",
                 (flow_name, run_id),
