@@ -166,16 +166,16 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     from flowscope.tags import validate_tags
 
     settings = Settings.from_env()
+    tags = validate_tags(args.tag)
+    if args.command == "run":  # bad values are refused before anything is recorded
+        parameters = _resolve_parameters(flow_cls, args)
     address = args.metadata or default_address(settings)
     provider = open_provider(address, settings, create=True)
-    tags = validate_tags(args.tag)
     plan = None
     if args.command == "resume":
         origin = _origin_run(provider, graph.flow_name, args.run_id)
         plan = ResumePlan(provider, graph.flow_name, origin)
         parameters = plan.parameters
-    else:
-        parameters = _resolve_parameters(flow_cls, args)
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = Runner(
         flow_cls, graph, provider, settings, parameters=parameters, tags=tags,

@@ -70,6 +70,12 @@ def _child(run: Callable[[], Any], fds: tuple[int, int, int]) -> None:
             payload = payload[os.write(result_w, payload):]
     except BaseException:
         code = 70
+        try:
+            import traceback
+
+            traceback.print_exc()
+        except BaseException:
+            pass
     finally:
         try:
             sys.stdout.flush()

@@ -1,0 +1,39 @@
+"""A static branch: two steps run in parallel and a join brings them together.
+
+    python examples/branch.py run
+"""
+
+from flowscope import FlowSpec, step
+
+
+class BranchFlow(FlowSpec):
+    """Compute two things at once, then combine them."""
+
+    @step
+    def start(self):
+        self.numbers = list(range(10))
+        self.next(self.total, self.largest)
+
+    @step
+    def total(self):
+        self.result = sum(self.numbers)
+        self.next(self.join)
+
+    @step
+    def largest(self):
+        self.result = max(self.numbers)
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.total, self.largest = inputs.total.result, inputs.largest.result
+        self.merge_artifacts(inputs, exclude=["result"])
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print(f"total={self.total} largest={self.largest} of {len(self.numbers)} numbers")
+
+
+if __name__ == "__main__":
+    BranchFlow()

@@ -1,0 +1,113 @@
+"""Behaviours (retry, catch, failure, crashes, parameters, include file, resume), run as
+subprocesses and asserted through the client API."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_parameters_are_typed_recorded_and_visible_everywhere(workspace):
+    (workspace.root / "notes.txt").write_text("some notes\n")
+    result = workspace.run(
+        "behaviours", "run", "--ratio", "0.25", "--count", "9", "--verbose", "yes",
+        "--config", '{"a": 1}', "--notes", "notes.txt",
+    )
+    assert result.code == 0, result.output
+    run = workspace.client().Flow("BehaviourFlow").latest_run
+    assert run.data.params_seen == ("ok", 0.25, 9, True, {"a": 1})
+    assert run.data.notes_seen == "some notes\n"
+    assert run.data.ratio == 0.25 and run.data.count == 9
+    assert "_parameters" in run and "_parameters" not in [s.id for s in run]
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--count", "many"], "count"),
+        (["--ratio", "x1"], "ratio"),
+        (["--config", "{bad json"], "config"),
+        (["--notes", "missing.txt"], "missing.txt"),
+    ],
+)
+def test_bad_parameter_values_are_one_line_errors_naming_the_parameter(workspace, args, needle):
+    result = workspace.run("behaviours", "run", *args)
+    assert result.code != 0
+    assert needle in result.stderr
+    assert "Traceback" not in result.output
+    assert not (workspace.root / ".flowscope").exists(), "nothing is recorded for a bad value"
+
+
+def test_flaky_step_is_retried_and_earlier_attempts_are_readable(workspace):
+    result = workspace.run("behaviours", "run", "--mode", "flaky")
+    assert result.code == 0, result.output
+    fs = workspace.client()
+    run = fs.Flow("BehaviourFlow").latest_run
+    task = run["work"].task
+    assert task.successful and task.data.attempts_seen == 2
+    first = fs.Task(task.pathspec, attempt=0)
+    assert not first.successful and first.finished
+    assert first.exception.type == "RuntimeError"
+    assert "attempt 0" in first.exception.message
+    assert "flaky failure" in first.stderr
+
+
+def test_failure_fails_the_run_and_records_the_exception(workspace):
+    result = workspace.run("behaviours", "run", "--mode", "fail")
+    assert result.code == 1
+    assert "resume" in result.output and "Traceback" not in result.stderr.split("error:")[-1]
+    run = workspace.client().Flow("BehaviourFlow").latest_run
+    assert not run.successful and run.finished
+    assert run.end_task is None
+    task = run["work"].task
+    assert task.finished and not task.successful
+    assert task.exception.type == "ValueError"
+    assert task.exception.message == "deliberate failure in work"
+    assert "deliberate failure" in task.exception.traceback
+    assert workspace.client().Flow("BehaviourFlow").latest_successful_run is None
+
+
+@pytest.mark.parametrize("mode, needle", [("exit", "sys.exit(3)"), ("segv", "SIGSEGV")])
+def test_a_crashing_worker_fails_only_its_task(workspace, mode, needle):
+    result = workspace.run("behaviours", "run", "--mode", mode)
+    assert result.code == 1
+    run = workspace.client().Flow("BehaviourFlow").latest_run
+    assert run.finished and not run.successful
+    task = run["work"].task
+    assert needle in task.exception.message
+    assert run["start"].task.successful
+
+
+def test_catch_stores_the_failure_and_the_flow_goes_on(workspace):
+    result = workspace.run("behaviours", "run", "--mode", "catch")
+    assert result.code == 0, result.output
+    run = workspace.client().Flow("BehaviourFlow").latest_run
+    assert run.successful
+    guarded = run["guarded"].task
+    assert guarded.finished and not guarded.successful
+    assert guarded.data.problem.type == "KeyError"
+    assert run.data.problem.type == "KeyError"
+
+
+def test_timeout_stops_a_slow_step(workspace):
+    result = workspace.run("behaviours", "run", "--mode", "timeout")
+    assert result.code == 1
+    task = workspace.client().Flow("BehaviourFlow").latest_run["slow"].task
+    assert task.exception.type == "TimeoutError"
+    assert "timeout" in task.exception.message
+
+
+def test_resume_clones_successful_tasks_and_reruns_from_the_failure(workspace):
+    marker = workspace.root / "fixed"
+    first = workspace.run("behaviours", "run", "--mode", "resume", "--marker", str(marker))
+    assert first.code == 1
+    marker.write_text("fixed")
+    second = workspace.run("behaviours", "resume")
+    assert second.code == 0, second.output
+    fs = workspace.client()
+    run = fs.Flow("BehaviourFlow").latest_run
+    assert run.id == "2" and run.successful
+    start = run["start"].task
+    assert start.origin_pathspec == f"BehaviourFlow/1/start/{fs.Run('BehaviourFlow/1')['start'].task.id}"
+    assert run["work"].task.origin_pathspec is None
+    assert run.data.worked is True
+    assert run.data.mode == "resume"
