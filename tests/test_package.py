@@ -1,0 +1,53 @@
+"""The top-level package: light to import, and exporting every public name it promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import flowscope
+
+HEAVY = ["http.client", "urllib.request", "httpx", "psycopg", "starlette", "uvicorn", "sqlite3",
+         "argparse", "numpy", "pandas", "lz4", "blake3", "multiprocessing", "asyncio"]
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_import_flowscope_loads_no_driver_client_or_framework():
+    loaded = _modules_after("import flowscope")
+    assert not [m for m in HEAVY if m in loaded]
+
+
+def test_authoring_imports_stay_light_too():
+    loaded = _modules_after("from flowscope import FlowSpec, step, Parameter, current")
+    assert not [m for m in HEAVY if m in loaded and m != "argparse"]
+
+
+def test_client_import_loads_no_http_client_or_web_framework():
+    loaded = _modules_after("from flowscope import Flow, Run, namespace, metadata")
+    assert not [m for m in ["http.client", "httpx", "psycopg", "starlette", "uvicorn"] if m in loaded]
+
+
+def test_every_name_in_all_resolves():
+    for name in flowscope.__all__:
+        assert getattr(flowscope, name) is not None, name
+
+
+def test_seed_and_spec_names_are_exported():
+    names = {"Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace",
+             "get_namespace", "default_namespace", "metadata", "get_metadata", "default_metadata",
+             "FlowSpec", "step", "Parameter", "IncludeFile", "current", "retry", "catch", "timeout"}
+    assert names <= set(flowscope.__all__)
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    try:
+        flowscope.NoSuchThing  # noqa: B018
+    except AttributeError as exc:
+        assert "NoSuchThing" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
