@@ -1,0 +1,55 @@
+"""The client: inspect flows, runs, steps, tasks and artifacts, mostly from notebooks.
+
+    from flowscope import Flow
+    run = Flow('HelloFlow').latest_successful_run
+    run.data.x
+
+context.py   the one piece of state: provider and namespace (`namespace()`, `metadata()`)
+base.py      what every object shares: address, identity, pickling, tags, errors
+root.py      Metaflow()            flow.py  Flow        run.py       Run
+step.py      Step                  task.py  Task        artifact.py  DataArtifact
+data.py      task.data / task.artifacts, lazy;  prefetch.py  one index query per step
+code.py      Code (run.code);  values.py  TaskException, Metadata, LogLine
+display.py   `_repr_html_` summaries
+"""
+
+from __future__ import annotations
+
+from flowscope.client.artifact import DataArtifact
+from flowscope.client.code import Code
+from flowscope.client.context import (
+    default_metadata,
+    default_namespace,
+    get_metadata,
+    get_namespace,
+    metadata,
+    namespace,
+)
+from flowscope.client.data import TaskArtifacts, TaskData
+from flowscope.client.flow import Flow
+from flowscope.client.root import Metaflow
+from flowscope.client.run import Run
+from flowscope.client.step import Step
+from flowscope.client.task import Task
+from flowscope.client.values import LogLine, Metadata, TaskException
+
+__all__ = [
+    "Code",
+    "DataArtifact",
+    "Flow",
+    "LogLine",
+    "Metadata",
+    "Metaflow",
+    "Run",
+    "Step",
+    "Task",
+    "TaskArtifacts",
+    "TaskData",
+    "TaskException",
+    "default_metadata",
+    "default_namespace",
+    "get_metadata",
+    "get_namespace",
+    "metadata",
+    "namespace",
+]

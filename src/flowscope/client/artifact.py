@@ -1,0 +1,123 @@
+"""DataArtifact: one value a task produced, with its content hash, size and times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flowscope.client.base import ClientObject, check_namespace, did_you_mean, not_found, to_datetime
+from flowscope.client.data import load_value
+
+if TYPE_CHECKING:
+    from flowscope.client.task import Task
+    from flowscope.metadata.records import ArtifactRecord, RunRecord, TaskRecord
+
+
+class DataArtifact(ClientObject):
+    """An artifact: `DataArtifact('HelloFlow/2/start/3/x')`, or with `attempt=N` for an
+    earlier attempt of a retried task. `.data` is the value, loaded when read."""
+
+    __slots__ = ("_run", "_task", "_record")
+
+    _kind = "DataArtifact"
+    _level = "artifact"
+
+    _run: "RunRecord | None"
+    _task: "TaskRecord | None"
+    _record: "ArtifactRecord | None"
+
+    def __init__(self, pathspec: str, attempt: int | None = None) -> None:
+        self._bind(pathspec, attempt)
+        self._resolve()
+
+    def _clear(self) -> None:
+        self._run = None
+        self._task = None
+        self._record = None
+
+    @classmethod
+    def _from_record(cls, task: "Task", record: "ArtifactRecord") -> "DataArtifact":
+        artifact = cls._make(
+            task._provider, task._namespace, (*task._components, record.name), task._attempt
+        )
+        artifact._run, artifact._task, artifact._record = task._run, task._record, record
+        return artifact
+
+    def _parent_task(self) -> "Task":
+        from flowscope.client.task import Task
+
+        task = Task._make(self._provider, self._namespace, self._components[:4], self._attempt)
+        task._run, task._record = self._run, self._task
+        return task
+
+    def _resolve(self) -> None:
+        task = self._parent_task()
+        run = task._run_record()
+        self._run = run
+        self._task = task._fetch()
+        self._fetch()
+        check_namespace(self._name, run, self._namespace)
+
+    def _fetch(self) -> "ArtifactRecord":
+        task = self._parent_task()
+        self._task = task._task_record()
+        flow, run_id, _, task_id, name = self._components
+        records = self._provider.list_artifacts(flow, int(run_id), int(task_id), self._task.attempt)
+        for record in records:
+            if record.name == name:
+                self._record = record
+                return record
+        raise not_found(
+            self._name, did_you_mean(name, [r.name for r in records if not r.name.startswith("_")])
+        )
+
+    def _artifact_record(self) -> "ArtifactRecord":
+        return self._record if self._record is not None else self._fetch()
+
+    def _run_record(self) -> "RunRecord":
+        if self._run is None:
+            self._run = self._parent_task()._run_record()
+        return self._run
+
+    # ---- properties --------------------------------------------------------------------
+    @property
+    def parent(self) -> "Task":
+        return self._parent_task()
+
+    @property
+    def data(self) -> object:
+        """The value (loaded from the datastore on each read)."""
+        return load_value(self._provider, self._artifact_record(), self._name)
+
+    @property
+    def sha(self) -> str:
+        """The content hash the value is stored under."""
+        return self._artifact_record().sha
+
+    @property
+    def size(self) -> int:
+        """The bytes the value takes in storage."""
+        return self._artifact_record().size
+
+    @property
+    def type_name(self) -> str:
+        """The value's type, e.g. `builtins.int` (known without loading it)."""
+        return self._artifact_record().type_name
+
+    @property
+    def serializer(self) -> str:
+        """The name of the serializer the value was stored with."""
+        return self._artifact_record().serializer
+
+    @property
+    def created_at(self) -> datetime:
+        """When the artifact was recorded (UTC)."""
+        created = to_datetime(self._artifact_record().created_at)
+        assert created is not None
+        return created
+
+    @property
+    def finished_at(self) -> datetime:
+        """When the artifact was fully written: artifacts become visible only once written,
+        so this is `created_at`."""
+        return self.created_at

@@ -1,0 +1,262 @@
+"""What every client object shares: its address, identity, pickling, tags and errors.
+
+An object is its address: the pathspec components, the attempt (tasks and artifacts), the
+provider it reads and the namespace in force when it was made. Records fetched from the
+provider are cached on the object in slots; `refresh()` drops them.
+
+Public constructors (`Run('F/7')`) check that the object exists and is in the namespace.
+Objects reached by iteration are built by `_make`, from records already fetched, with no
+further queries.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, TypeVar
+
+from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
+from flowscope.metadata.records import FAILED, SUCCEEDED
+from flowscope.pathspec import check_id
+
+if TYPE_CHECKING:
+    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metadata.records import RunRecord
+
+FINISHED = frozenset({SUCCEEDED, FAILED})
+
+O = TypeVar("O", bound="ClientObject")
+
+
+def to_datetime(timestamp: float | None) -> datetime | None:
+    """Seconds since the epoch as an aware UTC datetime (None stays None)."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+def object_name(kind: str, pathspec: str, attempt: int | None = None) -> str:
+    """How an object is written in messages and reprs: `Run('F/7')`."""
+    if attempt is None:
+        return f"{kind}({pathspec!r})"
+    return f"{kind}({pathspec!r}, attempt={attempt})"
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """`did you mean 'x'?` for close matches of `name`, else an empty string."""
+    close = difflib.get_close_matches(name, list(candidates), n=3)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def not_found(name: str, hint: str = "") -> ObjectNotFound:
+    """`Run('F/9') does not exist`, with an optional `: hint`."""
+    return ObjectNotFound(f"{name} does not exist" + (f": {hint}" if hint else ""))
+
+
+def check_attempt(attempt: object) -> int | None:
+    if attempt is None:
+        return None
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0:
+        raise InvalidPathspec(
+            f"attempt must be None or a non-negative integer (0 is the first attempt), "
+            f"got {attempt!r:.60}."
+        )
+    return attempt
+
+
+def in_namespace(record: "RunRecord", ns: str | None) -> bool:
+    return ns is None or ns in record.system_tags or ns in record.user_tags
+
+
+def check_namespace(name: str, record: "RunRecord", ns: str | None) -> None:
+    """Raise NamespaceMismatch naming the object, the namespace and how to see it."""
+    if in_namespace(record, ns):
+        return
+    owner = next((t for t in record.system_tags if t.startswith("user:")), None)
+    how = "namespace(None) for the global namespace"
+    if owner is not None:
+        how += f", or namespace({owner!r}) for its owner's"
+    raise NamespaceMismatch(
+        f"{name} exists, but is not in the namespace {ns!r} in force: its run does not carry "
+        f"the tag {ns!r}. To see it, call {how}."
+    )
+
+
+def visible(name: str) -> bool:
+    """Names starting with `_` (internal steps and artifacts) are hidden from iteration."""
+    return not name.startswith("_")
+
+
+class ClientObject:
+    """The shared interface of Flow, Run, Step, Task and DataArtifact."""
+
+    __slots__ = ("_provider", "_namespace", "_components", "_attempt")
+
+    _kind: ClassVar[str] = "ClientObject"
+    _level: ClassVar[str] = ""
+
+    _provider: "MetadataProvider"
+    _namespace: str | None
+    _components: tuple[str, ...]
+    _attempt: int | None
+
+    # ---- construction ------------------------------------------------------------------
+    def _bind(self, pathspec: object, attempt: object = None) -> None:
+        """Public-constructor plumbing: parse, take the context's provider and namespace."""
+        from flowscope.client.context import CONTEXT
+        from flowscope.pathspec import parse
+
+        self._components = parse(pathspec, self._level)
+        self._attempt = check_attempt(attempt)
+        self._provider = CONTEXT.provider()
+        self._namespace = CONTEXT.get_namespace()
+        self._clear()
+
+    @classmethod
+    def _make(
+        cls: type[O],
+        provider: "MetadataProvider",
+        namespace: str | None,
+        components: tuple[str, ...],
+        attempt: int | None = None,
+    ) -> O:
+        """Build without queries or checks (children of a checked parent, unpickling)."""
+        obj = object.__new__(cls)
+        obj._provider = provider
+        obj._namespace = namespace
+        obj._components = components
+        obj._attempt = attempt
+        obj._clear()
+        return obj
+
+    def _clear(self) -> None:
+        """Reset cached records (subclasses extend)."""
+
+    def refresh(self) -> None:
+        """Drop everything cached on this object; the next read asks the provider again."""
+        self._clear()
+
+    # ---- identity ----------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """The last component of the pathspec (a string, even for numeric ids)."""
+        return self._components[-1]
+
+    @property
+    def pathspec(self) -> str:
+        """The object's fully qualified name, e.g. `HelloFlow/2/start/3`."""
+        return "/".join(self._components)
+
+    @property
+    def path_components(self) -> list[str]:
+        """The pathspec's components (a new list on each call)."""
+        return list(self._components)
+
+    @property
+    def _name(self) -> str:
+        return object_name(self._kind, self.pathspec, self._attempt)
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __str__(self) -> str:
+        return self._name
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, ClientObject)
+        return self._components == other._components and self._attempt == other._attempt
+
+    def __hash__(self) -> int:
+        return hash((self._kind, self._components, self._attempt))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _restore,
+            (self._kind, self.pathspec, self._attempt, self._provider.describe(), self._namespace),
+        )
+
+    # ---- tags (a run's; Flow overrides) ------------------------------------------------
+    def _run_record(self) -> "RunRecord":
+        raise NotImplementedError
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """The tags of the object's run: user tags and system tags."""
+        record = self._run_record()
+        return frozenset(record.user_tags) | frozenset(record.system_tags)
+
+    @property
+    def user_tags(self) -> frozenset[str]:
+        """The run's user tags (`--tag` at run time, or added later)."""
+        return frozenset(self._run_record().user_tags)
+
+    @property
+    def system_tags(self) -> frozenset[str]:
+        """The run's system tags (`user:<name>`, `runtime:<kind>`, ...)."""
+        return frozenset(self._run_record().system_tags)
+
+    @property
+    def namespace(self) -> str | None:
+        """The namespace in force when this object was created (it keeps using it)."""
+        return self._namespace
+
+    def _repr_html_(self) -> str:
+        from flowscope.client.display import render
+
+        return render(self)
+
+
+class Container(ClientObject):
+    """An object with children: iteration (newest first), `[id]`, `in`, `len`."""
+
+    __slots__ = ()
+
+    _child_level: ClassVar[str] = ""
+
+    def _children(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _child(self, key: str) -> Any:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._children()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._children())
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getitem__(self, key: str) -> Any:
+        return self._child(check_id(self._child_level, key))
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            check_id(self._child_level, key)  # raises InvalidPathspec with a hint
+        try:
+            check_id(self._child_level, key)
+        except InvalidPathspec:
+            return False  # a string that cannot be an id names nothing
+        try:
+            self._child(key)  # type: ignore[arg-type]
+        except (ObjectNotFound, NamespaceMismatch):
+            return False
+        return True
+
+
+def _restore(
+    kind: str, pathspec: str, attempt: int | None, address: str, namespace: str | None
+) -> ClientObject:
+    """Unpickle an object: re-open its provider (shared per address) and rebuild it."""
+    from flowscope.client.context import CONTEXT
+    from flowscope.client.registry import class_named
+    from flowscope.pathspec import parse
+
+    cls = class_named(kind)
+    components = parse(pathspec, cls._level)
+    return cls._make(CONTEXT.provider_for(address), namespace, components, attempt)

@@ -1,0 +1,147 @@
+"""`task.data` and `task.artifacts`: a task's artifacts as attributes, loaded lazily.
+
+`task.data.x` loads the one value `x` (nothing else); `dir(task.data)` lists the names, for
+tab completion; `'x' in task.data` asks the artifact index only. Loading errors name the
+artifact and the task.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from flowscope.client.base import did_you_mean, visible
+from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
+
+if TYPE_CHECKING:
+    from flowscope.client.artifact import DataArtifact
+    from flowscope.client.task import Task
+    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metadata.records import ArtifactRecord
+
+_NOT_ARTIFACTS = ("__", "_repr_", "_ipython_")  # probes by Python and notebooks
+
+
+def load_value(provider: "MetadataProvider", record: "ArtifactRecord", owner: str) -> object:
+    """Load an artifact value; datastore errors are re-raised naming the artifact."""
+    from flowscope.datastore import load_artifact
+
+    what = f"The artifact {owner}"
+    try:
+        return load_artifact(provider.content_store(), record.sha, record.serializer)
+    except BlobCorrupted as exc:
+        raise BlobCorrupted(
+            f"{what} is corrupted: the stored bytes of blob {record.sha} do not match their "
+            f"content hash. Resume the run (or re-run the flow) to write it again. ({exc})"
+        ) from exc
+    except BlobNotFound as exc:
+        raise BlobNotFound(
+            f"{what} is missing from the datastore (blob {record.sha}): it was deleted, or "
+            f"the client reads a different datastore than the run wrote to. Resume the run "
+            f"(or re-run the flow) to write it again. ({exc})"
+        ) from exc
+    except DataStoreError as exc:
+        raise DataStoreError(f"{what} could not be read: {exc}") from exc
+    except (ImportError, AttributeError) as exc:
+        raise DataStoreError(
+            f"{what} (a {record.type_name}) could not be loaded: {type(exc).__name__}: {exc}. "
+            f"Install the package that defines {record.type_name} in this environment."
+        ) from exc
+
+
+class TaskData:
+    """The artifact values of a task, as attributes (`task.data.x`)."""
+
+    __slots__ = ("_task",)
+
+    def __init__(self, task: "Task") -> None:
+        self._task = task
+
+    def _lookup(self, name: str) -> "ArtifactRecord | None":
+        return self._task._artifact_index().get(name)
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith(_NOT_ARTIFACTS):
+            raise AttributeError(name)
+        record = self._lookup(name)
+        if record is None:
+            hint = did_you_mean(name, [n for n in self._task._artifact_index() if visible(n)])
+            raise AttributeError(
+                f"{self._task!r} has no artifact {name!r}" + (f": {hint}" if hint else ".")
+            )
+        return load_value(self._task._provider, record, f"{name!r} of {self._task!r}")
+
+    def __getitem__(self, name: str) -> object:
+        """`task.data['x']`, for names that are not valid attributes."""
+        try:
+            return self.__getattr__(name)
+        except AttributeError as exc:
+            raise KeyError(name) from exc
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._task._artifact_index()
+
+    def __dir__(self) -> list[str]:
+        return sorted(n for n in self._task._artifact_index() if visible(n))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dir__())
+
+    def __len__(self) -> int:
+        return len(self.__dir__())
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.__dir__())
+        return f"<TaskData of {self._task!r}: {names}>"
+
+    def __getstate__(self) -> "Task":
+        return self._task
+
+    def __setstate__(self, task: "Task") -> None:
+        self._task = task
+
+
+class TaskArtifacts:
+    """The DataArtifact objects of a task, as attributes (`task.artifacts.x`)."""
+
+    __slots__ = ("_task",)
+
+    def __init__(self, task: "Task") -> None:
+        self._task = task
+
+    def __getattr__(self, name: str) -> "DataArtifact":
+        if name.startswith(_NOT_ARTIFACTS):
+            raise AttributeError(name)
+        record = self._task._artifact_index().get(name)
+        if record is None:
+            hint = did_you_mean(name, [n for n in self._task._artifact_index() if visible(n)])
+            raise AttributeError(
+                f"{self._task!r} has no artifact {name!r}" + (f": {hint}" if hint else ".")
+            )
+        return self._task._artifact(record)
+
+    def __getitem__(self, name: str) -> "DataArtifact":
+        try:
+            return self.__getattr__(name)
+        except AttributeError as exc:
+            raise KeyError(name) from exc
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._task._artifact_index()
+
+    def __dir__(self) -> list[str]:
+        return sorted(n for n in self._task._artifact_index() if visible(n))
+
+    def __iter__(self) -> Iterator["DataArtifact"]:
+        return iter(self._task)
+
+    def __len__(self) -> int:
+        return len(self.__dir__())
+
+    def __repr__(self) -> str:
+        return f"<TaskArtifacts of {self._task!r}: {', '.join(self.__dir__())}>"
+
+    def __getstate__(self) -> "Task":
+        return self._task
+
+    def __setstate__(self, task: "Task") -> None:
+        self._task = task

@@ -1,0 +1,248 @@
+"""Run: one execution of a flow. Its children are the run's steps, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from flowscope.client.base import (
+    FINISHED,
+    Container,
+    check_namespace,
+    did_you_mean,
+    not_found,
+    to_datetime,
+    visible,
+)
+from flowscope.errors import TagError
+from flowscope.metadata.records import SUCCEEDED
+from flowscope.tags import validate_tag, validate_tags
+
+if TYPE_CHECKING:
+    from flowscope.client.code import Code
+    from flowscope.client.data import TaskData
+    from flowscope.client.flow import Flow
+    from flowscope.client.step import Step
+    from flowscope.client.task import Task
+    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metadata.records import RunRecord, StepRecord
+
+END_STEP = "end"
+
+
+class Run(Container):
+    """A run, by pathspec: `Run('HelloFlow/2')`. Iterating yields its steps, newest first
+    (internal steps, named `_...`, are reachable with `run['_name']` only)."""
+
+    __slots__ = ("_record", "_fresh", "_steps")
+
+    _kind = "Run"
+    _level = "run"
+    _child_level = "step"
+
+    _record: "RunRecord | None"
+    _fresh: bool
+    _steps: "list[StepRecord] | None"
+
+    def __init__(self, pathspec: str) -> None:
+        self._bind(pathspec)
+        self._resolve()
+
+    def _clear(self) -> None:
+        self._record = None
+        self._fresh = False
+        self._steps = None
+
+    @classmethod
+    def _from_record(
+        cls, provider: "MetadataProvider", namespace: str | None, record: "RunRecord"
+    ) -> "Run":
+        run = object.__new__(cls)
+        run._provider = provider
+        run._namespace = namespace
+        run._components = (record.flow_name, str(record.run_id))
+        run._attempt = None
+        run._record = record
+        run._fresh = True
+        run._steps = None
+        return run
+
+    def _fetch(self) -> "RunRecord":
+        flow, run_id = self._components
+        record = self._provider.get_run(flow, int(run_id))
+        if record is None:
+            hint = ""
+            if self._provider.get_flow(flow) is None:
+                names = [f.flow_name for f in self._provider.list_flows()]
+                hint = f"there is no flow named {flow!r}"
+                suggestion = did_you_mean(flow, names)
+                hint += f"; {suggestion}" if suggestion else ""
+            raise not_found(self._name, hint)
+        self._record, self._fresh = record, True
+        return record
+
+    def _resolve(self) -> None:
+        check_namespace(self._name, self._fetch(), self._namespace)
+
+    def _run_record(self) -> "RunRecord":
+        return self._record if self._record is not None else self._fetch()
+
+    def _current(self) -> "RunRecord":
+        """The run record, refetched unless the run has finished (or was just fetched)."""
+        record = self._record
+        if record is None or (record.status not in FINISHED and not self._fresh):
+            record = self._fetch()
+        self._fresh = False
+        return record
+
+    # ---- common properties -------------------------------------------------------------
+    @property
+    def created_at(self) -> datetime:
+        """When the run started (UTC)."""
+        created = to_datetime(self._run_record().created_at)
+        assert created is not None
+        return created
+
+    @property
+    def parent(self) -> "Flow":
+        from flowscope.client.flow import Flow
+
+        return Flow._make(self._provider, self._namespace, self._components[:1])
+
+    @property
+    def origin_pathspec(self) -> str | None:
+        """`Flow/run_id` of the run this one resumed, None if it is not a resume."""
+        origin = self._run_record().origin_run_id
+        return None if origin is None else f"{self._components[0]}/{origin}"
+
+    # ---- status ------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """`running`, `succeeded`, `failed` or `lost` (stopped heart-beating)."""
+        return self._current().status
+
+    @property
+    def finished(self) -> bool:
+        """True when the run has ended, whether or not it succeeded."""
+        return self._current().status in FINISHED
+
+    @property
+    def successful(self) -> bool:
+        """True when the run ended with its end task succeeding (False while running)."""
+        return self._current().status == SUCCEEDED
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the run ended (UTC), None while it has not."""
+        record = self._current()
+        return to_datetime(record.finished_at) if record.status in FINISHED else None
+
+    @property
+    def user(self) -> str:
+        """The user the run was recorded under."""
+        return self._run_record().user
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The run's parameter values, by name (from the metadata store)."""
+        flow, run_id = self._components
+        return self._provider.get_parameters(flow, int(run_id))
+
+    @property
+    def code(self) -> "Code | None":
+        """The code package saved with the run, None if none was saved."""
+        from flowscope.client.code import Code
+
+        key = self._run_record().code_key
+        return None if key is None else Code._make(self._provider, key, self.pathspec)
+
+    @property
+    def end_task(self) -> "Task | None":
+        """The task of the end step, None while the run has not reached it."""
+        from flowscope.client.task import Task
+
+        flow, run_id = self._components
+        records = self._provider.list_tasks(flow, int(run_id), END_STEP)
+        if not records:
+            return None
+        return Task._from_record(self._provider, self._namespace, records[0], self._record)
+
+    @property
+    def data(self) -> "TaskData | None":
+        """The end task's data: the quickest way to the values a flow ended with. None while
+        the run has not reached its end step."""
+        task = self.end_task
+        return None if task is None else task.data
+
+    # ---- steps -------------------------------------------------------------------------
+    def _step_records(self) -> "list[StepRecord]":
+        if self._steps is not None:
+            return self._steps
+        flow, run_id = self._components
+        steps = self._provider.list_steps(flow, int(run_id))
+        if self._record is not None and self._record.status in FINISHED:
+            self._steps = steps
+        return steps
+
+    def _children(self) -> Iterator["Step"]:
+        from flowscope.client.step import Step
+
+        provider, ns, record = self._provider, self._namespace, self._record
+        for step in reversed(self._step_records()):
+            if visible(step.step_name):
+                yield Step._from_record(provider, ns, step, record)
+
+    def _child(self, key: str) -> "Step":
+        from flowscope.client.step import Step
+
+        steps = self._step_records()
+        for step in steps:
+            if step.step_name == key:
+                return Step._from_record(self._provider, self._namespace, step, self._record)
+        name = f"Step('{self.pathspec}/{key}')"
+        raise not_found(name, did_you_mean(key, [s.step_name for s in steps if visible(s.step_name)]))
+
+    def steps(self, *tags: str) -> Iterator["Step"]:
+        """The run's steps, newest first, if the run carries all of `tags` (else none)."""
+        wanted = {validate_tag(t) for t in tags}
+        if wanted - self.tags:
+            return iter(())
+        return self._children()
+
+    # ---- tags --------------------------------------------------------------------------
+    def add_tag(self, tag: str) -> None:
+        """Add a user tag."""
+        self._update_tags(add=(validate_tag(tag),))
+
+    def add_tags(self, tags: Iterable[str]) -> None:
+        """Add user tags, all at once."""
+        self._update_tags(add=validate_tags(tags))
+
+    def remove_tag(self, tag: str) -> None:
+        """Remove a user tag (system tags cannot be removed: TagError, nothing changed)."""
+        self._update_tags(remove=(validate_tag(tag),))
+
+    def remove_tags(self, tags: Iterable[str]) -> None:
+        """Remove user tags, all at once (none is removed if any is a system tag)."""
+        self._update_tags(remove=validate_tags(tags))
+
+    def replace_tag(self, tag_to_remove: str, tag_to_add: str) -> None:
+        """Remove one user tag and add another, atomically."""
+        self._update_tags(add=(validate_tag(tag_to_add),), remove=(validate_tag(tag_to_remove),))
+
+    def replace_tags(self, tags_to_remove: Iterable[str], tags_to_add: Iterable[str]) -> None:
+        """Remove some user tags and add others, atomically."""
+        self._update_tags(add=validate_tags(tags_to_add), remove=validate_tags(tags_to_remove))
+
+    def _update_tags(self, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+        system = set(self._fetch().system_tags)
+        forbidden = sorted(t for t in remove if t in system)
+        if forbidden:
+            raise TagError(
+                f"Cannot remove the system tag(s) {', '.join(map(repr, forbidden))} from "
+                f"{self._name}: system tags are set by flowscope and are permanent. Nothing "
+                f"was changed."
+            )
+        flow, run_id = self._components
+        self._record = self._provider.update_tags(flow, int(run_id), add=add, remove=remove)
+        self._fresh = True

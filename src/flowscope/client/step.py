@@ -1,0 +1,165 @@
+"""Step: one step of a run. Its children are the step's tasks (many for a foreach)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterator
+
+from flowscope.client.base import Container, check_namespace, did_you_mean, not_found, to_datetime
+from flowscope.client.prefetch import StepArtifacts
+from flowscope.tags import validate_tag
+
+if TYPE_CHECKING:
+    from flowscope.client.run import Run
+    from flowscope.client.task import Task
+    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metadata.records import RunRecord, StepRecord, TaskRecord
+
+
+class Step(Container):
+    """A step of a run: `Step('HelloFlow/2/start')`. Iterating yields its tasks, newest
+    first."""
+
+    __slots__ = ("_run", "_record")
+
+    _kind = "Step"
+    _level = "step"
+    _child_level = "task"
+
+    _run: "RunRecord | None"
+    _record: "StepRecord | None"
+
+    def __init__(self, pathspec: str) -> None:
+        self._bind(pathspec)
+        self._resolve()
+
+    def _clear(self) -> None:
+        self._run = None
+        self._record = None
+
+    @classmethod
+    def _from_record(
+        cls,
+        provider: "MetadataProvider",
+        namespace: str | None,
+        record: "StepRecord",
+        run: "RunRecord | None",
+    ) -> "Step":
+        step = cls._make(
+            provider, namespace, (record.flow_name, str(record.run_id), record.step_name)
+        )
+        step._record, step._run = record, run
+        return step
+
+    def _resolve(self) -> None:
+        run = self._run_record()
+        self._fetch()
+        check_namespace(self._name, run, self._namespace)
+
+    def _run_record(self) -> "RunRecord":
+        if self._run is None:
+            flow, run_id = self._components[:2]
+            record = self._provider.get_run(flow, int(run_id))
+            if record is None:
+                raise not_found(self._name, f"Run('{flow}/{run_id}') does not exist")
+            self._run = record
+        return self._run
+
+    def _fetch(self) -> "StepRecord":
+        flow, run_id, name = self._components
+        steps = self._provider.list_steps(flow, int(run_id))
+        for step in steps:
+            if step.step_name == name:
+                self._record = step
+                return step
+        raise not_found(
+            self._name, did_you_mean(name, [s.step_name for s in steps if not s.step_name.startswith("_")])
+        )
+
+    def _step_record(self) -> "StepRecord":
+        return self._record if self._record is not None else self._fetch()
+
+    # ---- common properties -------------------------------------------------------------
+    @property
+    def created_at(self) -> datetime:
+        """When the step's first task was created (UTC)."""
+        created = to_datetime(self._step_record().created_at)
+        assert created is not None
+        return created
+
+    @property
+    def parent(self) -> "Run":
+        from flowscope.client.run import Run
+
+        run = Run._make(self._provider, self._namespace, self._components[:2])
+        run._record = self._run
+        return run
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the last of the step's tasks finished (UTC); None until all have."""
+        record = self._step_record()
+        if record.finished_at is None:
+            record = self._fetch()
+        return to_datetime(record.finished_at)
+
+    @property
+    def finished(self) -> bool:
+        """True when every task of the step has finished."""
+        return self.finished_at is not None
+
+    # ---- tasks -------------------------------------------------------------------------
+    def _task_records(self) -> "list[TaskRecord]":
+        flow, run_id, name = self._components
+        return self._provider.list_tasks(flow, int(run_id), name)
+
+    def _tasks_of(self, records: "list[TaskRecord]") -> Iterator["Task"]:
+        from flowscope.client.task import Task
+
+        provider, ns, run = self._provider, self._namespace, self._run
+        shared = StepArtifacts(provider, self._components)
+        make = Task._from_record
+        for record in reversed(records):
+            yield make(provider, ns, record, run, shared)
+
+    def _children(self) -> Iterator["Task"]:
+        return self._tasks_of(self._task_records())
+
+    def __len__(self) -> int:
+        return len(self._task_records())
+
+    def _child(self, key: str) -> "Task":
+        from flowscope.client.task import Task
+
+        flow, run_id, name = self._components
+        record = self._provider.get_task(flow, int(run_id), int(key))
+        if record is None or record.step_name != name:
+            raise not_found(f"Task('{self.pathspec}/{key}')")
+        return Task._from_record(self._provider, self._namespace, record, self._run, None)
+
+    def tasks(self, *tags: str) -> Iterator["Task"]:
+        """The step's tasks, newest first, if the run carries all of `tags` (else none)."""
+        wanted = {validate_tag(t) for t in tags}
+        if wanted - self.tags:
+            return iter(())
+        return self._children()
+
+    @property
+    def task(self) -> "Task | None":
+        """The step's task; for a foreach step, the one with the lowest foreach index."""
+        records = self._task_records()
+        if not records:
+            return None
+        first = min(
+            records,
+            key=lambda r: (r.foreach_index is None, r.foreach_index or 0, r.task_id),
+        )
+        from flowscope.client.task import Task
+
+        return Task._from_record(self._provider, self._namespace, first, self._run, None)
+
+    @property
+    def environment_info(self) -> dict[str, Any] | None:
+        """The execution environment of the step's task (see Task.environment_info)."""
+        task = self.task
+        return None if task is None else task.environment_info

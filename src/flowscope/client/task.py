@@ -1,0 +1,352 @@
+"""Task: one execution of a step (one per foreach item), and the richest object.
+
+A task reads its latest attempt unless built with `attempt=N`. What a finished attempt
+recorded cannot change, so its status, artifact index, facts, environment and logs are
+cached on the object; a running attempt is asked again on every read.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterator
+
+from flowscope.client.base import (
+    FINISHED,
+    Container,
+    check_namespace,
+    did_you_mean,
+    not_found,
+    object_name,
+    to_datetime,
+    visible,
+)
+from flowscope.client.values import LogLine, Metadata, TaskException
+from flowscope.errors import DataStoreError
+from flowscope.metadata.records import SUCCEEDED
+
+if TYPE_CHECKING:
+    from flowscope.client.artifact import DataArtifact
+    from flowscope.client.code import Code
+    from flowscope.client.data import TaskArtifacts, TaskData
+    from flowscope.client.prefetch import StepArtifacts
+    from flowscope.client.step import Step
+    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metadata.records import ArtifactRecord, RunRecord, TaskRecord
+
+STREAMS = ("stdout", "stderr")
+
+
+class Task(Container):
+    """A task: `Task('HelloFlow/2/start/3')`, or `Task(pathspec, attempt=0)` for an earlier
+    attempt of a retried task. Iterating yields its artifacts (DataArtifact)."""
+
+    __slots__ = ("_run", "_record", "_fresh", "_shared", "_index", "_facts", "_env", "_logs")
+
+    _kind = "Task"
+    _level = "task"
+    _child_level = "artifact"
+
+    _run: "RunRecord | None"
+    _record: "TaskRecord | None"
+    _fresh: bool
+    _shared: "StepArtifacts | None"
+    _index: "dict[str, ArtifactRecord] | None"
+    _facts: "list[Metadata] | None"
+    _env: "dict[str, Any] | None"
+    _logs: "dict[str, bytes] | None"
+
+    def __init__(self, pathspec: str, attempt: int | None = None) -> None:
+        self._bind(pathspec, attempt)
+        self._resolve()
+
+    def _clear(self) -> None:
+        self._run = None
+        self._record = None
+        self._fresh = False
+        self._shared = None
+        self._index = None
+        self._facts = None
+        self._env = None
+        self._logs = None
+
+    @classmethod
+    def _from_record(
+        cls,
+        provider: "MetadataProvider",
+        namespace: str | None,
+        record: "TaskRecord",
+        run: "RunRecord | None",
+        shared: "StepArtifacts | None" = None,
+        attempt: int | None = None,
+    ) -> "Task":
+        task = object.__new__(cls)
+        task._provider = provider
+        task._namespace = namespace
+        task._components = (
+            record.flow_name, str(record.run_id), record.step_name, str(record.task_id)
+        )
+        task._attempt = attempt
+        task._run = run
+        task._record = record
+        task._fresh = True
+        task._shared = shared
+        task._index = None
+        task._facts = None
+        task._env = None
+        task._logs = None
+        return task
+
+    # ---- records -----------------------------------------------------------------------
+    def _resolve(self) -> None:
+        run = self._run_record()
+        self._fetch()
+        check_namespace(self._name, run, self._namespace)
+
+    def _run_record(self) -> "RunRecord":
+        if self._run is None:
+            flow, run_id = self._components[:2]
+            record = self._provider.get_run(flow, int(run_id))
+            if record is None:
+                raise not_found(self._name, f"Run('{flow}/{run_id}') does not exist")
+            self._run = record
+        return self._run
+
+    def _fetch(self) -> "TaskRecord":
+        flow, run_id, step, task_id = self._components
+        provider = self._provider
+        record = provider.get_task(flow, int(run_id), int(task_id), self._attempt)
+        if record is None or record.step_name != step:
+            hint = ""
+            if self._attempt is not None:
+                latest = provider.get_task(flow, int(run_id), int(task_id))
+                if latest is not None and latest.step_name == step:
+                    hint = f"the task's attempts are 0 to {latest.attempt}"
+            raise not_found(self._name, hint)
+        if self._record is not None and record.attempt != self._record.attempt:
+            self._index = self._facts = self._env = self._logs = None  # a new attempt
+        self._record, self._fresh = record, True
+        return record
+
+    def _current(self) -> "TaskRecord":
+        """The task record, refetched unless the attempt has finished (or was just fetched)."""
+        record = self._record
+        if record is None or (record.status not in FINISHED and not self._fresh):
+            record = self._fetch()
+        self._fresh = False
+        return record
+
+    def _task_record(self) -> "TaskRecord":
+        return self._record if self._record is not None else self._fetch()
+
+    # ---- common properties -------------------------------------------------------------
+    @property
+    def created_at(self) -> datetime:
+        """When the task was created (UTC)."""
+        created = to_datetime(self._task_record().created_at)
+        assert created is not None
+        return created
+
+    @property
+    def parent(self) -> "Step":
+        from flowscope.client.step import Step
+
+        step = Step._make(self._provider, self._namespace, self._components[:3])
+        step._run = self._run
+        return step
+
+    @property
+    def origin_pathspec(self) -> str | None:
+        """The pathspec of the task this one was cloned from by a resume, else None."""
+        return self._task_record().origin_pathspec
+
+    # ---- status ------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """`pending`, `running`, `succeeded`, `failed` or `lost`."""
+        return self._current().status
+
+    @property
+    def finished(self) -> bool:
+        """True when the attempt has ended, whether or not it succeeded."""
+        return self._current().status in FINISHED
+
+    @property
+    def successful(self) -> bool:
+        """True when the attempt succeeded (a failure handled by a catch decorator is not)."""
+        return self._current().status == SUCCEEDED
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the attempt ended (UTC), None while it has not."""
+        record = self._current()
+        return to_datetime(record.finished_at) if record.status in FINISHED else None
+
+    @property
+    def started_at(self) -> datetime | None:
+        """When the attempt started (UTC), None while pending."""
+        return to_datetime(self._current().started_at)
+
+    @property
+    def current_attempt(self) -> int:
+        """The attempt this object reads (0 is the first)."""
+        return self._current().attempt
+
+    @property
+    def index(self) -> int | None:
+        """The task's position in the enclosing foreach, None outside a foreach."""
+        return self._task_record().foreach_index
+
+    @property
+    def exception(self) -> TaskException | None:
+        """The exception the step raised (type, message, traceback), None if it raised none."""
+        recorded = self._current().exception
+        return None if recorded is None else TaskException._from_record(recorded)
+
+    # ---- artifacts ---------------------------------------------------------------------
+    def _artifact_index(self) -> "dict[str, ArtifactRecord]":
+        if self._index is not None:
+            return self._index
+        record = self._current()
+        if record.status == SUCCEEDED and self._shared is not None:
+            records = self._shared.artifacts_of(record.task_id)
+        else:
+            flow, run_id, _, task_id = self._components
+            records = self._provider.list_artifacts(flow, int(run_id), int(task_id), record.attempt)
+        index = {a.name: a for a in records}
+        if record.status in FINISHED:
+            self._index = index
+        return index
+
+    def _artifact(self, record: "ArtifactRecord") -> "DataArtifact":
+        from flowscope.client.artifact import DataArtifact
+
+        return DataArtifact._from_record(self, record)
+
+    def _children(self) -> Iterator["DataArtifact"]:
+        index = self._artifact_index()
+        shown = sorted(
+            (a for a in index.values() if visible(a.name)), key=lambda a: (-a.created_at, a.name)
+        )
+        for record in shown:
+            yield self._artifact(record)
+
+    def __len__(self) -> int:
+        return sum(1 for name in self._artifact_index() if visible(name))
+
+    def _child(self, key: str) -> "DataArtifact":
+        index = self._artifact_index()
+        record = index.get(key)
+        if record is None:
+            name = object_name("DataArtifact", f"{self.pathspec}/{key}", self._attempt)
+            raise not_found(name, did_you_mean(key, [n for n in index if visible(n)]))
+        return self._artifact(record)
+
+    @property
+    def data(self) -> "TaskData":
+        """The task's artifact values as attributes (`task.data.x`), each loaded when read."""
+        from flowscope.client.data import TaskData
+
+        return TaskData(self)
+
+    @property
+    def artifacts(self) -> "TaskArtifacts":
+        """The task's DataArtifact objects as attributes (`task.artifacts.x.sha`)."""
+        from flowscope.client.data import TaskArtifacts
+
+        return TaskArtifacts(self)
+
+    # ---- logs --------------------------------------------------------------------------
+    def _log(self, stream: str) -> bytes:
+        if stream not in STREAMS:
+            raise ValueError(f"A task's log stream is 'stdout' or 'stderr', not {stream!r:.40}.")
+        if self._logs is not None and stream in self._logs:
+            return self._logs[stream]
+        record = self._current()
+        flow, run_id, _, task_id = self._components
+        if record.status in FINISHED:
+            key = record.stdout_key if stream == "stdout" else record.stderr_key
+            data = b"" if key is None else self._blob(key, f"the {stream} of {self._name}")
+            if self._logs is None:
+                self._logs = {}
+            self._logs[stream] = data
+            return data
+        live = self._provider.read_live_log(flow, int(run_id), int(task_id), record.attempt, stream)
+        return live or b""
+
+    def _blob(self, key: str, what: str) -> bytes:
+        try:
+            return bytes(self._provider.content_store().get(key))
+        except DataStoreError as exc:
+            raise type(exc)(f"Could not read {what}: {exc}") from exc
+
+    @property
+    def stdout(self) -> str:
+        """Everything the task printed to standard output."""
+        from flowscope.logs import text_of
+
+        return text_of(self._log("stdout"))
+
+    @property
+    def stderr(self) -> str:
+        """Everything the task printed to standard error."""
+        from flowscope.logs import text_of
+
+        return text_of(self._log("stderr"))
+
+    def loglines(self, stream: str) -> Iterator[LogLine]:
+        """The lines of `stream` ('stdout' or 'stderr') with the time each was printed."""
+        from flowscope.logs import decode
+
+        for line in decode(self._log(stream)):
+            yield LogLine(line.datetime, line.text)
+
+    # ---- environment, code, facts ------------------------------------------------------
+    @property
+    def environment_info(self) -> dict[str, Any] | None:
+        """The task's execution environment: `python_version`, `python_implementation`,
+        `platform`, `packages` ({name: version}), `runtime`, ... None if not recorded."""
+        if self._env is not None:
+            return dict(self._env)
+        record = self._current()
+        if record.env_key is None:
+            return None
+        raw = self._blob(record.env_key, f"the environment of {self._name}")
+        try:
+            env = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DataStoreError(
+                f"The environment record of {self._name} is not valid JSON ({exc}); "
+                f"re-run the task to record it again."
+            ) from exc
+        if record.status in FINISHED:
+            self._env = env
+        return dict(env)
+
+    @property
+    def code(self) -> "Code | None":
+        """The code package of the task's run, None if none was saved."""
+        from flowscope.client.code import Code
+
+        key = self._run_record().code_key
+        return None if key is None else Code._make(self._provider, key, self.pathspec)
+
+    @property
+    def metadata(self) -> list[Metadata]:
+        """The facts recorded about the attempt (attempt, hostname, pid, ...)."""
+        if self._facts is not None:
+            return list(self._facts)
+        record = self._current()
+        flow, run_id, _, task_id = self._components
+        facts = [
+            Metadata(f.field, f.value, to_datetime(f.created_at), f.type, self)  # type: ignore[arg-type]
+            for f in self._provider.list_facts(flow, int(run_id), int(task_id), record.attempt)
+        ]
+        if record.status in FINISHED:
+            self._facts = facts
+        return list(facts)
+
+    @property
+    def metadata_dict(self) -> dict[str, str]:
+        """The recorded facts as {name: value}."""
+        return {m.name: m.value for m in self.metadata}
