@@ -1,0 +1,143 @@
+"""`current`: what a running task knows about itself.
+
+    from flowscope import current
+
+    @step
+    def start(self):
+        print(current.flow_name, current.run_id, current.pathspec, current.retry_count)
+
+`current` is the one documented context object for this. Inside a running task its properties
+are set; outside one (at import time, in a notebook) every property is None, except
+`is_running_flow`, which is False. The runtime sets the fields with `current._bind(...)` before
+a task's step runs and removes them with `current._clear()` afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+FIELDS: Final = (
+    "flow_name",
+    "run_id",
+    "step_name",
+    "task_id",
+    "pathspec",
+    "retry_count",
+    "username",
+    "namespace",
+    "tags",
+    "origin_run_id",
+)
+
+
+class Current:
+    """Read-only facts about the running task; None outside a task (see the module doc)."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self) -> None:
+        self._fields: dict[str, Any] = {}
+
+    def _bind(
+        self,
+        *,
+        flow_name: str,
+        run_id: str | int,
+        step_name: str,
+        task_id: str | int,
+        retry_count: int = 0,
+        username: str | None = None,
+        namespace: str | None = None,
+        tags: Iterable[str] = (),
+        origin_run_id: str | int | None = None,
+        pathspec: str | None = None,
+        is_running_flow: bool = True,
+    ) -> None:
+        """Set the fields for one task attempt (runtime only). `pathspec` defaults to
+        flow_name/run_id/step_name/task_id; ids are stored as strings. `is_running_flow=False`
+        is the same as `_clear()`."""
+        if not is_running_flow:
+            self._clear()
+            return
+        run, task = str(run_id), str(task_id)
+        self._fields = {
+            "flow_name": flow_name,
+            "run_id": run,
+            "step_name": step_name,
+            "task_id": task,
+            "pathspec": pathspec or f"{flow_name}/{run}/{step_name}/{task}",
+            "retry_count": retry_count,
+            "username": username,
+            "namespace": namespace,
+            "tags": frozenset(tags),
+            "origin_run_id": None if origin_run_id is None else str(origin_run_id),
+        }
+
+    def _clear(self) -> None:
+        """Forget the task (runtime only): every property reads None again."""
+        self._fields = {}
+
+    @property
+    def is_running_flow(self) -> bool:
+        """True inside a running task."""
+        return bool(self._fields)
+
+    @property
+    def flow_name(self) -> str | None:
+        """The flow's name (its class name)."""
+        return self._fields.get("flow_name")
+
+    @property
+    def run_id(self) -> str | None:
+        """The run id, a string such as '12'."""
+        return self._fields.get("run_id")
+
+    @property
+    def step_name(self) -> str | None:
+        """The name of the running step."""
+        return self._fields.get("step_name")
+
+    @property
+    def task_id(self) -> str | None:
+        """The task id, a string unique within the run."""
+        return self._fields.get("task_id")
+
+    @property
+    def pathspec(self) -> str | None:
+        """The task's address: 'Flow/run_id/step/task_id'."""
+        return self._fields.get("pathspec")
+
+    @property
+    def retry_count(self) -> int | None:
+        """The attempt number: 0 for the first attempt, 1 for the first retry."""
+        return self._fields.get("retry_count")
+
+    @property
+    def username(self) -> str | None:
+        """The user who started the run."""
+        return self._fields.get("username")
+
+    @property
+    def namespace(self) -> str | None:
+        """The namespace the run belongs to, e.g. 'user:alice'."""
+        return self._fields.get("namespace")
+
+    @property
+    def tags(self) -> frozenset[str] | None:
+        """The run's tags (system and user)."""
+        return self._fields.get("tags")
+
+    @property
+    def origin_run_id(self) -> str | None:
+        """For a resumed run, the id of the run it resumes; else None."""
+        return self._fields.get("origin_run_id")
+
+    def __repr__(self) -> str:
+        if not self._fields:
+            return "<current: not inside a running task>"
+        return f"<current: {self._fields['pathspec']} attempt {self._fields['retry_count']}>"
+
+
+current: Final = Current()
+"""The running task's context; None-valued outside a task."""

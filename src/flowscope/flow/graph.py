@@ -1,0 +1,253 @@
+"""The static step graph of a flow class, read from its source. Pure (reads source only).
+
+`FlowGraph.from_class(FlowClass)` finds the methods marked with `@step` (in the class and its
+bases), parses each one's `self.next(...)` call with `ast`, and links the steps. Building a
+graph never rejects a flow: `flowscope.flow.lint.check(graph)` reports what is wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
+from flowscope.flow.names import did_you_mean
+from flowscope.flow.parameters import Parameter, flow_parameters
+from flowscope.flow.source import (
+    NextCall,
+    Signature,
+    assignment_lines,
+    find_method,
+    next_calls,
+    parse_class,
+    parse_function,
+    signature,
+)
+from flowscope.flow.topology import Edges, Topology, analyse
+
+STEP_TYPES = ("start", "linear", "split", "foreach", "join", "end")
+NO_SIGNATURE = Signature((), False, False)
+
+
+@dataclass(frozen=True)
+class StepNode:
+    """One step of the graph.
+
+    `type` describes the transition out, as in Metaflow: 'foreach' (foreach=), 'split'
+    (several targets), else 'start' / 'end' by name, else 'join' (takes `inputs`) or
+    'linear'. A join that splits again is typed 'split' or 'foreach': read join-ness from
+    `is_join`, never from `type`. `split_parents` lists the enclosing
+    split/foreach steps, innermost last (for a join, ending with the split it closes);
+    `matching_join` is set on split/foreach steps to the join that closes them.
+    """
+
+    name: str
+    type: str
+    out_funcs: list[str]
+    in_funcs: list[str]
+    foreach_param: str | None
+    is_join: bool
+    line: int
+    func_name: str
+    doc: str | None
+    decorators: list[StepDecorator]
+    split_parents: list[str] = field(default_factory=list)
+    matching_join: str | None = None
+    next_calls: tuple[NextCall, ...] = ()
+    signature: Signature = NO_SIGNATURE
+
+    @property
+    def is_foreach(self) -> bool:
+        """True when this step fans out with foreach=."""
+        return self.foreach_param is not None
+
+    @property
+    def is_split(self) -> bool:
+        """True when this step branches statically to several steps."""
+        return len(self.out_funcs) > 1
+
+    def decorator(self, name: str) -> StepDecorator | None:
+        """The decorator called `name` ('retry', 'catch', 'timeout') on this step, if any."""
+        return next((d for d in self.decorators if d.name == name), None)
+
+
+class FlowGraph:
+    """The steps of a flow, by name in source order; iteration is topological from start.
+
+    `sorted_nodes` lists step names in that order. `parameters` maps attribute names to the
+    flow's Parameter objects; `methods` names the flow's non-step functions.
+    """
+
+    def __init__(
+        self,
+        flow_name: str,
+        nodes: Mapping[str, StepNode],
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        doc: str | None = None,
+        parameters: Mapping[str, Parameter] | None = None,
+        parameter_lines: Mapping[str, int] | None = None,
+        methods: frozenset[str] = frozenset(),
+    ) -> None:
+        self.flow_name = flow_name
+        self.nodes: dict[str, StepNode] = dict(nodes)
+        self.file = file
+        self.line = line
+        self.doc = doc
+        self.parameters: dict[str, Parameter] = dict(parameters or {})
+        self.parameter_lines: dict[str, int] = dict(parameter_lines or {})
+        self.methods = methods
+        self.topology: Topology = analyse(_edges(self.nodes))
+
+    @classmethod
+    def from_class(cls, flow_cls: type[Any]) -> FlowGraph:
+        """Build the graph of a FlowSpec subclass from its source."""
+        return _Builder(flow_cls).build()
+
+    @property
+    def sorted_nodes(self) -> list[str]:
+        """Step names in topological order from start; unreachable steps last."""
+        return list(self.topology.order)
+
+    def __getitem__(self, name: str) -> StepNode:
+        try:
+            return self.nodes[name]
+        except KeyError:
+            hint = did_you_mean(name, self.nodes)
+            raise KeyError(f"{self.flow_name} has no step '{name}'.{hint}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.nodes
+
+    def __iter__(self) -> Iterator[StepNode]:
+        return (self.nodes[name] for name in self.topology.order)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __repr__(self) -> str:
+        return f"FlowGraph({self.flow_name!r}, steps={self.sorted_nodes})"
+
+
+def _edges(nodes: Mapping[str, StepNode]) -> dict[str, Edges]:
+    return {
+        name: Edges(tuple(n.out_funcs), n.is_join, n.is_split or n.is_foreach)
+        for name, n in nodes.items()
+    }
+
+
+def _step_type(name: str, out_funcs: list[str], foreach: str | None, is_join: bool) -> str:
+    """Metaflow's rule: the transition out first, then 'end'/'start', then join-ness."""
+    if foreach is not None:
+        return "foreach"
+    if len(out_funcs) > 1:
+        return "split"
+    if name in ("start", "end"):
+        return name
+    return "join" if is_join else "linear"
+
+
+def _clean_doc(doc: object) -> str | None:
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+
+
+class _Builder:
+    """Reads one flow class; parses each defining class's source once."""
+
+    def __init__(self, flow_cls: type[Any]) -> None:
+        self.flow_cls = flow_cls
+        self.mro = [k for k in reversed(flow_cls.__mro__) if k is not object]
+        self.classdefs: dict[type[Any], ast.ClassDef] = {}
+
+    def classdef(self, klass: type[Any]) -> ast.ClassDef:
+        if klass not in self.classdefs:
+            self.classdefs[klass] = parse_class(klass)
+        return self.classdefs[klass]
+
+    def owner(self, attr: str) -> type[Any]:
+        return next(k for k in reversed(self.mro) if attr in vars(k))
+
+    def build(self) -> FlowGraph:
+        flow_cls = self.flow_cls
+        steps: dict[str, Any] = {}
+        methods: set[str] = set()
+        for klass in self.mro:
+            for attr, value in vars(klass).items():
+                steps.pop(attr, None)
+                methods.discard(attr)
+                if is_step(value):
+                    steps[attr] = value
+                elif inspect.isfunction(value):
+                    methods.add(attr)
+        raw = [self.node(name, func) for name, func in steps.items()]
+        rank = {k: i for i, k in enumerate(self.mro)}
+        raw.sort(key=lambda n: (rank[self.owner(n.name)], n.line))
+        nodes = _link({n.name: n for n in raw})
+        parameters = flow_parameters(flow_cls)
+        parameter_lines = {
+            attr: line
+            for attr in parameters
+            if (line := assignment_lines(self.classdef(self.owner(attr))).get(attr))
+        }
+        try:
+            file = inspect.getsourcefile(flow_cls)
+        except TypeError:
+            file = None
+        return FlowGraph(
+            flow_cls.__name__,
+            nodes,
+            file=file,
+            line=self.classdef(flow_cls).lineno,
+            doc=_clean_doc(vars(flow_cls).get("__doc__")),
+            parameters=parameters,
+            parameter_lines=parameter_lines,
+            methods=frozenset(methods),
+        )
+
+    def node(self, name: str, func: Any) -> StepNode:
+        fnode = find_method(self.classdef(self.owner(name)), func.__name__)
+        if fnode is None:
+            fnode = parse_function(func)
+        calls = next_calls(fnode)
+        sig = signature(fnode)
+        chosen = next((c for c in calls if c.is_tail), calls[-1] if calls else None)
+        out_funcs = list(chosen.targets) if chosen else []
+        foreach = chosen.foreach if chosen else None
+        is_join = len(sig.arg_names) >= 2
+        return StepNode(
+            name=name,
+            type=_step_type(name, out_funcs, foreach, is_join),
+            out_funcs=out_funcs,
+            in_funcs=[],
+            foreach_param=foreach,
+            is_join=is_join,
+            line=fnode.lineno,
+            func_name=func.__name__,
+            doc=_clean_doc(func.__doc__),
+            decorators=list(step_decorators(func)),
+            next_calls=tuple(calls),
+            signature=sig,
+        )
+
+
+def _link(nodes: dict[str, StepNode]) -> dict[str, StepNode]:
+    """Fill in in_funcs, split_parents and matching_join."""
+    in_funcs: dict[str, list[str]] = {name: [] for name in nodes}
+    for node in nodes.values():
+        for target in node.out_funcs:
+            if target in in_funcs and node.name not in in_funcs[target]:
+                in_funcs[target].append(node.name)
+    topology = analyse(_edges(nodes))
+    return {
+        name: replace(
+            node,
+            in_funcs=in_funcs[name],
+            split_parents=list(topology.split_parents.get(name, [])),
+            matching_join=topology.matching_join.get(name),
+        )
+        for name, node in nodes.items()
+    }

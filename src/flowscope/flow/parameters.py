@@ -1,0 +1,268 @@
+"""`Parameter` and `IncludeFile`: typed values given on the command line as `--<name> VALUE`.
+
+A parameter is a descriptor on the FlowSpec class. On the class it returns itself; on a flow
+instance it returns the run's value, which the runtime binds (see `FlowSpec._fs_bind`). It is
+read-only inside steps. Values are recorded as artifacts of the run under the parameter name.
+
+Types: str, int, float, bool and `JSONType`; inferred from the default when not given (str when
+there is no default). `convert(text)` turns a command-line string into a value; `resolve(text
+or None)` also applies the default and `required`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from typing import Any, Final, overload
+
+from flowscope.errors import FlowDefinitionError, ParameterError
+from flowscope.flow.names import RESERVED_PARAMETER_NAMES, is_identifier
+
+
+class JSONType:
+    """Marks a parameter whose value is JSON text, parsed with `json.loads`: `type=JSONType`."""
+
+
+TYPE_NAMES: Final[dict[type[Any], str]] = {
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    JSONType: "JSON",
+}
+
+_TRUE: Final = frozenset({"true", "yes", "1"})
+_FALSE: Final = frozenset({"false", "no", "0"})
+_EXPECTED: Final = {
+    int: "an integer, e.g. 3",
+    float: "a number, e.g. 0.5",
+    bool: "one of true/false/yes/no/1/0",
+    JSONType: "JSON text, e.g. '{\"a\": 1}' or '[1, 2]'",
+}
+
+
+def _infer_type(default: object) -> type[Any] | None:
+    if default is None or isinstance(default, str):
+        return str
+    if isinstance(default, bool):
+        return bool
+    if isinstance(default, int):
+        return int
+    if isinstance(default, float):
+        return float
+    if isinstance(default, (dict, list, tuple)):
+        return JSONType
+    return None
+
+
+class Parameter:
+    """A typed flow parameter, set from the command line with `--<name> VALUE`.
+
+    `type` is one of str, int, float, bool or JSONType; when omitted it is inferred from the
+    default. A `required` parameter has no default and must be given.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        default: Any = None,
+        type: type[Any] | None = None,
+        help: str | None = None,
+        required: bool = False,
+    ) -> None:
+        if not is_identifier(name) or name.startswith("_"):
+            raise FlowDefinitionError(
+                f"Parameter name {name!r} is not valid: use a Python identifier that does "
+                f"not start with '_' (it becomes the option --<name>)."
+            )
+        if name in RESERVED_PARAMETER_NAMES:
+            raise FlowDefinitionError(
+                f"Parameter name '{name}' is reserved by flowscope; choose another name."
+            )
+        self.name = name
+        self.help = help
+        self.required = bool(required)
+        self.attr_name: str | None = None
+        self.type: builtins.type[Any] = self._choose_type(type, default)
+        self.default: Any = self._check_default(default)
+        if self.required and default is not None:
+            raise FlowDefinitionError(
+                f"Parameter '{name}' is required and also has a default ({default!r}); "
+                f"drop one of them."
+            )
+
+    def _choose_type(self, given: type[Any] | None, default: object) -> type[Any]:
+        if given is None:
+            inferred = _infer_type(default)
+            if inferred is None:
+                raise FlowDefinitionError(
+                    f"Parameter '{self.name}': cannot infer a type from the default "
+                    f"{default!r} ({type(default).__name__}); pass type=str, int, float, "
+                    f"bool or JSONType."
+                )
+            return inferred
+        if given not in TYPE_NAMES:
+            raise FlowDefinitionError(
+                f"Parameter '{self.name}': type={given!r} is not supported; use str, int, "
+                f"float, bool or JSONType."
+            )
+        return given
+
+    def _check_default(self, default: Any) -> Any:
+        if default is None:
+            return None
+        kind = self.type
+        ok: bool
+        if kind is JSONType:
+            try:
+                json.dumps(default)
+                ok = True
+            except (TypeError, ValueError):
+                ok = False
+        elif kind is float:
+            ok = isinstance(default, (int, float)) and not isinstance(default, bool)
+            default = float(default) if ok else default
+        elif kind is int:
+            ok = isinstance(default, int) and not isinstance(default, bool)
+        else:
+            ok = isinstance(default, kind)
+        if not ok:
+            raise FlowDefinitionError(
+                f"Parameter '{self.name}': the default {default!r} is a "
+                f"{type(default).__name__}, but the parameter's type is {self.type_name}; "
+                f"give a default of that type."
+            )
+        return default
+
+    @property
+    def type_name(self) -> str:
+        """The type as shown in help: str, int, float, bool or JSON."""
+        return TYPE_NAMES[self.type]
+
+    @property
+    def option(self) -> str:
+        """The command-line option, `--<name>`."""
+        return f"--{self.name}"
+
+    def convert(self, raw: str) -> Any:
+        """Turn a command-line string into a value of this parameter's type."""
+        kind = self.type
+        if kind is str:
+            return raw
+        try:
+            if kind is bool:
+                word = raw.strip().lower()
+                if word in _TRUE:
+                    return True
+                if word in _FALSE:
+                    return False
+                raise ValueError(raw)
+            if kind is JSONType:
+                return json.loads(raw)
+            return kind(raw.strip())
+        except ValueError as exc:
+            raise ParameterError(
+                f"Parameter '{self.name}': {raw!r} is not a valid {self.type_name}; expected "
+                f"{_EXPECTED[kind]}, as in {self.option} VALUE."
+            ) from exc
+
+    def resolve(self, raw: str | None) -> Any:
+        """The value for one run: `convert(raw)`, or the default when `raw` is None."""
+        if raw is not None:
+            return self.convert(raw)
+        if self.required:
+            raise ParameterError(f"Parameter '{self.name}' is required: pass {self.option} VALUE.")
+        return self.default
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-safe description (name, type, default, required, help)."""
+        return {
+            "name": self.name,
+            "type": self.type_name,
+            "default": self.default,
+            "required": self.required,
+            "help": self.help,
+        }
+
+    # -- descriptor protocol ------------------------------------------------------------
+
+    def __set_name__(self, owner: type[Any], attr_name: str) -> None:
+        self.attr_name = attr_name
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> Parameter: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> Any: ...
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> Any:
+        if instance is None:
+            return self
+        read = getattr(instance, "_fs_parameter_value", None)
+        if read is None:
+            return self
+        return read(self.name)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        raise FlowDefinitionError(
+            f"Parameter '{self.name}' is read-only inside a flow; store a changed value "
+            f"under another name, e.g. self.{self.name}_used = ..."
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, type={self.type_name})"
+
+
+class IncludeFile(Parameter):
+    """A parameter whose command-line value is a path; the flow sees the file's contents.
+
+    Text files are decoded with `encoding`; with `is_text=False` the value is bytes.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        default: str | None = None,
+        is_text: bool = True,
+        encoding: str = "utf-8",
+        help: str | None = None,
+        required: bool = False,
+    ) -> None:
+        super().__init__(name, default=default, type=str, help=help, required=required)
+        self.is_text = bool(is_text)
+        self.encoding = encoding
+
+    @property
+    def type_name(self) -> str:
+        return "file path"
+
+    def convert(self, raw: str) -> Any:
+        """The contents of the file at path `raw`."""
+        return self.load(raw)
+
+    def resolve(self, raw: str | None) -> Any:
+        path = super().resolve(raw) if raw is None else raw
+        return None if path is None else self.load(path)
+
+    def load(self, path: str) -> str | bytes:
+        """Read the file at `path`: str when `is_text`, else bytes."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            return data.decode(self.encoding) if self.is_text else data
+        except (OSError, UnicodeDecodeError, LookupError) as exc:
+            raise ParameterError(
+                f"Parameter '{self.name}': cannot read the file {path!r} "
+                f"({type(exc).__name__}: {exc}); pass an existing readable file as "
+                f"{self.option} PATH."
+            ) from exc
+
+
+def flow_parameters(flow_cls: type[Any]) -> dict[str, Parameter]:
+    """The parameters of a flow class by attribute name, base classes first, in source order."""
+    found: dict[str, Parameter] = {}
+    for klass in reversed(flow_cls.__mro__):
+        for attr, value in vars(klass).items():
+            if isinstance(value, Parameter):
+                found[attr] = value
+            elif attr in found:
+                del found[attr]
+    return found

@@ -1,0 +1,422 @@
+"""`FlowSpec`: the base class of flows, and the hooks the runtime drives it with.
+
+Authoring API: `self.x = value` records an artifact; reading `self.x` finds it in this step's
+values, else loads it (once) from the parent task's artifacts; `self.next(...)`,
+`self.merge_artifacts(inputs)`, `self.input`, `self.index`, `self.foreach_stack()`, `self.name`.
+
+Runtime hooks, called in this order for each task:
+
+1. `_fs_bind(step_name, source, input=..., index=..., foreach_stack=..., parameters=...)`
+2. the step method (for a join: `step(Inputs([...]))`, each input bound to a parent's source)
+3. `_fs_transition()` -> Transition | None
+4. `_fs_outputs()` -> (values to serialize, name -> sha passed through without loading)
+
+Give `parameters` (the run's values, by parameter name) to every bind: they are read-only
+artifacts, re-serialized only where the parent task does not already hold them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from flowscope.errors import FlowDefinitionError, ParameterError
+from flowscope.flow.contract import NO_INPUT, ArtifactSource, ForeachFrame, Transition
+from flowscope.flow.decorators import is_step
+from flowscope.flow.graph import FlowGraph
+from flowscope.flow.inputs import Inputs
+from flowscope.flow.merge import Adopted, MergeInput, plan_merge
+from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean
+from flowscope.flow.parameters import Parameter, flow_parameters
+
+__all__ = ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
+
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+_MISSING: Final = object()
+_FLOW_ON_HINT = (
+    "Artifacts set with self.<name> = ... flow on to the steps after it; in a join, read "
+    "them from the inputs (inputs.<branch>.<name>) or adopt them with "
+    "self.merge_artifacts(inputs)."
+)
+
+
+class FlowSpec:
+    """The base class of a flow: subclass it, add @step methods from `start` to `end`.
+
+    Instantiating the flow in its file (`MyFlow()`) hands control to the command line.
+    """
+
+    _fs_step: str | None
+    _fs_source: ArtifactSource | None
+    _fs_source_names: frozenset[str] | None
+    _fs_input: Any
+    _fs_index: int | None
+    _fs_stack: tuple[ForeachFrame, ...]
+    _fs_params: dict[str, Any]
+    _fs_param_cache: dict[str, Any]
+    _fs_values: dict[str, Any]
+    _fs_loaded: set[str]
+    _fs_deleted: set[str]
+    _fs_merged: dict[str, Adopted]
+    _fs_next: Transition | None
+    _fs_read_only: bool
+    _fs_graph_cache: FlowGraph | None
+
+    def __init__(self, use_cli: bool = True) -> None:
+        self._fs_read_only = False
+        self._fs_graph_cache = None
+        self._fs_reset(None, None, NO_INPUT, None, (), _EMPTY)
+        if use_cli:
+            cli = importlib.import_module("flowscope.cli.flow_main")
+            cli.main(type(self))
+
+    # -- runtime hooks --------------------------------------------------------------------
+
+    def _fs_bind(
+        self,
+        step_name: str,
+        source: ArtifactSource | None,
+        *,
+        input: Any = NO_INPUT,
+        index: int | None = None,
+        foreach_stack: tuple[ForeachFrame, ...] = (),
+        parameters: Mapping[str, Any] = _EMPTY,
+    ) -> None:
+        """Prepare this instance to run (or be an input of) one task of `step_name`.
+
+        `source` holds the parent task's artifacts (None for start, and for a join itself).
+        `index` defaults to the innermost foreach frame's index. All earlier state is dropped.
+        """
+        known = {p.name for p in flow_parameters(type(self)).values()}
+        unknown = sorted(set(parameters) - known)
+        if unknown:
+            raise TypeError(f"_fs_bind: {type(self).__name__} has no parameters {unknown}")
+        stack = tuple(foreach_stack)
+        if index is None and stack:
+            index = stack[-1].index
+        self._fs_reset(step_name, source, input, index, stack, parameters)
+
+    def _fs_transition(self) -> Transition | None:
+        """What the step asked for with self.next(...), or None if it did not call it."""
+        return self._fs_next
+
+    def _fs_outputs(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """(values to serialize, name -> sha of artifacts passed through unloaded).
+
+        Values are the artifacts set in this step plus those loaded from the source (they may
+        have been mutated). Parameters, merged artifacts and untouched inherited artifacts are
+        passed through by hash whenever a source holds them.
+        """
+        values = dict(self._fs_values)
+        passthrough: dict[str, str] = {}
+        source = self._fs_source
+        names = self._fs_names()
+        for name, value in self._fs_params.items():
+            if source is not None and name in names:
+                passthrough[name] = source.sha(name)
+            else:
+                values[name] = value
+        for name, adopted in self._fs_merged.items():
+            if name not in values and name not in passthrough and name not in self._fs_deleted:
+                passthrough[name] = adopted.sha
+        if source is not None:
+            for name in names:
+                if name not in values and name not in passthrough and name not in self._fs_deleted:
+                    passthrough[name] = source.sha(name)
+        return values, passthrough
+
+    # -- authoring API --------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The flow's name: its class name."""
+        return type(self).__name__
+
+    @property
+    def input(self) -> Any:
+        """The foreach item this task runs for."""
+        if self._fs_input is NO_INPUT:
+            raise FlowDefinitionError(
+                f"self.input is only set in steps that run once per foreach item; step "
+                f"'{self._fs_step}' is not one. A step runs per item when the step before it "
+                f"calls self.next(self.<step>, foreach='<artifact>')."
+            )
+        return self._fs_input
+
+    @property
+    def index(self) -> int | None:
+        """The index of this task's foreach item (innermost foreach), or None outside one."""
+        return self._fs_index
+
+    def foreach_stack(self) -> tuple[ForeachFrame, ...]:
+        """The foreach frames enclosing this task, outermost first."""
+        return self._fs_stack
+
+    def next(self, *steps: Any, foreach: str | None = None) -> None:
+        """Name the step(s) that run after this one: self.next(self.a), self.next(self.a,
+        self.b), or self.next(self.a, foreach='items') to run `a` once per item."""
+        step = self._fs_running("self.next(...)")
+        if self._fs_next is not None:
+            raise FlowDefinitionError(
+                f"step '{step}' called self.next(...) twice; call it exactly once, as the "
+                f"last statement of the step."
+            )
+        targets = tuple(self._fs_target_name(step, s) for s in steps)
+        if not targets:
+            raise FlowDefinitionError(
+                f"step '{step}' called self.next() without a step; name one: "
+                f"self.next(self.<step>)."
+            )
+        if foreach is not None:
+            self._fs_check_foreach(step, targets, foreach)
+        node = self._fs_graph().nodes.get(step)
+        if node is not None and (list(targets) != node.out_funcs or foreach != node.foreach_param):
+            raise FlowDefinitionError(
+                f"step '{step}' called {_show_next(targets, foreach)}, but its source (line "
+                f"{node.line}) reads {_show_next(tuple(node.out_funcs), node.foreach_param)}; "
+                f"write the self.next(...) call with its steps spelled out."
+            )
+        self._fs_next = Transition(targets, foreach)
+
+    def merge_artifacts(
+        self,
+        inputs: Inputs,
+        include: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+    ) -> None:
+        """In a join, adopt every artifact the inputs agree on (compared by content hash).
+
+        Artifacts already set in this join are left alone. An artifact with different values
+        in different inputs raises MergeConflict: set it explicitly first, or exclude it.
+        `include` limits the merge to some names (each must exist in an input); `exclude`
+        skips some.
+        """
+        step = self._fs_running("merge_artifacts(...)")
+        node = self._fs_graph().nodes.get(step)
+        if node is not None and not node.is_join:
+            raise FlowDefinitionError(
+                f"merge_artifacts can only be called in a join step (one that takes inputs); "
+                f"step '{step}' is not a join."
+            )
+        if not isinstance(inputs, Inputs):
+            raise FlowDefinitionError(
+                f"merge_artifacts in step '{step}' takes the join's inputs: "
+                f"self.merge_artifacts(inputs); got {type(inputs).__name__}."
+            )
+        skip = set(self._fs_values) | set(self._fs_params) | self._fs_deleted
+        merge_inputs = [MergeInput(f._fs_label(), f._fs_source) for f in inputs]
+        adopted = plan_merge(merge_inputs, step=step, skip=skip, include=include, exclude=exclude)
+        self._fs_merged.update(adopted)
+
+    # -- attribute access -----------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith(INTERNAL_PREFIX):
+            object.__setattr__(self, name, value)
+            return
+        self._fs_check_writable(name)
+        self._fs_values[name] = value
+        self._fs_loaded.discard(name)
+        self._fs_deleted.discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only when normal lookup fails: artifacts live in _fs_values, not __dict__.
+        if name.startswith(("__", INTERNAL_PREFIX)):
+            raise AttributeError(name)
+        values = self.__dict__.get("_fs_values")
+        if values is None:
+            raise AttributeError(name)
+        if name in values:
+            return values[name]
+        value = self._fs_load(name)
+        if value is _MISSING:
+            raise AttributeError(self._fs_missing(name))
+        values[name] = value
+        self._fs_loaded.add(name)
+        return value
+
+    def __delattr__(self, name: str) -> None:
+        if name.startswith(INTERNAL_PREFIX):
+            object.__delattr__(self, name)
+            return
+        self._fs_check_writable(name)
+        if name in self._fs_values:
+            del self._fs_values[name]
+            self._fs_loaded.discard(name)
+        elif name in self._fs_deleted or (
+            name not in self._fs_names() and name not in self._fs_merged
+        ):
+            raise AttributeError(self._fs_missing(name))
+        self._fs_deleted.add(name)
+
+    def __dir__(self) -> Iterable[str]:
+        return sorted({*super().__dir__(), *self._fs_known()})
+
+    def __repr__(self) -> str:
+        where = f" {self._fs_label()}" if self._fs_step else ""
+        return f"<{self.name}{where}>"
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _fs_reset(
+        self,
+        step: str | None,
+        source: ArtifactSource | None,
+        input: Any,
+        index: int | None,
+        stack: tuple[ForeachFrame, ...],
+        parameters: Mapping[str, Any],
+    ) -> None:
+        self._fs_step = step
+        self._fs_source = source
+        self._fs_source_names = None
+        self._fs_input = input
+        self._fs_index = index
+        self._fs_stack = stack
+        self._fs_params = dict(parameters)
+        self._fs_param_cache = {}
+        self._fs_values = {}
+        self._fs_loaded = set()
+        self._fs_deleted = set()
+        self._fs_merged = {}
+        self._fs_next = None
+
+    def _fs_graph(self) -> FlowGraph:
+        if self._fs_graph_cache is None:
+            self._fs_graph_cache = FlowGraph.from_class(type(self))
+        return self._fs_graph_cache
+
+    def _fs_names(self) -> frozenset[str]:
+        """The names of the bound source's artifacts (asked once per bind)."""
+        if self._fs_source_names is None:
+            source = self._fs_source
+            self._fs_source_names = frozenset(source.names()) if source is not None else frozenset()
+        return self._fs_source_names
+
+    def _fs_label(self) -> str:
+        """How messages name this task: 'a', or 'train[3]' for a foreach item."""
+        step = self._fs_step or "?"
+        return step if self._fs_index is None else f"{step}[{self._fs_index}]"
+
+    def _fs_known(self) -> set[str]:
+        return {*self._fs_values, *self._fs_names(), *self._fs_merged} - self._fs_deleted
+
+    def _fs_load(self, name: str) -> Any:
+        """Load an inherited or merged artifact, or return _MISSING."""
+        if name in self._fs_deleted:
+            return _MISSING
+        adopted = self._fs_merged.get(name)
+        if adopted is not None:
+            return adopted.source.load(name)
+        if self._fs_source is not None and name in self._fs_names():
+            return self._fs_source.load(name)
+        return _MISSING
+
+    def _fs_missing(self, name: str) -> str:
+        where = f"step '{self._fs_step}' of {self.name}" if self._fs_step else self.name
+        if name in self._fs_deleted:
+            return f"{where}: the artifact '{name}' was deleted in this step."
+        hint = did_you_mean(name, self._fs_known() | set(self._fs_params))
+        return f"{where} has no artifact '{name}'.{hint} {_FLOW_ON_HINT}"
+
+    def _fs_parameter_value(self, param: Parameter) -> Any:
+        """The value of a parameter (read through the Parameter descriptor)."""
+        name = param.name
+        if name in self._fs_params:
+            return self._fs_params[name]
+        if name not in self._fs_param_cache:
+            value = self._fs_load(name)
+            if value is _MISSING:
+                if self._fs_step is None:
+                    return param.default
+                raise ParameterError(
+                    f"Parameter '{name}' has no value in step '{self._fs_step}': the runtime "
+                    f"passes parameter values to every task (FlowSpec._fs_bind(parameters=...))."
+                )
+            self._fs_param_cache[name] = value
+        return self._fs_param_cache[name]
+
+    def _fs_running(self, what: str) -> str:
+        if self._fs_read_only:
+            raise FlowDefinitionError(
+                f"{what} was called on an input of a join ({self._fs_label()}); call it on "
+                f"self in the join step."
+            )
+        if self._fs_step is None:
+            raise FlowDefinitionError(f"{what} can only be called inside a running step.")
+        return self._fs_step
+
+    def _fs_target_name(self, step: str, target: Any) -> str:
+        if isinstance(target, str):
+            raise FlowDefinitionError(
+                f"step '{step}' called self.next({target!r}); pass the step itself: "
+                f"self.next(self.{target})."
+            )
+        func = getattr(target, "__func__", None)
+        if func is None or getattr(target, "__self__", None) is not self or not is_step(func):
+            raise FlowDefinitionError(
+                f"step '{step}' called self.next({target!r}); self.next takes steps of this "
+                f"flow, like self.end."
+            )
+        return str(func.__name__)
+
+    def _fs_check_foreach(self, step: str, targets: tuple[str, ...], foreach: object) -> None:
+        if not isinstance(foreach, str):
+            raise FlowDefinitionError(
+                f"step '{step}': foreach= takes the name of an artifact, as in "
+                f"foreach='items'; got {foreach!r}."
+            )
+        if len(targets) != 1:
+            raise FlowDefinitionError(
+                f"step '{step}': foreach='{foreach}' needs exactly one target step, got "
+                f"{len(targets)}."
+            )
+        if foreach not in self._fs_known():
+            raise FlowDefinitionError(
+                f"step '{step}' uses foreach='{foreach}' but sets no artifact '{foreach}'; "
+                f"set self.{foreach} = [...] before self.next(...)."
+            )
+
+    def _fs_check_writable(self, name: str) -> None:
+        """Raise FlowDefinitionError unless `name` can be set (or deleted) as an artifact."""
+        if self._fs_read_only:
+            raise FlowDefinitionError(
+                f"The inputs of a join are read-only ({self._fs_label()}.{name}); set "
+                f"self.{name} in the join step instead."
+            )
+        flow = self.name
+        if name.startswith("__"):
+            raise FlowDefinitionError(
+                f"'{name}': names starting with '__' cannot be artifacts; choose another name."
+            )
+        static = inspect.getattr_static(type(self), name, _MISSING)
+        if isinstance(static, Parameter):
+            raise FlowDefinitionError(
+                f"Parameter '{name}' is read-only inside a flow; store a changed value under "
+                f"another name, e.g. self.{name}_used = ..."
+            )
+        if is_step(static):
+            raise FlowDefinitionError(
+                f"'{name}' is a step of {flow}; an artifact cannot use a step's name. "
+                f"Choose another name."
+            )
+        if name in RESERVED:
+            raise FlowDefinitionError(
+                f"'{name}' is reserved by flowscope (FlowSpec.{name}); choose another "
+                f"artifact name."
+            )
+        if static is not _MISSING:
+            raise FlowDefinitionError(
+                f"'{name}' is a class attribute of {flow}; an artifact cannot shadow it. "
+                f"Choose another name."
+            )
+
+
+def _show_next(targets: tuple[str, ...], foreach: str | None) -> str:
+    args = [f"self.{t}" for t in targets]
+    if foreach is not None:
+        args.append(f"foreach={foreach!r}")
+    return f"self.next({', '.join(args)})"
