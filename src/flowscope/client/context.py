@@ -114,7 +114,13 @@ class ClientContext:
                 return found
             from flowscope.metadata.providers import open_provider
 
-            provider = open_provider(address, self.settings(), create=False)
+            try:
+                provider = open_provider(address, self.settings(), create=False)
+            except ImportError as exc:
+                raise MetadataError(
+                    f"Cannot read the metadata service at {address}: its client is not "
+                    f"available ({exc}). Install flowscope with the service extra."
+                ) from exc
             if _is_service(address):
                 provider.get_flow("FlowscopeProbe")  # fail here, not at the first listing
             description = provider.describe()

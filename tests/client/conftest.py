@@ -1,0 +1,365 @@
+"""Fixtures for the client tests: a metadata backend, and a builder that records runs.
+
+The builder writes records and blobs directly through the provider API, the way the runtime
+does, so these tests exercise the client alone. `backend` is parametrized by address: add a
+service-backed param here and every client test runs against it too (the builder writes
+through `backend.provider`; the client reads through `metadata(backend.address)`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import pytest
+
+from flowscope.client.context import CONTEXT
+from flowscope.datastore import save_artifact
+from flowscope.logs import LogLine, encode
+from flowscope.metadata.records import (
+    ArtifactRecord,
+    AttemptResult,
+    AttemptStart,
+    Fact,
+    NewRun,
+    NewTask,
+)
+
+USER = "alice"
+SCRIPT = '''from flowscope import FlowSpec, step
+
+
+class HelloFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+'''
+ENV = {
+    "python_version": "3.11.7",
+    "python_implementation": "CPython",
+    "platform": "Linux-x86_64",
+    "packages": {"numpy": "1.26.0"},
+    "runtime": "local",
+    "executable": "/usr/bin/python3",
+    "flowscope_version": "0.1.0",
+}
+
+
+@dataclass
+class Backend:
+    """Where runs are recorded: `provider` to write, `address` for the client's metadata()."""
+
+    name: str
+    address: str
+    provider: Any
+    live_dir: Path | None = None
+
+
+def _local_backend(tmp_path: Path) -> Backend:
+    from flowscope.metadata.local import open_local
+
+    root = tmp_path / ".flowscope"
+    provider = open_local(root, create=True)
+    return Backend("local", str(tmp_path), provider, live_dir=provider.live_dir)
+
+
+BACKENDS: dict[str, Callable[[Path], Backend]] = {"local": _local_backend}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    made = BACKENDS[request.param](tmp_path)
+    yield made
+    made.provider.close()
+
+
+@pytest.fixture
+def client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
+    """The client context pointed at `backend`, in the namespace of user `alice`."""
+    monkeypatch.setenv("FLOWSCOPE_USER", USER)
+    monkeypatch.delenv("FLOWSCOPE_SERVICE_URL", raising=False)
+    monkeypatch.delenv("FLOWSCOPE_ROOT", raising=False)
+    CONTEXT.reset()
+    from flowscope.client import metadata
+
+    metadata(backend.address)
+    yield backend
+    CONTEXT.reset()
+
+
+@pytest.fixture
+def builder(backend: Backend) -> "Builder":
+    return Builder(backend)
+
+
+# ---- the builder ---------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    """A run the builder recorded: its id, and its task ids by step."""
+
+    flow: str
+    run_id: int
+    tasks: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def pathspec(self) -> str:
+        return f"{self.flow}/{self.run_id}"
+
+    def task(self, step: str, i: int = 0) -> str:
+        return f"{self.flow}/{self.run_id}/{step}/{self.tasks[step][i]}"
+
+
+def code_tarball(files: dict[str, str], flow_name: str, script: str = "flow.py") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        members = dict(files)
+        members[".flowscope_code.json"] = json.dumps(
+            {"script_name": script, "flow_name": flow_name, "created_at": 1.0}
+        )
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class Builder:
+    """Records runs through the provider API. Times advance one second per record, from
+    `self.now`, so creation order is unambiguous."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.provider = backend.provider
+        self.store = self.provider.content_store()
+        self.now = time.time() - 1000.0
+
+    def tick(self) -> float:
+        self.now += 1.0
+        return self.now
+
+    def blob(self, data: bytes) -> str:
+        return self.store.put(data)
+
+    def log(self, *lines: str) -> str | None:
+        if not lines:
+            return None
+        return self.blob(encode(LogLine(self.tick(), line) for line in lines))
+
+    def artifacts(self, values: dict[str, Any]) -> tuple[ArtifactRecord, ...]:
+        records = []
+        for name, value in values.items():
+            info = save_artifact(self.store, value)
+            records.append(
+                ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, self.now)
+            )
+        return tuple(records)
+
+    def new_run(
+        self,
+        flow: str,
+        *,
+        user: str = USER,
+        tags: Sequence[str] = (),
+        parameters: dict[str, Any] | None = None,
+        code: dict[str, str] | None = None,
+        created_at: float | None = None,
+    ) -> Recorded:
+        code_key = None if code is None else self.blob(code_tarball(code, flow))
+        record = self.provider.create_run(
+            NewRun(
+                flow_name=flow,
+                user=user,
+                user_tags=tuple(tags),
+                system_tags=(
+                    f"user:{user}", "runtime:local", "python_version:3.11.7",
+                    "flowscope_version:0.1.0",
+                ),
+                parameters=dict(parameters or {}),
+                code_key=code_key,
+                created_at=self.tick() if created_at is None else created_at,
+            )
+        )
+        return Recorded(flow, record.run_id)
+
+    def next_task_id(self, run: Recorded) -> int:
+        return 1 + max((t for ids in run.tasks.values() for t in ids), default=0)
+
+    def task(
+        self,
+        run: Recorded,
+        step: str,
+        artifacts: dict[str, Any] | None = None,
+        *,
+        status: str | None = "succeeded",
+        attempts: int = 1,
+        foreach_index: int | None = None,
+        stdout: Sequence[str] = (),
+        stderr: Sequence[str] = (),
+        exception: dict[str, Any] | None = None,
+        facts: dict[str, str] | None = None,
+        env: dict[str, Any] | None = None,
+        origin_pathspec: str | None = None,
+        started_at: float | None = None,
+    ) -> int:
+        """Record one task. Attempts before the last fail with `exception`; the last ends
+        with `status` (None: left running; 'pending': never started)."""
+        task_id = self.next_task_id(run)
+        run.tasks.setdefault(step, []).append(task_id)
+        self.provider.create_tasks(
+            run.flow, run.run_id,
+            [NewTask(step, task_id, foreach_index=foreach_index,
+                     foreach_stack=() if foreach_index is None else (foreach_index,),
+                     origin_pathspec=origin_pathspec, created_at=self.tick())],
+        )
+        if status == "pending":
+            return task_id
+        env_key = self.blob(json.dumps(env if env is not None else ENV).encode())
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            start = started_at if started_at is not None else self.tick()
+            self.provider.start_attempts(
+                run.flow, run.run_id, [AttemptStart(task_id, attempt, started_at=start)]
+            )
+            if last and status is None:
+                return task_id
+            ok = last and status == "succeeded"
+            the_facts = {"attempt": str(attempt), "hostname": "host1", "pid": str(1000 + attempt)}
+            if origin_pathspec:
+                the_facts["origin-pathspec"] = origin_pathspec
+            the_facts.update(facts or {})
+            self.provider.finish_attempts(
+                run.flow, run.run_id,
+                [AttemptResult(
+                    task_id, attempt, "succeeded" if ok else "failed",
+                    finished_at=self.tick(),
+                    artifacts=self.artifacts(artifacts or {}) if (ok or last) else (),
+                    facts=tuple(Fact(k, v, "str", self.now) for k, v in the_facts.items()),
+                    stdout_key=self.log(*stdout, f"attempt {attempt}") if stdout else None,
+                    stderr_key=self.log(*stderr) if stderr else None,
+                    env_key=env_key,
+                    exception=None if ok else (exception or {
+                        "type": "ValueError", "module": "builtins",
+                        "message": f"failure in attempt {attempt}",
+                        "traceback": "Traceback (most recent call last):\n  File \"flow.py\", "
+                                     f"line 9, in {step}\nValueError: failure in attempt {attempt}\n",
+                    }),
+                )],
+            )
+        return task_id
+
+    def finish(self, run: Recorded, status: str = "succeeded") -> Recorded:
+        self.provider.finish_run(run.flow, run.run_id, status)
+        return run
+
+    # ---- scenarios ---------------------------------------------------------------------
+    def hello(
+        self, flow: str = "HelloFlow", *, user: str = USER, tags: Sequence[str] = (),
+        alpha: float = 0.5, finish: bool = True,
+    ) -> Recorded:
+        """_parameters, start, hello, end; each task's index lists all artifacts so far."""
+        run = self.new_run(flow, user=user, tags=tags, parameters={"alpha": alpha},
+                           code={"flow.py": SCRIPT, "helpers.py": "X = 1\n"})
+        params = {"alpha": alpha}
+        self.task(run, "_parameters", params)
+        self.task(run, "start", {**params, "x": 1, "_internal": "hidden"}, stdout=["starting"])
+        self.task(run, "hello", {**params, "x": 2, "message": "hi"}, stdout=["hello world"],
+                  stderr=["a warning"])
+        self.task(run, "end", {**params, "x": 3, "message": "hi", "result": [1, 2, 3]})
+        if finish:
+            return self.finish(run)
+        self.provider.heartbeat(run.flow, run.run_id)
+        return run
+
+    def foreach(self, n: int, flow: str = "ForeachFlow", *, user: str = USER) -> Recorded:
+        run = self.new_run(flow, user=user)
+        self.task(run, "_parameters", {})
+        self.task(run, "start", {"items": list(range(n))})
+        for i in range(n):
+            self.task(run, "square", {"items": list(range(n)), "input": i, "y": i * i},
+                      foreach_index=i)
+        self.task(run, "join", {"total": sum(i * i for i in range(n))})
+        self.task(run, "end", {"total": sum(i * i for i in range(n))})
+        return self.finish(run)
+
+    def failed(self, flow: str = "FailFlow", *, user: str = USER) -> Recorded:
+        """start succeeds; `flaky` fails once then succeeds; `bad` fails twice; no end."""
+        run = self.new_run(flow, user=user)
+        self.task(run, "_parameters", {})
+        self.task(run, "start", {"x": 1})
+        self.task(run, "flaky", {"x": 2}, attempts=2)
+        self.task(run, "bad", {"x": 3}, status="failed", attempts=2, stderr=["oops"],
+                  exception={"type": "KeyError", "module": "builtins", "message": "'missing'",
+                             "traceback": "Traceback (most recent call last):\n  File "
+                                          "\"flow.py\", line 20, in bad\nKeyError: 'missing'\n"})
+        return self.finish(run, "failed")
+
+    def running(self, flow: str = "SlowFlow", *, user: str = USER) -> Recorded:
+        """start succeeded; `slow` running (heart-beating now); not finished."""
+        run = self.new_run(flow, user=user)
+        self.task(run, "_parameters", {})
+        self.task(run, "start", {"x": 1})
+        self.task(run, "slow", status=None, started_at=time.time())
+        self.provider.heartbeat(run.flow, run.run_id, [(run.tasks["slow"][0], 0)])
+        return run
+
+    def lost(self, flow: str = "LostFlow", *, user: str = USER) -> Recorded:
+        """A run whose process died an hour ago: no heartbeat since, from run or task."""
+        from flowscope.metadata.store import SqlMetadataStore
+
+        old = time.time() - 3600
+        past = Builder(self.backend)
+        past.provider = SqlMetadataStore(self.provider.db, clock=lambda: old)  # an hour ago
+        past.now = old - 100
+        run = past.new_run(flow, user=user)
+        past.task(run, "_parameters", {})
+        past.task(run, "start", status=None)
+        return run
+
+
+# ---- call counting -------------------------------------------------------------------
+
+
+class CountingProvider:
+    """Wraps a provider and counts the calls made to each method."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+    def describe(self) -> str:
+        return self._inner.describe()
+
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+@pytest.fixture
+def counting(client: Backend) -> CountingProvider:
+    """The client reads through a CountingProvider from now on."""
+    wrapped = CountingProvider(CONTEXT.provider())
+    CONTEXT.use_provider(wrapped)  # type: ignore[arg-type]
+    return wrapped
