@@ -1,0 +1,44 @@
+"""Artifact data: content-addressed blobs behind a small storage protocol, and serializers.
+
+storage.py      BlobStorage protocol, open_storage (backends by URL scheme, lazily)
+local.py        LocalStorage: a directory, atomic writes
+memory.py       MemoryStorage: the in-memory double
+keys.py         key validation, and the not-found / corrupted errors naming a key
+encoding.py     the stored form: header, raw or lz4 segments
+cas.py          ContentStore: hashing, dedupe, verified reads
+serializers.py  pickle protocol 5 with out-of-band buffers; the serializer registry
+artifacts.py    save_artifact / load_artifact / save_artifacts
+"""
+
+from __future__ import annotations
+
+from flowscope.datastore.artifacts import (
+    ArtifactInfo,
+    load_artifact,
+    save_artifact,
+    save_artifacts,
+)
+from flowscope.datastore.cas import BlobView, ContentStore, PutResult
+from flowscope.datastore.local import LocalStorage
+from flowscope.datastore.memory import MemoryStorage
+from flowscope.datastore.serializers import Serializer, get_serializer, serializer_for
+from flowscope.datastore.storage import BlobStorage, Chunk, MappableStorage, open_storage
+
+__all__ = [
+    "ArtifactInfo",
+    "BlobStorage",
+    "BlobView",
+    "Chunk",
+    "ContentStore",
+    "LocalStorage",
+    "MappableStorage",
+    "MemoryStorage",
+    "PutResult",
+    "Serializer",
+    "get_serializer",
+    "load_artifact",
+    "open_storage",
+    "save_artifact",
+    "save_artifacts",
+    "serializer_for",
+]

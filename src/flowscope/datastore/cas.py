@@ -1,0 +1,212 @@
+"""Content addressing: blobs stored and found by the blake3 hash of their logical bytes.
+
+``ContentStore`` sits on any ``BlobStorage``. On the way in it hashes the bytes, skips the
+write when the key is already stored (the same value stored twice takes the space of one),
+and encodes the rest (see ``encoding``). On the way out it decodes and checks what it read
+against the key, so damaged or altered data is never returned.
+"""
+
+from __future__ import annotations
+
+import bisect
+import mmap
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flowscope.datastore.encoding import RAW, decode, encode, parse_header
+from flowscope.datastore.keys import blob_corrupted, check_key
+from flowscope.datastore.storage import BlobStorage, Chunk, MappableStorage
+from flowscope.errors import DataStoreError
+
+PARALLEL_HASH_MIN = 1024 * 1024
+"""Hash with several threads from this many bytes on."""
+
+
+@dataclass(frozen=True)
+class PutResult:
+    """What storing a blob did: its key, its size on disk and its logical size."""
+
+    key: str
+    stored_size: int
+    logical_size: int
+    written: bool  # False when the blob was already stored
+
+
+class BlobView:
+    """The verified logical bytes of one blob, held in the buffers they were decoded into.
+
+    ``slice`` returns a view, without copying, when the range lies within one chunk as
+    written; numeric buffers written as their own chunk can therefore be used in place.
+    """
+
+    def __init__(self, key: str, parts: Sequence[memoryview]) -> None:
+        self._key = key
+        self._parts = list(parts)
+        self._starts: list[int] = []
+        position = 0
+        for part in self._parts:
+            self._starts.append(position)
+            position += part.nbytes
+        self._size = position
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def slice(self, start: int, stop: int) -> memoryview:
+        """Bytes ``start:stop`` of the blob: a view when they lie in one part, else a copy."""
+        if not 0 <= start <= stop <= self._size:
+            raise DataStoreError(
+                f"Byte range {start}:{stop} is outside blob {self._key} of {self._size} bytes"
+            )
+        if start == stop:
+            return memoryview(bytearray())
+        index = bisect.bisect_right(self._starts, start) - 1
+        offset = start - self._starts[index]
+        part = self._parts[index]
+        if offset + (stop - start) <= part.nbytes:
+            return part[offset : offset + (stop - start)]
+        out = bytearray(stop - start)
+        filled = 0
+        while filled < len(out):
+            piece = self._parts[index][offset : offset + len(out) - filled]
+            out[filled : filled + piece.nbytes] = piece
+            filled += piece.nbytes
+            index, offset = index + 1, 0
+        return memoryview(out)
+
+    def tobytes(self) -> bytes:
+        return b"".join(self._parts)
+
+
+class ContentStore:
+    """Blobs by content hash over a ``BlobStorage``, with compression and verified reads."""
+
+    def __init__(self, storage: BlobStorage) -> None:
+        self._storage = storage
+
+    @property
+    def storage(self) -> BlobStorage:
+        return self._storage
+
+    def __repr__(self) -> str:
+        return f"ContentStore({self._storage!r})"
+
+    def put(self, data: Chunk) -> str:
+        """Store ``data``; return its key."""
+        return self.put_info([data]).key
+
+    def put_chunks(self, chunks: Sequence[Chunk]) -> str:
+        """Store the concatenation of ``chunks`` without concatenating them; return its key."""
+        return self.put_info(chunks).key
+
+    def put_info(self, chunks: Sequence[Chunk]) -> PutResult:
+        """Like ``put_chunks``, but also report the stored size and whether it was written."""
+        views = [_byte_view(chunk) for chunk in chunks]
+        logical_size = sum(view.nbytes for view in views)
+        key = _digest(views, logical_size)
+        if self._storage.exists(key):
+            return PutResult(key, self._storage.size(key), logical_size, written=False)
+        stored = encode(views)
+        self._storage.write(key, stored)
+        stored_size = sum(memoryview(chunk).nbytes for chunk in stored)
+        return PutResult(key, stored_size, logical_size, written=True)
+
+    def get(self, key: str) -> bytearray:
+        """The logical bytes stored under ``key``, checked against it."""
+        raw = self._storage.read(check_key(key))
+        where = self._storage.locate(key)
+        with memoryview(raw) as buffer:
+            segments = parse_header(buffer, key, where)
+            single_raw = len(segments) == 1 and segments[0].codec == RAW
+            out = raw if single_raw else _join(decode(buffer, segments, key, where), raw)
+        if single_raw:  # trim the read buffer in place (O(1) at the front) instead of copying
+            start, length = segments[0].offset, segments[0].logical_length
+            del raw[start + length :]
+            del raw[:start]
+        with memoryview(out) as view:
+            _verify(key, where, [view], view.nbytes)
+        return out
+
+    def open(self, key: str) -> BlobView:
+        """The logical bytes stored under ``key`` as a verified, mostly zero-copy view."""
+        check_key(key)
+        if isinstance(self._storage, MappableStorage):
+            raw: bytearray | mmap.mmap = self._storage.read_mapped(key)
+        else:
+            raw = self._storage.read(key)
+        where = self._storage.locate(key)
+        buffer = memoryview(raw)
+        parts = decode(buffer, parse_header(buffer, key, where), key, where)
+        view = BlobView(key, parts)
+        _verify(key, where, parts, view.size)
+        return view
+
+    def exists(self, key: str) -> bool:
+        return self._storage.exists(key)
+
+    def exists_many(self, keys: Sequence[str]) -> set[str]:
+        return self._storage.exists_many(keys)
+
+    def stored_size(self, key: str) -> int:
+        """Bytes the blob takes in storage (after compression, with its header)."""
+        return self._storage.size(key)
+
+
+def _byte_view(chunk: Chunk) -> memoryview:
+    try:
+        view = memoryview(chunk)
+    except TypeError as exc:
+        raise DataStoreError(
+            f"Blob data must be bytes-like (bytes, bytearray, memoryview), "
+            f"got {type(chunk).__name__}"
+        ) from exc
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+
+
+def _digest(views: Iterable[memoryview], size: int) -> str:
+    import blake3
+
+    threads = blake3.blake3.AUTO if size >= PARALLEL_HASH_MIN and _may_use_threads() else 1
+    hasher = blake3.blake3(max_threads=threads)
+    for view in views:
+        hasher.update(view)
+    return hasher.hexdigest()
+
+
+# blake3 hashes in parallel with a thread pool that lives for the whole process and does not
+# survive fork(): a forked child that asks it for threads waits forever. So remember which
+# process started the pool; a child forked after that hashes on one thread. This mirrors a
+# process-wide fact, hence a module-level record.
+_pool_owner: int | None = None
+
+
+def _may_use_threads() -> bool:
+    global _pool_owner
+    if _pool_owner is None:
+        _pool_owner = os.getpid()
+    return _pool_owner == os.getpid()
+
+
+def _verify(key: str, where: str, parts: Sequence[memoryview], size: int) -> None:
+    actual = _digest(parts, size)
+    if actual != key:
+        raise blob_corrupted(key, where, f"its content hashes to {actual}")
+
+
+def _join(parts: Sequence[memoryview], read: bytearray) -> bytearray:
+    if len(parts) == 1:
+        whole = parts[0].obj
+        if isinstance(whole, bytearray) and whole is not read and len(whole) == parts[0].nbytes:
+            return whole  # one decompressed chunk: already a bytearray of its own
+    return bytearray().join(parts)

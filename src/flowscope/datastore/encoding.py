@@ -1,0 +1,228 @@
+"""The stored form of a blob: a small header, then segments, each raw or lz4-compressed.
+
+Layout (all integers little-endian)::
+
+    0   magic b"FSB" and the format version (1)
+    4   uint32  number of segments n
+    8   n entries of 25 bytes: uint8 flags, uint64 offset, uint64 stored length,
+        uint64 logical length
+    ... the segment payloads, at the offsets the entries give
+
+Flags: the low four bits are the codec (0 raw, 1 lz4 block); bit 7 is set when a segment
+continues the chunk of the segment before it. The logical bytes of the blob are its decoded
+segments in order, and each chunk the writer passed in decodes to one contiguous buffer, so
+a reader can hand out a raw chunk as a view of the bytes it read, without copying.
+
+The writer splits each chunk into blocks of ``BLOCK_SIZE`` and compresses a block only where
+that pays: chunks under ``SMALL_SIZE`` stay raw, and for larger blocks a few spread samples
+are compressed first, so incompressible data (random floats, compressed images) costs almost
+nothing. Adjacent raw blocks of a chunk are written as one segment, and raw segments of 4 KiB
+or more start on a 64-byte boundary, so numeric buffers read from them are aligned.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flowscope.datastore.keys import blob_corrupted
+from flowscope.datastore.storage import Chunk
+from flowscope.errors import DataStoreError
+
+FORMAT_VERSION = 1
+MAGIC = b"FSB" + bytes([FORMAT_VERSION])
+RAW = 0
+LZ4 = 1
+CONTINUES = 0x80
+
+BLOCK_SIZE = 4 * 1024 * 1024
+SMALL_SIZE = 512
+MAX_RATIO = 0.8  # keep a compressed block only if it is at most this fraction of the original
+SAMPLE_SIZE = 16 * 1024
+WHOLE_PROBE_SIZE = 64 * 1024  # blocks up to this size are compressed whole to decide
+ALIGNMENT = 64
+ALIGN_MIN_SIZE = 4096
+_LZ4_MAX_EXPANSION = 255  # lz4 cannot inflate more than this factor (plus a few bytes)
+
+_HEAD = struct.Struct("<4sI")
+_ENTRY = struct.Struct("<BQQQ")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One entry of the header: where a segment's payload is and how to decode it."""
+
+    codec: int
+    continues: bool
+    offset: int
+    stored_length: int
+    logical_length: int
+
+
+@dataclass(frozen=True)
+class _Planned:
+    codec: int
+    continues: bool
+    payload: Chunk
+    logical_length: int
+
+
+def encode(chunks: Sequence[memoryview]) -> list[Chunk]:
+    """The stored form of the concatenation of ``chunks`` (byte views), as a list of chunks."""
+    planned = [segment for chunk in chunks for segment in _plan_chunk(chunk)]
+    header_length = _HEAD.size + _ENTRY.size * len(planned)
+    entries: list[bytes] = []
+    body: list[Chunk] = []
+    offset = header_length
+    for segment in planned:
+        stored = len(segment.payload)
+        if segment.codec == RAW and stored >= ALIGN_MIN_SIZE:
+            padding = -offset % ALIGNMENT
+            if padding:
+                body.append(bytes(padding))
+                offset += padding
+        flags = segment.codec | (CONTINUES if segment.continues else 0)
+        entries.append(_ENTRY.pack(flags, offset, stored, segment.logical_length))
+        body.append(segment.payload)
+        offset += stored
+    header = _HEAD.pack(MAGIC, len(planned)) + b"".join(entries)
+    return [header, *body]
+
+
+def parse_header(buffer: memoryview, key: str, where: str) -> list[Segment]:
+    """The segments a stored blob declares, checked for consistency with its length."""
+    total = buffer.nbytes
+    if total < _HEAD.size:
+        raise blob_corrupted(key, where, f"only {total} bytes, too short for a header")
+    magic, count = _HEAD.unpack_from(buffer, 0)
+    if magic != MAGIC:
+        if magic[:3] == MAGIC[:3] and magic[3] > FORMAT_VERSION:
+            raise DataStoreError(
+                f"Blob {key} in {where} uses storage format version {magic[3]}, which this "
+                "version of flowscope cannot read. Upgrade flowscope to read it."
+            )
+        raise blob_corrupted(key, where, "the header is not a flowscope blob header")
+    end = _HEAD.size + _ENTRY.size * count
+    if end > total:
+        raise blob_corrupted(key, where, f"the header lists {count} segments but is cut short")
+    segments: list[Segment] = []
+    for index in range(count):
+        flags, offset, stored, logical = _ENTRY.unpack_from(
+            buffer, _HEAD.size + index * _ENTRY.size
+        )
+        segment = Segment(flags & 0x0F, bool(flags & CONTINUES), offset, stored, logical)
+        problem = _check_segment(segment, flags, index, end, total)
+        if problem:
+            raise blob_corrupted(key, where, f"segment {index} {problem}")
+        segments.append(segment)
+        end = offset + stored
+    if end != total:
+        raise blob_corrupted(key, where, f"{total - end} unexpected bytes after the last segment")
+    return segments
+
+
+def decode(
+    buffer: memoryview, segments: Sequence[Segment], key: str, where: str
+) -> list[memoryview]:
+    """The logical bytes, one buffer per chunk; a raw one-segment chunk is a view of ``buffer``."""
+    groups: list[memoryview] = []
+    index = 0
+    while index < len(segments):
+        stop = index + 1
+        while stop < len(segments) and segments[stop].continues:
+            stop += 1
+        run = segments[index:stop]
+        if len(run) == 1:
+            groups.append(_decode_one(buffer, run[0], key, where))
+        else:
+            out = bytearray(sum(segment.logical_length for segment in run))
+            position = 0
+            with memoryview(out) as view:
+                for segment in run:
+                    end = position + segment.logical_length
+                    view[position:end] = _decode_one(buffer, segment, key, where)
+                    position = end
+            groups.append(memoryview(out))
+        index = stop
+    return groups
+
+
+def _plan_chunk(chunk: memoryview) -> list[_Planned]:
+    size = chunk.nbytes
+    if size == 0:
+        return []
+    if size < SMALL_SIZE:
+        return [_Planned(RAW, False, chunk, size)]
+    planned: list[_Planned] = []
+    raw_start: int | None = None  # start of the current run of raw blocks
+
+    def close_raw_run(stop: int) -> None:
+        nonlocal raw_start
+        if raw_start is not None:
+            planned.append(_Planned(RAW, bool(planned), chunk[raw_start:stop], stop - raw_start))
+            raw_start = None
+
+    for start in range(0, size, BLOCK_SIZE):
+        block = chunk[start : start + BLOCK_SIZE]
+        packed = _compress_if_it_pays(block)
+        if packed is None:
+            if raw_start is None:
+                raw_start = start
+            continue
+        close_raw_run(start)
+        planned.append(_Planned(LZ4, bool(planned), packed, block.nbytes))
+    close_raw_run(size)
+    return planned
+
+
+def _compress_if_it_pays(block: memoryview) -> bytes | None:
+    size = block.nbytes
+    if size > WHOLE_PROBE_SIZE:
+        starts = (0, (size - SAMPLE_SIZE) // 2, size - SAMPLE_SIZE)
+        sampled = sum(len(_lz4_compress(block[a : a + SAMPLE_SIZE])) for a in starts)
+        if sampled > MAX_RATIO * SAMPLE_SIZE * len(starts):
+            return None
+    packed = _lz4_compress(block)
+    return packed if len(packed) <= MAX_RATIO * size else None
+
+
+def _check_segment(segment: Segment, flags: int, index: int, start: int, total: int) -> str:
+    if flags & 0x70 or segment.codec not in (RAW, LZ4):
+        return f"has unknown flags {flags:#x}"
+    if segment.continues and index == 0:
+        return "continues a chunk, but there is none before it"
+    if segment.offset < start or segment.offset + segment.stored_length > total:
+        return "lies outside the blob or overlaps another segment"
+    if segment.codec == RAW and segment.logical_length != segment.stored_length:
+        return "is raw, but its logical and stored lengths differ"
+    if segment.codec == LZ4 and not (
+        0 < segment.logical_length <= segment.stored_length * _LZ4_MAX_EXPANSION + 64
+        and segment.logical_length <= BLOCK_SIZE * 16
+    ):
+        return f"claims an impossible decompressed length {segment.logical_length}"
+    return ""
+
+
+def _decode_one(buffer: memoryview, segment: Segment, key: str, where: str) -> memoryview:
+    payload = buffer[segment.offset : segment.offset + segment.stored_length]
+    if segment.codec == RAW:
+        return payload
+    import lz4.block  # type: ignore[import-untyped]
+
+    try:
+        out = lz4.block.decompress(
+            payload, uncompressed_size=segment.logical_length, return_bytearray=True
+        )
+    except lz4.block.LZ4BlockError as exc:
+        raise blob_corrupted(key, where, f"a compressed segment does not decode: {exc}") from exc
+    if len(out) != segment.logical_length:
+        raise blob_corrupted(key, where, "a compressed segment decodes to the wrong length")
+    return memoryview(out)
+
+
+def _lz4_compress(data: memoryview) -> bytes:
+    import lz4.block
+
+    packed: bytes = lz4.block.compress(data, store_size=False)
+    return packed

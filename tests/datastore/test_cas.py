@@ -1,0 +1,166 @@
+"""ContentStore: keys, dedupe, compression, verified reads, zero-copy views."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowscope.datastore import BlobStorage, ContentStore, LocalStorage, MemoryStorage
+from flowscope.datastore.encoding import BLOCK_SIZE
+from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
+
+from .conftest import blob_files, key_of
+
+
+def test_the_key_is_the_blake3_digest_of_the_logical_bytes(store: ContentStore) -> None:
+    data = b"hello world" * 1000
+    assert store.put(data) == key_of(data)
+
+
+def test_put_chunks_keys_the_concatenation(store: ContentStore) -> None:
+    chunks = [b"ab", bytearray(b"cd"), memoryview(b"ef"), b""]
+    assert store.put_chunks(chunks) == key_of(b"abcdef")
+    assert store.get(key_of(b"abcdef")) == b"abcdef"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"x", b"tiny blob", os.urandom(5000), b"compress me " * 100_000, os.urandom(3 << 20)],
+    ids=["empty", "one-byte", "tiny", "random-small", "compressible", "random-large"],
+)
+def test_get_returns_what_was_put(store: ContentStore, data: bytes) -> None:
+    key = store.put(data)
+    out = store.get(key)
+    assert isinstance(out, bytearray) and out == data
+    view = store.open(key)
+    assert view.size == len(data) and view.tobytes() == data
+
+
+def test_storing_a_value_twice_takes_the_space_of_one(tmp_path: Path) -> None:
+    store = ContentStore(LocalStorage(tmp_path))
+    first = store.put_info([b"same" * 1000])
+    second = store.put_info([b"same", b"same" * 999])
+    assert first.key == second.key
+    assert first.written and not second.written
+    assert first.stored_size == second.stored_size == store.stored_size(first.key)
+    assert len(blob_files(tmp_path)) == 1
+
+
+def test_compressible_data_is_stored_compressed(store: ContentStore) -> None:
+    data = b"a fairly repetitive line of text\n" * 200_000
+    result = store.put_info([data])
+    assert result.logical_size == len(data)
+    assert result.stored_size < len(data) / 20
+    assert store.stored_size(result.key) == result.stored_size
+
+
+def test_random_data_is_stored_raw(store: ContentStore) -> None:
+    data = os.urandom(2 * BLOCK_SIZE + 100)
+    result = store.put_info([data])
+    assert len(data) < result.stored_size <= len(data) + 128
+
+
+def test_non_contiguous_and_typed_buffers_are_taken_as_their_bytes(store: ContentStore) -> None:
+    import array
+
+    numbers = array.array("d", range(1000))
+    assert store.get(store.put(memoryview(numbers))) == numbers.tobytes()
+    strided = memoryview(bytes(range(200)))[::2]
+    assert store.get(store.put(strided)) == bytes(range(0, 200, 2))
+
+
+def test_non_bytes_data_is_refused(store: ContentStore) -> None:
+    with pytest.raises(DataStoreError, match="bytes-like.*got str"):
+        store.put("text")  # type: ignore[arg-type]
+
+
+def test_a_missing_blob_raises_blob_not_found(store: ContentStore) -> None:
+    key = key_of(b"never stored")
+    for call in (store.get, store.open, store.stored_size):
+        with pytest.raises(BlobNotFound) as info:
+            call(key)
+        assert info.value.key == key  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "a" * 10, "F" * 64, 12])
+def test_invalid_keys_are_refused(store: ContentStore, bad: object) -> None:
+    for call in (store.get, store.open, store.exists, store.stored_size):
+        with pytest.raises(DataStoreError):
+            call(bad)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", [10, 100_000, 3 << 20], ids=["small", "compressible", "large"])
+def test_bytes_stored_under_the_wrong_key_are_caught(storage: BlobStorage, size: int) -> None:
+    store = ContentStore(storage)
+    impostor = ContentStore(MemoryStorage())
+    other = impostor.put(b"o" * size)  # a well-formed blob ...
+    key = key_of(b"what the caller expects")
+    storage.write(key, [impostor.storage.read(other)])  # ... under someone else's key
+    for call in (store.get, store.open):
+        with pytest.raises(BlobCorrupted, match=key) as info:
+            call(key)
+        assert info.value.key == key  # type: ignore[attr-defined]
+        assert f"hashes to {other}" in str(info.value)
+
+
+def test_garbage_under_a_key_is_reported_as_corrupted(store: ContentStore) -> None:
+    key = key_of(b"x")
+    store.storage.write(key, [b"\x00garbage that is not a blob"])
+    with pytest.raises(BlobCorrupted, match="not a flowscope blob header"):
+        store.get(key)
+
+
+def test_open_slices_are_views_of_the_chunks_as_written(store: ContentStore) -> None:
+    big = os.urandom(100_000)
+    key = store.put_chunks([b"head", big, b"packed " * 10_000])
+    view = store.open(key)
+    inside = view.slice(4, 4 + len(big))
+    assert inside.obj is view.slice(5, 6).obj  # both views of one buffer, no copy
+    assert bytes(inside) == big
+    across = view.slice(2, 8)
+    assert bytes(across) == b"ad" + big[:4]
+    assert view.slice(3, 3).nbytes == 0
+    with pytest.raises(DataStoreError, match="outside blob"):
+        view.slice(0, view.size + 1)
+
+
+def test_get_trims_the_read_buffer_instead_of_copying(tmp_path: Path) -> None:
+    store = ContentStore(LocalStorage(tmp_path, memory_map=False))
+    data = os.urandom(1 << 20)
+    out = store.get(store.put(data))
+    out.extend(b"still resizable")  # no views left on it
+    assert out[: len(data)] == data
+
+
+def test_a_large_blob_is_verified_and_served_from_a_memory_map(tmp_path: Path) -> None:
+    store = ContentStore(LocalStorage(tmp_path))
+    data = os.urandom(20 << 20)
+    view = store.open(store.put_chunks([b"h", data]))
+    chunk = view.slice(1, 1 + len(data))
+    assert type(chunk.obj).__name__ == "mmap"
+    assert not chunk.readonly
+    assert bytes(chunk) == data
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    chunks=st.lists(
+        st.one_of(
+            st.binary(max_size=3000),
+            st.builds(lambda b, n: b * n, st.binary(min_size=1, max_size=8), st.integers(0, 5000)),
+        ),
+        max_size=6,
+    )
+)
+def test_any_bytes_round_trip(chunks: list[bytes]) -> None:
+    store = ContentStore(MemoryStorage())
+    whole = b"".join(chunks)
+    key = store.put_chunks(chunks)
+    assert key == key_of(whole)
+    assert store.get(key) == whole
+    assert store.open(key).tobytes() == whole
+    assert store.put(whole) == key

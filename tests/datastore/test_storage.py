@@ -1,0 +1,72 @@
+"""open_storage: backends chosen by URL scheme, imported only when chosen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowscope.datastore import LocalStorage, MemoryStorage, open_storage
+from flowscope.errors import DataStoreError
+
+
+def test_a_plain_path_opens_a_local_store(tmp_path: Path) -> None:
+    storage = open_storage(str(tmp_path / "d"))
+    assert isinstance(storage, LocalStorage)
+    assert storage.root == str(tmp_path / "d")
+
+
+def test_a_path_object_opens_a_local_store(tmp_path: Path) -> None:
+    storage = open_storage(tmp_path)
+    assert isinstance(storage, LocalStorage) and storage.root == str(tmp_path)
+
+
+def test_a_relative_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    storage = open_storage("rel")
+    assert isinstance(storage, LocalStorage) and storage.root == str(tmp_path / "rel")
+
+
+@pytest.mark.parametrize("prefix", ["file://", "FILE://", "file://localhost"])
+def test_file_urls_open_a_local_store(tmp_path: Path, prefix: str) -> None:
+    storage = open_storage(f"{prefix}{tmp_path}/with%20space")
+    assert isinstance(storage, LocalStorage)
+    assert storage.root == f"{tmp_path}/with space"
+
+
+def test_a_file_url_with_a_remote_host_is_refused() -> None:
+    with pytest.raises(DataStoreError, match="host 'server'"):
+        open_storage("file://server/share")
+
+
+def test_memory_urls_open_a_new_store_each_time() -> None:
+    first, second = open_storage("memory://"), open_storage("memory://")
+    assert isinstance(first, MemoryStorage) and isinstance(second, MemoryStorage)
+    assert first is not second
+
+
+def test_s3_is_refused_with_what_to_do_instead() -> None:
+    with pytest.raises(DataStoreError, match="S3 storage is not available.*shared directory"):
+        open_storage("s3://bucket/prefix")
+
+
+def test_an_unknown_scheme_lists_the_known_ones() -> None:
+    with pytest.raises(DataStoreError, match=r"unknown scheme 'gs://'.*file://, memory://"):
+        open_storage("gs://bucket")
+
+
+@pytest.mark.parametrize("bad", ["", None, 3])
+def test_a_url_that_is_not_a_string_is_refused(bad: object) -> None:
+    with pytest.raises(DataStoreError, match="non-empty str"):
+        open_storage(bad)  # type: ignore[arg-type]
+
+
+def test_importing_the_datastore_loads_no_optional_or_codec_modules() -> None:
+    code = (
+        "import sys, flowscope.datastore\n"
+        "heavy = {'numpy', 'pandas', 'blake3', 'lz4', 'lz4.block'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
