@@ -114,9 +114,13 @@ class DataStoreError(FlowscopeError):
 class BlobNotFound(DataStoreError):
     """No blob is stored under the content hash asked for."""
 
+    key: str | None = None
+
 
 class BlobCorrupted(DataStoreError):
     """The bytes read do not hash to the key they were stored under."""
+
+    key: str | None = None
 
 
 class MetadataError(FlowscopeError):
