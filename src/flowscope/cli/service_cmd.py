@@ -1,0 +1,144 @@
+"""`flowscope service`: run the team metadata service, or migrate its database.
+
+    flowscope service --database URL --blob-root URL [--host 127.0.0.1] [--port 8080]
+                      [--token-file PATH] [--insecure] [--workers N]
+    flowscope service migrate --database URL
+
+`--database` takes a PostgreSQL URL (postgresql://user@host:port/db) or a SQLite path.
+Pending migrations are applied on start (each in a transaction); a database whose schema is
+newer than this flowscope is refused. Without a token the service listens on loopback only,
+unless `--insecure` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+from flowscope.errors import FlowscopeError
+
+PROG = "flowscope service"
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run the flowscope metadata service (an ASGI app under uvicorn). "
+        "Use `flowscope service migrate --database URL` to only apply schema migrations.",
+    )
+    parser.add_argument("--database", required=True, metavar="URL",
+                        help="postgresql://user@host:port/db, or a SQLite file path")
+    parser.add_argument("--blob-root", required=True, metavar="URL",
+                        help="where artifact data lives: a directory every worker can reach "
+                        "(a path or file:// URL); the service proxies it to clients")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
+    parser.add_argument("--token-file", metavar="PATH",
+                        help="file holding the bearer token clients must send")
+    parser.add_argument("--insecure", action="store_true",
+                        help="allow listening on a non-loopback address without a token")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
+    parser.add_argument("--root-path", default="", metavar="PREFIX",
+                        help="URL prefix when served under a path, e.g. /flowscope")
+    parser.add_argument("--max-body-mb", type=float, default=32.0,
+                        help="largest JSON request body in MiB (default: %(default)s)")
+    parser.add_argument("--max-blob-mb", type=float, default=1024.0,
+                        help="largest blob upload in MiB (default: %(default)s)")
+    parser.add_argument("--pool-size", type=int, default=8,
+                        help="PostgreSQL connections per worker (default: %(default)s)")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument("--log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug"])
+    return parser
+
+
+def _migrate_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} migrate",
+        description="Apply pending schema migrations to a metadata database and exit.",
+    )
+    parser.add_argument("--database", required=True, metavar="URL",
+                        help="postgresql://user@host:port/db, or a SQLite file path")
+    return parser
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _migrate(database: str) -> list[int]:
+    from flowscope.metadata.migrations import migrate
+    from flowscope.service.server import open_service_database
+
+    db = open_service_database(database, pool_size=1)
+    try:
+        return migrate(db)
+    finally:
+        db.close()
+
+
+def _report_migrations(applied: list[int]) -> None:
+    from flowscope.metadata.migrations import latest_version
+
+    done = f"applied {', '.join(map(str, applied))}" if applied else "nothing to apply"
+    print(f"{PROG}: schema at version {latest_version()} ({done}).", file=sys.stderr)
+
+
+def run_migrate(argv: list[str]) -> int:
+    args = _migrate_parser().parse_args(argv)
+    _report_migrations(_migrate(args.database))
+    return 0
+
+
+def run_serve(argv: list[str]) -> int:
+    parser = _serve_parser()
+    args = parser.parse_args(argv)
+    if args.workers < 1 or not 0 < args.port < 65536 or args.pool_size < 1:
+        parser.error("--workers and --pool-size must be at least 1, and --port in 1..65535")
+    if not args.token_file and not is_loopback(args.host) and not args.insecure:
+        parser.error(
+            f"refusing to listen on {args.host} without a token: anyone who can reach it could "
+            f"read and change every run. Pass --token-file PATH (recommended), or --insecure."
+        )
+    from flowscope.config import Settings
+    from flowscope.service.server import ServiceConfig, read_token, serve
+
+    from flowscope.datastore import open_storage
+
+    if args.token_file:
+        read_token(args.token_file)  # fail now, not in a worker
+    open_storage(args.blob_root)
+    _report_migrations(_migrate(args.database))
+    config = ServiceConfig(
+        database=args.database,
+        blob_root=args.blob_root,
+        token_file=args.token_file,
+        max_body=int(args.max_body_mb * 1024 * 1024),
+        max_blob=int(args.max_blob_mb * 1024 * 1024),
+        lost_after=Settings.from_env().lost_after,
+        pool_size=args.pool_size,
+    )
+    serve(config, host=args.host, port=args.port, workers=args.workers,
+          root_path=args.root_path, access_log=args.access_log, log_level=args.log_level)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run `flowscope service ...` with `argv` (the words after `service`)."""
+    try:
+        if argv[:1] == ["migrate"]:
+            return run_migrate(argv[1:])
+        return run_serve(argv)
+    except FlowscopeError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,144 @@
+"""The metadata service as an ASGI app: `create_app(store, ...)`.
+
+Routes live under /api/v1 (see routes_runs, routes_tasks, routes_blobs); `GET /api/v1/health`
+needs no token and reports the schema version. With a token configured every other request
+must carry `Authorization: Bearer <token>`, compared in constant time; otherwise 401.
+Errors are JSON (`wire.py`), 500s are generic and logged, nothing is ever unpickled. The app
+keeps no state between requests beyond the store's connection pool, so several instances
+can serve one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from flowscope.metadata.store import SqlMetadataStore
+from flowscope.service import routes_blobs, routes_runs, routes_tasks
+from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY, ServiceContext
+from flowscope.service.wire import error_response, exception_response, json_response
+
+if TYPE_CHECKING:
+    from flowscope.datastore import BlobStorage
+
+API_PREFIX = "/api/v1"
+HEALTH_PATH = f"{API_PREFIX}/health"
+SERVICE_VERSION = 1
+
+
+def _digest(token: str) -> bytes:
+    # comparing fixed-length digests keeps even the token's length out of the timing
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+class BearerAuth:
+    """Pure ASGI middleware: 401 unless the bearer token matches (health is open)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self._expected = _digest(token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self._is_open(scope):
+            await self.app(scope, receive, send)
+            return
+        given = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                given = value
+                break
+        scheme, _, credential = given.partition(b" ")
+        ok = scheme.lower() == b"bearer" and hmac.compare_digest(
+            hashlib.sha256(credential.strip()).digest(), self._expected
+        )
+        if ok:
+            await self.app(scope, receive, send)
+            return
+        message = (
+            "Missing bearer token: send 'Authorization: Bearer <token>' (set "
+            "FLOWSCOPE_SERVICE_TOKEN or FLOWSCOPE_SERVICE_TOKEN_FILE on the client)."
+            if not given
+            else "The bearer token was refused by the service."
+        )
+        await error_response(401, "Unauthorized", message)(scope, receive, send)
+
+    @staticmethod
+    def _is_open(scope: Scope) -> bool:
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        return path == HEALTH_PATH
+
+
+def create_app(
+    store: SqlMetadataStore,
+    *,
+    blobs: "BlobStorage | None" = None,
+    token: str | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    max_blob: int = DEFAULT_MAX_BLOB,
+    close_store: bool = True,
+) -> ASGIApp:
+    """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
+
+    `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above).
+    """
+    ctx = ServiceContext(store=store, blobs=blobs, max_body=max_body, max_blob=max_blob)
+
+    async def health(request: Request) -> Response:
+        try:
+            rows = await ctx.call(
+                store.db.read, lambda c: c.execute("SELECT MAX(version) FROM schema_migrations")
+            )
+        except Exception as exc:
+            return exception_response(exc, "GET health")
+        from flowscope.metadata.migrations import latest_version
+
+        return json_response({
+            "status": "ok",
+            "service": "flowscope",
+            "api_version": SERVICE_VERSION,
+            "schema_version": int(rows[0][0] or 0),
+            "latest_schema_version": latest_version(),
+            "database": store.db.dialect,
+            "blobs": blobs is not None,
+        })
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            return error_response(404, "NotFound", f"No route {request.url.path!r} in this service.")
+        if exc.status_code == 405:
+            return error_response(405, "MethodNotAllowed",
+                                  f"{request.method} is not allowed on {request.url.path!r}.")
+        return error_response(exc.status_code, "HttpError", str(exc.detail))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return exception_response(exc, f"{request.method} {request.url.path}")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if close_store:
+                store.close()
+
+    api = [Route("/health", health, methods=["GET"])]
+    api += routes_runs.routes(ctx) + routes_tasks.routes(ctx) + routes_blobs.routes(ctx)
+    app = Starlette(
+        routes=[Mount(API_PREFIX, routes=api)],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    return BearerAuth(app, token) if token else app

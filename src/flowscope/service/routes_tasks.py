@@ -1,0 +1,107 @@
+"""Steps, tasks, attempts, artifact indexes and facts. Writes come in batches.
+
+    GET  {run}/steps                                   list_steps
+    GET  {run}/tasks?step=S                            list_tasks (latest attempts)
+    POST {run}/tasks                                   create_tasks {"tasks": [...]}
+    POST {run}/attempts                                start_attempts {"attempts": [...]}
+    POST {run}/attempts/finish                         finish_attempts {"results": [...]}
+    GET  {run}/tasks/{task}?attempt=N                  get_task (404 when absent)
+    GET  {run}/tasks/{task}/attempts/{attempt}/artifacts   list_artifacts
+    GET  {run}/tasks/{task}/attempts/{attempt}/facts       list_facts
+    GET  {run}/steps/{step}/artifacts?name=A&name=B    list_step_artifacts: every task's index
+
+where {run} is /flows/{flow}/runs/{run}. The three batch writes are idempotent: a retried
+call changes nothing the first one did not.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from flowscope.errors import ObjectNotFound
+from flowscope.pathspec import check_id
+from flowscope.service import bodies
+from flowscope.service import parse as p
+from flowscope.service.context import ServiceContext, guarded
+from flowscope.service.wire import json_response, record
+
+
+def routes(ctx: ServiceContext) -> list[Route]:
+    store = ctx.store
+
+    async def list_steps(request: Request) -> Response:
+        steps = await ctx.call(store.list_steps, p.flow(request), p.run(request))
+        return json_response({"steps": [record(s) for s in steps]})
+
+    async def list_tasks(request: Request) -> Response:
+        step = request.query_params.get("step")
+        tasks = await ctx.call(
+            store.list_tasks, p.flow(request), p.run(request),
+            None if step is None else check_id("step", step),
+        )
+        return json_response({"tasks": [record(t) for t in tasks]})
+
+    async def create_tasks(request: Request) -> Response:
+        name, run_id = p.flow(request), p.run(request)
+        tasks = bodies.new_tasks(await p.read_json(request, ctx.max_body))
+        await ctx.call(store.create_tasks, name, run_id, tasks)
+        return Response(status_code=204)
+
+    async def start_attempts(request: Request) -> Response:
+        name, run_id = p.flow(request), p.run(request)
+        attempts = bodies.attempt_starts(await p.read_json(request, ctx.max_body))
+        await ctx.call(store.start_attempts, name, run_id, attempts)
+        return Response(status_code=204)
+
+    async def finish_attempts(request: Request) -> Response:
+        name, run_id = p.flow(request), p.run(request)
+        results = bodies.attempt_results(await p.read_json(request, ctx.max_body))
+        await ctx.call(store.finish_attempts, name, run_id, results)
+        return Response(status_code=204)
+
+    async def get_task(request: Request) -> Response:
+        name, run_id, task_id = p.flow(request), p.run(request), p.task(request)
+        raw = request.query_params.get("attempt")
+        attempt = None if raw is None else p.attempt_number(raw)
+        found = await ctx.call(store.get_task, name, run_id, task_id, attempt)
+        if found is None:
+            which = "" if attempt is None else f" (attempt {attempt})"
+            raise ObjectNotFound(f"Task('{name}/{run_id}/?/{task_id}'){which} does not exist")
+        return json_response(record(found))
+
+    def _attempt_path(request: Request) -> tuple[str, int, int, int]:
+        attempt = p.attempt_number(request.path_params["attempt"])
+        return p.flow(request), p.run(request), p.task(request), attempt
+
+    async def list_artifacts(request: Request) -> Response:
+        found = await ctx.call(store.list_artifacts, *_attempt_path(request))
+        return json_response({"artifacts": [record(a) for a in found]})
+
+    async def list_facts(request: Request) -> Response:
+        found = await ctx.call(store.list_facts, *_attempt_path(request))
+        return json_response({"facts": [record(f) for f in found]})
+
+    async def list_step_artifacts(request: Request) -> Response:
+        name, run_id, step = p.flow(request), p.run(request), p.step(request)
+        names = tuple(p.text(n, "name", max_length=500)
+                      for n in request.query_params.getlist("name"))
+        found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
+        return json_response(
+            {"tasks": {str(task_id): [record(a) for a in arts] for task_id, arts in found.items()}}
+        )
+
+    run = "/flows/{flow}/runs/{run}"
+    attempt = f"{run}/tasks/{{task}}/attempts/{{attempt}}"
+    return [
+        Route(f"{run}/steps", guarded(list_steps), methods=["GET"]),
+        Route(f"{run}/tasks", guarded(list_tasks), methods=["GET"]),
+        Route(f"{run}/tasks", guarded(create_tasks), methods=["POST"]),
+        Route(f"{run}/attempts", guarded(start_attempts), methods=["POST"]),
+        Route(f"{run}/attempts/finish", guarded(finish_attempts), methods=["POST"]),
+        Route(f"{run}/tasks/{{task}}", guarded(get_task), methods=["GET"]),
+        Route(f"{attempt}/artifacts", guarded(list_artifacts), methods=["GET"]),
+        Route(f"{attempt}/facts", guarded(list_facts), methods=["GET"]),
+        Route(f"{run}/steps/{{step}}/artifacts", guarded(list_step_artifacts), methods=["GET"]),
+    ]

@@ -1,0 +1,122 @@
+"""Configuration of a running service, and the uvicorn entry point.
+
+`serve(config, ...)` runs the app under uvicorn. With several workers uvicorn starts fresh
+processes that import `app_from_env`, so the configuration travels to them as JSON in the
+FLOWSCOPE_SERVICE_CONFIG environment variable (paths and URLs only: a worker reads the
+token from the token file itself).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from flowscope.errors import MetadataError
+from flowscope.metadata.db import Database, open_database
+from flowscope.metadata.migrations import check_schema
+from flowscope.metadata.store import SqlMetadataStore
+from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY
+
+CONFIG_ENV = "FLOWSCOPE_SERVICE_CONFIG"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    database: str
+    blob_root: str | None = None
+    token_file: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    max_blob: int = DEFAULT_MAX_BLOB
+    lost_after: float = 60.0
+    pool_size: int = 8
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "ServiceConfig":
+        data: dict[str, Any] = json.loads(text)
+        return cls(**data)
+
+
+def read_token(path: str) -> str:
+    try:
+        token = Path(path).read_text().strip()
+    except OSError as exc:
+        raise MetadataError(f"Cannot read the token file {path}: {exc.strerror}.") from None
+    if not token:
+        raise MetadataError(f"The token file {path} is empty; put the bearer token in it.")
+    return token
+
+
+def open_service_database(url: str, pool_size: int = 8) -> Database:
+    """A PostgreSQL URL, or a SQLite path / sqlite:/// URL (a store directory is accepted)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from flowscope.metadata.postgres import PostgresDatabase
+
+        return PostgresDatabase(url, pool_size=pool_size)
+    path = Path(url[len("sqlite:///") - 1:] if url.startswith("sqlite:///") else url).expanduser()
+    if path.is_dir():
+        path = path / "metadata.db"
+    if not path.parent.is_dir():
+        raise MetadataError(f"Cannot create the SQLite database {path}: no directory {path.parent}.")
+    return open_database(str(path))
+
+
+def build_app(config: ServiceConfig) -> ASGIApp:
+    """The app for `config`; the schema must be the current one (run migrations first)."""
+    from flowscope.service.app import create_app
+
+    db = open_service_database(config.database, config.pool_size)
+    try:
+        check_schema(db)
+    except BaseException:
+        db.close()
+        raise
+    store = SqlMetadataStore(db, lost_after=config.lost_after, description=f"service-db@{db.describe()}")
+    blobs = None
+    if config.blob_root:
+        from flowscope.datastore import open_storage
+
+        blobs = open_storage(config.blob_root)
+    token = read_token(config.token_file) if config.token_file else None
+    return create_app(store, blobs=blobs, token=token, max_body=config.max_body,
+                      max_blob=config.max_blob)
+
+
+def app_from_env() -> ASGIApp:
+    """uvicorn's factory in each worker process."""
+    raw = os.environ.get(CONFIG_ENV)
+    if not raw:
+        raise MetadataError(f"{CONFIG_ENV} is not set; start the service with `flowscope service`.")
+    return build_app(ServiceConfig.from_json(raw))
+
+
+def serve(
+    config: ServiceConfig,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    root_path: str = "",
+    access_log: bool = False,
+    log_level: str = "info",
+) -> None:
+    import uvicorn
+
+    options: dict[str, Any] = dict(
+        host=host, port=port, root_path=root_path, access_log=access_log, log_level=log_level,
+        proxy_headers=False, server_header=False, timeout_keep_alive=65,
+        timeout_graceful_shutdown=10,
+    )
+    if workers > 1:
+        os.environ[CONFIG_ENV] = config.to_json()
+        uvicorn.run("flowscope.service.server:app_from_env", factory=True, workers=workers,
+                    **options)
+    else:
+        uvicorn.run(build_app(config), **options)

@@ -1,0 +1,106 @@
+"""The service's wire format: JSON responses, the error envelope, and exceptions to statuses.
+
+Every error is `{"error": {"type": ..., "message": ...}}`. `type` names the flowscope error
+class the client raises again (ObjectNotFound, InvalidPathspec, TagError, ...) or one of the
+service's own (BadRequest, Unauthorized, PayloadTooLarge, NotFound, MethodNotAllowed,
+DatabaseUnavailable, InternalError). A 500 never carries details: they are logged here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import fields
+from functools import lru_cache
+from typing import Any
+
+from starlette.responses import Response
+
+from flowscope.errors import (
+    BlobCorrupted,
+    BlobNotFound,
+    DataStoreError,
+    FlowscopeError,
+    InvalidPathspec,
+    MetadataError,
+    ObjectNotFound,
+    SchemaError,
+    TagError,
+)
+
+log = logging.getLogger("flowscope.service")
+
+
+class HttpError(Exception):
+    """An error the service answers with a given status and type."""
+
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+        self.message = message
+
+
+def bad_request(message: str) -> HttpError:
+    return HttpError(400, "BadRequest", message)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # NaN/inf are allowed (parameters may hold them; Python's json reads them back), and
+    # ASCII escapes keep any lone surrogate a stored JSON value may hold encodable
+    data = json.dumps(body, separators=(",", ":")).encode("ascii")
+    return Response(data, status_code=status, headers=headers, media_type="application/json")
+
+
+def error_response(status: int, kind: str, message: str) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return json_response({"error": {"type": kind, "message": message}}, status, headers)
+
+
+def _status_of(exc: BaseException) -> tuple[int, str] | None:
+    """The status and wire type for an error a caller caused, or None for a server fault."""
+    if isinstance(exc, HttpError):
+        return exc.status, exc.kind
+    if isinstance(exc, ObjectNotFound):
+        return 404, "ObjectNotFound"
+    if isinstance(exc, BlobNotFound):
+        return 404, "BlobNotFound"
+    if isinstance(exc, InvalidPathspec):
+        return 400, "InvalidPathspec"
+    if isinstance(exc, TagError):
+        return 400, "TagError"
+    if isinstance(exc, BlobCorrupted):
+        return 400, "BlobCorrupted"
+    if isinstance(exc, SchemaError):
+        return 503, "SchemaError"
+    # postgres.DatabaseUnavailable, matched by name so SQLite services never import psycopg
+    if type(exc).__name__ == "DatabaseUnavailable" and isinstance(exc, MetadataError):
+        return 503, "DatabaseUnavailable"
+    return None
+
+
+def exception_response(exc: BaseException, what: str) -> Response:
+    """The response for an exception raised while serving `what` (method and path)."""
+    known = _status_of(exc)
+    if known is not None:
+        status, kind = known
+        if status >= 500:
+            log.warning("%s: %s", what, exc)
+        return error_response(status, kind, str(exc))
+    if isinstance(exc, (MetadataError, DataStoreError, FlowscopeError)):
+        log.error("%s failed: %s", what, exc, exc_info=exc)
+    else:
+        log.exception("%s failed with an unexpected error", what, exc_info=exc)
+    return error_response(
+        500, "InternalError", "The service failed to handle this request; the error was logged."
+    )
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def record(value: Any) -> dict[str, Any]:
+    """A flat record as a JSON-ready dict (faster than dataclasses.asdict; no deep copy)."""
+    return {name: getattr(value, name) for name in _field_names(type(value))}
