@@ -25,6 +25,7 @@ from flowscope.flow.source import (
     parse_class,
     parse_function,
     signature,
+    transition_call,
 )
 from flowscope.flow.topology import Edges, Topology, analyse
 
@@ -214,10 +215,10 @@ class _Builder:
             fnode = parse_function(func)
         calls = next_calls(fnode)
         sig = signature(fnode)
-        chosen = next((c for c in calls if c.is_tail), calls[-1] if calls else None)
+        chosen = transition_call(calls)
         out_funcs = list(chosen.targets) if chosen else []
         foreach = chosen.foreach if chosen else None
-        is_join = len(sig.arg_names) >= 2
+        is_join = sig.takes_inputs
         return StepNode(
             name=name,
             type=_step_type(name, out_funcs, foreach, is_join),

@@ -199,7 +199,7 @@ class Parameter:
         read = getattr(instance, "_fs_parameter_value", None)
         if read is None:
             return self
-        return read(self.name)
+        return read(self)
 
     def __set__(self, instance: object, value: Any) -> None:
         raise FlowDefinitionError(

@@ -35,6 +35,11 @@ class Signature:
     has_star_args: bool
     is_async: bool
 
+    @property
+    def takes_inputs(self) -> bool:
+        """True for a join: the step takes an argument after self."""
+        return len(self.arg_names) >= 2
+
 
 def _parse_block(obj: Any, what: str) -> ast.stmt:
     """Parse the source block of a class or function, with absolute line numbers."""
@@ -135,6 +140,11 @@ def next_calls(func: FunctionNode) -> list[NextCall]:
     ]
     calls.sort(key=lambda c: (c.lineno, c.col_offset))
     return [_read_call(call, self_name, call is tail_call) for call in calls]
+
+
+def transition_call(calls: list[NextCall]) -> NextCall | None:
+    """The call that defines a step's transition: the tail call, else the last one."""
+    return next((c for c in calls if c.is_tail), calls[-1] if calls else None)
 
 
 def _read_call(call: ast.Call, self_name: str, is_tail: bool) -> NextCall:

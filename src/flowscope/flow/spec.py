@@ -26,11 +26,18 @@ from typing import Any, Final
 from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.contract import NO_INPUT, ArtifactSource, ForeachFrame, Transition
 from flowscope.flow.decorators import is_step
-from flowscope.flow.graph import FlowGraph
 from flowscope.flow.inputs import Inputs
 from flowscope.flow.merge import Adopted, MergeInput, plan_merge
 from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean
 from flowscope.flow.parameters import Parameter, flow_parameters
+from flowscope.flow.source import (
+    NextCall,
+    Signature,
+    next_calls,
+    parse_function,
+    signature,
+    transition_call,
+)
 
 __all__ = ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
 
@@ -63,11 +70,11 @@ class FlowSpec:
     _fs_merged: dict[str, Adopted]
     _fs_next: Transition | None
     _fs_read_only: bool
-    _fs_graph_cache: FlowGraph | None
+    _fs_static_cache: dict[str, tuple[NextCall | None, Signature]]
 
     def __init__(self, use_cli: bool = True) -> None:
         self._fs_read_only = False
-        self._fs_graph_cache = None
+        self._fs_static_cache = {}
         self._fs_reset(None, None, NO_INPUT, None, (), _EMPTY)
         if use_cli:
             cli = importlib.import_module("flowscope.cli.flow_main")
@@ -172,12 +179,14 @@ class FlowSpec:
             )
         if foreach is not None:
             self._fs_check_foreach(step, targets, foreach)
-        node = self._fs_graph().nodes.get(step)
-        if node is not None and (list(targets) != node.out_funcs or foreach != node.foreach_param):
+        call, _ = self._fs_static(step)
+        written = (call.targets, call.foreach) if call else ((), None)
+        if (targets, foreach) != written:
+            where = f"line {call.line}" if call else "no self.next call"
             raise FlowDefinitionError(
-                f"step '{step}' called {_show_next(targets, foreach)}, but its source (line "
-                f"{node.line}) reads {_show_next(tuple(node.out_funcs), node.foreach_param)}; "
-                f"write the self.next(...) call with its steps spelled out."
+                f"step '{step}' called {_show_next(targets, foreach)}, but its source ({where}) "
+                f"reads {_show_next(*written)}; write the self.next(...) call with its steps "
+                f"spelled out."
             )
         self._fs_next = Transition(targets, foreach)
 
@@ -195,8 +204,7 @@ class FlowSpec:
         skips some.
         """
         step = self._fs_running("merge_artifacts(...)")
-        node = self._fs_graph().nodes.get(step)
-        if node is not None and not node.is_join:
+        if not self._fs_static(step)[1].takes_inputs:
             raise FlowDefinitionError(
                 f"merge_artifacts can only be called in a join step (one that takes inputs); "
                 f"step '{step}' is not a join."
@@ -284,10 +292,17 @@ class FlowSpec:
         self._fs_merged = {}
         self._fs_next = None
 
-    def _fs_graph(self) -> FlowGraph:
-        if self._fs_graph_cache is None:
-            self._fs_graph_cache = FlowGraph.from_class(type(self))
-        return self._fs_graph_cache
+    def _fs_static(self, step: str) -> tuple[NextCall | None, Signature]:
+        """The step's self.next call and signature as written in its source (parsed once).
+
+        Only the step's own function is parsed: cheap enough for every task."""
+        if step not in self._fs_static_cache:
+            func = getattr(type(self), step, None)
+            if not is_step(func):
+                raise FlowDefinitionError(f"{self.name} has no step '{step}'.")
+            fnode = parse_function(func)
+            self._fs_static_cache[step] = (transition_call(next_calls(fnode)), signature(fnode))
+        return self._fs_static_cache[step]
 
     def _fs_names(self) -> frozenset[str]:
         """The names of the bound source's artifacts (asked once per bind)."""

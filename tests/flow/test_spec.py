@@ -1,0 +1,460 @@
+"""FlowSpec driven by hand, as the runtime drives it, over in-memory artifact sources."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from flowscope.errors import FlowDefinitionError, MergeConflict, ParameterError
+from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Inputs, Transition, step
+from flowscope.flow.contract import foreach_items
+from flowscope.flow.names import RESERVED
+
+from .shapes import BranchFlow, ForeachFlow, LinearFlow, TrainFlow
+
+
+class FakeSource:
+    """An ArtifactSource over a dict name -> (sha, value) that records what it loads."""
+
+    def __init__(self, artifacts: dict[str, tuple[str, Any]]) -> None:
+        self.artifacts = artifacts
+        self.loads: list[str] = []
+
+    def names(self) -> Iterable[str]:
+        return list(self.artifacts)
+
+    def sha(self, name: str) -> str:
+        return self.artifacts[name][0]
+
+    def load(self, name: str) -> Any:
+        self.loads.append(name)
+        return self.artifacts[name][1]
+
+
+def bound(flow_cls: type, step_name: str, source: Any = None, **kwargs: Any) -> Any:
+    flow = flow_cls(use_cli=False)
+    flow._fs_bind(step_name, source, **kwargs)
+    return flow
+
+
+def test_fake_source_satisfies_the_protocol() -> None:
+    assert isinstance(FakeSource({}), ArtifactSource)
+
+
+# -- artifacts -------------------------------------------------------------------------------
+
+
+def test_a_start_step_records_what_it_sets() -> None:
+    flow = bound(LinearFlow, "start")
+    flow.start()
+    assert flow._fs_transition() == Transition(("middle",), None)
+    assert flow._fs_outputs() == ({"x": 1}, {})
+
+
+def test_inherited_artifacts_load_lazily_once_and_untouched_ones_pass_through() -> None:
+    source = FakeSource({"x": ("sha-x", 1), "big": ("sha-big", "huge"), "other": ("sha-o", 2)})
+    flow = bound(LinearFlow, "middle", source)
+    flow.middle()  # reads x once, sets x = 2
+    assert source.loads == ["x"]
+    assert flow.x == 2 and flow.other == 2 and flow.other == 2
+    assert source.loads == ["x", "other"]
+    values, passthrough = flow._fs_outputs()
+    assert values == {"x": 2, "other": 2}
+    assert passthrough == {"big": "sha-big"}
+    assert source.loads == ["x", "other"]
+
+
+def test_a_loaded_value_mutated_in_place_is_written_again() -> None:
+    source = FakeSource({"items": ("sha-i", [1, 2])})
+    flow = bound(LinearFlow, "middle", source)
+    flow.items.append(3)
+    assert flow._fs_outputs() == ({"items": [1, 2, 3]}, {})
+
+
+def test_missing_artifact_suggests_names_and_explains_flow_on() -> None:
+    flow = bound(LinearFlow, "middle", FakeSource({"score": ("s", 1)}))
+    with pytest.raises(AttributeError) as info:
+        flow.scroe  # noqa: B018
+    message = str(info.value)
+    assert "step 'middle' of LinearFlow has no artifact 'scroe'" in message
+    assert "Did you mean 'score'?" in message and "flow on to the steps after it" in message
+    assert not hasattr(flow, "nothing")
+    assert getattr(flow, "nothing", "fallback") == "fallback"
+
+
+def test_private_names_are_artifacts_but_internal_ones_are_not() -> None:
+    flow = bound(LinearFlow, "start")
+    flow._cache = {"k": 1}
+    flow._fs_scratch = 1
+    assert flow._fs_outputs() == ({"_cache": {"k": 1}}, {})
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("name", "'name' is reserved by flowscope (FlowSpec.name)"),
+        ("next", "'next' is reserved"),
+        ("input", "'input' is reserved"),
+        ("index", "'index' is reserved"),
+        ("merge_artifacts", "reserved"),
+        ("middle", "'middle' is a step of LinearFlow"),
+        ("__weird__", "names starting with '__'"),
+    ],
+)
+def test_reserved_names_cannot_be_artifacts(name: str, fragment: str) -> None:
+    flow = bound(LinearFlow, "start")
+    with pytest.raises(FlowDefinitionError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        setattr(flow, name, 1)
+    assert flow._fs_outputs() == ({}, {})
+
+
+class WithClassAttribute(FlowSpec):
+    LIMIT = 10
+
+    def helper(self) -> int:  # pragma: no cover - never run
+        return 1
+
+
+def test_class_attributes_and_methods_cannot_be_shadowed() -> None:
+    flow = bound(WithClassAttribute, "start")
+    with pytest.raises(FlowDefinitionError, match="'LIMIT' is a class attribute"):
+        flow.LIMIT = 11
+    with pytest.raises(FlowDefinitionError, match="'helper' is a class attribute"):
+        flow.helper = 1
+
+
+def test_every_public_flowspec_attribute_is_reserved() -> None:
+    public = {n for n in dir(FlowSpec) if not n.startswith("_")}
+    assert public == set(RESERVED)
+
+
+def test_deleting_an_artifact_stops_it_flowing_on() -> None:
+    source = FakeSource({"x": ("sha-x", 1), "y": ("sha-y", 2)})
+    flow = bound(LinearFlow, "middle", source)
+    del flow.x
+    flow.z = 3
+    del flow.z
+    assert flow._fs_outputs() == ({}, {"y": "sha-y"})
+    with pytest.raises(AttributeError, match="'x' was deleted in this step"):
+        flow.x  # noqa: B018
+    with pytest.raises(AttributeError, match="no artifact 'w'"):
+        del flow.w
+    flow.x = 5
+    assert flow._fs_outputs() == ({"x": 5}, {"y": "sha-y"})
+
+
+def test_bind_drops_earlier_state() -> None:
+    flow = bound(LinearFlow, "start")
+    flow.start()
+    flow._fs_bind("middle", FakeSource({"x": ("sha-x", 1)}))
+    assert flow._fs_transition() is None
+    assert flow._fs_outputs() == ({}, {"x": "sha-x"})
+
+
+def test_dir_lists_artifacts_and_repr_names_the_task() -> None:
+    flow = bound(ForeachFlow, "work", FakeSource({"items": ("s", [1])}), input=1, index=4)
+    flow.y = 1
+    assert {"items", "y"} <= set(dir(flow))
+    assert repr(flow) == "<ForeachFlow work[4]>"
+    assert flow.name == "ForeachFlow"
+
+
+# -- parameters ------------------------------------------------------------------------------
+
+
+def test_parameters_are_read_only_and_recorded_where_first_given() -> None:
+    flow = bound(TrainFlow, "start", parameters={"alpha": 0.3, "epochs": 5})
+    assert flow.alpha == 0.3 and flow.epochs == 5
+    with pytest.raises(FlowDefinitionError, match="Parameter 'alpha' is read-only"):
+        flow.alpha = 0.9
+    with pytest.raises(FlowDefinitionError, match="read-only"):
+        del flow.alpha
+    assert flow._fs_outputs() == ({"alpha": 0.3, "epochs": 5}, {})
+
+
+def test_parameters_held_by_the_source_pass_through() -> None:
+    source = FakeSource({"alpha": ("sha-a", 0.3), "epochs": ("sha-e", 5), "rates": ("r", [1])})
+    flow = bound(TrainFlow, "train", source, input=1, index=0, parameters={"alpha": 0.3})
+    assert flow.alpha == 0.3 and flow.epochs == 5  # epochs from the source
+    assert source.loads == ["epochs"]
+    values, passthrough = flow._fs_outputs()
+    assert values == {}
+    assert passthrough == {"alpha": "sha-a", "epochs": "sha-e", "rates": "r"}
+
+
+def test_unknown_or_missing_parameters() -> None:
+    with pytest.raises(TypeError, match="no parameters \\['beta'\\]"):
+        bound(TrainFlow, "start", parameters={"beta": 1})
+    flow = bound(TrainFlow, "start")
+    with pytest.raises(ParameterError, match="Parameter 'alpha' has no value in step 'start'"):
+        flow.alpha  # noqa: B018
+
+
+# -- foreach ---------------------------------------------------------------------------------
+
+
+def test_input_index_and_foreach_stack() -> None:
+    frames = (ForeachFrame.for_item("start", "items", 2, 3, 30),)
+    flow = bound(ForeachFlow, "work", None, input=30, index=2, foreach_stack=frames)
+    assert flow.input == 30 and flow.index == 2
+    assert flow.foreach_stack() == frames and frames[0].value_repr == "30"
+    flow.work()
+    assert flow._fs_outputs() == ({"y": 300}, {})
+
+
+def test_index_defaults_to_the_innermost_frame() -> None:
+    frames = (ForeachFrame("start", "items", 1, 2, "'a'"),)
+    flow = bound(ForeachFlow, "work", None, foreach_stack=frames)
+    assert flow.index == 1
+
+
+def test_input_outside_a_foreach_is_an_error_and_index_is_none() -> None:
+    flow = bound(LinearFlow, "middle")
+    assert flow.index is None and flow.foreach_stack() == ()
+    with pytest.raises(FlowDefinitionError, match="step 'middle' is not one"):
+        flow.input  # noqa: B018
+
+
+def test_foreach_items() -> None:
+    flow = bound(ForeachFlow, "start")
+    flow.start()
+    assert flow._fs_transition() == Transition(("work",), "items")
+    assert foreach_items(flow, "items") == [1, 2, 3]
+    flow.numbers = 5
+    with pytest.raises(FlowDefinitionError, match="needs an iterable .* self.numbers is a int"):
+        foreach_items(flow, "numbers")
+    flow.nothing = []
+    with pytest.raises(FlowDefinitionError, match="step 'start': foreach='nothing' found no items"):
+        foreach_items(flow, "nothing")
+    with pytest.raises(FlowDefinitionError, match="sets no artifact 'missing'"):
+        foreach_items(flow, "missing")
+
+
+def test_foreach_frame_repr_is_bounded() -> None:
+    frame = ForeachFrame.for_item("s", "v", 0, 1, "x" * 500)
+    assert len(frame.value_repr) < 80
+
+
+# -- self.next -------------------------------------------------------------------------------
+
+
+def test_next_twice_is_an_error_naming_the_step() -> None:
+    flow = bound(LinearFlow, "middle", FakeSource({"x": ("s", 1)}))
+    flow.next(flow.end)
+    with pytest.raises(FlowDefinitionError, match="step 'middle' called self.next\\(...\\) twice"):
+        flow.next(flow.end)
+
+
+def test_next_must_match_the_static_graph() -> None:
+    flow = bound(LinearFlow, "middle")
+    with pytest.raises(FlowDefinitionError) as info:
+        flow.next(flow.start)
+    message = str(info.value)
+    assert "step 'middle' called self.next(self.start)" in message
+    assert "reads self.next(self.end)" in message
+    assert flow._fs_transition() is None
+
+
+def test_next_argument_errors() -> None:
+    flow = bound(LinearFlow, "middle")
+    with pytest.raises(FlowDefinitionError, match=r"pass the step itself: self.next\(self.end\)"):
+        flow.next("end")
+    other = LinearFlow(use_cli=False)
+    with pytest.raises(FlowDefinitionError, match="takes steps of this flow"):
+        flow.next(other.end)
+    with pytest.raises(FlowDefinitionError, match="without a step"):
+        flow.next()
+    with pytest.raises(FlowDefinitionError, match="only be called inside a running step"):
+        LinearFlow(use_cli=False).next(flow.end)
+
+
+def test_next_foreach_errors() -> None:
+    flow = bound(ForeachFlow, "start")
+    with pytest.raises(FlowDefinitionError, match="sets no artifact 'items'"):
+        flow.next(flow.work, foreach="items")
+    with pytest.raises(FlowDefinitionError, match="foreach= takes the name of an artifact"):
+        flow.next(flow.work, foreach=[1, 2])
+    flow.items = [1]
+    with pytest.raises(FlowDefinitionError, match="needs exactly one target step, got 2"):
+        flow.next(flow.work, flow.join, foreach="items")
+    flow.next(flow.work, foreach="items")
+    assert flow._fs_transition() == Transition(("work",), "items")
+
+
+# -- joins -----------------------------------------------------------------------------------
+
+
+def branch_inputs(a: dict[str, tuple[str, Any]], b: dict[str, tuple[str, Any]]) -> Any:
+    sources = {"a": FakeSource(a), "b": FakeSource(b)}
+    flows = [bound(BranchFlow, name, source) for name, source in sources.items()]
+    return Inputs(flows), sources
+
+
+def test_inputs_by_name_index_and_iteration() -> None:
+    inputs, sources = branch_inputs({"x": ("sa", "a")}, {"x": ("sb", "b")})
+    assert len(inputs) == 2
+    assert inputs.a.x == "a" and inputs.b.x == "b" and inputs[1].x == "b"
+    assert [inp.x for inp in inputs] == ["a", "b"] and inputs[:1] == [inputs.a]
+    assert sources["a"].loads == ["x"]  # loaded once, cached on the input
+    with pytest.raises(
+        AttributeError, match=r"no input from a step 'bb' \(inputs come from: a, b\)"
+    ):
+        inputs.bb  # noqa: B018
+    with pytest.raises(AttributeError, match="Did you mean 'b'"):
+        inputs.bb  # noqa: B018
+    assert repr(inputs) == "Inputs(['a', 'b'])"
+
+
+def test_inputs_are_read_only() -> None:
+    inputs, _ = branch_inputs({}, {})
+    with pytest.raises(FlowDefinitionError, match=r"inputs of a join are read-only \(a.y\)"):
+        inputs.a.y = 1
+    with pytest.raises(FlowDefinitionError, match="called on an input of a join"):
+        inputs.a.next(inputs.a.join)
+
+
+def test_a_join_step_runs_over_its_inputs() -> None:
+    inputs, _ = branch_inputs({"x": ("sa", "a")}, {"x": ("sb", "b")})
+    join = bound(BranchFlow, "join")
+    join.join(inputs)
+    assert join._fs_transition() == Transition(("end",), None)
+    assert join._fs_outputs() == ({"xs": ["a", "b"]}, {})
+
+
+def test_merge_adopts_agreeing_artifacts_without_loading() -> None:
+    shared = {"base": ("sha-base", 10), "same": ("sha-same", "s")}
+    inputs, sources = branch_inputs(
+        {**shared, "only_a": ("sha-oa", 1)}, {**shared, "only_b": ("sha-ob", 2)}
+    )
+    join = bound(BranchFlow, "join")
+    join.merge_artifacts(inputs)
+    assert sources["a"].loads == [] and sources["b"].loads == []
+    values, passthrough = join._fs_outputs()
+    assert values == {}
+    assert passthrough == {
+        "base": "sha-base",
+        "same": "sha-same",
+        "only_a": "sha-oa",
+        "only_b": "sha-ob",
+    }
+    assert join.base == 10 and join.only_b == 2  # readable after the merge, loaded lazily
+    assert sources["a"].loads == ["base"] and sources["b"].loads == ["only_b"]
+
+
+def test_merge_conflict_names_the_artifact_and_the_branches() -> None:
+    inputs, _ = branch_inputs(
+        {"x": ("sha-1", 1), "ok": ("s", 0)}, {"x": ("sha-2", 2), "ok": ("s", 0)}
+    )
+    join = bound(BranchFlow, "join")
+    with pytest.raises(MergeConflict) as info:
+        join.merge_artifacts(inputs)
+    message = str(info.value)
+    assert "merge_artifacts in step 'join'" in message
+    assert "'x' differs between inputs (value 1: a; value 2: b)" in message
+    assert "Set self.x = ... in the join" in message and "exclude=['x']" in message
+    assert join._fs_outputs() == ({}, {})  # nothing adopted
+
+
+def test_merge_compares_hashes_even_if_an_input_value_was_mutated() -> None:
+    inputs, _ = branch_inputs({"lst": ("same", [1])}, {"lst": ("same", [1])})
+    inputs.a.lst.append(2)
+    join = bound(BranchFlow, "join")
+    join.merge_artifacts(inputs)
+    assert join._fs_outputs() == ({}, {"lst": "same"})
+
+
+def test_set_artifacts_resolve_conflicts_and_exclude_skips() -> None:
+    inputs, _ = branch_inputs(
+        {"x": ("1", 1), "y": ("3", 3), "z": ("5", 5)}, {"x": ("2", 2), "y": ("4", 4), "z": ("5", 5)}
+    )
+    join = bound(BranchFlow, "join")
+    join.x = 0
+    join.merge_artifacts(inputs, exclude=["y"])
+    assert join._fs_outputs() == ({"x": 0}, {"z": "5"})
+
+
+def test_include_limits_the_merge_and_checks_names() -> None:
+    inputs, _ = branch_inputs({"x": ("1", 1), "y": ("2", 2)}, {"x": ("3", 3), "y": ("2", 2)})
+    join = bound(BranchFlow, "join")
+    join.merge_artifacts(inputs, include=["y"])
+    assert join._fs_outputs() == ({}, {"y": "2"})
+    with pytest.raises(FlowDefinitionError, match="include= names 'nope', but no input has"):
+        join.merge_artifacts(inputs, include=["nope"])
+    with pytest.raises(FlowDefinitionError, match="not both"):
+        join.merge_artifacts(inputs, include=["y"], exclude=["x"])
+    with pytest.raises(FlowDefinitionError, match="takes a list of artifact names"):
+        join.merge_artifacts(inputs, include="y")
+
+
+def test_merge_only_in_a_join() -> None:
+    inputs, _ = branch_inputs({}, {})
+    flow = bound(BranchFlow, "a")
+    with pytest.raises(FlowDefinitionError, match="step 'a' is not a join"):
+        flow.merge_artifacts(inputs)
+    join = bound(BranchFlow, "join")
+    with pytest.raises(FlowDefinitionError, match="takes the join's inputs"):
+        join.merge_artifacts([inputs.a])  # type: ignore[arg-type]
+
+
+def test_foreach_join_labels_inputs_by_index_and_parameters_are_kept() -> None:
+    params = {"alpha": 0.5, "epochs": 3}
+    flows = [
+        bound(
+            TrainFlow,
+            "train",
+            FakeSource({"alpha": ("sa", 0.5), "rate": (f"r{i}", i), "score": (f"s{i}", i)}),
+            index=i,
+            input=i,
+            parameters=params,
+        )
+        for i in range(3)
+    ]
+    inputs = Inputs(flows)
+    with pytest.raises(AttributeError, match="inputs.train is ambiguous: 3 inputs"):
+        inputs.train  # noqa: B018
+    join = bound(TrainFlow, "join", parameters=params)
+    join.join(inputs)  # merge_artifacts(inputs, include=['alpha']): alpha is set already
+    assert join._fs_outputs() == ({"best": 2, "alpha": 0.5, "epochs": 3}, {})
+    with pytest.raises(MergeConflict, match=r"'rate' differs .*value 1: train\[0\]; value 2"):
+        join.merge_artifacts(inputs)
+
+
+def test_repeated_input_labels_are_numbered() -> None:
+    flows = [bound(BranchFlow, "a", FakeSource({"x": (str(i), i)})) for i in range(2)]
+    join = bound(BranchFlow, "join")
+    with pytest.raises(MergeConflict, match=r"value 1: a \(input 0\); value 2: a \(input 1\)"):
+        join.merge_artifacts(Inputs(flows))
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_instantiating_a_flow_hands_control_to_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    called: list[type] = []
+    fake = types.ModuleType("flowscope.cli.flow_main")
+    fake.main = called.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flowscope.cli.flow_main", fake)
+    LinearFlow()
+    assert called == [LinearFlow]
+    LinearFlow(use_cli=False)
+    assert called == [LinearFlow]
+
+
+class StepsOnlyFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+def test_end_step_has_no_transition() -> None:
+    flow = bound(StepsOnlyFlow, "end", FakeSource({}))
+    flow.end()
+    assert flow._fs_transition() is None
