@@ -177,5 +177,5 @@ def test_include_file_errors_name_parameter_and_path(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\xfa")
     with pytest.raises(ParameterError, match="UnicodeDecodeError"):
         IncludeFile("table").load(str(binary))
-    with pytest.raises(ParameterError, match=r"required: pass --table VALUE"):
+    with pytest.raises(ParameterError, match=r"required: pass --table PATH"):
         IncludeFile("table", required=True).resolve(None)

@@ -140,6 +140,11 @@ class Parameter:
         return TYPE_NAMES[self.type]
 
     @property
+    def metavar(self) -> str:
+        """The placeholder for the value in help and messages: VALUE (PATH for files)."""
+        return "VALUE"
+
+    @property
     def option(self) -> str:
         """The command-line option, `--<name>`."""
         return f"--{self.name}"
@@ -163,7 +168,7 @@ class Parameter:
         except ValueError as exc:
             raise ParameterError(
                 f"Parameter '{self.name}': {raw!r} is not a valid {self.type_name}; expected "
-                f"{_EXPECTED[kind]}, as in {self.option} VALUE."
+                f"{_EXPECTED[kind]}, as in {self.option} {self.metavar}."
             ) from exc
 
     def resolve(self, raw: str | None) -> Any:
@@ -171,7 +176,9 @@ class Parameter:
         if raw is not None:
             return self.convert(raw)
         if self.required:
-            raise ParameterError(f"Parameter '{self.name}' is required: pass {self.option} VALUE.")
+            raise ParameterError(
+                f"Parameter '{self.name}' is required: pass {self.option} {self.metavar}."
+            )
         return self.default
 
     def describe(self) -> dict[str, Any]:
@@ -233,6 +240,10 @@ class IncludeFile(Parameter):
     @property
     def type_name(self) -> str:
         return "file path"
+
+    @property
+    def metavar(self) -> str:
+        return "PATH"
 
     def convert(self, raw: str) -> Any:
         """The contents of the file at path `raw`."""
