@@ -1,0 +1,223 @@
+"""`HttpMetadataProvider`: the metadata provider protocol over the flowscope service.
+
+Every provider method is one HTTP request (batch writes of more than `BATCH` items are sent
+in slices of that size, each slice idempotent). Answers are the same records, with the same
+errors, as the embedded store gives: a contract suite runs the same assertions on both.
+Time bounds, retries and the error mapping live in `http_transport`; blob data goes through
+the service's blob proxy (`http_blobs`), so a URL and a token are all a client needs.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import uuid
+from typing import TYPE_CHECKING, Any, Sequence
+
+from flowscope.errors import ObjectNotFound
+from flowscope.metadata.http_transport import HttpTransport
+from flowscope.metadata.records import (
+    ArtifactRecord,
+    AttemptResult,
+    AttemptStart,
+    Fact,
+    FlowRecord,
+    NewRun,
+    NewTask,
+    Page,
+    RunQuery,
+    RunRecord,
+    StepRecord,
+    TaskRecord,
+)
+from flowscope.metadata.store import canonical_json
+
+if TYPE_CHECKING:
+    from flowscope.datastore import ContentStore
+
+BATCH = 5_000
+
+
+def _q(part: str | int) -> str:
+    return urllib.parse.quote(str(part), safe="")
+
+
+def _body(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def _json_value(value: Any) -> Any:
+    """A parameter value as the local store would record it (non-JSON values as their repr)."""
+    return json.loads(canonical_json(value))
+
+
+class HttpMetadataProvider:
+    """A client of `flowscope service` at `url` (http(s)://host:port[/prefix]).
+
+    `timeout` bounds every read, and every call until the service first answers, in seconds;
+    `write_timeout` (default max(timeout, 30)) bounds writes after that, so that a run rides
+    out a service or database restart. See `http_transport` for the retry rules.
+    """
+
+    def __init__(
+        self, url: str, *, token: str | None = None, timeout: float = 5.0,
+        write_timeout: float | None = None,
+    ) -> None:
+        self._http = HttpTransport(url, token=token, timeout=timeout, write_timeout=write_timeout)
+        self.url = self._http.url
+        self._content_store: ContentStore | None = None
+
+    def __repr__(self) -> str:
+        return f"HttpMetadataProvider({self.url!r})"
+
+    # ---- identity --------------------------------------------------------------------
+    def describe(self) -> str:
+        return f"service@{self.url}"
+
+    def content_store(self) -> "ContentStore":
+        if self._content_store is None:
+            from flowscope.datastore import ContentStore
+            from flowscope.metadata.http_blobs import HttpBlobStorage
+
+            self._content_store = ContentStore(HttpBlobStorage(self._http))
+        return self._content_store
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ---- plumbing --------------------------------------------------------------------
+    def _get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Any:
+        return self._http.request("GET", path, query=query).json()
+
+    def _get_or_none(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Any:
+        try:
+            return self._get(path, query)
+        except ObjectNotFound:
+            return None
+
+    def _post(self, path: str, value: Any, headers: dict[str, str] | None = None) -> Any:
+        answer = self._http.request("POST", path, body=_body(value), headers=headers, write=True)
+        return answer.json() if answer.body else None
+
+    def _post_batches(self, path: str, name: str, items: Sequence[Any]) -> None:
+        for start in range(0, len(items), BATCH):
+            self._post(path, {name: [i.to_dict() for i in items[start:start + BATCH]]})
+
+    @staticmethod
+    def _run_path(flow_name: str, run_id: int) -> str:
+        return f"/flows/{_q(flow_name)}/runs/{_q(int(run_id))}"
+
+    # ---- writes ----------------------------------------------------------------------
+    def create_run(self, run: NewRun) -> RunRecord:
+        body = run.to_dict()
+        body["parameters"] = {k: _json_value(v) for k, v in run.parameters.items()}
+        # a fresh key per call: a retry after a lost answer gets the run the first try made
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        return RunRecord.from_dict(self._post(f"/flows/{_q(run.flow_name)}/runs", body, headers))
+
+    def heartbeat(self, flow_name: str, run_id: int, tasks: Sequence[tuple[int, int]] = ()) -> None:
+        pairs = [[int(t), int(a)] for t, a in tasks]
+        self._post(f"{self._run_path(flow_name, run_id)}/heartbeat", {"tasks": pairs})
+
+    def finish_run(self, flow_name: str, run_id: int, status: str) -> None:
+        self._post(f"{self._run_path(flow_name, run_id)}/finish", {"status": status})
+
+    def create_tasks(self, flow_name: str, run_id: int, tasks: Sequence[NewTask]) -> None:
+        if tasks:
+            self._post_batches(f"{self._run_path(flow_name, run_id)}/tasks", "tasks", tasks)
+
+    def start_attempts(self, flow_name: str, run_id: int, attempts: Sequence[AttemptStart]) -> None:
+        if attempts:
+            self._post_batches(f"{self._run_path(flow_name, run_id)}/attempts", "attempts", attempts)
+
+    def finish_attempts(self, flow_name: str, run_id: int, results: Sequence[AttemptResult]) -> None:
+        if results:
+            path = f"{self._run_path(flow_name, run_id)}/attempts/finish"
+            self._post_batches(path, "results", results)
+
+    def update_tags(
+        self, flow_name: str, run_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> RunRecord:
+        body = {"add": add if isinstance(add, str) else list(add),
+                "remove": remove if isinstance(remove, str) else list(remove)}
+        return RunRecord.from_dict(self._post(f"{self._run_path(flow_name, run_id)}/tags", body))
+
+    # ---- reads -----------------------------------------------------------------------
+    def list_flows(self, tag: str | None = None) -> list[FlowRecord]:
+        data = self._get("/flows", [] if tag is None else [("tag", tag)])
+        return [FlowRecord.from_dict(f) for f in data["flows"]]
+
+    def get_flow(self, flow_name: str) -> FlowRecord | None:
+        data = self._get_or_none(f"/flows/{_q(flow_name)}")
+        return None if data is None else FlowRecord.from_dict(data)
+
+    def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
+        data = self._get(f"/flows/{_q(flow_name)}/runs", run_query_params(query))
+        return Page(items=tuple(RunRecord.from_dict(r) for r in data["items"]),
+                    cursor=data["cursor"])
+
+    def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
+        data = self._get_or_none(self._run_path(flow_name, run_id))
+        return None if data is None else RunRecord.from_dict(data)
+
+    def get_parameters(self, flow_name: str, run_id: int) -> dict[str, Any]:
+        values: dict[str, Any] = self._get(f"{self._run_path(flow_name, run_id)}/parameters")["parameters"]
+        return values
+
+    def list_steps(self, flow_name: str, run_id: int) -> list[StepRecord]:
+        data = self._get(f"{self._run_path(flow_name, run_id)}/steps")
+        return [StepRecord.from_dict(s) for s in data["steps"]]
+
+    def list_tasks(self, flow_name: str, run_id: int, step_name: str | None = None) -> list[TaskRecord]:
+        query = [] if step_name is None else [("step", step_name)]
+        data = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
+        return [TaskRecord.from_dict(t) for t in data["tasks"]]
+
+    def get_task(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
+    ) -> TaskRecord | None:
+        query = [] if attempt is None else [("attempt", str(int(attempt)))]
+        data = self._get_or_none(f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}", query)
+        return None if data is None else TaskRecord.from_dict(data)
+
+    def _attempt_path(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> str:
+        return (f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}"
+                f"/attempts/{_q(int(attempt))}")
+
+    def list_artifacts(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int
+    ) -> list[ArtifactRecord]:
+        data = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/artifacts")
+        return [ArtifactRecord.from_dict(a) for a in data["artifacts"]]
+
+    def list_step_artifacts(
+        self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
+    ) -> dict[int, list[ArtifactRecord]]:
+        path = f"{self._run_path(flow_name, run_id)}/steps/{_q(step_name)}/artifacts"
+        data = self._get(path, [("name", n) for n in names])
+        return {int(task): [ArtifactRecord.from_dict(a) for a in arts]
+                for task, arts in data["tasks"].items()}
+
+    def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]:
+        data = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/facts")
+        return [Fact.from_dict(f) for f in data["facts"]]
+
+    def read_live_log(
+        self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str
+    ) -> bytes | None:
+        return None  # a running attempt's log reaches the service when the attempt finishes
+
+
+def run_query_params(query: RunQuery) -> list[tuple[str, str]]:
+    """A RunQuery as the service's query string (see service/routes_runs.py)."""
+    params: list[tuple[str, str]] = [("tag", t) for t in query.tags_all]
+    params += [("any_tag", t) for t in query.tags_any]
+    for name, value in (("status", query.status), ("user", query.user), ("cursor", query.cursor)):
+        if value is not None:
+            params.append((name, str(value)))
+    for name, number in (("since", query.since), ("until", query.until)):
+        if number is not None:
+            params.append((name, repr(float(number))))
+    params.append(("limit", str(int(query.limit))))
+    params += [(f"param.{k}", canonical_json(v)) for k, v in sorted(query.parameters.items())]
+    return params

@@ -1,0 +1,65 @@
+"""`HttpBlobStorage`: the datastore's `BlobStorage` protocol over the service's blob proxy.
+
+Bytes travel in their stored form (encoded by `ContentStore`), so the client keeps hashing,
+compression and verified reads, and the service only checks an upload against its key.
+Uploads are idempotent (a key names its content), so they are retried like other writes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from flowscope.datastore.keys import blob_not_found, check_key
+from flowscope.datastore.storage import Chunk
+from flowscope.metadata.http_transport import HttpTransport
+
+EXISTS_BATCH = 10_000
+
+
+class HttpBlobStorage:
+    """Blobs stored by the metadata service at `transport.url`."""
+
+    def __init__(self, transport: HttpTransport) -> None:
+        self._http = transport
+
+    def __repr__(self) -> str:
+        return f"HttpBlobStorage({self._http.url!r})"
+
+    def locate(self, key: str) -> str:
+        return f"{self._http.url}/api/v1/blobs/{key}"
+
+    def _head(self, key: str) -> int | None:
+        answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,))
+        if answer.status == 404:
+            return None
+        return int(answer.headers.get("Content-Length", "0"))
+
+    def exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def exists_many(self, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        keys = [check_key(k) for k in keys]
+        for start in range(0, len(keys), EXISTS_BATCH):
+            body = json.dumps({"keys": keys[start:start + EXISTS_BATCH]}).encode()
+            answer = self._http.request("POST", "/blobs/exists", body=body)
+            found.update(answer.json()["present"])
+        return found
+
+    def size(self, key: str) -> int:
+        size = self._head(key)
+        if size is None:
+            raise blob_not_found(key, self._http.url)
+        return size
+
+    def write(self, key: str, chunks: Sequence[Chunk]) -> None:
+        self._http.request("PUT", f"/blobs/{check_key(key)}", body=list(chunks),
+                           headers={"Content-Type": "application/octet-stream"},
+                           write=True, transfer=True)
+
+    def read(self, key: str) -> bytearray:
+        answer = self._http.request("GET", f"/blobs/{check_key(key)}", transfer=True, ok=(404,))
+        if answer.status == 404:
+            raise blob_not_found(key, self._http.url)
+        return bytearray(answer.body)
