@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 
 from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
 from flowscope.metadata.records import FAILED, SUCCEEDED
@@ -210,12 +210,45 @@ class ClientObject:
         return render(self)
 
 
+class LazyChildren:
+    """An iterator over children that lists them on its first `next()`.
+
+    `list(obj)` calls `iter(obj)` and then `len(obj)` as a size hint; `len` fills the
+    pending iterator with the children it listed, so `list(obj)` costs one listing, not two.
+    """
+
+    __slots__ = ("_make", "_items", "_it")
+
+    def __init__(self, make: Callable[[], Iterator[Any]]) -> None:
+        self._make = make
+        self._items: list[Any] | None = None
+        self._it: Iterator[Any] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._it is not None
+
+    def materialize(self) -> list[Any]:
+        if self._items is None:
+            self._items = list(self._make())
+        return self._items
+
+    def __iter__(self) -> "LazyChildren":
+        return self
+
+    def __next__(self) -> Any:
+        if self._it is None:
+            self._it = iter(self._items) if self._items is not None else self._make()
+        return next(self._it)
+
+
 class Container(ClientObject):
     """An object with children: iteration (newest first), `[id]`, `in`, `len`."""
 
-    __slots__ = ()
+    __slots__ = ("_pending",)
 
     _child_level: ClassVar[str] = ""
+    _pending: "LazyChildren | None"
 
     def _children(self) -> Iterator[Any]:
         raise NotImplementedError
@@ -224,13 +257,22 @@ class Container(ClientObject):
         raise NotImplementedError
 
     def __iter__(self) -> Iterator[Any]:
-        return self._children()
+        self._pending = LazyChildren(self._children)
+        return self._pending
 
     def __len__(self) -> int:
+        pending = getattr(self, "_pending", None)
+        self._pending = None
+        if pending is not None and not pending.started:
+            return len(pending.materialize())
         return sum(1 for _ in self._children())
 
     def __bool__(self) -> bool:
         return True
+
+    def refresh(self) -> None:
+        self._pending = None
+        self._clear()
 
     def __getitem__(self, key: str) -> Any:
         return self._child(check_id(self._child_level, key))

@@ -113,16 +113,6 @@ class Flow(Container):
     def _children(self) -> Iterator["Run"]:
         return self._runs(self._query())
 
-    def __len__(self) -> int:
-        provider, name = self._provider, self._components[0]
-        query, count = self._query(), 0
-        while True:
-            page = provider.list_runs(name, query)
-            count += len(page.items)
-            if page.cursor is None:
-                return count
-            query = replace(query, cursor=page.cursor)
-
     def _child(self, key: str) -> "Run":
         from flowscope.client.run import Run
 

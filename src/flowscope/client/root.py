@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any, Iterator
 
+from flowscope.client.base import LazyChildren
 from flowscope.pathspec import check_id
 
 if TYPE_CHECKING:
@@ -16,13 +17,14 @@ class Metaflow:
     """The entry point: `Metaflow().flows` lists every flow with a run in the namespace,
     newest first."""
 
-    __slots__ = ("_provider", "_namespace")
+    __slots__ = ("_provider", "_namespace", "_pending")
 
     def __init__(self) -> None:
         from flowscope.client.context import CONTEXT
 
         self._provider: MetadataProvider = CONTEXT.provider()
         self._namespace: str | None = CONTEXT.get_namespace()
+        self._pending: LazyChildren | None = None
 
     def _flows(self) -> Iterator["Flow"]:
         from flowscope.client.flow import Flow
@@ -44,9 +46,13 @@ class Metaflow:
         return self._namespace
 
     def __iter__(self) -> Iterator["Flow"]:
-        return self._flows()
+        self._pending = LazyChildren(self._flows)
+        return self._pending
 
     def __len__(self) -> int:
+        pending, self._pending = self._pending, None
+        if pending is not None and not pending.started:
+            return len(pending.materialize())  # list(Metaflow()) lists the flows once
         return len(self._provider.list_flows(self._namespace))
 
     def __getitem__(self, name: str) -> "Flow":
@@ -98,4 +104,5 @@ def _restore_root(address: str, namespace: str | None) -> Metaflow:
     root = object.__new__(Metaflow)
     root._provider = CONTEXT.provider_for(address)
     root._namespace = namespace
+    root._pending = None
     return root

@@ -125,9 +125,6 @@ class Step(Container):
     def _children(self) -> Iterator["Task"]:
         return self._tasks_of(self._task_records())
 
-    def __len__(self) -> int:
-        return len(self._task_records())
-
     def _child(self, key: str) -> "Task":
         from flowscope.client.task import Task
 

@@ -231,9 +231,6 @@ class Task(Container):
         for record in shown:
             yield self._artifact(record)
 
-    def __len__(self) -> int:
-        return sum(1 for name in self._artifact_index() if visible(name))
-
     def _child(self, key: str) -> "DataArtifact":
         index = self._artifact_index()
         record = index.get(key)
