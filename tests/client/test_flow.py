@@ -242,7 +242,7 @@ def test_list_of_a_container_costs_one_listing(client, builder, counting):
                       (step, "list_tasks")]:
         counting.calls.clear()
         assert len(list(obj)) >= 1
-        assert counting.calls[call] == 1, (obj, counting.calls)
+        assert counting.calls[call] <= 1 and counting.total() <= 1, (obj, counting.calls)
 
 
 def test_len_counts_visible_children(client, builder):
