@@ -1,0 +1,234 @@
+"""Task: status, attempts, exception, logs, facts, environment and caching (client/task.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowscope.client import Run, Step, Task
+from flowscope.client.values import LogLine, Metadata, TaskException
+from flowscope.errors import ObjectNotFound
+from flowscope.metadata.records import AttemptResult
+
+
+@pytest.fixture
+def hello(client, builder):
+    return builder.hello()
+
+
+@pytest.fixture
+def failed(client, builder):
+    return builder.failed()
+
+
+def test_artifacts_newest_first_and_hidden_names(hello):
+    task = Task(hello.task("start"))
+    assert sorted(a.id for a in task) == ["alpha", "x"]
+    assert "_internal" in task and task["_internal"].data == "hidden"
+    assert "_internal" in task.data and task.data._internal == "hidden"
+    assert "_internal" not in dir(task.data)
+
+
+def test_status_properties(hello, failed):
+    ok = Task(hello.task("hello"))
+    assert (ok.status, ok.successful, ok.finished) == ("succeeded", True, True)
+    assert ok.finished_at >= ok.created_at
+    bad = Task(failed.task("bad"))
+    assert (bad.status, bad.successful, bad.finished) == ("failed", False, True)
+
+
+def test_a_handled_failure_is_finished_and_not_successful(client, builder):
+    run = builder.new_run("CatchFlow")
+    builder.task(run, "start", {"caught": "ValueError"}, status="failed")
+    task = Task(run.task("start"))
+    assert task.finished and not task.successful
+    assert task.data.caught == "ValueError"  # a failed attempt may still record artifacts
+
+
+def test_exception(failed):
+    exc = Task(failed.task("bad")).exception
+    assert isinstance(exc, TaskException)
+    assert (exc.type, exc.message) == ("KeyError", "'missing'")
+    assert "line 20, in bad" in exc.traceback
+    assert str(exc).endswith("KeyError: 'missing'") and "Traceback" in str(exc)
+    assert repr(exc) == "TaskException(type='KeyError', message=\"'missing'\")"
+    assert Task(failed.task("start")).exception is None
+
+
+def test_attempts(failed):
+    flaky = failed.task("flaky")
+    latest = Task(flaky)
+    assert latest.current_attempt == 1 and latest.successful and latest.exception is None
+    first = Task(flaky, attempt=0)
+    assert first.current_attempt == 0 and not first.successful
+    assert first.exception.message == "failure in attempt 0"
+    assert first.metadata_dict["attempt"] == "0" and latest.metadata_dict["attempt"] == "1"
+    assert first != latest
+    assert Task(flaky, attempt=1) != latest and Task(flaky, attempt=1).successful
+
+
+def test_a_missing_attempt_names_the_attempts_there_are(failed):
+    with pytest.raises(ObjectNotFound, match="attempts are 0 to 1"):
+        Task(failed.task("flaky"), attempt=5)
+
+
+def test_artifacts_of_an_earlier_attempt(client, builder):
+    run = builder.new_run("RetryFlow")
+    builder.task(run, "start", {"x": "final"}, attempts=3, status="failed")
+    assert Task(run.task("start")).data.x == "final"
+    assert "x" not in Task(run.task("start"), attempt=0).data
+    artifact = Task(run.task("start"), attempt=2)["x"]
+    assert artifact.data == "final"
+    assert artifact.parent == Task(run.task("start"), attempt=2)
+
+
+def test_stdout_and_stderr(hello):
+    task = Task(hello.task("hello"))
+    assert task.stdout == "hello world\nattempt 0\n"
+    assert task.stderr == "a warning\n"
+    assert Task(hello.task("end")).stdout == ""
+
+
+def test_loglines_are_timestamped(hello):
+    lines = list(Task(hello.task("hello")).loglines("stdout"))
+    assert [line.line for line in lines] == ["hello world", "attempt 0"]
+    assert all(isinstance(line, LogLine) for line in lines)
+    assert lines[0].timestamp <= lines[1].timestamp
+    when, text = lines[0]
+    assert text == "hello world" and when.tzinfo is not None
+
+
+def test_unknown_log_stream(hello):
+    with pytest.raises(ValueError, match="stdout"):
+        list(Task(hello.task("hello")).loglines("stdlog"))
+
+
+def test_live_logs_of_a_running_task(client, builder):
+    if client.live_dir is None:
+        pytest.skip("this backend has no live logs")
+    from flowscope.logs import encode_line
+    from flowscope.metadata.store import live_log_path
+
+    run = builder.running()
+    tid = run.tasks["slow"][0]
+    path = live_log_path(client.live_dir, run.flow, run.run_id, tid, 0, "stdout")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(encode_line(1.0, "first"))
+    task = Task(run.task("slow"))
+    assert task.stdout == "first\n"
+    with path.open("ab") as f:
+        f.write(encode_line(2.0, "second"))
+    assert task.stdout == "first\nsecond\n"  # a running task's log is read again
+
+
+def test_metadata_and_metadata_dict(hello):
+    task = Task(hello.task("start"))
+    facts = task.metadata
+    assert all(isinstance(m, Metadata) and m.task == task for m in facts)
+    assert task.metadata_dict == {"attempt": "0", "hostname": "host1", "pid": "1000"}
+    assert facts is not task.metadata
+
+
+def test_origin_pathspec(client, builder):
+    run = builder.new_run("Resumed")
+    builder.task(run, "start", {}, origin_pathspec="Resumed/1/start/1")
+    builder.task(run, "end", {})
+    assert Task(run.task("start")).origin_pathspec == "Resumed/1/start/1"
+    assert Task(run.task("start")).metadata_dict["origin-pathspec"] == "Resumed/1/start/1"
+    assert Task(run.task("end")).origin_pathspec is None
+
+
+def test_index(client, builder):
+    run = builder.foreach(3)
+    assert sorted(t.index for t in Step(f"{run.pathspec}/square")) == [0, 1, 2]
+    assert Task(run.task("start")).index is None
+
+
+def test_environment_info(hello):
+    info = Task(hello.task("start")).environment_info
+    assert info["python_version"] == "3.11.7" and info["runtime"] == "local"
+    info["python_version"] = "changed"
+    assert Task(hello.task("start")).environment_info["python_version"] == "3.11.7"
+
+
+def test_code(hello):
+    code = Task(hello.task("start")).code
+    assert code is not None and code.script_name == "flow.py"
+
+
+def test_parent(hello):
+    task = Task(hello.task("hello"))
+    assert task.parent == Step(f"{hello.pathspec}/hello")
+    assert task.parent.parent == Run(hello.pathspec)
+
+
+# ---- caching ---------------------------------------------------------------------------
+
+
+def test_a_finished_task_does_not_query_again(hello, counting):
+    task = Task(hello.task("hello"))
+    _ = (task.status, task.data.x, task.metadata, task.stdout, task.environment_info)
+    counting.calls.clear()
+    for _ in range(3):
+        _ = (task.status, task.successful, task.finished, task.finished_at, task.exception,
+             task.tags, task.index, task.metadata_dict, task.stdout, dir(task.data),
+             "x" in task.data, [a.sha for a in task], task.environment_info)
+    assert counting.calls.get("get_task", 0) == 0
+    assert counting.calls.get("list_artifacts", 0) == 0
+    assert counting.calls.get("list_facts", 0) == 0
+    assert counting.calls.get("get_run", 0) == 0
+
+
+def test_a_running_task_is_asked_again(client, builder, counting):
+    run = builder.running()
+    task = Task(run.task("slow"))
+    assert task.status == "running"
+    counting.calls.clear()
+    assert task.status == "running" and not task.finished
+    assert counting.calls["get_task"] == 2
+    builder.provider.finish_attempts(
+        run.flow, run.run_id,
+        [AttemptResult(run.tasks["slow"][0], 0, "succeeded", finished_at=builder.tick(),
+                       artifacts=builder.artifacts({"done": True}))])
+    assert task.successful and task.data.done is True
+    counting.calls.clear()
+    assert task.successful and task.data.done
+    assert counting.calls.get("get_task", 0) == 0 and counting.calls.get("list_artifacts", 0) == 0
+
+
+def test_refresh_refetches_a_finished_task(hello, counting):
+    task = Task(hello.task("hello"))
+    _ = task.status, task.data.x
+    counting.calls.clear()
+    task.refresh()
+    _ = task.status, task.data.x
+    assert counting.calls["get_task"] == 1 and counting.calls["list_artifacts"] == 1
+
+
+def test_status_and_listings_load_no_blobs(client, builder, monkeypatch):
+    run = builder.hello()
+    builder.failed()
+    import flowscope.datastore as datastore
+    from flowscope.datastore import ContentStore
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a blob was read")
+
+    monkeypatch.setattr(ContentStore, "get", refuse)
+    monkeypatch.setattr(ContentStore, "open", refuse)
+    monkeypatch.setattr(datastore, "load_artifact", refuse)
+    from flowscope.client import Flow
+
+    for r in Flow("HelloFlow"):
+        _ = (r.status, r.finished, r.successful, r.finished_at, r.created_at, r.tags)
+        for step in r:
+            _ = (step.finished_at, step.created_at)
+            for task in step:
+                _ = (task.status, task.finished, task.finished_at, task.index, task.exception,
+                     task.metadata_dict, dir(task.data), len(task))
+                for artifact in task:
+                    _ = (artifact.sha, artifact.size, artifact.created_at, artifact.type_name)
+    assert Flow("HelloFlow").latest_successful_run.id == str(run.run_id)
+    assert Flow("FailFlow").latest_successful_run is None
+    for obj in (Flow("HelloFlow"), Run(run.pathspec), Step(f"{run.pathspec}/start"),
+                Task(run.task("start")), Task(run.task("start"))["x"]):
+        obj._repr_html_()
