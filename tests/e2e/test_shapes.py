@@ -46,6 +46,7 @@ def test_foreach_runs_one_task_per_item_and_join_keeps_index_order(workspace):
     run = workspace.client().Flow("ForeachFlow").latest_run
     assert run.data.collected == [f"item{i}" for i in range(7)]
     assert run.data.positions == list(range(7))
+    assert run.data.input_indexes == list(range(7))
     tasks = list(run["body"])
     assert len(tasks) == 7
     assert sorted(t.index for t in tasks) == list(range(7))

@@ -35,7 +35,7 @@ from flowscope.runtime.artifacts import TaskArtifacts
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.recording import code_package, environment_info, system_tags
 from flowscope.runtime.resume import ResumePlan
-from flowscope.runtime.scheduler import Scheduler, TaskSpec, task_key
+from flowscope.runtime.scheduler import Scheduler, Stack, TaskSpec, task_key
 from flowscope.runtime.task import (
     Job,
     RunContext,
@@ -129,6 +129,7 @@ class Runner:
         self.scheduler = Scheduler(_Graph(graph))
         self.indexes: dict[int, dict[str, ArtifactRecord]] = {}
         self.steps: dict[int, str] = {}
+        self.stacks: dict[int, Stack] = {}
         self.cloned: set[int] = set()
         self.ready: deque[_Pending] = deque()
         self.batch = _Batch()
@@ -232,6 +233,7 @@ class Runner:
     def _enqueue(self, spec: TaskSpec) -> None:
         task_id = self._new_id()
         self.steps[task_id] = spec.step
+        self.stacks[task_id] = spec.stack
         self.step_totals[spec.step] = self.step_totals.get(spec.step, 0) + 1
         self.ready.append(_Pending(task_id, spec))
         origin = self.resume.origin_pathspec(spec, self._inputs_cloned(spec)) if self.resume else None
@@ -284,6 +286,7 @@ class Runner:
             attempt=pending.attempt,
             spec=spec,
             join_step_names=tuple(self.steps[i] for i in spec.inputs),
+            input_stacks=tuple(self.stacks.get(i, ()) for i in spec.inputs),
             inputs=tuple(
                 TaskArtifacts(self._pathspec(i), self.indexes[i], self.store) for i in spec.inputs
             ),

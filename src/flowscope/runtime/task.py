@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from flowscope.datastore import ContentStore
-from flowscope.flow import ForeachFrame, Inputs, current
+from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
 from flowscope.metadata.records import ArtifactRecord
 from flowscope.runtime.artifacts import TaskArtifacts, save_outputs
-from flowscope.runtime.scheduler import TaskSpec
+from flowscope.runtime.scheduler import Stack, TaskSpec
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Job:
     attempt: int
     spec: TaskSpec
     join_step_names: tuple[str, ...]  # the step of each input, for joins
+    input_stacks: tuple[Stack, ...]  # the split stack of each input, for joins
     inputs: tuple[TaskArtifacts, ...]
     is_join: bool
     last_attempt: bool
@@ -55,9 +56,21 @@ class TaskOutcome:
     handled: bool = False  # failed, but a catch decorator let the flow go on
 
 
+_PACKAGE_DIR = __file__.rsplit("/runtime/", 1)[0]
+
+
+def _user_frames(tb: Any) -> Any:
+    """Skip flowscope's own frames at the top: the traceback starts in the user's step."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        if tb.tb_next is None:
+            break
+        tb = tb.tb_next
+    return tb
+
+
 def describe_exception(exc: BaseException) -> dict[str, Any]:
     kind = type(exc)
-    lines = traceback.format_exception(kind, exc, exc.__traceback__)
+    lines = traceback.format_exception(kind, exc, _user_frames(exc.__traceback__))
     return {
         "type": kind.__name__,
         "module": kind.__module__,
@@ -80,10 +93,8 @@ class CaughtException:
     __str__ = __repr__
 
 
-def _foreach_frames(job: Job) -> tuple[ForeachFrame, ...]:
-    return tuple(
-        ForeachFrame(f.step, "", f.index, f.count, "") for f in job.spec.stack if f.foreach
-    )
+def _foreach_frames(stack: Stack) -> tuple[ForeachFrame, ...]:
+    return tuple(ForeachFrame(f.step, "", f.index, f.count, "") for f in stack if f.foreach)
 
 
 def _input_item(job: Job) -> Any:
@@ -120,12 +131,12 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
     flow = flow_cls(use_cli=False)
     known = {r.sha: r for source in job.inputs for r in source.index.values()}
     try:
-        frames = _foreach_frames(job)
+        frames = _foreach_frames(job.spec.stack)
         if job.is_join:
             bound = []
-            for name, source in zip(job.join_step_names, job.inputs):
+            for name, source, stack in zip(job.join_step_names, job.inputs, job.input_stacks):
                 child = flow_cls(use_cli=False)
-                child._fs_bind(name, source, foreach_stack=frames, parameters=ctx.parameters)
+                child._fs_bind(name, source, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters)
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=ctx.parameters)
             getattr(flow, step)(Inputs(bound))
@@ -142,7 +153,7 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
             _check_transition(step, transition, job)
         count = None
         if job.foreach_var is not None:
-            count = _count_items(flow, step, job.foreach_var)
+            count = len(foreach_items(flow, job.foreach_var))
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
         return TaskOutcome(ok=True, artifacts=records, foreach_count=count)
@@ -168,26 +179,6 @@ def _check_transition(step: str, transition: Any, job: Job) -> None:
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "
             f"says it goes to {', '.join(job.expected_targets)}."
         )
-
-
-def _count_items(flow: Any, step: str, var: str) -> int:
-    from flowscope.errors import FlowDefinitionError
-
-    items = getattr(flow, var)
-    try:
-        count = len(items)
-    except TypeError:
-        try:
-            count = sum(1 for _ in items)
-        except TypeError:
-            raise FlowDefinitionError(
-                f"Step '{step}': foreach='{var}' needs an iterable, got {type(items).__name__}."
-            ) from None
-    if count == 0:
-        raise FlowDefinitionError(
-            f"Step '{step}': foreach='{var}' is empty; a foreach needs at least one item."
-        )
-    return count
 
 
 def _caught(

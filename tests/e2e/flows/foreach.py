@@ -19,6 +19,7 @@ class ForeachFlow(FlowSpec):
     def join(self, inputs):
         self.collected = [i.item for i in inputs]
         self.positions = [i.position for i in inputs]
+        self.input_indexes = [i.index for i in inputs]
         self.next(self.end)
 
     @step
