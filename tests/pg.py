@@ -9,6 +9,10 @@ or list this module in a root conftest's `pytest_plugins`):
     service_factory  session   start(database, blob_root, ...) -> ServiceProcess (a real
                                `python -m flowscope.cli.service_cmd` on a free loopback port,
                                with a token file); every one started is stopped at the end
+    pg_service       session   a ServiceProcess over its own PostgreSQL database
+    sqlite_service   session   a ServiceProcess over a SQLite file
+                               (both: .url, .token, .database, .blob_root; reset_database(url)
+                               empties a metadata database between tests)
 
 Running as root (CI), PostgreSQL is started through `runuser -u postgres --` (initdb refuses
 root) in a directory under /tmp that the postgres user can reach. The server process is a
@@ -30,8 +34,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -86,15 +90,14 @@ class PgServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
     def start(self, timeout: float = 30.0) -> None:
-        log = open(os.path.join(self.dir, "server.log"), "ab")
-        self.proc = subprocess.Popen(
-            _as_postgres([f"{self.bin_dir}/postgres", "-D", self.data, "-p", str(self.port),
-                          "-k", self.dir, "-c", "listen_addresses=127.0.0.1",
-                          "-c", "fsync=off", "-c", "synchronous_commit=off",
-                          "-c", "full_page_writes=off", "-c", "max_connections=200"]),
-            stdout=log, stderr=log,
-        )
-        log.close()
+        with open(os.path.join(self.dir, "server.log"), "ab") as log:
+            self.proc = subprocess.Popen(
+                _as_postgres([f"{self.bin_dir}/postgres", "-D", self.data, "-p", str(self.port),
+                              "-k", self.dir, "-c", "listen_addresses=127.0.0.1",
+                              "-c", "fsync=off", "-c", "synchronous_commit=off",
+                              "-c", "full_page_writes=off", "-c", "max_connections=200"]),
+                stdout=log, stderr=log,
+            )
         deadline = time.monotonic() + timeout
         import psycopg
 
@@ -175,10 +178,9 @@ class ServiceProcess:
             "--workers", str(self.workers), *self.extra_args,
         ]
 
-    def start(self, timeout: float = 30.0) -> "ServiceProcess":
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=log, env=self.env)
-        log.close()
+    def start(self, timeout: float = 30.0) -> ServiceProcess:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=log, env=self.env)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -217,6 +219,29 @@ class ServiceProcess:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+METADATA_TABLES = ("run_requests", "task_facts", "artifacts", "attempts", "tasks", "run_params",
+                   "run_tags", "runs", "flows")
+
+
+def reset_database(url: str) -> None:
+    """Empty every metadata table (the schema stays), on PostgreSQL or SQLite."""
+    if url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"TRUNCATE {', '.join(METADATA_TABLES)}")
+        return
+    import sqlite3
+
+    conn = sqlite3.connect(url, timeout=30)
+    try:
+        with conn:
+            for table in METADATA_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+    finally:
+        conn.close()
 
 
 _SERVER: list[PgServer] = []  # the session's one server, shared by every conftest
@@ -274,3 +299,21 @@ def service_factory() -> Iterator[ServiceFactory]:
         yield factory
     finally:
         factory.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_service(pg_server: PgServer, service_factory: ServiceFactory) -> Iterator[ServiceProcess]:
+    blob_root = tempfile.mkdtemp(prefix="flowscope-blobs-")
+    try:
+        yield service_factory(pg_server.create_database(f"svc{os.getpid()}"), blob_root)
+    finally:
+        shutil.rmtree(blob_root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_service(service_factory: ServiceFactory) -> Iterator[ServiceProcess]:
+    root = tempfile.mkdtemp(prefix="flowscope-svc-sqlite-")
+    try:
+        yield service_factory(os.path.join(root, "metadata.db"), os.path.join(root, "blobs"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

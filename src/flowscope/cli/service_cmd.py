@@ -107,9 +107,8 @@ def run_serve(argv: list[str]) -> int:
             f"read and change every run. Pass --token-file PATH (recommended), or --insecure."
         )
     from flowscope.config import Settings
-    from flowscope.service.server import ServiceConfig, read_token, serve
-
     from flowscope.datastore import open_storage
+    from flowscope.service.server import ServiceConfig, read_token, serve
 
     if args.token_file:
         read_token(args.token_file)  # fail now, not in a worker

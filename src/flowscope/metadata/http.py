@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import urllib.parse
 import uuid
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import ObjectNotFound
 from flowscope.metadata.http_transport import HttpTransport
@@ -74,7 +75,7 @@ class HttpMetadataProvider:
     def describe(self) -> str:
         return f"service@{self.url}"
 
-    def content_store(self) -> "ContentStore":
+    def content_store(self) -> ContentStore:
         if self._content_store is None:
             from flowscope.datastore import ContentStore
             from flowscope.metadata.http_blobs import HttpBlobStorage
@@ -151,7 +152,7 @@ class HttpMetadataProvider:
         data = self._get_or_none(f"/flows/{_q(flow_name)}")
         return None if data is None else FlowRecord.from_dict(data)
 
-    def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
+    def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:  # noqa: B008
         data = self._get(f"/flows/{_q(flow_name)}/runs", run_query_params(query))
         return Page(items=tuple(RunRecord.from_dict(r) for r in data["items"]),
                     cursor=data["cursor"])

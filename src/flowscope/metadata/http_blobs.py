@@ -8,7 +8,7 @@ Uploads are idempotent (a key names its content), so they are retried like other
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk

@@ -27,8 +27,9 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, NoReturn, Sequence
+from typing import Any, NoReturn
 
 from flowscope.errors import (
     AuthenticationError,
@@ -191,7 +192,7 @@ class HttpTransport:
                 conn.putheader("Content-Length", str(sum(memoryview(c).nbytes for c in chunks)))
             conn.endheaders()
             for chunk in chunks:
-                conn.send(chunk)  # type: ignore[arg-type]
+                conn.send(chunk)
             resp = conn.getresponse()
             data = resp.read()
             if resp.will_close:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -83,7 +84,7 @@ class BearerAuth:
 def create_app(
     store: SqlMetadataStore,
     *,
-    blobs: "BlobStorage | None" = None,
+    blobs: BlobStorage | None = None,
     token: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     max_blob: int = DEFAULT_MAX_BLOB,
@@ -100,7 +101,7 @@ def create_app(
             rows = await ctx.call(
                 store.db.read, lambda c: c.execute("SELECT MAX(version) FROM schema_migrations")
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported as 503/500 JSON, logged
             return exception_response(exc, "GET health")
         from flowscope.metadata.migrations import latest_version
 

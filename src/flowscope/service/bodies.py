@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from flowscope.errors import TagError
 from flowscope.metadata.records import (
     FINISHED_STATUSES,
     ArtifactRecord,
@@ -14,7 +16,6 @@ from flowscope.metadata.records import (
     NewRun,
     NewTask,
 )
-from flowscope.errors import TagError
 from flowscope.pathspec import check_id
 from flowscope.service import parse as p
 from flowscope.service.wire import bad_request

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -25,7 +26,7 @@ DEFAULT_MAX_BLOB = 1024 * 1024 * 1024
 @dataclass(frozen=True)
 class ServiceContext:
     store: SqlMetadataStore
-    blobs: "BlobStorage | None" = None
+    blobs: BlobStorage | None = None
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
 
@@ -40,7 +41,7 @@ def guarded(handler: Endpoint) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         try:
             return await handler(request)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the one place errors become responses
             return exception_response(exc, f"{request.method} {request.url.path}")
 
     endpoint.__name__ = handler.__name__

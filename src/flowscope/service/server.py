@@ -39,7 +39,7 @@ class ServiceConfig:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> "ServiceConfig":
+    def from_json(cls, text: str) -> ServiceConfig:
         data: dict[str, Any] = json.loads(text)
         return cls(**data)
 
@@ -109,11 +109,11 @@ def serve(
 ) -> None:
     import uvicorn
 
-    options: dict[str, Any] = dict(
-        host=host, port=port, root_path=root_path, access_log=access_log, log_level=log_level,
-        proxy_headers=False, server_header=False, timeout_keep_alive=65,
-        timeout_graceful_shutdown=10,
-    )
+    options: dict[str, Any] = {
+        "host": host, "port": port, "root_path": root_path, "access_log": access_log,
+        "log_level": log_level, "proxy_headers": False, "server_header": False,
+        "timeout_keep_alive": 65, "timeout_graceful_shutdown": 10,
+    }
     if workers > 1:
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run("flowscope.service.server:app_from_env", factory=True, workers=workers,

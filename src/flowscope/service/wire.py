@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import fields
-from functools import lru_cache
 from typing import Any
 
 from starlette.responses import Response
@@ -96,11 +95,13 @@ def exception_response(exc: BaseException, what: str) -> Response:
     )
 
 
-@lru_cache(maxsize=None)
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def record(value: Any) -> dict[str, Any]:
     """A flat record as a JSON-ready dict (faster than dataclasses.asdict; no deep copy)."""
-    return {name: getattr(value, name) for name in _field_names(type(value))}
+    cls = type(value)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(value))
+    return {name: getattr(value, name) for name in names}

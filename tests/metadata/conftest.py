@@ -1,0 +1,78 @@
+"""Metadata test fixtures: the PostgreSQL/service fixtures of tests/pg.py, and one fixture per
+metadata provider for the contract suite (see test_provider_contract.PROVIDERS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pg import (  # noqa: F401 (fixtures)
+    PgServer,
+    ServiceProcess,
+    pg_database,
+    pg_server,
+    pg_service,
+    pg_url,
+    reset_database,
+    service_factory,
+    sqlite_service,
+)
+
+from flowscope.metadata.db import open_database
+from flowscope.metadata.migrations import migrate
+from flowscope.metadata.store import SqlMetadataStore
+
+
+def _blobs(root: Path):  # type: ignore[no-untyped-def]
+    def make():  # type: ignore[no-untyped-def]
+        from flowscope.datastore import ContentStore, LocalStorage
+
+        return ContentStore(LocalStorage(root))
+
+    return make
+
+
+@pytest.fixture()
+def provider_sqlite(tmp_path: Path) -> Iterator[SqlMetadataStore]:
+    db = open_database(str(tmp_path / "metadata.db"))
+    migrate(db)
+    store = SqlMetadataStore(db, blobs=_blobs(tmp_path / "blobs"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def _pg_contract_url(pg_server: PgServer) -> str:
+    url = pg_server.create_database("contract")
+    db = open_database(url)
+    migrate(db)
+    db.close()
+    return url
+
+
+@pytest.fixture()
+def provider_postgres(_pg_contract_url: str, tmp_path: Path) -> Iterator[SqlMetadataStore]:
+    reset_database(_pg_contract_url)
+    store = SqlMetadataStore(open_database(_pg_contract_url), blobs=_blobs(tmp_path / "blobs"))
+    yield store
+    store.close()
+
+
+def _http(service: ServiceProcess) -> Iterator[object]:
+    from flowscope.metadata.http import HttpMetadataProvider
+
+    reset_database(service.database)
+    provider = HttpMetadataProvider(service.url, token=service.token)
+    yield provider
+    provider.close()
+
+
+@pytest.fixture()
+def provider_http_sqlite(sqlite_service: ServiceProcess) -> Iterator[object]:
+    yield from _http(sqlite_service)
+
+
+@pytest.fixture()
+def provider_http_postgres(pg_service: ServiceProcess) -> Iterator[object]:
+    yield from _http(pg_service)

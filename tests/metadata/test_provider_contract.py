@@ -1,0 +1,339 @@
+"""One contract, every metadata provider: the same assertions on each.
+
+PROVIDERS names a fixture per implementation (defined in tests/metadata/conftest.py); add a
+name here (and its fixture) to hold a new provider to the same contract. Each fixture gives an
+empty store. The service-backed providers run a real `flowscope service` subprocess, over
+SQLite and over a real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from flowscope.errors import MetadataError, ObjectNotFound, TagError
+from flowscope.metadata.provider import MetadataProvider
+from flowscope.metadata.records import (
+    ArtifactRecord,
+    AttemptResult,
+    AttemptStart,
+    Fact,
+    NewRun,
+    NewTask,
+    RunQuery,
+)
+
+PROVIDERS = [
+    "provider_sqlite",
+    "provider_postgres",
+    "provider_http_sqlite",
+    "provider_http_postgres",
+]
+
+
+@pytest.fixture(params=PROVIDERS)
+def provider(request: pytest.FixtureRequest) -> MetadataProvider:
+    store: MetadataProvider = request.getfixturevalue(request.param)
+    return store
+
+
+def new_run(p: MetadataProvider, flow: str = "F", **kw: Any) -> int:
+    kw.setdefault("user", "alice")
+    kw.setdefault("system_tags", (f"user:{kw['user']}",))
+    return p.create_run(NewRun(flow_name=flow, **kw)).run_id
+
+
+def art(name: str, sha: str = "a" * 64, size: int = 3) -> ArtifactRecord:
+    return ArtifactRecord(name=name, sha=sha, size=size, type_name="int", serializer="pickle")
+
+
+def ids(page_items: Any) -> list[int]:
+    return [r.run_id for r in page_items]
+
+
+# ---- runs ------------------------------------------------------------------------------
+def test_run_ids_increase_per_flow(provider: MetadataProvider) -> None:
+    assert [new_run(provider) for _ in range(3)] == [1, 2, 3]
+    assert new_run(provider, "G") == 1
+    run = provider.get_run("F", 2)
+    assert run is not None and run.run_id == 2 and run.status == "running"
+    assert run.user == "alice" and run.system_tags == ("user:alice",)
+    assert [f.flow_name for f in provider.list_flows()] == ["F", "G"]
+    flow = provider.get_flow("G")
+    assert flow is not None and flow.flow_name == "G"
+
+
+def test_run_ids_unique_under_concurrent_creation(provider: MetadataProvider) -> None:
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            for _ in range(5):
+                got.append(new_run(provider))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(got) == list(range(1, 41))
+
+
+def test_missing_objects_are_none(provider: MetadataProvider) -> None:
+    assert provider.get_flow("Nope") is None
+    assert provider.get_run("Nope", 1) is None
+    new_run(provider)
+    assert provider.get_run("F", 2) is None
+    assert provider.get_task("F", 1, 1) is None
+    assert provider.list_steps("F", 1) == [] and provider.list_tasks("F", 1) == []
+    assert provider.get_parameters("F", 5) == {}
+    assert provider.list_artifacts("F", 1, 1, 0) == [] and provider.list_facts("F", 1, 1, 0) == []
+    assert provider.list_step_artifacts("F", 1, "start") == {}
+    assert provider.list_runs("Nope").items == ()
+
+
+def test_parameters_round_trip(provider: MetadataProvider) -> None:
+    params = {"alpha": 0.5, "n": 3, "name": "héllo ☃", "flag": True, "none": None,
+              "nested": {"a": [1, 2, {"b": "c"}]}}
+    new_run(provider, parameters=params)
+    assert provider.get_parameters("F", 1) == params
+
+
+def test_finish_run(provider: MetadataProvider) -> None:
+    new_run(provider)
+    provider.create_tasks("F", 1, [NewTask("start", 1)])
+    provider.start_attempts("F", 1, [AttemptStart(1, 0)])
+    provider.finish_run("F", 1, "failed")
+    run = provider.get_run("F", 1)
+    assert run is not None and run.status == "failed" and run.finished_at is not None
+    task = provider.get_task("F", 1, 1)
+    assert task is not None and task.status == "failed"  # its worker is gone
+    with pytest.raises(MetadataError):
+        provider.finish_run("F", 1, "weird")
+
+
+# ---- tags ------------------------------------------------------------------------------
+def test_tags_update_and_system_tags(provider: MetadataProvider) -> None:
+    new_run(provider, user_tags=("a", "b"))
+    run = provider.update_tags("F", 1, add=["c", "user:alice"], remove=["a"])
+    assert run.user_tags == ("b", "c") and run.system_tags == ("user:alice",)
+    assert run.tags == ("b", "c", "user:alice")
+    with pytest.raises(TagError):
+        provider.update_tags("F", 1, add=["d"], remove=["user:alice"])
+    again = provider.get_run("F", 1)
+    assert again is not None and again.user_tags == ("b", "c")  # nothing changed
+    for bad in ("", " ", "x" * 501, "nul\x00"):
+        with pytest.raises(TagError):
+            provider.update_tags("F", 1, add=[bad])
+    with pytest.raises(TagError):
+        provider.update_tags("F", 1, add="single-string")  # type: ignore[arg-type]
+    with pytest.raises(ObjectNotFound):
+        provider.update_tags("F", 9, add=["x"])
+    with pytest.raises(KeyError):  # ObjectNotFound is a KeyError too
+        provider.update_tags("F", 9, add=["x"])
+    assert [f.flow_name for f in provider.list_flows(tag="c")] == ["F"]
+    assert provider.list_flows(tag="a") == []
+    with pytest.raises(TagError):
+        provider.list_flows(tag="")
+
+
+# ---- listing ---------------------------------------------------------------------------
+def test_paging_with_cursor(provider: MetadataProvider) -> None:
+    for _ in range(25):
+        new_run(provider)
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = provider.list_runs("F", RunQuery(limit=10, cursor=cursor))
+        seen += ids(page.items)
+        pages += 1
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert pages == 3 and seen == list(range(25, 0, -1))
+    with pytest.raises(MetadataError):
+        provider.list_runs("F", RunQuery(cursor="not-a-cursor"))
+    assert ids(provider.list_runs("F", RunQuery(limit=0)).items) == [25]  # clamped to one
+
+
+def test_filters(provider: MetadataProvider) -> None:
+    now = time.time()
+    new_run(provider, user="alice", user_tags=("x", "y"), parameters={"alpha": 1, "s": "a"},
+            created_at=now - 30)
+    new_run(provider, user="bob", user_tags=("y",), parameters={"alpha": 2, "s": "b"},
+            created_at=now - 20)
+    new_run(provider, user="carol", user_tags=("z",), parameters={"alpha": 1.5},
+            created_at=now - 10)
+    provider.finish_run("F", 1, "succeeded")
+    provider.finish_run("F", 2, "failed")
+
+    def q(**kw: Any) -> list[int]:
+        return ids(provider.list_runs("F", RunQuery(**kw)).items)
+
+    assert q() == [3, 2, 1]
+    assert q(tags_all=("y",)) == [2, 1] and q(tags_all=("x", "y")) == [1]
+    assert q(tags_any=("x", "z")) == [3, 1] and q(tags_any=("nope",)) == []
+    assert q(tags_all=("user:bob",)) == [2]  # system tags are searchable
+    assert q(status="succeeded") == [1] and q(status="failed") == [2]
+    assert q(status="running") == [3] and q(status="lost") == []
+    assert q(user="bob") == [2] and q(user="nobody") == []
+    assert q(since=now - 25) == [3, 2] and q(until=now - 15) == [2, 1]
+    assert q(since=now - 25, until=now - 15) == [2]
+    assert q(parameters={"alpha": 1}) == [1] and q(parameters={"alpha": 1.5}) == [3]
+    assert q(parameters={"s": "b", "alpha": 2}) == [2] and q(parameters={"s": "c"}) == []
+    assert q(tags_all=("y",), user="alice", status="succeeded") == [1]
+    with pytest.raises(MetadataError):
+        q(status="exploded")
+    with pytest.raises(TagError):
+        q(tags_all=("",))
+
+
+def test_injection_attempts_are_plain_values(provider: MetadataProvider) -> None:
+    new_run(provider, user_tags=("a",))
+    evil = "x' OR '1'='1"
+    for query in (RunQuery(tags_all=(evil,)), RunQuery(user=evil), RunQuery(tags_any=(evil, "b")),
+                  RunQuery(parameters={evil: evil}), RunQuery(user="%"), RunQuery(user="?")):
+        assert provider.list_runs("F", query).items == ()
+    assert provider.list_flows(tag="a' --") == []
+    assert ids(provider.list_runs("F").items) == [1]
+
+
+def test_lost_runs(provider: MetadataProvider) -> None:
+    stale = new_run(provider, created_at=time.time() - 3600)  # no heartbeat for an hour
+    fresh = new_run(provider)
+    run = provider.get_run("F", stale)
+    assert run is not None and run.status == "lost"
+    assert ids(provider.list_runs("F", RunQuery(status="lost")).items) == [stale]
+    assert ids(provider.list_runs("F", RunQuery(status="running")).items) == [fresh]
+    provider.heartbeat("F", stale)
+    run = provider.get_run("F", stale)
+    assert run is not None and run.status == "running"
+    assert ids(provider.list_runs("F", RunQuery(status="running")).items) == [fresh, stale]
+
+
+# ---- tasks, attempts, artifacts, facts ---------------------------------------------------
+def test_tasks_and_attempts_round_trip(provider: MetadataProvider) -> None:
+    new_run(provider)
+    now = time.time()
+    provider.create_tasks("F", 1, [
+        NewTask("start", 1, created_at=now - 2),
+        NewTask("body", 2, foreach_index=0, foreach_stack=(["items", 0, 2],), created_at=now - 1),
+        NewTask("body", 3, foreach_index=1, foreach_stack=(["items", 1, 2],),
+                origin_pathspec="F/0/body/3", created_at=now - 1),
+    ])
+    pending = provider.get_task("F", 1, 2)
+    assert pending is not None and pending.status == "pending" and pending.attempt == 0
+    assert pending.foreach_index == 0 and pending.foreach_stack == (["items", 0, 2],)
+    assert [t.task_id for t in provider.list_tasks("F", 1)] == [1, 2, 3]
+    assert [t.task_id for t in provider.list_tasks("F", 1, "body")] == [2, 3]
+    assert provider.list_tasks("F", 1, "end") == []
+    third = provider.get_task("F", 1, 3)
+    assert third is not None and third.origin_pathspec == "F/0/body/3"
+    assert third.pathspec == "F/1/body/3"
+
+    provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    task = provider.get_task("F", 1, 1)
+    assert task is not None and task.status == "running" and task.started_at is not None
+    provider.finish_attempts("F", 1, [
+        AttemptResult(1, 0, "succeeded", stdout_key="b" * 64, stderr_key="c" * 64),
+        AttemptResult(2, 0, "failed", exception={"type": "ValueError", "message": "boom",
+                                                 "traceback": ["line 1"]}),
+    ])
+    provider.start_attempts("F", 1, [AttemptStart(2, 1)])
+    latest = provider.get_task("F", 1, 2)
+    assert latest is not None and latest.attempt == 1 and latest.status == "running"
+    first = provider.get_task("F", 1, 2, attempt=0)
+    assert first is not None and first.status == "failed"
+    assert first.exception == {"type": "ValueError", "message": "boom", "traceback": ["line 1"]}
+    assert provider.get_task("F", 1, 2, attempt=7) is None
+    done = provider.get_task("F", 1, 1)
+    assert done is not None and done.stdout_key == "b" * 64 and done.finished_at is not None
+
+    steps = {s.step_name: s for s in provider.list_steps("F", 1)}
+    assert steps["start"].task_count == 1 and steps["start"].finished_at is not None
+    assert steps["body"].task_count == 2 and steps["body"].finished_at is None
+    assert [s.step_name for s in provider.list_steps("F", 1)] == ["start", "body"]  # by time
+    assert steps["body"].created_at == pytest.approx(now - 1)
+
+
+def test_artifacts_visible_only_after_finish(provider: MetadataProvider) -> None:
+    new_run(provider)
+    provider.create_tasks("F", 1, [NewTask("body", 1), NewTask("body", 2)])
+    provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    assert provider.list_artifacts("F", 1, 1, 0) == []
+    assert provider.list_step_artifacts("F", 1, "body") == {}
+    provider.finish_attempts("F", 1, [
+        AttemptResult(1, 0, "succeeded", artifacts=(art("x"), art("y", "b" * 64, 10)),
+                      facts=(Fact("host", "h1", "str"),)),
+    ])
+    names = [a.name for a in provider.list_artifacts("F", 1, 1, 0)]
+    assert names == ["x", "y"]
+    y = provider.list_artifacts("F", 1, 1, 0)[1]
+    assert (y.sha, y.size, y.type_name, y.serializer) == ("b" * 64, 10, "int", "pickle")
+    assert y.created_at > 0
+    assert list(provider.list_step_artifacts("F", 1, "body")) == [1]  # task 2 not finished
+    provider.finish_attempts("F", 1, [AttemptResult(2, 0, "succeeded", artifacts=(art("x"),))])
+    index = provider.list_step_artifacts("F", 1, "body")
+    assert {k: [a.name for a in v] for k, v in index.items()} == {1: ["x", "y"], 2: ["x"]}
+    only_y = provider.list_step_artifacts("F", 1, "body", names=["y"])
+    assert {k: [a.name for a in v] for k, v in only_y.items()} == {1: ["y"]}
+    # a retry supersedes: the step index follows the latest attempt
+    provider.start_attempts("F", 1, [AttemptStart(2, 1)])
+    assert list(provider.list_step_artifacts("F", 1, "body")) == [1]
+
+
+def test_facts_round_trip(provider: MetadataProvider) -> None:
+    new_run(provider)
+    provider.create_tasks("F", 1, [NewTask("start", 1)])
+    provider.start_attempts("F", 1, [AttemptStart(1, 0)])
+    provider.finish_attempts("F", 1, [AttemptResult(1, 0, "succeeded", facts=(
+        Fact("b", "2", "int", created_at=5.0), Fact("a", "x", "str")))])
+    facts = provider.list_facts("F", 1, 1, 0)
+    assert [(f.field, f.value, f.type) for f in facts] == [("a", "x", "str"), ("b", "2", "int")]
+    assert facts[1].created_at == 5.0
+
+
+def test_heartbeat_marks_attempts_alive(provider: MetadataProvider) -> None:
+    new_run(provider)
+    provider.create_tasks("F", 1, [NewTask("start", 1)])
+    provider.start_attempts("F", 1, [AttemptStart(1, 0)])
+    before = provider.get_task("F", 1, 1)
+    time.sleep(0.01)
+    provider.heartbeat("F", 1, [(1, 0)])
+    after = provider.get_task("F", 1, 1)
+    assert before is not None and after is not None
+    assert after.heartbeat_at is not None and before.heartbeat_at is not None
+    assert after.heartbeat_at > before.heartbeat_at
+    provider.heartbeat("F", 99, [(1, 0)])  # an unknown run is not an error
+
+
+def test_batch_writes_are_idempotent(provider: MetadataProvider) -> None:
+    new_run(provider)
+    tasks = [NewTask("body", i, foreach_index=i - 1) for i in range(1, 301)]
+    for _ in range(2):
+        provider.create_tasks("F", 1, tasks)
+        provider.start_attempts("F", 1, [AttemptStart(i, 0) for i in range(1, 301)])
+    results = [AttemptResult(i, 0, "succeeded", artifacts=(art("x"),)) for i in range(1, 301)]
+    provider.finish_attempts("F", 1, results)
+    provider.finish_attempts("F", 1, results)
+    provider.start_attempts("F", 1, [AttemptStart(5, 0)])  # a late duplicate changes nothing
+    listed = provider.list_tasks("F", 1, "body")
+    assert len(listed) == 300 and all(t.status == "succeeded" for t in listed)
+    assert len(provider.list_step_artifacts("F", 1, "body")) == 300
+
+
+def test_identity_and_content_store(provider: MetadataProvider) -> None:
+    assert provider.describe().split("@")[0] in ("local", "sql", "service")
+    store = provider.content_store()
+    key = store.put(b"some bytes" * 100)
+    assert bytes(store.get(key)) == b"some bytes" * 100
+    assert store.exists(key) and store.exists_many([key, "0" * 64]) == {key}
+    assert provider.read_live_log("F", 1, 1, 0, "stdout") is None
