@@ -1,0 +1,73 @@
+"""Code: the run's code package (client/code.py)."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+
+import pytest
+
+from flowscope.client import Run
+from flowscope.client.code import Code
+from flowscope.errors import DataStoreError
+
+
+@pytest.fixture
+def code(client, builder):
+    return Run(builder.hello().pathspec).code
+
+
+def test_info_and_script_name(code):
+    assert code.info["script_name"] == "flow.py" and code.info["flow_name"] == "HelloFlow"
+    assert code.script_name == "flow.py"
+
+
+def test_flowspec_is_the_flow_source(code):
+    assert isinstance(code.flowspec, str) and "class HelloFlow(FlowSpec)" in code.flowspec
+
+
+def test_tarball(code):
+    tar = code.tarball
+    assert isinstance(tar, tarfile.TarFile)
+    assert {"flow.py", "helpers.py", ".flowscope_code.json"} <= set(tar.getnames())
+
+
+def test_path_and_sha(code, client):
+    assert os.path.exists(code.path) and len(code.sha) == 64
+
+
+def test_extract(code):
+    directory = code.extract()
+    try:
+        assert open(os.path.join(directory.name, "helpers.py")).read() == "X = 1\n"
+        assert "class HelloFlow" in open(os.path.join(directory.name, "flow.py")).read()
+    finally:
+        directory.cleanup()
+
+
+def test_extract_refuses_members_outside_the_directory(client, builder):
+    import io
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        data = b"evil"
+        info = tarfile.TarInfo("../../escape.py")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    run = builder.new_run("EvilFlow")
+    key = builder.blob(buffer.getvalue())
+    code = Code._make(builder.provider, key, run.pathspec)
+    with pytest.raises(DataStoreError, match="unsafe"):
+        code.extract()
+
+
+def test_code_is_not_built_directly():
+    with pytest.raises(TypeError):
+        Code()
+
+
+def test_an_unreadable_package(client, builder):
+    key = builder.blob(b"not a tarball")
+    code = Code._make(builder.provider, key, "X/1")
+    with pytest.raises(DataStoreError, match="X/1"):
+        code.tarball
