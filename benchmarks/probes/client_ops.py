@@ -1,0 +1,86 @@
+"""One client operation, timed inside a fresh interpreter of either framework.
+
+    BENCH_PKG=flowscope|metaflow python client_ops.py OP [ARGS...]     (cwd: the store's parent)
+
+Prints one JSON object on the last line of stdout. Imports, `namespace(None)` and name look-ups
+happen before the clock starts, so only the operation itself is timed (W5 times imports).
+Both frameworks find their store by walking up from the working directory.
+
+OPs:
+  load PATHSPEC NAME        `Run(PATHSPEC).data.NAME`, then one full pass over the value;
+                            also the peak RSS that loading and the pass added (VmHWM - VmRSS)
+  list FLOW                 `list(Flow(FLOW))`
+  latest FLOW               `Flow(FLOW).latest_successful_run`
+  run_artifacts FLOW NAME   `[r.data.NAME for r in Flow(FLOW)]`
+  task_artifacts PATHSPEC STEP NAME   `[t.data.NAME for t in Run(PATHSPEC)[STEP]]`
+  flows                     `Metaflow().flows`
+"""
+
+import importlib
+import json
+import os
+import sys
+import time
+
+pkg = importlib.import_module(os.environ["BENCH_PKG"])
+Flow, Run, Metaflow = pkg.Flow, pkg.Run, pkg.Metaflow
+pkg.namespace(None)  # every user's runs, on both sides
+
+
+def _status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field))
+
+
+def _reset_peak():
+    """Make VmHWM start from the current RSS (Linux >= 4.0); False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _one_pass(value):
+    """Read every byte once, so a lazily mapped value pays for its pages as an eager one did."""
+    if hasattr(value, "select_dtypes"):  # a DataFrame: every numeric column, and the strings
+        total = float(value.select_dtypes("number").to_numpy(dtype="float64").sum())
+        return total + sum(len(s) for s in value.select_dtypes(exclude="number").iloc[:, 0])
+    return float(value.sum())
+
+
+def load(pathspec, name):
+    run = Run(pathspec)
+    reset = _reset_peak()
+    before = _status("VmRSS:")
+    start = time.perf_counter()
+    value = getattr(run.data, name)
+    accessed = time.perf_counter()
+    _one_pass(value)
+    done = time.perf_counter()
+    peak = _status("VmHWM:") - before if reset else None
+    nbytes = int(value.nbytes) if hasattr(value, "nbytes") else int(value.memory_usage(deep=False).sum())
+    return {"seconds": done - start, "access_seconds": accessed - start,
+            "peak_bytes": peak, "nbytes": nbytes}
+
+
+def timed(action):
+    start = time.perf_counter()
+    result = action()
+    return {"seconds": time.perf_counter() - start, "count": len(result) if result is not None else 0}
+
+
+OPS = {
+    "load": load,
+    "list": lambda flow: timed(lambda: list(Flow(flow))),
+    "latest": lambda flow: timed(lambda: [Flow(flow).latest_successful_run.id]),
+    "run_artifacts": lambda flow, name: timed(lambda: [getattr(r.data, name) for r in Flow(flow)]),
+    "task_artifacts": lambda pathspec, step, name: timed(
+        lambda: [getattr(t.data, name) for t in Run(pathspec)[step]]),
+    "flows": lambda: timed(lambda: Metaflow().flows),
+}
+
+if __name__ == "__main__":
+    op, *args = sys.argv[1:]
+    print(json.dumps(OPS[op](*args)))
