@@ -319,6 +319,8 @@ class Builder:
         """A run whose process died an hour ago: no heartbeat since, from run or task."""
         from flowscope.metadata.store import SqlMetadataStore
 
+        if not isinstance(self.provider, SqlMetadataStore):
+            pytest.skip("recording an hour-old run needs direct access to the SQL store")
         old = time.time() - 3600
         past = Builder(self.backend)
         past.provider = SqlMetadataStore(self.provider.db, clock=lambda: old)  # an hour ago
