@@ -13,9 +13,10 @@ import json
 import tarfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -98,7 +99,7 @@ def client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backen
 
 
 @pytest.fixture
-def builder(backend: Backend) -> "Builder":
+def builder(backend: Backend) -> Builder:
     return Builder(backend)
 
 

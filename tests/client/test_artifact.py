@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,15 +68,15 @@ def _blob_path(backend, sha):
 def test_a_corrupted_blob_names_artifact_and_task_and_suggests_resume(hello, client):
     artifact = DataArtifact(hello.task("end") + "/result")
     path = _blob_path(client, artifact.sha)
-    data = bytearray(open(path, "rb").read())
+    data = bytearray(Path(path).read_bytes())
     data[-1] ^= 0xFF
-    open(path, "wb").write(bytes(data))
+    Path(path).write_bytes(bytes(data))
     with pytest.raises(BlobCorrupted) as err:
-        artifact.data
+        _ = artifact.data
     text = str(err.value)
     assert "result" in text and hello.task("end") in text and "resume" in text.lower()
     with pytest.raises(BlobCorrupted, match=r"'result' of Task\("):
-        Task(hello.task("end")).data.result
+        _ = Task(hello.task("end")).data.result
 
 
 def test_a_missing_blob_names_artifact_and_task(hello, client):
@@ -84,7 +85,7 @@ def test_a_missing_blob_names_artifact_and_task(hello, client):
     artifact = DataArtifact(hello.task("end") + "/result")
     os.remove(_blob_path(client, artifact.sha))
     with pytest.raises(BlobNotFound) as err:
-        artifact.data
+        _ = artifact.data
     assert "result" in str(err.value) and hello.task("end") in str(err.value)
     assert isinstance(err.value, DataStoreError)
 
@@ -109,7 +110,7 @@ def test_a_value_whose_class_is_gone(client, builder):
     finally:
         del sys.modules["vanishing_module"]
     with pytest.raises(DataStoreError, match="'thing' of Task") as err:
-        Task(run.task("start")).data.thing
+        _ = Task(run.task("start")).data.thing
     assert "vanishing_module" in str(err.value)
     assert pickle  # the value was pickled; loading it needs the module
 

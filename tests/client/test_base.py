@@ -216,7 +216,7 @@ def test_store_survives_hostile_input(hello):
 @pytest.mark.parametrize("make,message", [
     (lambda r: Flow("NoFlow"), "Flow('NoFlow') does not exist"),
     (lambda r: Run("HelloFlow/99"), "Run('HelloFlow/99') does not exist"),
-    (lambda r: Step(f"{r.pathspec}/nostep"), f"Step('HelloFlow/1/nostep') does not exist"),
+    (lambda r: Step(f"{r.pathspec}/nostep"), "Step('HelloFlow/1/nostep') does not exist"),
     (lambda r: Task(f"{r.pathspec}/start/999"), "Task('HelloFlow/1/start/999') does not exist"),
     (lambda r: DataArtifact(r.task("start") + "/nothing"), "does not exist"),
 ])

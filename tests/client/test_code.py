@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -39,8 +40,9 @@ def test_path_and_sha(code, client):
 def test_extract(code):
     directory = code.extract()
     try:
-        assert open(os.path.join(directory.name, "helpers.py")).read() == "X = 1\n"
-        assert "class HelloFlow" in open(os.path.join(directory.name, "flow.py")).read()
+        root = Path(directory.name)
+        assert (root / "helpers.py").read_text() == "X = 1\n"
+        assert "class HelloFlow" in (root / "flow.py").read_text()
     finally:
         directory.cleanup()
 
@@ -70,4 +72,4 @@ def test_an_unreadable_package(client, builder):
     key = builder.blob(b"not a tarball")
     code = Code._make(builder.provider, key, "X/1")
     with pytest.raises(DataStoreError, match="X/1"):
-        code.tarball
+        _ = code.tarball

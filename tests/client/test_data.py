@@ -17,7 +17,7 @@ def task(client, builder):
 @pytest.fixture
 def loads(monkeypatch):
     """Names of artifacts loaded (by sha), counted."""
-    import flowscope.datastore as datastore
+    from flowscope import datastore
 
     seen: list[str] = []
     original = datastore.load_artifact
@@ -52,9 +52,9 @@ def test_in(task, loads):
 
 def test_missing_attribute_suggests(task):
     with pytest.raises(AttributeError, match="did you mean 'result'"):
-        task.data.reslt
+        _ = task.data.reslt
     with pytest.raises(AttributeError, match="has no artifact 'zzz'"):
-        task.artifacts.zzz
+        _ = task.artifacts.zzz
 
 
 def test_probes_by_notebooks_are_not_artifact_lookups(task):

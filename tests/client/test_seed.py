@@ -49,7 +49,7 @@ def test_all_operations_are_filtered_by_the_current_namespace(runs):
 
 # "You can import any of the objects shown above directly from the package"
 def test_objects_import_directly_from_the_package():
-    import flowscope.client as client
+    from flowscope import client
 
     for name in ("Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact"):
         assert getattr(flowscope, name) is getattr(client, name)
@@ -357,7 +357,7 @@ def test_metadata_service_unreachable_is_an_error_at_that_call(runs):
 # package attribute), which is why the family renamed its own subpackage.
 @pytest.mark.xfail(strict=True, reason="flowscope.metadata subpackage shadows the function")
 def test_top_level_metadata_is_the_function():
-    import flowscope.metadata.records  # noqa: F401  (anything may have imported it)
+    import flowscope.metadata.records
     from flowscope import metadata as top_level
 
     assert callable(top_level) and top_level is flowscope.client.metadata

@@ -207,7 +207,7 @@ def test_refresh_refetches_a_finished_task(hello, counting):
 def test_status_and_listings_load_no_blobs(client, builder, monkeypatch):
     run = builder.hello()
     builder.failed()
-    import flowscope.datastore as datastore
+    from flowscope import datastore
     from flowscope.datastore import ContentStore
 
     def refuse(*args, **kwargs):

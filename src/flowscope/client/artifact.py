@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flowscope.client.base import ClientObject, check_namespace, did_you_mean, not_found, to_datetime
+from flowscope.client.base import (
+    ClientObject,
+    check_namespace,
+    did_you_mean,
+    not_found,
+    to_datetime,
+)
 from flowscope.client.data import load_value
 
 if TYPE_CHECKING:
@@ -17,14 +23,14 @@ class DataArtifact(ClientObject):
     """An artifact: `DataArtifact('HelloFlow/2/start/3/x')`, or with `attempt=N` for an
     earlier attempt of a retried task. `.data` is the value, loaded when read."""
 
-    __slots__ = ("_run", "_task", "_record")
+    __slots__ = ("_record", "_run", "_task")
 
     _kind = "DataArtifact"
     _level = "artifact"
 
-    _run: "RunRecord | None"
-    _task: "TaskRecord | None"
-    _record: "ArtifactRecord | None"
+    _run: RunRecord | None
+    _task: TaskRecord | None
+    _record: ArtifactRecord | None
 
     def __init__(self, pathspec: str, attempt: int | None = None) -> None:
         self._bind(pathspec, attempt)
@@ -36,14 +42,14 @@ class DataArtifact(ClientObject):
         self._record = None
 
     @classmethod
-    def _from_record(cls, task: "Task", record: "ArtifactRecord") -> "DataArtifact":
+    def _from_record(cls, task: Task, record: ArtifactRecord) -> DataArtifact:
         artifact = cls._make(
             task._provider, task._namespace, (*task._components, record.name), task._attempt
         )
         artifact._run, artifact._task, artifact._record = task._run, task._record, record
         return artifact
 
-    def _parent_task(self) -> "Task":
+    def _parent_task(self) -> Task:
         from flowscope.client.task import Task
 
         task = Task._make(self._provider, self._namespace, self._components[:4], self._attempt)
@@ -58,7 +64,7 @@ class DataArtifact(ClientObject):
         self._fetch()
         check_namespace(self._name, run, self._namespace)
 
-    def _fetch(self) -> "ArtifactRecord":
+    def _fetch(self) -> ArtifactRecord:
         task = self._parent_task()
         self._task = task._task_record()
         flow, run_id, _, task_id, name = self._components
@@ -71,17 +77,17 @@ class DataArtifact(ClientObject):
             self._name, did_you_mean(name, [r.name for r in records if not r.name.startswith("_")])
         )
 
-    def _artifact_record(self) -> "ArtifactRecord":
+    def _artifact_record(self) -> ArtifactRecord:
         return self._record if self._record is not None else self._fetch()
 
-    def _run_record(self) -> "RunRecord":
+    def _run_record(self) -> RunRecord:
         if self._run is None:
             self._run = self._parent_task()._run_record()
         return self._run
 
     # ---- properties --------------------------------------------------------------------
     @property
-    def parent(self) -> "Task":
+    def parent(self) -> Task:
         return self._parent_task()
 
     @property

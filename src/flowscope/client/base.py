@@ -11,9 +11,11 @@ further queries.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from typing_extensions import Self
 
 from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
 from flowscope.metadata.records import FAILED, SUCCEEDED
@@ -44,6 +46,8 @@ def object_name(kind: str, pathspec: str, attempt: int | None = None) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`did you mean 'x'?` for close matches of `name`, else an empty string."""
+    import difflib
+
     close = difflib.get_close_matches(name, list(candidates), n=3)
     if not close:
         return ""
@@ -66,11 +70,11 @@ def check_attempt(attempt: object) -> int | None:
     return attempt
 
 
-def in_namespace(record: "RunRecord", ns: str | None) -> bool:
+def in_namespace(record: RunRecord, ns: str | None) -> bool:
     return ns is None or ns in record.system_tags or ns in record.user_tags
 
 
-def check_namespace(name: str, record: "RunRecord", ns: str | None) -> None:
+def check_namespace(name: str, record: RunRecord, ns: str | None) -> None:
     """Raise NamespaceMismatch naming the object, the namespace and how to see it."""
     if in_namespace(record, ns):
         return
@@ -92,12 +96,12 @@ def visible(name: str) -> bool:
 class ClientObject:
     """The shared interface of Flow, Run, Step, Task and DataArtifact."""
 
-    __slots__ = ("_provider", "_namespace", "_components", "_attempt")
+    __slots__ = ("_attempt", "_components", "_namespace", "_provider")
 
     _kind: ClassVar[str] = "ClientObject"
     _level: ClassVar[str] = ""
 
-    _provider: "MetadataProvider"
+    _provider: MetadataProvider
     _namespace: str | None
     _components: tuple[str, ...]
     _attempt: int | None
@@ -116,12 +120,12 @@ class ClientObject:
 
     @classmethod
     def _make(
-        cls: type[O],
-        provider: "MetadataProvider",
+        cls,
+        provider: MetadataProvider,
         namespace: str | None,
         components: tuple[str, ...],
         attempt: int | None = None,
-    ) -> O:
+    ) -> Self:
         """Build without queries or checks (children of a checked parent, unpickling)."""
         obj = object.__new__(cls)
         obj._provider = provider
@@ -180,7 +184,7 @@ class ClientObject:
         )
 
     # ---- tags (a run's; Flow overrides) ------------------------------------------------
-    def _run_record(self) -> "RunRecord":
+    def _run_record(self) -> RunRecord:
         raise NotImplementedError
 
     @property
@@ -217,7 +221,7 @@ class LazyChildren:
     pending iterator with the children it listed, so `list(obj)` costs one listing, not two.
     """
 
-    __slots__ = ("_make", "_items", "_it")
+    __slots__ = ("_it", "_items", "_make")
 
     def __init__(self, make: Callable[[], Iterator[Any]]) -> None:
         self._make = make
@@ -233,7 +237,7 @@ class LazyChildren:
             self._items = list(self._make())
         return self._items
 
-    def __iter__(self) -> "LazyChildren":
+    def __iter__(self) -> LazyChildren:
         return self
 
     def __next__(self) -> Any:
@@ -248,7 +252,7 @@ class Container(ClientObject):
     __slots__ = ("_pending",)
 
     _child_level: ClassVar[str] = ""
-    _pending: "LazyChildren | None"
+    _pending: LazyChildren | None
 
     def _children(self) -> Iterator[Any]:
         raise NotImplementedError

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
-import tempfile
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import DataStoreError
 
 if TYPE_CHECKING:
+    import tarfile
+    import tempfile
+
     from flowscope.metadata.provider import MetadataProvider
 
 INFO_NAME = ".flowscope_code.json"
@@ -20,9 +21,9 @@ class Code:
     """The code a run executed. `flowspec` is the flow file's source; `tarball` the whole
     package; `extract()` unpacks it into a temporary directory."""
 
-    __slots__ = ("_provider", "_key", "_owner", "_data", "_info")
+    __slots__ = ("_data", "_info", "_key", "_owner", "_provider")
 
-    _provider: "MetadataProvider"
+    _provider: MetadataProvider
     _key: str
     _owner: str
     _data: bytes | None
@@ -32,7 +33,7 @@ class Code:
         raise TypeError("Code objects come from run.code or task.code.")
 
     @classmethod
-    def _make(cls, provider: "MetadataProvider", key: str, owner: str) -> "Code":
+    def _make(cls, provider: MetadataProvider, key: str, owner: str) -> Code:
         code = object.__new__(cls)
         code._provider, code._key, code._owner = provider, key, owner
         code._data = None
@@ -63,6 +64,8 @@ class Code:
     @property
     def tarball(self) -> tarfile.TarFile:
         """The package as an open `tarfile.TarFile` (in memory)."""
+        import tarfile
+
         try:
             return tarfile.open(fileobj=io.BytesIO(self._bytes()), mode="r:gz")
         except (tarfile.TarError, OSError, EOFError) as exc:
@@ -102,6 +105,9 @@ class Code:
     def extract(self) -> tempfile.TemporaryDirectory[str]:
         """Unpack the package into a new temporary directory (removed when the returned
         object is cleaned up or garbage collected); its path is `.name`."""
+        import tarfile
+        import tempfile
+
         directory = tempfile.TemporaryDirectory(prefix="flowscope-code-")
         with self.tarball as tar:
             try:

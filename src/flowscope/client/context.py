@@ -48,7 +48,7 @@ class ClientContext:
     `user:<name>` for the user from the settings. The provider is opened on first use.
     """
 
-    __slots__ = ("_lock", "_settings", "_namespace", "_address", "_provider", "_providers")
+    __slots__ = ("_address", "_lock", "_namespace", "_provider", "_providers", "_settings")
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -59,7 +59,7 @@ class ClientContext:
         self._providers: dict[str, MetadataProvider] = {}
 
     # ---- settings ----------------------------------------------------------------------
-    def settings(self) -> "Settings":
+    def settings(self) -> Settings:
         with self._lock:
             if self._settings is None:
                 from flowscope.config import Settings
@@ -97,7 +97,7 @@ class ClientContext:
             return self._namespace
 
     # ---- providers ---------------------------------------------------------------------
-    def provider(self) -> "MetadataProvider":
+    def provider(self) -> MetadataProvider:
         """The provider in force, opened on first use."""
         with self._lock:
             if self._provider is None:
@@ -105,7 +105,7 @@ class ClientContext:
                 self._provider = self.provider_for(address)
             return self._provider
 
-    def provider_for(self, address: str) -> "MetadataProvider":
+    def provider_for(self, address: str) -> MetadataProvider:
         """The open provider for `address` (a `describe()` string or anything `metadata()`
         accepts), opening it once per process."""
         with self._lock:
@@ -128,7 +128,7 @@ class ClientContext:
             self._providers[address] = provider
             return provider
 
-    def use_provider(self, provider: "MetadataProvider") -> str:
+    def use_provider(self, provider: MetadataProvider) -> str:
         """Read through `provider` from now on (for embedding and tests); returns its name."""
         with self._lock:
             description = provider.describe()

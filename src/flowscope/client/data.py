@@ -7,7 +7,8 @@ artifact and the task.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from flowscope.client.base import did_you_mean, visible
 from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 _NOT_ARTIFACTS = ("__", "_repr_", "_ipython_")  # probes by Python and notebooks
 
 
-def load_value(provider: "MetadataProvider", record: "ArtifactRecord", owner: str) -> object:
+def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -> object:
     """Load an artifact value; datastore errors are re-raised naming the artifact."""
     from flowscope.datastore import load_artifact
 
@@ -53,10 +54,10 @@ class TaskData:
 
     __slots__ = ("_task",)
 
-    def __init__(self, task: "Task") -> None:
+    def __init__(self, task: Task) -> None:
         self._task = task
 
-    def _lookup(self, name: str) -> "ArtifactRecord | None":
+    def _lookup(self, name: str) -> ArtifactRecord | None:
         return self._task._artifact_index().get(name)
 
     def __getattr__(self, name: str) -> object:
@@ -93,10 +94,10 @@ class TaskData:
         names = ", ".join(self.__dir__())
         return f"<TaskData of {self._task!r}: {names}>"
 
-    def __getstate__(self) -> "Task":
+    def __getstate__(self) -> Task:
         return self._task
 
-    def __setstate__(self, task: "Task") -> None:
+    def __setstate__(self, task: Task) -> None:
         self._task = task
 
 
@@ -105,10 +106,10 @@ class TaskArtifacts:
 
     __slots__ = ("_task",)
 
-    def __init__(self, task: "Task") -> None:
+    def __init__(self, task: Task) -> None:
         self._task = task
 
-    def __getattr__(self, name: str) -> "DataArtifact":
+    def __getattr__(self, name: str) -> DataArtifact:
         if name.startswith(_NOT_ARTIFACTS):
             raise AttributeError(name)
         record = self._task._artifact_index().get(name)
@@ -119,7 +120,7 @@ class TaskArtifacts:
             )
         return self._task._artifact(record)
 
-    def __getitem__(self, name: str) -> "DataArtifact":
+    def __getitem__(self, name: str) -> DataArtifact:
         try:
             return self.__getattr__(name)
         except AttributeError as exc:
@@ -131,7 +132,7 @@ class TaskArtifacts:
     def __dir__(self) -> list[str]:
         return sorted(n for n in self._task._artifact_index() if visible(n))
 
-    def __iter__(self) -> Iterator["DataArtifact"]:
+    def __iter__(self) -> Iterator[DataArtifact]:
         return iter(self._task)
 
     def __len__(self) -> int:
@@ -140,8 +141,8 @@ class TaskArtifacts:
     def __repr__(self) -> str:
         return f"<TaskArtifacts of {self._task!r}: {', '.join(self.__dir__())}>"
 
-    def __getstate__(self) -> "Task":
+    def __getstate__(self) -> Task:
         return self._task
 
-    def __setstate__(self, task: "Task") -> None:
+    def __setstate__(self, task: Task) -> None:
         self._task = task

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flowscope.client.artifact import DataArtifact
@@ -72,7 +73,7 @@ def _wrap(title: str, facts: str, children: str = "") -> str:
     )
 
 
-def render(obj: "ClientObject") -> str:
+def render(obj: ClientObject) -> str:
     """The HTML summary of a Flow, Run, Step, Task or DataArtifact."""
     from flowscope.client.artifact import DataArtifact
     from flowscope.client.flow import Flow
@@ -93,7 +94,7 @@ def render(obj: "ClientObject") -> str:
     return _wrap(repr(obj), "")
 
 
-def _flow(flow: "Flow") -> str:
+def _flow(flow: Flow) -> str:
     runs, more = _first(flow._runs(flow._query(limit=MAX_ROWS + 1)))
     facts = _facts([
         ("created", html.escape(_text(flow.created_at))),
@@ -103,7 +104,7 @@ def _flow(flow: "Flow") -> str:
     return _wrap(repr(flow), facts, _table(["run", "status", "started", "finished", "tags"], rows, more))
 
 
-def _run(run: "Run") -> str:
+def _run(run: Run) -> str:
     facts = _facts([
         ("status", html.escape(run.status)),
         ("started", html.escape(_text(run.created_at))),
@@ -115,7 +116,7 @@ def _run(run: "Run") -> str:
     return _wrap(repr(run), facts, _table(["step", "tasks", "started", "finished"], rows, more))
 
 
-def _step(step: "Step") -> str:
+def _step(step: Step) -> str:
     facts = _facts([
         ("started", html.escape(_text(step.created_at))),
         ("finished", html.escape(_text(step.finished_at))),
@@ -126,7 +127,7 @@ def _step(step: "Step") -> str:
     return _wrap(repr(step), facts, _table(["task", "index", "status", "finished"], rows, more))
 
 
-def _task(task: "Task") -> str:
+def _task(task: Task) -> str:
     exception = task.exception
     pairs = [
         ("status", html.escape(task.status)),
@@ -142,7 +143,7 @@ def _task(task: "Task") -> str:
     return _wrap(repr(task), _facts(pairs), _table(["artifact", "type", "size"], rows, more))
 
 
-def _artifact(artifact: "DataArtifact") -> str:
+def _artifact(artifact: DataArtifact) -> str:
     facts = _facts([
         ("type", html.escape(artifact.type_name)),
         ("size", html.escape(_size(artifact.size))),

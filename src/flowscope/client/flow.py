@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from flowscope.client.base import Container, did_you_mean, not_found, to_datetime
 from flowscope.errors import NamespaceMismatch
@@ -29,7 +30,7 @@ class Flow(Container):
     _level = "flow"
     _child_level = "run"
 
-    _record: "FlowRecord | None"
+    _record: FlowRecord | None
 
     def __init__(self, pathspec: str) -> None:
         self._bind(pathspec)
@@ -57,7 +58,7 @@ class Flow(Container):
             )
         self._record = record
 
-    def _flow_record(self) -> "FlowRecord":
+    def _flow_record(self) -> FlowRecord:
         if self._record is None:
             record = self._provider.get_flow(self._components[0])
             if record is None:
@@ -97,7 +98,7 @@ class Flow(Container):
         wanted = tuple(dict.fromkeys(((ns,) if ns is not None else ()) + tags))
         return replace(RunQuery(tags_all=wanted, limit=PAGE_SIZE), **changes)  # type: ignore[arg-type]
 
-    def _runs(self, query: RunQuery) -> Iterator["Run"]:
+    def _runs(self, query: RunQuery) -> Iterator[Run]:
         from flowscope.client.run import Run
 
         provider, ns, name = self._provider, self._namespace, self._components[0]
@@ -110,22 +111,22 @@ class Flow(Container):
                 return
             query = replace(query, cursor=page.cursor)
 
-    def _children(self) -> Iterator["Run"]:
+    def _children(self) -> Iterator[Run]:
         return self._runs(self._query())
 
-    def _child(self, key: str) -> "Run":
+    def _child(self, key: str) -> Run:
         from flowscope.client.run import Run
 
         run = Run._make(self._provider, self._namespace, (self._components[0], key))
         run._resolve()
         return run
 
-    def runs(self, *tags: str) -> Iterator["Run"]:
+    def runs(self, *tags: str) -> Iterator[Run]:
         """The runs in the namespace that carry all of `tags`, newest first (filtered by the
         metadata store)."""
         return self._runs(self._query(tuple(validate_tag(t) for t in tags)))
 
-    def _latest(self, status: str | None) -> "Run | None":
+    def _latest(self, status: str | None) -> Run | None:
         from flowscope.client.run import Run
 
         page = self._provider.list_runs(self._components[0], self._query(limit=1, status=status))
@@ -134,14 +135,14 @@ class Flow(Container):
         return Run._from_record(self._provider, self._namespace, page.items[0])
 
     @property
-    def latest_run(self) -> "Run | None":
+    def latest_run(self) -> Run | None:
         """The newest run in the namespace, finished or not; None if there is none."""
         return self._latest(None)
 
     @property
-    def latest_successful_run(self) -> "Run | None":
+    def latest_successful_run(self) -> Run | None:
         """The newest run in the namespace that succeeded; None if there is none."""
         return self._latest(SUCCEEDED)
 
-    def _run_record(self) -> "RunRecord":  # pragma: no cover - Flow overrides the tag props
+    def _run_record(self) -> RunRecord:  # pragma: no cover - Flow overrides the tag props
         raise AttributeError("A Flow has no run record.")

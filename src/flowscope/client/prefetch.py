@@ -17,15 +17,15 @@ if TYPE_CHECKING:
 
 
 class StepArtifacts:
-    __slots__ = ("_provider", "_components", "_index", "_lock")
+    __slots__ = ("_components", "_index", "_lock", "_provider")
 
-    def __init__(self, provider: "MetadataProvider", components: tuple[str, ...]) -> None:
+    def __init__(self, provider: MetadataProvider, components: tuple[str, ...]) -> None:
         self._provider = provider
         self._components = components
         self._index: dict[int, list[ArtifactRecord]] | None = None
         self._lock = threading.Lock()
 
-    def artifacts_of(self, task_id: int) -> "list[ArtifactRecord]":
+    def artifacts_of(self, task_id: int) -> list[ArtifactRecord]:
         index = self._index
         if index is None:
             with self._lock:

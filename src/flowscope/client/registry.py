@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from flowscope.client.base import ClientObject
 
 
-def class_named(kind: str) -> "type[ClientObject]":
+def class_named(kind: str) -> type[ClientObject]:
     from flowscope.client.artifact import DataArtifact
     from flowscope.client.flow import Flow
     from flowscope.client.run import Run

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import LazyChildren
 from flowscope.pathspec import check_id
@@ -17,7 +18,7 @@ class Metaflow:
     """The entry point: `Metaflow().flows` lists every flow with a run in the namespace,
     newest first."""
 
-    __slots__ = ("_provider", "_namespace", "_pending")
+    __slots__ = ("_namespace", "_pending", "_provider")
 
     def __init__(self) -> None:
         from flowscope.client.context import CONTEXT
@@ -26,7 +27,7 @@ class Metaflow:
         self._namespace: str | None = CONTEXT.get_namespace()
         self._pending: LazyChildren | None = None
 
-    def _flows(self) -> Iterator["Flow"]:
+    def _flows(self) -> Iterator[Flow]:
         from flowscope.client.flow import Flow
 
         records = self._provider.list_flows(self._namespace)
@@ -37,7 +38,7 @@ class Metaflow:
             yield flow
 
     @property
-    def flows(self) -> list["Flow"]:
+    def flows(self) -> list[Flow]:
         """The flows with at least one run in the namespace, newest first."""
         return list(self._flows())
 
@@ -45,7 +46,7 @@ class Metaflow:
     def namespace(self) -> str | None:
         return self._namespace
 
-    def __iter__(self) -> Iterator["Flow"]:
+    def __iter__(self) -> Iterator[Flow]:
         self._pending = LazyChildren(self._flows)
         return self._pending
 
@@ -55,7 +56,7 @@ class Metaflow:
             return len(pending.materialize())  # list(Metaflow()) lists the flows once
         return len(self._provider.list_flows(self._namespace))
 
-    def __getitem__(self, name: str) -> "Flow":
+    def __getitem__(self, name: str) -> Flow:
         from flowscope.client.flow import Flow
 
         flow = Flow._make(self._provider, self._namespace, (check_id("flow", name),))

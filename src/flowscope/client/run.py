@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import (
     FINISHED,
@@ -34,15 +35,15 @@ class Run(Container):
     """A run, by pathspec: `Run('HelloFlow/2')`. Iterating yields its steps, newest first
     (internal steps, named `_...`, are reachable with `run['_name']` only)."""
 
-    __slots__ = ("_record", "_fresh", "_steps")
+    __slots__ = ("_fresh", "_record", "_steps")
 
     _kind = "Run"
     _level = "run"
     _child_level = "step"
 
-    _record: "RunRecord | None"
+    _record: RunRecord | None
     _fresh: bool
-    _steps: "list[StepRecord] | None"
+    _steps: list[StepRecord] | None
 
     def __init__(self, pathspec: str) -> None:
         self._bind(pathspec)
@@ -55,8 +56,8 @@ class Run(Container):
 
     @classmethod
     def _from_record(
-        cls, provider: "MetadataProvider", namespace: str | None, record: "RunRecord"
-    ) -> "Run":
+        cls, provider: MetadataProvider, namespace: str | None, record: RunRecord
+    ) -> Run:
         run = object.__new__(cls)
         run._provider = provider
         run._namespace = namespace
@@ -67,7 +68,7 @@ class Run(Container):
         run._steps = None
         return run
 
-    def _fetch(self) -> "RunRecord":
+    def _fetch(self) -> RunRecord:
         flow, run_id = self._components
         record = self._provider.get_run(flow, int(run_id))
         if record is None:
@@ -84,10 +85,10 @@ class Run(Container):
     def _resolve(self) -> None:
         check_namespace(self._name, self._fetch(), self._namespace)
 
-    def _run_record(self) -> "RunRecord":
+    def _run_record(self) -> RunRecord:
         return self._record if self._record is not None else self._fetch()
 
-    def _current(self) -> "RunRecord":
+    def _current(self) -> RunRecord:
         """The run record, refetched unless the run has finished (or was just fetched)."""
         record = self._record
         if record is None or (record.status not in FINISHED and not self._fresh):
@@ -104,7 +105,7 @@ class Run(Container):
         return created
 
     @property
-    def parent(self) -> "Flow":
+    def parent(self) -> Flow:
         from flowscope.client.flow import Flow
 
         return Flow._make(self._provider, self._namespace, self._components[:1])
@@ -149,7 +150,7 @@ class Run(Container):
         return self._provider.get_parameters(flow, int(run_id))
 
     @property
-    def code(self) -> "Code | None":
+    def code(self) -> Code | None:
         """The code package saved with the run, None if none was saved."""
         from flowscope.client.code import Code
 
@@ -157,7 +158,7 @@ class Run(Container):
         return None if key is None else Code._make(self._provider, key, self.pathspec)
 
     @property
-    def end_task(self) -> "Task | None":
+    def end_task(self) -> Task | None:
         """The task of the end step, None while the run has not reached it."""
         from flowscope.client.task import Task
 
@@ -168,14 +169,14 @@ class Run(Container):
         return Task._from_record(self._provider, self._namespace, records[0], self._record)
 
     @property
-    def data(self) -> "TaskData | None":
+    def data(self) -> TaskData | None:
         """The end task's data: the quickest way to the values a flow ended with. None while
         the run has not reached its end step."""
         task = self.end_task
         return None if task is None else task.data
 
     # ---- steps -------------------------------------------------------------------------
-    def _step_records(self) -> "list[StepRecord]":
+    def _step_records(self) -> list[StepRecord]:
         if self._steps is not None:
             return self._steps
         flow, run_id = self._components
@@ -184,7 +185,7 @@ class Run(Container):
             self._steps = steps
         return steps
 
-    def _children(self) -> Iterator["Step"]:
+    def _children(self) -> Iterator[Step]:
         from flowscope.client.step import Step
 
         provider, ns, record = self._provider, self._namespace, self._record
@@ -192,7 +193,7 @@ class Run(Container):
             if visible(step.step_name):
                 yield Step._from_record(provider, ns, step, record)
 
-    def _child(self, key: str) -> "Step":
+    def _child(self, key: str) -> Step:
         from flowscope.client.step import Step
 
         steps = self._step_records()
@@ -202,7 +203,7 @@ class Run(Container):
         name = f"Step('{self.pathspec}/{key}')"
         raise not_found(name, did_you_mean(key, [s.step_name for s in steps if visible(s.step_name)]))
 
-    def steps(self, *tags: str) -> Iterator["Step"]:
+    def steps(self, *tags: str) -> Iterator[Step]:
         """The run's steps, newest first, if the run carries all of `tags` (else none)."""
         wanted = {validate_tag(t) for t in tags}
         if wanted - self.tags:

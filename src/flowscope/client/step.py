@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import Container, check_namespace, did_you_mean, not_found, to_datetime
 from flowscope.client.prefetch import StepArtifacts
@@ -20,14 +21,14 @@ class Step(Container):
     """A step of a run: `Step('HelloFlow/2/start')`. Iterating yields its tasks, newest
     first."""
 
-    __slots__ = ("_run", "_record")
+    __slots__ = ("_record", "_run")
 
     _kind = "Step"
     _level = "step"
     _child_level = "task"
 
-    _run: "RunRecord | None"
-    _record: "StepRecord | None"
+    _run: RunRecord | None
+    _record: StepRecord | None
 
     def __init__(self, pathspec: str) -> None:
         self._bind(pathspec)
@@ -40,11 +41,11 @@ class Step(Container):
     @classmethod
     def _from_record(
         cls,
-        provider: "MetadataProvider",
+        provider: MetadataProvider,
         namespace: str | None,
-        record: "StepRecord",
-        run: "RunRecord | None",
-    ) -> "Step":
+        record: StepRecord,
+        run: RunRecord | None,
+    ) -> Step:
         step = cls._make(
             provider, namespace, (record.flow_name, str(record.run_id), record.step_name)
         )
@@ -56,7 +57,7 @@ class Step(Container):
         self._fetch()
         check_namespace(self._name, run, self._namespace)
 
-    def _run_record(self) -> "RunRecord":
+    def _run_record(self) -> RunRecord:
         if self._run is None:
             flow, run_id = self._components[:2]
             record = self._provider.get_run(flow, int(run_id))
@@ -65,7 +66,7 @@ class Step(Container):
             self._run = record
         return self._run
 
-    def _fetch(self) -> "StepRecord":
+    def _fetch(self) -> StepRecord:
         flow, run_id, name = self._components
         steps = self._provider.list_steps(flow, int(run_id))
         for step in steps:
@@ -76,7 +77,7 @@ class Step(Container):
             self._name, did_you_mean(name, [s.step_name for s in steps if not s.step_name.startswith("_")])
         )
 
-    def _step_record(self) -> "StepRecord":
+    def _step_record(self) -> StepRecord:
         return self._record if self._record is not None else self._fetch()
 
     # ---- common properties -------------------------------------------------------------
@@ -88,7 +89,7 @@ class Step(Container):
         return created
 
     @property
-    def parent(self) -> "Run":
+    def parent(self) -> Run:
         from flowscope.client.run import Run
 
         run = Run._make(self._provider, self._namespace, self._components[:2])
@@ -109,11 +110,11 @@ class Step(Container):
         return self.finished_at is not None
 
     # ---- tasks -------------------------------------------------------------------------
-    def _task_records(self) -> "list[TaskRecord]":
+    def _task_records(self) -> list[TaskRecord]:
         flow, run_id, name = self._components
         return self._provider.list_tasks(flow, int(run_id), name)
 
-    def _tasks_of(self, records: "list[TaskRecord]") -> Iterator["Task"]:
+    def _tasks_of(self, records: list[TaskRecord]) -> Iterator[Task]:
         from flowscope.client.task import Task
 
         provider, ns, run = self._provider, self._namespace, self._run
@@ -122,10 +123,10 @@ class Step(Container):
         for record in reversed(records):
             yield make(provider, ns, record, run, shared)
 
-    def _children(self) -> Iterator["Task"]:
+    def _children(self) -> Iterator[Task]:
         return self._tasks_of(self._task_records())
 
-    def _child(self, key: str) -> "Task":
+    def _child(self, key: str) -> Task:
         from flowscope.client.task import Task
 
         flow, run_id, name = self._components
@@ -134,7 +135,7 @@ class Step(Container):
             raise not_found(f"Task('{self.pathspec}/{key}')")
         return Task._from_record(self._provider, self._namespace, record, self._run, None)
 
-    def tasks(self, *tags: str) -> Iterator["Task"]:
+    def tasks(self, *tags: str) -> Iterator[Task]:
         """The step's tasks, newest first, if the run carries all of `tags` (else none)."""
         wanted = {validate_tag(t) for t in tags}
         if wanted - self.tags:
@@ -142,7 +143,7 @@ class Step(Container):
         return self._children()
 
     @property
-    def task(self) -> "Task | None":
+    def task(self) -> Task | None:
         """The step's task; for a foreach step, the one with the lowest foreach index."""
         records = self._task_records()
         if not records:

@@ -8,8 +8,9 @@ cached on the object; a running attempt is asked again on every read.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import (
     FINISHED,
@@ -41,20 +42,20 @@ class Task(Container):
     """A task: `Task('HelloFlow/2/start/3')`, or `Task(pathspec, attempt=0)` for an earlier
     attempt of a retried task. Iterating yields its artifacts (DataArtifact)."""
 
-    __slots__ = ("_run", "_record", "_fresh", "_shared", "_index", "_facts", "_env", "_logs")
+    __slots__ = ("_env", "_facts", "_fresh", "_index", "_logs", "_record", "_run", "_shared")
 
     _kind = "Task"
     _level = "task"
     _child_level = "artifact"
 
-    _run: "RunRecord | None"
-    _record: "TaskRecord | None"
+    _run: RunRecord | None
+    _record: TaskRecord | None
     _fresh: bool
-    _shared: "StepArtifacts | None"
-    _index: "dict[str, ArtifactRecord] | None"
-    _facts: "list[Metadata] | None"
-    _env: "dict[str, Any] | None"
-    _logs: "dict[str, bytes] | None"
+    _shared: StepArtifacts | None
+    _index: dict[str, ArtifactRecord] | None
+    _facts: list[Metadata] | None
+    _env: dict[str, Any] | None
+    _logs: dict[str, bytes] | None
 
     def __init__(self, pathspec: str, attempt: int | None = None) -> None:
         self._bind(pathspec, attempt)
@@ -73,13 +74,13 @@ class Task(Container):
     @classmethod
     def _from_record(
         cls,
-        provider: "MetadataProvider",
+        provider: MetadataProvider,
         namespace: str | None,
-        record: "TaskRecord",
-        run: "RunRecord | None",
-        shared: "StepArtifacts | None" = None,
+        record: TaskRecord,
+        run: RunRecord | None,
+        shared: StepArtifacts | None = None,
         attempt: int | None = None,
-    ) -> "Task":
+    ) -> Task:
         task = object.__new__(cls)
         task._provider = provider
         task._namespace = namespace
@@ -103,7 +104,7 @@ class Task(Container):
         self._fetch()
         check_namespace(self._name, run, self._namespace)
 
-    def _run_record(self) -> "RunRecord":
+    def _run_record(self) -> RunRecord:
         if self._run is None:
             flow, run_id = self._components[:2]
             record = self._provider.get_run(flow, int(run_id))
@@ -112,7 +113,7 @@ class Task(Container):
             self._run = record
         return self._run
 
-    def _fetch(self) -> "TaskRecord":
+    def _fetch(self) -> TaskRecord:
         flow, run_id, step, task_id = self._components
         provider = self._provider
         record = provider.get_task(flow, int(run_id), int(task_id), self._attempt)
@@ -128,7 +129,7 @@ class Task(Container):
         self._record, self._fresh = record, True
         return record
 
-    def _current(self) -> "TaskRecord":
+    def _current(self) -> TaskRecord:
         """The task record, refetched unless the attempt has finished (or was just fetched)."""
         record = self._record
         if record is None or (record.status not in FINISHED and not self._fresh):
@@ -136,7 +137,7 @@ class Task(Container):
         self._fresh = False
         return record
 
-    def _task_record(self) -> "TaskRecord":
+    def _task_record(self) -> TaskRecord:
         return self._record if self._record is not None else self._fetch()
 
     # ---- common properties -------------------------------------------------------------
@@ -148,7 +149,7 @@ class Task(Container):
         return created
 
     @property
-    def parent(self) -> "Step":
+    def parent(self) -> Step:
         from flowscope.client.step import Step
 
         step = Step._make(self._provider, self._namespace, self._components[:3])
@@ -204,7 +205,7 @@ class Task(Container):
         return None if recorded is None else TaskException._from_record(recorded)
 
     # ---- artifacts ---------------------------------------------------------------------
-    def _artifact_index(self) -> "dict[str, ArtifactRecord]":
+    def _artifact_index(self) -> dict[str, ArtifactRecord]:
         if self._index is not None:
             return self._index
         record = self._current()
@@ -218,12 +219,12 @@ class Task(Container):
             self._index = index
         return index
 
-    def _artifact(self, record: "ArtifactRecord") -> "DataArtifact":
+    def _artifact(self, record: ArtifactRecord) -> DataArtifact:
         from flowscope.client.artifact import DataArtifact
 
         return DataArtifact._from_record(self, record)
 
-    def _children(self) -> Iterator["DataArtifact"]:
+    def _children(self) -> Iterator[DataArtifact]:
         index = self._artifact_index()
         shown = sorted(
             (a for a in index.values() if visible(a.name)), key=lambda a: (-a.created_at, a.name)
@@ -231,7 +232,7 @@ class Task(Container):
         for record in shown:
             yield self._artifact(record)
 
-    def _child(self, key: str) -> "DataArtifact":
+    def _child(self, key: str) -> DataArtifact:
         index = self._artifact_index()
         record = index.get(key)
         if record is None:
@@ -240,14 +241,14 @@ class Task(Container):
         return self._artifact(record)
 
     @property
-    def data(self) -> "TaskData":
+    def data(self) -> TaskData:
         """The task's artifact values as attributes (`task.data.x`), each loaded when read."""
         from flowscope.client.data import TaskData
 
         return TaskData(self)
 
     @property
-    def artifacts(self) -> "TaskArtifacts":
+    def artifacts(self) -> TaskArtifacts:
         """The task's DataArtifact objects as attributes (`task.artifacts.x.sha`)."""
         from flowscope.client.data import TaskArtifacts
 
@@ -321,7 +322,7 @@ class Task(Container):
         return dict(env)
 
     @property
-    def code(self) -> "Code | None":
+    def code(self) -> Code | None:
         """The code package of the task's run, None if none was saved."""
         from flowscope.client.code import Code
 

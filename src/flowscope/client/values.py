@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from flowscope.client.task import Task
@@ -16,7 +17,7 @@ class Metadata(NamedTuple):
     value: str
     created_at: datetime
     type: str
-    task: "Task"
+    task: Task
 
 
 class LogLine(NamedTuple):
@@ -34,7 +35,7 @@ class TaskException:
     `ValueError: message`, as Python prints it.
     """
 
-    __slots__ = ("type", "module", "message", "traceback")
+    __slots__ = ("message", "module", "traceback", "type")
 
     def __init__(self, type: str, message: str, traceback: str = "", module: str = "builtins") -> None:
         self.type = type
@@ -43,7 +44,7 @@ class TaskException:
         self.traceback = traceback
 
     @classmethod
-    def _from_record(cls, data: Mapping[str, Any]) -> "TaskException":
+    def _from_record(cls, data: Mapping[str, Any]) -> TaskException:
         return cls(
             type=str(data.get("type") or "Exception"),
             message=str(data.get("message") or ""),
