@@ -17,6 +17,8 @@ artifacts, re-serialized only where the parent task does not already hold them.
 
 from __future__ import annotations
 
+import functools
+
 import importlib
 import inspect
 from collections.abc import Iterable, Mapping
@@ -70,11 +72,9 @@ class FlowSpec:
     _fs_merged: dict[str, Adopted]
     _fs_next: Transition | None
     _fs_read_only: bool
-    _fs_static_cache: dict[str, tuple[NextCall | None, Signature]]
 
     def __init__(self, use_cli: bool = True) -> None:
         self._fs_read_only = False
-        self._fs_static_cache = {}
         self._fs_reset(None, None, NO_INPUT, None, (), _EMPTY)
         if use_cli:
             cli = importlib.import_module("flowscope.cli.flow_main")
@@ -296,13 +296,7 @@ class FlowSpec:
         """The step's self.next call and signature as written in its source (parsed once).
 
         Only the step's own function is parsed: cheap enough for every task."""
-        if step not in self._fs_static_cache:
-            func = getattr(type(self), step, None)
-            if not is_step(func):
-                raise FlowDefinitionError(f"{self.name} has no step '{step}'.")
-            fnode = parse_function(func)
-            self._fs_static_cache[step] = (transition_call(next_calls(fnode)), signature(fnode))
-        return self._fs_static_cache[step]
+        return _static_of(type(self), step)
 
     def _fs_names(self) -> frozenset[str]:
         """The names of the bound source's artifacts (asked once per bind)."""
@@ -435,3 +429,19 @@ def _show_next(targets: tuple[str, ...], foreach: str | None) -> str:
     if foreach is not None:
         args.append(f"foreach={foreach!r}")
     return f"self.next({', '.join(args)})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _static_of(klass: type, step: str) -> tuple[NextCall | None, Signature]:
+    """Parse a step's function once per class: a forked worker inherits the parsed result."""
+    func = getattr(klass, step, None)
+    if not is_step(func):
+        raise FlowDefinitionError(f"{klass.__name__} has no step '{step}'.")
+    fnode = parse_function(func)
+    return (transition_call(next_calls(fnode)), signature(fnode))
+
+
+def warm_static(klass: type, steps: Iterable[str]) -> None:
+    """Parse every step's source now, so that forked workers do not each parse it again."""
+    for step in steps:
+        _static_of(klass, step)

@@ -21,6 +21,7 @@ from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
 from flowscope.errors import RunError
 from flowscope.flow import FlowGraph
+from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine, encode
 from flowscope.metadata.provider import MetadataProvider
 from flowscope.metadata.records import (
@@ -146,6 +147,7 @@ class Runner:
     def run(self) -> RunResult:
         began = time.time()
         user = self.settings.user
+        warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by each fork
         code_key = None
         if self.script is not None:
             code_key = self.store.put(code_package(self.script, self.flow_name))
