@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flowscope.metadata.store import SqlMetadataStore
@@ -138,8 +138,10 @@ def create_app(
     api = [Route("/health", health, methods=["GET"])]
     api += routes_runs.routes(ctx) + routes_tasks.routes(ctx) + routes_blobs.routes(ctx)
     app = Starlette(
-        routes=[Mount(API_PREFIX, routes=api)],
+        # every unmatched path is a JSON 404, never a redirect to a slash variant
+        routes=[Mount(API_PREFIX, app=Router(api, redirect_slashes=False))],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False
     return BearerAuth(app, token) if token else app

@@ -116,7 +116,9 @@ def routes(ctx: ServiceContext) -> list[Route]:
         if key is not None and not _REQUEST_KEY.match(key):
             raise bad_request("Idempotency-Key must be 8 to 200 characters of [A-Za-z0-9._:-].")
         new = bodies.new_run(await p.read_json(request, ctx.max_body), name)
-        created = await ctx.call(lambda: store.create_run(new, request_key=key))
+        # keys are scoped to the flow, so one key reused for two flows cannot collide
+        request_key = None if key is None else f"{name}/{key}"
+        created = await ctx.call(lambda: store.create_run(new, request_key=request_key))
         return json_response(record(created), status=201)
 
     async def get_run(request: Request) -> Response:
