@@ -89,3 +89,14 @@ def test_steps_of_a_missing_run(client, builder):
     builder.hello()
     with pytest.raises(ObjectNotFound, match=r"Run\('HelloFlow/5'\) does not exist"):
         Step("HelloFlow/5/start")
+
+
+def test_tasks_of_a_step_share_one_run_record(client, builder, counting):
+    run = builder.foreach(10)
+    import pickle
+
+    step = pickle.loads(pickle.dumps(Step(f"{run.pathspec}/square")))  # no run record yet
+    counting.calls.clear()
+    tags = {t.tags for t in step}
+    assert len(tags) == 1 and "user:alice" in tags.pop()
+    assert counting.calls["get_run"] == 1

@@ -188,7 +188,7 @@ class Run(Container):
     def _children(self) -> Iterator[Step]:
         from flowscope.client.step import Step
 
-        provider, ns, record = self._provider, self._namespace, self._record
+        provider, ns, record = self._provider, self._namespace, self._run_record()
         for step in reversed(self._step_records()):
             if visible(step.step_name):
                 yield Step._from_record(provider, ns, step, record)

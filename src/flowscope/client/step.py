@@ -117,7 +117,7 @@ class Step(Container):
     def _tasks_of(self, records: list[TaskRecord]) -> Iterator[Task]:
         from flowscope.client.task import Task
 
-        provider, ns, run = self._provider, self._namespace, self._run
+        provider, ns, run = self._provider, self._namespace, self._run_record()
         shared = StepArtifacts(provider, self._components)
         make = Task._from_record
         for record in reversed(records):
