@@ -10,8 +10,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from flowscope.metadata import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
-from flowscope.metadata.local import open_local
+try:  # the package was renamed from flowscope.metadata to flowscope.metastore
+    from flowscope.metastore import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
+    from flowscope.metastore.local import open_local
+except ImportError:
+    from flowscope.metadata import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
+    from flowscope.metadata.local import open_local
 
 
 def main(store_dir, flow, count):

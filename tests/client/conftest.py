@@ -23,7 +23,7 @@ import pytest
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
 from flowscope.logs import LogLine, encode
-from flowscope.metadata.records import (
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
@@ -67,7 +67,7 @@ class Backend:
 
 
 def _local_backend(tmp_path: Path) -> Backend:
-    from flowscope.metadata.local import open_local
+    from flowscope.metastore.local import open_local
 
     root = tmp_path / ".flowscope"
     provider = open_local(root, create=True)
@@ -318,7 +318,7 @@ class Builder:
 
     def lost(self, flow: str = "LostFlow", *, user: str = USER) -> Recorded:
         """A run whose process died an hour ago: no heartbeat since, from run or task."""
-        from flowscope.metadata.store import SqlMetadataStore
+        from flowscope.metastore.store import SqlMetadataStore
 
         if not isinstance(self.provider, SqlMetadataStore):
             pytest.skip("recording an hour-old run needs direct access to the SQL store")

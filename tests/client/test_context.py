@@ -22,7 +22,7 @@ from flowscope.client import (
 )
 from flowscope.client.context import CONTEXT
 from flowscope.errors import MetadataError, ObjectNotFound, TagError
-from flowscope.metadata.local import open_local
+from flowscope.metastore.local import open_local
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 import flowscope.client
 
 HEAVY = ["http.client", "urllib.request", "httpx", "psycopg", "starlette", "uvicorn",
-         "sqlite3", "numpy", "pandas", "lz4", "blake3", "flowscope.metadata.store",
+         "sqlite3", "numpy", "pandas", "lz4", "blake3", "flowscope.metastore.store",
          "flowscope.datastore", "flowscope.runtime", "flowscope.cli"]
 
 

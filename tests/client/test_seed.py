@@ -326,7 +326,7 @@ def test_seed_example_successful_finished_at(runs, capsys):
 # "get_metadata()" / "metadata('/Users/bob/metaflow')" / "changing the metadata provider is
 # a global operation and all subsequent client operations will use the metadata provider"
 def test_metadata_provider_switch_is_global(runs, tmp_path_factory):
-    from flowscope.metadata.local import open_local
+    from flowscope.metastore.local import open_local
 
     other = tmp_path_factory.mktemp("other")
     open_local(other / ".flowscope", create=True).close()
@@ -352,12 +352,11 @@ def test_metadata_service_unreachable_is_an_error_at_that_call(runs):
     assert get_metadata() == before
 
 
-# "from metaflow import get_metadata, metadata": the top-level name must be the function. The
-# subpackage `flowscope.metadata` shadows it once imported (the import system sets the
-# package attribute), which is why the family renamed its own subpackage.
-@pytest.mark.xfail(strict=True, reason="flowscope.metadata subpackage shadows the function")
+# "from metaflow import get_metadata, metadata": the top-level name must be the function, even
+# after the metadata-store subpackage was imported (which is why it is called `metastore`: a
+# subpackage named `metadata` would replace the function as an attribute of the package).
 def test_top_level_metadata_is_the_function():
-    import flowscope.metadata.records
+    import flowscope.metastore.records
     from flowscope import metadata as top_level
 
     assert callable(top_level) and top_level is flowscope.client.metadata

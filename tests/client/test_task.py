@@ -7,7 +7,7 @@ import pytest
 from flowscope.client import Run, Step, Task
 from flowscope.client.values import LogLine, Metadata, TaskException
 from flowscope.errors import ObjectNotFound
-from flowscope.metadata.records import AttemptResult
+from flowscope.metastore.records import AttemptResult
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_live_logs_of_a_running_task(client, builder):
     if client.live_dir is None:
         pytest.skip("this backend has no live logs")
     from flowscope.logs import encode_line
-    from flowscope.metadata.store import live_log_path
+    from flowscope.metastore.store import live_log_path
 
     run = builder.running()
     tid = run.tasks["slow"][0]

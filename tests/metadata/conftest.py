@@ -19,9 +19,9 @@ from pg import (  # noqa: F401 (fixtures)
     sqlite_service,
 )
 
-from flowscope.metadata.db import open_database
-from flowscope.metadata.migrations import migrate
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.db import open_database
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.store import SqlMetadataStore
 
 
 def _blobs(root: Path):  # type: ignore[no-untyped-def]
@@ -60,7 +60,7 @@ def provider_postgres(_pg_contract_url: str, tmp_path: Path) -> Iterator[SqlMeta
 
 
 def _http(service: ServiceProcess) -> Iterator[object]:
-    from flowscope.metadata.http import HttpMetadataProvider
+    from flowscope.metastore.http import HttpMetadataProvider
 
     reset_database(service.database)
     provider = HttpMetadataProvider(service.url, token=service.token)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from flowscope.errors import MetadataError, ObjectNotFound, TagError
-from flowscope.metadata.provider import MetadataProvider
-from flowscope.metadata.records import (
+from flowscope.metastore.provider import MetadataProvider
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,

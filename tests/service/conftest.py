@@ -18,9 +18,9 @@ from pg import (  # noqa: F401 (fixtures)
 )
 
 from flowscope.datastore import LocalStorage
-from flowscope.metadata.db import SqliteDatabase
-from flowscope.metadata.migrations import migrate
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.db import SqliteDatabase
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.app import create_app
 
 from .helpers import TOKEN, Api

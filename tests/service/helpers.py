@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from flowscope.metadata.records import NewRun
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.records import NewRun
+from flowscope.metastore.store import SqlMetadataStore
 
 TOKEN = "test-token-123"
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.store import SqlMetadataStore
 
 from .helpers import Api, seed_run
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from flowscope.metadata.records import RunQuery
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.records import RunQuery
+from flowscope.metastore.store import SqlMetadataStore
 
 from .helpers import Api, error_of, seed_run
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import flowscope.service
-from flowscope.metadata.migrations import latest_version
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.migrations import latest_version
+from flowscope.metastore.store import SqlMetadataStore
 
 from .helpers import Api, error_of, seed_run
 
@@ -114,7 +114,7 @@ class _Exploding(SqlMetadataStore):
         raise RuntimeError("secret detail: password=hunter2")
 
     def get_flow(self, flow_name: str) -> None:
-        from flowscope.metadata.postgres import DatabaseUnavailable
+        from flowscope.metastore.postgres import DatabaseUnavailable
 
         raise DatabaseUnavailable("The metadata database postgresql://db/x is unavailable.")
 

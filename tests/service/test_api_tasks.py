@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.store import SqlMetadataStore
 
 from .helpers import Api, error_of, seed_run
 

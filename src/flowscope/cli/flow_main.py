@@ -159,7 +159,7 @@ def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, A
 
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     from flowscope.config import Settings
-    from flowscope.metadata.providers import default_address, open_provider
+    from flowscope.metastore.providers import default_address, open_provider
     from flowscope.runtime.console import Console
     from flowscope.runtime.resume import ResumePlan
     from flowscope.runtime.runner import Runner
@@ -186,7 +186,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
 
 
 def _origin_run(provider: Any, flow_name: str, run_id: str | None) -> int:
-    from flowscope.metadata.records import RunQuery
+    from flowscope.metastore.records import RunQuery
     from flowscope.pathspec import check_id
 
     if run_id is not None:

@@ -73,7 +73,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _migrate(database: str) -> list[int]:
-    from flowscope.metadata.migrations import migrate
+    from flowscope.metastore.migrations import migrate
     from flowscope.service.server import open_service_database
 
     db = open_service_database(database, pool_size=1)
@@ -84,7 +84,7 @@ def _migrate(database: str) -> list[int]:
 
 
 def _report_migrations(applied: list[int]) -> None:
-    from flowscope.metadata.migrations import latest_version
+    from flowscope.metastore.migrations import latest_version
 
     done = f"applied {', '.join(map(str, applied))}" if applied else "nothing to apply"
     print(f"{PROG}: schema at version {latest_version()} ({done}).", file=sys.stderr)

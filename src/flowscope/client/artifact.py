@@ -16,7 +16,7 @@ from flowscope.client.data import load_value
 
 if TYPE_CHECKING:
     from flowscope.client.task import Task
-    from flowscope.metadata.records import ArtifactRecord, RunRecord, TaskRecord
+    from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 
 
 class DataArtifact(ClientObject):

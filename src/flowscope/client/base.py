@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from typing_extensions import Self
 
 from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
-from flowscope.metadata.records import FAILED, SUCCEEDED
+from flowscope.metastore.records import FAILED, SUCCEEDED
 from flowscope.pathspec import check_id
 
 if TYPE_CHECKING:
-    from flowscope.metadata.provider import MetadataProvider
-    from flowscope.metadata.records import RunRecord
+    from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import RunRecord
 
 FINISHED = frozenset({SUCCEEDED, FAILED})
 

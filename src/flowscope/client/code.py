@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import tarfile
     import tempfile
 
-    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metastore.provider import MetadataProvider
 
 INFO_NAME = ".flowscope_code.json"
 

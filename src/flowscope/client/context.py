@@ -19,7 +19,7 @@ from flowscope.tags import validate_tag
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
-    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metastore.provider import MetadataProvider
 
 __all__ = [
     "CONTEXT",
@@ -112,7 +112,7 @@ class ClientContext:
             found = self._providers.get(address)
             if found is not None:
                 return found
-            from flowscope.metadata.providers import open_provider
+            from flowscope.metastore.providers import open_provider
 
             try:
                 provider = open_provider(address, self.settings(), create=False)
@@ -171,7 +171,7 @@ class ClientContext:
             return self._describe_unopened(address)
 
     def _default_address(self) -> str:
-        from flowscope.metadata.providers import default_address
+        from flowscope.metastore.providers import default_address
 
         return default_address(self.settings())
 

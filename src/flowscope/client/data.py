@@ -16,8 +16,8 @@ from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
 if TYPE_CHECKING:
     from flowscope.client.artifact import DataArtifact
     from flowscope.client.task import Task
-    from flowscope.metadata.provider import MetadataProvider
-    from flowscope.metadata.records import ArtifactRecord
+    from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import ArtifactRecord
 
 _NOT_ARTIFACTS = ("__", "_repr_", "_ipython_")  # probes by Python and notebooks
 

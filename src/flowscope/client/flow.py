@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from flowscope.client.base import Container, did_you_mean, not_found, to_datetime
 from flowscope.errors import NamespaceMismatch
-from flowscope.metadata.records import SUCCEEDED, RunQuery
+from flowscope.metastore.records import SUCCEEDED, RunQuery
 from flowscope.tags import validate_tag
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run
-    from flowscope.metadata.records import FlowRecord, RunRecord
+    from flowscope.metastore.records import FlowRecord, RunRecord
 
 PAGE_SIZE = 10_000
 """Runs asked for per page when listing; the provider may return fewer per page."""

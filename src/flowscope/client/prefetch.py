@@ -12,8 +12,8 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flowscope.metadata.provider import MetadataProvider
-    from flowscope.metadata.records import ArtifactRecord
+    from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import ArtifactRecord
 
 
 class StepArtifacts:

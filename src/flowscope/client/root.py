@@ -11,7 +11,7 @@ from flowscope.pathspec import check_id
 
 if TYPE_CHECKING:
     from flowscope.client.flow import Flow
-    from flowscope.metadata.provider import MetadataProvider
+    from flowscope.metastore.provider import MetadataProvider
 
 
 class Metaflow:

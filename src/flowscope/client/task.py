@@ -24,7 +24,7 @@ from flowscope.client.base import (
 )
 from flowscope.client.values import LogLine, Metadata, TaskException
 from flowscope.errors import DataStoreError
-from flowscope.metadata.records import SUCCEEDED
+from flowscope.metastore.records import SUCCEEDED
 
 if TYPE_CHECKING:
     from flowscope.client.artifact import DataArtifact
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from flowscope.client.data import TaskArtifacts, TaskData
     from flowscope.client.prefetch import StepArtifacts
     from flowscope.client.step import Step
-    from flowscope.metadata.provider import MetadataProvider
-    from flowscope.metadata.records import ArtifactRecord, RunRecord, TaskRecord
+    from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 
 STREAMS = ("stdout", "stderr")
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 
 from flowscope.datastore import ContentStore, load_artifact, save_artifact
 from flowscope.errors import DataStoreError
-from flowscope.metadata.records import ArtifactRecord
+from flowscope.metastore.records import ArtifactRecord
 
 
 class TaskArtifacts:

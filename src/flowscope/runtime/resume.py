@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flowscope.errors import RunError
-from flowscope.metadata.provider import MetadataProvider
-from flowscope.metadata.records import ArtifactRecord, TaskRecord
+from flowscope.metastore.provider import MetadataProvider
+from flowscope.metastore.records import ArtifactRecord, TaskRecord
 from flowscope.runtime.scheduler import Frame, TaskSpec, task_key
 
 PARAMETERS_STEP = "_parameters"

@@ -23,8 +23,8 @@ from flowscope.errors import RunError
 from flowscope.flow import FlowGraph
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine, encode
-from flowscope.metadata.provider import MetadataProvider
-from flowscope.metadata.records import (
+from flowscope.metastore.provider import MetadataProvider
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
@@ -435,7 +435,7 @@ class Runner:
             return
         handle = self._live.get((task_id, attempt, stream))
         if handle is None:
-            from flowscope.metadata.store import live_log_path
+            from flowscope.metastore.store import live_log_path
 
             path = live_log_path(live_dir, self.flow_name, self.run_id, task_id, attempt, stream)
             path.parent.mkdir(parents=True, exist_ok=True)

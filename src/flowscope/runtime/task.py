@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
-from flowscope.metadata.records import ArtifactRecord
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.artifacts import TaskArtifacts, save_outputs
 from flowscope.runtime.scheduler import Stack, TaskSpec
 

@@ -11,5 +11,5 @@
     server.py         configuration and the uvicorn entry point (`flowscope service`)
 
 Needs the `service` extra (starlette, uvicorn; psycopg for PostgreSQL). Nothing here is
-imported by `flowscope` or `flowscope.metadata`.
+imported by `flowscope` or `flowscope.metastore`.
 """

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service import routes_blobs, routes_runs, routes_tasks
 from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY, ServiceContext
 from flowscope.service.wire import error_response, exception_response, json_response
@@ -103,7 +103,7 @@ def create_app(
             )
         except Exception as exc:  # noqa: BLE001 - reported as 503/500 JSON, logged
             return exception_response(exc, "GET health")
-        from flowscope.metadata.migrations import latest_version
+        from flowscope.metastore.migrations import latest_version
 
         return json_response({
             "status": "ok",

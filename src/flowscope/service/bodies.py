@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowscope.errors import TagError
-from flowscope.metadata.records import (
+from flowscope.metastore.records import (
     FINISHED_STATUSES,
     ArtifactRecord,
     AttemptResult,

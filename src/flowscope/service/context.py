@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.wire import exception_response
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
-from flowscope.metadata.records import RunQuery
+from flowscope.metastore.records import RunQuery
 from flowscope.service import bodies
 from flowscope.service import parse as p
 from flowscope.service.context import ServiceContext, guarded

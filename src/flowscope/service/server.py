@@ -17,9 +17,9 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from flowscope.errors import MetadataError
-from flowscope.metadata.db import Database, open_database
-from flowscope.metadata.migrations import check_schema
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.db import Database, open_database
+from flowscope.metastore.migrations import check_schema
+from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY
 
 CONFIG_ENV = "FLOWSCOPE_SERVICE_CONFIG"
@@ -57,7 +57,7 @@ def read_token(path: str) -> str:
 def open_service_database(url: str, pool_size: int = 8) -> Database:
     """A PostgreSQL URL, or a SQLite path / sqlite:/// URL (a store directory is accepted)."""
     if url.startswith(("postgresql://", "postgres://")):
-        from flowscope.metadata.postgres import PostgresDatabase
+        from flowscope.metastore.postgres import PostgresDatabase
 
         return PostgresDatabase(url, pool_size=pool_size)
     path = Path(url[len("sqlite:///") - 1:] if url.startswith("sqlite:///") else url).expanduser()

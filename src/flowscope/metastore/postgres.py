@@ -23,15 +23,16 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 import psycopg.conninfo
 from psycopg import pq
 
 from flowscope.errors import FlowscopeError, MetadataError
-from flowscope.metadata.db import Connection, Row
+from flowscope.metastore.db import Connection, Row
 
 T = TypeVar("T")
 

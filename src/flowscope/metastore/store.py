@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from flowscope.errors import MetadataError, ObjectNotFound, TagError
-from flowscope.metadata.db import Connection, Database, Row
-from flowscope.metadata.records import (
+from flowscope.metastore.db import Connection, Database, Row
+from flowscope.metastore.records import (
     FAILED,
     LOST,
     PENDING,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flowscope.config import STORE_DIRNAME, Settings
 from flowscope.errors import MetadataError
-from flowscope.metadata.provider import MetadataProvider
+from flowscope.metastore.provider import MetadataProvider
 
 
 def open_provider(address: str, settings: Settings, *, create: bool = False) -> MetadataProvider:
@@ -23,14 +23,14 @@ def open_provider(address: str, settings: Settings, *, create: bool = False) -> 
     if kind in ("local", "service") and rest:
         address = rest
     if address.startswith(("http://", "https://")):
-        from flowscope.metadata.http import HttpMetadataProvider  # optional: needs the network
+        from flowscope.metastore.http import HttpMetadataProvider  # optional: needs the network
 
         return HttpMetadataProvider(
             address, token=settings.service_token, timeout=settings.service_timeout
         )
     if kind == "service":
         raise MetadataError(f"service@ needs an http(s) URL, got {address!r}.")
-    from flowscope.metadata.local import is_store, open_local
+    from flowscope.metastore.local import is_store, open_local
 
     root = Path(address).expanduser()
     if not is_store(root) and root.name != STORE_DIRNAME:

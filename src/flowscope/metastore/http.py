@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import ObjectNotFound
-from flowscope.metadata.http_transport import HttpTransport
-from flowscope.metadata.records import (
+from flowscope.metastore.http_transport import HttpTransport
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
@@ -31,7 +31,7 @@ from flowscope.metadata.records import (
     StepRecord,
     TaskRecord,
 )
-from flowscope.metadata.store import canonical_json
+from flowscope.metastore.store import canonical_json
 
 if TYPE_CHECKING:
     from flowscope.datastore import ContentStore
@@ -78,7 +78,7 @@ class HttpMetadataProvider:
     def content_store(self) -> ContentStore:
         if self._content_store is None:
             from flowscope.datastore import ContentStore
-            from flowscope.metadata.http_blobs import HttpBlobStorage
+            from flowscope.metastore.http_blobs import HttpBlobStorage
 
             self._content_store = ContentStore(HttpBlobStorage(self._http))
         return self._content_store

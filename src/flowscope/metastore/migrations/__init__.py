@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flowscope.errors import SchemaError
-from flowscope.metadata.db import Connection, Database
+from flowscope.metastore.db import Connection, Database
 
 _FILE = re.compile(r"(\d{4})_(\w+)\.sql\Z")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from flowscope.errors import MetadataError
-from flowscope.metadata.db import SqliteDatabase
-from flowscope.metadata.migrations import migrate
-from flowscope.metadata.store import SqlMetadataStore
+from flowscope.metastore.db import SqliteDatabase
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.store import SqlMetadataStore
 
 DB_NAME = "metadata.db"
 BLOB_DIR = "blobs"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
-from flowscope.metadata.http_transport import HttpTransport
+from flowscope.metastore.http_transport import HttpTransport
 
 EXISTS_BATCH = 10_000
 

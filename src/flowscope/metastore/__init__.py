@@ -1,7 +1,7 @@
 """Metadata: records, the provider protocol, one SQL query layer, and the providers."""
 
-from flowscope.metadata.provider import MetadataProvider
-from flowscope.metadata.records import (
+from flowscope.metastore.provider import MetadataProvider
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,

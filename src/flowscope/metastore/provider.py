@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
-from flowscope.metadata.records import (
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,

@@ -150,7 +150,7 @@ class SqliteDatabase:
 def open_database(url: str) -> Database:
     """A Database for a SQLite path (or sqlite:///path) or a postgresql:// URL."""
     if url.startswith(("postgresql://", "postgres://")):
-        from flowscope.metadata.postgres import PostgresDatabase  # optional extra
+        from flowscope.metastore.postgres import PostgresDatabase  # optional extra
 
         return PostgresDatabase(url)
     path = url[len("sqlite:///") - 1 :] if url.startswith("sqlite:///") else url
