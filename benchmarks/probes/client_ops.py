@@ -66,9 +66,15 @@ def load(pathspec, name):
 
 
 def timed(action):
+    """The first call of the process (lazy imports, opening the store), then the same call
+    again with new client objects (whatever either side caches in the process is warm)."""
     start = time.perf_counter()
     result = action()
-    return {"seconds": time.perf_counter() - start, "count": len(result) if result is not None else 0}
+    first = time.perf_counter()
+    action()
+    second = time.perf_counter()
+    return {"seconds": first - start, "second_seconds": second - first,
+            "count": len(result) if result is not None else 0}
 
 
 OPS = {
