@@ -26,13 +26,13 @@ class BranchFlow(FlowSpec):
 
     @step
     def join(self, inputs):
-        self.total, self.largest = inputs.total.result, inputs.largest.result
+        self.sum_of_numbers, self.max_number = inputs.total.result, inputs.largest.result
         self.merge_artifacts(inputs, exclude=["result"])
         self.next(self.end)
 
     @step
     def end(self):
-        print(f"total={self.total} largest={self.largest} of {len(self.numbers)} numbers")
+        print(f"sum={self.sum_of_numbers} max={self.max_number} of {len(self.numbers)} numbers")
 
 
 if __name__ == "__main__":

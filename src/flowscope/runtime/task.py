@@ -59,18 +59,14 @@ class TaskOutcome:
 _PACKAGE_DIR = __file__.rsplit("/runtime/", 1)[0]
 
 
-def _user_frames(tb: Any) -> Any:
-    """Skip flowscope's own frames at the top: the traceback starts in the user's step."""
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        if tb.tb_next is None:
-            break
-        tb = tb.tb_next
-    return tb
-
-
 def describe_exception(exc: BaseException) -> dict[str, Any]:
+    """Type, message and traceback; the traceback shows the user's frames, not flowscope's."""
     kind = type(exc)
-    lines = traceback.format_exception(kind, exc, _user_frames(exc.__traceback__))
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
+    lines = ["Traceback (most recent call last):\n"] if mine else []
+    lines += traceback.format_list(mine or frames[-1:])
+    lines += traceback.format_exception_only(kind, exc)
     return {
         "type": kind.__name__,
         "module": kind.__module__,
