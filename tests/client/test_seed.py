@@ -16,9 +16,9 @@ from flowscope import (
     Step,
     Task,
     get_metadata,
+    metadata,
     namespace,
 )
-from flowscope.client import metadata  # see test_top_level_metadata_is_the_function
 from flowscope.errors import FlowscopeError, NamespaceMismatch, ObjectNotFound
 
 

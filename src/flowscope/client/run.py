@@ -16,7 +16,7 @@ from flowscope.client.base import (
     visible,
 )
 from flowscope.errors import TagError
-from flowscope.metadata.records import SUCCEEDED
+from flowscope.metastore.records import SUCCEEDED
 from flowscope.tags import validate_tag, validate_tags
 
 if TYPE_CHECKING:
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from flowscope.client.flow import Flow
     from flowscope.client.step import Step
     from flowscope.client.task import Task
-    from flowscope.metadata.provider import MetadataProvider
-    from flowscope.metadata.records import RunRecord, StepRecord
+    from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import RunRecord, StepRecord
 
 END_STEP = "end"
 

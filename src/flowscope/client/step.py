@@ -13,8 +13,8 @@ from flowscope.tags import validate_tag
 if TYPE_CHECKING:
     from flowscope.client.run import Run
     from flowscope.client.task import Task
-    from flowscope.metadata.provider import MetadataProvider
-    from flowscope.metadata.records import RunRecord, StepRecord, TaskRecord
+    from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import RunRecord, StepRecord, TaskRecord
 
 
 class Step(Container):
