@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import tarfile
 import time
 from collections import Counter
@@ -19,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py
+from pg import reset_database, service_factory, sqlite_service  # noqa: E402, F401 (fixtures)
 
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
@@ -58,15 +62,26 @@ ENV = {
 
 @dataclass
 class Backend:
-    """Where runs are recorded: `provider` to write, `address` for the client's metadata()."""
+    """Where runs are recorded: `provider` to write, `address` for the client's metadata(),
+    `env` for the client's settings (a service token)."""
 
     name: str
     address: str
     provider: Any
     live_dir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    blob_root: str | None = None  # the directory the backend's blobs are files in
+
+    def blob_file(self, sha: str) -> str:
+        """The file holding blob `sha` (to damage it in tests)."""
+        from flowscope.datastore import LocalStorage
+
+        if self.blob_root is None:
+            return str(self.provider.content_store().storage.locate(sha))
+        return LocalStorage(self.blob_root).locate(sha)
 
 
-def _local_backend(tmp_path: Path) -> Backend:
+def _local_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     from flowscope.metastore.local import open_local
 
     root = tmp_path / ".flowscope"
@@ -74,12 +89,28 @@ def _local_backend(tmp_path: Path) -> Backend:
     return Backend("local", str(tmp_path), provider, live_dir=provider.live_dir)
 
 
-BACKENDS: dict[str, Callable[[Path], Backend]] = {"local": _local_backend}
+def _service_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """A real `flowscope service` process over SQLite (one per session, emptied per test)."""
+    pytest.importorskip("starlette")
+    pytest.importorskip("uvicorn")
+    from flowscope.metastore.http import HttpMetadataProvider
+
+    service = request.getfixturevalue("sqlite_service")
+    reset_database(service.database)
+    provider = HttpMetadataProvider(service.url, token=service.token)
+    return Backend("service", service.url, provider, blob_root=service.blob_root,
+                   env={"FLOWSCOPE_SERVICE_TOKEN": service.token})
+
+
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Backend]] = {
+    "local": _local_backend,
+    "service": _service_backend,
+}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    made = BACKENDS[request.param](tmp_path)
+    made = BACKENDS[request.param](request, tmp_path)
     yield made
     made.provider.close()
 
@@ -88,8 +119,11 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 def client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
     """The client context pointed at `backend`, in the namespace of user `alice`."""
     monkeypatch.setenv("FLOWSCOPE_USER", USER)
-    monkeypatch.delenv("FLOWSCOPE_SERVICE_URL", raising=False)
-    monkeypatch.delenv("FLOWSCOPE_ROOT", raising=False)
+    for name in ("FLOWSCOPE_SERVICE_URL", "FLOWSCOPE_ROOT", "FLOWSCOPE_SERVICE_TOKEN",
+                 "FLOWSCOPE_SERVICE_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in backend.env.items():
+        monkeypatch.setenv(name, value)
     CONTEXT.reset()
     from flowscope.client import metadata
 

@@ -62,7 +62,7 @@ def test_attempt(client, builder):
 
 
 def _blob_path(backend, sha):
-    return backend.provider.content_store().storage.locate(sha)
+    return backend.blob_file(sha)
 
 
 def test_a_corrupted_blob_names_artifact_and_task_and_suggests_resume(hello, client):
