@@ -27,7 +27,6 @@ import itertools
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -112,14 +111,19 @@ class PgServer:
                     ) from None
                 time.sleep(0.05)
 
-    def stop(self, fast: bool = True) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """Shut the server down ("fast": disconnect clients; "immediate": no checkpoint)."""
         if self.proc is None:
             return
-        # SIGINT is PostgreSQL's "fast" shutdown (SIGTERM would wait for every client to
-        # disconnect); SIGQUIT the "immediate" one. runuser forwards both.
-        self.proc.send_signal(signal.SIGINT if fast else signal.SIGQUIT)
+        # pg_ctl signals the postmaster itself: runuser would turn any signal into a
+        # SIGTERM ("smart" shutdown, which waits for every client to disconnect)
+        subprocess.run(
+            _as_postgres([f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30",
+                          "stop"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
         try:
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()

@@ -42,6 +42,10 @@ T = TypeVar("T")
 # 57P02 crash shutdown, 57P03 cannot connect now).
 _TRANSIENT_CLASSES = ("08", "53")
 _TRANSIENT_CODES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+# Two sessions running `CREATE TABLE IF NOT EXISTS` at once can both pass the check and one
+# then violates a catalog index; run again, it finds the table (services starting together).
+_CATALOG_RACES = frozenset({"pg_type_typname_nsp_index", "pg_class_relname_nsp_index",
+                            "pg_namespace_nspname_index"})
 
 
 class DatabaseUnavailable(MetadataError):
@@ -73,6 +77,8 @@ def is_transient(exc: BaseException) -> bool:
     state = exc.sqlstate
     if state is None:  # no server answer at all: connection refused, lost, or closed
         return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+    if state == "23505" and exc.diag.constraint_name in _CATALOG_RACES:
+        return True
     return state in _TRANSIENT_CODES or state[:2] in _TRANSIENT_CLASSES
 
 
