@@ -8,6 +8,7 @@ through `backend.provider`; the client reads through `metadata(backend.address)`
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import sys
@@ -21,9 +22,6 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py
-from pg import reset_database, service_factory, sqlite_service  # noqa: E402, F401 (fixtures)
-
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
 from flowscope.logs import LogLine, encode
@@ -35,6 +33,12 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py, when run alone
+_pg = importlib.import_module("pg")
+reset_database = _pg.reset_database
+service_factory = _pg.service_factory  # fixture
+sqlite_service = _pg.sqlite_service  # fixture
 
 USER = "alice"
 SCRIPT = '''from flowscope import FlowSpec, step
