@@ -39,8 +39,9 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--insecure", action="store_true",
                         help="allow listening on a non-loopback address without a token")
     parser.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
-    parser.add_argument("--root-path", default="", metavar="PREFIX",
-                        help="URL prefix when served under a path, e.g. /flowscope")
+    parser.add_argument("--prefix", default="", metavar="PATH",
+                        help="also serve the API under PATH (e.g. /flowscope), for clients "
+                        "given http://host:port/flowscope behind a proxy that keeps the path")
     parser.add_argument("--max-body-mb", type=float, default=32.0,
                         help="largest JSON request body in MiB (default: %(default)s)")
     parser.add_argument("--max-blob-mb", type=float, default=1024.0,
@@ -101,6 +102,8 @@ def run_serve(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.workers < 1 or not 0 < args.port < 65536 or args.pool_size < 1:
         parser.error("--workers and --pool-size must be at least 1, and --port in 1..65535")
+    if args.prefix and not args.prefix.startswith("/"):
+        parser.error(f"--prefix must start with '/', got {args.prefix!r}")
     if not args.token_file and not is_loopback(args.host) and not args.insecure:
         parser.error(
             f"refusing to listen on {args.host} without a token: anyone who can reach it could "
@@ -122,9 +125,10 @@ def run_serve(argv: list[str]) -> int:
         max_blob=int(args.max_blob_mb * 1024 * 1024),
         lost_after=Settings.from_env().lost_after,
         pool_size=args.pool_size,
+        prefix=args.prefix,
     )
     serve(config, host=args.host, port=args.port, workers=args.workers,
-          root_path=args.root_path, access_log=args.access_log, log_level=args.log_level)
+          access_log=args.access_log, log_level=args.log_level)
     return 0
 
 

@@ -44,9 +44,10 @@ def _digest(token: str) -> bytes:
 class BearerAuth:
     """Pure ASGI middleware: 401 unless the bearer token matches (health is open)."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, prefix: str = "") -> None:
         self.app = app
         self._expected = _digest(token)
+        self._open = {HEALTH_PATH, prefix.rstrip("/") + HEALTH_PATH}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self._is_open(scope):
@@ -72,13 +73,8 @@ class BearerAuth:
         )
         await error_response(401, "Unauthorized", message)(scope, receive, send)
 
-    @staticmethod
-    def _is_open(scope: Scope) -> bool:
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root):]
-        return path == HEALTH_PATH
+    def _is_open(self, scope: Scope) -> bool:
+        return scope["path"] in self._open
 
 
 def create_app(
@@ -89,10 +85,13 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     max_blob: int = DEFAULT_MAX_BLOB,
     close_store: bool = True,
+    prefix: str = "",
 ) -> ASGIApp:
     """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
 
     `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above).
+    `prefix` (e.g. "/team") serves the API under `{prefix}/api/v1` as well as `/api/v1`, so a
+    reverse proxy may forward requests with or without stripping that path.
     """
     ctx = ServiceContext(store=store, blobs=blobs, max_body=max_body, max_blob=max_blob)
 
@@ -137,11 +136,16 @@ def create_app(
 
     api = [Route("/health", health, methods=["GET"])]
     api += routes_runs.routes(ctx) + routes_tasks.routes(ctx) + routes_blobs.routes(ctx)
+    # every unmatched path is a JSON 404, never a redirect to a slash variant
+    router = Router(api, redirect_slashes=False)
+    prefix = prefix.rstrip("/")
+    mounts = [Mount(API_PREFIX, app=router)]
+    if prefix:
+        mounts.append(Mount(prefix + API_PREFIX, app=router))
     app = Starlette(
-        # every unmatched path is a JSON 404, never a redirect to a slash variant
-        routes=[Mount(API_PREFIX, app=Router(api, redirect_slashes=False))],
+        routes=mounts,
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
-    return BearerAuth(app, token) if token else app
+    return BearerAuth(app, token, prefix) if token else app

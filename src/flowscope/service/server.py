@@ -34,6 +34,7 @@ class ServiceConfig:
     max_blob: int = DEFAULT_MAX_BLOB
     lost_after: float = 60.0
     pool_size: int = 8
+    prefix: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -86,7 +87,7 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         blobs = open_storage(config.blob_root)
     token = read_token(config.token_file) if config.token_file else None
     return create_app(store, blobs=blobs, token=token, max_body=config.max_body,
-                      max_blob=config.max_blob)
+                      max_blob=config.max_blob, prefix=config.prefix)
 
 
 def app_from_env() -> ASGIApp:
@@ -103,14 +104,13 @@ def serve(
     host: str,
     port: int,
     workers: int = 1,
-    root_path: str = "",
     access_log: bool = False,
     log_level: str = "info",
 ) -> None:
     import uvicorn
 
     options: dict[str, Any] = {
-        "host": host, "port": port, "root_path": root_path, "access_log": access_log,
+        "host": host, "port": port, "access_log": access_log,
         "log_level": log_level, "proxy_headers": False, "server_header": False,
         "timeout_keep_alive": 65, "timeout_graceful_shutdown": 10,
     }
