@@ -185,37 +185,6 @@ def test_missing_flow(client, builder):
         Flow("NoFlow")
 
 
-# ---- Metaflow() ------------------------------------------------------------------------
-
-
-def test_metaflow_flows_are_those_visible_in_the_namespace(client, builder):
-    builder.hello()
-    builder.hello("BobFlow", user="bob")
-    builder.failed()
-    assert [f.id for f in Metaflow().flows] == ["FailFlow", "HelloFlow"]  # newest first
-    namespace(None)
-    assert {f.id for f in Metaflow().flows} == {"FailFlow", "HelloFlow", "BobFlow"}
-    assert len(Metaflow()) == 3
-
-
-def test_metaflow_brackets_and_contains(client, builder):
-    builder.hello()
-    builder.hello("BobFlow", user="bob")
-    root = Metaflow()
-    assert root["HelloFlow"] == Flow("HelloFlow")
-    assert "HelloFlow" in root and "BobFlow" not in root and "Nope" not in root
-    with pytest.raises(NamespaceMismatch):
-        root["BobFlow"]
-    with pytest.raises(KeyError):
-        root["Nope"]
-
-
-def test_metaflow_flows_is_a_new_list(client, builder):
-    builder.hello()
-    root = Metaflow()
-    assert root.flows is not root.flows and isinstance(root.flows, list)
-
-
 def test_page_cursor_is_followed_for_a_provider_with_tiny_pages(client, builder):
     builder.hello()
     builder.hello()
