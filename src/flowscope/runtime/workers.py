@@ -21,6 +21,7 @@ from flowscope.logs import LogLine
 
 STREAMS = ("stdout", "stderr")
 _CHUNK = 1 << 16
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 @dataclass
@@ -52,6 +53,7 @@ def _child(run: Callable[[], Any], fds: tuple[int, int, int]) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner handles Ctrl-C
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by spawn()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out_w, 1)
@@ -96,30 +98,38 @@ class WorkerPool:
         return len(self.workers)
 
     def spawn(self, key: Any, run: Callable[[], Any], timeout: float | None = None) -> Worker:
-        pipes = [os.pipe() for _ in range(3)]
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            for r, _ in pipes:
-                os.close(r)
-            for fd in list(self.selector.get_map() or {}):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            _child(run, (pipes[0][1], pipes[1][1], pipes[2][1]))
-        for _, w in pipes:
-            os.close(w)
-        now = time.time()
-        names = ("result",) + STREAMS
-        worker = Worker(pid, key, now, now + timeout if timeout else None, {})
-        for (r, _), name in zip(pipes, names):
-            os.set_blocking(r, False)
-            worker.fds[r] = name
-            self.selector.register(r, selectors.EVENT_READ, worker)
-        self.workers[pid] = worker
-        return worker
+        # Ctrl-C and SIGTERM are held back from fork until the worker is registered: delivered
+        # in between, the child would run the runner's handler (and go on as a second runner),
+        # or the runner would lose track of a live worker. The child unblocks them once its own
+        # dispositions are set; the runner gets a held-back signal when spawn() returns.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pipes = [os.pipe() for _ in range(3)]
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child
+                for r, _ in pipes:
+                    os.close(r)
+                for fd in list(self.selector.get_map() or {}):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                _child(run, (pipes[0][1], pipes[1][1], pipes[2][1]))
+            for _, w in pipes:
+                os.close(w)
+            now = time.time()
+            names = ("result",) + STREAMS
+            worker = Worker(pid, key, now, now + timeout if timeout else None, {})
+            for (r, _), name in zip(pipes, names):
+                os.set_blocking(r, False)
+                worker.fds[r] = name
+                self.selector.register(r, selectors.EVENT_READ, worker)
+            self.workers[pid] = worker
+            return worker
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def poll(self, timeout: float) -> list[Exit]:
         """Read what is ready (waiting up to `timeout`); return the workers that ended."""
