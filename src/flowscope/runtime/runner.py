@@ -146,12 +146,21 @@ class Runner:
     # ---- the run ---------------------------------------------------------------------
     def run(self) -> RunResult:
         began = time.time()
-        user = self.settings.user
         warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by each fork
         code_key = None
         if self.script is not None:
             code_key = self.store.put(code_package(self.script, self.flow_name))
         self.env_key = self.store.put(json.dumps(environment_info()).encode())
+        stop = _StopRequest()
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return self._record_and_run(began, code_key, stop)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _record_and_run(self, began: float, code_key: str | None, stop: _StopRequest) -> RunResult:
+        user = self.settings.user
         record = self.provider.create_run(
             NewRun(
                 flow_name=self.flow_name,
@@ -170,13 +179,12 @@ class Runner:
         )
         origin = f"{self.flow_name}/{self.resume.origin_run_id}" if self.resume else None
         self.console.run_started(f"{self.flow_name}/{self.run_id}", user, origin)
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         pool = WorkerPool(self._on_line)
         try:
             params_id = self._record_parameters()
             for spec in self.scheduler.initial((params_id,)):
                 self._enqueue(spec)
-            self._loop(pool)
+            self._loop(pool, stop)
         except KeyboardInterrupt:
             for exit_ in pool.terminate_all():
                 self._record_failure(exit_.worker, {
@@ -191,7 +199,6 @@ class Runner:
                 f"Continue it with: python {self._script_name()} resume {self.run_id}"
             ) from None
         finally:
-            signal.signal(signal.SIGTERM, previous)
             pool.close()
             self._close_live()
         status = "succeeded" if self.end_ok and not self.failed else "failed"
@@ -202,9 +209,11 @@ class Runner:
     def _script_name(self) -> str:
         return self.script.name if self.script else "flow.py"
 
-    def _loop(self, pool: WorkerPool) -> None:
+    def _loop(self, pool: WorkerPool, stop: _StopRequest) -> None:
         next_beat = time.time() + self.settings.heartbeat_interval
         while (self.ready and not self.failed) or len(pool):
+            if stop.requested:  # a safe point: nothing is half-recorded between two turns
+                raise KeyboardInterrupt
             now = time.time()
             waiting: list[_Pending] = []
             while self.ready and not self.failed and len(pool) < self.max_workers:
@@ -484,8 +493,19 @@ def _crash_info(failure: str, job: Job, worker: Worker) -> dict[str, Any]:
     }
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+class _StopRequest:
+    """The handler of Ctrl-C and SIGTERM during a run. The first signal asks the runner to
+    stop at its next safe point (the top of a turn of its loop, within half a second), so that
+    it is never interrupted half-way through starting a worker or recording a batch; a second
+    one stops it at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
 
 
 __all__ = ["RunInterrupted", "RunResult", "Runner", "task_key"]
