@@ -30,16 +30,17 @@ def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -
     try:
         return load_artifact(provider.content_store(), record.sha, record.serializer)
     except BlobCorrupted as exc:
-        raise BlobCorrupted(
+        # no "resume the run" here: a resume reuses finished tasks as they are, so it never
+        # rewrites their blobs; only a new run that produces the same value does
+        raise _with_key(BlobCorrupted(
             f"{what} is corrupted: the stored bytes of blob {record.sha} do not match their "
-            f"content hash. Resume the run (or re-run the flow) to write it again. ({exc})"
-        ) from exc
+            f"content hash. ({exc})"
+        ), record.sha) from exc
     except BlobNotFound as exc:
-        raise BlobNotFound(
+        raise _with_key(BlobNotFound(
             f"{what} is missing from the datastore (blob {record.sha}): it was deleted, or "
-            f"the client reads a different datastore than the run wrote to. Resume the run "
-            f"(or re-run the flow) to write it again. ({exc})"
-        ) from exc
+            f"the client reads a different datastore than the run wrote to. ({exc})"
+        ), record.sha) from exc
     except DataStoreError as exc:
         raise DataStoreError(f"{what} could not be read: {exc}") from exc
     except (ImportError, AttributeError) as exc:
@@ -47,6 +48,11 @@ def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -
             f"{what} (a {record.type_name}) could not be loaded: {type(exc).__name__}: {exc}. "
             f"Install the package that defines {record.type_name} in this environment."
         ) from exc
+
+
+def _with_key(exc: DataStoreError, key: str) -> DataStoreError:
+    setattr(exc, "key", key)  # noqa: B010 (as datastore.keys does: errors.py declares no field)
+    return exc
 
 
 class TaskData:

@@ -34,7 +34,9 @@ def blob_not_found(key: str, where: str) -> BlobNotFound:
     """A BlobNotFound for ``key``, with the key kept on the exception as ``exc.key``."""
     exc = BlobNotFound(
         f"No blob {key} in {where}: it was deleted, or it was written to a different "
-        "datastore. Check the datastore location, or re-run the task that produced it."
+        "datastore. Check the datastore location, or re-run the task that produced it by "
+        "running the flow again (a resume reuses finished tasks as they are: it would not "
+        "write it again)."
     )
     # errors.py declares no field for the key; set it here so callers can read exc.key
     setattr(exc, "key", key)  # noqa: B010 (mypy: BlobNotFound declares no attribute "key")
@@ -45,8 +47,9 @@ def blob_corrupted(key: str, where: str, detail: str) -> BlobCorrupted:
     """A BlobCorrupted for ``key``, with the key kept on the exception as ``exc.key``."""
     exc = BlobCorrupted(
         f"Blob {key} in {where} is corrupted ({detail}): it was altered or damaged on disk "
-        "after it was written. Delete it, then re-run the task (or resume the run) to write "
-        "it again."
+        "after it was written. Delete that file, then re-run the task that produced it by "
+        "running the flow again (a resume reuses finished tasks as they are: it would not "
+        "write it again)."
     )
     setattr(exc, "key", key)  # noqa: B010
     return exc
