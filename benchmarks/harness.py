@@ -50,9 +50,12 @@ def flowscope_framework(python: str) -> Framework:
     return Framework(FLOWSCOPE, python, {**clean_environ(), "BENCH_PKG": FLOWSCOPE})
 
 
-def metaflow_framework(python: str) -> Framework:
+def metaflow_framework(python: str, workdir: Path) -> Framework:
+    # The client's on-disk blob cache (default /tmp/metaflow_client, never cleaned) goes into
+    # the work dir: each invocation starts without it and leaves nothing behind.
     env = {**clean_environ(), "BENCH_PKG": METAFLOW, "METAFLOW_DEFAULT_METADATA": "local",
-           "METAFLOW_DEFAULT_DATASTORE": "local"}
+           "METAFLOW_DEFAULT_DATASTORE": "local",
+           "METAFLOW_CLIENT_CACHE_PATH": str(workdir / "metaflow_client")}
     # Metaflow refuses a foreach wider than --max-num-splits (default 100); flowscope has no
     # such limit. Raising the limit changes no work.
     return Framework(METAFLOW, python, env, run_args=("--max-num-splits", "100000"))

@@ -59,7 +59,7 @@ def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
-def frameworks(args: argparse.Namespace) -> list:
+def frameworks(args: argparse.Namespace, workdir: Path) -> list:
     if not python_can_import(sys.executable, "flowscope"):
         raise SystemExit(f"{sys.executable} cannot import flowscope: run this script with the "
                          f"project's venv (.venv/bin/python benchmarks/run.py).")
@@ -67,7 +67,7 @@ def frameworks(args: argparse.Namespace) -> list:
     if not args.flowscope_only:
         log(f"Metaflow {metaflow_env.METAFLOW_VERSION}: checking {args.metaflow_venv}")
         python = metaflow_env.ensure(Path(args.metaflow_venv), pins=metaflow_env.pins_of_this_env())
-        fws.append(metaflow_framework(str(python)))
+        fws.append(metaflow_framework(str(python), workdir))
     return fws
 
 
@@ -98,8 +98,12 @@ def render(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    fws = frameworks(args)
     workdir = new_workdir(args.workdir)
+    try:
+        fws = frameworks(args, workdir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     ctx = Context(frameworks=fws, repeats=args.repeats, heavy_repeats=args.heavy_repeats,
                   quick=args.quick, workdir=workdir, log=log, keep=args.keep)
     log(f"workdir {workdir}; {args.repeats} repeat(s) after a discarded warm-up; "

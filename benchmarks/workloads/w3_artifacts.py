@@ -5,10 +5,11 @@ artifacts, with `--save 0` it does not. Each repeat runs both in fresh stores; t
 is the difference of the two wall times (same process start, imports, data generation and
 task overhead on both sides of the subtraction). The total of the saving run is shown too.
 
-Load: in a fresh interpreter per repeat, `Run(pathspec).data.arr` (or `.df`) and then one
-pass over every value (`arr.sum()`; the frame's numeric columns summed and its strings
-measured), so a lazily mapped value pays for reading its pages as an eagerly loaded one
-does. The page cache is warm (the blobs were just written, and a warm-up load is discarded).
+Load: in a fresh interpreter per repeat, with numpy and pandas already imported (as in a
+notebook; otherwise unpickling imports them inside the clock, ~0.5 s on both sides),
+`Run(pathspec).data.arr` (or `.df`) and then one pass over every value (`arr.sum()`; the
+frame's numeric columns summed and its strings measured), so a lazily mapped value pays for
+reading its pages as an eagerly loaded one does. The page cache is warm (the blobs were just written, and a warm-up load is discarded).
 Peak memory: in the same process, the rise of VmHWM over VmRSS across the load and the pass
 (VmHWM is reset first through /proc/self/clear_refs; ru_maxrss would carry the parent's peak
 across fork+exec), as a multiple of `arr.nbytes`.
