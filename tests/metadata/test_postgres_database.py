@@ -169,3 +169,15 @@ def test_a_restarted_server_is_retried_and_a_dead_one_is_reported() -> None:
         database.close()
     finally:
         server.cleanup()
+
+
+def test_multi_statement_reads_get_one_snapshot(db: PostgresDatabase) -> None:
+    def two(conn: Connection) -> list[object]:
+        first = conn.execute("SELECT txid_current_if_assigned(), now()")
+        second = conn.execute("SELECT now()")
+        return [first[0][1], second[0][0]]
+
+    for _ in range(3):  # first run discovers it needs a transaction; later runs start in one
+        first, second = db.read(two)
+        assert first == second  # now() is the transaction's start: one transaction
+    assert db.read(lambda c: c.execute("SELECT 1")) == [(1,)]

@@ -5,10 +5,14 @@ psycopg. The query layer writes SQL once with `?` placeholders; each distinct te
 into psycopg's `%s` form once and cached.
 
 Transactions:
-- reads run in `REPEATABLE READ READ ONLY` (one consistent snapshot for the unit of work);
-- writes run in `READ COMMITTED`, PostgreSQL's default. The store's writes are upserts,
-  keyed inserts and updates, whose row locks serialize concurrent writers of the same row
-  (run id allocation is one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`).
+- reads of one statement (every read the store makes today) run as that statement alone,
+  which sees one snapshot; a read unit that issues a second statement is run again, and from
+  then on, in a `REPEATABLE READ READ ONLY` transaction (one snapshot for the whole unit).
+  Sessions default to read-only, so a read can never write;
+- writes run in `BEGIN READ WRITE` at `READ COMMITTED`, PostgreSQL's default. The store's
+  writes are upserts, keyed inserts and updates, whose row locks serialize concurrent
+  writers of the same row (run id allocation is one `INSERT ... ON CONFLICT DO UPDATE ...
+  RETURNING`; tag updates lock their run row first).
 
 A unit of work is retried, with jittered exponential backoff for at most `retry_for`
 seconds, when it fails for a reason that goes away on its own: the connection was lost or
@@ -94,6 +98,10 @@ def safe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{params.get('dbname') or ''}"
 
 
+class _NeedsTransaction(BaseException):
+    """A read unit issued a second statement outside a transaction (never caught by work)."""
+
+
 class _PgConnection:
     """What query code sees: `?` SQL in, lists of tuples out."""
 
@@ -111,6 +119,29 @@ class _PgConnection:
         if batch:
             with self.raw.cursor() as cur:
                 cur.executemany(to_pyformat(sql), batch)
+
+
+class _OneStatement(_PgConnection):
+    """A connection outside a transaction that allows a unit of work one statement."""
+
+    __slots__ = ("used",)
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        super().__init__(raw)
+        self.used = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self.used:
+            raise _NeedsTransaction()
+        self.used = True
+        return super().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise _NeedsTransaction()
+
+
+_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+_WRITE = "BEGIN READ WRITE"
 
 
 class _Pool:
@@ -203,7 +234,11 @@ class PostgresDatabase:
         self.url = url
         self.retry_for = retry_for
         self._connect_timeout = max(2, int(connect_timeout))
-        self._options = f"-c statement_timeout={int(statement_timeout * 1000)}"
+        self._options = (
+            f"-c statement_timeout={int(statement_timeout * 1000)} "
+            "-c default_transaction_read_only=on"
+        )
+        self._multi_statement: set[object] = set()  # read units known to need a transaction
         self._safe_url = safe_url(url)
         self._pool = _Pool(self._connect, pool_size)
 
@@ -220,15 +255,29 @@ class PostgresDatabase:
         )
 
     def read(self, work: Callable[[Connection], T]) -> T:
-        return self._run(work, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        kind = getattr(work, "__code__", None)
+        if kind is not None and kind not in self._multi_statement:
+            try:
+                return self._run(work, None)  # one statement: no BEGIN/COMMIT round trips
+            except _NeedsTransaction:
+                self._multi_statement.add(kind)
+        return self._run(work, _READ)
 
     def write(self, work: Callable[[Connection], T]) -> T:
-        return self._run(work, "BEGIN")
+        return self._run(work, _WRITE)
 
-    def _once(self, work: Callable[[Connection], T], begin: str, deadline: float) -> T:
+    def _once(self, work: Callable[[Connection], T], begin: str | None, deadline: float) -> T:
         raw = self._pool.acquire(timeout=deadline - time.monotonic())
         reuse = False
         try:
+            if begin is None:
+                try:
+                    result = work(_OneStatement(raw))
+                except _NeedsTransaction:
+                    reuse = True
+                    raise
+                reuse = True
+                return result
             raw.execute(begin)
             try:
                 result = work(_PgConnection(raw))
@@ -242,7 +291,7 @@ class PostgresDatabase:
         finally:
             self._pool.release(raw, reuse=reuse)
 
-    def _run(self, work: Callable[[Connection], T], begin: str) -> T:
+    def _run(self, work: Callable[[Connection], T], begin: str | None) -> T:
         deadline = time.monotonic() + self.retry_for
         delay = 0.02
         while True:
