@@ -25,17 +25,16 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from pg import PgServer, ServiceProcess  # noqa: E402
-
-from flowscope.metastore.db import open_database  # noqa: E402
-from flowscope.metastore.http import HttpMetadataProvider  # noqa: E402
-from flowscope.metastore.migrations import migrate  # noqa: E402
-from flowscope.metastore.records import (  # noqa: E402
+from flowscope.metastore.db import open_database
+from flowscope.metastore.http import HttpMetadataProvider
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
@@ -43,7 +42,8 @@ from flowscope.metastore.records import (  # noqa: E402
     NewTask,
     RunQuery,
 )
-from flowscope.metastore.store import SqlMetadataStore  # noqa: E402
+from flowscope.metastore.store import SqlMetadataStore
+from pg import PgServer, ServiceProcess
 
 FLOW = "BenchFlow"
 STEPS = ("start", "body", "join", "end")
@@ -91,7 +91,7 @@ def operations(p: HttpMetadataProvider, runs: int, tasks: int) -> dict[str, Call
 
 
 def client(url: str, token: str, runs: int, tasks: int, stop_at: float, max_requests: int,
-           queue: "multiprocessing.Queue[Any]") -> None:
+           queue: multiprocessing.Queue[Any]) -> None:
     provider = HttpMetadataProvider(url, token=token, timeout=10)
     ops = operations(provider, runs, tasks)
     names = list(ops)

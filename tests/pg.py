@@ -120,7 +120,7 @@ class PgServer:
         subprocess.run(
             _as_postgres([f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30",
                           "stop"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
         )
         try:
             self.proc.wait(timeout=30)

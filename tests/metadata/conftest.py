@@ -7,6 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from flowscope.metastore.db import open_database
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.store import SqlMetadataStore
 from pg import (  # noqa: F401 (fixtures)
     PgServer,
     ServiceProcess,
@@ -18,10 +22,6 @@ from pg import (  # noqa: F401 (fixtures)
     service_factory,
     sqlite_service,
 )
-
-from flowscope.metastore.db import open_database
-from flowscope.metastore.migrations import migrate
-from flowscope.metastore.store import SqlMetadataStore
 
 
 def _blobs(root: Path):  # type: ignore[no-untyped-def]
@@ -43,7 +43,7 @@ def provider_sqlite(tmp_path: Path) -> Iterator[SqlMetadataStore]:
 
 
 @pytest.fixture(scope="session")
-def _pg_contract_url(pg_server: PgServer) -> str:
+def _pg_contract_url(pg_server: PgServer) -> str:  # noqa: F811
     url = pg_server.create_database("contract")
     db = open_database(url)
     migrate(db)
@@ -69,10 +69,10 @@ def _http(service: ServiceProcess) -> Iterator[object]:
 
 
 @pytest.fixture()
-def provider_http_sqlite(sqlite_service: ServiceProcess) -> Iterator[object]:
+def provider_http_sqlite(sqlite_service: ServiceProcess) -> Iterator[object]:  # noqa: F811
     yield from _http(sqlite_service)
 
 
 @pytest.fixture()
-def provider_http_postgres(pg_service: ServiceProcess) -> Iterator[object]:
+def provider_http_postgres(pg_service: ServiceProcess) -> Iterator[object]:  # noqa: F811
     yield from _http(pg_service)

@@ -71,7 +71,7 @@ class ScriptedServer:
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
                                        daemon=True)
 
-    def __enter__(self) -> ScriptedServer:
+    def __enter__(self) -> ScriptedServer:  # noqa: PYI034
         self.thread.start()
         return self
 
@@ -144,7 +144,7 @@ class LosingProxy:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> LosingProxy:
+    def __enter__(self) -> LosingProxy:  # noqa: PYI034
         self.thread.start()
         return self
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg import free_port
 
 from flowscope.datastore import LocalStorage
 from flowscope.errors import (
@@ -30,6 +29,7 @@ from flowscope.metastore.migrations import migrate
 from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.app import create_app
+from pg import free_port
 
 from .helpers_http import LosingProxy, ScriptedServer, silent_server, uvicorn_thread
 
@@ -84,9 +84,9 @@ def test_unavailable_answers_are_retried() -> None:
     with ScriptedServer([(503, busy), (502, b"bad gateway"), (200, {"flows": []})]) as server:
         assert HttpMetadataProvider(server.url).list_flows() == []
         assert len(server.requests) == 3
-    with ScriptedServer([(503, busy)] * 100) as server:
-        with pytest.raises(ServiceUnavailable, match="restarting"):
-            HttpMetadataProvider(server.url, timeout=0.5).list_flows()
+    with ScriptedServer([(503, busy)] * 100) as server, \
+            pytest.raises(ServiceUnavailable, match="restarting"):
+        HttpMetadataProvider(server.url, timeout=0.5).list_flows()
 
 
 @pytest.mark.parametrize("status,kind,error", [
@@ -106,9 +106,9 @@ def test_error_answers_map_to_flowscope_errors(status: int, kind: str, error: ty
 
 
 def test_non_json_errors_are_reported_with_their_status() -> None:
-    with ScriptedServer([(418, b"<html>teapot</html>")]) as server:
-        with pytest.raises(MetadataError, match="418"):
-            HttpMetadataProvider(server.url).list_flows()
+    with ScriptedServer([(418, b"<html>teapot</html>")]) as server, \
+            pytest.raises(MetadataError, match="418"):
+        HttpMetadataProvider(server.url).list_flows()
 
 
 def test_token_is_sent_as_bearer() -> None:
@@ -162,13 +162,13 @@ def test_idle_keep_alive_connections_are_replaced(served: str) -> None:
     assert time.monotonic() - start < 0.5
 
 
-def _child_reads(url: str, queue: "multiprocessing.Queue[object]") -> None:
+def _child_reads(url: str, queue: multiprocessing.Queue[object]) -> None:
     provider = HttpMetadataProvider(url, token=TOKEN)
     run = provider.get_run("F", 1)
     queue.put(None if run is None else run.run_id)
 
 
-def _child_uses_inherited(provider: HttpMetadataProvider, queue: "multiprocessing.Queue[object]") -> None:
+def _child_uses_inherited(provider: HttpMetadataProvider, queue: multiprocessing.Queue[object]) -> None:
     run = provider.get_run("F", 1)
     queue.put(None if run is None else run.run_id)
 

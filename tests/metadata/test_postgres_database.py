@@ -9,8 +9,6 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from pg import PgServer
-
 
 from flowscope.errors import MetadataError, TagError
 from flowscope.metastore.db import Connection, open_database
@@ -24,6 +22,7 @@ from flowscope.metastore.postgres import (
 )
 from flowscope.metastore.records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
+from pg import PgServer
 
 
 @pytest.fixture()

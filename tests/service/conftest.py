@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from flowscope.datastore import LocalStorage
+from flowscope.metastore.db import SqliteDatabase
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.store import SqlMetadataStore
+from flowscope.service.app import create_app
 from pg import (  # noqa: F401 (fixtures)
     pg_database,
     pg_server,
@@ -16,12 +22,6 @@ from pg import (  # noqa: F401 (fixtures)
     service_factory,
     sqlite_service,
 )
-
-from flowscope.datastore import LocalStorage
-from flowscope.metastore.db import SqliteDatabase
-from flowscope.metastore.migrations import migrate
-from flowscope.metastore.store import SqlMetadataStore
-from flowscope.service.app import create_app
 
 from .helpers import TOKEN, Api
 

@@ -34,7 +34,7 @@ def test_put_head_get_exists(api: Api, blob_storage: LocalStorage) -> None:
 
 
 def test_put_is_checked_against_its_key(api: Api, blob_storage: LocalStorage) -> None:
-    key, stored = stored_form(b"real content")
+    key, _ = stored_form(b"real content")
     _, other = stored_form(b"other content")
     assert error_of(api.put(f"/blobs/{key}", content=other)) == (400, "BlobCorrupted")
     assert error_of(api.put(f"/blobs/{key}", content=b"not even encoded")) == (400, "BlobCorrupted")

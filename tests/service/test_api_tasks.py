@@ -37,7 +37,7 @@ def test_batch_writes_and_reads(api: Api, run: int) -> None:
     assert [t["task_id"] for t in listed] == [1, 2, 3, 4]
     assert [t["status"] for t in listed] == ["succeeded", "failed", "running", "running"]
     body = api.get(f"{RUN}/tasks", params={"step": "body"}).json()["tasks"]
-    assert [t["foreach_stack"] for t in body][0] == [["items", 0, 3]]
+    assert body[0]["foreach_stack"] == [["items", 0, 3]]
     steps = {s["step_name"]: s for s in api.get(f"{RUN}/steps").json()["steps"]}
     assert steps["body"]["task_count"] == 3 and steps["start"]["finished_at"] is not None
 

@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from pg import PgServer, ServiceFactory, ServiceProcess
 
 from flowscope.errors import AuthenticationError, ServiceUnavailable
 from flowscope.metastore.http import HttpMetadataProvider
@@ -25,6 +24,7 @@ from flowscope.metastore.records import (
     NewTask,
     RunQuery,
 )
+from pg import PgServer, ServiceFactory, ServiceProcess
 
 pytestmark = pytest.mark.service
 
