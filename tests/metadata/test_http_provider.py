@@ -197,6 +197,10 @@ def test_blobs_through_the_service(served: str, tmp_path: Path) -> None:
     assert blobs.put(data) == key  # already there: not sent again
     with pytest.raises(BlobNotFound):
         blobs.get("0" * 64)
+    misplaced = HttpMetadataProvider(f"{served}/wrong/prefix", token=TOKEN).content_store()
+    with pytest.raises(MetadataError, match="No route") as info:
+        misplaced.get(key)
+    assert not isinstance(info.value, BlobNotFound)
 
 
 def test_importing_the_client_loads_no_server_or_driver_code() -> None:

@@ -31,7 +31,7 @@ from flowscope.metastore.records import (
     StepRecord,
     TaskRecord,
 )
-from flowscope.metastore.store import canonical_json
+from flowscope.metastore.sqltext import canonical_json
 
 if TYPE_CHECKING:
     from flowscope.datastore import ContentStore
@@ -56,7 +56,7 @@ class HttpMetadataProvider:
     """A client of `flowscope service` at `url` (http(s)://host:port[/prefix]).
 
     `timeout` bounds every read, and every call until the service first answers, in seconds;
-    `write_timeout` (default max(timeout, 30)) bounds writes after that, so that a run rides
+    `write_timeout` (default max(timeout, 20)) bounds writes after that, so that a run rides
     out a service or database restart. See `http_transport` for the retry rules.
     """
 

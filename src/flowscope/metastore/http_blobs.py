@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
-from flowscope.metastore.http_transport import HttpTransport
+from flowscope.metastore.http_transport import HttpTransport, error_type
 
 EXISTS_BATCH = 10_000
 
@@ -61,5 +61,7 @@ class HttpBlobStorage:
     def read(self, key: str) -> bytearray:
         answer = self._http.request("GET", f"/blobs/{check_key(key)}", transfer=True, ok=(404,))
         if answer.status == 404:
+            if error_type(answer) != "BlobNotFound":  # e.g. a wrong URL prefix: say so
+                self._http.fail("GET", f"/blobs/{key}", answer)
             raise blob_not_found(key, self._http.url)
         return bytearray(answer.body)

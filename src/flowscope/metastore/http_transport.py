@@ -8,7 +8,7 @@ worker opens its own). Every call has a total time bound:
   the URL within that bound: connection refused/reset and 502/503/504 answers are retried a
   few times with jittered exponential backoff (50 ms doubling to 1 s) until it is spent.
 - writes, once the service has answered at least once: `write_timeout` seconds (default
-  max(timeout, 30)), so a run survives a service or PostgreSQL restart mid-run. Every write
+  max(timeout, 20)), so a run survives a service or PostgreSQL restart mid-run. Every write
   is safe to repeat: batches are idempotent on the server, and create_run carries an
   idempotency key.
 
@@ -92,7 +92,7 @@ class HttpTransport:
         self._port = parts.port
         self.prefix = parts.path.rstrip("/") + API_PREFIX
         self.timeout = float(timeout)
-        self.write_timeout = float(write_timeout) if write_timeout else max(self.timeout, 30.0)
+        self.write_timeout = float(write_timeout) if write_timeout else max(self.timeout, 20.0)
         self._headers = {"Accept": "application/json", "User-Agent": "flowscope"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
@@ -161,8 +161,8 @@ class HttpTransport:
                 self._answered = True
                 if 200 <= answer.status < 300 or answer.status in ok:
                     return answer
-                if answer.status not in RETRY_STATUSES or _error_type(answer) == "SchemaError":
-                    self._raise(method, target, answer)
+                if answer.status not in RETRY_STATUSES or error_type(answer) == "SchemaError":
+                    self.fail(method, target, answer)
                 reason = f"HTTP {answer.status}: {_error_message(answer)}"
             if time.monotonic() + delay >= deadline:
                 raise ServiceUnavailable(
@@ -210,8 +210,9 @@ class HttpTransport:
             self._drop()
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
 
-    def _raise(self, method: str, target: str, answer: Answer) -> NoReturn:
-        kind, message = _error_type(answer), _error_message(answer)
+    def fail(self, method: str, target: str, answer: Answer) -> NoReturn:
+        """Raise the flowscope error an error answer stands for."""
+        kind, message = error_type(answer), _error_message(answer)
         if answer.status == 401:
             raise AuthenticationError(
                 f"The metadata service at {self.url} refused the request: {message} Check the "
@@ -226,7 +227,7 @@ class HttpTransport:
         )
 
 
-def _error_type(answer: Answer) -> str | None:
+def error_type(answer: Answer) -> str | None:
     try:
         kind = answer.json()["error"]["type"]
     except (ValueError, KeyError, TypeError):
