@@ -16,8 +16,6 @@ from flowscope.errors import MetadataError, ObjectNotFound, TagError
 from flowscope.metastore.db import Connection, Database, Row
 from flowscope.metastore.records import (
     FAILED,
-    LOST,
-    PENDING,
     RUNNING,
     SUCCEEDED,
     ArtifactRecord,
@@ -33,40 +31,21 @@ from flowscope.metastore.records import (
     StepRecord,
     TaskRecord,
 )
+from flowscope.metastore.sqltext import (
+    MAX_PAGE,
+    RUN_COLUMNS,
+    TASK_COLUMNS,
+    TASK_FROM_LATEST,
+    canonical_json,
+    parse_tags,
+    run_from_row,
+    runs_query,
+    task_from_row,
+)
 from flowscope.tags import validate_tag, validate_tags
 
 if TYPE_CHECKING:
     from flowscope.datastore import ContentStore
-
-RUN_STATUSES = frozenset({RUNNING, SUCCEEDED, FAILED})
-ATTEMPT_STATUSES = frozenset({RUNNING, SUCCEEDED, FAILED})
-MAX_PAGE = 10_000
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
-
-
-def _tags(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text)) if text != "[]" else ()
-
-
-_RUN_COLUMNS = (
-    "r.flow_name, r.run_id, r.user_name, r.status, r.created_at, r.finished_at, "
-    "r.heartbeat_at, r.user_tags, r.system_tags, r.code_key, r.origin_run_id"
-)
-
-_TASK_COLUMNS = (
-    "t.flow_name, t.run_id, t.step_name, t.task_id, t.created_at, a.attempt, a.status, "
-    "a.started_at, a.finished_at, a.heartbeat_at, t.foreach_index, t.foreach_stack, "
-    "t.origin_pathspec, a.stdout_key, a.stderr_key, a.env_key, a.exception"
-)
-
-_TASK_FROM_LATEST = (
-    "FROM tasks t LEFT JOIN attempts a ON a.flow_name = t.flow_name AND a.run_id = t.run_id "
-    "AND a.task_id = t.task_id AND a.attempt = t.last_attempt"
-)
-
 
 class SqlMetadataStore:
     """The metadata provider over SQL. `lost_after`: seconds without a heartbeat after
@@ -105,50 +84,14 @@ class SqlMetadataStore:
         self.db.close()
 
     # ---- conversions -----------------------------------------------------------------
-    def _live_status(self, status: str, heartbeat_at: float | None, since: float | None) -> str:
-        if status == RUNNING:
-            last = heartbeat_at if heartbeat_at is not None else since
-            if last is not None and last < self._clock() - self.lost_after:
-                return LOST
-        return status
+    def _cutoff(self) -> float:
+        return self._clock() - self.lost_after
 
     def _run(self, row: Row) -> RunRecord:
-        return RunRecord(
-            flow_name=row[0],
-            run_id=int(row[1]),
-            user=row[2],
-            status=self._live_status(row[3], row[6], row[4]),
-            created_at=row[4],
-            finished_at=row[5],
-            heartbeat_at=row[6],
-            user_tags=_tags(row[7]),
-            system_tags=_tags(row[8]),
-            code_key=row[9],
-            origin_run_id=None if row[10] is None else int(row[10]),
-        )
+        return run_from_row(row, self._cutoff())
 
     def _task(self, row: Row) -> TaskRecord:
-        attempt = row[5]
-        status = PENDING if attempt is None else self._live_status(row[6], row[9], row[7])
-        return TaskRecord(
-            flow_name=row[0],
-            run_id=int(row[1]),
-            step_name=row[2],
-            task_id=int(row[3]),
-            created_at=row[4],
-            attempt=0 if attempt is None else int(attempt),
-            status=status,
-            started_at=row[7],
-            finished_at=row[8],
-            heartbeat_at=row[9],
-            foreach_index=None if row[10] is None else int(row[10]),
-            foreach_stack=tuple(json.loads(row[11])),
-            origin_pathspec=row[12],
-            stdout_key=row[13],
-            stderr_key=row[14],
-            env_key=row[15],
-            exception=None if row[16] is None else json.loads(row[16]),
-        )
+        return task_from_row(row, self._cutoff())
 
     # ---- writes ----------------------------------------------------------------------
     def create_run(self, run: NewRun, *, request_key: str | None = None) -> RunRecord:
@@ -372,7 +315,7 @@ class SqlMetadataStore:
             )
             if not rows:
                 raise ObjectNotFound(f"Run('{flow_name}/{run_id}') does not exist")
-            user, system = set(_tags(rows[0][0])), set(_tags(rows[0][1]))
+            user, system = set(parse_tags(rows[0][0])), set(parse_tags(rows[0][1]))
             forbidden = sorted(t for t in to_remove if t in system)
             if forbidden:
                 raise TagError(
@@ -425,77 +368,17 @@ class SqlMetadataStore:
         return FlowRecord(rows[0][0], rows[0][1]) if rows else None
 
     def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
-        sql, params = self._runs_sql(flow_name, query)
+        sql, params = runs_query(flow_name, query, self._cutoff())
         rows = self.db.read(lambda c: c.execute(sql, params))
         limit = min(max(query.limit, 1), MAX_PAGE)
         more = len(rows) > limit
         items = tuple(self._run(r) for r in rows[:limit])
         return Page(items=items, cursor=str(items[-1].run_id) if more and items else None)
 
-    def _runs_sql(self, flow_name: str, q: RunQuery) -> tuple[str, list[Any]]:
-        where = ["r.flow_name = ?"]
-        params: list[Any] = [flow_name]
-        if q.cursor is not None:
-            try:
-                before = int(q.cursor)
-            except ValueError:
-                raise MetadataError(f"Invalid page cursor {q.cursor!r}.") from None
-            where.append("r.run_id < ?")
-            params.append(before)
-        exists_tag = (
-            "EXISTS (SELECT 1 FROM run_tags t WHERE t.flow_name = r.flow_name "
-            "AND t.run_id = r.run_id AND t.tag {})"
-        )
-        for tag in validate_tags(q.tags_all):
-            where.append(exists_tag.format("= ?"))
-            params.append(tag)
-        if q.tags_any:
-            any_tags = validate_tags(q.tags_any)
-            where.append(exists_tag.format(f"IN ({', '.join('?' * len(any_tags))})"))
-            params.extend(any_tags)
-        if q.status is not None:
-            cutoff = self._clock() - self.lost_after
-            if q.status == LOST:
-                where.append("r.status = ? AND COALESCE(r.heartbeat_at, r.created_at) < ?")
-                params += [RUNNING, cutoff]
-            elif q.status == RUNNING:
-                where.append("r.status = ? AND COALESCE(r.heartbeat_at, r.created_at) >= ?")
-                params += [RUNNING, cutoff]
-            elif q.status in RUN_STATUSES:
-                where.append("r.status = ?")
-                params.append(q.status)
-            else:
-                raise MetadataError(
-                    f"Unknown run status {q.status!r}: expected one of running, succeeded, "
-                    f"failed, lost."
-                )
-        if q.user is not None:
-            where.append("r.user_name = ?")
-            params.append(q.user)
-        if q.since is not None:
-            where.append("r.created_at >= ?")
-            params.append(float(q.since))
-        if q.until is not None:
-            where.append("r.created_at < ?")
-            params.append(float(q.until))
-        for name, value in sorted(q.parameters.items()):
-            where.append(
-                "EXISTS (SELECT 1 FROM run_params p WHERE p.flow_name = r.flow_name "
-                "AND p.run_id = r.run_id AND p.name = ? AND p.value = ?)"
-            )
-            params += [name, canonical_json(value)]
-        limit = min(max(int(q.limit), 1), MAX_PAGE)
-        params.append(limit + 1)
-        sql = (
-            f"SELECT {_RUN_COLUMNS} FROM runs r WHERE {' AND '.join(where)} "
-            f"ORDER BY r.run_id DESC LIMIT ?"
-        )
-        return sql, params
-
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         rows = self.db.read(
             lambda c: c.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.flow_name = ? AND r.run_id = ?",
+                f"SELECT {RUN_COLUMNS} FROM runs r WHERE r.flow_name = ? AND r.run_id = ?",
                 (flow_name, run_id),
             )
         )
@@ -516,7 +399,7 @@ class SqlMetadataStore:
             lambda c: c.execute(
                 "SELECT t.step_name, MIN(t.created_at), MAX(a.finished_at), COUNT(*), "
                 "SUM(CASE WHEN a.finished_at IS NULL THEN 1 ELSE 0 END) "
-                f"{_TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ? "
+                f"{TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ? "
                 "GROUP BY t.step_name ORDER BY MIN(t.created_at), t.step_name",
                 (flow_name, run_id),
             )
@@ -534,7 +417,7 @@ class SqlMetadataStore:
         ]
 
     def list_tasks(self, flow_name: str, run_id: int, step_name: str | None = None) -> list[TaskRecord]:
-        sql = f"SELECT {_TASK_COLUMNS} {_TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
+        sql = f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
         params: list[Any] = [flow_name, run_id]
         if step_name is not None:
             sql += " AND t.step_name = ?"
@@ -547,11 +430,11 @@ class SqlMetadataStore:
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
     ) -> TaskRecord | None:
         if attempt is None:
-            sql = f"SELECT {_TASK_COLUMNS} {_TASK_FROM_LATEST} "
+            sql = f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} "
             params: tuple[Any, ...] = (flow_name, run_id, task_id)
         else:
             sql = (
-                f"SELECT {_TASK_COLUMNS} FROM tasks t JOIN attempts a ON "
+                f"SELECT {TASK_COLUMNS} FROM tasks t JOIN attempts a ON "
                 "a.flow_name = t.flow_name AND a.run_id = t.run_id AND a.task_id = t.task_id "
                 "AND a.attempt = ? "
             )
