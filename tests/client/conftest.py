@@ -75,6 +75,7 @@ class Backend:
     live_dir: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     blob_root: str | None = None  # the directory the backend's blobs are files in
+    database: str | None = None  # the service's own database, to record the past directly
 
     def blob_file(self, sha: str) -> str:
         """The file holding blob `sha` (to damage it in tests)."""
@@ -103,7 +104,7 @@ def _service_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     reset_database(service.database)
     provider = HttpMetadataProvider(service.url, token=service.token)
     return Backend("service", service.url, provider, blob_root=service.blob_root,
-                   env={"FLOWSCOPE_SERVICE_TOKEN": service.token})
+                   env={"FLOWSCOPE_SERVICE_TOKEN": service.token}, database=service.database)
 
 
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Backend]] = {
@@ -356,13 +357,17 @@ class Builder:
 
     def lost(self, flow: str = "LostFlow", *, user: str = USER) -> Recorded:
         """A run whose process died an hour ago: no heartbeat since, from run or task."""
+        from flowscope.metastore.db import open_database
         from flowscope.metastore.store import SqlMetadataStore
 
-        if not isinstance(self.provider, SqlMetadataStore):
-            pytest.skip("recording an hour-old run needs direct access to the SQL store")
         old = time.time() - 3600
+        if isinstance(self.provider, SqlMetadataStore):
+            db = self.provider.db
+        else:  # the service: write the past straight into the database it serves
+            assert self.backend.database is not None
+            db = open_database(self.backend.database)
         past = Builder(self.backend)
-        past.provider = SqlMetadataStore(self.provider.db, clock=lambda: old)  # an hour ago
+        past.provider = SqlMetadataStore(db, clock=lambda: old)  # an hour ago
         past.now = old - 100
         run = past.new_run(flow, user=user)
         past.task(run, "_parameters", {})
