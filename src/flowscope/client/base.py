@@ -59,12 +59,16 @@ def not_found(name: str, hint: str = "") -> ObjectNotFound:
     return ObjectNotFound(f"{name} does not exist" + (f": {hint}" if hint else ""))
 
 
+MAX_ATTEMPT = 2**31 - 1  # far beyond any retry count; keeps the value inside a SQL integer
+
+
 def check_attempt(attempt: object) -> int | None:
     if attempt is None:
         return None
-    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0:
+    if (isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0
+            or attempt > MAX_ATTEMPT):
         raise InvalidPathspec(
-            f"attempt must be None or a non-negative integer (0 is the first attempt), "
+            f"attempt must be None or an integer from 0 (the first attempt) to {MAX_ATTEMPT}, "
             f"got {attempt!r:.60}."
         )
     return attempt
