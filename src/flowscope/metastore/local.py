@@ -15,7 +15,10 @@ LIVE_DIR = "live"
 
 
 def is_store(root: Path) -> bool:
-    return (root / DB_NAME).is_file()
+    try:
+        return (root / DB_NAME).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
 
 
 def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMetadataStore:
