@@ -37,4 +37,10 @@ def validate_tags(tags: Iterable[object]) -> tuple[str, ...]:
             f"Expected a list of tags, got the single {type(tags).__name__} {tags!r:.60}; "
             f"use add_tag() for one tag or wrap it in a list."
         )
-    return tuple(dict.fromkeys(validate_tag(t) for t in tags))
+    try:
+        items = iter(tags)
+    except TypeError:
+        raise TagError(
+            f"Expected a list of tags, got {type(tags).__name__} {tags!r:.60}."
+        ) from None
+    return tuple(dict.fromkeys(validate_tag(t) for t in items))
