@@ -79,6 +79,8 @@ class TaskData:
 
     def __getitem__(self, name: str) -> object:
         """`task.data['x']`, for names that are not valid attributes."""
+        if not isinstance(name, str):
+            raise KeyError(name)
         try:
             return self.__getattr__(name)
         except AttributeError as exc:
@@ -127,6 +129,8 @@ class TaskArtifacts:
         return self._task._artifact(record)
 
     def __getitem__(self, name: str) -> DataArtifact:
+        if not isinstance(name, str):
+            raise KeyError(name)
         try:
             return self.__getattr__(name)
         except AttributeError as exc:
