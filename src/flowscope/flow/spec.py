@@ -296,7 +296,7 @@ class FlowSpec:
         """The step's self.next call and signature as written in its source (parsed once).
 
         Only the step's own function is parsed: cheap enough for every task."""
-        return _static_of(type(self), step)
+        return _static_of(type(self), step)  # type: ignore[arg-type]  # classes hash
 
     def _fs_names(self) -> frozenset[str]:
         """The names of the bound source's artifacts (asked once per bind)."""

@@ -349,7 +349,8 @@ class SqlMetadataStore:
     # ---- reads -----------------------------------------------------------------------
     def list_flows(self, tag: str | None = None) -> list[FlowRecord]:
         if tag is None:
-            sql, params = "SELECT flow_name, created_at FROM flows ORDER BY flow_name", ()
+            sql = "SELECT flow_name, created_at FROM flows ORDER BY flow_name"
+            params: tuple[str, ...] = ()
         else:
             sql = (
                 "SELECT f.flow_name, f.created_at FROM flows f WHERE EXISTS (SELECT 1 FROM "

@@ -67,7 +67,7 @@ def environment_info(runtime: str = "local") -> dict[str, Any]:
 
     packages: dict[str, str] = {}
     for dist in importlib_metadata.distributions():
-        name = dist.metadata.get("Name")
+        name = dist.metadata["Name"]
         if name:
             packages[name] = dist.version
     return {

@@ -130,14 +130,14 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
         frames = _foreach_frames(job.spec.stack)
         if job.is_join:
             bound = []
-            for name, source, stack in zip(job.join_step_names, job.inputs, job.input_stacks):
+            for name, parent, stack in zip(job.join_step_names, job.inputs, job.input_stacks):
                 child = flow_cls(use_cli=False)
-                child._fs_bind(name, source, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters)
+                child._fs_bind(name, parent, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters)
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=ctx.parameters)
             getattr(flow, step)(Inputs(bound))
         else:
-            source = job.inputs[0] if job.inputs else None
+            source: TaskArtifacts | None = job.inputs[0] if job.inputs else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": ctx.parameters}
             if job.spec.foreach_var is not None:
                 kwargs["input"] = _input_item(job)

@@ -111,9 +111,9 @@ class WorkerPool:
             if pid == 0:  # pragma: no cover - runs in the child
                 for r, _ in pipes:
                     os.close(r)
-                for fd in list(self.selector.get_map() or {}):
+                for key in list((self.selector.get_map() or {}).values()):
                     try:
-                        os.close(fd)
+                        os.close(key.fd)
                     except OSError:
                         pass
                 _child(run, (pipes[0][1], pipes[1][1], pipes[2][1]))
