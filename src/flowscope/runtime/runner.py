@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
-from flowscope.errors import RunError
+from flowscope.errors import MetadataError, RunError
 from flowscope.flow import FlowGraph
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine, encode
@@ -198,16 +198,35 @@ class Runner:
                 f"Run {self.flow_name}/{self.run_id} was interrupted and is recorded as failed. "
                 f"Continue it with: python {self._script_name()} resume {self.run_id}"
             ) from None
+        except MetadataError as exc:  # progress can no longer be recorded: stop, say how to go on
+            pool.terminate_all()
+            raise self._unrecorded(exc) from exc
+        except BaseException:
+            pool.terminate_all()  # never leave workers running unwatched
+            raise
         finally:
             pool.close()
             self._close_live()
         status = "succeeded" if self.end_ok and not self.failed else "failed"
-        self.provider.finish_run(self.flow_name, self.run_id, status)
+        try:
+            self.provider.finish_run(self.flow_name, self.run_id, status)
+        except MetadataError as exc:
+            raise self._unrecorded(exc) from exc
         self.console.run_finished(f"{self.flow_name}/{self.run_id}", status, time.time() - began)
         return RunResult(self.flow_name, self.run_id, status)
 
     def _script_name(self) -> str:
         return self.script.name if self.script else "flow.py"
+
+    def _unrecorded(self, exc: MetadataError) -> RunError:
+        """The error for a run whose progress could not be recorded. Nothing more is written
+        (the store is not answering): the run stays `running` until its heartbeat is stale,
+        then reads as `lost`, and what was recorded before stays true."""
+        return RunError(
+            f"Run {self.flow_name}/{self.run_id} stopped: its progress could not be recorded "
+            f"({exc}). Its workers were ended. Once the metadata store answers again, continue "
+            f"it with: python {self._script_name()} resume {self.run_id}"
+        )
 
     def _loop(self, pool: WorkerPool, stop: _StopRequest) -> None:
         next_beat = time.time() + self.settings.heartbeat_interval
