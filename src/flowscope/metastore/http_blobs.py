@@ -29,14 +29,16 @@ class HttpBlobStorage:
     def locate(self, key: str) -> str:
         return f"{self._http.url}/api/v1/blobs/{key}"
 
-    def _head(self, key: str) -> int | None:
-        answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,))
+    def _head(self, key: str, *, write: bool = False) -> int | None:
+        answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,), write=write)
         if answer.status == 404:
             return None
         return int(answer.headers.get("Content-Length", "0"))
 
     def exists(self, key: str) -> bool:
-        return self._head(key) is not None
+        # the first half of every store (ContentStore.put_info checks before it uploads), so
+        # it is bounded like a write: a task storing artifacts rides out a service restart
+        return self._head(key, write=True) is not None
 
     def exists_many(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
