@@ -86,14 +86,17 @@ def create_app(
     max_blob: int = DEFAULT_MAX_BLOB,
     close_store: bool = True,
     prefix: str = "",
+    threads: int = 16,
 ) -> ASGIApp:
     """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
 
     `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above).
+    `threads` bounds the store calls running at once (match the database pool).
     `prefix` (e.g. "/team") serves the API under `{prefix}/api/v1` as well as `/api/v1`, so a
     reverse proxy may forward requests with or without stripping that path.
     """
-    ctx = ServiceContext(store=store, blobs=blobs, max_body=max_body, max_blob=max_blob)
+    ctx = ServiceContext(store=store, blobs=blobs, max_body=max_body, max_blob=max_blob,
+                         threads=threads)
 
     async def health(request: Request) -> Response:
         try:

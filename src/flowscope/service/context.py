@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -29,10 +30,17 @@ class ServiceContext:
     blobs: BlobStorage | None = None
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
+    threads: int = 16
+    _limiter: CapacityLimiter = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # as many worker threads as the database can serve at once: more would only queue
+        # on the connection pool while contending for the GIL
+        object.__setattr__(self, "_limiter", CapacityLimiter(self.threads))
 
     async def call(self, fn: Callable[..., T], *args: object) -> T:
         """Run a blocking store call off the event loop."""
-        return await run_in_threadpool(fn, *args)
+        return await to_thread.run_sync(functools.partial(fn, *args), limiter=self._limiter)
 
 
 def guarded(handler: Endpoint) -> Endpoint:

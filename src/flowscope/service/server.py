@@ -87,7 +87,8 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         blobs = open_storage(config.blob_root)
     token = read_token(config.token_file) if config.token_file else None
     return create_app(store, blobs=blobs, token=token, max_body=config.max_body,
-                      max_blob=config.max_blob, prefix=config.prefix)
+                      max_blob=config.max_blob, prefix=config.prefix,
+                      threads=config.pool_size + 2)
 
 
 def app_from_env() -> ASGIApp:
