@@ -1,0 +1,24 @@
+"""Fixtures for the reliability scenarios (see helpers.py for what they run and check)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pg import pg_server, service_factory  # noqa: F401 (fixtures of the service scenarios)
+
+from .helpers import Project, make_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    p = make_project(tmp_path / "project")
+    try:
+        yield p
+    finally:
+        p.cleanup()
+        from flowscope.client.context import CONTEXT
+
+        CONTEXT.reset()
