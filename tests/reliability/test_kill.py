@@ -72,10 +72,10 @@ def test_runtime_killed_mid_run_becomes_lost_and_resumes(project: Project) -> No
     run = fs.Run("GatedFlow/1")
     assert not run.finished and not run.successful and run.finished_at is None
 
-    # the orphaned workers finish their step, cannot report, and end; nothing they stored
-    # becomes visible, and the run stays lost
+    # the workers die with their runner (the kernel's parent-death signal): nothing computes
+    # for nobody, nothing they stored becomes visible, and the run stays lost
+    wait_for(lambda: not any(alive(p) for p in workers), 5, "the orphaned workers to end")
     (gate / "open").touch()
-    wait_for(lambda: not any(alive(p) for p in workers), 20, "the orphaned workers to end")
     run = fs.Run("GatedFlow/1")
     assert run.status == "lost" and not run.successful
     assert all(len(list(task)) == 0 for task in run["body"]), "a dead attempt's artifacts"

@@ -47,10 +47,32 @@ class Exit:
     failure: str | None
 
 
-def _child(run: Callable[[], Any], fds: tuple[int, int, int]) -> None:
+def die_with_parent_hook() -> Callable[[], None] | None:
+    """On Linux, a function that asks the kernel to SIGKILL the calling process when its parent
+    dies, so that a runner killed with -9 leaves no workers computing for nobody."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+    return lambda: prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+
+
+def _child(
+    run: Callable[[], Any], fds: tuple[int, int, int], runner: int,
+    die_with_parent: Callable[[], None] | None,
+) -> None:
     result_w, out_w, err_w = fds
     code = 0
     try:
+        if die_with_parent is not None:
+            die_with_parent()
+        if os.getppid() != runner:  # the runner died before the hook was in place
+            os._exit(1)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner handles Ctrl-C
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by spawn()
@@ -93,6 +115,7 @@ class WorkerPool:
         self.on_line = on_line
         self.selector = selectors.DefaultSelector()
         self.workers: dict[int, Worker] = {}
+        self._die_with_parent = die_with_parent_hook()  # resolved once, before any fork
 
     def __len__(self) -> int:
         return len(self.workers)
@@ -107,6 +130,7 @@ class WorkerPool:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             pipes = [os.pipe() for _ in range(3)]
+            runner = os.getpid()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child
                 for r, _ in pipes:
@@ -116,7 +140,7 @@ class WorkerPool:
                         os.close(key.fd)
                     except OSError:
                         pass
-                _child(run, (pipes[0][1], pipes[1][1], pipes[2][1]))
+                _child(run, (pipes[0][1], pipes[1][1], pipes[2][1]), runner, self._die_with_parent)
             for _, w in pipes:
                 os.close(w)
             now = time.time()
