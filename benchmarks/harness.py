@@ -97,12 +97,14 @@ def run_flow(fw: Framework, flow: str, cwd: Path, *args: str, timeout: float = 3
     return run_timed(fw, argv, cwd, timeout=timeout, label=flow)
 
 
-def run_probe(fw: Framework, probe: str, *args: str, cwd: Path, timeout: float = 1800) -> dict:
+def run_probe(fw: Framework, probe: str, *args: str, cwd: Path, timeout: float = 1800,
+              env: dict[str, str] | None = None) -> dict:
     """Run probes/PROBE.py in `cwd` and return the JSON object it prints last ({} if none; a
     last line that is not JSON as {"text": line})."""
     argv = [fw.python, str(PROBES_DIR / f"{probe}.py"), *args]
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=fw.env, capture_output=True, text=True,
+        proc = subprocess.run(argv, cwd=cwd, env={**fw.env, **(env or {})}, capture_output=True,
+                              text=True,
                               stdin=subprocess.DEVNULL, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise WorkloadError(f"{fw.name}: probe `{probe} {_cmd(args)}` timed out in {cwd}") from None

@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="measured repeats per case (default 5, quick 1)")
     parser.add_argument("--heavy-repeats", type=int, default=3,
                         help="at most this many repeats of a case one run of which takes over a "
-                             "minute (Metaflow's 1,000-task foreach; default 3)")
+                             "minute (in practice Metaflow's foreach runs; default 3)")
     parser.add_argument("--only", help="comma-separated workloads, e.g. W1,W3 (default: all)")
     parser.add_argument("--json", metavar="PATH", help="also write every sample as JSON here")
     parser.add_argument("--flowscope-only", action="store_true",

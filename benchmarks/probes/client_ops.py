@@ -44,10 +44,11 @@ def _reset_peak():
 
 
 def _one_pass(value):
-    """Read every byte once, so a lazily mapped value pays for its pages as an eager one did."""
-    if hasattr(value, "select_dtypes"):  # a DataFrame: every numeric column, and the strings
-        total = float(value.select_dtypes("number").to_numpy(dtype="float64").sum())
-        return total + sum(len(s) for s in value.select_dtypes(exclude="number").iloc[:, 0])
+    """Read every byte once, so a lazily mapped value pays for its pages as an eagerly loaded one
+    did. A frame's numeric columns are summed one by one (no copy); its string column is made
+    of Python objects that unpickling creates eagerly on both sides, so it is not walked."""
+    if hasattr(value, "select_dtypes"):
+        return sum(float(value[c].to_numpy().sum()) for c in value.select_dtypes("number"))
     return float(value.sum())
 
 
