@@ -15,6 +15,7 @@
     │   └── BlobCorrupted       what was read does not match its content hash
     └── MetadataError           the metadata store or service failed
         ├── ServiceUnavailable  the service did not answer in time
+        ├── DatabaseUnavailable the database behind the store did not answer in time
         ├── AuthenticationError the service refused the token
         └── SchemaError         the database schema is newer than this code
 
@@ -129,6 +130,10 @@ class MetadataError(FlowscopeError):
 
 class ServiceUnavailable(MetadataError):
     """The metadata service did not answer within the configured time."""
+
+
+class DatabaseUnavailable(MetadataError):
+    """The database behind the store did not answer within its retry window."""
 
 
 class AuthenticationError(MetadataError):

@@ -37,8 +37,6 @@ from flowscope.metastore.records import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py, when run alone
 _pg = importlib.import_module("pg")
 reset_database = _pg.reset_database
-service_factory = _pg.service_factory  # fixture
-sqlite_service = _pg.sqlite_service  # fixture
 
 USER = "alice"
 SCRIPT = '''from flowscope import FlowSpec, step

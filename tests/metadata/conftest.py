@@ -11,17 +11,7 @@ import pytest
 from flowscope.metastore.db import open_database
 from flowscope.metastore.migrations import migrate
 from flowscope.metastore.store import SqlMetadataStore
-from pg import (  # noqa: F401 (fixtures)
-    PgServer,
-    ServiceProcess,
-    pg_database,
-    pg_server,
-    pg_service,
-    pg_url,
-    reset_database,
-    service_factory,
-    sqlite_service,
-)
+from pg import PgServer, ServiceProcess, reset_database
 
 
 def _blobs(root: Path):  # type: ignore[no-untyped-def]

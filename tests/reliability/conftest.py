@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from pg import pg_server, service_factory  # noqa: F401 (fixtures of the service scenarios)
-
 from .helpers import Project, make_project
 
 

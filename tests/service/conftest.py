@@ -14,15 +14,6 @@ from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.migrations import migrate
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.app import create_app
-from pg import (  # noqa: F401 (fixtures)
-    pg_database,
-    pg_server,
-    pg_service,
-    pg_url,
-    service_factory,
-    sqlite_service,
-)
-
 from .helpers import TOKEN, Api
 
 

@@ -114,7 +114,7 @@ class _Exploding(SqlMetadataStore):
         raise RuntimeError("secret detail: password=hunter2")
 
     def get_flow(self, flow_name: str) -> None:
-        from flowscope.metastore.postgres import DatabaseUnavailable
+        from flowscope.errors import DatabaseUnavailable
 
         raise DatabaseUnavailable("The metadata database postgresql://db/x is unavailable.")
 

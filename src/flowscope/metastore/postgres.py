@@ -35,7 +35,7 @@ import psycopg
 import psycopg.conninfo
 from psycopg import pq
 
-from flowscope.errors import FlowscopeError, MetadataError
+from flowscope.errors import DatabaseUnavailable, FlowscopeError, MetadataError
 from flowscope.metastore.db import Connection, Row
 
 T = TypeVar("T")
@@ -50,10 +50,6 @@ _TRANSIENT_CODES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 # then violates a catalog index; run again, it finds the table (services starting together).
 _CATALOG_RACES = frozenset({"pg_type_typname_nsp_index", "pg_class_relname_nsp_index",
                             "pg_namespace_nspname_index"})
-
-
-class DatabaseUnavailable(MetadataError):
-    """The database did not accept the unit of work within the retry window (transient)."""
 
 
 @lru_cache(maxsize=2048)

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from flowscope.errors import (
     BlobCorrupted,
     BlobNotFound,
+    DatabaseUnavailable,
     DataStoreError,
     FlowscopeError,
     InvalidPathspec,
@@ -72,8 +73,7 @@ def _status_of(exc: BaseException) -> tuple[int, str] | None:
         return 400, "BlobCorrupted"
     if isinstance(exc, SchemaError):
         return 503, "SchemaError"
-    # postgres.DatabaseUnavailable, matched by name so SQLite services never import psycopg
-    if type(exc).__name__ == "DatabaseUnavailable" and isinstance(exc, MetadataError):
+    if isinstance(exc, DatabaseUnavailable):
         return 503, "DatabaseUnavailable"
     return None
 

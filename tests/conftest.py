@@ -1,0 +1,4 @@
+"""Shared across the whole suite: one throwaway PostgreSQL and one set of real service
+processes per session (tests/pg.py), whichever directory's tests ask for them."""
+
+pytest_plugins = ["pg"]
