@@ -1,0 +1,67 @@
+"""Team mode end to end: flows recorded to a real `flowscope service` over a real PostgreSQL,
+inspected from a second process, answer exactly as the same flows recorded locally."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SUMMARIZE = Path(__file__).parent / "summarize.py"
+
+
+def _summary(workspace, address: str, flow: str) -> dict:
+    proc = subprocess.run([sys.executable, str(SUMMARIZE), address, flow], cwd=workspace.root,
+                          env=workspace.env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data.pop("provider") == ("local" if address.startswith("/") else "service")
+    return data
+
+
+@pytest.mark.parametrize("flow, args", [
+    ("linear", ["--tag", "team"]),
+    ("branch", []),
+    ("foreach", ["--n", "25", "--max-workers", "4"]),
+    ("behaviours", ["--mode", "catch"]),
+])
+def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(workspace, pg_service, flow, args):
+    from pg import reset_database
+
+    reset_database(pg_service.database)
+    local = workspace.run(flow, "run", *args)
+    assert local.code == 0, local.output
+    workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = pg_service.token
+    remote = workspace.run(flow, "--metadata", pg_service.url, "run", *args)
+    assert remote.code == 0, remote.output
+    assert "Run " in remote.stdout and "/1 succeeded" in remote.stdout
+
+    name = {"linear": "LinearFlow", "branch": "BranchFlow", "foreach": "ForeachFlow",
+            "behaviours": "BehaviourFlow"}[flow]
+    here = _summary(workspace, str(workspace.root), name)
+    there = _summary(workspace, pg_service.url, name)
+    assert here == there
+    assert here["successful"] is True and here["steps"]
+
+
+def test_the_service_url_from_the_environment_records_there(workspace, pg_service):
+    from pg import reset_database
+
+    reset_database(pg_service.database)
+    workspace.env.update(FLOWSCOPE_SERVICE_URL=pg_service.url,
+                         FLOWSCOPE_SERVICE_TOKEN=pg_service.token)
+    result = workspace.run("linear", "run")
+    assert result.code == 0, result.output
+    assert not (workspace.root / ".flowscope").exists()  # nothing recorded locally
+    summary = _summary(workspace, pg_service.url, "LinearFlow")
+    assert summary["runs"] == 1 and summary["successful"]
+
+
+def test_a_wrong_token_is_a_clear_error_before_anything_runs(workspace, pg_service):
+    workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = "not-the-token"
+    result = workspace.run("linear", "--metadata", pg_service.url, "run")
+    assert result.code != 0
+    assert "token" in result.stderr.lower() and "Traceback" not in result.output
