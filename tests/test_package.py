@@ -51,3 +51,40 @@ def test_unknown_attribute_is_an_attribute_error():
         assert "NoSuchThing" in str(exc)
     else:
         raise AssertionError("expected AttributeError")
+
+
+OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
+    "flowscope.service": {"starlette", "uvicorn", "anyio"},
+    "flowscope.metastore.postgres": {"psycopg"},
+    "flowscope.cli.service_cmd": {"uvicorn"},
+}
+CORE = {"blake3", "lz4"}
+
+
+def test_runtime_imports_are_stdlib_declared_dependencies_or_extras():
+    """A fresh `pip install flowscope` (no extras) must import everything outside the extras."""
+    import ast
+    from pathlib import Path
+
+    src = Path(flowscope.__file__).parent
+    problems = []
+    for path in sorted(src.rglob("*.py")):
+        module = "flowscope." + ".".join(path.relative_to(src).with_suffix("").parts)
+        allowed = CORE | {"flowscope"} | set().union(
+            *(v for k, v in OPTIONAL.items() if module.startswith(k))
+        )
+        tree = ast.parse(path.read_text())
+        type_checking = [n for n in ast.walk(tree) if isinstance(n, ast.If)
+                         and ast.unparse(n.test).endswith("TYPE_CHECKING")]
+        hidden = {id(m) for n in type_checking for m in ast.walk(n)}
+        for node in ast.walk(tree):
+            if id(node) in hidden:
+                continue
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0
+                     and node.module else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in allowed:
+                    problems.append(f"{module}: {name}")
+    assert not problems

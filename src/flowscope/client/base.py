@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from typing_extensions import Self
-
 from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
 from flowscope.metastore.records import FAILED, SUCCEEDED
 from flowscope.pathspec import check_id
@@ -24,6 +22,7 @@ from flowscope.pathspec import check_id
 if TYPE_CHECKING:
     from flowscope.metastore.provider import MetadataProvider
     from flowscope.metastore.records import RunRecord
+    from typing_extensions import Self
 
 FINISHED = frozenset({SUCCEEDED, FAILED})
 
