@@ -45,7 +45,34 @@ _EXPORTS: dict[str, str] = {
     "ObjectNotFound": "flowscope.errors",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "DataArtifact",
+    "Flow",
+    "FlowSpec",
+    "FlowscopeError",
+    "IncludeFile",
+    "InvalidPathspec",
+    "JSONType",
+    "Metaflow",
+    "NamespaceMismatch",
+    "ObjectNotFound",
+    "Parameter",
+    "Run",
+    "Step",
+    "Task",
+    "__version__",
+    "catch",
+    "current",
+    "default_metadata",
+    "default_namespace",
+    "get_metadata",
+    "get_namespace",
+    "metadata",
+    "namespace",
+    "retry",
+    "step",
+    "timeout",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -63,10 +90,33 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from flowscope.client import (
-        DataArtifact, Flow, Metaflow, Run, Step, Task, default_metadata, default_namespace,
-        get_metadata, get_namespace, metadata, namespace,
+        DataArtifact as DataArtifact,
+        Flow as Flow,
+        Metaflow as Metaflow,
+        Run as Run,
+        Step as Step,
+        Task as Task,
+        default_metadata as default_metadata,
+        default_namespace as default_namespace,
+        get_metadata as get_metadata,
+        get_namespace as get_namespace,
+        metadata as metadata,
+        namespace as namespace,
     )
-    from flowscope.errors import FlowscopeError, InvalidPathspec, NamespaceMismatch, ObjectNotFound
+    from flowscope.errors import (
+        FlowscopeError as FlowscopeError,
+        InvalidPathspec as InvalidPathspec,
+        NamespaceMismatch as NamespaceMismatch,
+        ObjectNotFound as ObjectNotFound,
+    )
     from flowscope.flow import (
-        FlowSpec, IncludeFile, JSONType, Parameter, catch, current, retry, step, timeout,
+        FlowSpec as FlowSpec,
+        IncludeFile as IncludeFile,
+        JSONType as JSONType,
+        Parameter as Parameter,
+        catch as catch,
+        current as current,
+        retry as retry,
+        step as step,
+        timeout as timeout,
     )

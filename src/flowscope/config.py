@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 from flowscope.errors import FlowscopeError
 
@@ -75,7 +75,7 @@ class Settings:
     lost_after: float
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         token = env.get("FLOWSCOPE_SERVICE_TOKEN") or None
         token_file = env.get("FLOWSCOPE_SERVICE_TOKEN_FILE")
@@ -97,7 +97,7 @@ class Settings:
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
         )
 
-    def with_changes(self, **changes: object) -> "Settings":
+    def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def store_root(self, cwd: Path | None = None) -> Path:

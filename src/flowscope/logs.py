@@ -6,9 +6,9 @@ final newline when the task ended is stored as if it had one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def parse(pathspec: object, level: str) -> tuple[str, ...]:
             f"{_describe(pathspec)} is not a valid {level} pathspec: expected {expected}."
         )
     try:
-        return tuple(check_id(lvl, part) for lvl, part in zip(LEVELS, parts))
+        return tuple(check_id(lvl, part) for lvl, part in zip(LEVELS, parts, strict=False))
     except InvalidPathspec as exc:
         raise InvalidPathspec(f"{exc} (in pathspec {_describe(pathspec)}; expected {expected})") from None
 

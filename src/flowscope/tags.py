@@ -6,7 +6,7 @@ Tags are non-empty UTF-8 strings of at most 500 characters. System tags (`user:.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from flowscope.errors import TagError
 

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from flowscope.datastore import BlobStorage, ContentStore, LocalStorage, MemoryStorage
 from flowscope.datastore.encoding import BLOCK_SIZE

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flowscope.datastore import ContentStore, LocalStorage
-from flowscope.datastore import local as local_module
+from flowscope.datastore import ContentStore, LocalStorage, local as local_module
 from flowscope.datastore.local import from_url
 from flowscope.errors import BlobCorrupted, DataStoreError
 

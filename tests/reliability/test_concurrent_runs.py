@@ -60,7 +60,7 @@ def test_eight_simultaneous_runs_are_all_recorded(project: Project) -> None:
     stop.set()
     reader.join(timeout=10)
 
-    for proc, out in zip(procs, outputs):
+    for proc, out in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, out
         assert "locked" not in out.lower() and "Traceback" not in out, out
     assert not read_errors, read_errors[:3]

@@ -14,6 +14,7 @@ from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.migrations import migrate
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.app import create_app
+
 from .helpers import TOKEN, Api
 
 

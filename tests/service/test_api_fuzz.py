@@ -6,8 +6,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from flowscope.metastore.store import SqlMetadataStore
 

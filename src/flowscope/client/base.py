@@ -20,13 +20,14 @@ from flowscope.metastore.records import FAILED, SUCCEEDED
 from flowscope.pathspec import check_id
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from flowscope.metastore.provider import MetadataProvider
     from flowscope.metastore.records import RunRecord
-    from typing_extensions import Self
 
 FINISHED = frozenset({SUCCEEDED, FAILED})
 
-O = TypeVar("O", bound="ClientObject")
+Obj = TypeVar("Obj", bound="ClientObject")
 
 
 def to_datetime(timestamp: float | None) -> datetime | None:

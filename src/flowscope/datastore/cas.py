@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flowscope.datastore.encoding import RAW, decode, encode, parse_header
 from flowscope.datastore.keys import blob_corrupted, check_key
-from flowscope.datastore.storage import BlobStorage, Chunk, MappableStorage
+from flowscope.datastore.storage import BlobStorage, Chunk
 from flowscope.errors import DataStoreError
 
 PARALLEL_HASH_MIN = 1024 * 1024

@@ -18,7 +18,6 @@ artifacts, re-serialized only where the parent task does not already hold them.
 from __future__ import annotations
 
 import functools
-
 import importlib
 import inspect
 from collections.abc import Iterable, Mapping

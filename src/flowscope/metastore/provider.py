@@ -8,7 +8,8 @@ calls, not one per task.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -35,7 +36,7 @@ class MetadataProvider(Protocol):
         """`local@<dir>` or `service@<url>`."""
         ...
 
-    def content_store(self) -> "ContentStore":
+    def content_store(self) -> ContentStore:
         """Where this provider's artifact data, logs and code packages live."""
         ...
 

@@ -7,8 +7,9 @@ service sends over the wire.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal, Mapping, TypeVar
+from typing import Any, Literal, TypeVar
 
 RunStatus = Literal["running", "succeeded", "failed", "lost"]
 TaskStatus = Literal["pending", "running", "succeeded", "failed", "lost"]
@@ -174,7 +175,7 @@ class AttemptResult(Record):
     exception: Mapping[str, Any] | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "AttemptResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> AttemptResult:
         base = _from_dict(cls, data)
         return AttemptResult(
             **{

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import MetadataError, ObjectNotFound, TagError
 from flowscope.metastore.db import Connection, Database, Row
@@ -56,7 +57,7 @@ class SqlMetadataStore:
         db: Database,
         *,
         lost_after: float = 60.0,
-        blobs: "Callable[[], ContentStore] | None" = None,
+        blobs: Callable[[], ContentStore] | None = None,
         description: str | None = None,
         live_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
@@ -73,7 +74,7 @@ class SqlMetadataStore:
     def describe(self) -> str:
         return self._description
 
-    def content_store(self) -> "ContentStore":
+    def content_store(self) -> ContentStore:
         if self._content_store is None:
             if self._blobs is None:
                 raise MetadataError(f"{self.describe()} has no artifact store configured.")

@@ -7,7 +7,8 @@ without being loaded or written again.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flowscope.datastore import ContentStore, load_artifact, save_artifact
 from flowscope.errors import DataStoreError

@@ -13,9 +13,10 @@ import signal
 import socket
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
@@ -130,7 +131,7 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
         frames = _foreach_frames(job.spec.stack)
         if job.is_join:
             bound = []
-            for name, parent, stack in zip(job.join_step_names, job.inputs, job.input_stacks):
+            for name, parent, stack in zip(job.join_step_names, job.inputs, job.input_stacks, strict=True):
                 child = flow_cls(use_cli=False)
                 child._fs_bind(name, parent, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters)
                 bound.append(child)

@@ -14,8 +14,9 @@ import selectors
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flowscope.logs import LogLine
 
@@ -146,7 +147,7 @@ class WorkerPool:
             now = time.time()
             names = ("result",) + STREAMS
             worker = Worker(pid, key, now, now + timeout if timeout else None, {})
-            for (r, _), name in zip(pipes, names):
+            for (r, _), name in zip(pipes, names, strict=True):
                 os.set_blocking(r, False)
                 worker.fds[r] = name
                 self.selector.register(r, selectors.EVENT_READ, worker)

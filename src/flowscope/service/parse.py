@@ -126,7 +126,9 @@ def query_number(raw: str, where: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise bad_request(f"{where} must be a number of seconds since the epoch, got {raw[:40]!r}.")
+        raise bad_request(
+            f"{where} must be a number of seconds since the epoch, got {raw[:40]!r}."
+        ) from None
     if not math.isfinite(value):
         raise bad_request(f"{where} must be a finite number.")
     return value

@@ -29,8 +29,7 @@ from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
 from flowscope.metastore.records import RunQuery
-from flowscope.service import bodies
-from flowscope.service import parse as p
+from flowscope.service import bodies, parse as p
 from flowscope.service.context import ServiceContext, guarded
 from flowscope.service.wire import bad_request, json_response, record
 from flowscope.tags import validate_tag

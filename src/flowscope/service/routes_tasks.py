@@ -22,8 +22,7 @@ from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
 from flowscope.pathspec import check_id
-from flowscope.service import bodies
-from flowscope.service import parse as p
+from flowscope.service import bodies, parse as p
 from flowscope.service.context import ServiceContext, guarded
 from flowscope.service.wire import json_response, record
 

@@ -5,7 +5,17 @@ import signal
 import sys
 import time
 
-from flowscope import FlowSpec, IncludeFile, JSONType, Parameter, catch, current, retry, step, timeout
+from flowscope import (
+    FlowSpec,
+    IncludeFile,
+    JSONType,
+    Parameter,
+    catch,
+    current,
+    retry,
+    step,
+    timeout,
+)
 
 
 class BehaviourFlow(FlowSpec):
