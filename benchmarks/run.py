@@ -22,8 +22,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import metaflow_env  # noqa: E402
-from harness import (FLOWSCOPE, METAFLOW, Context, Row, flowscope_framework,  # noqa: E402
-                     machine_info, metaflow_framework, new_workdir, python_can_import)
+from harness import (  # noqa: E402
+    FLOWSCOPE,
+    METAFLOW,
+    Context,
+    Row,
+    flowscope_framework,
+    machine_info,
+    metaflow_framework,
+    new_workdir,
+    python_can_import,
+)
 from workloads import WORKLOADS  # noqa: E402
 
 
@@ -89,7 +98,7 @@ def render(rows: list[Row]) -> str:
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = []
     for i, r in enumerate(table):
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
         lines.append(" | ".join(cells).rstrip())
         if i == 0:
             lines.append("-+-".join("-" * w for w in widths))

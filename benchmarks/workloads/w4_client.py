@@ -25,8 +25,18 @@ import json
 import subprocess
 from pathlib import Path
 
-from harness import (FLOWS_DIR, METAFLOW, Context, Framework, Row, Target, WorkloadError,
-                     run_flow, run_probe)
+from harness import (
+    FLOWS_DIR,
+    METAFLOW,
+    Context,
+    Framework,
+    Row,
+    Target,
+    WorkloadError,
+    run_flow,
+    run_probe,
+)
+
 from workloads.w2_foreach import foreach_fixture_key, run_foreach, sizes as foreach_sizes
 
 ID = "W4"
