@@ -9,7 +9,6 @@ import platform
 import sys
 import tarfile
 import time
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
@@ -61,21 +60,37 @@ def code_package(script: Path, flow_name: str) -> bytes:
     return buffer.getvalue()
 
 
+def installed_packages(paths: list[str] | None = None) -> dict[str, str]:
+    """Name -> version of every distribution on the import path, read from the names of the
+    `*.dist-info` directories (the first on the path wins, as for imports). Reading names is
+    a few directory listings; importlib.metadata would cost ~30 ms to import and parse."""
+    found: dict[str, tuple[str, str]] = {}
+    for entry in sys.path if paths is None else paths:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(".dist-info"):
+                continue
+            project, _, version = name[: -len(".dist-info")].partition("-")
+            key = project.lower().replace("-", "_").replace(".", "_")
+            if project and version and key not in found:
+                found[key] = (project, version)
+    return dict(sorted(found.values(), key=lambda pair: pair[0].lower()))
+
+
 def environment_info(runtime: str = "local") -> dict[str, Any]:
     """The execution environment: Python, platform, installed packages, runtime."""
     from flowscope import __version__
 
-    packages: dict[str, str] = {}
-    for dist in importlib_metadata.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            packages[name] = dist.version
+    uname = os.uname()
     return {
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
-        "platform": platform.platform(),
+        "platform": f"{uname.sysname}-{uname.release}-{uname.machine}",
         "executable": sys.executable,
-        "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
+        "packages": installed_packages(),
         "runtime": runtime,
         "flowscope_version": __version__,
     }
