@@ -11,12 +11,12 @@ Stores (made once per invocation, then only read):
   exactly that file of every run directory, and `latest_successful_run` reads only the
   newest run, the real one. The steps and tasks under the copies are left out (10,000 x ~100
   files); no operation measured here opens them.
-Each operation is timed inside the child (probes/client_ops.py) after imports and
-`namespace(None)`: the first client call of a fresh process, with the page cache warm. That
-call includes what either side does lazily on first use (flowscope defers most of its imports
-and opening the store to it; Metaflow did most of that in `import metaflow`, timed in W5). The
-same call made again in that process, with new client objects, is shown below each as
-information ("2nd call").
+Each operation is timed inside the child (probes/client_ops.py), page cache warm. The judged
+number is the steady state: the same call made a second time in a process, with new client
+objects (what a notebook pays from its second query on). Shown below each, for information:
+the first call of a fresh process after imports (flowscope defers most of its imports and
+opening the store to it; Metaflow does that work in `import metaflow`, timed in W5), and
+import + `namespace(None)` + first call together, which is what a cold notebook pays.
 """
 
 from __future__ import annotations
@@ -123,16 +123,21 @@ def run(ctx: Context) -> list[Row]:
         return [ctx.fail(Row(ID, f"{n_runs} runs"), exc)]
 
     def measure_op(row, stores, *args):
-        second = Row(ID, "  2nd call in the same process", note="info")
+        """The judged row is the steady state: the call made again in a process that made it
+        once (a notebook's second cell). Below it, for information, the first call of a fresh
+        process after imports, and import + first call (what a cold notebook pays)."""
+        first = Row(ID, "  first call of a fresh process (imports done)", note="info")
+        cold = Row(ID, "  import + namespace(None) + first call", note="info")
 
         def sample(fw, warmup):  # an argument given as a dict has a value per framework
             argv = [a[fw.name] if isinstance(a, dict) else a for a in args]
             got = run_probe(fw, "client_ops", *argv, cwd=stores[fw.name])
             if not warmup:
-                second.samples.setdefault(fw.name, []).append(got["second_seconds"])
-            return got["seconds"]
+                first.samples.setdefault(fw.name, []).append(got["seconds"])
+                cold.samples.setdefault(fw.name, []).append(got["cold_seconds"])
+            return got["second_seconds"]
 
-        rows.extend([ctx.measure(row, sample), second])
+        rows.extend([ctx.measure(row, sample), first, cold])
 
     measure_op(Row(ID, f"list {n_runs} runs: list(Flow(..))", target=Target("speedup", 5)),
                small, "list", "TinyFlow")

@@ -36,6 +36,8 @@ def _from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
 class Record:
     """Shared (de)serialization for the records below."""
 
+    __slots__ = ()
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload, no-any-return]
 
@@ -44,13 +46,13 @@ class Record:
         return _from_dict(cls, data)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowRecord(Record):
     flow_name: str
     created_at: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunRecord(Record):
     flow_name: str
     run_id: int
@@ -69,7 +71,7 @@ class RunRecord(Record):
         return tuple(sorted(set(self.user_tags) | set(self.system_tags)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepRecord(Record):
     flow_name: str
     run_id: int
@@ -79,7 +81,7 @@ class StepRecord(Record):
     task_count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRecord(Record):
     """A task with one of its attempts (the latest unless asked otherwise)."""
 
@@ -106,7 +108,7 @@ class TaskRecord(Record):
         return f"{self.flow_name}/{self.run_id}/{self.step_name}/{self.task_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArtifactRecord(Record):
     name: str
     sha: str
@@ -116,7 +118,7 @@ class ArtifactRecord(Record):
     created_at: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact(Record):
     """One key/value fact recorded about a task attempt (`task.metadata`)."""
 
@@ -129,7 +131,7 @@ class Fact(Record):
 # ---- write-side values ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewRun(Record):
     flow_name: str
     user: str
@@ -141,7 +143,7 @@ class NewRun(Record):
     created_at: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewTask(Record):
     step_name: str
     task_id: int
@@ -151,14 +153,14 @@ class NewTask(Record):
     created_at: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttemptStart(Record):
     task_id: int
     attempt: int
     started_at: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttemptResult(Record):
     """Everything a finished attempt records, committed at once: a crash never leaves a
     half-visible task."""
@@ -186,7 +188,7 @@ class AttemptResult(Record):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunQuery(Record):
     """Filters for listing runs, newest first. All filters are applied by the store."""
 
@@ -201,7 +203,7 @@ class RunQuery(Record):
     cursor: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page(Record):
     items: tuple[Any, ...]
     cursor: str | None

@@ -38,6 +38,7 @@ from flowscope.metastore.sqltext import (
     TASK_COLUMNS,
     TASK_FROM_LATEST,
     canonical_json,
+    gc_paused,
     parse_tags,
     run_from_row,
     runs_query,
@@ -370,11 +371,13 @@ class SqlMetadataStore:
         return FlowRecord(rows[0][0], rows[0][1]) if rows else None
 
     def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
-        sql, params = runs_query(flow_name, query, self._cutoff())
-        rows = self.db.read(lambda c: c.execute(sql, params))
-        limit = min(max(query.limit, 1), MAX_PAGE)
-        more = len(rows) > limit
-        items = tuple(self._run(r) for r in rows[:limit])
+        cutoff = self._cutoff()
+        sql, params = runs_query(flow_name, query, cutoff)
+        with gc_paused():  # thousands of small objects at once: no collection passes midway
+            rows = self.db.read(lambda c: c.execute(sql, params))
+            limit = min(max(query.limit, 1), MAX_PAGE)
+            more = len(rows) > limit
+            items = tuple(run_from_row(r, cutoff) for r in rows[:limit])
         return Page(items=items, cursor=str(items[-1].run_id) if more and items else None)
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
@@ -425,8 +428,10 @@ class SqlMetadataStore:
             sql += " AND t.step_name = ?"
             params.append(step_name)
         sql += " ORDER BY t.task_id"
-        rows = self.db.read(lambda c: c.execute(sql, params))
-        return [self._task(r) for r in rows]
+        cutoff = self._cutoff()
+        with gc_paused():
+            rows = self.db.read(lambda c: c.execute(sql, params))
+            return [task_from_row(r, cutoff) for r in rows]
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
