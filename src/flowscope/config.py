@@ -16,7 +16,6 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -49,6 +48,8 @@ def resolve_user(env: Mapping[str, str]) -> str:
         if env.get(name):
             return env[name]
     try:
+        import getpass  # only when no variable names the user
+
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "unknown"

@@ -9,7 +9,6 @@ PostgreSQL engine lives in `postgres.py` and is imported only when a PostgreSQL 
 from __future__ import annotations
 
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -108,7 +107,7 @@ class SqliteDatabase:
                     raise MetadataError(
                         f"The metadata database {self.path} failed: {exc}"
                     ) from exc
-                time.sleep(delay * (1 + random.random()))
+                time.sleep(delay * (1 + (time.perf_counter_ns() % 1000) / 1000))  # jitter
                 delay = min(delay * 2, 0.25)
 
     def read(self, work: Callable[[Connection], T]) -> T:

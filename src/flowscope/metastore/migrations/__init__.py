@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from flowscope.errors import SchemaError
+from flowscope.errors import MetadataError, SchemaError
 from flowscope.metastore.db import Connection, Database
 
 _FILE = re.compile(r"(\d{4})_(\w+)\.sql\Z")
@@ -80,8 +80,21 @@ def check_schema(db: Database) -> int:
     return found
 
 
+def _is_current(db: Database) -> bool:
+    """One read, no write lock: is the schema already the newest this code knows?"""
+    try:
+        rows = db.read(lambda c: c.execute("SELECT MAX(version) FROM schema_migrations"))
+    except MetadataError:  # no schema_migrations table yet
+        return False
+    return int(rows[0][0] or 0) == latest_version()
+
+
 def migrate(db: Database) -> list[int]:
-    """Apply every pending migration; return the versions applied (safe to run concurrently)."""
+    """Apply every pending migration; return the versions applied (safe to run concurrently).
+
+    An up-to-date database costs one read, so opening a store for every command is cheap."""
+    if _is_current(db):
+        return []
     applied: list[int] = []
     for migration in known_migrations():
 
