@@ -77,7 +77,8 @@ def test_oversized_bodies_are_413(api: Api, store: SqlMetadataStore) -> None:
 
 @pytest.mark.parametrize("body", [
     b"{bad json", b"", b"[1, 2]", b'"text"', b"\xff\xfe\x00", b"[" * 20_000 + b"]" * 20_000,
-    b'{"user": "u", "created_at": NaN}',
+    b'{"user": "u", "created_at": NaN}', b'{"user": "u", "parameters": {"a": NaN}}',
+    b'{"user": "u", "parameters": {"a": -Infinity}}',
 ])
 def test_malformed_json_is_400(api: Api, body: bytes) -> None:
     response = api.post("/flows/F/runs", content=body)

@@ -223,7 +223,7 @@ class PostgresDatabase:
         url: str,
         *,
         pool_size: int = 8,
-        retry_for: float = 10.0,
+        retry_for: float = 3.0,
         connect_timeout: float = 5.0,
         statement_timeout: float = 60.0,
     ) -> None:

@@ -156,11 +156,16 @@ def too_large(size: int, limit: int) -> HttpError:
                      f"The request body ({size} bytes or more) exceeds the limit of {limit} bytes.")
 
 
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: refuse them rather than store what clients cannot read."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
 async def read_json(request: Request, limit: int) -> Mapping[str, Any]:
     """The body as a JSON object; 400 for anything else (never a 500)."""
     raw = await read_body(request, limit)
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise bad_request("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
