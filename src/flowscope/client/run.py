@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flowscope.client.base import (
     FINISHED,
     Container,
+    StatusMixin,
     check_namespace,
     did_you_mean,
     not_found,
@@ -16,7 +17,6 @@ from flowscope.client.base import (
     visible,
 )
 from flowscope.errors import TagError
-from flowscope.metastore.records import SUCCEEDED
 from flowscope.tags import validate_tag, validate_tags
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 END_STEP = "end"
 
 
-class Run(Container):
+class Run(StatusMixin["RunRecord"], Container):
     """A run, by pathspec: `Run('HelloFlow/2')`. Iterating yields its steps, newest first
     (internal steps, named `_...`, are reachable with `run['_name']` only)."""
 
@@ -88,14 +88,6 @@ class Run(Container):
     def _run_record(self) -> RunRecord:
         return self._record if self._record is not None else self._fetch()
 
-    def _current(self) -> RunRecord:
-        """The run record, refetched unless the run has finished (or was just fetched)."""
-        record = self._record
-        if record is None or (record.status not in FINISHED and not self._fresh):
-            record = self._fetch()
-        self._fresh = False
-        return record
-
     # ---- common properties -------------------------------------------------------------
     @property
     def created_at(self) -> datetime:
@@ -116,28 +108,7 @@ class Run(Container):
         origin = self._run_record().origin_run_id
         return None if origin is None else f"{self._components[0]}/{origin}"
 
-    # ---- status ------------------------------------------------------------------------
-    @property
-    def status(self) -> str:
-        """`running`, `succeeded`, `failed` or `lost` (stopped heart-beating)."""
-        return self._current().status
-
-    @property
-    def finished(self) -> bool:
-        """True when the run has ended, whether or not it succeeded."""
-        return self._current().status in FINISHED
-
-    @property
-    def successful(self) -> bool:
-        """True when the run ended with its end task succeeding (False while running)."""
-        return self._current().status == SUCCEEDED
-
-    @property
-    def finished_at(self) -> datetime | None:
-        """When the run ended (UTC), None while it has not."""
-        record = self._current()
-        return to_datetime(record.finished_at) if record.status in FINISHED else None
-
+    # ---- status (StatusMixin: status, finished, successful, finished_at) --------------
     @property
     def user(self) -> str:
         """The user the run was recorded under."""

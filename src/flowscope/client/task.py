@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flowscope.client.base import (
     FINISHED,
     Container,
+    StatusMixin,
     check_namespace,
     did_you_mean,
     not_found,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 STREAMS = ("stdout", "stderr")
 
 
-class Task(Container):
+class Task(StatusMixin["TaskRecord"], Container):
     """A task: `Task('HelloFlow/2/start/3')`, or `Task(pathspec, attempt=0)` for an earlier
     attempt of a retried task. Iterating yields its artifacts (DataArtifact)."""
 
@@ -129,14 +130,6 @@ class Task(Container):
         self._record, self._fresh = record, True
         return record
 
-    def _current(self) -> TaskRecord:
-        """The task record, refetched unless the attempt has finished (or was just fetched)."""
-        record = self._record
-        if record is None or (record.status not in FINISHED and not self._fresh):
-            record = self._fetch()
-        self._fresh = False
-        return record
-
     def _task_record(self) -> TaskRecord:
         return self._record if self._record is not None else self._fetch()
 
@@ -161,28 +154,7 @@ class Task(Container):
         """The pathspec of the task this one was cloned from by a resume, else None."""
         return self._task_record().origin_pathspec
 
-    # ---- status ------------------------------------------------------------------------
-    @property
-    def status(self) -> str:
-        """`pending`, `running`, `succeeded`, `failed` or `lost`."""
-        return self._current().status
-
-    @property
-    def finished(self) -> bool:
-        """True when the attempt has ended, whether or not it succeeded."""
-        return self._current().status in FINISHED
-
-    @property
-    def successful(self) -> bool:
-        """True when the attempt succeeded (a failure handled by a catch decorator is not)."""
-        return self._current().status == SUCCEEDED
-
-    @property
-    def finished_at(self) -> datetime | None:
-        """When the attempt ended (UTC), None while it has not."""
-        record = self._current()
-        return to_datetime(record.finished_at) if record.status in FINISHED else None
-
+    # ---- status (StatusMixin: status, finished, successful, finished_at) --------------
     @property
     def started_at(self) -> datetime | None:
         """When the attempt started (UTC), None while pending."""
