@@ -65,3 +65,65 @@ def test_a_wrong_token_is_a_clear_error_before_anything_runs(workspace, pg_servi
     result = workspace.run("linear", "--metadata", pg_service.url, "run")
     assert result.code != 0
     assert "token" in result.stderr.lower() and "Traceback" not in result.output
+
+
+def _wait_for(predicate, seconds: float, what: str):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("remote", [False, True], ids=["local", "service"])
+def test_a_running_tasks_output_so_far_is_readable(workspace, pg_service, remote, monkeypatch):
+    """While a task runs, its output so far reads through the client: from the live log file
+    in local mode, from the blobs the runner heartbeats to the service in team mode."""
+    import shutil
+
+    import flowscope
+    from flowscope.errors import FlowscopeError
+    from pg import reset_database
+
+    gate = workspace.root / "gate"
+    workspace.env["GATE"] = str(gate)
+    address, args = str(workspace.root), []
+    if remote:
+        reset_database(pg_service.database)
+        workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = pg_service.token
+        monkeypatch.setenv("FLOWSCOPE_SERVICE_TOKEN", pg_service.token)
+        address, args = pg_service.url, ["--metadata", pg_service.url]
+        from flowscope.client.context import CONTEXT
+
+        CONTEXT.reset()  # settings are read once per process: read them again, with the token
+    script = workspace.root / "waiting.py"
+    shutil.copy(Path(__file__).parent / "flows" / "waiting.py", script)
+    proc = subprocess.Popen([sys.executable, str(script), *args, "run"], cwd=workspace.root,
+                            env=workspace.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def running_task():
+        try:
+            flowscope.metadata(address)
+            flowscope.namespace(None)
+            task = flowscope.Step("WaitingFlow/1/wait").task
+        except (FlowscopeError, KeyError):  # no store, run or task yet
+            return None
+        return task if task.stdout == "first line\n" else None
+
+    try:
+        task = _wait_for(running_task, 30, "the running task's first line")
+        assert not task.finished and task.status == "running"
+        assert task.stderr == "a warning\n"
+        gate.touch()
+        assert proc.wait(timeout=60) == 0
+        task.refresh()
+        assert task.finished and task.stdout == "first line\nafter the gate\n"
+    finally:
+        gate.touch()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

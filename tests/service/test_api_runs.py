@@ -144,6 +144,26 @@ def test_parameters_heartbeat_finish(api: Api, store: SqlMetadataStore) -> None:
         assert error_of(api.post(f"{RUNS}/1/heartbeat", json=bad)) == (400, "BadRequest")
 
 
+def test_heartbeat_records_the_output_so_far_of_running_attempts(
+    api: Api, store: SqlMetadataStore
+) -> None:
+    from flowscope.metastore.records import AttemptResult, AttemptStart, NewTask
+
+    seed_run(store)
+    store.create_tasks("F", 1, [NewTask("start", 1), NewTask("end", 2)])
+    store.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    store.finish_attempts("F", 1, [AttemptResult(2, 0, "succeeded", stdout_key="f" * 64)])
+    out, err = "a" * 64, "b" * 64
+    body = {"tasks": [[1, 0]], "logs": [[1, 0, out, None], [2, 0, err, err]]}
+    assert api.post(f"{RUNS}/1/heartbeat", json=body).status_code == 204
+    running, done = store.get_task("F", 1, 1), store.get_task("F", 1, 2)
+    assert running is not None and (running.stdout_key, running.stderr_key) == (out, None)
+    assert done is not None and done.stdout_key == "f" * 64  # a finished attempt keeps its logs
+    for bad in ({"logs": "x"}, {"logs": [[1, 0, "short", None]]}, {"logs": [[1, 0, None]]},
+                {"logs": [[1, 0, "A" * 64, None]]}):
+        assert error_of(api.post(f"{RUNS}/1/heartbeat", json=bad)) == (400, "BadRequest")
+
+
 def test_update_tags(api: Api, store: SqlMetadataStore) -> None:
     seed_run(store, user_tags=("a",), system_tags=("user:alice",))
     run = api.post(f"{RUNS}/1/tags", json={"add": ["b"], "remove": ["a"]}).json()

@@ -242,7 +242,11 @@ class Task(StatusMixin["TaskRecord"], Container):
             self._logs[stream] = data
             return data
         live = self._provider.read_live_log(flow, int(run_id), int(task_id), record.attempt, stream)
-        return live or b""
+        if live is not None:
+            return live
+        # a provider without live files (the service): the output so far, as last heartbeated
+        key = record.stdout_key if stream == "stdout" else record.stderr_key
+        return b"" if key is None else self._blob(key, f"the {stream} of {self._name}")
 
     def _blob(self, key: str, what: str) -> bytes:
         try:

@@ -116,9 +116,17 @@ class HttpMetadataProvider:
         headers = {"Idempotency-Key": uuid.uuid4().hex}
         return RunRecord.from_dict(self._post(f"/flows/{_q(run.flow_name)}/runs", body, headers))
 
-    def heartbeat(self, flow_name: str, run_id: int, tasks: Sequence[tuple[int, int]] = ()) -> None:
+    def heartbeat(
+        self,
+        flow_name: str,
+        run_id: int,
+        tasks: Sequence[tuple[int, int]] = (),
+        logs: Sequence[tuple[int, int, str | None, str | None]] = (),
+    ) -> None:
         pairs = [[int(t), int(a)] for t, a in tasks]
-        self._post(f"{self._run_path(flow_name, run_id)}/heartbeat", {"tasks": pairs})
+        snapshots = [[int(t), int(a), out, err] for t, a, out, err in logs]
+        self._post(f"{self._run_path(flow_name, run_id)}/heartbeat",
+                   {"tasks": pairs, "logs": snapshots})
 
     def finish_run(self, flow_name: str, run_id: int, status: str) -> None:
         self._post(f"{self._run_path(flow_name, run_id)}/finish", {"status": status})
@@ -206,7 +214,7 @@ class HttpMetadataProvider:
     def read_live_log(
         self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str
     ) -> bytes | None:
-        return None  # a running attempt's log reaches the service when the attempt finishes
+        return None  # running attempts: the output so far comes with heartbeats (stdout_key)
 
 
 def run_query_params(query: RunQuery) -> list[tuple[str, str]]:

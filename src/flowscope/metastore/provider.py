@@ -43,8 +43,16 @@ class MetadataProvider(Protocol):
     # ---- writes (the runtime) --------------------------------------------------------
     def create_run(self, run: NewRun) -> RunRecord: ...
 
-    def heartbeat(self, flow_name: str, run_id: int, tasks: Sequence[tuple[int, int]] = ()) -> None:
-        """Mark the run, and the given (task_id, attempt) pairs, alive now."""
+    def heartbeat(
+        self,
+        flow_name: str,
+        run_id: int,
+        tasks: Sequence[tuple[int, int]] = (),
+        logs: Sequence[tuple[int, int, str | None, str | None]] = (),
+    ) -> None:
+        """Mark the run, and the given (task_id, attempt) pairs, alive now. `logs` gives
+        (task_id, attempt, stdout_key, stderr_key): the output so far of running attempts,
+        as blobs, for providers that cannot see a worker's live log files."""
         ...
 
     def finish_run(self, flow_name: str, run_id: int, status: str) -> None: ...

@@ -163,7 +163,13 @@ class SqlMetadataStore:
         assert record is not None
         return record
 
-    def heartbeat(self, flow_name: str, run_id: int, tasks: Sequence[tuple[int, int]] = ()) -> None:
+    def heartbeat(
+        self,
+        flow_name: str,
+        run_id: int,
+        tasks: Sequence[tuple[int, int]] = (),
+        logs: Sequence[tuple[int, int, str | None, str | None]] = (),
+    ) -> None:
         now = self._clock()
 
         def work(conn: Connection) -> None:
@@ -176,6 +182,13 @@ class SqlMetadataStore:
                     "UPDATE attempts SET heartbeat_at = ? WHERE flow_name = ? AND run_id = ? "
                     "AND task_id = ? AND attempt = ? AND status = ?",
                     [(now, flow_name, run_id, t, a, RUNNING) for t, a in tasks],
+                )
+            if logs:  # output so far of running attempts; finish_attempts sets the final logs
+                conn.executemany(
+                    "UPDATE attempts SET stdout_key = COALESCE(?, stdout_key), "
+                    "stderr_key = COALESCE(?, stderr_key) WHERE flow_name = ? AND run_id = ? "
+                    "AND task_id = ? AND attempt = ? AND status = ?",
+                    [(out, err, flow_name, run_id, t, a, RUNNING) for t, a, out, err in logs],
                 )
 
         self.db.write(work)

@@ -141,6 +141,7 @@ class Runner:
         self.end_ok = False
         self._next_id = 1
         self._live: dict[tuple[int, int, str], Any] = {}
+        self._snapshot_sizes: dict[tuple[int, int], tuple[int, int]] = {}
         self.run_id = 0
         self.env_key: str | None = None
 
@@ -253,7 +254,8 @@ class Runner:
             self._flush()
             if time.time() >= next_beat:
                 running = [w.key for w in pool.workers.values()]
-                self.provider.heartbeat(self.flow_name, self.run_id, running)
+                logs = self._log_snapshots(pool)
+                self.provider.heartbeat(self.flow_name, self.run_id, running, logs)
                 next_beat = time.time() + self.settings.heartbeat_interval
 
     # ---- scheduling ------------------------------------------------------------------
@@ -470,6 +472,22 @@ class Runner:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = self._live[(task_id, attempt, stream)] = open(path, "ab", buffering=0)
         handle.write(encode([line]))
+
+    def _log_snapshots(self, pool: WorkerPool) -> list[tuple[int, int, str | None, str | None]]:
+        """For providers that cannot read live log files (the service): the output so far of
+        each running attempt whose output grew since the last heartbeat, stored as blobs."""
+        if getattr(self.provider, "live_dir", None) is not None:
+            return []
+        snapshots = []
+        for worker in pool.workers.values():
+            sizes = (len(worker.lines["stdout"]), len(worker.lines["stderr"]))
+            if sizes == self._snapshot_sizes.get(worker.key, (0, 0)):
+                continue
+            self._snapshot_sizes[worker.key] = sizes
+            task_id, attempt = worker.key
+            snapshots.append((task_id, attempt, self._store_log(worker, "stdout"),
+                              self._store_log(worker, "stderr")))
+        return snapshots
 
     def _close_live(self, task_id: int | None = None, attempt: int | None = None) -> None:
         for key in list(self._live):

@@ -158,6 +158,29 @@ def heartbeat_tasks(body: Mapping[str, Any]) -> list[tuple[int, int]]:
     return out
 
 
+def heartbeat_logs(body: Mapping[str, Any]) -> list[tuple[int, int, str | None, str | None]]:
+    """[[task_id, attempt, stdout_key, stderr_key], ...]: output so far of running attempts."""
+    rows = body.get("logs", [])
+    if not isinstance(rows, list) or len(rows) > MAX_BATCH:
+        raise bad_request("logs must be a list of [task_id, attempt, stdout_key, stderr_key].")
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != 4:
+            raise bad_request(f"logs[{i}] must be [task_id, attempt, stdout_key, stderr_key].")
+        out.append((p.integer(row[0], f"logs[{i}][0]", minimum=1),
+                    p.integer(row[1], f"logs[{i}][1]"),
+                    _blob_key(row[2], f"logs[{i}][2]"), _blob_key(row[3], f"logs[{i}][3]")))
+    return out
+
+
+def _blob_key(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 64 or value.strip("0123456789abcdef"):
+        raise bad_request(f"{where} must be a blob key (64 lowercase hex digits) or null.")
+    return value
+
+
 def run_status(body: Mapping[str, Any]) -> str:
     status = body.get("status")
     if status not in FINISHED_STATUSES:

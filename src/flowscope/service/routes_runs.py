@@ -6,7 +6,8 @@
     POST /flows/{flow}/runs                    create_run (Idempotency-Key header honoured)
     GET  /flows/{flow}/runs/{run}              get_run (404 when absent)
     GET  /flows/{flow}/runs/{run}/parameters   get_parameters
-    POST /flows/{flow}/runs/{run}/heartbeat    heartbeat {"tasks": [[task_id, attempt], ...]}
+    POST /flows/{flow}/runs/{run}/heartbeat    heartbeat {"tasks": [[task_id, attempt], ...],
+                                               "logs": [[task_id, attempt, out, err], ...]}
     POST /flows/{flow}/runs/{run}/finish       finish_run {"status": ...}
     POST /flows/{flow}/runs/{run}/tags         update_tags {"add": [...], "remove": [...]}
 
@@ -133,8 +134,9 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def heartbeat(request: Request) -> Response:
         name, run_id = p.flow(request), p.run(request)
-        tasks = bodies.heartbeat_tasks(await p.read_json(request, ctx.max_body))
-        await ctx.call(store.heartbeat, name, run_id, tasks)
+        body = await p.read_json(request, ctx.max_body)
+        tasks, logs = bodies.heartbeat_tasks(body), bodies.heartbeat_logs(body)
+        await ctx.call(store.heartbeat, name, run_id, tasks, logs)
         return Response(status_code=204)
 
     async def finish_run(request: Request) -> Response:
