@@ -89,14 +89,8 @@ class Task(StatusMixin["TaskRecord"], Container):
             record.flow_name, str(record.run_id), record.step_name, str(record.task_id)
         )
         task._attempt = attempt
-        task._run = run
-        task._record = record
-        task._fresh = True
-        task._shared = shared
-        task._index = None
-        task._facts = None
-        task._env = None
-        task._logs = None
+        task._clear()
+        task._run, task._record, task._fresh, task._shared = run, record, True, shared
         return task
 
     # ---- records -----------------------------------------------------------------------
