@@ -8,7 +8,7 @@ artifact and the task.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flowscope.client.base import did_you_mean, visible
 from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
@@ -51,73 +51,21 @@ def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -
 
 
 def _with_key(exc: DataStoreError, key: str) -> DataStoreError:
-    setattr(exc, "key", key)  # noqa: B010 (as datastore.keys does: errors.py declares no field)
+    exc.key = key  # type: ignore[attr-defined]  # declared on BlobCorrupted and BlobNotFound
     return exc
 
 
-class TaskData:
-    """The artifact values of a task, as attributes (`task.data.x`)."""
+class _ByName:
+    """A task's artifacts by name, as attributes and as keys: what `task.data` and
+    `task.artifacts` share. Subclasses say what a name gives (`_get`)."""
 
     __slots__ = ("_task",)
 
     def __init__(self, task: Task) -> None:
         self._task = task
 
-    def _lookup(self, name: str) -> ArtifactRecord | None:
-        return self._task._artifact_index().get(name)
-
-    def __getattr__(self, name: str) -> object:
-        if name.startswith(_NOT_ARTIFACTS):
-            raise AttributeError(name)
-        record = self._lookup(name)
-        if record is None:
-            hint = did_you_mean(name, [n for n in self._task._artifact_index() if visible(n)])
-            raise AttributeError(
-                f"{self._task!r} has no artifact {name!r}" + (f": {hint}" if hint else ".")
-            )
-        return load_value(self._task._provider, record, f"{name!r} of {self._task!r}")
-
-    def __getitem__(self, name: str) -> object:
-        """`task.data['x']`, for names that are not valid attributes."""
-        if not isinstance(name, str):
-            raise KeyError(name)
-        try:
-            return self.__getattr__(name)
-        except AttributeError as exc:
-            raise KeyError(name) from exc
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._task._artifact_index()
-
-    def __dir__(self) -> list[str]:
-        return sorted(n for n in self._task._artifact_index() if visible(n))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.__dir__())
-
-    def __len__(self) -> int:
-        return len(self.__dir__())
-
-    def __repr__(self) -> str:
-        names = ", ".join(self.__dir__())
-        return f"<TaskData of {self._task!r}: {names}>"
-
-    def __getstate__(self) -> Task:
-        return self._task
-
-    def __setstate__(self, task: Task) -> None:
-        self._task = task
-
-
-class TaskArtifacts:
-    """The DataArtifact objects of a task, as attributes (`task.artifacts.x`)."""
-
-    __slots__ = ("_task",)
-
-    def __init__(self, task: Task) -> None:
-        self._task = task
-
-    def __getattr__(self, name: str) -> DataArtifact:
+    def _record(self, name: str) -> ArtifactRecord:
+        """The artifact `name`, or AttributeError with a did-you-mean."""
         if name.startswith(_NOT_ARTIFACTS):
             raise AttributeError(name)
         record = self._task._artifact_index().get(name)
@@ -126,13 +74,17 @@ class TaskArtifacts:
             raise AttributeError(
                 f"{self._task!r} has no artifact {name!r}" + (f": {hint}" if hint else ".")
             )
-        return self._task._artifact(record)
+        return record
 
-    def __getitem__(self, name: str) -> DataArtifact:
+    def _get(self, name: str) -> object:
+        raise NotImplementedError
+
+    def __getitem__(self, name: str) -> object:
+        """`task.data['x']`, for names that are not valid attributes."""
         if not isinstance(name, str):
             raise KeyError(name)
         try:
-            return self.__getattr__(name)
+            return self._get(name)
         except AttributeError as exc:
             raise KeyError(name) from exc
 
@@ -142,17 +94,47 @@ class TaskArtifacts:
     def __dir__(self) -> list[str]:
         return sorted(n for n in self._task._artifact_index() if visible(n))
 
-    def __iter__(self) -> Iterator[DataArtifact]:
-        return iter(self._task)
-
     def __len__(self) -> int:
         return len(self.__dir__())
 
     def __repr__(self) -> str:
-        return f"<TaskArtifacts of {self._task!r}: {', '.join(self.__dir__())}>"
+        return f"<{type(self).__name__} of {self._task!r}: {', '.join(self.__dir__())}>"
 
     def __getstate__(self) -> Task:
         return self._task
 
     def __setstate__(self, task: Task) -> None:
         self._task = task
+
+
+class TaskData(_ByName):
+    """The artifact values of a task, as attributes (`task.data.x`)."""
+
+    __slots__ = ()
+
+    def _get(self, name: str) -> object:
+        return load_value(self._task._provider, self._record(name), f"{name!r} of {self._task!r}")
+
+    def __getattr__(self, name: str) -> object:
+        return self._get(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dir__())
+
+
+class TaskArtifacts(_ByName):
+    """The DataArtifact objects of a task, as attributes (`task.artifacts.x`)."""
+
+    __slots__ = ()
+
+    def _get(self, name: str) -> DataArtifact:
+        return self._task._artifact(self._record(name))
+
+    def __getattr__(self, name: str) -> DataArtifact:
+        return self._get(name)
+
+    def __getitem__(self, name: str) -> DataArtifact:
+        return cast("DataArtifact", super().__getitem__(name))
+
+    def __iter__(self) -> Iterator[DataArtifact]:
+        return iter(self._task)
