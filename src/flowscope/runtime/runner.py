@@ -143,6 +143,7 @@ class Runner:
         self._live: dict[tuple[int, int, str], Any] = {}
         self._snapshot_sizes: dict[tuple[int, int], tuple[int, int]] = {}
         self.run_id = 0
+        self.params_id = 0  # the hidden _parameters task, whose artifacts every task carries
         self.env_key: str | None = None
 
     # ---- the run ---------------------------------------------------------------------
@@ -183,8 +184,8 @@ class Runner:
         self.console.run_started(f"{self.flow_name}/{self.run_id}", user, origin)
         pool = WorkerPool(self._on_line)
         try:
-            params_id = self._record_parameters()
-            for spec in self.scheduler.initial((params_id,)):
+            self.params_id = self._record_parameters()
+            for spec in self.scheduler.initial((self.params_id,)):
                 self._enqueue(spec)
             self._loop(pool, stop)
         except KeyboardInterrupt:
@@ -423,7 +424,7 @@ class Runner:
 
     def _with_parameters(self, artifacts: list[ArtifactRecord]) -> list[ArtifactRecord]:
         names = {a.name for a in artifacts}
-        extra = [r for r in self.indexes.get(1, {}).values() if r.name not in names]
+        extra = [r for r in self.indexes.get(self.params_id, {}).values() if r.name not in names]
         return sorted(artifacts + extra, key=lambda a: a.name) if extra else artifacts
 
     def _succeeded(self, task_id: int, spec: TaskSpec, artifacts: list[ArtifactRecord], count: int | None) -> None:
