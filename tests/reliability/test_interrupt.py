@@ -79,3 +79,28 @@ def test_ctrl_c_at_random_moments_never_leaves_a_running_run(project: Project) -
                     assert task.status in ("succeeded", "failed", "pending"), (task, task.status)
     assert integrity(project.store / "metadata.db") == "ok"
     verify_all_blobs(project.store)
+
+
+@pytest.mark.slow
+def test_ctrl_c_as_a_run_finishes_leaves_its_outcome_alone(project: Project) -> None:
+    """A Ctrl-C that lands once the run is recorded as succeeded, while the process returns and
+    exits, never kills it by signal or prints a traceback (it ends 0, or 130 with "interrupted"
+    when it lands before the command returns), and the run stays succeeded."""
+    rng = random.Random(os.getpid())
+    for trial in range(10):
+        runner = project.start("wide", "run", "--n", "10", "--max-workers", "4")
+        out = project.root / "logs" / f"{len(project.started) - 1}.out"
+        done = f"Run WideFlow/{trial + 1} succeeded in"
+        wait_for(lambda: done in out.read_text(), 30,
+                 "the run's success line", interval=0.001)
+        time.sleep(rng.uniform(0, 0.004))
+        try:
+            os.killpg(runner.pid, signal.SIGINT)
+        except ProcessLookupError:  # already gone: nothing left to test in this trial
+            pass
+        code = runner.wait(timeout=30)
+        output = project.output_of(runner)
+        assert code in (0, 130) and "Traceback" not in output, (trial, code, output)
+        assert code == 0 or "interrupted" in output, output
+        run = project.client().Run(f"WideFlow/{trial + 1}")
+        assert run.successful, (run.status, [(t.pathspec, t.status) for s in run for t in s], output)

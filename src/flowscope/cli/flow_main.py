@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flowscope.cli.errors import guarded
+from flowscope.cli.errors import run_and_exit
 from flowscope.errors import ParameterError, RunError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
@@ -88,7 +88,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 def main(flow_cls: type, argv: Sequence[str] | None = None) -> None:
     """Entry point for `python flow.py ...`; exits the process with the command's code."""
     args = sys.argv[1:] if argv is None else list(argv)
-    sys.exit(guarded(lambda: _dispatch(flow_cls, args)))
+    run_and_exit(lambda: _dispatch(flow_cls, args))
 
 
 def _dispatch(flow_cls: type, argv: list[str]) -> int:
