@@ -57,6 +57,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.service": {"starlette", "uvicorn", "anyio"},
     "flowscope.metastore.postgres": {"psycopg"},
     "flowscope.cli.service_cmd": {"uvicorn"},
+    "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
 }
 CORE = {"blake3", "lz4"}
 

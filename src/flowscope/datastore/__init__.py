@@ -7,6 +7,7 @@ keys.py         key validation, and the not-found / corrupted errors naming a ke
 encoding.py     the stored form: header, raw or lz4 segments
 cas.py          ContentStore: hashing, dedupe, verified reads
 serializers.py  pickle protocol 5 with out-of-band buffers; the serializer registry
+reducers.py     object arrays of repeated strings pickled as distinct values plus codes
 artifacts.py    save_artifact / load_artifact / save_artifacts
 """
 

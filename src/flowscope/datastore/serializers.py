@@ -13,13 +13,16 @@ were read, so arrays are rebuilt in place, without a copy.
 
 from __future__ import annotations
 
+import io
 import pickle
 import struct
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Protocol
+from typing import Any, Protocol
 
 from flowscope.datastore.cas import BlobView
+from flowscope.datastore.reducers import reduce_string_array
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import DataStoreError
 
@@ -75,7 +78,7 @@ class PickleSerializer:
             return False
 
         try:
-            stream = pickle.dumps(value, protocol=5, buffer_callback=place)
+            stream = _dumps(value, place)
         except MemoryError:
             raise
         except Exception as exc:
@@ -107,6 +110,30 @@ class PickleSerializer:
                 "holds may have been renamed or moved since it was saved; load it with the "
                 "code version that saved it."
             ) from exc
+
+
+def _dumps(value: object, place: Callable[[pickle.PickleBuffer], bool]) -> bytes:
+    ndarray = getattr(sys.modules.get("numpy"), "ndarray", None)
+    if ndarray is None:  # no numpy loaded: the value holds no arrays
+        return pickle.dumps(value, protocol=5, buffer_callback=place)
+    out = io.BytesIO()
+    _ArrayPickler(out, ndarray, place).dump(value)
+    return out.getvalue()
+
+
+class _ArrayPickler(pickle.Pickler):
+    """Pickle protocol 5, with object arrays of repeated strings pickled compactly."""
+
+    def __init__(self, out: io.BytesIO, ndarray: type, place: Callable[[pickle.PickleBuffer], bool]):
+        super().__init__(out, protocol=5, buffer_callback=place)
+        self._ndarray = ndarray
+
+    def reducer_override(self, obj: object) -> Any:
+        if type(obj) is self._ndarray:
+            reduced = reduce_string_array(obj)
+            if reduced is not None:
+                return reduced
+        return NotImplemented
 
 
 _SERIALIZERS: Mapping[str, Serializer] = MappingProxyType({"pickle": PickleSerializer()})
