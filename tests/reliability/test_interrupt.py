@@ -84,8 +84,7 @@ def test_ctrl_c_at_random_moments_never_leaves_a_running_run(project: Project) -
 @pytest.mark.slow
 def test_ctrl_c_as_a_run_finishes_leaves_its_outcome_alone(project: Project) -> None:
     """A Ctrl-C that lands once the run is recorded as succeeded, while the process returns and
-    exits, never kills it by signal or prints a traceback (it ends 0, or 130 with "interrupted"
-    when it lands before the command returns), and the run stays succeeded."""
+    exits, is ignored: exit code 0, no traceback, and the run stays succeeded."""
     rng = random.Random(os.getpid())
     for trial in range(10):
         runner = project.start("wide", "run", "--n", "10", "--max-workers", "4")
@@ -100,7 +99,6 @@ def test_ctrl_c_as_a_run_finishes_leaves_its_outcome_alone(project: Project) -> 
             pass
         code = runner.wait(timeout=30)
         output = project.output_of(runner)
-        assert code in (0, 130) and "Traceback" not in output, (trial, code, output)
-        assert code == 0 or "interrupted" in output, output
+        assert code == 0 and "Traceback" not in output, (trial, code, output)
         run = project.client().Run(f"WideFlow/{trial + 1}")
         assert run.successful, (run.status, [(t.pathspec, t.status) for s in run for t in s], output)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -182,6 +183,9 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         flow_cls, graph, provider, settings, parameters=parameters, tags=tags,
         max_workers=args.max_workers, script=script, console=Console(quiet=args.quiet), resume=plan,
     )
+    # The runner answers Ctrl-C while it runs; once it returns, the outcome is recorded and a
+    # late Ctrl-C (between its return and the exit) must not report it as interrupted.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     result = runner.run()
     return 0 if result.status == "succeeded" else 1
 

@@ -148,15 +148,20 @@ class Runner:
 
     # ---- the run ---------------------------------------------------------------------
     def run(self) -> RunResult:
+        """Record and run the flow. Ctrl-C and SIGTERM are answered by the runner from start to
+        end (a signal before the run is recorded ends it with KeyboardInterrupt, recording
+        nothing); the previous handlers are back when this returns."""
         began = time.time()
-        warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by each fork
-        code_key = None
-        if self.script is not None:
-            code_key = self.store.put(code_package(self.script, self.flow_name))
-        self.env_key = self.store.put(json.dumps(environment_info()).encode())
         stop = _StopRequest()
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
+            warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by forks
+            code_key = None
+            if self.script is not None:
+                code_key = self.store.put(code_package(self.script, self.flow_name))
+            self.env_key = self.store.put(json.dumps(environment_info()).encode())
+            if stop.requested:
+                raise KeyboardInterrupt
             return self._record_and_run(began, code_key, stop)
         finally:
             for sig, handler in previous.items():
