@@ -212,3 +212,45 @@ def test_a_truncated_large_mapped_blob_is_reported(tmp_path: Path) -> None:
         file.truncate(local_module.MAP_MIN_SIZE + 1)
     with pytest.raises(BlobCorrupted, match=key):
         store.open(key)
+
+
+def test_temporary_files_are_written_apart_from_the_blobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    real_replace = local_module._replace
+    monkeypatch.setattr(local_module, "_replace", lambda t, p: (seen.append(t), real_replace(t, p)))
+    storage = LocalStorage(tmp_path)
+    key = key_of(b"x")
+    storage.write(key, [b"x"])
+    assert [Path(t).parent for t in seen] == [tmp_path / local_module.TEMP_DIR]
+    assert Path(seen[0]).name.startswith(f".{key}.") and seen[0].endswith(".tmp")
+    assert list((tmp_path / local_module.TEMP_DIR).iterdir()) == []
+
+
+def test_the_first_write_sweeps_temporary_files_left_by_dead_writers(tmp_path: Path) -> None:
+    temps = tmp_path / local_module.TEMP_DIR
+    temps.mkdir()
+    stale, fresh, other = temps / ".a.1.tmp", temps / ".b.2.tmp", temps / "notes.txt"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"partial")
+    old = os.stat(fresh).st_mtime - local_module.STALE_TEMP_AGE - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+
+    storage = LocalStorage(tmp_path)
+    storage.write(key_of(b"x"), [b"x"])
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()  # a live writer's file, and not a temporary
+
+    os.utime(fresh, (old, old))
+    storage.write(key_of(b"y"), [b"y"])
+    assert fresh.exists()  # one sweep per LocalStorage
+    LocalStorage(tmp_path).write(key_of(b"z"), [b"z"])
+    assert not fresh.exists()
+
+
+def test_a_sweep_never_fails(tmp_path: Path) -> None:
+    assert local_module.sweep_stale_temporaries(str(tmp_path / "missing"), 0) == 0
+    (tmp_path / "d.tmp").mkdir()  # a directory named like a temporary: unlink refuses it
+    assert local_module.sweep_stale_temporaries(str(tmp_path), -1) == 0

@@ -1,8 +1,11 @@
 """A directory of blobs: ``root/ab/abcdef...``, one file per key, written atomically.
 
-Writers put the bytes in a temporary file beside the final one and ``os.replace`` it into
+Writers put the bytes in a temporary file under ``root/tmp/`` and ``os.replace`` it into
 place, so readers never see a partial blob, and several processes writing the same key at
-once all succeed (the key is a content hash, so they all write the same bytes).
+once all succeed (the key is a content hash, so they all write the same bytes). A writer
+killed mid-write leaves its temporary file behind; the first write of each LocalStorage
+removes those not touched for ``STALE_TEMP_AGE`` seconds (a live writer touches its file with
+every write).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import mmap
 import os
 import secrets
 import sys
+import time
 import urllib.parse
 from collections.abc import Sequence
 
@@ -21,6 +25,10 @@ from flowscope.errors import DataStoreError
 
 MAP_MIN_SIZE = 16 * 1024 * 1024
 """Blobs at least this large are read as a copy-on-write memory map by ``read_mapped``."""
+
+TEMP_DIR = "tmp"
+STALE_TEMP_AGE = 3600.0
+"""Seconds after its last change that a temporary file counts as left by a dead writer."""
 
 _IOV_MAX = 1024
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -41,6 +49,7 @@ class LocalStorage:
         self._root = os.path.abspath(os.fspath(root))
         self._fsync = fsync
         self._memory_map = memory_map
+        self._swept = False
 
     @property
     def root(self) -> str:
@@ -74,10 +83,15 @@ class LocalStorage:
         if os.path.isfile(path):
             return
         directory = os.path.dirname(path)
-        temp = os.path.join(directory, f".{key}.{secrets.token_hex(6)}.tmp")
+        temps = os.path.join(self._root, TEMP_DIR)
+        if not self._swept:
+            self._swept = True
+            sweep_stale_temporaries(temps, STALE_TEMP_AGE)
+        temp = os.path.join(temps, f".{key}.{secrets.token_hex(6)}.tmp")
         done = False
         try:
             os.makedirs(directory, exist_ok=True)
+            os.makedirs(temps, exist_ok=True)
             fd = os.open(temp, _OPEN_FLAGS, 0o666)
             try:
                 _write_all(fd, chunks)
@@ -193,6 +207,25 @@ def _map_private(file: io.FileIO) -> mmap.mmap | None:
         return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
     except (OSError, ValueError):
         return None  # no maps on this file system, or out of descriptors: read instead
+
+
+def sweep_stale_temporaries(directory: str, max_age: float) -> int:
+    """Remove the temporary files in ``directory`` unchanged for ``max_age`` seconds (left by
+    writers that were killed); returns how many. Never fails: a sweep is housekeeping."""
+    removed = 0
+    cutoff = time.time() - max_age
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    if entry.name.endswith(".tmp") and entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+                except OSError:
+                    continue  # gone meanwhile, or not ours to remove
+    except OSError:
+        pass  # no temporary directory yet
+    return removed
 
 
 def _replace(temp: str, path: str) -> None:
