@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from flowscope.datastore import MemoryStorage
 from flowscope.datastore.cas import ContentStore
@@ -118,3 +119,19 @@ def test_a_frame_with_a_label_column_round_trips_and_stores_smaller() -> None:
 def test_values_without_arrays_pickle_as_before() -> None:
     value = {"a": [1, 2.5, "x"], "b": (None, True)}
     assert round_trip(value) == value
+
+
+ELEMENTS = ["a", "b", "", "é", "a" * 40, np.str_("a"), Color.RED, None, 1, 1.0, True, b"a", ("a",)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(pattern=st.lists(st.sampled_from(ELEMENTS), min_size=1, max_size=12),
+       odd_at=st.none() | st.integers(0, N - 1), odd=st.sampled_from(ELEMENTS))
+def test_any_object_array_round_trips_with_its_types(pattern, odd_at, odd) -> None:
+    array = np.empty(N, dtype=object)
+    array[:] = [pattern[i % len(pattern)] for i in range(N)]
+    if odd_at is not None:
+        array[odd_at] = odd
+    back = round_trip(array)
+    assert [type(x) for x in back] == [type(x) for x in array]
+    assert back.tolist() == array.tolist()
