@@ -214,6 +214,7 @@ class Builder:
         parameters: dict[str, Any] | None = None,
         code: dict[str, str] | None = None,
         created_at: float | None = None,
+        command_line: str | None = None,
     ) -> Recorded:
         code_key = None if code is None else self.blob(code_tarball(code, flow))
         record = self.provider.create_run(
@@ -228,6 +229,7 @@ class Builder:
                 parameters=dict(parameters or {}),
                 code_key=code_key,
                 created_at=self.tick() if created_at is None else created_at,
+                command_line=command_line,
             )
         )
         return Recorded(flow, record.run_id)

@@ -59,3 +59,10 @@ def test_artifact_and_root_summaries(hello):
     page = artifact._repr_html_()
     assert artifact.sha in page and "builtins.list" in page
     assert "HelloFlow" in Metaflow()._repr_html_()
+
+
+def test_run_summary_shows_the_command_line_escaped(client, builder):
+    typed = builder.new_run("Cmd", command_line="python cmd.py run --x '<b>'")
+    untyped = builder.new_run("Cmd")
+    assert "<code>python cmd.py run --x &#x27;&lt;b&gt;&#x27;</code>" in Run(typed.pathspec)._repr_html_()
+    assert "command" not in Run(untyped.pathspec)._repr_html_()

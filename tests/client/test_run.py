@@ -84,6 +84,13 @@ def test_code_is_none_when_not_saved(client, builder):
     assert Run(recorded.pathspec).code is None
 
 
+def test_command_line_is_the_one_recorded(client, builder):
+    typed = builder.new_run("Cmd", command_line="python cmd.py run --alpha 'a b'")
+    untyped = builder.new_run("Cmd")
+    assert Run(typed.pathspec).command_line == "python cmd.py run --alpha 'a b'"
+    assert Run(untyped.pathspec).command_line is None
+
+
 def test_origin_pathspec_is_none_for_runs_not_resumed(client, builder):
     assert Run(builder.hello().pathspec).origin_pathspec is None
 

@@ -3,6 +3,9 @@ subprocesses and asserted through the client API."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 
@@ -18,6 +21,9 @@ def test_parameters_are_typed_recorded_and_visible_everywhere(workspace):
     assert run.data.notes_seen == "some notes\n"
     assert run.data.ratio == 0.25 and run.data.count == 9
     assert "_parameters" in run and "_parameters" not in [s.id for s in run]
+    python = Path(sys.executable).name
+    assert run.command_line == (f"{python} {workspace.root / 'behaviours.py'} run --ratio 0.25 "
+                                "--count 9 --verbose yes --config '{\"a\": 1}' --notes notes.txt")
 
 
 @pytest.mark.parametrize(
@@ -114,3 +120,5 @@ def test_resume_clones_successful_tasks_and_reruns_from_the_failure(workspace):
     assert run["work"].task.origin_pathspec is None
     assert run.data.worked is True
     assert run.data.mode == "resume"
+    assert run.command_line.endswith("behaviours.py resume")
+    assert fs.Run("BehaviourFlow/1").command_line.endswith(f"run --mode resume --marker {marker}")

@@ -66,6 +66,16 @@ def test_run_ids_increase_per_flow(provider: MetadataProvider) -> None:
     assert flow is not None and flow.flow_name == "G"
 
 
+def test_a_run_keeps_the_command_line_that_started_it(provider: MetadataProvider) -> None:
+    command = "python3.11 flow.py run --alpha 'a b' --tag x"
+    new_run(provider, command_line=command)
+    new_run(provider)  # started through the API: no command line
+    assert provider.get_run("F", 1).command_line == command  # type: ignore[union-attr]
+    assert provider.get_run("F", 2).command_line is None  # type: ignore[union-attr]
+    assert {r.run_id: r.command_line for r in provider.list_runs("F").items} == {
+        1: command, 2: None}
+
+
 def test_run_ids_unique_under_concurrent_creation(provider: MetadataProvider) -> None:
     got: list[int] = []
     errors: list[BaseException] = []

@@ -24,7 +24,9 @@ def create(api: Api, **body: Any) -> Any:
 
 def test_create_run_returns_the_record(api: Api, store: SqlMetadataStore) -> None:
     run = create(api, user_tags=["b", "a"], system_tags=["user:alice"], parameters={"x": 1},
-                 code_key="c" * 64)
+                 code_key="c" * 64, command_line="python f.py run --x 1")
+    assert run["command_line"] == "python f.py run --x 1"
+    assert store.get_run("F", 1).command_line == "python f.py run --x 1"  # type: ignore[union-attr]
     assert run["run_id"] == 1 and run["flow_name"] == "F" and run["status"] == "running"
     assert run["user_tags"] == ["a", "b"] and run["system_tags"] == ["user:alice"]
     assert run["code_key"] == "c" * 64
@@ -42,6 +44,8 @@ def test_create_run_returns_the_record(api: Api, store: SqlMetadataStore) -> Non
     {"user": "u", "origin_run_id": 0},
     {"user": "u", "origin_run_id": 2**70},
     {"user": "u", "code_key": 7},
+    {"user": "u", "command_line": ["python", "f.py"]},
+    {"user": "u", "command_line": "a\x00b"},
 ])
 def test_create_run_refuses_bad_bodies(api: Api, body: dict[str, Any]) -> None:
     assert error_of(api.post(RUNS, json=body)) == (400, "BadRequest")

@@ -182,12 +182,20 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     runner = Runner(
         flow_cls, graph, provider, settings, parameters=parameters, tags=tags,
         max_workers=args.max_workers, script=script, console=Console(quiet=args.quiet), resume=plan,
+        command_line=_command_line(),
     )
     # The runner answers Ctrl-C while it runs; once it returns, the outcome is recorded and a
     # late Ctrl-C (between its return and the exit) must not report it as interrupted.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     result = runner.run()
     return 0 if result.status == "succeeded" else 1
+
+
+def _command_line() -> str:
+    """How this process was started, as a shell would take it again."""
+    import shlex
+
+    return shlex.join([Path(sys.executable).name, *sys.argv])
 
 
 def _origin_run(provider: Any, flow_name: str, run_id: str | None) -> int:

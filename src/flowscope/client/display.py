@@ -105,12 +105,15 @@ def _flow(flow: Flow) -> str:
 
 
 def _run(run: Run) -> str:
-    facts = _facts([
+    pairs = [
         ("status", html.escape(run.status)),
         ("started", html.escape(_text(run.created_at))),
         ("finished", html.escape(_text(run.finished_at))),
         ("tags", _tags(run.tags)),
-    ])
+    ]
+    if run.command_line is not None:
+        pairs.append(("command", f"<code>{html.escape(run.command_line)}</code>"))
+    facts = _facts(pairs)
     steps, more = _first(run)
     rows = [(s.id, s._step_record().task_count, s.created_at, s.finished_at) for s in steps]
     return _wrap(repr(run), facts, _table(["step", "tasks", "started", "finished"], rows, more))

@@ -121,6 +121,12 @@ class Run(StatusMixin["RunRecord"], Container):
         return self._provider.get_parameters(flow, int(run_id))
 
     @property
+    def command_line(self) -> str | None:
+        """The command that started the run, as it could be typed again (for example
+        `python flow.py run --alpha 0.5`); None for a run started through the API."""
+        return self._run_record().command_line
+
+    @property
     def code(self) -> Code | None:
         """The code package saved with the run, None if none was saved."""
         from flowscope.client.code import Code

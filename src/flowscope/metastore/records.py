@@ -65,6 +65,7 @@ class RunRecord(Record):
     system_tags: tuple[str, ...] = ()
     code_key: str | None = None
     origin_run_id: int | None = None
+    command_line: str | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -141,6 +142,7 @@ class NewRun(Record):
     code_key: str | None = None
     origin_run_id: int | None = None
     created_at: float | None = None
+    command_line: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ def parse_tags(text: str) -> tuple[str, ...]:
 
 RUN_COLUMNS = (
     "r.flow_name, r.run_id, r.user_name, r.status, r.created_at, r.finished_at, "
-    "r.heartbeat_at, r.user_tags, r.system_tags, r.code_key, r.origin_run_id"
+    "r.heartbeat_at, r.user_tags, r.system_tags, r.code_key, r.origin_run_id, r.command_line"
 )
 
 TASK_COLUMNS = (
@@ -91,6 +91,7 @@ def run_from_row(row: Any, cutoff: float) -> RunRecord:
         system_tags=parse_tags(row[8]),
         code_key=row[9],
         origin_run_id=None if row[10] is None else int(row[10]),
+        command_line=row[11],
     )
 
 

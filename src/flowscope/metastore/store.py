@@ -133,12 +133,12 @@ class SqlMetadataStore:
             run_id = int(rows[0][0])
             conn.execute(
                 "INSERT INTO runs (flow_name, run_id, user_name, status, created_at, "
-                "heartbeat_at, user_tags, system_tags, code_key, origin_run_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "heartbeat_at, user_tags, system_tags, code_key, origin_run_id, command_line) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run.flow_name, run_id, run.user, RUNNING, created, created,
                     json.dumps(sorted(user_tags)), json.dumps(sorted(system_tags)),
-                    run.code_key, run.origin_run_id,
+                    run.code_key, run.origin_run_id, run.command_line,
                 ),
             )
             conn.executemany(

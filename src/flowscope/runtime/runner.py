@@ -113,6 +113,7 @@ class Runner:
         script: Path | None = None,
         console: Console | None = None,
         resume: ResumePlan | None = None,
+        command_line: str | None = None,
     ) -> None:
         if max_workers < 1:
             raise RunError(f"--max-workers must be at least 1, got {max_workers}.")
@@ -126,6 +127,7 @@ class Runner:
         self.script = script
         self.console = console or Console()
         self.resume = resume
+        self.command_line = command_line
         self.store: ContentStore = provider.content_store()
         self.flow_name = graph.flow_name
         self.scheduler = Scheduler(_Graph(graph))
@@ -178,6 +180,7 @@ class Runner:
                 parameters=self.parameters,
                 code_key=code_key,
                 origin_run_id=self.resume.origin_run_id if self.resume else None,
+                command_line=self.command_line,
             )
         )
         self.run_id = record.run_id

@@ -52,6 +52,7 @@ def new_run(body: Mapping[str, Any], flow_name: str) -> NewRun:
         code_key=p.optional_text(body.get("code_key"), "code_key"),
         origin_run_id=p.optional_integer(body.get("origin_run_id"), "origin_run_id", minimum=1),
         created_at=p.number(body.get("created_at"), "created_at"),
+        command_line=p.optional_text(body.get("command_line"), "command_line"),
     )
 
 
