@@ -6,6 +6,7 @@ namespace(None)  # every user's runs
 run = Flow("HelloFlow").latest_successful_run
 print(f"metadata:   {get_metadata()}")
 print(f"run:        {run}  successful={run.successful} finished_at={run.finished_at:%Y-%m-%d %H:%M:%S %Z}")
+print(f"command:    {run.command_line}")
 print(f"tags:       {sorted(run.tags)}")
 print(f"run.data.x: {run.data.x}")
 print(f"message:    {run.data.message!r}")

@@ -41,6 +41,7 @@ def test_inspect_example_prints_the_run(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "run.data.x: 42" in result.stdout
     assert "Run('HelloFlow/1')" in result.stdout
+    assert "hello.py run" in result.stdout  # the recorded command line
 
 
 def test_readme_flow_example_runs(tmp_path):
