@@ -28,7 +28,6 @@ def guarded(command: Callable[[], int]) -> int:
         return 0
 
 
-
 def run_and_exit(command: Callable[[], int]) -> NoReturn:
     """Run a CLI command through `guarded`, then leave the process. Once the command has
     returned, its outcome is decided (and, for a run, recorded): a Ctrl-C that lands now, while
