@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flowscope.cli.errors import run_and_exit
+from flowscope.cli.errors import guarded
 from flowscope.errors import ParameterError, RunError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
@@ -89,7 +89,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 def main(flow_cls: type, argv: Sequence[str] | None = None) -> None:
     """Entry point for `python flow.py ...`; exits the process with the command's code."""
     args = sys.argv[1:] if argv is None else list(argv)
-    run_and_exit(lambda: _dispatch(flow_cls, args))
+    sys.exit(guarded(lambda: _dispatch(flow_cls, args)))
 
 
 def _dispatch(flow_cls: type, argv: list[str]) -> int:
@@ -184,8 +184,9 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         max_workers=args.max_workers, script=script, console=Console(quiet=args.quiet), resume=plan,
         command_line=_command_line(),
     )
-    # The runner answers Ctrl-C while it runs; once it returns, the outcome is recorded and a
-    # late Ctrl-C (between its return and the exit) must not report it as interrupted.
+    # The runner answers Ctrl-C while it runs and puts this back when it returns: by then the
+    # outcome is recorded, so a late Ctrl-C (up to the process's exit) is ignored, never a
+    # KeyboardInterrupt or death by signal for a run already recorded.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     result = runner.run()
     return 0 if result.status == "succeeded" else 1
