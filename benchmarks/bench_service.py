@@ -57,15 +57,28 @@ def load(url: str, runs: int, tasks: int) -> float:
     arts = tuple(ArtifactRecord(f"a{i}", f"{i:064x}", 100 + i, "int", "pickle") for i in range(5))
     for r in range(runs):
         tag = f"team:{r % 4}"
-        run_id = store.create_run(NewRun(FLOW, f"user{r % 8}", user_tags=(tag,),
-                                         system_tags=(f"user:user{r % 8}",),
-                                         parameters={"alpha": r % 10})).run_id
-        new = [NewTask(STEPS[min(t, 1) if t < tasks - 2 else 2 + (t == tasks - 1)], t + 1,
-                       foreach_index=t) for t in range(tasks)]
+        run_id = store.create_run(
+            NewRun(
+                FLOW,
+                f"user{r % 8}",
+                user_tags=(tag,),
+                system_tags=(f"user:user{r % 8}",),
+                parameters={"alpha": r % 10},
+            )
+        ).run_id
+        new = [
+            NewTask(
+                STEPS[min(t, 1) if t < tasks - 2 else 2 + (t == tasks - 1)], t + 1, foreach_index=t
+            )
+            for t in range(tasks)
+        ]
         store.create_tasks(FLOW, run_id, new)
         store.start_attempts(FLOW, run_id, [AttemptStart(t + 1, 0) for t in range(tasks)])
-        store.finish_attempts(FLOW, run_id, [AttemptResult(t + 1, 0, "succeeded", artifacts=arts)
-                                             for t in range(tasks)])
+        store.finish_attempts(
+            FLOW,
+            run_id,
+            [AttemptResult(t + 1, 0, "succeeded", artifacts=arts) for t in range(tasks)],
+        )
         store.finish_run(FLOW, run_id, "succeeded" if r % 7 else "failed")
     store.close()
     import psycopg
@@ -84,7 +97,8 @@ def operations(p: HttpMetadataProvider, runs: int, tasks: int) -> dict[str, Call
     return {
         "list_runs": lambda: p.list_runs(FLOW, RunQuery(limit=50)),
         "list_runs_filtered": lambda: p.list_runs(
-            FLOW, RunQuery(tags_all=(f"team:{rnd.randint(0, 3)}",), status="succeeded", limit=20)),
+            FLOW, RunQuery(tags_all=(f"team:{rnd.randint(0, 3)}",), status="succeeded", limit=20)
+        ),
         "get_run": lambda: p.get_run(FLOW, run_id()),
         "list_tasks": lambda: p.list_tasks(FLOW, run_id(), "body"),
         "get_task": lambda: p.get_task(FLOW, run_id(), rnd.randint(1, tasks)),
@@ -93,8 +107,15 @@ def operations(p: HttpMetadataProvider, runs: int, tasks: int) -> dict[str, Call
     }
 
 
-def client(url: str, token: str, runs: int, tasks: int, stop_at: float, max_requests: int,
-           queue: multiprocessing.Queue[Any]) -> None:
+def client(
+    url: str,
+    token: str,
+    runs: int,
+    tasks: int,
+    stop_at: float,
+    max_requests: int,
+    queue: multiprocessing.Queue[Any],
+) -> None:
     provider = HttpMetadataProvider(url, token=token, timeout=10)
     ops = operations(provider, runs, tasks)
     names = list(ops)
@@ -131,21 +152,29 @@ def report(results: list[tuple[dict[str, list[float]], int]], elapsed: float) ->
             merged.setdefault(name, []).extend(values)
     every = [v for values in merged.values() for v in values]
     summary = {
-        "requests": len(every), "errors": errors, "seconds": round(elapsed, 2),
+        "requests": len(every),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
         "req_per_s": round(len(every) / elapsed, 1),
         "p50_ms": round(percentile(every, 0.50) * 1000, 2),
         "p99_ms": round(percentile(every, 0.99) * 1000, 2),
     }
     print(f"\n{'call':<22}{'count':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name, values in sorted(merged.items()):
-        print(f"{name:<22}{len(values):>8}{percentile(values, .5) * 1e3:>9.2f}"
-              f"{percentile(values, .9) * 1e3:>9.2f}{percentile(values, .99) * 1e3:>9.2f}"
-              f"{max(values, default=0) * 1e3:>9.2f}")
-    print(f"{'all':<22}{len(every):>8}{percentile(every, .5) * 1e3:>9.2f}"
-          f"{percentile(every, .9) * 1e3:>9.2f}{percentile(every, .99) * 1e3:>9.2f}"
-          f"{max(every, default=0) * 1e3:>9.2f}")
-    print(f"\n{summary['requests']} requests in {elapsed:.1f} s: {summary['req_per_s']} req/s, "
-          f"p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms, {errors} errors")
+        print(
+            f"{name:<22}{len(values):>8}{percentile(values, 0.5) * 1e3:>9.2f}"
+            f"{percentile(values, 0.9) * 1e3:>9.2f}{percentile(values, 0.99) * 1e3:>9.2f}"
+            f"{max(values, default=0) * 1e3:>9.2f}"
+        )
+    print(
+        f"{'all':<22}{len(every):>8}{percentile(every, 0.5) * 1e3:>9.2f}"
+        f"{percentile(every, 0.9) * 1e3:>9.2f}{percentile(every, 0.99) * 1e3:>9.2f}"
+        f"{max(every, default=0) * 1e3:>9.2f}"
+    )
+    print(
+        f"\n{summary['requests']} requests in {elapsed:.1f} s: {summary['req_per_s']} req/s, "
+        f"p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms, {errors} errors"
+    )
     if errors:
         print("WARNING: some requests failed")
     return summary
@@ -173,18 +202,35 @@ def main(argv: list[str] | None = None) -> int:
         url = server.create_database("bench")
         seconds = load(url, args.runs, args.tasks)
         print(f"loaded {args.runs} runs x {args.tasks} tasks (5 artifacts each) in {seconds:.1f} s")
-        service = ServiceProcess(url, blob_root, workers=args.workers,
-                                 extra_args=("--pool-size", str(args.pool_size),
-                                             "--log-level", "warning"))
+        service = ServiceProcess(
+            url,
+            blob_root,
+            workers=args.workers,
+            extra_args=("--pool-size", str(args.pool_size), "--log-level", "warning"),
+        )
         service.start()
-        print(f"service: {args.workers} worker(s) on {service.url}; {args.clients} clients, "
-              f"{args.duration:g} s or {args.max_requests} requests each")
+        print(
+            f"service: {args.workers} worker(s) on {service.url}; {args.clients} clients, "
+            f"{args.duration:g} s or {args.max_requests} requests each"
+        )
         ctx = multiprocessing.get_context("fork")
         queue: multiprocessing.Queue[Any] = ctx.Queue()
         stop_at = time.time() + args.duration
-        procs = [ctx.Process(target=client, args=(service.url, service.token, args.runs,
-                                                  args.tasks, stop_at, args.max_requests, queue))
-                 for _ in range(args.clients)]
+        procs = [
+            ctx.Process(
+                target=client,
+                args=(
+                    service.url,
+                    service.token,
+                    args.runs,
+                    args.tasks,
+                    stop_at,
+                    args.max_requests,
+                    queue,
+                ),
+            )
+            for _ in range(args.clients)
+        ]
         print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         started = time.perf_counter()
         for proc in procs:

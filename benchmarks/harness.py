@@ -33,16 +33,19 @@ class WorkloadError(Exception):
 
 @dataclass(frozen=True)
 class Framework:
-    name: str            # the package the flow files import: BENCH_PKG
-    python: str          # the interpreter that has it installed
+    name: str  # the package the flow files import: BENCH_PKG
+    python: str  # the interpreter that has it installed
     env: dict[str, str]  # the whole environment of its children
     run_args: tuple[str, ...] = ()  # extra options `python flow.py run` needs on this side
 
 
 def clean_environ() -> dict[str, str]:
     """This process's environment without either framework's settings, plus a fixed user."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FLOWSCOPE_", "METAFLOW_", "BENCH_", "PYTHON"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLOWSCOPE_", "METAFLOW_", "BENCH_", "PYTHON"))
+    }
     env["USERNAME"] = env["USER"] = "bench"
     return env
 
@@ -54,9 +57,13 @@ def flowscope_framework(python: str) -> Framework:
 def metaflow_framework(python: str, workdir: Path) -> Framework:
     # The client's on-disk blob cache (default /tmp/metaflow_client, never cleaned) goes into
     # the work dir: each invocation starts without it and leaves nothing behind.
-    env = {**clean_environ(), "BENCH_PKG": METAFLOW, "METAFLOW_DEFAULT_METADATA": "local",
-           "METAFLOW_DEFAULT_DATASTORE": "local",
-           "METAFLOW_CLIENT_CACHE_PATH": str(workdir / "metaflow_client")}
+    env = {
+        **clean_environ(),
+        "BENCH_PKG": METAFLOW,
+        "METAFLOW_DEFAULT_METADATA": "local",
+        "METAFLOW_DEFAULT_DATASTORE": "local",
+        "METAFLOW_CLIENT_CACHE_PATH": str(workdir / "metaflow_client"),
+    }
     # Metaflow refuses a foreach wider than --max-num-splits (default 100); flowscope has no
     # such limit. Raising the limit changes no work.
     return Framework(METAFLOW, python, env, run_args=("--max-num-splits", "100000"))
@@ -72,8 +79,9 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no output)"
 
 
-def run_timed(fw: Framework, argv: Sequence[str], cwd: Path, *, timeout: float = 3600,
-              label: str = "cmd") -> float:
+def run_timed(
+    fw: Framework, argv: Sequence[str], cwd: Path, *, timeout: float = 3600, label: str = "cmd"
+) -> float:
     """Wall seconds of `python ARGV` in `cwd`, from spawn to exit. Raises on a non-zero exit.
 
     The wait blocks in waitpid, with the timeout enforced by a timer thread: `Popen.wait` with a
@@ -82,8 +90,14 @@ def run_timed(fw: Framework, argv: Sequence[str], cwd: Path, *, timeout: float =
     log = cwd / f"{label}.{fw.name}.log"
     with open(log, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen([fw.python, *argv], cwd=cwd, env=fw.env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [fw.python, *argv],
+            cwd=cwd,
+            env=fw.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         expired = threading.Event()
 
         def expire() -> None:
@@ -102,11 +116,13 @@ def run_timed(fw: Framework, argv: Sequence[str], cwd: Path, *, timeout: float =
             timer.cancel()
         elapsed = time.perf_counter() - start
     if expired.is_set():
-        raise WorkloadError(f"{fw.name}: `{_cmd(argv)}` timed out after {timeout:.0f} s "
-                            f"in {cwd}:\n{_tail(log)}")
+        raise WorkloadError(
+            f"{fw.name}: `{_cmd(argv)}` timed out after {timeout:.0f} s in {cwd}:\n{_tail(log)}"
+        )
     if proc.returncode != 0:
-        raise WorkloadError(f"{fw.name}: `{_cmd(argv)}` exited {proc.returncode} in {cwd}:\n"
-                            f"{_tail(log)}")
+        raise WorkloadError(
+            f"{fw.name}: `{_cmd(argv)}` exited {proc.returncode} in {cwd}:\n{_tail(log)}"
+        )
     return elapsed
 
 
@@ -116,21 +132,34 @@ def run_flow(fw: Framework, flow: str, cwd: Path, *args: str, timeout: float = 3
     return run_timed(fw, argv, cwd, timeout=timeout, label=flow)
 
 
-def run_probe(fw: Framework, probe: str, *args: str, cwd: Path, timeout: float = 1800,
-              env: dict[str, str] | None = None) -> dict:
+def run_probe(
+    fw: Framework,
+    probe: str,
+    *args: str,
+    cwd: Path,
+    timeout: float = 1800,
+    env: dict[str, str] | None = None,
+) -> dict:
     """Run probes/PROBE.py in `cwd` and return the JSON object it prints last ({} if none; a
     last line that is not JSON as {"text": line})."""
     argv = [fw.python, str(PROBES_DIR / f"{probe}.py"), *args]
     try:
-        proc = subprocess.run(argv, cwd=cwd, env={**fw.env, **(env or {})}, capture_output=True,
-                              text=True,
-                              stdin=subprocess.DEVNULL, timeout=timeout)
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env={**fw.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         raise WorkloadError(f"{fw.name}: probe `{probe} {_cmd(args)}` timed out in {cwd}") from None
     if proc.returncode != 0:
         err = "\n".join((proc.stderr or proc.stdout).splitlines()[-15:])
-        raise WorkloadError(f"{fw.name}: probe `{probe} {_cmd(args)}` exited {proc.returncode} "
-                            f"in {cwd}:\n{err}")
+        raise WorkloadError(
+            f"{fw.name}: probe `{probe} {_cmd(args)}` exited {proc.returncode} in {cwd}:\n{err}"
+        )
     lines = proc.stdout.strip().splitlines()
     if not lines:
         return {}
@@ -167,7 +196,7 @@ class Row:
 
     workload: str
     name: str
-    unit: str = "s"          # "s" (shown as s or ms) or "x size" (a multiple of an artifact's size)
+    unit: str = "s"  # "s" (shown as s or ms) or "x size" (a multiple of an artifact's size)
     target: Target | None = None
     samples: dict[str, list[float]] = field(default_factory=dict)
     note: str = ""
@@ -199,15 +228,24 @@ class Row:
         med = statistics.median(values)
         if len(values) == 1:
             return _fmt(med, self.unit)
-        return f"{_fmt(med, self.unit)} ({_fmt(min(values), self.unit, bare=True)}-" \
-               f"{_fmt(max(values), self.unit, bare=True)})"
+        return (
+            f"{_fmt(med, self.unit)} ({_fmt(min(values), self.unit, bare=True)}-"
+            f"{_fmt(max(values), self.unit, bare=True)})"
+        )
 
     def to_dict(self) -> dict:
-        return {"workload": self.workload, "name": self.name, "unit": self.unit,
-                "target": None if self.target is None else self.target.describe(self.unit),
-                "samples": self.samples,
-                "median": {fw: self.median(fw) for fw in self.samples},
-                "ratio": self.ratio(), "met": self.met(), "note": self.note, "error": self.error}
+        return {
+            "workload": self.workload,
+            "name": self.name,
+            "unit": self.unit,
+            "target": None if self.target is None else self.target.describe(self.unit),
+            "samples": self.samples,
+            "median": {fw: self.median(fw) for fw in self.samples},
+            "ratio": self.ratio(),
+            "met": self.met(),
+            "note": self.note,
+            "error": self.error,
+        }
 
 
 def _fmt(value: float, unit: str, *, bare: bool = False) -> str:
@@ -225,7 +263,9 @@ def _fmt(value: float, unit: str, *, bare: bool = False) -> str:
 class Context:
     frameworks: list[Framework]
     repeats: int
-    heavy_repeats: int  # cap on repeats of a case one run of which takes minutes (Metaflow W2 1,000)
+    heavy_repeats: (
+        int  # cap on repeats of a case one run of which takes minutes (Metaflow W2 1,000)
+    )
     quick: bool
     workdir: Path
     log: Callable[[str], None]
@@ -243,8 +283,14 @@ class Context:
         if not self.keep and path not in self.fixtures.values():
             shutil.rmtree(path, ignore_errors=True)
 
-    def measure(self, row: Row, sample: Callable[[Framework, bool], float], *,
-                heavy: bool = False, warmup: bool = True) -> Row:
+    def measure(
+        self,
+        row: Row,
+        sample: Callable[[Framework, bool], float],
+        *,
+        heavy: bool = False,
+        warmup: bool = True,
+    ) -> Row:
         """Fill `row` with `repeats` samples per framework, the two sides interleaved repeat by
         repeat (so slow drift of a shared machine hits both), after one discarded warm-up
         each. `sample(fw, is_warmup)` returns one value; a heavy row gives a side whose one
@@ -266,8 +312,9 @@ class Context:
                     if heavy and took > 60:
                         limits[fw.name] = min(limits[fw.name], self.heavy_repeats)
                     tag = "warm-up" if is_warmup else f"{len(got) + 1}/{limits[fw.name]}"
-                    self.log(f"[{row.workload}] {row.name} | {fw.name} {tag}: "
-                             f"{_fmt(value, row.unit)}")
+                    self.log(
+                        f"[{row.workload}] {row.name} | {fw.name} {tag}: {_fmt(value, row.unit)}"
+                    )
                     if not is_warmup:
                         got.append(value)
         except Exception as exc:  # one failing row must not stop the others
@@ -288,8 +335,12 @@ def new_workdir(base: str | None) -> Path:
 
 
 def python_can_import(python: str, module: str) -> bool:
-    return subprocess.run([python, "-c", f"import {module}"], capture_output=True,
-                          env=clean_environ()).returncode == 0
+    return (
+        subprocess.run(
+            [python, "-c", f"import {module}"], capture_output=True, env=clean_environ()
+        ).returncode
+        == 0
+    )
 
 
 def machine_info() -> dict[str, str]:
@@ -308,5 +359,10 @@ def machine_info() -> dict[str, str]:
         mem = f"{kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration):
         pass
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": mem,
-            "python": sys.version.split()[0], "os": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": mem,
+        "python": sys.version.split()[0],
+        "os": platform.platform(),
+    }

@@ -39,8 +39,9 @@ def pins_of_this_env() -> tuple[str, ...]:
     return tuple(pins)
 
 
-def ensure(venv_dir: Path = VENV_DIR, *, pins: tuple[str, ...] = DATA_PACKAGES,
-           quiet: bool = True) -> Path:
+def ensure(
+    venv_dir: Path = VENV_DIR, *, pins: tuple[str, ...] = DATA_PACKAGES, quiet: bool = True
+) -> Path:
     """Return the venv's interpreter, creating the venv and installing Metaflow when needed."""
     python = python_path(venv_dir)
     stamp = venv_dir / ".installed"
@@ -52,8 +53,9 @@ def ensure(venv_dir: Path = VENV_DIR, *, pins: tuple[str, ...] = DATA_PACKAGES,
         venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
     quiet_flag = ["-q"] if quiet else []
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    subprocess.run([str(python), "-m", "pip", "install", *quiet_flag, *requirements],
-                   check=True, env=env)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", *quiet_flag, *requirements], check=True, env=env
+    )
     stamp.write_text(wanted)
     return python
 
@@ -62,7 +64,10 @@ def version(python: Path) -> str:
     """The Metaflow version the venv's interpreter imports (a sanity check of the install)."""
     out = subprocess.run(
         [str(python), "-c", "import metaflow; print(metaflow.__version__)"],
-        check=True, capture_output=True, text=True, env=metaflow_environ({}),
+        check=True,
+        capture_output=True,
+        text=True,
+        env=metaflow_environ({}),
     )
     return out.stdout.strip().splitlines()[-1]
 

@@ -38,19 +38,37 @@ from workloads import WORKLOADS  # noqa: E402
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="1 repeat and small sizes (foreach 20/50, 20 MB, 10/200 runs)")
-    parser.add_argument("--repeats", type=int, help="measured repeats per case (default 5, quick 1)")
-    parser.add_argument("--heavy-repeats", type=int, default=3,
-                        help="at most this many repeats of a case one run of which takes over a "
-                             "minute (in practice Metaflow's foreach runs; default 3)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 repeat and small sizes (foreach 20/50, 20 MB, 10/200 runs)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, help="measured repeats per case (default 5, quick 1)"
+    )
+    parser.add_argument(
+        "--heavy-repeats",
+        type=int,
+        default=3,
+        help="at most this many repeats of a case one run of which takes over a "
+        "minute (in practice Metaflow's foreach runs; default 3)",
+    )
     parser.add_argument("--only", help="comma-separated workloads, e.g. W1,W3 (default: all)")
     parser.add_argument("--json", metavar="PATH", help="also write every sample as JSON here")
-    parser.add_argument("--flowscope-only", action="store_true",
-                        help="skip Metaflow (no ratios; absolute targets only)")
-    parser.add_argument("--metaflow-venv", metavar="DIR", default=str(metaflow_env.VENV_DIR),
-                        help="where Metaflow is installed (default benchmarks/.venv-metaflow)")
-    parser.add_argument("--workdir", metavar="DIR", help="parent of the temp dirs (default $TMPDIR)")
+    parser.add_argument(
+        "--flowscope-only",
+        action="store_true",
+        help="skip Metaflow (no ratios; absolute targets only)",
+    )
+    parser.add_argument(
+        "--metaflow-venv",
+        metavar="DIR",
+        default=str(metaflow_env.VENV_DIR),
+        help="where Metaflow is installed (default benchmarks/.venv-metaflow)",
+    )
+    parser.add_argument(
+        "--workdir", metavar="DIR", help="parent of the temp dirs (default $TMPDIR)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp stores for inspection")
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (1 if args.quick else 5)
@@ -59,7 +77,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     wanted = [w.strip().upper() for w in args.only.split(",")] if args.only else list(WORKLOADS)
     unknown = [w for w in wanted if w not in WORKLOADS]
     if unknown:
-        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
+        parser.error(
+            f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}"
+        )
     args.workloads = wanted
     return args
 
@@ -70,8 +90,10 @@ def log(message: str) -> None:
 
 def frameworks(args: argparse.Namespace, workdir: Path) -> list:
     if not python_can_import(sys.executable, "flowscope"):
-        raise SystemExit(f"{sys.executable} cannot import flowscope: run this script with the "
-                         f"project's venv (.venv/bin/python benchmarks/run.py).")
+        raise SystemExit(
+            f"{sys.executable} cannot import flowscope: run this script with the "
+            f"project's venv (.venv/bin/python benchmarks/run.py)."
+        )
     fws = [flowscope_framework(sys.executable)]
     if not args.flowscope_only:
         log(f"Metaflow {metaflow_env.METAFLOW_VERSION}: checking {args.metaflow_venv}")
@@ -81,24 +103,34 @@ def frameworks(args: argparse.Namespace, workdir: Path) -> list:
 
 
 def render(rows: list[Row]) -> str:
-    header = ["workload", f"{FLOWSCOPE} median (min-max)", f"{METAFLOW} median (min-max)",
-              "ratio", "target", "met?"]
+    header = [
+        "workload",
+        f"{FLOWSCOPE} median (min-max)",
+        f"{METAFLOW} median (min-max)",
+        "ratio",
+        "target",
+        "met?",
+    ]
     table = [header]
     for row in rows:
         ratio = row.ratio()
         met = row.met()
-        table.append([
-            f"{row.workload} {row.name}",
-            "ERROR" if row.error else row.cell(FLOWSCOPE),
-            "ERROR" if row.error else row.cell(METAFLOW),
-            "-" if ratio is None else f"{ratio:.1f}x",
-            "" if row.target is None else row.target.describe(row.unit),
-            "" if met is None else ("yes" if met else "NO"),
-        ])
+        table.append(
+            [
+                f"{row.workload} {row.name}",
+                "ERROR" if row.error else row.cell(FLOWSCOPE),
+                "ERROR" if row.error else row.cell(METAFLOW),
+                "-" if ratio is None else f"{ratio:.1f}x",
+                "" if row.target is None else row.target.describe(row.unit),
+                "" if met is None else ("yes" if met else "NO"),
+            ]
+        )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = []
     for i, r in enumerate(table):
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
         lines.append(" | ".join(cells).rstrip())
         if i == 0:
             lines.append("-+-".join("-" * w for w in widths))
@@ -113,10 +145,19 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    ctx = Context(frameworks=fws, repeats=args.repeats, heavy_repeats=args.heavy_repeats,
-                  quick=args.quick, workdir=workdir, log=log, keep=args.keep)
-    log(f"workdir {workdir}; {args.repeats} repeat(s) after a discarded warm-up; "
-        f"{'quick' if args.quick else 'full'} sizes; frameworks: {', '.join(f.name for f in fws)}")
+    ctx = Context(
+        frameworks=fws,
+        repeats=args.repeats,
+        heavy_repeats=args.heavy_repeats,
+        quick=args.quick,
+        workdir=workdir,
+        log=log,
+        keep=args.keep,
+    )
+    log(
+        f"workdir {workdir}; {args.repeats} repeat(s) after a discarded warm-up; "
+        f"{'quick' if args.quick else 'full'} sizes; frameworks: {', '.join(f.name for f in fws)}"
+    )
     started = time.time()
     rows: list[Row] = []
     try:
@@ -135,20 +176,33 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     print()
-    print(f"flowscope vs Metaflow {metaflow_env.METAFLOW_VERSION} | {stamp} | "
-          f"{info['cpu']}, {info['cores']} cores, {info['memory']} | Python {info['python']} | "
-          f"{'quick' if args.quick else 'full'}, {args.repeats} repeat(s), "
-          f"took {elapsed / 60:.1f} min")
+    print(
+        f"flowscope vs Metaflow {metaflow_env.METAFLOW_VERSION} | {stamp} | "
+        f"{info['cpu']}, {info['cores']} cores, {info['memory']} | Python {info['python']} | "
+        f"{'quick' if args.quick else 'full'}, {args.repeats} repeat(s), "
+        f"took {elapsed / 60:.1f} min"
+    )
     print("ratio = Metaflow median / flowscope median (higher: flowscope faster or smaller)")
     print(render(rows))
     failed = [r for r in rows if r.error]
     for row in failed:
         print(f"\nERROR {row.workload} {row.name}:\n{row.error}")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "date": stamp, "machine": info, "quick": args.quick, "repeats": args.repeats,
-            "heavy_repeats": args.heavy_repeats, "metaflow_version": metaflow_env.METAFLOW_VERSION,
-            "seconds": elapsed, "rows": [r.to_dict() for r in rows]}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "date": stamp,
+                    "machine": info,
+                    "quick": args.quick,
+                    "repeats": args.repeats,
+                    "heavy_repeats": args.heavy_repeats,
+                    "metaflow_version": metaflow_env.METAFLOW_VERSION,
+                    "seconds": elapsed,
+                    "rows": [r.to_dict() for r in rows],
+                },
+                indent=2,
+            )
+        )
     return 1 if failed else 0
 
 

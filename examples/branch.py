@@ -1,6 +1,6 @@
 """A static branch: two steps run in parallel and a join brings them together.
 
-    python examples/branch.py run
+python examples/branch.py run
 """
 
 from flowscope import FlowSpec, step

@@ -47,7 +47,9 @@ class DataSciFlow(FlowSpec):
 
     @step
     def end(self):
-        print(f"best strength {self.best_strength}: error {self.error:.5f}, coef {self.coef.round(2)}")
+        print(
+            f"best strength {self.best_strength}: error {self.error:.5f}, coef {self.coef.round(2)}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A foreach: one task per item, run in parallel, then joined in item order.
 
-    python examples/foreach.py run --count 20
+python examples/foreach.py run --count 20
 """
 
 from flowscope import FlowSpec, Parameter, step

@@ -1,6 +1,6 @@
 """The smallest flow: three steps in a line.
 
-    python examples/hello.py run
+python examples/hello.py run
 """
 
 from flowscope import FlowSpec, current, step

@@ -5,7 +5,9 @@ from flowscope import Flow, get_metadata, namespace
 namespace(None)  # every user's runs
 run = Flow("HelloFlow").latest_successful_run
 print(f"metadata:   {get_metadata()}")
-print(f"run:        {run}  successful={run.successful} finished_at={run.finished_at:%Y-%m-%d %H:%M:%S %Z}")
+print(
+    f"run:        {run}  successful={run.successful} finished_at={run.finished_at:%Y-%m-%d %H:%M:%S %Z}"
+)
 print(f"command:    {run.command_line}")
 print(f"tags:       {sorted(run.tags)}")
 print(f"run.data.x: {run.data.x}")

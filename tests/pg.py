@@ -50,8 +50,10 @@ def free_port() -> int:
 def find_pg_bin() -> str:
     """The newest PostgreSQL server bin directory, or FLOWSCOPE_TEST_PG_BIN."""
     explicit = os.environ.get("FLOWSCOPE_TEST_PG_BIN")
-    candidates = [explicit] if explicit else sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2])
+    candidates = (
+        [explicit]
+        if explicit
+        else sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
     )
     for directory in reversed(candidates):
         if directory and os.access(os.path.join(directory, "initdb"), os.X_OK):
@@ -80,9 +82,24 @@ class PgServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self._names = itertools.count(1)
         subprocess.run(
-            _as_postgres([f"{self.bin_dir}/initdb", "-D", self.data, "-U", "postgres", "-A",
-                          "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            _as_postgres(
+                [
+                    f"{self.bin_dir}/initdb",
+                    "-D",
+                    self.data,
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
 
     def url(self, dbname: str = "postgres") -> str:
@@ -91,11 +108,29 @@ class PgServer:
     def start(self, timeout: float = 30.0) -> None:
         with open(os.path.join(self.dir, "server.log"), "ab") as log:
             self.proc = subprocess.Popen(
-                _as_postgres([f"{self.bin_dir}/postgres", "-D", self.data, "-p", str(self.port),
-                              "-k", self.dir, "-c", "listen_addresses=127.0.0.1",
-                              "-c", "fsync=off", "-c", "synchronous_commit=off",
-                              "-c", "full_page_writes=off", "-c", "max_connections=200"]),
-                stdout=log, stderr=log,
+                _as_postgres(
+                    [
+                        f"{self.bin_dir}/postgres",
+                        "-D",
+                        self.data,
+                        "-p",
+                        str(self.port),
+                        "-k",
+                        self.dir,
+                        "-c",
+                        "listen_addresses=127.0.0.1",
+                        "-c",
+                        "fsync=off",
+                        "-c",
+                        "synchronous_commit=off",
+                        "-c",
+                        "full_page_writes=off",
+                        "-c",
+                        "max_connections=200",
+                    ]
+                ),
+                stdout=log,
+                stderr=log,
             )
         deadline = time.monotonic() + timeout
         import psycopg
@@ -118,9 +153,12 @@ class PgServer:
         # pg_ctl signals the postmaster itself: runuser would turn any signal into a
         # SIGTERM ("smart" shutdown, which waits for every client to disconnect)
         subprocess.run(
-            _as_postgres([f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30",
-                          "stop"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+            _as_postgres(
+                [f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "30", "stop"]
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
         )
         try:
             self.proc.wait(timeout=30)
@@ -176,10 +214,22 @@ class ServiceProcess:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "flowscope.cli.service_cmd",
-            "--database", self.database, "--blob-root", self.blob_root,
-            "--host", "127.0.0.1", "--port", str(self.port), "--token-file", self.token_file,
-            "--workers", str(self.workers), *self.extra_args,
+            sys.executable,
+            "-m",
+            "flowscope.cli.service_cmd",
+            "--database",
+            self.database,
+            "--blob-root",
+            self.blob_root,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--token-file",
+            self.token_file,
+            "--workers",
+            str(self.workers),
+            *self.extra_args,
         ]
 
     def start(self, timeout: float = 30.0) -> ServiceProcess:
@@ -194,9 +244,7 @@ class ServiceProcess:
             except OSError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"flowscope service did not start on {self.url}:\n{self.log()}"
-                )
+                raise RuntimeError(f"flowscope service did not start on {self.url}:\n{self.log()}")
             time.sleep(0.05)
 
     def log(self) -> str:
@@ -225,8 +273,17 @@ class ServiceProcess:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-METADATA_TABLES = ("run_requests", "task_facts", "artifacts", "attempts", "tasks", "run_params",
-                   "run_tags", "runs", "flows")
+METADATA_TABLES = (
+    "run_requests",
+    "task_facts",
+    "artifacts",
+    "attempts",
+    "tasks",
+    "run_params",
+    "run_tags",
+    "runs",
+    "flows",
+)
 
 
 def reset_database(url: str) -> None:
@@ -268,8 +325,10 @@ def pg_server() -> PgServer:
         return shared_pg_server()
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
-        pytest.fail(f"Cannot start PostgreSQL for the tests: {exc} {detail.decode(errors='replace')}",
-                    pytrace=False)
+        pytest.fail(
+            f"Cannot start PostgreSQL for the tests: {exc} {detail.decode(errors='replace')}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -17,16 +17,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, FLOWSCOPE_USER="tester")
     env.pop("FLOWSCOPE_SERVICE_URL", None)
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
-@pytest.mark.parametrize("name, args", [
-    ("hello.py", []),
-    ("branch.py", []),
-    ("foreach.py", ["--count", "12"]),
-    ("datasci.py", ["--rows", "5000"]),
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("hello.py", []),
+        ("branch.py", []),
+        ("foreach.py", ["--count", "12"]),
+        ("datasci.py", ["--rows", "5000"]),
+    ],
+)
 def test_example_runs(tmp_path, name, args):
     shutil.copy(ROOT / "examples" / name, tmp_path / name)
     result = _run([name, "run", *args], tmp_path)
@@ -46,7 +50,9 @@ def test_inspect_example_prints_the_run(tmp_path):
 
 def test_readme_flow_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
-    code = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class TrainFlow" in b)
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class TrainFlow" in b
+    )
     (tmp_path / "train.py").write_text(code)
     result = _run(["train.py", "run", "--alpha", "0.1", "--tag", "experiment-3"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

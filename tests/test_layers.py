@@ -14,7 +14,15 @@ from pathlib import Path
 import flowscope
 
 SRC = Path(flowscope.__file__).parent
-RANK = {"flow": 0, "datastore": 0, "metastore": 1, "runtime": 2, "client": 3, "cli": 4, "service": 4}
+RANK = {
+    "flow": 0,
+    "datastore": 0,
+    "metastore": 1,
+    "runtime": 2,
+    "client": 3,
+    "cli": 4,
+    "service": 4,
+}
 ALLOWED_UPWARD = {
     # FlowSpec() run as a script hands over to the CLI (imported lazily, by name, at that call)
     ("flow", "cli"),

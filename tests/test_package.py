@@ -7,8 +7,22 @@ import sys
 
 import flowscope
 
-HEAVY = ["http.client", "urllib.request", "httpx", "psycopg", "starlette", "uvicorn", "sqlite3",
-         "argparse", "numpy", "pandas", "lz4", "blake3", "multiprocessing", "asyncio"]
+HEAVY = [
+    "http.client",
+    "urllib.request",
+    "httpx",
+    "psycopg",
+    "starlette",
+    "uvicorn",
+    "sqlite3",
+    "argparse",
+    "numpy",
+    "pandas",
+    "lz4",
+    "blake3",
+    "multiprocessing",
+    "asyncio",
+]
 
 
 def _modules_after(statement: str) -> set[str]:
@@ -29,7 +43,9 @@ def test_authoring_imports_stay_light_too():
 
 def test_client_import_loads_no_http_client_or_web_framework():
     loaded = _modules_after("from flowscope import Flow, Run, namespace, metadata")
-    assert not [m for m in ["http.client", "httpx", "psycopg", "starlette", "uvicorn"] if m in loaded]
+    assert not [
+        m for m in ["http.client", "httpx", "psycopg", "starlette", "uvicorn"] if m in loaded
+    ]
 
 
 def test_every_name_in_all_resolves():
@@ -38,9 +54,28 @@ def test_every_name_in_all_resolves():
 
 
 def test_seed_and_spec_names_are_exported():
-    names = {"Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace",
-             "get_namespace", "default_namespace", "metadata", "get_metadata", "default_metadata",
-             "FlowSpec", "step", "Parameter", "IncludeFile", "current", "retry", "catch", "timeout"}
+    names = {
+        "Metaflow",
+        "Flow",
+        "Run",
+        "Step",
+        "Task",
+        "DataArtifact",
+        "namespace",
+        "get_namespace",
+        "default_namespace",
+        "metadata",
+        "get_metadata",
+        "default_metadata",
+        "FlowSpec",
+        "step",
+        "Parameter",
+        "IncludeFile",
+        "current",
+        "retry",
+        "catch",
+        "timeout",
+    }
     assert names <= set(flowscope.__all__)
 
 
@@ -71,19 +106,28 @@ def test_runtime_imports_are_stdlib_declared_dependencies_or_extras():
     problems = []
     for path in sorted(src.rglob("*.py")):
         module = "flowscope." + ".".join(path.relative_to(src).with_suffix("").parts)
-        allowed = CORE | {"flowscope"} | set().union(
-            *(v for k, v in OPTIONAL.items() if module.startswith(k))
+        allowed = (
+            CORE
+            | {"flowscope"}
+            | set().union(*(v for k, v in OPTIONAL.items() if module.startswith(k)))
         )
         tree = ast.parse(path.read_text())
-        type_checking = [n for n in ast.walk(tree) if isinstance(n, ast.If)
-                         and ast.unparse(n.test).endswith("TYPE_CHECKING")]
+        type_checking = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.If) and ast.unparse(n.test).endswith("TYPE_CHECKING")
+        ]
         hidden = {id(m) for n in type_checking for m in ast.walk(n)}
         for node in ast.walk(tree):
             if id(node) in hidden:
                 continue
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0
-                     and node.module else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
             for name in names:
                 top = name.split(".")[0]
                 if top not in sys.stdlib_module_names and top not in allowed:

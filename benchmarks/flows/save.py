@@ -24,12 +24,14 @@ class SaveFlow(FlowSpec):
         rng = np.random.default_rng(0)
         arr = rng.random(self.array_mb * 1_000_000 // 8)  # float64
         labels = np.array(["alpha", "beta", "gamma", "delta"], dtype=object)
-        df = pd.DataFrame({
-            "id": np.arange(self.rows, dtype=np.int64),
-            "x": rng.random(self.rows),
-            "y": rng.standard_normal(self.rows).astype(np.float32),
-            "label": labels[np.arange(self.rows) % 4],
-        })
+        df = pd.DataFrame(
+            {
+                "id": np.arange(self.rows, dtype=np.int64),
+                "x": rng.random(self.rows),
+                "y": rng.standard_normal(self.rows).astype(np.float32),
+                "label": labels[np.arange(self.rows) % 4],
+            }
+        )
         if self.save:
             self.arr = arr
             self.df = df

@@ -69,9 +69,15 @@ def load(pathspec, name):
     _one_pass(value)
     done = time.perf_counter()
     peak = _status("VmHWM:") - before if reset else None
-    nbytes = int(value.nbytes) if hasattr(value, "nbytes") else int(value.memory_usage(deep=False).sum())
-    return {"seconds": done - start, "access_seconds": accessed - start,
-            "peak_bytes": peak, "nbytes": nbytes}
+    nbytes = (
+        int(value.nbytes) if hasattr(value, "nbytes") else int(value.memory_usage(deep=False).sum())
+    )
+    return {
+        "seconds": done - start,
+        "access_seconds": accessed - start,
+        "peak_bytes": peak,
+        "nbytes": nbytes,
+    }
 
 
 def timed(action):
@@ -82,9 +88,12 @@ def timed(action):
     first = time.perf_counter()
     action()
     second = time.perf_counter()
-    return {"seconds": first - start, "second_seconds": second - first,
-            "cold_seconds": first - PROCESS_START,
-            "count": len(result) if result is not None else 0}
+    return {
+        "seconds": first - start,
+        "second_seconds": second - first,
+        "cold_seconds": first - PROCESS_START,
+        "count": len(result) if result is not None else 0,
+    }
 
 
 OPS = {
@@ -93,7 +102,8 @@ OPS = {
     "latest": lambda flow: timed(lambda: [Flow(flow).latest_successful_run.id]),
     "run_artifacts": lambda flow, name: timed(lambda: [getattr(r.data, name) for r in Flow(flow)]),
     "task_artifacts": lambda pathspec, step, name: timed(
-        lambda: [getattr(t.data, name) for t in Run(pathspec)[step]]),
+        lambda: [getattr(t.data, name) for t in Run(pathspec)[step]]
+    ),
     "flows": lambda: timed(lambda: Metaflow().flows),
 }
 

@@ -1,6 +1,6 @@
 """Print the pathspec of the latest run of FLOW (either framework; cwd: the store's parent).
 
-    BENCH_PKG=flowscope|metaflow python last_run.py FLOW
+BENCH_PKG=flowscope|metaflow python last_run.py FLOW
 """
 
 import importlib

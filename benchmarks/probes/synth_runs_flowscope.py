@@ -23,26 +23,62 @@ def main(store_dir, flow, count):
     template = store.list_runs(flow, RunQuery(limit=1)).items[0]
     params = store.get_parameters(flow, template.run_id)
     tasks = store.list_tasks(flow, template.run_id)
-    artifacts = {t.task_id: store.list_artifacts(flow, template.run_id, t.task_id, t.attempt)
-                 for t in tasks}
-    facts = {t.task_id: store.list_facts(flow, template.run_id, t.task_id, t.attempt) for t in tasks}
+    artifacts = {
+        t.task_id: store.list_artifacts(flow, template.run_id, t.task_id, t.attempt) for t in tasks
+    }
+    facts = {
+        t.task_id: store.list_facts(flow, template.run_id, t.task_id, t.attempt) for t in tasks
+    }
     for _ in range(count):
         now = time.time()
-        run = store.create_run(NewRun(
-            flow_name=flow, user=template.user, user_tags=template.user_tags,
-            system_tags=template.system_tags, parameters=params, code_key=template.code_key,
-        ))
-        store.create_tasks(flow, run.run_id, [
-            NewTask(step_name=t.step_name, task_id=t.task_id, foreach_index=t.foreach_index,
-                    foreach_stack=t.foreach_stack, created_at=now) for t in tasks])
-        store.start_attempts(flow, run.run_id, [
-            AttemptStart(task_id=t.task_id, attempt=t.attempt, started_at=now) for t in tasks])
-        store.finish_attempts(flow, run.run_id, [
-            AttemptResult(task_id=t.task_id, attempt=t.attempt, status=t.status, finished_at=now,
-                          artifacts=tuple(replace(a, created_at=now) for a in artifacts[t.task_id]),
-                          facts=tuple(facts[t.task_id]), stdout_key=t.stdout_key,
-                          stderr_key=t.stderr_key, env_key=t.env_key, exception=t.exception)
-            for t in tasks])
+        run = store.create_run(
+            NewRun(
+                flow_name=flow,
+                user=template.user,
+                user_tags=template.user_tags,
+                system_tags=template.system_tags,
+                parameters=params,
+                code_key=template.code_key,
+            )
+        )
+        store.create_tasks(
+            flow,
+            run.run_id,
+            [
+                NewTask(
+                    step_name=t.step_name,
+                    task_id=t.task_id,
+                    foreach_index=t.foreach_index,
+                    foreach_stack=t.foreach_stack,
+                    created_at=now,
+                )
+                for t in tasks
+            ],
+        )
+        store.start_attempts(
+            flow,
+            run.run_id,
+            [AttemptStart(task_id=t.task_id, attempt=t.attempt, started_at=now) for t in tasks],
+        )
+        store.finish_attempts(
+            flow,
+            run.run_id,
+            [
+                AttemptResult(
+                    task_id=t.task_id,
+                    attempt=t.attempt,
+                    status=t.status,
+                    finished_at=now,
+                    artifacts=tuple(replace(a, created_at=now) for a in artifacts[t.task_id]),
+                    facts=tuple(facts[t.task_id]),
+                    stdout_key=t.stdout_key,
+                    stderr_key=t.stderr_key,
+                    env_key=t.env_key,
+                    exception=t.exception,
+                )
+                for t in tasks
+            ],
+        )
         store.finish_run(flow, run.run_id, template.status)
     store.close()
 

@@ -31,6 +31,7 @@ def run(ctx: Context) -> list[Row]:
     rows = []
     big = sizes(ctx)[-1][0]
     for n, target in sizes(ctx):
+
         def sample(fw, warmup, n=n):
             cwd = ctx.fresh_dir(f"foreach{n}-{fw.name}")
             if warmup:  # the same code paths, small: compiles, page cache, no minutes lost
@@ -48,7 +49,10 @@ def run(ctx: Context) -> list[Row]:
                 ctx.discard(cwd)
             return seconds
 
-        row = Row(ID, f"foreach {n} tasks, --max-workers {MAX_WORKERS} (wall)",
-                  target=Target("speedup", target))
+        row = Row(
+            ID,
+            f"foreach {n} tasks, --max-workers {MAX_WORKERS} (wall)",
+            target=Target("speedup", target),
+        )
         rows.append(ctx.measure(row, sample, heavy=True))
     return rows

@@ -64,8 +64,12 @@ def run(ctx: Context) -> list[Row]:
     result = [ctx.measure(save, sample), totals]
     missing = [fw.name for fw in ctx.frameworks if fw.name not in stores]
     if missing:
-        return result + [ctx.fail(Row(ID, "array and frame loads"),
-                                  RuntimeError(f"no saved run to load for {missing}"))]
+        return result + [
+            ctx.fail(
+                Row(ID, "array and frame loads"),
+                RuntimeError(f"no saved run to load for {missing}"),
+            )
+        ]
     return result + _loads(ctx, stores)
 
 
@@ -74,14 +78,20 @@ def _loads(ctx: Context, stores) -> list[Row]:
     for fw in ctx.frameworks:
         paths[fw.name] = run_probe(fw, "last_run", "SaveFlow", cwd=stores[fw.name])["text"]
 
-    access = {"arr": Row(ID, "  of which run.data.arr alone", note="info"),
-              "df": Row(ID, "  of which run.data.df alone", note="info")}
-    cold = {"arr": Row(ID, "  same, Metaflow's client cache empty", note="info"),
-            "df": Row(ID, "  same, Metaflow's client cache empty", note="info")}
-    peak = Row(ID, "peak RSS loading the array (x its size)", unit="x",
-               target=Target("at_most", 1.2))
+    access = {
+        "arr": Row(ID, "  of which run.data.arr alone", note="info"),
+        "df": Row(ID, "  of which run.data.df alone", note="info"),
+    }
+    cold = {
+        "arr": Row(ID, "  same, Metaflow's client cache empty", note="info"),
+        "df": Row(ID, "  same, Metaflow's client cache empty", note="info"),
+    }
+    peak = Row(
+        ID, "peak RSS loading the array (x its size)", unit="x", target=Target("at_most", 1.2)
+    )
     rows = []
     for name, target in (("arr", 8), ("df", 5)):
+
         def sample(fw, warmup, name=name):
             got = run_probe(fw, "client_ops", "load", paths[fw.name], name, cwd=stores[fw.name])
             if not warmup:
@@ -93,9 +103,15 @@ def _loads(ctx: Context, stores) -> list[Row]:
         def sample_cold(fw, warmup, name=name):  # a new, empty client cache every time
             cache = ctx.fresh_dir(f"client-cache-{fw.name}")
             try:
-                return run_probe(fw, "client_ops", "load", paths[fw.name], name,
-                                 cwd=stores[fw.name],
-                                 env={"METAFLOW_CLIENT_CACHE_PATH": str(cache)})["seconds"]
+                return run_probe(
+                    fw,
+                    "client_ops",
+                    "load",
+                    paths[fw.name],
+                    name,
+                    cwd=stores[fw.name],
+                    env={"METAFLOW_CLIENT_CACHE_PATH": str(cache)},
+                )["seconds"]
             finally:
                 ctx.discard(cache)
 

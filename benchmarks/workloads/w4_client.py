@@ -62,14 +62,26 @@ def make_runs(fw: Framework, cwd: Path, n: int, parallel: int = 2) -> None:
             limit = parallel if first_done else 1
             while pending and len(running) < limit:
                 i = pending.pop(0)
-                running.append((i, subprocess.Popen([*argv, "--i", str(i)], cwd=cwd, env=fw.env,
-                                                    stdout=log, stderr=subprocess.STDOUT,
-                                                    stdin=subprocess.DEVNULL)))
+                running.append(
+                    (
+                        i,
+                        subprocess.Popen(
+                            [*argv, "--i", str(i)],
+                            cwd=cwd,
+                            env=fw.env,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL,
+                        ),
+                    )
+                )
             i, proc = running.pop(0)
             first_done = True
             if proc.wait() != 0:
-                raise WorkloadError(f"{fw.name}: tiny run {i} exited {proc.returncode} in {cwd}; "
-                                    f"see {cwd / f'runs.{fw.name}.log'}")
+                raise WorkloadError(
+                    f"{fw.name}: tiny run {i} exited {proc.returncode} in {cwd}; "
+                    f"see {cwd / f'runs.{fw.name}.log'}"
+                )
     finally:
         for _, proc in running:
             proc.kill()
@@ -96,8 +108,9 @@ def _many_runs(ctx: Context, fw: Framework, total: int) -> Path:
     if fw.name == METAFLOW:
         _copy_metaflow_runs(cwd, "TinyFlow", total)
     else:
-        run_probe(fw, "synth_runs_flowscope", str(cwd / ".flowscope"), "TinyFlow",
-                  str(total - 1), cwd=cwd)
+        run_probe(
+            fw, "synth_runs_flowscope", str(cwd / ".flowscope"), "TinyFlow", str(total - 1), cwd=cwd
+        )
         run_probe(fw, "client_ops", "list", "TinyFlow", cwd=cwd)  # sanity: it opens
     return cwd
 
@@ -144,19 +157,34 @@ def run(ctx: Context) -> list[Row]:
 
         rows.extend([ctx.measure(row, sample), first, cold])
 
-    measure_op(Row(ID, f"list {n_runs} runs: list(Flow(..))", target=Target("speedup", 5)),
-               small, "list", "TinyFlow")
-    measure_op(Row(ID, f"latest_successful_run ({n_runs} runs)", target=Target("speedup", 5)),
-               small, "latest", "TinyFlow")
-    measure_op(Row(ID, f"one artifact of each of {n_runs} runs", target=Target("speedup", 5)),
-               small, "run_artifacts", "TinyFlow", "x")
+    measure_op(
+        Row(ID, f"list {n_runs} runs: list(Flow(..))", target=Target("speedup", 5)),
+        small,
+        "list",
+        "TinyFlow",
+    )
+    measure_op(
+        Row(ID, f"latest_successful_run ({n_runs} runs)", target=Target("speedup", 5)),
+        small,
+        "latest",
+        "TinyFlow",
+    )
+    measure_op(
+        Row(ID, f"one artifact of each of {n_runs} runs", target=Target("speedup", 5)),
+        small,
+        "run_artifacts",
+        "TinyFlow",
+        "x",
+    )
     measure_op(Row(ID, "Metaflow().flows", target=Target("speedup", 5)), small, "flows")
 
     row = Row(ID, f"one artifact of each of {n_tasks} foreach tasks", target=Target("speedup", 10))
     try:
         stores = {fw.name: _foreach_store(ctx, fw, n_tasks) for fw in ctx.frameworks}
-        paths = {fw.name: run_probe(fw, "last_run", "ForeachFlow", cwd=stores[fw.name])["text"]
-                 for fw in ctx.frameworks}
+        paths = {
+            fw.name: run_probe(fw, "last_run", "ForeachFlow", cwd=stores[fw.name])["text"]
+            for fw in ctx.frameworks
+        }
     except Exception as exc:
         rows.append(ctx.fail(row, exc))
     else:
@@ -171,6 +199,10 @@ def run(ctx: Context) -> list[Row]:
     except Exception as exc:
         return rows + [ctx.fail(row, exc)]
     measure_op(row, many, "list", "TinyFlow")
-    measure_op(Row(ID, f"latest_successful_run ({n_many:,} runs)", target=Target("speedup", 5)),
-               many, "latest", "TinyFlow")
+    measure_op(
+        Row(ID, f"latest_successful_run ({n_many:,} runs)", target=Target("speedup", 5)),
+        many,
+        "latest",
+        "TinyFlow",
+    )
     return rows

@@ -35,11 +35,17 @@ def run(ctx: Context) -> list[Row]:
     rows = []
     cases = [
         ("import {pkg}", "import {pkg}", Target("at_most", 0.1)),
-        ("from {pkg} import FlowSpec, step, Flow, namespace",
-         "from {pkg} import FlowSpec, step, Flow, namespace", Target("at_most", 0.1)),
+        (
+            "from {pkg} import FlowSpec, step, Flow, namespace",
+            "from {pkg} import FlowSpec, step, Flow, namespace",
+            Target("at_most", 0.1),
+        ),
     ]
     for label, code, target in cases:
         row = Row(ID, label.format(pkg="X") + " (wall - bare python)", target=target)
-        rows.append(ctx.measure(row, lambda fw, warmup, code=code: _import_cost(
-            fw, code.format(pkg=fw.name))))
+        rows.append(
+            ctx.measure(
+                row, lambda fw, warmup, code=code: _import_cost(fw, code.format(pkg=fw.name))
+            )
+        )
     return rows

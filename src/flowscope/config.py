@@ -105,6 +105,10 @@ class Settings:
         """The local store directory: explicit root, else the nearest one up, else cwd/.flowscope."""
         if self.local_root is not None:
             root = self.local_root
-            return root if root.name == STORE_DIRNAME or (root / "metadata.db").exists() else root / STORE_DIRNAME
+            return (
+                root
+                if root.name == STORE_DIRNAME or (root / "metadata.db").exists()
+                else root / STORE_DIRNAME
+            )
         start = cwd or Path.cwd()
         return find_store(start) or (start / STORE_DIRNAME)

@@ -76,7 +76,9 @@ def parse(pathspec: object, level: str) -> tuple[str, ...]:
     try:
         return tuple(check_id(lvl, part) for lvl, part in zip(LEVELS, parts, strict=False))
     except InvalidPathspec as exc:
-        raise InvalidPathspec(f"{exc} (in pathspec {_describe(pathspec)}; expected {expected})") from None
+        raise InvalidPathspec(
+            f"{exc} (in pathspec {_describe(pathspec)}; expected {expected})"
+        ) from None
 
 
 def level_of(pathspec: str) -> str:

@@ -27,7 +27,9 @@ def validate_tag(tag: object) -> str:
     try:
         tag.encode("utf-8")
     except UnicodeEncodeError:
-        raise TagError(f"The tag {tag!r:.60} is not valid UTF-8 (it holds a lone surrogate).") from None
+        raise TagError(
+            f"The tag {tag!r:.60} is not valid UTF-8 (it holds a lone surrogate)."
+        ) from None
     return tag
 
 

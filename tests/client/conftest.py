@@ -39,7 +39,7 @@ _pg = importlib.import_module("pg")
 reset_database = _pg.reset_database
 
 USER = "alice"
-SCRIPT = '''from flowscope import FlowSpec, step
+SCRIPT = """from flowscope import FlowSpec, step
 
 
 class HelloFlow(FlowSpec):
@@ -50,7 +50,7 @@ class HelloFlow(FlowSpec):
     @step
     def end(self):
         pass
-'''
+"""
 ENV = {
     "python_version": "3.11.7",
     "python_implementation": "CPython",
@@ -101,8 +101,14 @@ def _service_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     service = request.getfixturevalue("sqlite_service")
     reset_database(service.database)
     provider = HttpMetadataProvider(service.url, token=service.token)
-    return Backend("service", service.url, provider, blob_root=service.blob_root,
-                   env={"FLOWSCOPE_SERVICE_TOKEN": service.token}, database=service.database)
+    return Backend(
+        "service",
+        service.url,
+        provider,
+        blob_root=service.blob_root,
+        env={"FLOWSCOPE_SERVICE_TOKEN": service.token},
+        database=service.database,
+    )
 
 
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Backend]] = {
@@ -122,8 +128,12 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 def client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
     """The client context pointed at `backend`, in the namespace of user `alice`."""
     monkeypatch.setenv("FLOWSCOPE_USER", USER)
-    for name in ("FLOWSCOPE_SERVICE_URL", "FLOWSCOPE_ROOT", "FLOWSCOPE_SERVICE_TOKEN",
-                 "FLOWSCOPE_SERVICE_TOKEN_FILE"):
+    for name in (
+        "FLOWSCOPE_SERVICE_URL",
+        "FLOWSCOPE_ROOT",
+        "FLOWSCOPE_SERVICE_TOKEN",
+        "FLOWSCOPE_SERVICE_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in backend.env.items():
         monkeypatch.setenv(name, value)
@@ -223,7 +233,9 @@ class Builder:
                 user=user,
                 user_tags=tuple(tags),
                 system_tags=(
-                    f"user:{user}", "runtime:local", "python_version:3.11.7",
+                    f"user:{user}",
+                    "runtime:local",
+                    "python_version:3.11.7",
                     "flowscope_version:0.1.0",
                 ),
                 parameters=dict(parameters or {}),
@@ -259,10 +271,18 @@ class Builder:
         task_id = self.next_task_id(run)
         run.tasks.setdefault(step, []).append(task_id)
         self.provider.create_tasks(
-            run.flow, run.run_id,
-            [NewTask(step, task_id, foreach_index=foreach_index,
-                     foreach_stack=() if foreach_index is None else (foreach_index,),
-                     origin_pathspec=origin_pathspec, created_at=self.tick())],
+            run.flow,
+            run.run_id,
+            [
+                NewTask(
+                    step,
+                    task_id,
+                    foreach_index=foreach_index,
+                    foreach_stack=() if foreach_index is None else (foreach_index,),
+                    origin_pathspec=origin_pathspec,
+                    created_at=self.tick(),
+                )
+            ],
         )
         if status == "pending":
             return task_id
@@ -281,22 +301,33 @@ class Builder:
                 the_facts["origin-pathspec"] = origin_pathspec
             the_facts.update(facts or {})
             self.provider.finish_attempts(
-                run.flow, run.run_id,
-                [AttemptResult(
-                    task_id, attempt, "succeeded" if ok else "failed",
-                    finished_at=self.tick(),
-                    artifacts=self.artifacts(artifacts or {}) if (ok or last) else (),
-                    facts=tuple(Fact(k, v, "str", self.now) for k, v in the_facts.items()),
-                    stdout_key=self.log(*stdout, f"attempt {attempt}") if stdout else None,
-                    stderr_key=self.log(*stderr) if stderr else None,
-                    env_key=env_key,
-                    exception=None if ok else (exception or {
-                        "type": "ValueError", "module": "builtins",
-                        "message": f"failure in attempt {attempt}",
-                        "traceback": "Traceback (most recent call last):\n  File \"flow.py\", "
-                                     f"line 9, in {step}\nValueError: failure in attempt {attempt}\n",
-                    }),
-                )],
+                run.flow,
+                run.run_id,
+                [
+                    AttemptResult(
+                        task_id,
+                        attempt,
+                        "succeeded" if ok else "failed",
+                        finished_at=self.tick(),
+                        artifacts=self.artifacts(artifacts or {}) if (ok or last) else (),
+                        facts=tuple(Fact(k, v, "str", self.now) for k, v in the_facts.items()),
+                        stdout_key=self.log(*stdout, f"attempt {attempt}") if stdout else None,
+                        stderr_key=self.log(*stderr) if stderr else None,
+                        env_key=env_key,
+                        exception=None
+                        if ok
+                        else (
+                            exception
+                            or {
+                                "type": "ValueError",
+                                "module": "builtins",
+                                "message": f"failure in attempt {attempt}",
+                                "traceback": 'Traceback (most recent call last):\n  File "flow.py", '
+                                f"line 9, in {step}\nValueError: failure in attempt {attempt}\n",
+                            }
+                        ),
+                    )
+                ],
             )
         return task_id
 
@@ -306,17 +337,32 @@ class Builder:
 
     # ---- scenarios ---------------------------------------------------------------------
     def hello(
-        self, flow: str = "HelloFlow", *, user: str = USER, tags: Sequence[str] = (),
-        alpha: float = 0.5, finish: bool = True,
+        self,
+        flow: str = "HelloFlow",
+        *,
+        user: str = USER,
+        tags: Sequence[str] = (),
+        alpha: float = 0.5,
+        finish: bool = True,
     ) -> Recorded:
         """_parameters, start, hello, end; each task's index lists all artifacts so far."""
-        run = self.new_run(flow, user=user, tags=tags, parameters={"alpha": alpha},
-                           code={"flow.py": SCRIPT, "helpers.py": "X = 1\n"})
+        run = self.new_run(
+            flow,
+            user=user,
+            tags=tags,
+            parameters={"alpha": alpha},
+            code={"flow.py": SCRIPT, "helpers.py": "X = 1\n"},
+        )
         params = {"alpha": alpha}
         self.task(run, "_parameters", params)
         self.task(run, "start", {**params, "x": 1, "_internal": "hidden"}, stdout=["starting"])
-        self.task(run, "hello", {**params, "x": 2, "message": "hi"}, stdout=["hello world"],
-                  stderr=["a warning"])
+        self.task(
+            run,
+            "hello",
+            {**params, "x": 2, "message": "hi"},
+            stdout=["hello world"],
+            stderr=["a warning"],
+        )
         self.task(run, "end", {**params, "x": 3, "message": "hi", "result": [1, 2, 3]})
         if finish:
             return self.finish(run)
@@ -328,8 +374,9 @@ class Builder:
         self.task(run, "_parameters", {})
         self.task(run, "start", {"items": list(range(n))})
         for i in range(n):
-            self.task(run, "square", {"items": list(range(n)), "input": i, "y": i * i},
-                      foreach_index=i)
+            self.task(
+                run, "square", {"items": list(range(n)), "input": i, "y": i * i}, foreach_index=i
+            )
         self.task(run, "join", {"total": sum(i * i for i in range(n))})
         self.task(run, "end", {"total": sum(i * i for i in range(n))})
         return self.finish(run)
@@ -340,10 +387,21 @@ class Builder:
         self.task(run, "_parameters", {})
         self.task(run, "start", {"x": 1})
         self.task(run, "flaky", {"x": 2}, attempts=2)
-        self.task(run, "bad", {"x": 3}, status="failed", attempts=2, stderr=["oops"],
-                  exception={"type": "KeyError", "module": "builtins", "message": "'missing'",
-                             "traceback": "Traceback (most recent call last):\n  File "
-                                          "\"flow.py\", line 20, in bad\nKeyError: 'missing'\n"})
+        self.task(
+            run,
+            "bad",
+            {"x": 3},
+            status="failed",
+            attempts=2,
+            stderr=["oops"],
+            exception={
+                "type": "KeyError",
+                "module": "builtins",
+                "message": "'missing'",
+                "traceback": "Traceback (most recent call last):\n  File "
+                "\"flow.py\", line 20, in bad\nKeyError: 'missing'\n",
+            },
+        )
         return self.finish(run, "failed")
 
     def running(self, flow: str = "SlowFlow", *, user: str = USER) -> Recorded:

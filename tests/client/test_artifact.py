@@ -58,7 +58,8 @@ def test_attempt(client, builder):
     with pytest.raises(ObjectNotFound):
         DataArtifact(run.task("start") + "/x", attempt=0)  # the failed attempt recorded none
     assert repr(DataArtifact(run.task("start") + "/x", attempt=1)) == (
-        f"DataArtifact('{run.task('start')}/x', attempt=1)")
+        f"DataArtifact('{run.task('start')}/x', attempt=1)"
+    )
 
 
 def _blob_path(backend, sha):

@@ -18,8 +18,13 @@ def hello(client, builder):
 
 def all_objects(run):
     task = run.task("start")
-    return [Flow(run.flow), Run(run.pathspec), Step(f"{run.pathspec}/start"), Task(task),
-            DataArtifact(f"{task}/x")]
+    return [
+        Flow(run.flow),
+        Run(run.pathspec),
+        Step(f"{run.pathspec}/start"),
+        Task(task),
+        DataArtifact(f"{task}/x"),
+    ]
 
 
 # ---- identity ------------------------------------------------------------------------
@@ -134,8 +139,9 @@ def test_pickled_in_another_process_reopens_the_provider(hello, tmp_path):
         "import pickle, sys; run = pickle.loads(open(sys.argv[1], 'rb').read()); "
         "print(run.data.result, run.successful)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                         check=True, cwd="/")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True, cwd="/"
+    )
     assert out.stdout.strip() == "[1, 2, 3] True"
 
 
@@ -147,11 +153,31 @@ def test_metaflow_root_pickles(hello):
 # ---- hostile addresses -----------------------------------------------------------------
 
 BAD_PATHSPECS = [
-    "", "/", "HelloFlow/", "/HelloFlow", "HelloFlow//start", "..", "../etc", "HelloFlow/..",
-    "HelloFlow/1/../../x", "Hello Flow", "HelloFlow\x00", "HelloFlow/1\x00", "x" * 500,
-    "HelloFlow/" + "9" * 300, "HelloFlow/1 OR 1=1", "HelloFlow/1;DROP TABLE runs", "HelloFlow/-1",
-    "HelloFlow/0", "HelloFlow/01", "HelloFlow/1.5", "HelloFlow/abc", "HelloFlow/１",
-    "HelloFlow/1/start/2/x/y", "Hello%Flow", "'; --",
+    "",
+    "/",
+    "HelloFlow/",
+    "/HelloFlow",
+    "HelloFlow//start",
+    "..",
+    "../etc",
+    "HelloFlow/..",
+    "HelloFlow/1/../../x",
+    "Hello Flow",
+    "HelloFlow\x00",
+    "HelloFlow/1\x00",
+    "x" * 500,
+    "HelloFlow/" + "9" * 300,
+    "HelloFlow/1 OR 1=1",
+    "HelloFlow/1;DROP TABLE runs",
+    "HelloFlow/-1",
+    "HelloFlow/0",
+    "HelloFlow/01",
+    "HelloFlow/1.5",
+    "HelloFlow/abc",
+    "HelloFlow/１",
+    "HelloFlow/1/start/2/x/y",
+    "Hello%Flow",
+    "'; --",
 ]
 
 
@@ -162,13 +188,20 @@ def test_hostile_run_pathspecs_are_invalid(hello, pathspec):
     assert "Run('FlowName/RunID')" in str(err.value) or "id" in str(err.value)
 
 
-@pytest.mark.parametrize("cls,pathspec,form", [
-    (Flow, "A/1", "Flow('FlowName')"),
-    (Run, "A", "Run('FlowName/RunID')"),
-    (Step, "A/1", "Step('FlowName/RunID/StepName')"),
-    (Task, "A/1/start", "Task('FlowName/RunID/StepName/TaskID')"),
-    (DataArtifact, "A/1/start/2", "DataArtifact('FlowName/RunID/StepName/TaskID/ArtifactName')"),
-])
+@pytest.mark.parametrize(
+    "cls,pathspec,form",
+    [
+        (Flow, "A/1", "Flow('FlowName')"),
+        (Run, "A", "Run('FlowName/RunID')"),
+        (Step, "A/1", "Step('FlowName/RunID/StepName')"),
+        (Task, "A/1/start", "Task('FlowName/RunID/StepName/TaskID')"),
+        (
+            DataArtifact,
+            "A/1/start/2",
+            "DataArtifact('FlowName/RunID/StepName/TaskID/ArtifactName')",
+        ),
+    ],
+)
 def test_wrong_number_of_parts_shows_the_expected_form(hello, cls, pathspec, form):
     with pytest.raises(InvalidPathspec, match=form.replace("(", r"\(").replace(")", r"\)")):
         cls(pathspec)
@@ -213,13 +246,16 @@ def test_store_survives_hostile_input(hello):
 # ---- not found and namespace errors ----------------------------------------------------
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda r: Flow("NoFlow"), "Flow('NoFlow') does not exist"),
-    (lambda r: Run("HelloFlow/99"), "Run('HelloFlow/99') does not exist"),
-    (lambda r: Step(f"{r.pathspec}/nostep"), "Step('HelloFlow/1/nostep') does not exist"),
-    (lambda r: Task(f"{r.pathspec}/start/999"), "Task('HelloFlow/1/start/999') does not exist"),
-    (lambda r: DataArtifact(r.task("start") + "/nothing"), "does not exist"),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda r: Flow("NoFlow"), "Flow('NoFlow') does not exist"),
+        (lambda r: Run("HelloFlow/99"), "Run('HelloFlow/99') does not exist"),
+        (lambda r: Step(f"{r.pathspec}/nostep"), "Step('HelloFlow/1/nostep') does not exist"),
+        (lambda r: Task(f"{r.pathspec}/start/999"), "Task('HelloFlow/1/start/999') does not exist"),
+        (lambda r: DataArtifact(r.task("start") + "/nothing"), "does not exist"),
+    ],
+)
 def test_missing_objects_raise_object_not_found_naming_them(hello, make, message):
     with pytest.raises(ObjectNotFound) as err:
         make(hello)
@@ -252,13 +288,16 @@ def test_misspelled_names_get_a_suggestion(hello):
         Task(hello.task("hello"))["mesage"]
 
 
-@pytest.mark.parametrize("make", [
-    lambda r: Run(r.pathspec),
-    lambda r: Step(f"{r.pathspec}/start"),
-    lambda r: Task(r.task("start")),
-    lambda r: DataArtifact(r.task("start") + "/x"),
-    lambda r: Flow(r.flow),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda r: Run(r.pathspec),
+        lambda r: Step(f"{r.pathspec}/start"),
+        lambda r: Task(r.task("start")),
+        lambda r: DataArtifact(r.task("start") + "/x"),
+        lambda r: Flow(r.flow),
+    ],
+)
 def test_objects_outside_the_namespace(client, builder, make):
     bob = builder.hello("BobFlow", user="bob")
     with pytest.raises(NamespaceMismatch) as err:

@@ -39,11 +39,14 @@ def fresh(monkeypatch, tmp_path):
 # ---- namespace -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env,expected", [
-    ({"FLOWSCOPE_USER": "fs", "USERNAME": "un", "USER": "u"}, "user:fs"),
-    ({"USERNAME": "un", "USER": "u"}, "user:un"),
-    ({"USER": "u"}, "user:u"),
-])
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({"FLOWSCOPE_USER": "fs", "USERNAME": "un", "USER": "u"}, "user:fs"),
+        ({"USERNAME": "un", "USER": "u"}, "user:un"),
+        ({"USER": "u"}, "user:u"),
+    ],
+)
 def test_default_namespace_follows_the_user_name(fresh, monkeypatch, env, expected):
     for name in ("USERNAME", "USER"):
         monkeypatch.delenv(name, raising=False)
@@ -201,6 +204,11 @@ def test_importing_the_client_reads_no_environment():
         "import flowscope.client\n"
         "print('ok')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False, env={**os.environ})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+    )
     assert out.stdout.strip() == "ok", out.stderr

@@ -22,8 +22,12 @@ def test_run_summary(hello):
 
 
 def test_everything_is_escaped(hello):
-    for obj in (Flow("HelloFlow"), Run(hello.pathspec), Step(f"{hello.pathspec}/start"),
-                Task(hello.task("start"))):
+    for obj in (
+        Flow("HelloFlow"),
+        Run(hello.pathspec),
+        Step(f"{hello.pathspec}/start"),
+        Task(hello.task("start")),
+    ):
         page = obj._repr_html_()
         assert "<script>" not in page
     assert "&lt;script&gt;" in Run(hello.pathspec)._repr_html_()
@@ -64,5 +68,8 @@ def test_artifact_and_root_summaries(hello):
 def test_run_summary_shows_the_command_line_escaped(client, builder):
     typed = builder.new_run("Cmd", command_line="python cmd.py run --x '<b>'")
     untyped = builder.new_run("Cmd")
-    assert "<code>python cmd.py run --x &#x27;&lt;b&gt;&#x27;</code>" in Run(typed.pathspec)._repr_html_()
+    assert (
+        "<code>python cmd.py run --x &#x27;&lt;b&gt;&#x27;</code>"
+        in Run(typed.pathspec)._repr_html_()
+    )
     assert "command" not in Run(untyped.pathspec)._repr_html_()

@@ -85,8 +85,9 @@ def test_listing_asks_for_large_pages(client, builder, counting):
         seen.append(query)
         return inner.list_runs(flow_name, query)
 
-    counting._inner = type("Spy", (), {"__getattr__": lambda s, n: getattr(inner, n),
-                                       "list_runs": staticmethod(spy)})()
+    counting._inner = type(
+        "Spy", (), {"__getattr__": lambda s, n: getattr(inner, n), "list_runs": staticmethod(spy)}
+    )()
     list(Flow("HelloFlow"))
     assert seen and seen[-1].limit >= 1000 and seen[-1].tags_all == ("user:alice",)
 
@@ -207,8 +208,12 @@ def test_list_of_a_container_costs_one_listing(client, builder, counting):
     flow, root = Flow("ForeachFlow"), Metaflow()
     r = Run(run.pathspec)
     step = r["square"]
-    for obj, call in [(flow, "list_runs"), (root, "list_flows"), (r, "list_steps"),
-                      (step, "list_tasks")]:
+    for obj, call in [
+        (flow, "list_runs"),
+        (root, "list_flows"),
+        (r, "list_steps"),
+        (step, "list_tasks"),
+    ]:
         counting.calls.clear()
         assert len(list(obj)) >= 1
         assert counting.calls[call] <= 1 and counting.total() <= 1, (obj, counting.calls)

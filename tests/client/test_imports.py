@@ -7,9 +7,23 @@ import sys
 
 import flowscope.client
 
-HEAVY = ["http.client", "urllib.request", "httpx", "psycopg", "starlette", "uvicorn",
-         "sqlite3", "numpy", "pandas", "lz4", "blake3", "flowscope.metastore.store",
-         "flowscope.datastore", "flowscope.runtime", "flowscope.cli"]
+HEAVY = [
+    "http.client",
+    "urllib.request",
+    "httpx",
+    "psycopg",
+    "starlette",
+    "uvicorn",
+    "sqlite3",
+    "numpy",
+    "pandas",
+    "lz4",
+    "blake3",
+    "flowscope.metastore.store",
+    "flowscope.datastore",
+    "flowscope.runtime",
+    "flowscope.cli",
+]
 
 
 def _modules_after(statement: str) -> set[str]:
@@ -26,9 +40,20 @@ def test_importing_the_client_loads_nothing_heavy():
 def test_all_is_sorted_and_complete():
     names = flowscope.client.__all__
     assert names == sorted(names)
-    required = {"Metaflow", "Flow", "Run", "Step", "Task", "DataArtifact", "namespace",
-                "get_namespace", "default_namespace", "metadata", "get_metadata",
-                "default_metadata"}
+    required = {
+        "Metaflow",
+        "Flow",
+        "Run",
+        "Step",
+        "Task",
+        "DataArtifact",
+        "namespace",
+        "get_namespace",
+        "default_namespace",
+        "metadata",
+        "get_metadata",
+        "default_metadata",
+    }
     assert required <= set(names)
     for name in names:
         assert getattr(flowscope.client, name) is not None
@@ -40,7 +65,13 @@ def test_all_is_sorted_and_complete():
 def test_public_constructors_take_only_public_parameters():
     import inspect
 
-    for cls in (flowscope.client.Flow, flowscope.client.Run, flowscope.client.Step,
-                flowscope.client.Task, flowscope.client.DataArtifact, flowscope.client.Metaflow):
+    for cls in (
+        flowscope.client.Flow,
+        flowscope.client.Run,
+        flowscope.client.Step,
+        flowscope.client.Task,
+        flowscope.client.DataArtifact,
+        flowscope.client.Metaflow,
+    ):
         params = inspect.signature(cls).parameters
         assert not [p for p in params if p.startswith("_")], cls

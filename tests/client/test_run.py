@@ -29,7 +29,11 @@ def test_status_of_finished_runs(client, builder):
 def test_running_run(client, builder):
     run = Run(builder.running().pathspec)
     assert (run.status, run.finished, run.successful, run.finished_at) == (
-        "running", False, False, None)
+        "running",
+        False,
+        False,
+        None,
+    )
     assert run.end_task is None and run.data is None
 
 

@@ -166,13 +166,16 @@ def test_shortest_way_to_a_value(runs, capsys):
 
 # "Every object has the following properties available: tags, created_at, parent, pathspec,
 # path_components"
-@pytest.mark.parametrize("make", [
-    lambda: Flow("HelloFlow"),
-    lambda: Run("HelloFlow/2"),
-    lambda: Step("HelloFlow/2/start"),
-    lambda: Run("HelloFlow/2")["start"].task,
-    lambda: Run("HelloFlow/2")["start"].task["x"],
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Flow("HelloFlow"),
+        lambda: Run("HelloFlow/2"),
+        lambda: Step("HelloFlow/2/start"),
+        lambda: Run("HelloFlow/2")["start"].task,
+        lambda: Run("HelloFlow/2")["start"].task["x"],
+    ],
+)
 def test_common_properties_on_every_object(runs, make):
     obj = make()
     assert isinstance(obj.tags, frozenset)

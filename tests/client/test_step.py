@@ -45,8 +45,9 @@ def test_finished_at_waits_for_every_task(client, builder):
     assert step.finished_at is None and not step.finished
     from flowscope.metastore.records import AttemptResult
 
-    builder.provider.finish_attempts(run.flow, run.run_id,
-                                     [AttemptResult(running, 0, "succeeded", finished_at=builder.tick())])
+    builder.provider.finish_attempts(
+        run.flow, run.run_id, [AttemptResult(running, 0, "succeeded", finished_at=builder.tick())]
+    )
     assert step.finished_at is not None  # refetched while unfinished
     assert step.finished_at.timestamp() == pytest.approx(builder.now)
 

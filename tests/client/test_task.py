@@ -171,9 +171,21 @@ def test_a_finished_task_does_not_query_again(hello, counting):
     _ = (task.status, task.data.x, task.metadata, task.stdout, task.environment_info)
     counting.calls.clear()
     for _ in range(3):
-        _ = (task.status, task.successful, task.finished, task.finished_at, task.exception,
-             task.tags, task.index, task.metadata_dict, task.stdout, dir(task.data),
-             "x" in task.data, [a.sha for a in task], task.environment_info)
+        _ = (
+            task.status,
+            task.successful,
+            task.finished,
+            task.finished_at,
+            task.exception,
+            task.tags,
+            task.index,
+            task.metadata_dict,
+            task.stdout,
+            dir(task.data),
+            "x" in task.data,
+            [a.sha for a in task],
+            task.environment_info,
+        )
     assert counting.calls.get("get_task", 0) == 0
     assert counting.calls.get("list_artifacts", 0) == 0
     assert counting.calls.get("list_facts", 0) == 0
@@ -188,9 +200,18 @@ def test_a_running_task_is_asked_again(client, builder, counting):
     assert task.status == "running" and not task.finished
     assert counting.calls["get_task"] == 2
     builder.provider.finish_attempts(
-        run.flow, run.run_id,
-        [AttemptResult(run.tasks["slow"][0], 0, "succeeded", finished_at=builder.tick(),
-                       artifacts=builder.artifacts({"done": True}))])
+        run.flow,
+        run.run_id,
+        [
+            AttemptResult(
+                run.tasks["slow"][0],
+                0,
+                "succeeded",
+                finished_at=builder.tick(),
+                artifacts=builder.artifacts({"done": True}),
+            )
+        ],
+    )
     assert task.successful and task.data.done is True
     counting.calls.clear()
     assert task.successful and task.data.done
@@ -225,12 +246,25 @@ def test_status_and_listings_load_no_blobs(client, builder, monkeypatch):
         for step in r:
             _ = (step.finished_at, step.created_at)
             for task in step:
-                _ = (task.status, task.finished, task.finished_at, task.index, task.exception,
-                     task.metadata_dict, dir(task.data), len(task))
+                _ = (
+                    task.status,
+                    task.finished,
+                    task.finished_at,
+                    task.index,
+                    task.exception,
+                    task.metadata_dict,
+                    dir(task.data),
+                    len(task),
+                )
                 for artifact in task:
                     _ = (artifact.sha, artifact.size, artifact.created_at, artifact.type_name)
     assert Flow("HelloFlow").latest_successful_run.id == str(run.run_id)
     assert Flow("FailFlow").latest_successful_run is None
-    for obj in (Flow("HelloFlow"), Run(run.pathspec), Step(f"{run.pathspec}/start"),
-                Task(run.task("start")), Task(run.task("start"))["x"]):
+    for obj in (
+        Flow("HelloFlow"),
+        Run(run.pathspec),
+        Step(f"{run.pathspec}/start"),
+        Task(run.task("start")),
+        Task(run.task("start"))["x"],
+    ):
         obj._repr_html_()

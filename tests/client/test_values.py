@@ -6,7 +6,9 @@ from flowscope.client.values import TaskException
 
 
 def test_str_is_the_traceback_ending_with_the_summary():
-    exc = TaskException("ValueError", "bad", "Traceback (most recent call last):\n  x\nValueError: bad\n")
+    exc = TaskException(
+        "ValueError", "bad", "Traceback (most recent call last):\n  x\nValueError: bad\n"
+    )
     assert str(exc) == "Traceback (most recent call last):\n  x\nValueError: bad"
 
 

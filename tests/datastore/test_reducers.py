@@ -38,13 +38,16 @@ def rebuilt(array: np.ndarray) -> np.ndarray:
     return function(*args)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: labels(),
-    lambda: labels().reshape(3, -1),
-    lambda: np.asfortranarray(labels().reshape(3, -1)),
-    lambda: labels(2 * N)[::2],  # not contiguous
-    lambda: labels().reshape(3, -1).T,  # F-ordered view of a C array
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: labels(),
+        lambda: labels().reshape(3, -1),
+        lambda: np.asfortranarray(labels().reshape(3, -1)),
+        lambda: labels(2 * N)[::2],  # not contiguous
+        lambda: labels().reshape(3, -1).T,  # F-ordered view of a C array
+    ],
+)
 def test_repeated_strings_are_rebuilt_with_shape_order_and_values(make) -> None:
     array = make()
     back = rebuilt(array)
@@ -69,14 +72,17 @@ class Color(str, enum.Enum):
     RED = "red"
 
 
-@pytest.mark.parametrize("odd", [
-    np.str_("alpha"),  # a str subclass equal to a label: merging would lose its type
-    Color.RED,
-    None,
-    float("nan"),
-    b"alpha",
-    7,
-])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        np.str_("alpha"),  # a str subclass equal to a label: merging would lose its type
+        Color.RED,
+        None,
+        float("nan"),
+        b"alpha",
+        7,
+    ],
+)
 def test_anything_but_plain_strings_is_left_to_numpy(odd: object) -> None:
     array = labels()
     array[N // 2 + 1] = odd
@@ -125,8 +131,11 @@ ELEMENTS = ["a", "b", "", "é", "a" * 40, np.str_("a"), Color.RED, None, 1, 1.0,
 
 
 @settings(max_examples=60, deadline=None)
-@given(pattern=st.lists(st.sampled_from(ELEMENTS), min_size=1, max_size=12),
-       odd_at=st.none() | st.integers(0, N - 1), odd=st.sampled_from(ELEMENTS))
+@given(
+    pattern=st.lists(st.sampled_from(ELEMENTS), min_size=1, max_size=12),
+    odd_at=st.none() | st.integers(0, N - 1),
+    odd=st.sampled_from(ELEMENTS),
+)
 def test_any_object_array_round_trips_with_its_types(pattern, odd_at, odd) -> None:
     array = np.empty(N, dtype=object)
     array[:] = [pattern[i % len(pattern)] for i in range(N)]

@@ -36,8 +36,12 @@ class Workspace:
         if not script.exists():
             shutil.copy(FLOWS / f"{flow}.py", script)
         proc = subprocess.run(
-            [sys.executable, str(script), *args], cwd=self.root, env=self.env,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, str(script), *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

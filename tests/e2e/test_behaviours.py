@@ -12,8 +12,18 @@ import pytest
 def test_parameters_are_typed_recorded_and_visible_everywhere(workspace):
     (workspace.root / "notes.txt").write_text("some notes\n")
     result = workspace.run(
-        "behaviours", "run", "--ratio", "0.25", "--count", "9", "--verbose", "yes",
-        "--config", '{"a": 1}', "--notes", "notes.txt",
+        "behaviours",
+        "run",
+        "--ratio",
+        "0.25",
+        "--count",
+        "9",
+        "--verbose",
+        "yes",
+        "--config",
+        '{"a": 1}',
+        "--notes",
+        "notes.txt",
     )
     assert result.code == 0, result.output
     run = workspace.client().Flow("BehaviourFlow").latest_run
@@ -22,8 +32,10 @@ def test_parameters_are_typed_recorded_and_visible_everywhere(workspace):
     assert run.data.ratio == 0.25 and run.data.count == 9
     assert "_parameters" in run and "_parameters" not in [s.id for s in run]
     python = Path(sys.executable).name
-    assert run.command_line == (f"{python} {workspace.root / 'behaviours.py'} run --ratio 0.25 "
-                                "--count 9 --verbose yes --config '{\"a\": 1}' --notes notes.txt")
+    assert run.command_line == (
+        f"{python} {workspace.root / 'behaviours.py'} run --ratio 0.25 "
+        "--count 9 --verbose yes --config '{\"a\": 1}' --notes notes.txt"
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,7 +128,10 @@ def test_resume_clones_successful_tasks_and_reruns_from_the_failure(workspace):
     run = fs.Flow("BehaviourFlow").latest_run
     assert run.id == "2" and run.successful
     start = run["start"].task
-    assert start.origin_pathspec == f"BehaviourFlow/1/start/{fs.Run('BehaviourFlow/1')['start'].task.id}"
+    assert (
+        start.origin_pathspec
+        == f"BehaviourFlow/1/start/{fs.Run('BehaviourFlow/1')['start'].task.id}"
+    )
     assert run["work"].task.origin_pathspec is None
     assert run.data.worked is True
     assert run.data.mode == "resume"

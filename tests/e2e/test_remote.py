@@ -14,21 +14,32 @@ SUMMARIZE = Path(__file__).parent / "summarize.py"
 
 
 def _summary(workspace, address: str, flow: str) -> dict:
-    proc = subprocess.run([sys.executable, str(SUMMARIZE), address, flow], cwd=workspace.root,
-                          env=workspace.env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(SUMMARIZE), address, flow],
+        cwd=workspace.root,
+        env=workspace.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data.pop("provider") == ("local" if address.startswith("/") else "service")
     return data
 
 
-@pytest.mark.parametrize("flow, args", [
-    ("linear", ["--tag", "team"]),
-    ("branch", []),
-    ("foreach", ["--n", "25", "--max-workers", "4"]),
-    ("behaviours", ["--mode", "catch"]),
-])
-def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(workspace, pg_service, flow, args):
+@pytest.mark.parametrize(
+    "flow, args",
+    [
+        ("linear", ["--tag", "team"]),
+        ("branch", []),
+        ("foreach", ["--n", "25", "--max-workers", "4"]),
+        ("behaviours", ["--mode", "catch"]),
+    ],
+)
+def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
+    workspace, pg_service, flow, args
+):
     from pg import reset_database
 
     reset_database(pg_service.database)
@@ -39,8 +50,12 @@ def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(workspace, 
     assert remote.code == 0, remote.output
     assert "Run " in remote.stdout and "/1 succeeded" in remote.stdout
 
-    name = {"linear": "LinearFlow", "branch": "BranchFlow", "foreach": "ForeachFlow",
-            "behaviours": "BehaviourFlow"}[flow]
+    name = {
+        "linear": "LinearFlow",
+        "branch": "BranchFlow",
+        "foreach": "ForeachFlow",
+        "behaviours": "BehaviourFlow",
+    }[flow]
     here = _summary(workspace, str(workspace.root), name)
     there = _summary(workspace, pg_service.url, name)
     assert here == there
@@ -51,8 +66,9 @@ def test_the_service_url_from_the_environment_records_there(workspace, pg_servic
     from pg import reset_database
 
     reset_database(pg_service.database)
-    workspace.env.update(FLOWSCOPE_SERVICE_URL=pg_service.url,
-                         FLOWSCOPE_SERVICE_TOKEN=pg_service.token)
+    workspace.env.update(
+        FLOWSCOPE_SERVICE_URL=pg_service.url, FLOWSCOPE_SERVICE_TOKEN=pg_service.token
+    )
     result = workspace.run("linear", "run")
     assert result.code == 0, result.output
     assert not (workspace.root / ".flowscope").exists()  # nothing recorded locally
@@ -102,8 +118,13 @@ def test_a_running_tasks_output_so_far_is_readable(workspace, pg_service, remote
         CONTEXT.reset()  # settings are read once per process: read them again, with the token
     script = workspace.root / "waiting.py"
     shutil.copy(Path(__file__).parent / "flows" / "waiting.py", script)
-    proc = subprocess.Popen([sys.executable, str(script), *args, "run"], cwd=workspace.root,
-                            env=workspace.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), *args, "run"],
+        cwd=workspace.root,
+        env=workspace.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def running_task():
         try:

@@ -53,7 +53,9 @@ def served(store: SqlMetadataStore, tmp_path: Path) -> Iterator[str]:
 
 
 def test_describe_and_bad_urls() -> None:
-    assert HttpMetadataProvider("http://host:1/prefix/").describe() == "service@http://host:1/prefix"
+    assert (
+        HttpMetadataProvider("http://host:1/prefix/").describe() == "service@http://host:1/prefix"
+    )
     for bad in ("ftp://x", "http://", "localhost:8080"):
         with pytest.raises(MetadataError):
             HttpMetadataProvider(bad)
@@ -84,17 +86,26 @@ def test_unavailable_answers_are_retried() -> None:
     with ScriptedServer([(503, busy), (502, b"bad gateway"), (200, {"flows": []})]) as server:
         assert HttpMetadataProvider(server.url).list_flows() == []
         assert len(server.requests) == 3
-    with ScriptedServer([(503, busy)] * 100) as server, \
-            pytest.raises(ServiceUnavailable, match="restarting"):
+    with (
+        ScriptedServer([(503, busy)] * 100) as server,
+        pytest.raises(ServiceUnavailable, match="restarting"),
+    ):
         HttpMetadataProvider(server.url, timeout=0.5).list_flows()
 
 
-@pytest.mark.parametrize("status,kind,error", [
-    (404, "ObjectNotFound", ObjectNotFound), (400, "TagError", TagError),
-    (400, "InvalidPathspec", InvalidPathspec), (400, "BadRequest", MetadataError),
-    (401, "Unauthorized", AuthenticationError), (503, "SchemaError", SchemaError),
-    (404, "BlobNotFound", BlobNotFound), (500, "InternalError", MetadataError),
-])
+@pytest.mark.parametrize(
+    "status,kind,error",
+    [
+        (404, "ObjectNotFound", ObjectNotFound),
+        (400, "TagError", TagError),
+        (400, "InvalidPathspec", InvalidPathspec),
+        (400, "BadRequest", MetadataError),
+        (401, "Unauthorized", AuthenticationError),
+        (503, "SchemaError", SchemaError),
+        (404, "BlobNotFound", BlobNotFound),
+        (500, "InternalError", MetadataError),
+    ],
+)
 def test_error_answers_map_to_flowscope_errors(status: int, kind: str, error: type) -> None:
     body = {"error": {"type": kind, "message": "the message"}}
     with ScriptedServer([(status, body)]) as server:
@@ -106,8 +117,10 @@ def test_error_answers_map_to_flowscope_errors(status: int, kind: str, error: ty
 
 
 def test_non_json_errors_are_reported_with_their_status() -> None:
-    with ScriptedServer([(418, b"<html>teapot</html>")]) as server, \
-            pytest.raises(MetadataError, match="418"):
+    with (
+        ScriptedServer([(418, b"<html>teapot</html>")]) as server,
+        pytest.raises(MetadataError, match="418"),
+    ):
         HttpMetadataProvider(server.url).list_flows()
 
 
@@ -126,8 +139,7 @@ def test_wrong_token_is_an_authentication_error(served: str) -> None:
 
 def test_prefix_and_query_encoding(served: str) -> None:
     provider = HttpMetadataProvider(served, token=TOKEN)
-    provider.create_run(NewRun("F", "a b&c=d", user_tags=("x y", "a&b=c"),
-                               parameters={"p": "v&w"}))
+    provider.create_run(NewRun("F", "a b&c=d", user_tags=("x y", "a&b=c"), parameters={"p": "v&w"}))
     assert [r.run_id for r in provider.list_runs("F", RunQuery(user="a b&c=d")).items] == [1]
     assert len(provider.list_runs("F", RunQuery(tags_all=("a&b=c",))).items) == 1
     assert len(provider.list_runs("F", RunQuery(parameters={"p": "v&w"})).items) == 1
@@ -168,7 +180,9 @@ def _child_reads(url: str, queue: multiprocessing.Queue[object]) -> None:
     queue.put(None if run is None else run.run_id)
 
 
-def _child_uses_inherited(provider: HttpMetadataProvider, queue: multiprocessing.Queue[object]) -> None:
+def _child_uses_inherited(
+    provider: HttpMetadataProvider, queue: multiprocessing.Queue[object]
+) -> None:
     run = provider.get_run("F", 1)
     queue.put(None if run is None else run.run_id)
 

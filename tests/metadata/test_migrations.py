@@ -25,13 +25,17 @@ def at_version_2(db: Database) -> None:
     """The schema as flowscope 0.1 left it (migrations 1 and 2), holding one run."""
 
     def work(conn: Connection) -> None:
-        conn.execute("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, "
-                     "name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
+        conn.execute(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)"
+        )
         for migration in known_migrations()[:2]:
             for statement in migration.statements:
                 conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                         (migration.version, migration.name, time.time()))
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (migration.version, migration.name, time.time()),
+            )
         conn.execute("INSERT INTO flows (flow_name, created_at, last_run_id) VALUES ('F', 1, 1)")
         conn.execute(
             "INSERT INTO runs (flow_name, run_id, user_name, status, created_at, finished_at, "

@@ -34,8 +34,10 @@ def db(pg_database: str) -> Iterator[PostgresDatabase]:
 
 
 def test_placeholders_are_translated_once() -> None:
-    assert to_pyformat("SELECT ? WHERE a = ? AND b LIKE 'x%?'") == \
-        "SELECT %s WHERE a = %s AND b LIKE 'x%%?'"
+    assert (
+        to_pyformat("SELECT ? WHERE a = ? AND b LIKE 'x%?'")
+        == "SELECT %s WHERE a = %s AND b LIKE 'x%%?'"
+    )
     assert to_pyformat("a % b") == "a %% b"
     assert to_pyformat("SELECT 1") is to_pyformat("SELECT 1")  # cached
 
@@ -91,8 +93,9 @@ def test_migrations_run_concurrently_once(pg_database: str) -> None:
 
 def test_failed_work_rolls_back_and_keeps_its_error(db: PostgresDatabase) -> None:
     def work(conn: Connection) -> None:
-        conn.execute("INSERT INTO flows (flow_name, created_at, last_run_id) VALUES (?, ?, ?)",
-                     ("F", 1.0, 1))
+        conn.execute(
+            "INSERT INTO flows (flow_name, created_at, last_run_id) VALUES (?, ?, ?)", ("F", 1.0, 1)
+        )
         raise TagError("refused")
 
     with pytest.raises(TagError):

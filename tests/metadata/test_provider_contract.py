@@ -73,7 +73,9 @@ def test_a_run_keeps_the_command_line_that_started_it(provider: MetadataProvider
     assert provider.get_run("F", 1).command_line == command  # type: ignore[union-attr]
     assert provider.get_run("F", 2).command_line is None  # type: ignore[union-attr]
     assert {r.run_id: r.command_line for r in provider.list_runs("F").items} == {
-        1: command, 2: None}
+        1: command,
+        2: None,
+    }
 
 
 def test_run_ids_unique_under_concurrent_creation(provider: MetadataProvider) -> None:
@@ -110,8 +112,14 @@ def test_missing_objects_are_none(provider: MetadataProvider) -> None:
 
 
 def test_parameters_round_trip(provider: MetadataProvider) -> None:
-    params = {"alpha": 0.5, "n": 3, "name": "héllo ☃", "flag": True, "none": None,
-              "nested": {"a": [1, 2, {"b": "c"}]}}
+    params = {
+        "alpha": 0.5,
+        "n": 3,
+        "name": "héllo ☃",
+        "flag": True,
+        "none": None,
+        "nested": {"a": [1, 2, {"b": "c"}]},
+    }
     new_run(provider, parameters=params)
     assert provider.get_parameters("F", 1) == params
 
@@ -176,12 +184,23 @@ def test_paging_with_cursor(provider: MetadataProvider) -> None:
 
 def test_filters(provider: MetadataProvider) -> None:
     now = time.time()
-    new_run(provider, user="alice", user_tags=("x", "y"), parameters={"alpha": 1, "s": "a"},
-            created_at=now - 30)
-    new_run(provider, user="bob", user_tags=("y",), parameters={"alpha": 2, "s": "b"},
-            created_at=now - 20)
-    new_run(provider, user="carol", user_tags=("z",), parameters={"alpha": 1.5},
-            created_at=now - 10)
+    new_run(
+        provider,
+        user="alice",
+        user_tags=("x", "y"),
+        parameters={"alpha": 1, "s": "a"},
+        created_at=now - 30,
+    )
+    new_run(
+        provider,
+        user="bob",
+        user_tags=("y",),
+        parameters={"alpha": 2, "s": "b"},
+        created_at=now - 20,
+    )
+    new_run(
+        provider, user="carol", user_tags=("z",), parameters={"alpha": 1.5}, created_at=now - 10
+    )
     provider.finish_run("F", 1, "succeeded")
     provider.finish_run("F", 2, "failed")
 
@@ -209,8 +228,14 @@ def test_filters(provider: MetadataProvider) -> None:
 def test_injection_attempts_are_plain_values(provider: MetadataProvider) -> None:
     new_run(provider, user_tags=("a",))
     evil = "x' OR '1'='1"
-    for query in (RunQuery(tags_all=(evil,)), RunQuery(user=evil), RunQuery(tags_any=(evil, "b")),
-                  RunQuery(parameters={evil: evil}), RunQuery(user="%"), RunQuery(user="?")):
+    for query in (
+        RunQuery(tags_all=(evil,)),
+        RunQuery(user=evil),
+        RunQuery(tags_any=(evil, "b")),
+        RunQuery(parameters={evil: evil}),
+        RunQuery(user="%"),
+        RunQuery(user="?"),
+    ):
         assert provider.list_runs("F", query).items == ()
     assert provider.list_flows(tag="a' --") == []
     assert ids(provider.list_runs("F").items) == [1]
@@ -233,12 +258,24 @@ def test_lost_runs(provider: MetadataProvider) -> None:
 def test_tasks_and_attempts_round_trip(provider: MetadataProvider) -> None:
     new_run(provider)
     now = time.time()
-    provider.create_tasks("F", 1, [
-        NewTask("start", 1, created_at=now - 2),
-        NewTask("body", 2, foreach_index=0, foreach_stack=(["items", 0, 2],), created_at=now - 1),
-        NewTask("body", 3, foreach_index=1, foreach_stack=(["items", 1, 2],),
-                origin_pathspec="F/0/body/3", created_at=now - 1),
-    ])
+    provider.create_tasks(
+        "F",
+        1,
+        [
+            NewTask("start", 1, created_at=now - 2),
+            NewTask(
+                "body", 2, foreach_index=0, foreach_stack=(["items", 0, 2],), created_at=now - 1
+            ),
+            NewTask(
+                "body",
+                3,
+                foreach_index=1,
+                foreach_stack=(["items", 1, 2],),
+                origin_pathspec="F/0/body/3",
+                created_at=now - 1,
+            ),
+        ],
+    )
     pending = provider.get_task("F", 1, 2)
     assert pending is not None and pending.status == "pending" and pending.attempt == 0
     assert pending.foreach_index == 0 and pending.foreach_stack == (["items", 0, 2],)
@@ -252,11 +289,19 @@ def test_tasks_and_attempts_round_trip(provider: MetadataProvider) -> None:
     provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
     task = provider.get_task("F", 1, 1)
     assert task is not None and task.status == "running" and task.started_at is not None
-    provider.finish_attempts("F", 1, [
-        AttemptResult(1, 0, "succeeded", stdout_key="b" * 64, stderr_key="c" * 64),
-        AttemptResult(2, 0, "failed", exception={"type": "ValueError", "message": "boom",
-                                                 "traceback": ["line 1"]}),
-    ])
+    provider.finish_attempts(
+        "F",
+        1,
+        [
+            AttemptResult(1, 0, "succeeded", stdout_key="b" * 64, stderr_key="c" * 64),
+            AttemptResult(
+                2,
+                0,
+                "failed",
+                exception={"type": "ValueError", "message": "boom", "traceback": ["line 1"]},
+            ),
+        ],
+    )
     provider.start_attempts("F", 1, [AttemptStart(2, 1)])
     latest = provider.get_task("F", 1, 2)
     assert latest is not None and latest.attempt == 1 and latest.status == "running"
@@ -280,10 +325,19 @@ def test_artifacts_visible_only_after_finish(provider: MetadataProvider) -> None
     provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
     assert provider.list_artifacts("F", 1, 1, 0) == []
     assert provider.list_step_artifacts("F", 1, "body") == {}
-    provider.finish_attempts("F", 1, [
-        AttemptResult(1, 0, "succeeded", artifacts=(art("x"), art("y", "b" * 64, 10)),
-                      facts=(Fact("host", "h1", "str"),)),
-    ])
+    provider.finish_attempts(
+        "F",
+        1,
+        [
+            AttemptResult(
+                1,
+                0,
+                "succeeded",
+                artifacts=(art("x"), art("y", "b" * 64, 10)),
+                facts=(Fact("host", "h1", "str"),),
+            ),
+        ],
+    )
     names = [a.name for a in provider.list_artifacts("F", 1, 1, 0)]
     assert names == ["x", "y"]
     y = provider.list_artifacts("F", 1, 1, 0)[1]
@@ -304,8 +358,18 @@ def test_facts_round_trip(provider: MetadataProvider) -> None:
     new_run(provider)
     provider.create_tasks("F", 1, [NewTask("start", 1)])
     provider.start_attempts("F", 1, [AttemptStart(1, 0)])
-    provider.finish_attempts("F", 1, [AttemptResult(1, 0, "succeeded", facts=(
-        Fact("b", "2", "int", created_at=5.0), Fact("a", "x", "str")))])
+    provider.finish_attempts(
+        "F",
+        1,
+        [
+            AttemptResult(
+                1,
+                0,
+                "succeeded",
+                facts=(Fact("b", "2", "int", created_at=5.0), Fact("a", "x", "str")),
+            )
+        ],
+    )
     facts = provider.list_facts("F", 1, 1, 0)
     assert [(f.field, f.value, f.type) for f in facts] == [("a", "x", "str"), ("b", "2", "int")]
     assert facts[1].created_at == 5.0

@@ -103,7 +103,12 @@ class Project:
 
     def call(self, argv: list[str], timeout: float = 60, cwd: Path | None = None) -> Result:
         proc = subprocess.run(
-            argv, check=False, cwd=cwd or self.root, env=self.env, capture_output=True, text=True,
+            argv,
+            check=False,
+            cwd=cwd or self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
@@ -116,8 +121,13 @@ class Project:
         n = len(self.started)
         with open(logs / f"{n}.out", "w") as out, open(logs / f"{n}.err", "w") as err:
             proc = subprocess.Popen(
-                self.command(flow, *args), cwd=self.root, env=self.env, text=True,
-                stdout=out, stderr=err, start_new_session=True,
+                self.command(flow, *args),
+                cwd=self.root,
+                env=self.env,
+                text=True,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
             )
         self.started.append(proc)
         return proc
@@ -168,8 +178,9 @@ def make_project(root: Path, **extra_env: str) -> Project:
     env = dict(os.environ)
     for name in ("FLOWSCOPE_SERVICE_URL", "FLOWSCOPE_ROOT", "FLOWSCOPE_LOST_AFTER"):
         env.pop(name, None)
-    env.update(FLOWSCOPE_USER="tester", FLOWSCOPE_HEARTBEAT_INTERVAL=HEARTBEAT,
-               PYTHONUNBUFFERED="1")
+    env.update(
+        FLOWSCOPE_USER="tester", FLOWSCOPE_HEARTBEAT_INTERVAL=HEARTBEAT, PYTHONUNBUFFERED="1"
+    )
     env.update(extra_env)
     return Project(root, env)
 

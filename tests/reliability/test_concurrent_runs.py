@@ -24,8 +24,12 @@ def test_eight_simultaneous_runs_are_all_recorded(project: Project) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "go.py", str(go), str(script), "run", "--n", str(WIDTH)],
-            cwd=project.root, env=project.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
+            cwd=project.root,
+            env=project.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         for _ in range(RUNS)
     ]

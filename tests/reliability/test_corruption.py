@@ -36,13 +36,18 @@ def empty(path: Path) -> None:
 
 def swap_with_another_blob(path: Path) -> None:
     """A well-formed blob, but of different content: only the hash check can tell."""
-    other = next(p for p in path.parent.parent.rglob("*") if p.is_file() and p != path
-                 and not p.name.startswith("."))
+    other = next(
+        p
+        for p in path.parent.parent.rglob("*")
+        if p.is_file() and p != path and not p.name.startswith(".")
+    )
     path.write_bytes(other.read_bytes())
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "flipped-byte": flip_last_byte, "truncated": truncate, "emptied": empty,
+    "flipped-byte": flip_last_byte,
+    "truncated": truncate,
+    "emptied": empty,
     "swapped": swap_with_another_blob,
 }
 
@@ -61,8 +66,11 @@ def test_client_detects_an_altered_artifact_and_names_it(finished: Project, dama
     sha = task["label"].sha
     DAMAGE[damage](blob_path(finished, sha))
 
-    for read in (lambda: task.data.label, lambda: task["label"].data,
-                 lambda: fs.DataArtifact(f"{task.pathspec}/label").data):
+    for read in (
+        lambda: task.data.label,
+        lambda: task["label"].data,
+        lambda: fs.DataArtifact(f"{task.pathspec}/label").data,
+    ):
         with pytest.raises(BlobCorrupted) as err:
             read()
         message = str(err.value)
@@ -80,8 +88,10 @@ def test_dump_commands_report_corruption_in_one_line(finished: Project) -> None:
     task = min(fs.Run("WideFlow/1")["body"], key=lambda t: t.index)
     flip_last_byte(blob_path(finished, task["label"].sha))
     body_task = task.pathspec.split("/", 1)[1]
-    for argv in (finished.command("wide", "dump", body_task, "--values"),
-                 [sys.executable, "-m", "flowscope.cli.main", "dump", task.pathspec, "--values"]):
+    for argv in (
+        finished.command("wide", "dump", body_task, "--values"),
+        [sys.executable, "-m", "flowscope.cli.main", "dump", task.pathspec, "--values"],
+    ):
         result = finished.call(argv, timeout=60)
         assert result.code != 0
         assert "Traceback" not in result.output, result.output

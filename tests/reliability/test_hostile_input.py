@@ -23,16 +23,68 @@ RUN = "WideFlow/1"
 TASK = "WideFlow/1/start/2"
 
 HOSTILE_IDS = [
-    "..", ".", "../..", "../etc/passwd", "a/b", "a\\b", "\x00", "a\x00b", "x" * 201, "9" * 19,
-    "1 OR 1=1", "1; DROP TABLE runs; --", "' OR '1'='1", "", " ", "\n", "-1", "0", "01",
-    "\uff11", "\udcff", "%2e%2e", "~root", "$HOME", "*", "?", "start\x00", "2e3", "0x1",
+    "..",
+    ".",
+    "../..",
+    "../etc/passwd",
+    "a/b",
+    "a\\b",
+    "\x00",
+    "a\x00b",
+    "x" * 201,
+    "9" * 19,
+    "1 OR 1=1",
+    "1; DROP TABLE runs; --",
+    "' OR '1'='1",
+    "",
+    " ",
+    "\n",
+    "-1",
+    "0",
+    "01",
+    "\uff11",
+    "\udcff",
+    "%2e%2e",
+    "~root",
+    "$HOME",
+    "*",
+    "?",
+    "start\x00",
+    "2e3",
+    "0x1",
 ]
 NON_STRINGS: list[Any] = [None, 1, 1.5, b"1", ("1",), ["1"], {"a": 1}, object()]
-BAD_TAGS: list[Any] = ["", " ", "\t\n", "x" * 501, "\udcff", "a\udcffb", "\x00", "a\x00b",
-                       None, 1, 1.5, b"tag", ["tag"]]
+BAD_TAGS: list[Any] = [
+    "",
+    " ",
+    "\t\n",
+    "x" * 501,
+    "\udcff",
+    "a\udcffb",
+    "\x00",
+    "a\x00b",
+    None,
+    1,
+    1.5,
+    b"tag",
+    ["tag"],
+]
 BAD_ATTEMPTS: list[Any] = [-1, 2**31, 2**63, 10**30, "0", 1.5, True, b"0"]
-BAD_ADDRESSES: list[Any] = ["", "  ", "x" * 5000, "../../nowhere", "/", "\x00", "a\x00b",
-                            "service@", "service@ftp://x", "local@", "service@/tmp", 5, None]
+BAD_ADDRESSES: list[Any] = [
+    "",
+    "  ",
+    "x" * 5000,
+    "../../nowhere",
+    "/",
+    "\x00",
+    "a\x00b",
+    "service@",
+    "service@ftp://x",
+    "local@",
+    "service@/tmp",
+    5,
+    None,
+]
 
 
 @dataclass
@@ -84,24 +136,44 @@ def refused(call: Callable[[], object], *kinds: type[BaseException]) -> BaseExce
 
 
 def _id_entry_points(fs: Any, bad: Any) -> list[Callable[[], object]]:
-    flow, run, step, task = (fs.Flow("WideFlow"), fs.Run(RUN), fs.Step(f"{RUN}/start"),
-                             fs.Task(TASK))
+    flow, run, step, task = (
+        fs.Flow("WideFlow"),
+        fs.Run(RUN),
+        fs.Step(f"{RUN}/start"),
+        fs.Task(TASK),
+    )
     text = bad if isinstance(bad, str) else None
     calls: list[Callable[[], object]] = [
-        lambda: flow[bad], lambda: bad in flow, lambda: run[bad], lambda: bad in run,
-        lambda: step[bad], lambda: bad in step, lambda: task[bad], lambda: bad in task,
+        lambda: flow[bad],
+        lambda: bad in flow,
+        lambda: run[bad],
+        lambda: bad in run,
+        lambda: step[bad],
+        lambda: bad in step,
+        lambda: task[bad],
+        lambda: bad in task,
         lambda: fs.Metaflow()[bad],
     ]
     if text is not None:
         calls += [
-            lambda: fs.Flow(text), lambda: fs.Run(f"WideFlow/{text}"), lambda: fs.Run(text),
-            lambda: fs.Step(f"{RUN}/{text}"), lambda: fs.Task(f"{RUN}/start/{text}"),
-            lambda: fs.DataArtifact(f"{TASK}/{text}"), lambda: fs.Run(f"{RUN}/{text}"),
-            lambda: fs.Task(f"{TASK}/{text}"), lambda: fs.DataArtifact(f"{text}/1/start/2/x"),
+            lambda: fs.Flow(text),
+            lambda: fs.Run(f"WideFlow/{text}"),
+            lambda: fs.Run(text),
+            lambda: fs.Step(f"{RUN}/{text}"),
+            lambda: fs.Task(f"{RUN}/start/{text}"),
+            lambda: fs.DataArtifact(f"{TASK}/{text}"),
+            lambda: fs.Run(f"{RUN}/{text}"),
+            lambda: fs.Task(f"{TASK}/{text}"),
+            lambda: fs.DataArtifact(f"{text}/1/start/2/x"),
         ]
     else:
-        calls += [lambda: fs.Flow(bad), lambda: fs.Run(bad), lambda: fs.Step(bad),
-                  lambda: fs.Task(bad), lambda: fs.DataArtifact(bad)]
+        calls += [
+            lambda: fs.Flow(bad),
+            lambda: fs.Run(bad),
+            lambda: fs.Step(bad),
+            lambda: fs.Task(bad),
+            lambda: fs.DataArtifact(bad),
+        ]
     return calls
 
 
@@ -136,11 +208,17 @@ def test_bad_tags_are_refused_everywhere(fs: Any, bad: Any) -> None:
     run = fs.Run(RUN)
     tags = set(run.tags)
     for call in (
-        lambda: run.add_tag(bad), lambda: run.add_tags([bad]), lambda: run.add_tags(["ok", bad]),
-        lambda: run.remove_tag(bad), lambda: run.remove_tags([bad]),
-        lambda: run.replace_tag("keep", bad), lambda: run.replace_tag(bad, "x"),
-        lambda: run.replace_tags(["keep"], [bad]), lambda: list(fs.Flow("WideFlow").runs(bad)),
-        lambda: list(run.steps(bad)), lambda: list(fs.Step(f"{RUN}/start").tasks(bad)),
+        lambda: run.add_tag(bad),
+        lambda: run.add_tags([bad]),
+        lambda: run.add_tags(["ok", bad]),
+        lambda: run.remove_tag(bad),
+        lambda: run.remove_tags([bad]),
+        lambda: run.replace_tag("keep", bad),
+        lambda: run.replace_tag(bad, "x"),
+        lambda: run.replace_tags(["keep"], [bad]),
+        lambda: list(fs.Flow("WideFlow").runs(bad)),
+        lambda: list(run.steps(bad)),
+        lambda: list(fs.Step(f"{RUN}/start").tasks(bad)),
     ):
         refused(call, TagError)
     if bad is not None:  # namespace(None) is the documented global namespace
@@ -152,8 +230,12 @@ def test_bad_tags_are_refused_everywhere(fs: Any, bad: Any) -> None:
 @pytest.mark.parametrize("bad", [None, 5, "keep", b"keep", object()], ids=repr)
 def test_tag_lists_that_are_not_lists_are_refused(fs: Any, bad: Any) -> None:
     run = fs.Run(RUN)
-    for call in (lambda: run.add_tags(bad), lambda: run.remove_tags(bad),
-                 lambda: run.replace_tags(bad, ["x"]), lambda: run.replace_tags(["keep"], bad)):
+    for call in (
+        lambda: run.add_tags(bad),
+        lambda: run.remove_tags(bad),
+        lambda: run.replace_tags(bad, ["x"]),
+        lambda: run.replace_tags(["keep"], bad),
+    ):
         refused(call, TagError)
 
 
@@ -176,8 +258,18 @@ def test_bad_metadata_addresses_are_refused_and_change_nothing(fs: Any, bad: Any
 def test_sql_looking_tags_are_stored_verbatim_and_touch_nothing_else(seeded: Seeded) -> None:
     fs = seeded.project.client()
     before = row_counts(seeded.project.store / "metadata.db")
-    tricky = ["'; DROP TABLE runs; --", "x' OR '1'='1", "%", "_", "\\", "\"quoted\"", "\u00e9t\u00e9",
-              "tab\there", "emoji \U0001f600", "user:nobody' --"]
+    tricky = [
+        "'; DROP TABLE runs; --",
+        "x' OR '1'='1",
+        "%",
+        "_",
+        "\\",
+        '"quoted"',
+        "\u00e9t\u00e9",
+        "tab\there",
+        "emoji \U0001f600",
+        "user:nobody' --",
+    ]
     run = fs.Run(RUN)
     run.add_tags(tricky)
     try:
@@ -200,25 +292,49 @@ def test_sql_looking_tags_are_stored_verbatim_and_touch_nothing_else(seeded: See
 # ---- the command line --------------------------------------------------------------------
 
 FLOW_COMMANDS = [
-    ["run", "--n", "abc"], ["run", "--n", "1.5"], ["run", "--n", ""], ["run", "--n", "[1]"],
-    ["run", "--tag", ""], ["run", "--tag", "x" * 501], ["run", "--tag", "\udcff"],
-    ["run", "--tag", "   "], ["run", "--max-workers", "0"], ["run", "--max-workers", "-3"],
-    ["logs", "../../etc/passwd"], ["logs", "1/../start"], ["logs", "1/start/" + "9" * 30],
-    ["dump", "1/start/2/../.."], ["dump", "1/start", "--attempt", "9" * 26],
-    ["dump", "1/start", "--attempt", "-1"], ["logs", "1/start\\x"],
-    ["tag", "add", "1", ""], ["tag", "add", "../1", "x"], ["tag", "add", "1", "\udcff"],
-    ["tag", "remove", "1", "user:tester"], ["tag", "replace", "1", "keep"],
-    ["resume", "../1"], ["resume", "1;DROP TABLE runs"], ["resume", "99999"],
-    ["resume", "0"], ["resume", "9" * 40],
+    ["run", "--n", "abc"],
+    ["run", "--n", "1.5"],
+    ["run", "--n", ""],
+    ["run", "--n", "[1]"],
+    ["run", "--tag", ""],
+    ["run", "--tag", "x" * 501],
+    ["run", "--tag", "\udcff"],
+    ["run", "--tag", "   "],
+    ["run", "--max-workers", "0"],
+    ["run", "--max-workers", "-3"],
+    ["logs", "../../etc/passwd"],
+    ["logs", "1/../start"],
+    ["logs", "1/start/" + "9" * 30],
+    ["dump", "1/start/2/../.."],
+    ["dump", "1/start", "--attempt", "9" * 26],
+    ["dump", "1/start", "--attempt", "-1"],
+    ["logs", "1/start\\x"],
+    ["tag", "add", "1", ""],
+    ["tag", "add", "../1", "x"],
+    ["tag", "add", "1", "\udcff"],
+    ["tag", "remove", "1", "user:tester"],
+    ["tag", "replace", "1", "keep"],
+    ["resume", "../1"],
+    ["resume", "1;DROP TABLE runs"],
+    ["resume", "99999"],
+    ["resume", "0"],
+    ["resume", "9" * 40],
 ]
 
 TOOL_COMMANDS = [
-    ["runs", "../x"], ["runs", "WideFlow", "--tag", ""], ["logs", "WideFlow/1/../x"],
-    ["dump", "WideFlow/1/start/2/x/y"], ["dump", "WideFlow/1/start/2;DROP"],
-    ["tag", "add", "WideFlow/1", ""], ["tag", "add", "WideFlow/..", "x"],
-    ["tag", "remove", "WideFlow/1", "runtime:local"], ["--namespace", "", "flows"],
-    ["--namespace", "x" * 501, "flows"], ["--metadata", "x" * 5000, "flows"],
-    ["--metadata", "/nonexistent/flowscope/store", "flows"], ["runs", "WideFlow", "--tag", "\udcff"],
+    ["runs", "../x"],
+    ["runs", "WideFlow", "--tag", ""],
+    ["logs", "WideFlow/1/../x"],
+    ["dump", "WideFlow/1/start/2/x/y"],
+    ["dump", "WideFlow/1/start/2;DROP"],
+    ["tag", "add", "WideFlow/1", ""],
+    ["tag", "add", "WideFlow/..", "x"],
+    ["tag", "remove", "WideFlow/1", "runtime:local"],
+    ["--namespace", "", "flows"],
+    ["--namespace", "x" * 501, "flows"],
+    ["--metadata", "x" * 5000, "flows"],
+    ["--metadata", "/nonexistent/flowscope/store", "flows"],
+    ["runs", "WideFlow", "--tag", "\udcff"],
 ]
 
 

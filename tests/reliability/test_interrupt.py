@@ -90,8 +90,12 @@ def test_ctrl_c_as_a_run_finishes_leaves_its_outcome_alone(project: Project) -> 
         runner = project.start("wide", "run", "--n", "10", "--max-workers", "4")
         out = project.root / "logs" / f"{len(project.started) - 1}.out"
         done = f"Run WideFlow/{trial + 1} succeeded in"
-        wait_for(lambda done=done, out=out: done in out.read_text(), 30,
-                 "the run's success line", interval=0.001)
+        wait_for(
+            lambda done=done, out=out: done in out.read_text(),
+            30,
+            "the run's success line",
+            interval=0.001,
+        )
         time.sleep(rng.uniform(0, 0.004))
         try:
             os.killpg(runner.pid, signal.SIGINT)
@@ -101,4 +105,8 @@ def test_ctrl_c_as_a_run_finishes_leaves_its_outcome_alone(project: Project) -> 
         output = project.output_of(runner)
         assert code == 0 and "Traceback" not in output, (trial, code, output)
         run = project.client().Run(f"WideFlow/{trial + 1}")
-        assert run.successful, (run.status, [(t.pathspec, t.status) for s in run for t in s], output)
+        assert run.successful, (
+            run.status,
+            [(t.pathspec, t.status) for s in run for t in s],
+            output,
+        )

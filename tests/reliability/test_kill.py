@@ -67,8 +67,11 @@ def test_runtime_killed_mid_run_becomes_lost_and_resumes(project: Project) -> No
     assert_store_sound(project, fs)
     # its heartbeat goes stale: the run, and the attempts it was running, are lost
     wait_for(lambda: fs.Run("GatedFlow/1").status == "lost", 10, "the run to be reported lost")
-    wait_for(lambda: {t.status for t in fs.Run("GatedFlow/1")["body"]} == {"lost"}, 5,
-             "its running attempts to be reported lost")
+    wait_for(
+        lambda: {t.status for t in fs.Run("GatedFlow/1")["body"]} == {"lost"},
+        5,
+        "its running attempts to be reported lost",
+    )
     run = fs.Run("GatedFlow/1")
     assert not run.finished and not run.successful and run.finished_at is None
 
@@ -106,7 +109,9 @@ def test_worker_killed_mid_task_fails_only_its_task_and_resumes(project: Project
     fs = project.client(FLOWSCOPE_LOST_AFTER=LOST_AFTER)
 
     def victim_failed() -> bool:
-        tasks = [t for t in fs.Run("GatedFlow/1")["body"] if t.metadata_dict.get("pid") == str(victim)]
+        tasks = [
+            t for t in fs.Run("GatedFlow/1")["body"] if t.metadata_dict.get("pid") == str(victim)
+        ]
         return bool(tasks) and tasks[0].finished
 
     wait_for(victim_failed, 15, "the killed task to be recorded as failed")

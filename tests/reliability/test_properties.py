@@ -23,21 +23,57 @@ NUMBER = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 
 def safe_id(level: str, value: str) -> bool:
     pattern = NUMBER if level in ("run", "task") else NAME
-    return (isinstance(value, str) and len(value) <= MAX_ID_LENGTH
-            and pattern.fullmatch(value) is not None)
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_ID_LENGTH
+        and pattern.fullmatch(value) is not None
+    )
 
 
 # text that leans on the characters that matter: separators, dots, NUL, digits, surrogates
-PIECES = st.sampled_from(["/", "//", ".", "..", "\x00", "\\", "%2f", " ", "\n", "0", "1", "01",
-                          "9" * 19, "a", "_", "Flow", "start", "\udcff", "\uff11", "'", ";",
-                          "--", "*", "é", "x" * 201])
+PIECES = st.sampled_from(
+    [
+        "/",
+        "//",
+        ".",
+        "..",
+        "\x00",
+        "\\",
+        "%2f",
+        " ",
+        "\n",
+        "0",
+        "1",
+        "01",
+        "9" * 19,
+        "a",
+        "_",
+        "Flow",
+        "start",
+        "\udcff",
+        "\uff11",
+        "'",
+        ";",
+        "--",
+        "*",
+        "é",
+        "x" * 201,
+    ]
+)
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=60),
     st.lists(PIECES, max_size=8).map("".join),
     st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=6).map("/".join),
 )
-ANYTHING = st.one_of(HOSTILE_TEXT, st.none(), st.integers(), st.floats(), st.binary(max_size=20),
-                     st.lists(st.text(max_size=3), max_size=3), st.booleans())
+ANYTHING = st.one_of(
+    HOSTILE_TEXT,
+    st.none(),
+    st.integers(),
+    st.floats(),
+    st.binary(max_size=20),
+    st.lists(st.text(max_size=3), max_size=3),
+    st.booleans(),
+)
 
 VALID = {
     "flow": st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True),
@@ -67,8 +103,11 @@ def test_parse_returns_only_safe_components_or_refuses(text: str, level: str) ->
 
 @given(value=ANYTHING, level=st.sampled_from(LEVELS))
 def test_anything_is_parsed_or_refused_with_invalid_pathspec(value: Any, level: str) -> None:
-    for call in (lambda: parse(value, level), lambda: check_id(level, value),
-                 lambda: level_of(value)):
+    for call in (
+        lambda: parse(value, level),
+        lambda: check_id(level, value),
+        lambda: level_of(value),
+    ):
         try:
             call()
         except InvalidPathspec:
@@ -103,8 +142,22 @@ TAGS = st.one_of(
     st.text(max_size=20),
     st.text(min_size=MAX_TAG_LENGTH - 2, max_size=MAX_TAG_LENGTH + 2),
     st.lists(PIECES, max_size=6).map("".join),
-    st.sampled_from(["", " ", "\t", "\x00", "a\x00", "\udcff", "x" * 500, "x" * 501,
-                     "user:x", "'; DROP TABLE runs; --", "%", "_"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\t",
+            "\x00",
+            "a\x00",
+            "\udcff",
+            "x" * 500,
+            "x" * 501,
+            "user:x",
+            "'; DROP TABLE runs; --",
+            "%",
+            "_",
+        ]
+    ),
 )
 
 
@@ -141,8 +194,9 @@ def store_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]
     CONTEXT.reset()
 
 
-SLOW_OK = settings(max_examples=60, deadline=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture])
+SLOW_OK = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SLOW_OK
@@ -150,8 +204,15 @@ SLOW_OK = settings(max_examples=60, deadline=None,
 def test_client_addresses_resolve_or_fail_cleanly(store_project: Project, text: str) -> None:
     fs = store_project.client()
     before = row_counts(store_project.store / "metadata.db")
-    for make in (fs.Flow, fs.Run, fs.Step, fs.Task, fs.DataArtifact,
-                 lambda t: fs.Run(f"WideFlow/{t}"), lambda t: fs.Task(f"WideFlow/1/start/{t}")):
+    for make in (
+        fs.Flow,
+        fs.Run,
+        fs.Step,
+        fs.Task,
+        fs.DataArtifact,
+        lambda t: fs.Run(f"WideFlow/{t}"),
+        lambda t: fs.Task(f"WideFlow/1/start/{t}"),
+    ):
         try:
             make(text)
         except FlowscopeError:
@@ -161,8 +222,9 @@ def test_client_addresses_resolve_or_fail_cleanly(store_project: Project, text: 
 
 @SLOW_OK
 @given(tag=TAGS)
-def test_tags_round_trip_through_the_store_or_change_nothing(store_project: Project,
-                                                              tag: str) -> None:
+def test_tags_round_trip_through_the_store_or_change_nothing(
+    store_project: Project, tag: str
+) -> None:
     fs = store_project.client()
     run = fs.Run("WideFlow/1")
     before = sorted(run.user_tags)

@@ -27,9 +27,12 @@ READ_BOUND = "2"  # FLOWSCOPE_SERVICE_TIMEOUT for the runs (their write bound st
 
 
 def service_project(root: Path, service: ServiceProcess) -> Project:
-    return make_project(root, FLOWSCOPE_SERVICE_URL=service.url,
-                        FLOWSCOPE_SERVICE_TOKEN=service.token,
-                        FLOWSCOPE_SERVICE_TIMEOUT=READ_BOUND)
+    return make_project(
+        root,
+        FLOWSCOPE_SERVICE_URL=service.url,
+        FLOWSCOPE_SERVICE_TOKEN=service.token,
+        FLOWSCOPE_SERVICE_TIMEOUT=READ_BOUND,
+    )
 
 
 @pytest.fixture
@@ -68,16 +71,19 @@ WRITERS = 4
 WIDTH = 10
 
 
-def test_sixteen_readers_and_four_writing_runs(tmp_path: Path, pg_server: PgServer,
-                                               service_factory: ServiceFactory) -> None:
+def test_sixteen_readers_and_four_writing_runs(
+    tmp_path: Path, pg_server: PgServer, service_factory: ServiceFactory
+) -> None:
     """Four runs record through the service (two server processes over PostgreSQL) while
     sixteen client threads list and read everything they can see, until the runs end (at most
     90 s): no reader ever gets an error, no run fails, nothing recorded is missing."""
     service = service_factory(pg_server.create_database(), str(tmp_path / "blobs"), workers=2)
     project = service_project(tmp_path / "project", service)
     try:
-        writers = [project.start("wide", "run", "--n", str(WIDTH), "--max-workers", "4")
-                   for _ in range(WRITERS)]
+        writers = [
+            project.start("wide", "run", "--n", str(WIDTH), "--max-workers", "4")
+            for _ in range(WRITERS)
+        ]
         fs = client_of(project, service)
         done = threading.Event()
         errors: list[BaseException] = []
@@ -130,8 +136,9 @@ def test_sixteen_readers_and_four_writing_runs(tmp_path: Path, pg_server: PgServ
 
 
 @pytest.mark.parametrize("fault", ["postgres-restart", "service-kill"])
-def test_a_run_rides_out_a_restart(tmp_path: Path, own_pg: PgServer,
-                                   service_factory: ServiceFactory, fault: str) -> None:
+def test_a_run_rides_out_a_restart(
+    tmp_path: Path, own_pg: PgServer, service_factory: ServiceFactory, fault: str
+) -> None:
     service = service_factory(own_pg.create_database("svc"), str(tmp_path / "blobs"))
     project = service_project(tmp_path / "project", service)
     try:
@@ -161,8 +168,9 @@ def test_a_run_rides_out_a_restart(tmp_path: Path, own_pg: PgServer,
         project.cleanup()
 
 
-def test_a_run_fails_clearly_when_postgres_stays_down(tmp_path: Path, own_pg: PgServer,
-                                                      service_factory: ServiceFactory) -> None:
+def test_a_run_fails_clearly_when_postgres_stays_down(
+    tmp_path: Path, own_pg: PgServer, service_factory: ServiceFactory
+) -> None:
     """PostgreSQL gone for longer than the runtime's write bound (20 s), while one task
     finishes (its result cannot be recorded) and two keep running: the run stops with a
     one-line error naming the run, the service and the resume command; it leaves no worker

@@ -32,7 +32,9 @@ def test_installed_packages_first_on_the_path_wins(tmp_path: Path):
     (second / "other-3.1.dist-info").mkdir()
     (second / "not_a_dist").mkdir()
     assert installed_packages([str(first), str(second), str(tmp_path / "missing")]) == {
-        "other": "3.1", "Some_Pkg": "1.0"}
+        "other": "3.1",
+        "Some_Pkg": "1.0",
+    }
 
 
 def test_environment_info_names_python_platform_packages_and_runtime():

@@ -23,28 +23,36 @@ class Graph:
         return self.steps[step][2]
 
 
-LINEAR = Graph({"start": (["a"], False, None), "a": (["end"], False, None), "end": ([], False, None)})
-BRANCH = Graph({
-    "start": (["a", "b"], False, None),
-    "a": (["join"], False, None),
-    "b": (["join"], False, None),
-    "join": (["end"], True, None),
-    "end": ([], False, None),
-})
-FOREACH = Graph({
-    "start": (["body"], False, "items"),
-    "body": (["join"], False, None),
-    "join": (["end"], True, None),
-    "end": ([], False, None),
-})
-NESTED = Graph({
-    "start": (["outer"], False, "xs"),
-    "outer": (["inner"], False, "ys"),
-    "inner": (["inner_join"], False, None),
-    "inner_join": (["outer_join"], True, None),
-    "outer_join": (["end"], True, None),
-    "end": ([], False, None),
-})
+LINEAR = Graph(
+    {"start": (["a"], False, None), "a": (["end"], False, None), "end": ([], False, None)}
+)
+BRANCH = Graph(
+    {
+        "start": (["a", "b"], False, None),
+        "a": (["join"], False, None),
+        "b": (["join"], False, None),
+        "join": (["end"], True, None),
+        "end": ([], False, None),
+    }
+)
+FOREACH = Graph(
+    {
+        "start": (["body"], False, "items"),
+        "body": (["join"], False, None),
+        "join": (["end"], True, None),
+        "end": ([], False, None),
+    }
+)
+NESTED = Graph(
+    {
+        "start": (["outer"], False, "xs"),
+        "outer": (["inner"], False, "ys"),
+        "inner": (["inner_join"], False, None),
+        "inner_join": (["outer_join"], True, None),
+        "outer_join": (["end"], True, None),
+        "end": ([], False, None),
+    }
+)
 
 
 def drive(graph: Graph, counts: dict[str, int] | None = None, order=lambda xs: xs):
@@ -113,7 +121,9 @@ def test_task_keys_identify_tasks_across_runs():
     b = drive(NESTED, {"start": 2, "outer": 3}, order=lambda xs: list(reversed(xs)))
     assert sorted(s.key for _, s in a) == sorted(s.key for _, s in b)
     assert task_key("inner", (Frame("start", 1, 2, True), Frame("outer", 2, 3, True))) == (
-        "inner", (("start", 1), ("outer", 2)))
+        "inner",
+        (("start", 1), ("outer", 2)),
+    )
 
 
 def test_spec_foreach_index_is_innermost_foreach_frame():

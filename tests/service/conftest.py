@@ -40,8 +40,10 @@ def make_api(store: SqlMetadataStore, blob_storage: LocalStorage) -> Iterator[Ca
         kwargs.setdefault("blobs", blob_storage)
         kwargs.setdefault("max_body", 64 * 1024)
         kwargs.setdefault("max_blob", 1024 * 1024)
-        api = Api(create_app(kwargs.pop("store", store), token=token, close_store=False, **kwargs),
-                  token=token)
+        api = Api(
+            create_app(kwargs.pop("store", store), token=token, close_store=False, **kwargs),
+            token=token,
+        )
         made.append(api)
         return api
 

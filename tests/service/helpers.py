@@ -19,11 +19,13 @@ class Api:
     def __init__(self, app: Any, token: str | None = TOKEN) -> None:
         self.loop = asyncio.new_event_loop()
         self.token = token
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                        base_url="http://testserver")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
 
-    def request(self, method: str, path: str, *, auth: bool = True, token: str | None = None,
-                **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, *, auth: bool = True, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         if auth and (token or self.token):
             headers.setdefault("Authorization", f"Bearer {token or self.token}")

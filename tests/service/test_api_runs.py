@@ -23,8 +23,14 @@ def create(api: Api, **body: Any) -> Any:
 
 
 def test_create_run_returns_the_record(api: Api, store: SqlMetadataStore) -> None:
-    run = create(api, user_tags=["b", "a"], system_tags=["user:alice"], parameters={"x": 1},
-                 code_key="c" * 64, command_line="python f.py run --x 1")
+    run = create(
+        api,
+        user_tags=["b", "a"],
+        system_tags=["user:alice"],
+        parameters={"x": 1},
+        code_key="c" * 64,
+        command_line="python f.py run --x 1",
+    )
     assert run["command_line"] == "python f.py run --x 1"
     assert store.get_run("F", 1).command_line == "python f.py run --x 1"  # type: ignore[union-attr]
     assert run["run_id"] == 1 and run["flow_name"] == "F" and run["status"] == "running"
@@ -34,19 +40,22 @@ def test_create_run_returns_the_record(api: Api, store: SqlMetadataStore) -> Non
     assert create(api)["run_id"] == 2
 
 
-@pytest.mark.parametrize("body", [
-    {},
-    {"user": 5},
-    {"user": "a\x00b"},
-    {"user": "u", "parameters": [1]},
-    {"user": "u", "created_at": "yesterday"},
-    {"user": "u", "created_at": True},
-    {"user": "u", "origin_run_id": 0},
-    {"user": "u", "origin_run_id": 2**70},
-    {"user": "u", "code_key": 7},
-    {"user": "u", "command_line": ["python", "f.py"]},
-    {"user": "u", "command_line": "a\x00b"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"user": 5},
+        {"user": "a\x00b"},
+        {"user": "u", "parameters": [1]},
+        {"user": "u", "created_at": "yesterday"},
+        {"user": "u", "created_at": True},
+        {"user": "u", "origin_run_id": 0},
+        {"user": "u", "origin_run_id": 2**70},
+        {"user": "u", "code_key": 7},
+        {"user": "u", "command_line": ["python", "f.py"]},
+        {"user": "u", "command_line": "a\x00b"},
+    ],
+)
 def test_create_run_refuses_bad_bodies(api: Api, body: dict[str, Any]) -> None:
     assert error_of(api.post(RUNS, json=body)) == (400, "BadRequest")
 
@@ -63,8 +72,9 @@ def test_idempotency_key_makes_create_run_retry_safe(api: Api) -> None:
     assert first["run_id"] == again["run_id"] == 1
     assert create(api)["run_id"] == 2
     assert api.post("/flows/G/runs", json={"user": "u"}, headers=key).json()["run_id"] == 1
-    assert error_of(api.post(RUNS, json={"user": "u"}, headers={"Idempotency-Key": "bad key!"})) \
-        == (400, "BadRequest")
+    assert error_of(
+        api.post(RUNS, json={"user": "u"}, headers={"Idempotency-Key": "bad key!"})
+    ) == (400, "BadRequest")
 
 
 def test_get_run_and_flow(api: Api) -> None:
@@ -94,8 +104,9 @@ def test_list_runs_pages_with_cursor(api: Api, store: SqlMetadataStore) -> None:
 
 def test_list_runs_filters(api: Api, store: SqlMetadataStore) -> None:
     now = time.time()
-    seed_run(store, user="alice", user_tags=("x",), parameters={"a": 1, "s": "text"},
-             created_at=now - 20)
+    seed_run(
+        store, user="alice", user_tags=("x",), parameters={"a": 1, "s": "text"}, created_at=now - 20
+    )
     seed_run(store, user="bob", user_tags=("y",), parameters={"a": 2}, created_at=now - 10)
     store.finish_run("F", 1, "succeeded")
 
@@ -113,10 +124,19 @@ def test_list_runs_filters(api: Api, store: SqlMetadataStore) -> None:
     assert ids({"param.s": '"text"'}) == [1] and ids({"param.s": "text"}) == [1]  # bare text
 
 
-@pytest.mark.parametrize("params", [
-    {"status": "exploded"}, {"limit": "ten"}, {"since": "yesterday"}, {"until": "nan"},
-    {"cursor": "abc"}, {"cursor": str(2**80)}, {"colour": "red"}, {"user": "a\x00"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "exploded"},
+        {"limit": "ten"},
+        {"since": "yesterday"},
+        {"until": "nan"},
+        {"cursor": "abc"},
+        {"cursor": str(2**80)},
+        {"colour": "red"},
+        {"user": "a\x00"},
+    ],
+)
 def test_list_runs_refuses_bad_queries(api: Api, params: dict[str, str]) -> None:
     assert error_of(api.get(RUNS, params=params)) == (400, "BadRequest")
 
@@ -163,8 +183,12 @@ def test_heartbeat_records_the_output_so_far_of_running_attempts(
     running, done = store.get_task("F", 1, 1), store.get_task("F", 1, 2)
     assert running is not None and (running.stdout_key, running.stderr_key) == (out, None)
     assert done is not None and done.stdout_key == "f" * 64  # a finished attempt keeps its logs
-    for bad in ({"logs": "x"}, {"logs": [[1, 0, "short", None]]}, {"logs": [[1, 0, None]]},
-                {"logs": [[1, 0, "A" * 64, None]]}):
+    for bad in (
+        {"logs": "x"},
+        {"logs": [[1, 0, "short", None]]},
+        {"logs": [[1, 0, None]]},
+        {"logs": [[1, 0, "A" * 64, None]]},
+    ):
         assert error_of(api.post(f"{RUNS}/1/heartbeat", json=bad)) == (400, "BadRequest")
 
 
@@ -172,7 +196,10 @@ def test_update_tags(api: Api, store: SqlMetadataStore) -> None:
     seed_run(store, user_tags=("a",), system_tags=("user:alice",))
     run = api.post(f"{RUNS}/1/tags", json={"add": ["b"], "remove": ["a"]}).json()
     assert run["user_tags"] == ["b"] and run["system_tags"] == ["user:alice"]
-    assert error_of(api.post(f"{RUNS}/1/tags", json={"remove": ["user:alice"]})) == (400, "TagError")
+    assert error_of(api.post(f"{RUNS}/1/tags", json={"remove": ["user:alice"]})) == (
+        400,
+        "TagError",
+    )
     assert error_of(api.post(f"{RUNS}/9/tags", json={"add": ["x"]})) == (404, "ObjectNotFound")
     assert error_of(api.post(f"{RUNS}/1/tags", json={"add": [None]})) == (400, "TagError")
     assert error_of(api.post(f"{RUNS}/1/tags", json={"add": 3})) == (400, "TagError")

@@ -17,16 +17,27 @@ from .helpers import Api, error_of, seed_run
 
 # one request per route (method, path); every one needs the token
 ROUTES = [
-    ("GET", "/flows"), ("GET", "/flows/F"), ("GET", "/flows/F/runs"), ("POST", "/flows/F/runs"),
-    ("GET", "/flows/F/runs/1"), ("GET", "/flows/F/runs/1/parameters"),
-    ("POST", "/flows/F/runs/1/heartbeat"), ("POST", "/flows/F/runs/1/finish"),
-    ("POST", "/flows/F/runs/1/tags"), ("GET", "/flows/F/runs/1/steps"),
-    ("GET", "/flows/F/runs/1/tasks"), ("POST", "/flows/F/runs/1/tasks"),
-    ("POST", "/flows/F/runs/1/attempts"), ("POST", "/flows/F/runs/1/attempts/finish"),
-    ("GET", "/flows/F/runs/1/tasks/1"), ("GET", "/flows/F/runs/1/tasks/1/attempts/0/artifacts"),
+    ("GET", "/flows"),
+    ("GET", "/flows/F"),
+    ("GET", "/flows/F/runs"),
+    ("POST", "/flows/F/runs"),
+    ("GET", "/flows/F/runs/1"),
+    ("GET", "/flows/F/runs/1/parameters"),
+    ("POST", "/flows/F/runs/1/heartbeat"),
+    ("POST", "/flows/F/runs/1/finish"),
+    ("POST", "/flows/F/runs/1/tags"),
+    ("GET", "/flows/F/runs/1/steps"),
+    ("GET", "/flows/F/runs/1/tasks"),
+    ("POST", "/flows/F/runs/1/tasks"),
+    ("POST", "/flows/F/runs/1/attempts"),
+    ("POST", "/flows/F/runs/1/attempts/finish"),
+    ("GET", "/flows/F/runs/1/tasks/1"),
+    ("GET", "/flows/F/runs/1/tasks/1/attempts/0/artifacts"),
     ("GET", "/flows/F/runs/1/tasks/1/attempts/0/facts"),
     ("GET", "/flows/F/runs/1/steps/start/artifacts"),
-    ("GET", f"/blobs/{'0' * 64}"), ("PUT", f"/blobs/{'0' * 64}"), ("POST", "/blobs/exists"),
+    ("GET", f"/blobs/{'0' * 64}"),
+    ("PUT", f"/blobs/{'0' * 64}"),
+    ("POST", "/blobs/exists"),
     ("GET", "/no/such/route"),
 ]
 
@@ -75,11 +86,20 @@ def test_oversized_bodies_are_413(api: Api, store: SqlMetadataStore) -> None:
     assert store.list_runs("F").items == ()
 
 
-@pytest.mark.parametrize("body", [
-    b"{bad json", b"", b"[1, 2]", b'"text"', b"\xff\xfe\x00", b"[" * 20_000 + b"]" * 20_000,
-    b'{"user": "u", "created_at": NaN}', b'{"user": "u", "parameters": {"a": NaN}}',
-    b'{"user": "u", "parameters": {"a": -Infinity}}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{bad json",
+        b"",
+        b"[1, 2]",
+        b'"text"',
+        b"\xff\xfe\x00",
+        b"[" * 20_000 + b"]" * 20_000,
+        b'{"user": "u", "created_at": NaN}',
+        b'{"user": "u", "parameters": {"a": NaN}}',
+        b'{"user": "u", "parameters": {"a": -Infinity}}',
+    ],
+)
 def test_malformed_json_is_400(api: Api, body: bytes) -> None:
     response = api.post("/flows/F/runs", content=body)
     assert error_of(response) == (400, "BadRequest")
@@ -98,11 +118,26 @@ def test_unknown_routes_and_methods_are_json(api: Api) -> None:
 
 def test_injection_attempts_in_filters_have_no_effect(api: Api, store: SqlMetadataStore) -> None:
     seed_run(store, user_tags=("a",))
-    attacks = ["x' OR '1'='1", "'; DROP TABLE runs; --", "a\" OR 1=1 --", "%", "_", "?", "%s",
-               "$1", "\\", "a'); DELETE FROM runs; --"]
+    attacks = [
+        "x' OR '1'='1",
+        "'; DROP TABLE runs; --",
+        'a" OR 1=1 --',
+        "%",
+        "_",
+        "?",
+        "%s",
+        "$1",
+        "\\",
+        "a'); DELETE FROM runs; --",
+    ]
     for attack in attacks:
-        for params in ({"tag": attack}, {"any_tag": attack}, {"user": attack},
-                       {f"param.{attack}": attack}, {"param.x": attack}):
+        for params in (
+            {"tag": attack},
+            {"any_tag": attack},
+            {"user": attack},
+            {f"param.{attack}": attack},
+            {"param.x": attack},
+        ):
             response = api.get("/flows/F/runs", params=params)
             assert response.status_code == 200, (params, response.text)
             assert response.json()["items"] == []

@@ -21,16 +21,34 @@ def run(store: SqlMetadataStore) -> int:
 
 def test_batch_writes_and_reads(api: Api, run: int) -> None:
     tasks = [{"step_name": "start", "task_id": 1}]
-    tasks += [{"step_name": "body", "task_id": i, "foreach_index": i - 2,
-               "foreach_stack": [["items", i - 2, 3]]} for i in range(2, 5)]
+    tasks += [
+        {
+            "step_name": "body",
+            "task_id": i,
+            "foreach_index": i - 2,
+            "foreach_stack": [["items", i - 2, 3]],
+        }
+        for i in range(2, 5)
+    ]
     assert api.post(f"{RUN}/tasks", json={"tasks": tasks}).status_code == 204
     assert api.post(f"{RUN}/tasks", json={"tasks": tasks}).status_code == 204  # retry: no-op
     attempts = [{"task_id": i, "attempt": 0} for i in range(1, 5)]
     assert api.post(f"{RUN}/attempts", json={"attempts": attempts}).status_code == 204
-    results = [{"task_id": 1, "attempt": 0, "status": "succeeded", "artifacts": [ART],
-                "facts": [{"field": "host", "value": "h", "type": "str"}]},
-               {"task_id": 2, "attempt": 0, "status": "failed",
-                "exception": {"type": "ValueError", "message": "no"}}]
+    results = [
+        {
+            "task_id": 1,
+            "attempt": 0,
+            "status": "succeeded",
+            "artifacts": [ART],
+            "facts": [{"field": "host", "value": "h", "type": "str"}],
+        },
+        {
+            "task_id": 2,
+            "attempt": 0,
+            "status": "failed",
+            "exception": {"type": "ValueError", "message": "no"},
+        },
+    ]
     assert api.post(f"{RUN}/attempts/finish", json={"results": results}).status_code == 204
 
     listed = api.get(f"{RUN}/tasks").json()["tasks"]
@@ -57,42 +75,74 @@ def test_batch_writes_and_reads(api: Api, run: int) -> None:
     assert named.json() == {"tasks": {}}
 
 
-@pytest.mark.parametrize("path,params", [
-    (f"{RUN}/tasks", {"step": "not a step"}),
-    (f"{RUN}/tasks/0", {}),
-    (f"{RUN}/tasks/x", {}),
-    (f"{RUN}/tasks/1", {"attempt": "-1"}),
-    (f"{RUN}/tasks/1", {"attempt": "first"}),
-    (f"{RUN}/tasks/1/attempts/x/artifacts", {}),
-    (f"{RUN}/tasks/1/attempts/99999999999/facts", {}),
-    (f"{RUN}/steps/1bad/artifacts", {}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        (f"{RUN}/tasks", {"step": "not a step"}),
+        (f"{RUN}/tasks/0", {}),
+        (f"{RUN}/tasks/x", {}),
+        (f"{RUN}/tasks/1", {"attempt": "-1"}),
+        (f"{RUN}/tasks/1", {"attempt": "first"}),
+        (f"{RUN}/tasks/1/attempts/x/artifacts", {}),
+        (f"{RUN}/tasks/1/attempts/99999999999/facts", {}),
+        (f"{RUN}/steps/1bad/artifacts", {}),
+    ],
+)
 def test_bad_paths_and_params_are_400(api: Api, run: int, path: str, params: Any) -> None:
     status, _ = error_of(api.get(path, params=params))
     assert status == 400
 
 
-@pytest.mark.parametrize("route,body", [
-    ("tasks", {"tasks": [{"step_name": "s", "task_id": 0}]}),
-    ("tasks", {"tasks": [{"step_name": "s", "task_id": True}]}),
-    ("tasks", {"tasks": [{"step_name": "s", "task_id": 2**63}]}),
-    ("tasks", {"tasks": [{"step_name": "s", "task_id": 1, "foreach_stack": "x"}]}),
-    ("tasks", {"tasks": [{"step_name": "s", "task_id": 1, "created_at": "now"}]}),
-    ("tasks", {"tasks": "all"}),
-    ("tasks", {"tasks": [5]}),
-    ("tasks", {}),
-    ("attempts", {"attempts": [{"task_id": 1}]}),
-    ("attempts", {"attempts": [{"task_id": 1, "attempt": 1.5}]}),
-    ("attempts/finish", {"results": [{"task_id": 1, "attempt": 0, "status": "running"}]}),
-    ("attempts/finish", {"results": [{"task_id": 1, "attempt": 0, "status": "succeeded",
-                                      "artifacts": "x"}]}),
-    ("attempts/finish", {"results": [{"task_id": 1, "attempt": 0, "status": "succeeded",
-                                      "artifacts": [{**ART, "size": -1}]}]}),
-    ("attempts/finish", {"results": [{"task_id": 1, "attempt": 0, "status": "succeeded",
-                                      "facts": [{"field": "f", "value": 1, "type": "int"}]}]}),
-    ("attempts/finish", {"results": [{"task_id": 1, "attempt": 0, "status": "failed",
-                                      "exception": "text"}]}),
-])
+@pytest.mark.parametrize(
+    "route,body",
+    [
+        ("tasks", {"tasks": [{"step_name": "s", "task_id": 0}]}),
+        ("tasks", {"tasks": [{"step_name": "s", "task_id": True}]}),
+        ("tasks", {"tasks": [{"step_name": "s", "task_id": 2**63}]}),
+        ("tasks", {"tasks": [{"step_name": "s", "task_id": 1, "foreach_stack": "x"}]}),
+        ("tasks", {"tasks": [{"step_name": "s", "task_id": 1, "created_at": "now"}]}),
+        ("tasks", {"tasks": "all"}),
+        ("tasks", {"tasks": [5]}),
+        ("tasks", {}),
+        ("attempts", {"attempts": [{"task_id": 1}]}),
+        ("attempts", {"attempts": [{"task_id": 1, "attempt": 1.5}]}),
+        ("attempts/finish", {"results": [{"task_id": 1, "attempt": 0, "status": "running"}]}),
+        (
+            "attempts/finish",
+            {"results": [{"task_id": 1, "attempt": 0, "status": "succeeded", "artifacts": "x"}]},
+        ),
+        (
+            "attempts/finish",
+            {
+                "results": [
+                    {
+                        "task_id": 1,
+                        "attempt": 0,
+                        "status": "succeeded",
+                        "artifacts": [{**ART, "size": -1}],
+                    }
+                ]
+            },
+        ),
+        (
+            "attempts/finish",
+            {
+                "results": [
+                    {
+                        "task_id": 1,
+                        "attempt": 0,
+                        "status": "succeeded",
+                        "facts": [{"field": "f", "value": 1, "type": "int"}],
+                    }
+                ]
+            },
+        ),
+        (
+            "attempts/finish",
+            {"results": [{"task_id": 1, "attempt": 0, "status": "failed", "exception": "text"}]},
+        ),
+    ],
+)
 def test_bad_bodies_are_400(api: Api, run: int, route: str, body: Any) -> None:
     status, kind = error_of(api.post(f"{RUN}/{route}", json=body))
     assert status == 400 and kind in ("BadRequest", "InvalidPathspec")

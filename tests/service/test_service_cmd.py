@@ -23,7 +23,9 @@ def test_help_mentions_both_commands(capsys: pytest.CaptureFixture[str]) -> None
         main(["migrate", "--help"])
 
 
-def test_migrate_sqlite_then_nothing_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_migrate_sqlite_then_nothing_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "metadata.db"
     assert main(["migrate", "--database", str(db)]) == 0
     assert f"schema at version {latest_version()}" in capsys.readouterr().err
@@ -52,8 +54,16 @@ def test_a_newer_schema_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_no_token_refuses_non_loopback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["--database", str(tmp_path / "m.db"), "--blob-root", str(tmp_path),
-              "--host", "0.0.0.0"])
+        main(
+            [
+                "--database",
+                str(tmp_path / "m.db"),
+                "--blob-root",
+                str(tmp_path),
+                "--host",
+                "0.0.0.0",
+            ]
+        )
     assert info.value.code == 2
     assert "without a token" in capsys.readouterr().err
     assert not (tmp_path / "m.db").exists()  # refused before touching anything
@@ -64,7 +74,9 @@ def test_loopback_hosts() -> None:
     assert not any(map(is_loopback, ["0.0.0.0", "10.0.0.1", "::", "example.com", ""]))
 
 
-def test_unusable_settings_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unusable_settings_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "token"
     empty.write_text("\n")
     db, blobs = str(tmp_path / "m.db"), str(tmp_path / "blobs")
@@ -81,7 +93,16 @@ def test_unusable_settings_are_one_line_errors(tmp_path: Path, capsys: pytest.Ca
 
 def test_runs_as_a_module(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "flowscope.cli.service_cmd", "migrate", "--database",
-         str(tmp_path / "m.db")], capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "flowscope.cli.service_cmd",
+            "migrate",
+            "--database",
+            str(tmp_path / "m.db"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -35,8 +35,9 @@ def health(url: str) -> dict[str, object]:
         return result
 
 
-def test_two_workers_over_postgres(pg_server: PgServer, service_factory: ServiceFactory,
-                                   tmp_path: Path) -> None:
+def test_two_workers_over_postgres(
+    pg_server: PgServer, service_factory: ServiceFactory, tmp_path: Path
+) -> None:
     service = service_factory(pg_server.create_database(), str(tmp_path / "blobs"), workers=2)
     info = health(service.url)
     assert info["schema_version"] == latest_version() and info["database"] == "postgresql"
@@ -64,8 +65,9 @@ def test_two_workers_over_postgres(pg_server: PgServer, service_factory: Service
     provider.create_tasks("F", 1, [NewTask("body", i, foreach_index=i) for i in range(1, 1001)])
     provider.start_attempts("F", 1, [AttemptStart(i, 0) for i in range(1, 1001)])
     art = ArtifactRecord("x", "a" * 64, 1, "int", "pickle")
-    provider.finish_attempts("F", 1, [AttemptResult(i, 0, "succeeded", artifacts=(art,))
-                                      for i in range(1, 1001)])
+    provider.finish_attempts(
+        "F", 1, [AttemptResult(i, 0, "succeeded", artifacts=(art,)) for i in range(1, 1001)]
+    )
     assert len(provider.list_step_artifacts("F", 1, "body")) == 1000
     page = provider.list_runs("F", RunQuery(tags_all=("t",), limit=25))
     assert len(page.items) == 25 and page.cursor is not None
@@ -116,8 +118,9 @@ def test_postgres_restart_mid_run(service_factory: ServiceFactory, tmp_path: Pat
 
 
 def test_served_under_a_prefix(tmp_path: Path) -> None:
-    service = ServiceProcess(str(tmp_path / "m.db"), str(tmp_path / "blobs"),
-                             extra_args=("--prefix", "/team"))
+    service = ServiceProcess(
+        str(tmp_path / "m.db"), str(tmp_path / "blobs"), extra_args=("--prefix", "/team")
+    )
     try:
         service.start()
         provider = HttpMetadataProvider(f"{service.url}/team", token=service.token)

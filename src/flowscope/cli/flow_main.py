@@ -37,37 +37,53 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         description=(flow_cls.__doc__ or f"The flow {name}.").strip().splitlines()[0],
         epilog=EPILOG,
     )
-    parser.add_argument("--metadata", metavar="URL_OR_DIR",
-                        help="record to / read from this metadata service URL or local store "
-                             "directory (default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)")
+    parser.add_argument(
+        "--metadata",
+        metavar="URL_OR_DIR",
+        help="record to / read from this metadata service URL or local store "
+        "directory (default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="run the flow", description="Run the flow.")
     _run_options(run)
     for param in _parameters(flow_cls):
-        kind = getattr(param, "type_name", None) or getattr(getattr(param, "type", None), "__name__", "value")
+        kind = getattr(param, "type_name", None) or getattr(
+            getattr(param, "type", None), "__name__", "value"
+        )
         default = getattr(param, "default", None)
         text = (getattr(param, "help", None) or "").strip()
         extra = "required" if getattr(param, "required", False) else f"default: {default!r}"
-        run.add_argument(f"--{param.name}", dest=f"param:{param.name}", metavar=str(kind).upper(),
-                         help=f"{text} ({extra})".strip())
+        run.add_argument(
+            f"--{param.name}",
+            dest=f"param:{param.name}",
+            metavar=str(kind).upper(),
+            help=f"{text} ({extra})".strip(),
+        )
 
-    resume = sub.add_parser("resume", help="re-run a run from its first failed step",
-                            description="Re-run from the first failed step, cloning tasks that succeeded.")
+    resume = sub.add_parser(
+        "resume",
+        help="re-run a run from its first failed step",
+        description="Re-run from the first failed step, cloning tasks that succeeded.",
+    )
     resume.add_argument("run_id", nargs="?", help="the run to resume (default: the latest run)")
     _run_options(resume)
 
     sub.add_parser("show", help="print the flow's steps and how they connect")
     sub.add_parser("check", help="validate the flow graph without running it")
 
-    logs = sub.add_parser("logs", help="print a task's output", description="Print the output of a step's tasks.")
+    logs = sub.add_parser(
+        "logs", help="print a task's output", description="Print the output of a step's tasks."
+    )
     logs.add_argument("pathspec", metavar="RUN/STEP[/TASK]")
     logs.add_argument("--stderr", action="store_true", help="print stderr instead of stdout")
     logs.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
     logs.add_argument("--attempt", type=int, help="an earlier attempt of a retried task")
 
-    dump = sub.add_parser("dump", help="list a task's artifacts", description="List artifacts of a step's tasks.")
+    dump = sub.add_parser(
+        "dump", help="list a task's artifacts", description="List artifacts of a step's tasks."
+    )
     dump.add_argument("pathspec", metavar="RUN/STEP[/TASK]")
     dump.add_argument("--values", action="store_true", help="print a short form of each value")
     dump.add_argument("--attempt", type=int, help="an earlier attempt of a retried task")
@@ -80,10 +96,20 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tag", action="append", default=[], metavar="TAG",
-                        help="a user tag for the run (repeatable)")
-    parser.add_argument("--max-workers", type=int, default=16, metavar="N",
-                        help="tasks run at once, each in its own process (default 16)")
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="a user tag for the run (repeatable)",
+    )
+    parser.add_argument(
+        "--max-workers",
+        type=int,
+        default=16,
+        metavar="N",
+        help="tasks run at once, each in its own process (default 16)",
+    )
 
 
 def main(flow_cls: type, argv: Sequence[str] | None = None) -> None:
@@ -146,14 +172,18 @@ def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, A
             path = raw if raw is not None else param.default
             if path is None:
                 if param.required:
-                    raise ParameterError(f"Parameter '{param.name}' is required: pass --{param.name} PATH.")
+                    raise ParameterError(
+                        f"Parameter '{param.name}' is required: pass --{param.name} PATH."
+                    )
                 values[param.name] = None
                 continue
             values[param.name] = param.load(path)
         elif raw is not None:
             values[param.name] = param.convert(raw)
         elif param.required:
-            raise ParameterError(f"Parameter '{param.name}' is required: pass --{param.name} VALUE.")
+            raise ParameterError(
+                f"Parameter '{param.name}' is required: pass --{param.name} VALUE."
+            )
         else:
             values[param.name] = param.default
     return values
@@ -180,8 +210,16 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = Runner(
-        flow_cls, graph, provider, settings, parameters=parameters, tags=tags,
-        max_workers=args.max_workers, script=script, console=Console(quiet=args.quiet), resume=plan,
+        flow_cls,
+        graph,
+        provider,
+        settings,
+        parameters=parameters,
+        tags=tags,
+        max_workers=args.max_workers,
+        script=script,
+        console=Console(quiet=args.quiet),
+        resume=plan,
         command_line=_command_line(),
     )
     # The runner answers Ctrl-C while it runs and puts this back when it returns: by then the

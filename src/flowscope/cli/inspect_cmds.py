@@ -23,8 +23,13 @@ def _objects(pathspec: str) -> Iterable[Any]:
     )
 
 
-def show_logs(pathspec: str, stream: str = "stdout", timestamps: bool = False,
-              attempt: int | None = None, out: TextIO | None = None) -> int:
+def show_logs(
+    pathspec: str,
+    stream: str = "stdout",
+    timestamps: bool = False,
+    attempt: int | None = None,
+    out: TextIO | None = None,
+) -> int:
     from flowscope.client import Task
 
     out = out or sys.stdout
@@ -47,8 +52,9 @@ def _short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def dump(pathspec: str, values: bool = False, attempt: int | None = None,
-         out: TextIO | None = None) -> int:
+def dump(
+    pathspec: str, values: bool = False, attempt: int | None = None, out: TextIO | None = None
+) -> int:
     from flowscope.client import Task
 
     out = out or sys.stdout
@@ -78,6 +84,8 @@ def tag_command(action: str, run_pathspec: str, tags: list[str], out: TextIO | N
             raise InvalidPathspec("tag replace takes exactly two tags: OLD NEW")
         run.replace_tag(tags[0], tags[1])
     run = Run(run_pathspec)
-    out.write(f"{run.pathspec}\n  user tags:   {', '.join(sorted(run.user_tags)) or '-'}\n"
-              f"  system tags: {', '.join(sorted(run.system_tags))}\n")
+    out.write(
+        f"{run.pathspec}\n  user tags:   {', '.join(sorted(run.user_tags)) or '-'}\n"
+        f"  system tags: {', '.join(sorted(run.system_tags))}\n"
+    )
     return 0

@@ -14,11 +14,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flowscope",
         description="Inspect flows and their runs; start the team metadata service.",
     )
-    parser.add_argument("--metadata", metavar="URL_OR_DIR",
-                        help="a metadata service URL or local store directory "
-                             "(default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)")
-    parser.add_argument("--namespace", metavar="TAG",
-                        help="only runs carrying this tag (default: every run)")
+    parser.add_argument(
+        "--metadata",
+        metavar="URL_OR_DIR",
+        help="a metadata service URL or local store directory "
+        "(default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)",
+    )
+    parser.add_argument(
+        "--namespace", metavar="TAG", help="only runs carrying this tag (default: every run)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser("flows", help="list the flows that have runs")
     runs = sub.add_parser("runs", help="list a flow's runs, newest first")
@@ -36,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run")
     tag.add_argument("tags", nargs="*")
-    sub.add_parser("service", help="the metadata service (see: flowscope service --help)",
-                   add_help=False)
+    sub.add_parser(
+        "service", help="the metadata service (see: flowscope service --help)", add_help=False
+    )
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -78,7 +83,9 @@ def _dispatch(argv: list[str]) -> int:
             print(f"{run.pathspec:<28} {status:<10} {started}  {', '.join(sorted(run.user_tags))}")
         return 0
     if args.command == "logs":
-        return inspect_cmds.show_logs(args.pathspec, "stderr" if args.stderr else "stdout", args.timestamps)
+        return inspect_cmds.show_logs(
+            args.pathspec, "stderr" if args.stderr else "stdout", args.timestamps
+        )
     if args.command == "dump":
         return inspect_cmds.dump(args.pathspec, args.values)
     return inspect_cmds.tag_command(args.action, args.run, args.tags)

@@ -27,30 +27,61 @@ def _serve_parser() -> argparse.ArgumentParser:
         description="Run the flowscope metadata service (an ASGI app under uvicorn). "
         "Use `flowscope service migrate --database URL` to only apply schema migrations.",
     )
-    parser.add_argument("--database", required=True, metavar="URL",
-                        help="postgresql://user@host:port/db, or a SQLite file path")
-    parser.add_argument("--blob-root", required=True, metavar="URL",
-                        help="where artifact data lives: a directory every worker can reach "
-                        "(a path or file:// URL); the service proxies it to clients")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--database",
+        required=True,
+        metavar="URL",
+        help="postgresql://user@host:port/db, or a SQLite file path",
+    )
+    parser.add_argument(
+        "--blob-root",
+        required=True,
+        metavar="URL",
+        help="where artifact data lives: a directory every worker can reach "
+        "(a path or file:// URL); the service proxies it to clients",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
     parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
-    parser.add_argument("--token-file", metavar="PATH",
-                        help="file holding the bearer token clients must send")
-    parser.add_argument("--insecure", action="store_true",
-                        help="allow listening on a non-loopback address without a token")
+    parser.add_argument(
+        "--token-file", metavar="PATH", help="file holding the bearer token clients must send"
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow listening on a non-loopback address without a token",
+    )
     parser.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
-    parser.add_argument("--prefix", default="", metavar="PATH",
-                        help="also serve the API under PATH (e.g. /flowscope), for clients "
-                        "given http://host:port/flowscope behind a proxy that keeps the path")
-    parser.add_argument("--max-body-mb", type=float, default=32.0,
-                        help="largest JSON request body in MiB (default: %(default)s)")
-    parser.add_argument("--max-blob-mb", type=float, default=1024.0,
-                        help="largest blob upload in MiB (default: %(default)s)")
-    parser.add_argument("--pool-size", type=int, default=8,
-                        help="PostgreSQL connections per worker (default: %(default)s)")
+    parser.add_argument(
+        "--prefix",
+        default="",
+        metavar="PATH",
+        help="also serve the API under PATH (e.g. /flowscope), for clients "
+        "given http://host:port/flowscope behind a proxy that keeps the path",
+    )
+    parser.add_argument(
+        "--max-body-mb",
+        type=float,
+        default=32.0,
+        help="largest JSON request body in MiB (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-blob-mb",
+        type=float,
+        default=1024.0,
+        help="largest blob upload in MiB (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=8,
+        help="PostgreSQL connections per worker (default: %(default)s)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
-    parser.add_argument("--log-level", default="info",
-                        choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     return parser
 
 
@@ -59,8 +90,12 @@ def _migrate_parser() -> argparse.ArgumentParser:
         prog=f"{PROG} migrate",
         description="Apply pending schema migrations to a metadata database and exit.",
     )
-    parser.add_argument("--database", required=True, metavar="URL",
-                        help="postgresql://user@host:port/db, or a SQLite file path")
+    parser.add_argument(
+        "--database",
+        required=True,
+        metavar="URL",
+        help="postgresql://user@host:port/db, or a SQLite file path",
+    )
     return parser
 
 
@@ -127,8 +162,14 @@ def run_serve(argv: list[str]) -> int:
         pool_size=args.pool_size,
         prefix=args.prefix,
     )
-    serve(config, host=args.host, port=args.port, workers=args.workers,
-          access_log=args.access_log, log_level=args.log_level)
+    serve(
+        config,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level=args.log_level,
+    )
     return 0
 
 

@@ -65,8 +65,12 @@ MAX_ATTEMPT = 2**31 - 1  # far beyond any retry count; keeps the value inside a 
 def check_attempt(attempt: object) -> int | None:
     if attempt is None:
         return None
-    if (isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0
-            or attempt > MAX_ATTEMPT):
+    if (
+        isinstance(attempt, bool)
+        or not isinstance(attempt, int)
+        or attempt < 0
+        or attempt > MAX_ATTEMPT
+    ):
         raise InvalidPathspec(
             f"attempt must be None or an integer from 0 (the first attempt) to {MAX_ATTEMPT}, "
             f"got {attempt!r:.60}."

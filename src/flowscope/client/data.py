@@ -32,15 +32,21 @@ def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -
     except BlobCorrupted as exc:
         # no "resume the run" here: a resume reuses finished tasks as they are, so it never
         # rewrites their blobs; only a new run that produces the same value does
-        raise _with_key(BlobCorrupted(
-            f"{what} is corrupted: the stored bytes of blob {record.sha} do not match their "
-            f"content hash. ({exc})"
-        ), record.sha) from exc
+        raise _with_key(
+            BlobCorrupted(
+                f"{what} is corrupted: the stored bytes of blob {record.sha} do not match their "
+                f"content hash. ({exc})"
+            ),
+            record.sha,
+        ) from exc
     except BlobNotFound as exc:
-        raise _with_key(BlobNotFound(
-            f"{what} is missing from the datastore (blob {record.sha}): it was deleted, or "
-            f"the client reads a different datastore than the run wrote to. ({exc})"
-        ), record.sha) from exc
+        raise _with_key(
+            BlobNotFound(
+                f"{what} is missing from the datastore (blob {record.sha}): it was deleted, or "
+                f"the client reads a different datastore than the run wrote to. ({exc})"
+            ),
+            record.sha,
+        ) from exc
     except DataStoreError as exc:
         raise DataStoreError(f"{what} could not be read: {exc}") from exc
     except (ImportError, AttributeError) as exc:

@@ -47,7 +47,9 @@ def _tags(tags: Iterable[str]) -> str:
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]], more: bool) -> str:
     head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(_text(c))}</td>" for c in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td style='text-align:left'>{html.escape(_text(c))}</td>" for c in row)
+        + "</tr>"
         for row in rows
     )
     tail = f"<tr><td colspan='{len(header)}'>…</td></tr>" if more else ""
@@ -68,9 +70,7 @@ def _first(items: Iterable[Any]) -> tuple[list[Any], bool]:
 
 
 def _wrap(title: str, facts: str, children: str = "") -> str:
-    return (
-        f"<div class='flowscope'><strong>{html.escape(title)}</strong>{facts}{children}</div>"
-    )
+    return f"<div class='flowscope'><strong>{html.escape(title)}</strong>{facts}{children}</div>"
 
 
 def render(obj: ClientObject) -> str:
@@ -96,12 +96,18 @@ def render(obj: ClientObject) -> str:
 
 def _flow(flow: Flow) -> str:
     runs, more = _first(flow._runs(flow._query(limit=MAX_ROWS + 1)))
-    facts = _facts([
-        ("created", html.escape(_text(flow.created_at))),
-        ("namespace", html.escape(_text(flow.namespace))),
-    ])
-    rows = [(r.id, r.status, r.created_at, r.finished_at, ", ".join(sorted(r.user_tags))) for r in runs]
-    return _wrap(repr(flow), facts, _table(["run", "status", "started", "finished", "tags"], rows, more))
+    facts = _facts(
+        [
+            ("created", html.escape(_text(flow.created_at))),
+            ("namespace", html.escape(_text(flow.namespace))),
+        ]
+    )
+    rows = [
+        (r.id, r.status, r.created_at, r.finished_at, ", ".join(sorted(r.user_tags))) for r in runs
+    ]
+    return _wrap(
+        repr(flow), facts, _table(["run", "status", "started", "finished", "tags"], rows, more)
+    )
 
 
 def _run(run: Run) -> str:
@@ -120,11 +126,13 @@ def _run(run: Run) -> str:
 
 
 def _step(step: Step) -> str:
-    facts = _facts([
-        ("started", html.escape(_text(step.created_at))),
-        ("finished", html.escape(_text(step.finished_at))),
-        ("tags", _tags(step.tags)),
-    ])
+    facts = _facts(
+        [
+            ("started", html.escape(_text(step.created_at))),
+            ("finished", html.escape(_text(step.finished_at))),
+            ("tags", _tags(step.tags)),
+        ]
+    )
     tasks, more = _first(step)
     rows = [(t.id, t.index, t.status, t.finished_at) for t in tasks]
     return _wrap(repr(step), facts, _table(["task", "index", "status", "finished"], rows, more))
@@ -147,10 +155,12 @@ def _task(task: Task) -> str:
 
 
 def _artifact(artifact: DataArtifact) -> str:
-    facts = _facts([
-        ("type", html.escape(artifact.type_name)),
-        ("size", html.escape(_size(artifact.size))),
-        ("sha", f"<code>{html.escape(artifact.sha)}</code>"),
-        ("created", html.escape(_text(artifact.created_at))),
-    ])
+    facts = _facts(
+        [
+            ("type", html.escape(artifact.type_name)),
+            ("size", html.escape(_size(artifact.size))),
+            ("sha", f"<code>{html.escape(artifact.sha)}</code>"),
+            ("created", html.escape(_text(artifact.created_at))),
+        ]
+    )
     return _wrap(repr(artifact), facts)

@@ -178,7 +178,9 @@ class Run(StatusMixin["RunRecord"], Container):
             if step.step_name == key:
                 return Step._from_record(self._provider, self._namespace, step, self._record)
         name = f"Step('{self.pathspec}/{key}')"
-        raise not_found(name, did_you_mean(key, [s.step_name for s in steps if visible(s.step_name)]))
+        raise not_found(
+            name, did_you_mean(key, [s.step_name for s in steps if visible(s.step_name)])
+        )
 
     def steps(self, *tags: str) -> Iterator[Step]:
         """The run's steps, newest first, if the run carries all of `tags` (else none)."""

@@ -74,7 +74,8 @@ class Step(Container):
                 self._record = step
                 return step
         raise not_found(
-            self._name, did_you_mean(name, [s.step_name for s in steps if not s.step_name.startswith("_")])
+            self._name,
+            did_you_mean(name, [s.step_name for s in steps if not s.step_name.startswith("_")]),
         )
 
     def _step_record(self) -> StepRecord:

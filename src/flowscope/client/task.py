@@ -86,7 +86,10 @@ class Task(StatusMixin["TaskRecord"], Container):
         task._provider = provider
         task._namespace = namespace
         task._components = (
-            record.flow_name, str(record.run_id), record.step_name, str(record.task_id)
+            record.flow_name,
+            str(record.run_id),
+            record.step_name,
+            str(record.task_id),
         )
         task._attempt = attempt
         task._clear()

@@ -37,7 +37,9 @@ class TaskException:
 
     __slots__ = ("message", "module", "traceback", "type")
 
-    def __init__(self, type: str, message: str, traceback: str = "", module: str = "builtins") -> None:
+    def __init__(
+        self, type: str, message: str, traceback: str = "", module: str = "builtins"
+    ) -> None:
         self.type = type
         self.module = module
         self.message = message
@@ -80,7 +82,10 @@ class TaskException:
         if not isinstance(other, TaskException):
             return NotImplemented
         return (self.type, self.module, self.message, self.traceback) == (
-            other.type, other.module, other.message, other.traceback,
+            other.type,
+            other.module,
+            other.message,
+            other.traceback,
         )
 
     def __hash__(self) -> int:

@@ -43,7 +43,9 @@ def reduce_string_array(array: Any) -> tuple[Any, tuple[Any, ...]] | None:
     return rebuild_string_array, (list(distinct), codes, array.shape, order)
 
 
-def rebuild_string_array(distinct: list[str], codes: Any, shape: tuple[int, ...], order: str) -> Any:
+def rebuild_string_array(
+    distinct: list[str], codes: Any, shape: tuple[int, ...], order: str
+) -> Any:
     """The object array that ``reduce_string_array`` took apart."""
     import numpy
 

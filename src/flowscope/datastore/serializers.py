@@ -124,7 +124,9 @@ def _dumps(value: object, place: Callable[[pickle.PickleBuffer], bool]) -> bytes
 class _ArrayPickler(pickle.Pickler):
     """Pickle protocol 5, with object arrays of repeated strings pickled compactly."""
 
-    def __init__(self, out: io.BytesIO, ndarray: type, place: Callable[[pickle.PickleBuffer], bool]):
+    def __init__(
+        self, out: io.BytesIO, ndarray: type, place: Callable[[pickle.PickleBuffer], bool]
+    ):
         super().__init__(out, protocol=5, buffer_callback=place)
         self._ndarray = ndarray
 

@@ -104,9 +104,7 @@ class SqliteDatabase:
                 return attempt()
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise MetadataError(
-                        f"The metadata database {self.path} failed: {exc}"
-                    ) from exc
+                    raise MetadataError(f"The metadata database {self.path} failed: {exc}") from exc
                 time.sleep(delay * (1 + (time.perf_counter_ns() % 1000) / 1000))  # jitter
                 delay = min(delay * 2, 0.25)
 
@@ -138,7 +136,9 @@ class SqliteDatabase:
         try:
             return self._retry(once)
         except sqlite3.Error as exc:  # constraint failures and the like
-            raise MetadataError(f"The metadata database {self.path} refused a write: {exc}") from exc
+            raise MetadataError(
+                f"The metadata database {self.path} refused a write: {exc}"
+            ) from exc
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -61,7 +61,11 @@ class HttpMetadataProvider:
     """
 
     def __init__(
-        self, url: str, *, token: str | None = None, timeout: float = 5.0,
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 5.0,
         write_timeout: float | None = None,
     ) -> None:
         self._http = HttpTransport(url, token=token, timeout=timeout, write_timeout=write_timeout)
@@ -102,7 +106,7 @@ class HttpMetadataProvider:
 
     def _post_batches(self, path: str, name: str, items: Sequence[Any]) -> None:
         for start in range(0, len(items), BATCH):
-            self._post(path, {name: [i.to_dict() for i in items[start:start + BATCH]]})
+            self._post(path, {name: [i.to_dict() for i in items[start : start + BATCH]]})
 
     @staticmethod
     def _run_path(flow_name: str, run_id: int) -> str:
@@ -125,8 +129,9 @@ class HttpMetadataProvider:
     ) -> None:
         pairs = [[int(t), int(a)] for t, a in tasks]
         snapshots = [[int(t), int(a), out, err] for t, a, out, err in logs]
-        self._post(f"{self._run_path(flow_name, run_id)}/heartbeat",
-                   {"tasks": pairs, "logs": snapshots})
+        self._post(
+            f"{self._run_path(flow_name, run_id)}/heartbeat", {"tasks": pairs, "logs": snapshots}
+        )
 
     def finish_run(self, flow_name: str, run_id: int, status: str) -> None:
         self._post(f"{self._run_path(flow_name, run_id)}/finish", {"status": status})
@@ -137,9 +142,13 @@ class HttpMetadataProvider:
 
     def start_attempts(self, flow_name: str, run_id: int, attempts: Sequence[AttemptStart]) -> None:
         if attempts:
-            self._post_batches(f"{self._run_path(flow_name, run_id)}/attempts", "attempts", attempts)
+            self._post_batches(
+                f"{self._run_path(flow_name, run_id)}/attempts", "attempts", attempts
+            )
 
-    def finish_attempts(self, flow_name: str, run_id: int, results: Sequence[AttemptResult]) -> None:
+    def finish_attempts(
+        self, flow_name: str, run_id: int, results: Sequence[AttemptResult]
+    ) -> None:
         if results:
             path = f"{self._run_path(flow_name, run_id)}/attempts/finish"
             self._post_batches(path, "results", results)
@@ -147,8 +156,10 @@ class HttpMetadataProvider:
     def update_tags(
         self, flow_name: str, run_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> RunRecord:
-        body = {"add": add if isinstance(add, str) else list(add),
-                "remove": remove if isinstance(remove, str) else list(remove)}
+        body = {
+            "add": add if isinstance(add, str) else list(add),
+            "remove": remove if isinstance(remove, str) else list(remove),
+        }
         return RunRecord.from_dict(self._post(f"{self._run_path(flow_name, run_id)}/tags", body))
 
     # ---- reads -----------------------------------------------------------------------
@@ -162,22 +173,27 @@ class HttpMetadataProvider:
 
     def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:  # noqa: B008
         data = self._get(f"/flows/{_q(flow_name)}/runs", run_query_params(query))
-        return Page(items=tuple(RunRecord.from_dict(r) for r in data["items"]),
-                    cursor=data["cursor"])
+        return Page(
+            items=tuple(RunRecord.from_dict(r) for r in data["items"]), cursor=data["cursor"]
+        )
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         data = self._get_or_none(self._run_path(flow_name, run_id))
         return None if data is None else RunRecord.from_dict(data)
 
     def get_parameters(self, flow_name: str, run_id: int) -> dict[str, Any]:
-        values: dict[str, Any] = self._get(f"{self._run_path(flow_name, run_id)}/parameters")["parameters"]
+        values: dict[str, Any] = self._get(f"{self._run_path(flow_name, run_id)}/parameters")[
+            "parameters"
+        ]
         return values
 
     def list_steps(self, flow_name: str, run_id: int) -> list[StepRecord]:
         data = self._get(f"{self._run_path(flow_name, run_id)}/steps")
         return [StepRecord.from_dict(s) for s in data["steps"]]
 
-    def list_tasks(self, flow_name: str, run_id: int, step_name: str | None = None) -> list[TaskRecord]:
+    def list_tasks(
+        self, flow_name: str, run_id: int, step_name: str | None = None
+    ) -> list[TaskRecord]:
         query = [] if step_name is None else [("step", step_name)]
         data = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
         return [TaskRecord.from_dict(t) for t in data["tasks"]]
@@ -186,12 +202,16 @@ class HttpMetadataProvider:
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
     ) -> TaskRecord | None:
         query = [] if attempt is None else [("attempt", str(int(attempt)))]
-        data = self._get_or_none(f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}", query)
+        data = self._get_or_none(
+            f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}", query
+        )
         return None if data is None else TaskRecord.from_dict(data)
 
     def _attempt_path(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> str:
-        return (f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}"
-                f"/attempts/{_q(int(attempt))}")
+        return (
+            f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}"
+            f"/attempts/{_q(int(attempt))}"
+        )
 
     def list_artifacts(
         self, flow_name: str, run_id: int, task_id: int, attempt: int
@@ -204,8 +224,10 @@ class HttpMetadataProvider:
     ) -> dict[int, list[ArtifactRecord]]:
         path = f"{self._run_path(flow_name, run_id)}/steps/{_q(step_name)}/artifacts"
         data = self._get(path, [("name", n) for n in names])
-        return {int(task): [ArtifactRecord.from_dict(a) for a in arts]
-                for task, arts in data["tasks"].items()}
+        return {
+            int(task): [ArtifactRecord.from_dict(a) for a in arts]
+            for task, arts in data["tasks"].items()
+        }
 
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]:
         data = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/facts")

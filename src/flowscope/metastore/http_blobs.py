@@ -44,7 +44,7 @@ class HttpBlobStorage:
         found: set[str] = set()
         keys = [check_key(k) for k in keys]
         for start in range(0, len(keys), EXISTS_BATCH):
-            body = json.dumps({"keys": keys[start:start + EXISTS_BATCH]}).encode()
+            body = json.dumps({"keys": keys[start : start + EXISTS_BATCH]}).encode()
             answer = self._http.request("POST", "/blobs/exists", body=body)
             found.update(answer.json()["present"])
         return found
@@ -56,9 +56,14 @@ class HttpBlobStorage:
         return size
 
     def write(self, key: str, chunks: Sequence[Chunk]) -> None:
-        self._http.request("PUT", f"/blobs/{check_key(key)}", body=list(chunks),
-                           headers={"Content-Type": "application/octet-stream"},
-                           write=True, transfer=True)
+        self._http.request(
+            "PUT",
+            f"/blobs/{check_key(key)}",
+            body=list(chunks),
+            headers={"Content-Type": "application/octet-stream"},
+            write=True,
+            transfer=True,
+        )
 
     def read(self, key: str) -> bytearray:
         answer = self._http.request("GET", f"/blobs/{check_key(key)}", transfer=True, ok=(404,))

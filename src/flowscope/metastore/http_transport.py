@@ -78,12 +78,18 @@ class _Retry(Exception):
 
 class HttpTransport:
     def __init__(
-        self, url: str, *, token: str | None = None, timeout: float = 5.0,
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 5.0,
         write_timeout: float | None = None,
     ) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise MetadataError(f"A metadata service URL must be http(s)://host[:port][/prefix], got {url!r}.")
+            raise MetadataError(
+                f"A metadata service URL must be http(s)://host[:port][/prefix], got {url!r}."
+            )
         if timeout <= 0:
             raise MetadataError(f"The service timeout must be positive, got {timeout!r}.")
         self.url = url.rstrip("/")
@@ -151,8 +157,13 @@ class HttpTransport:
             tries += 1
             remaining = deadline - time.monotonic()
             try:
-                answer = self._once(method, target, body, headers, self.timeout if transfer
-                                    else max(min(remaining, self.timeout), 0.05))
+                answer = self._once(
+                    method,
+                    target,
+                    body,
+                    headers,
+                    self.timeout if transfer else max(min(remaining, self.timeout), 0.05),
+                )
             except _Retry as exc:
                 reason = str(exc)
                 if exc.stale:
@@ -175,9 +186,12 @@ class HttpTransport:
             delay = min(delay * 2, 1.0)
 
     def _once(
-        self, method: str, target: str,
+        self,
+        method: str,
+        target: str,
         body: bytes | Sequence[bytes | bytearray | memoryview] | None,
-        headers: Mapping[str, str] | None, socket_timeout: float,
+        headers: Mapping[str, str] | None,
+        socket_timeout: float,
     ) -> Answer:
         conn, reused = self._connection()
         conn.timeout = socket_timeout

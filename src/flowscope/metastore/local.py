@@ -33,7 +33,9 @@ def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMeta
         try:
             (root / BLOB_DIR).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise MetadataError(f"Cannot create the flowscope store in {root}: {exc.strerror}.") from exc
+            raise MetadataError(
+                f"Cannot create the flowscope store in {root}: {exc.strerror}."
+            ) from exc
     db = SqliteDatabase(root / DB_NAME)
     migrate(db)
 
@@ -42,6 +44,10 @@ def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMeta
 
         return ContentStore(LocalStorage(root / BLOB_DIR))
 
-    return SqlMetadataStore(db, lost_after=lost_after, blobs=blobs, description=f"local@{root}",
+    return SqlMetadataStore(
+        db,
+        lost_after=lost_after,
+        blobs=blobs,
+        description=f"local@{root}",
         live_dir=root / LIVE_DIR,
     )

@@ -48,8 +48,9 @@ _TRANSIENT_CLASSES = ("08", "53")
 _TRANSIENT_CODES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 # Two sessions running `CREATE TABLE IF NOT EXISTS` at once can both pass the check and one
 # then violates a catalog index; run again, it finds the table (services starting together).
-_CATALOG_RACES = frozenset({"pg_type_typname_nsp_index", "pg_class_relname_nsp_index",
-                            "pg_namespace_nspname_index"})
+_CATALOG_RACES = frozenset(
+    {"pg_type_typname_nsp_index", "pg_class_relname_nsp_index", "pg_namespace_nspname_index"}
+)
 
 
 @lru_cache(maxsize=2048)

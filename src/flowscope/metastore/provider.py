@@ -59,9 +59,13 @@ class MetadataProvider(Protocol):
 
     def create_tasks(self, flow_name: str, run_id: int, tasks: Sequence[NewTask]) -> None: ...
 
-    def start_attempts(self, flow_name: str, run_id: int, attempts: Sequence[AttemptStart]) -> None: ...
+    def start_attempts(
+        self, flow_name: str, run_id: int, attempts: Sequence[AttemptStart]
+    ) -> None: ...
 
-    def finish_attempts(self, flow_name: str, run_id: int, results: Sequence[AttemptResult]) -> None:
+    def finish_attempts(
+        self, flow_name: str, run_id: int, results: Sequence[AttemptResult]
+    ) -> None:
         """Commit finished attempts: status, artifacts, facts and logs become visible at once."""
         ...
 
@@ -86,7 +90,9 @@ class MetadataProvider(Protocol):
 
     def list_steps(self, flow_name: str, run_id: int) -> list[StepRecord]: ...
 
-    def list_tasks(self, flow_name: str, run_id: int, step_name: str | None = None) -> list[TaskRecord]:
+    def list_tasks(
+        self, flow_name: str, run_id: int, step_name: str | None = None
+    ) -> list[TaskRecord]:
         """Tasks with their latest attempt, by task id."""
         ...
 

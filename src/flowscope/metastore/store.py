@@ -49,6 +49,7 @@ from flowscope.tags import validate_tag, validate_tags
 if TYPE_CHECKING:
     from flowscope.datastore import ContentStore
 
+
 class SqlMetadataStore:
     """The metadata provider over SQL. `lost_after`: seconds without a heartbeat after
     which a running run or attempt is reported as lost."""
@@ -136,9 +137,17 @@ class SqlMetadataStore:
                 "heartbeat_at, user_tags, system_tags, code_key, origin_run_id, command_line) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    run.flow_name, run_id, run.user, RUNNING, created, created,
-                    json.dumps(sorted(user_tags)), json.dumps(sorted(system_tags)),
-                    run.code_key, run.origin_run_id, run.command_line,
+                    run.flow_name,
+                    run_id,
+                    run.user,
+                    RUNNING,
+                    created,
+                    created,
+                    json.dumps(sorted(user_tags)),
+                    json.dumps(sorted(system_tags)),
+                    run.code_key,
+                    run.origin_run_id,
+                    run.command_line,
                 ),
             )
             conn.executemany(
@@ -219,9 +228,14 @@ class SqlMetadataStore:
         now = self._clock()
         rows = [
             (
-                flow_name, run_id, t.task_id, t.step_name,
+                flow_name,
+                run_id,
+                t.task_id,
+                t.step_name,
                 t.created_at if t.created_at is not None else now,
-                t.foreach_index, json.dumps(list(t.foreach_stack)), t.origin_pathspec,
+                t.foreach_index,
+                json.dumps(list(t.foreach_stack)),
+                t.origin_pathspec,
             )
             for t in tasks
         ]
@@ -246,8 +260,15 @@ class SqlMetadataStore:
                 "INSERT INTO attempts (flow_name, run_id, task_id, attempt, status, started_at, "
                 "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
-                    (flow_name, run_id, a.task_id, a.attempt, RUNNING,
-                     a.started_at if a.started_at is not None else now, now)
+                    (
+                        flow_name,
+                        run_id,
+                        a.task_id,
+                        a.attempt,
+                        RUNNING,
+                        a.started_at if a.started_at is not None else now,
+                        now,
+                    )
                     for a in attempts
                 ],
             )
@@ -259,7 +280,9 @@ class SqlMetadataStore:
 
         self.db.write(work)
 
-    def finish_attempts(self, flow_name: str, run_id: int, results: Sequence[AttemptResult]) -> None:
+    def finish_attempts(
+        self, flow_name: str, run_id: int, results: Sequence[AttemptResult]
+    ) -> None:
         if not results:
             return
         now = self._clock()
@@ -277,10 +300,17 @@ class SqlMetadataStore:
                 "WHERE flow_name = ? AND run_id = ? AND task_id = ? AND attempt = ?",
                 [
                     (
-                        r.status, r.finished_at or now, r.finished_at or now,
-                        r.stdout_key, r.stderr_key, r.env_key,
+                        r.status,
+                        r.finished_at or now,
+                        r.finished_at or now,
+                        r.stdout_key,
+                        r.stderr_key,
+                        r.env_key,
                         None if r.exception is None else json.dumps(r.exception),
-                        flow_name, run_id, r.task_id, r.attempt,
+                        flow_name,
+                        run_id,
+                        r.task_id,
+                        r.attempt,
                     )
                     for r in results
                 ],
@@ -290,8 +320,18 @@ class SqlMetadataStore:
                 "type_name, serializer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 [
-                    (flow_name, run_id, r.task_id, r.attempt, a.name, a.sha, a.size,
-                     a.type_name, a.serializer, a.created_at or r.finished_at or now)
+                    (
+                        flow_name,
+                        run_id,
+                        r.task_id,
+                        r.attempt,
+                        a.name,
+                        a.sha,
+                        a.size,
+                        a.type_name,
+                        a.serializer,
+                        a.created_at or r.finished_at or now,
+                    )
                     for r in results
                     for a in r.artifacts
                 ],
@@ -302,8 +342,16 @@ class SqlMetadataStore:
                 "ON CONFLICT (flow_name, run_id, task_id, attempt, field) "
                 "DO UPDATE SET value = excluded.value, type = excluded.type",
                 [
-                    (flow_name, run_id, r.task_id, r.attempt, f.field, f.value, f.type,
-                     f.created_at or now)
+                    (
+                        flow_name,
+                        run_id,
+                        r.task_id,
+                        r.attempt,
+                        f.field,
+                        f.value,
+                        f.type,
+                        f.created_at or now,
+                    )
                     for r in results
                     for f in r.facts
                 ],
@@ -434,7 +482,9 @@ class SqlMetadataStore:
             for r in rows
         ]
 
-    def list_tasks(self, flow_name: str, run_id: int, step_name: str | None = None) -> list[TaskRecord]:
+    def list_tasks(
+        self, flow_name: str, run_id: int, step_name: str | None = None
+    ) -> list[TaskRecord]:
         sql = f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
         params: list[Any] = [flow_name, run_id]
         if step_name is not None:

@@ -18,7 +18,9 @@ from flowscope.metastore.records import ArtifactRecord
 class TaskArtifacts:
     """The ArtifactSource of one finished task: an index by name, values loaded on demand."""
 
-    def __init__(self, pathspec: str, index: Mapping[str, ArtifactRecord], store: ContentStore) -> None:
+    def __init__(
+        self, pathspec: str, index: Mapping[str, ArtifactRecord], store: ContentStore
+    ) -> None:
         self.pathspec = pathspec
         self.index = index
         self.store = store
@@ -56,14 +58,22 @@ def save_outputs(
         try:
             info = save_artifact(store, value)
         except DataStoreError as exc:
-            raise DataStoreError(f"Cannot store artifact '{name}' set in step '{step}': {exc}") from exc
-        records.append(ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now))
+            raise DataStoreError(
+                f"Cannot store artifact '{name}' set in step '{step}': {exc}"
+            ) from exc
+        records.append(
+            ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now)
+        )
     for name, sha in passthrough.items():
         if name in values:
             continue
         base = known.get(sha)
         if base is None:
-            raise DataStoreError(f"Artifact '{name}' passed on from an input has unknown hash {sha}.")
-        records.append(ArtifactRecord(name, sha, base.size, base.type_name, base.serializer, base.created_at))
+            raise DataStoreError(
+                f"Artifact '{name}' passed on from an input has unknown hash {sha}."
+            )
+        records.append(
+            ArtifactRecord(name, sha, base.size, base.type_name, base.serializer, base.created_at)
+        )
     records.sort(key=lambda r: r.name)
     return records

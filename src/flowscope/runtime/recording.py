@@ -13,8 +13,19 @@ from pathlib import Path
 from typing import Any
 
 CODE_INFO_NAME = ".flowscope_code.json"
-_SKIP_DIRS = {".flowscope", ".git", ".venv", "venv", "__pycache__", "node_modules", ".mypy_cache",
-              ".pytest_cache", ".ruff_cache", "build", "dist"}
+_SKIP_DIRS = {
+    ".flowscope",
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "build",
+    "dist",
+}
 _MAX_FILE = 1 << 20  # files larger than 1 MiB are left out of the code package
 _MAX_FILES = 500
 

@@ -35,7 +35,9 @@ class ResumePlan:
                 continue
             if task.status != "succeeded":
                 continue
-            stack = tuple(Frame(str(f[0]), int(f[1]), int(f[2]), bool(f[3])) for f in task.foreach_stack)
+            stack = tuple(
+                Frame(str(f[0]), int(f[1]), int(f[2]), bool(f[3])) for f in task.foreach_stack
+            )
             self._by_key[task_key(task.step_name, stack)] = task
         self._step_index: dict[str, dict[int, list[ArtifactRecord]]] = {}
 
@@ -49,12 +51,16 @@ class ResumePlan:
     def artifacts_of(self, task: TaskRecord) -> list[ArtifactRecord]:
         index = self._step_index.get(task.step_name)
         if index is None:
-            index = self.provider.list_step_artifacts(self.flow_name, self.origin_run_id, task.step_name)
+            index = self.provider.list_step_artifacts(
+                self.flow_name, self.origin_run_id, task.step_name
+            )
             self._step_index[task.step_name] = index
         return list(index.get(task.task_id, []))
 
     def foreach_count(self, task: TaskRecord) -> int | None:
-        for fact in self.provider.list_facts(self.flow_name, self.origin_run_id, task.task_id, task.attempt):
+        for fact in self.provider.list_facts(
+            self.flow_name, self.origin_run_id, task.task_id, task.attempt
+        ):
             if fact.field == "foreach-count":
                 return int(fact.value)
         return None

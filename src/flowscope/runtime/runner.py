@@ -185,8 +185,13 @@ class Runner:
         )
         self.run_id = record.run_id
         self.ctx = RunContext(
-            self.flow_name, self.run_id, user, record.tags, f"user:{user}",
-            self.resume.origin_run_id if self.resume else None, self.parameters,
+            self.flow_name,
+            self.run_id,
+            user,
+            record.tags,
+            f"user:{user}",
+            self.resume.origin_run_id if self.resume else None,
+            self.parameters,
         )
         origin = f"{self.flow_name}/{self.resume.origin_run_id}" if self.resume else None
         self.console.run_started(f"{self.flow_name}/{self.run_id}", user, origin)
@@ -198,13 +203,20 @@ class Runner:
             self._loop(pool, stop)
         except KeyboardInterrupt:
             for exit_ in pool.terminate_all():
-                self._record_failure(exit_.worker, {
-                    "type": "KeyboardInterrupt", "module": "builtins",
-                    "message": "the run was interrupted", "traceback": "",
-                })
+                self._record_failure(
+                    exit_.worker,
+                    {
+                        "type": "KeyboardInterrupt",
+                        "module": "builtins",
+                        "message": "the run was interrupted",
+                        "traceback": "",
+                    },
+                )
             self._flush()
             self.provider.finish_run(self.flow_name, self.run_id, "failed")
-            self.console.run_finished(f"{self.flow_name}/{self.run_id}", "interrupted", time.time() - began)
+            self.console.run_finished(
+                f"{self.flow_name}/{self.run_id}", "interrupted", time.time() - began
+            )
             raise RunInterrupted(
                 f"Run {self.flow_name}/{self.run_id} was interrupted and is recorded as failed. "
                 f"Continue it with: python {self._script_name()} resume {self.run_id}"
@@ -278,7 +290,9 @@ class Runner:
         self.stacks[task_id] = spec.stack
         self.step_totals[spec.step] = self.step_totals.get(spec.step, 0) + 1
         self.ready.append(_Pending(task_id, spec))
-        origin = self.resume.origin_pathspec(spec, self._inputs_cloned(spec)) if self.resume else None
+        origin = (
+            self.resume.origin_pathspec(spec, self._inputs_cloned(spec)) if self.resume else None
+        )
         self.batch.tasks.append(
             NewTask(
                 step_name=spec.step,
@@ -308,7 +322,9 @@ class Runner:
             records = []
             for name, value in sorted(self.parameters.items()):
                 info = save_artifact(self.store, value)
-                records.append(ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now))
+                records.append(
+                    ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now)
+                )
         self.indexes[task_id] = {r.name: r for r in records}
         self.cloned.add(task_id)
         self.batch.tasks.append(NewTask(PARAMETERS_STEP, task_id))
@@ -352,7 +368,9 @@ class Runner:
         worker.job = job  # type: ignore[attr-defined]
         worker.pending = pending  # type: ignore[attr-defined]
         self.batch.starts.append(AttemptStart(pending.task_id, pending.attempt, worker.started))
-        self.console.task_started(self._pathspec(pending.task_id), pending.attempt, self._wide(pending.spec.step))
+        self.console.task_started(
+            self._pathspec(pending.task_id), pending.attempt, self._wide(pending.spec.step)
+        )
 
     def _clone(self, pending: _Pending) -> bool:
         """Resume: reuse the origin run's successful task instead of running it again."""
@@ -369,11 +387,19 @@ class Runner:
             facts.append(Fact("foreach-count", str(count), "int"))
         self.batch.results.append(
             AttemptResult(
-                pending.task_id, 0, "succeeded", artifacts=tuple(records), facts=tuple(facts),
-                stdout_key=origin.stdout_key, stderr_key=origin.stderr_key, env_key=origin.env_key,
+                pending.task_id,
+                0,
+                "succeeded",
+                artifacts=tuple(records),
+                facts=tuple(facts),
+                stdout_key=origin.stdout_key,
+                stderr_key=origin.stderr_key,
+                env_key=origin.env_key,
             )
         )
-        self.console.task_cloned(self._pathspec(pending.task_id), origin.pathspec, self._wide(pending.spec.step))
+        self.console.task_cloned(
+            self._pathspec(pending.task_id), origin.pathspec, self._wide(pending.spec.step)
+        )
         self._succeeded(pending.task_id, pending.spec, records, count)
         return True
 
@@ -407,21 +433,30 @@ class Runner:
             artifacts = self._with_parameters(artifacts)
         self.batch.results.append(
             AttemptResult(
-                pending.task_id, pending.attempt, status, finished_at=time.time(),
-                artifacts=tuple(artifacts), facts=tuple(facts),
+                pending.task_id,
+                pending.attempt,
+                status,
+                finished_at=time.time(),
+                artifacts=tuple(artifacts),
+                facts=tuple(facts),
                 stdout_key=self._store_log(worker, "stdout"),
                 stderr_key=self._store_log(worker, "stderr"),
-                env_key=self.env_key, exception=outcome.exception,
+                env_key=self.env_key,
+                exception=outcome.exception,
             )
         )
         self._close_live(pending.task_id, pending.attempt)
         wide = self._wide(pending.spec.step)
-        self.console.task_finished(pathspec, "handled by @catch" if outcome.handled else status, seconds, wide)
+        self.console.task_finished(
+            pathspec, "handled by @catch" if outcome.handled else status, seconds, wide
+        )
         if outcome.ok or (outcome.handled and job.foreach_var is None):
             self._succeeded(pending.task_id, pending.spec, artifacts, outcome.foreach_count)
         elif not job.last_attempt:
             delay = _retry_delay(self.graph[pending.spec.step])
-            self.ready.append(_Pending(pending.task_id, pending.spec, pending.attempt + 1, time.time() + delay))
+            self.ready.append(
+                _Pending(pending.task_id, pending.spec, pending.attempt + 1, time.time() + delay)
+            )
         else:
             self.failed = True
             message = (outcome.exception or {}).get("message", "")
@@ -435,7 +470,9 @@ class Runner:
         extra = [r for r in self.indexes.get(self.params_id, {}).values() if r.name not in names]
         return sorted(artifacts + extra, key=lambda a: a.name) if extra else artifacts
 
-    def _succeeded(self, task_id: int, spec: TaskSpec, artifacts: list[ArtifactRecord], count: int | None) -> None:
+    def _succeeded(
+        self, task_id: int, spec: TaskSpec, artifacts: list[ArtifactRecord], count: int | None
+    ) -> None:
         self.indexes[task_id] = {a.name: a for a in artifacts}
         step = spec.step
         self.step_done[step] = self.step_done.get(step, 0) + 1
@@ -450,10 +487,14 @@ class Runner:
         pending: _Pending = worker.pending  # type: ignore[attr-defined]
         self.batch.results.append(
             AttemptResult(
-                pending.task_id, pending.attempt, "failed", finished_at=time.time(),
+                pending.task_id,
+                pending.attempt,
+                "failed",
+                finished_at=time.time(),
                 stdout_key=self._store_log(worker, "stdout"),
                 stderr_key=self._store_log(worker, "stderr"),
-                env_key=self.env_key, exception=info,
+                env_key=self.env_key,
+                exception=info,
             )
         )
 
@@ -494,8 +535,14 @@ class Runner:
                 continue
             self._snapshot_sizes[worker.key] = sizes
             task_id, attempt = worker.key
-            snapshots.append((task_id, attempt, self._store_log(worker, "stdout"),
-                              self._store_log(worker, "stderr")))
+            snapshots.append(
+                (
+                    task_id,
+                    attempt,
+                    self._store_log(worker, "stdout"),
+                    self._store_log(worker, "stderr"),
+                )
+            )
         return snapshots
 
     def _close_live(self, task_id: int | None = None, attempt: int | None = None) -> None:
@@ -529,12 +576,14 @@ def _crash_info(failure: str, job: Job, worker: Worker) -> dict[str, Any]:
     if failure == "timeout":
         seconds = (worker.deadline or worker.started) - worker.started
         return {
-            "type": "TimeoutError", "module": "builtins",
+            "type": "TimeoutError",
+            "module": "builtins",
             "message": f"step '{job.spec.step}' exceeded its @timeout of {seconds:g} seconds and was stopped",
             "traceback": "",
         }
     return {
-        "type": "WorkerCrashed", "module": "flowscope",
+        "type": "WorkerCrashed",
+        "module": "flowscope",
         "message": f"step '{job.spec.step}' did not finish: {failure}",
         "traceback": "",
     }

@@ -78,7 +78,9 @@ class Scheduler:
     def initial(self, inputs: tuple[int, ...] = ()) -> list[TaskSpec]:
         return [TaskSpec(self.start, (), inputs, key=task_key(self.start, ()))]
 
-    def finished(self, task_id: int, spec: TaskSpec, foreach_count: int | None = None) -> list[TaskSpec]:
+    def finished(
+        self, task_id: int, spec: TaskSpec, foreach_count: int | None = None
+    ) -> list[TaskSpec]:
         """The tasks unlocked by `task_id` (running `spec`) having finished well.
 
         `foreach_count` is the number of items when the step was a foreach split.
@@ -89,10 +91,17 @@ class Scheduler:
         var = self.graph.foreach_var(spec.step)
         if var is not None:
             if not foreach_count:
-                raise ValueError(f"foreach step {spec.step!r} finished without a positive item count")
+                raise ValueError(
+                    f"foreach step {spec.step!r} finished without a positive item count"
+                )
             (target,) = targets
             return [
-                self._spec(target, spec.stack + (Frame(spec.step, i, foreach_count, True),), (task_id,), var)
+                self._spec(
+                    target,
+                    spec.stack + (Frame(spec.step, i, foreach_count, True),),
+                    (task_id,),
+                    var,
+                )
                 for i in range(foreach_count)
             ]
         if len(targets) > 1:

@@ -131,9 +131,13 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
         frames = _foreach_frames(job.spec.stack)
         if job.is_join:
             bound = []
-            for name, parent, stack in zip(job.join_step_names, job.inputs, job.input_stacks, strict=True):
+            for name, parent, stack in zip(
+                job.join_step_names, job.inputs, job.input_stacks, strict=True
+            ):
                 child = flow_cls(use_cli=False)
-                child._fs_bind(name, parent, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters)
+                child._fs_bind(
+                    name, parent, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters
+                )
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=ctx.parameters)
             getattr(flow, step)(Inputs(bound))
@@ -179,7 +183,11 @@ def _check_transition(step: str, transition: Any, job: Job) -> None:
 
 
 def _caught(
-    flow: Any, job: Job, info: dict[str, Any], known: Mapping[str, ArtifactRecord], store: ContentStore
+    flow: Any,
+    job: Job,
+    info: dict[str, Any],
+    known: Mapping[str, ArtifactRecord],
+    store: ContentStore,
 ) -> TaskOutcome:
     """A catch decorator turns the failure into an artifact and lets the flow go on."""
     try:
@@ -208,4 +216,3 @@ def caught_outcome_without_process(
         store, {job.catch_var: CaughtException(info)}, passthrough, known, job.spec.step
     )
     return TaskOutcome(ok=False, artifacts=records, exception=info, handled=True)
-

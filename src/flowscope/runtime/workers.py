@@ -64,7 +64,9 @@ def die_with_parent_hook() -> Callable[[], None] | None:
 
 
 def _child(
-    run: Callable[[], Any], fds: tuple[int, int, int], runner: int,
+    run: Callable[[], Any],
+    fds: tuple[int, int, int],
+    runner: int,
     die_with_parent: Callable[[], None] | None,
 ) -> None:
     result_w, out_w, err_w = fds
@@ -82,17 +84,21 @@ def _child(
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         sys.stdout = io.TextIOWrapper(
-            io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+            io.FileIO(1, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
             line_buffering=True,
         )
         sys.stderr = io.TextIOWrapper(
-            io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+            io.FileIO(2, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
             line_buffering=True,
         )
         outcome = run()
         payload = memoryview(pickle.dumps(outcome, protocol=5))
         while payload:
-            payload = payload[os.write(result_w, payload):]
+            payload = payload[os.write(result_w, payload) :]
     except BaseException:
         code = 70
         try:
@@ -163,10 +169,16 @@ class WorkerPool:
             return []
         now = time.time()
         for worker in self.workers.values():
-            if worker.deadline is not None and now >= worker.deadline and not worker.killed_for_timeout:
+            if (
+                worker.deadline is not None
+                and now >= worker.deadline
+                and not worker.killed_for_timeout
+            ):
                 worker.killed_for_timeout = True
                 _kill(worker.pid, signal.SIGKILL)
-        deadlines = [w.deadline for w in self.workers.values() if w.deadline and not w.killed_for_timeout]
+        deadlines = [
+            w.deadline for w in self.workers.values() if w.deadline and not w.killed_for_timeout
+        ]
         if deadlines:
             timeout = max(0.0, min(timeout, min(deadlines) - now))
         for key, _ in self.selector.select(timeout):

@@ -95,8 +95,9 @@ def create_app(
     `prefix` (e.g. "/team") serves the API under `{prefix}/api/v1` as well as `/api/v1`, so a
     reverse proxy may forward requests with or without stripping that path.
     """
-    ctx = ServiceContext(store=store, blobs=blobs, max_body=max_body, max_blob=max_blob,
-                         threads=threads)
+    ctx = ServiceContext(
+        store=store, blobs=blobs, max_body=max_body, max_blob=max_blob, threads=threads
+    )
 
     async def health(request: Request) -> Response:
         try:
@@ -107,23 +108,28 @@ def create_app(
             return exception_response(exc, "GET health")
         from flowscope.metastore.migrations import latest_version
 
-        return json_response({
-            "status": "ok",
-            "service": "flowscope",
-            "api_version": SERVICE_VERSION,
-            "schema_version": int(rows[0][0] or 0),
-            "latest_schema_version": latest_version(),
-            "database": store.db.dialect,
-            "blobs": blobs is not None,
-        })
+        return json_response(
+            {
+                "status": "ok",
+                "service": "flowscope",
+                "api_version": SERVICE_VERSION,
+                "schema_version": int(rows[0][0] or 0),
+                "latest_schema_version": latest_version(),
+                "database": store.db.dialect,
+                "blobs": blobs is not None,
+            }
+        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
-            return error_response(404, "NotFound", f"No route {request.url.path!r} in this service.")
+            return error_response(
+                404, "NotFound", f"No route {request.url.path!r} in this service."
+            )
         if exc.status_code == 405:
-            return error_response(405, "MethodNotAllowed",
-                                  f"{request.method} is not allowed on {request.url.path!r}.")
+            return error_response(
+                405, "MethodNotAllowed", f"{request.method} is not allowed on {request.url.path!r}."
+            )
         return error_response(exc.status_code, "HttpError", str(exc.detail))
 
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -71,14 +71,18 @@ def new_tasks(body: Mapping[str, Any]) -> list[NewTask]:
         if not isinstance(stack, list):
             raise bad_request(f"{where}.foreach_stack must be a list.")
         _json_safe(stack, f"{where}.foreach_stack")
-        out.append(NewTask(
-            step_name=check_id("step", t.get("step_name")),
-            task_id=p.integer(t.get("task_id"), f"{where}.task_id", minimum=1),
-            foreach_index=p.optional_integer(t.get("foreach_index"), f"{where}.foreach_index"),
-            foreach_stack=tuple(stack),
-            origin_pathspec=p.optional_text(t.get("origin_pathspec"), f"{where}.origin_pathspec"),
-            created_at=p.number(t.get("created_at"), f"{where}.created_at"),
-        ))
+        out.append(
+            NewTask(
+                step_name=check_id("step", t.get("step_name")),
+                task_id=p.integer(t.get("task_id"), f"{where}.task_id", minimum=1),
+                foreach_index=p.optional_integer(t.get("foreach_index"), f"{where}.foreach_index"),
+                foreach_stack=tuple(stack),
+                origin_pathspec=p.optional_text(
+                    t.get("origin_pathspec"), f"{where}.origin_pathspec"
+                ),
+                created_at=p.number(t.get("created_at"), f"{where}.created_at"),
+            )
+        )
     return out
 
 
@@ -125,24 +129,26 @@ def attempt_results(body: Mapping[str, Any]) -> list[AttemptResult]:
         exception = p.mapping(r.get("exception"), f"{where}.exception")
         if exception is not None:
             _json_safe(exception, f"{where}.exception")
-        out.append(AttemptResult(
-            task_id=p.integer(r.get("task_id"), f"{where}.task_id", minimum=1),
-            attempt=p.integer(r.get("attempt"), f"{where}.attempt"),
-            status=str(status),
-            finished_at=p.number(r.get("finished_at"), f"{where}.finished_at"),
-            artifacts=tuple(
-                _artifact(a, f"{where}.artifacts[{j}]")
-                for j, a in enumerate(p.objects(r.get("artifacts", []), f"{where}.artifacts"))
-            ),
-            facts=tuple(
-                _fact(f, f"{where}.facts[{j}]")
-                for j, f in enumerate(p.objects(r.get("facts", []), f"{where}.facts"))
-            ),
-            stdout_key=p.optional_text(r.get("stdout_key"), f"{where}.stdout_key"),
-            stderr_key=p.optional_text(r.get("stderr_key"), f"{where}.stderr_key"),
-            env_key=p.optional_text(r.get("env_key"), f"{where}.env_key"),
-            exception=exception,
-        ))
+        out.append(
+            AttemptResult(
+                task_id=p.integer(r.get("task_id"), f"{where}.task_id", minimum=1),
+                attempt=p.integer(r.get("attempt"), f"{where}.attempt"),
+                status=str(status),
+                finished_at=p.number(r.get("finished_at"), f"{where}.finished_at"),
+                artifacts=tuple(
+                    _artifact(a, f"{where}.artifacts[{j}]")
+                    for j, a in enumerate(p.objects(r.get("artifacts", []), f"{where}.artifacts"))
+                ),
+                facts=tuple(
+                    _fact(f, f"{where}.facts[{j}]")
+                    for j, f in enumerate(p.objects(r.get("facts", []), f"{where}.facts"))
+                ),
+                stdout_key=p.optional_text(r.get("stdout_key"), f"{where}.stdout_key"),
+                stderr_key=p.optional_text(r.get("stderr_key"), f"{where}.stderr_key"),
+                env_key=p.optional_text(r.get("env_key"), f"{where}.env_key"),
+                exception=exception,
+            )
+        )
     return out
 
 
@@ -154,8 +160,9 @@ def heartbeat_tasks(body: Mapping[str, Any]) -> list[tuple[int, int]]:
     for i, pair in enumerate(pairs):
         if not isinstance(pair, list) or len(pair) != 2:
             raise bad_request(f"tasks[{i}] must be a [task_id, attempt] pair.")
-        out.append((p.integer(pair[0], f"tasks[{i}][0]", minimum=1),
-                    p.integer(pair[1], f"tasks[{i}][1]")))
+        out.append(
+            (p.integer(pair[0], f"tasks[{i}][0]", minimum=1), p.integer(pair[1], f"tasks[{i}][1]"))
+        )
     return out
 
 
@@ -168,9 +175,14 @@ def heartbeat_logs(body: Mapping[str, Any]) -> list[tuple[int, int, str | None, 
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != 4:
             raise bad_request(f"logs[{i}] must be [task_id, attempt, stdout_key, stderr_key].")
-        out.append((p.integer(row[0], f"logs[{i}][0]", minimum=1),
-                    p.integer(row[1], f"logs[{i}][1]"),
-                    _blob_key(row[2], f"logs[{i}][2]"), _blob_key(row[3], f"logs[{i}][3]")))
+        out.append(
+            (
+                p.integer(row[0], f"logs[{i}][0]", minimum=1),
+                p.integer(row[1], f"logs[{i}][1]"),
+                _blob_key(row[2], f"logs[{i}][2]"),
+                _blob_key(row[3], f"logs[{i}][3]"),
+            )
+        )
     return out
 
 

@@ -152,8 +152,11 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def too_large(size: int, limit: int) -> HttpError:
-    return HttpError(413, "PayloadTooLarge",
-                     f"The request body ({size} bytes or more) exceeds the limit of {limit} bytes.")
+    return HttpError(
+        413,
+        "PayloadTooLarge",
+        f"The request body ({size} bytes or more) exceeds the limit of {limit} bytes.",
+    )
 
 
 def _no_constant(name: str) -> Any:

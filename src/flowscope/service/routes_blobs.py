@@ -44,8 +44,11 @@ def routes(ctx: ServiceContext) -> list[Route]:
         key, blobs = p.blob_key(request), storage()
         if request.method == "HEAD":
             size = await ctx.call(blobs.size, key)
-            return Response(status_code=200, headers={"content-length": str(size)},
-                            media_type="application/octet-stream")
+            return Response(
+                status_code=200,
+                headers={"content-length": str(size)},
+                media_type="application/octet-stream",
+            )
         data = await ctx.call(blobs.read, key)
         return Response(memoryview(data), media_type="application/octet-stream")
 

@@ -36,7 +36,9 @@ from flowscope.service.wire import bad_request, json_response, record
 from flowscope.tags import validate_tag
 
 RUN_QUERY_STATUSES = ("running", "succeeded", "failed", "lost")
-_RUN_QUERY_KEYS = frozenset({"tag", "any_tag", "status", "user", "since", "until", "limit", "cursor"})
+_RUN_QUERY_KEYS = frozenset(
+    {"tag", "any_tag", "status", "user", "since", "until", "limit", "cursor"}
+)
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9._:\-]{8,200}\Z")
 
 
@@ -62,7 +64,7 @@ def run_query(params: QueryParams) -> RunQuery:
     parameters: dict[str, Any] = {}
     for key, raw in params.multi_items():
         if key.startswith("param."):
-            name = p.text(key[len("param."):], "a parameter name", max_length=200)
+            name = p.text(key[len("param.") :], "a parameter name", max_length=200)
             parameters[name] = _param_value(p.text(raw, f"{key}"))
         elif key not in _RUN_QUERY_KEYS:
             raise bad_request(

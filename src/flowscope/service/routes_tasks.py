@@ -37,7 +37,9 @@ def routes(ctx: ServiceContext) -> list[Route]:
     async def list_tasks(request: Request) -> Response:
         step = request.query_params.get("step")
         tasks = await ctx.call(
-            store.list_tasks, p.flow(request), p.run(request),
+            store.list_tasks,
+            p.flow(request),
+            p.run(request),
             None if step is None else check_id("step", step),
         )
         return json_response({"tasks": [record(t) for t in tasks]})
@@ -84,8 +86,9 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def list_step_artifacts(request: Request) -> Response:
         name, run_id, step = p.flow(request), p.run(request), p.step(request)
-        names = tuple(p.text(n, "name", max_length=500)
-                      for n in request.query_params.getlist("name"))
+        names = tuple(
+            p.text(n, "name", max_length=500) for n in request.query_params.getlist("name")
+        )
         found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
         return json_response(
             {"tasks": {str(task_id): [record(a) for a in arts] for task_id, arts in found.items()}}

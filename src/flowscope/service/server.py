@@ -61,11 +61,13 @@ def open_service_database(url: str, pool_size: int = 8) -> Database:
         from flowscope.metastore.postgres import PostgresDatabase
 
         return PostgresDatabase(url, pool_size=pool_size)
-    path = Path(url[len("sqlite:///") - 1:] if url.startswith("sqlite:///") else url).expanduser()
+    path = Path(url[len("sqlite:///") - 1 :] if url.startswith("sqlite:///") else url).expanduser()
     if path.is_dir():
         path = path / "metadata.db"
     if not path.parent.is_dir():
-        raise MetadataError(f"Cannot create the SQLite database {path}: no directory {path.parent}.")
+        raise MetadataError(
+            f"Cannot create the SQLite database {path}: no directory {path.parent}."
+        )
     return open_database(str(path))
 
 
@@ -79,16 +81,24 @@ def build_app(config: ServiceConfig) -> ASGIApp:
     except BaseException:
         db.close()
         raise
-    store = SqlMetadataStore(db, lost_after=config.lost_after, description=f"service-db@{db.describe()}")
+    store = SqlMetadataStore(
+        db, lost_after=config.lost_after, description=f"service-db@{db.describe()}"
+    )
     blobs = None
     if config.blob_root:
         from flowscope.datastore import open_storage
 
         blobs = open_storage(config.blob_root)
     token = read_token(config.token_file) if config.token_file else None
-    return create_app(store, blobs=blobs, token=token, max_body=config.max_body,
-                      max_blob=config.max_blob, prefix=config.prefix,
-                      threads=config.pool_size + 2)
+    return create_app(
+        store,
+        blobs=blobs,
+        token=token,
+        max_body=config.max_body,
+        max_blob=config.max_blob,
+        prefix=config.prefix,
+        threads=config.pool_size + 2,
+    )
 
 
 def app_from_env() -> ASGIApp:
@@ -111,13 +121,19 @@ def serve(
     import uvicorn
 
     options: dict[str, Any] = {
-        "host": host, "port": port, "access_log": access_log,
-        "log_level": log_level, "proxy_headers": False, "server_header": False,
-        "timeout_keep_alive": 65, "timeout_graceful_shutdown": 10,
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": log_level,
+        "proxy_headers": False,
+        "server_header": False,
+        "timeout_keep_alive": 65,
+        "timeout_graceful_shutdown": 10,
     }
     if workers > 1:
         os.environ[CONFIG_ENV] = config.to_json()
-        uvicorn.run("flowscope.service.server:app_from_env", factory=True, workers=workers,
-                    **options)
+        uvicorn.run(
+            "flowscope.service.server:app_from_env", factory=True, workers=workers, **options
+        )
     else:
         uvicorn.run(build_app(config), **options)

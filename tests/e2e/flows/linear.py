@@ -17,6 +17,7 @@ class LinearFlow(FlowSpec):
         self.seen = self.seen + [current.step_name]
         self.untouched_later = "kept"
         import sys
+
         print("to stderr", file=sys.stderr)
         self.next(self.end)
 

@@ -39,8 +39,11 @@ class GatedFlow(FlowSpec):
         gate = Path(self.gate)
         (gate / f"started.{current.run_id}.{self.index}.{os.getpid()}").touch()
         deadline = time.time() + 60
-        while ((gate / "hold").exists() and not (gate / "open").exists()
-               and not (gate / f"open.{self.index}").exists()):
+        while (
+            (gate / "hold").exists()
+            and not (gate / "open").exists()
+            and not (gate / f"open.{self.index}").exists()
+        ):
             if time.time() > deadline:
                 raise TimeoutError("the test never opened the gate")
             time.sleep(0.02)
