@@ -1,5 +1,5 @@
 """The HTTP provider's own behaviour: time bounds, retries, lost answers, error mapping,
-keep-alive and fork safety (metadata/http.py, http_transport.py, http_blobs.py)."""
+keep-alive and fork safety (metastore/http.py, remote/transport.py, datastore/http.py)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 storage.py      BlobStorage protocol, open_storage (backends by URL scheme, lazily)
 local.py        LocalStorage: a directory, atomic writes
 memory.py       MemoryStorage: the in-memory double
+http.py         HttpBlobStorage: blobs through the service's blob proxy
 keys.py         key validation, and the not-found / corrupted errors naming a key
 encoding.py     the stored form: header, raw or lz4 segments
 cas.py          ContentStore: hashing, dedupe, verified reads

@@ -3,8 +3,8 @@
 Every provider method is one HTTP request (batch writes of more than `BATCH` items are sent
 in slices of that size, each slice idempotent). Answers are the same records, with the same
 errors, as the embedded store gives: a contract suite runs the same assertions on both.
-Time bounds, retries and the error mapping live in `http_transport`; blob data goes through
-the service's blob proxy (`http_blobs`), so a URL and a token are all a client needs.
+Time bounds, retries and the error mapping live in `flowscope.remote.transport`; blob data goes through
+the service's blob proxy (`flowscope.datastore.http`), so a URL and a token are all a client needs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import ObjectNotFound
-from flowscope.metastore.http_transport import HttpTransport
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -32,6 +31,7 @@ from flowscope.metastore.records import (
     TaskRecord,
 )
 from flowscope.metastore.sqltext import canonical_json
+from flowscope.remote.transport import HttpTransport
 
 if TYPE_CHECKING:
     from flowscope.datastore import ContentStore
@@ -57,7 +57,7 @@ class HttpMetadataProvider:
 
     `timeout` bounds every read, and every call until the service first answers, in seconds;
     `write_timeout` (default max(timeout, 20)) bounds writes after that, so that a run rides
-    out a service or database restart. See `http_transport` for the retry rules.
+    out a service or database restart. See `flowscope.remote.transport` for the retry rules.
     """
 
     def __init__(
@@ -82,7 +82,7 @@ class HttpMetadataProvider:
     def content_store(self) -> ContentStore:
         if self._content_store is None:
             from flowscope.datastore import ContentStore
-            from flowscope.metastore.http_blobs import HttpBlobStorage
+            from flowscope.datastore.http import HttpBlobStorage
 
             self._content_store = ContentStore(HttpBlobStorage(self._http))
         return self._content_store

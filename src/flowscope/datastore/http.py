@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
-from flowscope.metastore.http_transport import HttpTransport, error_type
+from flowscope.remote.transport import HttpTransport, error_type
 
 EXISTS_BATCH = 10_000
 

@@ -1,0 +1,5 @@
+"""Talking to the flowscope service over HTTP: shared by the metadata provider (metastore/http.py)
+and the blob-proxy backend (datastore/http.py), so neither of those layers imports the other.
+
+transport.py    HttpTransport: one bounded round trip, keep-alive connections, retries, errors
+"""
