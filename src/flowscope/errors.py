@@ -1,6 +1,7 @@
 """Every error flowscope raises on purpose derives from one root.
 
     FlowscopeError
+    ├── ConfigError             a setting (FLOWSCOPE_* variable) has a value that cannot be used
     ├── InvalidPathspec         a malformed address (also a ValueError)
     ├── ObjectNotFound          the object does not exist (also a KeyError)
     ├── NamespaceMismatch       it exists, but outside the namespace in force
@@ -13,14 +14,16 @@
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   └── BlobCorrupted       what was read does not match its content hash
-    └── MetadataError           the metadata store or service failed
-        ├── ServiceUnavailable  the service did not answer in time
-        ├── DatabaseUnavailable the database behind the store did not answer in time
-        ├── AuthenticationError the service refused the token
-        └── SchemaError         the database schema is newer than this code
+    ├── MetadataError           the metadata store or service failed
+    │   ├── ServiceUnavailable  the service did not answer in time
+    │   ├── DatabaseUnavailable the database behind the store did not answer in time
+    │   ├── AuthenticationError the service refused the token
+    │   └── SchemaError         the database schema is newer than this code
+    └── HttpError               the service refuses a request with this status and wire type
 
 Messages say what failed, with which value, and what to do next. The CLI turns any
-FlowscopeError into a one-line message and a non-zero exit code.
+FlowscopeError into a one-line message and its `exit_code` in one place (cli/errors.py). The
+names these errors carry over HTTP are one table: flowscope/remote/wire.py.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ class FlowscopeError(Exception):
     """The root of every error flowscope raises on purpose."""
 
     exit_code = 1
+
+
+class ConfigError(FlowscopeError):
+    """A setting has a value that cannot be used (flowscope.config reads them)."""
 
 
 class InvalidPathspec(FlowscopeError, ValueError):
@@ -142,3 +149,14 @@ class AuthenticationError(MetadataError):
 
 class SchemaError(MetadataError):
     """The database schema is missing, or newer than this version of flowscope knows."""
+
+
+class HttpError(FlowscopeError):
+    """A request the metadata service refuses: answered with `status` and the wire type `kind`
+    (BadRequest, PayloadTooLarge, NotConfigured, ...), `message` in the error envelope."""
+
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+        self.message = message
