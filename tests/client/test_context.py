@@ -27,13 +27,11 @@ from flowscope.metastore.local import open_local
 
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
-    """A reset context, a working directory without a store, no service configured."""
-    for name in ("FLOWSCOPE_SERVICE_URL", "FLOWSCOPE_ROOT", "FLOWSCOPE_USER"):
-        monkeypatch.delenv(name, raising=False)
+    """A working directory without a store, and no user name set for flowscope (the context
+    and the rest of the environment are clean already: tests/conftest.py)."""
+    monkeypatch.delenv("FLOWSCOPE_USER")
     monkeypatch.chdir(tmp_path)
-    CONTEXT.reset()
-    yield tmp_path
-    CONTEXT.reset()
+    return tmp_path
 
 
 # ---- namespace -----------------------------------------------------------------------
