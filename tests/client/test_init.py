@@ -221,9 +221,7 @@ def test_the_import_scan_sees_function_level_and_skips_type_only_imports(tmp_pat
 
 
 def test_every_client_module_has_its_test_module():
-    missing = [
-        p.name
-        for p in CLIENT.glob("*.py")
-        if p.stem != "__init__" and not (TESTS / f"test_{p.stem}.py").exists()
-    ]
-    assert missing == []
+    def test_of(module: Path) -> Path:
+        return TESTS / ("test_init.py" if module.stem == "__init__" else f"test_{module.stem}.py")
+
+    assert [p.name for p in CLIENT.glob("*.py") if not test_of(p).exists()] == []
