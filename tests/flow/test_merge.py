@@ -7,6 +7,7 @@ import pytest
 
 from flowscope.errors import FlowDefinitionError, MergeConflict
 from flowscope.flow import Inputs
+from flowscope.flow.merge import MergeInput, plan_merge
 
 from .shapes import BranchFlow, TrainFlow
 from .sources import FakeSource, bound, branch_inputs
@@ -115,3 +116,37 @@ def test_repeated_input_labels_are_numbered() -> None:
     join = bound(BranchFlow, "join")
     with pytest.raises(MergeConflict, match=r"value 1: a \(input 0\); value 2: a \(input 1\)"):
         join.merge_artifacts(Inputs(flows))
+
+
+# -- plan_merge on its own -------------------------------------------------------------------
+
+
+def _inp(label: str, artifacts: dict[str, str] | None) -> MergeInput:
+    source = None if artifacts is None else FakeSource({k: (v, None) for k, v in artifacts.items()})
+    return MergeInput(label, source)
+
+
+def test_plan_merge_skips_reserved_internal_and_asked_names() -> None:
+    inputs = [
+        _inp("a", {"x": "1", "name": "n", "_fs_meta": "m", "kept": "k", "own": "o1"}),
+        _inp("b", {"x": "1", "own": "o2"}),
+        _inp("c", None),  # an input without artifacts takes no part
+    ]
+    adopted = plan_merge(inputs, step="join", skip={"own"})
+    assert {name: a.sha for name, a in adopted.items()} == {"x": "1", "kept": "k"}
+    assert adopted["kept"].source is inputs[0].source
+
+
+def test_plan_merge_lists_every_conflict_and_bounds_the_labels() -> None:
+    inputs = [_inp(f"t[{i}]", {"x": str(i % 2), "y": str(i)}) for i in range(14)]
+    with pytest.raises(MergeConflict) as info:
+        plan_merge(inputs, step="join", skip=())
+    message = str(info.value)
+    assert "(value 1: t[0], t[2], t[4], t[6], t[8], 2 more; value 2: t[1], t[3]" in message
+    assert "'y' differs between inputs (value 1: t[0]; value 2: t[1];" in message
+    assert "exclude=['x', 'y']" in message
+
+
+def test_plan_merge_refuses_a_single_string_for_exclude() -> None:
+    with pytest.raises(FlowDefinitionError, match="exclude= takes a list of artifact names"):
+        plan_merge([_inp("a", {})], step="join", skip=(), exclude="x")
