@@ -12,7 +12,7 @@ import pytest
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import ContentStore, LocalStorage, save_artifact
 from flowscope.logs import LogLine, encode
-from flowscope.metastore.local import BLOB_DIR, open_local
+from flowscope.metastore.local import open_local
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -43,7 +43,7 @@ def _artifacts(blobs: ContentStore, values: dict[str, object]) -> tuple[Artifact
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
     store_dir = tmp_path / ".flowscope"
     provider = open_local(store_dir, create=True)
-    blobs = ContentStore(LocalStorage(store_dir / BLOB_DIR))
+    blobs = ContentStore(LocalStorage(store_dir / "blobs"))  # the local layout: .flowscope/blobs
     try:
         run = provider.create_run(
             NewRun(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flowscope.errors import MetadataError
-from flowscope.metastore.local import BLOB_DIR, DB_NAME, is_store, open_local
+from flowscope.metastore.local import DB_NAME, is_store, open_local
 from flowscope.metastore.migrations import current_version, latest_version
 from flowscope.metastore.records import NewRun
 
@@ -31,7 +31,7 @@ def test_the_runtime_creates_a_migrated_store(tmp_path: Path) -> None:
     root = tmp_path / "deep" / ".flowscope"
     store = open_local(root, create=True)
     try:
-        assert (root / DB_NAME).is_file() and (root / BLOB_DIR).is_dir()
+        assert (root / DB_NAME).is_file()
         assert store.describe() == f"local@{root}"
         assert current_version(store.db) == latest_version()
         store.create_run(NewRun("F", "u"))
