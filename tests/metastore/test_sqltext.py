@@ -67,6 +67,7 @@ def test_gc_paused_restores_the_collector() -> None:
     "status,heartbeat,since,expected",
     [
         (RUNNING, 5.0, 1.0, RUNNING),
+        (RUNNING, 3.0, 1.0, RUNNING),  # exactly at the cutoff: still alive
         (RUNNING, 1.0, 1.0, LOST),
         (RUNNING, None, 1.0, LOST),
         (RUNNING, None, 9.0, RUNNING),
