@@ -1,6 +1,6 @@
 """Shared across the whole suite: one throwaway PostgreSQL and one set of real service
-processes per session (tests/pg.py), whichever directory's tests ask for them, and a clean
-environment for every test.
+processes per session (tests/pg.py), whichever directory's tests ask for them, the HTTP test
+servers (tests/http_servers.py), and a clean environment for every test.
 
 Every test starts with no FLOWSCOPE_* or METAFLOW_* variable from the shell (or from an earlier
 test), FLOWSCOPE_USER=tester, and a fresh client context (settings, namespace, provider), which
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["pg"]
+pytest_plugins = ["pg", "http_servers"]
 
 TEST_USER = "tester"
 _SETTINGS_PREFIXES = ("FLOWSCOPE_", "METAFLOW_")

@@ -5,20 +5,27 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import TEST_USER, _clean
 from flowscope.client import get_namespace, namespace
 
-
-def _settings_seen() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.startswith(("FLOWSCOPE_", "METAFLOW_"))}
+TEST_USER = "tester"
 
 
 def test_a_test_sees_only_the_fixed_user() -> None:
-    seen = {k: v for k, v in _settings_seen().items() if not k.startswith("FLOWSCOPE_TEST_")}
+    seen = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith(("FLOWSCOPE_", "METAFLOW_")) and not k.startswith("FLOWSCOPE_TEST_")
+    }
     assert seen == {"FLOWSCOPE_USER": TEST_USER}
+
+
+def test_harness_variables_reach_the_test() -> None:
+    # EXPECTED_ENV_MARK (not a flowscope setting) is left alone: unset in an ordinary run
+    assert os.environ.get("FLOWSCOPE_TEST_ENV_MARK") == os.environ.get("EXPECTED_ENV_MARK")
 
 
 def test_subprocesses_inherit_the_clean_environment() -> None:
@@ -27,19 +34,42 @@ def test_subprocesses_inherit_the_clean_environment() -> None:
     assert "FLOWSCOPE_USER" in out.stdout and "FLOWSCOPE_SERVICE_URL" not in out.stdout
 
 
-def test_cleaning_removes_settings_and_keeps_the_harness_variables(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("FLOWSCOPE_SERVICE_URL", "http://leaked.invalid")
-    monkeypatch.setenv("METAFLOW_USER", "leaked")
-    monkeypatch.setenv("FLOWSCOPE_USER", "someone")
-    monkeypatch.setenv("FLOWSCOPE_TEST_PG_BIN", "/opt/pg/bin")
-    with pytest.MonkeyPatch.context() as mp:
-        _clean(mp)
-        assert "FLOWSCOPE_SERVICE_URL" not in os.environ and "METAFLOW_USER" not in os.environ
-        assert os.environ["FLOWSCOPE_USER"] == TEST_USER
-        assert os.environ["FLOWSCOPE_TEST_PG_BIN"] == "/opt/pg/bin"
-    assert os.environ["FLOWSCOPE_SERVICE_URL"] == "http://leaked.invalid"  # undone after
+def test_settings_in_the_shell_do_not_reach_the_tests(tmp_path: Path) -> None:
+    """The tests above, run again from a shell that sets flowscope and Metaflow variables."""
+    here = Path(__file__)
+    shell = {
+        **os.environ,
+        "FLOWSCOPE_SERVICE_URL": "http://leaked.invalid",
+        "FLOWSCOPE_USER": "someone-else",
+        "METAFLOW_USER": "someone-else",
+        "FLOWSCOPE_TEST_ENV_MARK": "kept",
+        "EXPECTED_ENV_MARK": "kept",
+    }
+    names = [
+        "test_a_test_sees_only_the_fixed_user",
+        "test_harness_variables_reach_the_test",
+        "test_subprocesses_inherit_the_clean_environment",
+    ]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(here.parent),
+        ]
+        + [f"{here}::{name}" for name in names],
+        capture_output=True,
+        text=True,
+        env=shell,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "3 passed" in done.stdout
 
 
 @pytest.mark.parametrize("turn", [1, 2])
