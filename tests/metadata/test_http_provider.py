@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from flowscope.datastore import LocalStorage
+from flowscope.config import Settings
+from flowscope.datastore import ContentStore, LocalStorage, open_storage
+from flowscope.datastore.http import HttpBlobStorage
 from flowscope.errors import (
     AuthenticationError,
     BlobNotFound,
@@ -28,6 +30,7 @@ from flowscope.metastore.http import HttpMetadataProvider
 from flowscope.metastore.migrations import migrate
 from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
 from flowscope.metastore.store import SqlMetadataStore
+from flowscope.remote.transport import HttpTransport
 from flowscope.service.app import create_app
 from pg import free_port
 
@@ -200,8 +203,9 @@ def test_a_forked_child_opens_its_own_connection(served: str) -> None:
 
 
 def test_blobs_through_the_service(served: str, tmp_path: Path) -> None:
-    provider = HttpMetadataProvider(served, token=TOKEN)
-    blobs = provider.content_store()
+    blobs = ContentStore(
+        open_storage(served, Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": TOKEN}))
+    )
     data = bytes(range(256)) * 5000
     key = blobs.put(data)
     assert blobs.get(key) == data
@@ -211,7 +215,7 @@ def test_blobs_through_the_service(served: str, tmp_path: Path) -> None:
     assert blobs.put(data) == key  # already there: not sent again
     with pytest.raises(BlobNotFound):
         blobs.get("0" * 64)
-    misplaced = HttpMetadataProvider(f"{served}/wrong/prefix", token=TOKEN).content_store()
+    misplaced = ContentStore(HttpBlobStorage(HttpTransport(f"{served}/wrong/prefix", token=TOKEN)))
     with pytest.raises(MetadataError, match="No route") as info:
         misplaced.get(key)
     assert not isinstance(info.value, BlobNotFound)

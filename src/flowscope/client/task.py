@@ -23,6 +23,7 @@ from flowscope.client.base import (
     to_datetime,
     visible,
 )
+from flowscope.client.context import CONTEXT
 from flowscope.client.values import LogLine, Metadata, TaskException
 from flowscope.errors import DataStoreError
 from flowscope.metastore.records import SUCCEEDED
@@ -247,7 +248,7 @@ class Task(StatusMixin["TaskRecord"], Container):
 
     def _blob(self, key: str, what: str) -> bytes:
         try:
-            return bytes(self._provider.content_store().get(key))
+            return bytes(CONTEXT.datastore_for(self._provider).get(key))
         except DataStoreError as exc:
             raise type(exc)(f"Could not read {what}: {exc}") from exc
 
