@@ -150,16 +150,35 @@ def test_a_running_tasks_output_so_far_is_readable(workspace, pg_service, remote
             proc.wait()
 
 
+DATASTORE_FLOW = """
+import os
+from flowscope import FlowSpec, step
+
+class DataFlow(FlowSpec):
+    @step
+    def start(self):
+        self.token = os.environ["TOKEN"]  # unique per test: blobs no earlier run stored
+        print("hello", self.token)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.shout = self.token.upper()
+
+if __name__ == "__main__":
+    DataFlow()
+"""
+
 READ_ARTIFACTS = """
 import json
 from flowscope import Flow, get_metadata, namespace
 from flowscope.errors import FlowscopeError
 namespace(None)
-run = Flow("LinearFlow").latest_run
+run = Flow("DataFlow").latest_run
 try:
     print(json.dumps({
         "metadata": get_metadata(),
-        "data": {"x": run.data.x, "seen": run.data.seen, "kept": run.data.untouched_later},
+        "data": [run.data.token, run.data.shout],
         "stdout": run["start"].task.stdout,
         "shas": sorted(a.sha for a in run["end"].task),
     }))
@@ -184,21 +203,24 @@ def _read_artifacts(workspace, env: dict[str, str]) -> dict:
 def test_metadata_on_the_service_and_blobs_in_a_directory(workspace, pg_service, tmp_path):
     """`--metadata URL --datastore DIR`: records go to the service, every blob to DIR; a second
     process reads the artifacts with FLOWSCOPE_SERVICE_URL and FLOWSCOPE_DATASTORE set."""
+    import uuid
+
     from flowscope.datastore import LocalStorage
     from pg import reset_database
 
     reset_database(pg_service.database)
-    blobs = tmp_path / "team-blobs"
-    workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = pg_service.token
-    result = workspace.run("linear", "--metadata", pg_service.url, "--datastore", str(blobs), "run")
+    blobs, token = tmp_path / "team-blobs", uuid.uuid4().hex
+    (workspace.root / "data.py").write_text(DATASTORE_FLOW)
+    workspace.env.update(FLOWSCOPE_SERVICE_TOKEN=pg_service.token, TOKEN=token)
+    result = workspace.run("data", "--metadata", pg_service.url, "--datastore", str(blobs), "run")
     assert result.code == 0, result.output
     assert not (workspace.root / ".flowscope").exists()  # nothing recorded locally
 
     reader = {**workspace.env, "FLOWSCOPE_SERVICE_URL": pg_service.url}
     seen = _read_artifacts(workspace, {**reader, "FLOWSCOPE_DATASTORE": str(blobs)})
     assert seen["metadata"] == f"service@{pg_service.url}"
-    assert seen["data"] == {"x": 2, "seen": ["start", "middle", "end"], "kept": "kept"}
-    assert seen["stdout"] == "hello from start\n"
+    assert seen["data"] == [token, token.upper()]
+    assert seen["stdout"] == f"hello {token}\n"
     in_dir, on_service = LocalStorage(blobs), LocalStorage(pg_service.blob_root)
     assert seen["shas"] and all(in_dir.exists(sha) for sha in seen["shas"])
     assert not any(on_service.exists(sha) for sha in seen["shas"])
