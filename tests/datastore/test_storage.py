@@ -77,7 +77,7 @@ def test_importing_the_datastore_loads_no_optional_or_codec_modules() -> None:
 
 def test_a_service_url_opens_its_blob_proxy_with_the_settings_token() -> None:
     from flowscope.datastore.http import HttpBlobStorage
-    from metadata.helpers_http import ScriptedServer
+    from http_servers import ScriptedServer
 
     settings = Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": "s3cret"})
     with ScriptedServer([(404, {"error": {"type": "BlobNotFound", "message": "no"}})]) as server:
