@@ -10,6 +10,8 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_TOKEN         | bearer token for the service                   | unset          |
 | FLOWSCOPE_SERVICE_TOKEN_FILE    | file holding the bearer token                  | unset          |
 | FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
+| FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
+|                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
 """
@@ -74,6 +76,7 @@ class Settings:
     service_timeout: float
     heartbeat_interval: float
     lost_after: float
+    datastore: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +99,7 @@ class Settings:
             service_timeout=_float(env, "FLOWSCOPE_SERVICE_TIMEOUT", 5.0),
             heartbeat_interval=_float(env, "FLOWSCOPE_HEARTBEAT_INTERVAL", 5.0),
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
+            datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:

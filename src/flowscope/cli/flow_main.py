@@ -43,6 +43,13 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         help="record to / read from this metadata service URL or local store "
         "directory (default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)",
     )
+    parser.add_argument(
+        "--datastore",
+        metavar="DIR_OR_URL",
+        help="store artifacts, logs and code packages in / read them from this directory or "
+        "URL (default: FLOWSCOPE_DATASTORE, else the metadata store's own: a local store's "
+        "blobs/ directory, a service's blob proxy)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -136,17 +143,17 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     return _run(flow_cls, graph, args)
 
 
-def _use_metadata(address: str | None) -> None:
-    if address:
-        from flowscope.client import metadata
+def _use_stores(metadata: str | None, datastore: str | None) -> None:
+    if metadata or datastore is not None:
+        from flowscope.client.context import CONTEXT
 
-        metadata(address)
+        CONTEXT.set_stores(metadata or None, datastore)
 
 
 def _inspect(flow_name: str, args: argparse.Namespace) -> int:
     from flowscope.cli import inspect_cmds
 
-    _use_metadata(args.metadata)
+    _use_stores(args.metadata, args.datastore)
     from flowscope.client import namespace
 
     namespace(None)  # the flow's own runs, whoever ran them
@@ -191,18 +198,18 @@ def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, A
 
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     from flowscope.config import Settings
-    from flowscope.metastore.providers import default_address, open_provider
     from flowscope.runtime.console import Console
     from flowscope.runtime.resume import ResumePlan
     from flowscope.runtime.runner import Runner
+    from flowscope.stores import open_stores
     from flowscope.tags import validate_tags
 
     settings = Settings.from_env()
     tags = validate_tags(args.tag)
     if args.command == "run":  # bad values are refused before anything is recorded
         parameters = _resolve_parameters(flow_cls, args)
-    address = args.metadata or default_address(settings)
-    provider = open_provider(address, settings, create=True)
+    stores = open_stores(args.metadata or None, args.datastore, settings=settings, create=True)
+    provider = stores.provider
     plan = None
     if args.command == "resume":
         origin = _origin_run(provider, graph.flow_name, args.run_id)
@@ -214,6 +221,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         graph,
         provider,
         settings,
+        datastore=stores.datastore,
         parameters=parameters,
         tags=tags,
         max_workers=args.max_workers,
