@@ -60,6 +60,24 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+_DAMAGED_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _is_damaged(exc: sqlite3.DatabaseError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in _DAMAGED_CODES or any(
+        text in str(exc).lower() for text in ("not a database", "malformed")
+    )
+
+
+def damaged_error(path: Path, exc: sqlite3.DatabaseError) -> MetadataError:
+    """The one message for a database file SQLite cannot read as a database."""
+    return MetadataError(
+        f"The metadata database {path} is damaged ({exc}); flowscope cannot read it. Move it "
+        f"aside (mv {path} {path}.damaged) to start a new store there, or point --metadata / "
+        f"metadata() at another store."
+    )
+
+
 class SqliteDatabase:
     """SQLite in WAL mode: many readers, one writer at a time, across processes.
 
@@ -89,9 +107,15 @@ class SqliteDatabase:
             )
         except sqlite3.Error as exc:
             raise MetadataError(f"Cannot open the metadata database {self.path}: {exc}") from exc
-        raw.execute("PRAGMA busy_timeout = 5000")
-        self._retry(lambda: raw.execute("PRAGMA journal_mode = WAL"))
-        raw.execute("PRAGMA synchronous = NORMAL")
+        try:
+            raw.execute("PRAGMA busy_timeout = 5000")
+            self._retry(lambda: raw.execute("PRAGMA journal_mode = WAL"))
+            raw.execute("PRAGMA synchronous = NORMAL")
+        except BaseException as exc:
+            raw.close()
+            if isinstance(exc, sqlite3.DatabaseError) and _is_damaged(exc):
+                raise damaged_error(self.path, exc) from exc
+            raise
         conn = _SqliteConnection(raw)
         local.conn, local.pid = conn, os.getpid()
         return conn
@@ -103,10 +127,16 @@ class SqliteDatabase:
             try:
                 return attempt()
             except sqlite3.OperationalError as exc:
+                if _is_damaged(exc):
+                    raise damaged_error(self.path, exc) from exc
                 if not _is_busy(exc) or time.monotonic() > deadline:
                     raise MetadataError(f"The metadata database {self.path} failed: {exc}") from exc
                 time.sleep(delay * (1 + (time.perf_counter_ns() % 1000) / 1000))  # jitter
                 delay = min(delay * 2, 0.25)
+            except sqlite3.DatabaseError as exc:
+                if _is_damaged(exc):
+                    raise damaged_error(self.path, exc) from exc
+                raise
 
     def read(self, work: Callable[[Connection], T]) -> T:
         conn = self._connection()
