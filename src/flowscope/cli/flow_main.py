@@ -231,10 +231,12 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
 
 
 def _command_line() -> str:
-    """How this process was started, as a shell would take it again."""
+    """How this process was started, as a shell would take it again (bytes that are not
+    UTF-8, legal in paths, are shown as \\xNN escapes)."""
     import shlex
 
-    return shlex.join([Path(sys.executable).name, *sys.argv])
+    text = shlex.join([Path(sys.executable).name, *sys.argv])
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _origin_run(provider: Any, flow_name: str, run_id: str | None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flowscope.config import STORE_DIRNAME, Settings
+from flowscope.config import STORE_DIRNAME, ConfigError, Settings, expand_path
 from flowscope.errors import MetadataError
 from flowscope.metastore.provider import MetadataProvider
 
@@ -32,7 +32,10 @@ def open_provider(address: str, settings: Settings, *, create: bool = False) -> 
         raise MetadataError(f"service@ needs an http(s) URL, got {address!r}.")
     from flowscope.metastore.local import is_store, open_local
 
-    root = Path(address).expanduser()
+    try:
+        root = expand_path(address)
+    except ConfigError as exc:
+        raise MetadataError(f"{exc}") from None
     if not is_store(root) and root.name != STORE_DIRNAME:
         nested = root / STORE_DIRNAME
         if is_store(nested) or create:
