@@ -7,6 +7,7 @@ the first task that must run again, everything downstream runs again.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flowscope.errors import RunError
@@ -17,11 +18,21 @@ from flowscope.runtime.scheduler import Frame, TaskSpec, task_key
 PARAMETERS_STEP = "_parameters"
 
 
+def _age(moment: float) -> str:
+    return f"{max(time.time() - moment, 0.0):.0f} s"
+
+
 class ResumePlan:
     def __init__(self, provider: MetadataProvider, flow_name: str, origin_run_id: int) -> None:
         run = provider.get_run(flow_name, origin_run_id)
         if run is None:
             raise RunError(f"Cannot resume: Run('{flow_name}/{origin_run_id}') does not exist.")
+        if run.status == "running":  # its heartbeat is fresh: a runner is still at work on it
+            raise RunError(
+                f"Cannot resume Run('{flow_name}/{origin_run_id}'): it is still running (its "
+                f"runner's last heartbeat was {_age(run.heartbeat_at or run.created_at)} ago). "
+                f"Wait for it to end, or stop it (Ctrl-C, or kill its process), then resume it."
+            )
         self.provider = provider
         self.flow_name = flow_name
         self.origin_run_id = origin_run_id
