@@ -29,7 +29,7 @@ from flowscope.flow.contract import NO_INPUT, ArtifactSource, ForeachFrame, Tran
 from flowscope.flow.decorators import is_step
 from flowscope.flow.inputs import Inputs
 from flowscope.flow.merge import Adopted, MergeInput, plan_merge
-from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean
+from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean, name_problem
 from flowscope.flow.parameters import Parameter, flow_parameters
 from flowscope.flow.source import (
     NextCall,
@@ -411,6 +411,9 @@ class FlowSpec:
             raise FlowDefinitionError(
                 f"'{name}': names starting with '__' cannot be artifacts; choose another name."
             )
+        problem = name_problem("artifact", name)
+        if problem:
+            raise FlowDefinitionError(problem)
         static = inspect.getattr_static(type(self), name, _MISSING)
         if isinstance(static, Parameter):
             raise FlowDefinitionError(
