@@ -161,3 +161,49 @@ def test_the_internal_prefix_is_refused_in_process() -> None:
         del flow._fs_values
     flow.fine = 3
     assert flow.fine == 3
+
+
+# ---- item 18: pickling hooks that raise what `except Exception` does not catch ------------
+
+HOOK_FLOW = """
+from flowscope import FlowSpec, step
+
+
+class Hook:
+    def __reduce__(self):
+        raise KIND()
+
+
+class HookFlow(FlowSpec):
+    @step
+    def start(self):
+        self.fine = 1
+        self.hooked = Hook()
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    HookFlow()
+"""
+
+
+@pytest.mark.parametrize("kind", ["KeyboardInterrupt", "MemoryError"])
+def test_a_pickling_hook_raising_a_base_exception_fails_the_task_clearly(
+    project: Project, kind: str
+) -> None:
+    write_flow(project, "hook", HOOK_FLOW.replace("KIND", kind))
+    result = project.run("hook", "run")
+    assert result.code == 1, result.output
+    assert "interrupted" not in result.stderr, result.output  # not taken for a Ctrl-C
+    run = project.client().Flow("HookFlow").latest_run
+    assert not run.successful and run.status == "failed"
+    task = run["start"].task
+    exception = task.exception
+    text = str(exception)
+    assert "hooked" in text and kind in text and "start" in text, text
+    assert getattr(exception, "message", text).strip(), "an empty message"
+    assert list(task) == []  # the failed task shows none of its artifacts
