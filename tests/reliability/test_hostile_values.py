@@ -207,3 +207,54 @@ def test_a_pickling_hook_raising_a_base_exception_fails_the_task_clearly(
     assert "hooked" in text and kind in text and "start" in text, text
     assert getattr(exception, "message", text).strip(), "an empty message"
     assert list(task) == []  # the failed task shows none of its artifacts
+
+
+# ---- item 18: a large bytes value does not need twice its size ---------------------------
+
+MEASURE = """
+import os, resource, sys
+from pathlib import Path
+
+from flowscope.datastore import ContentStore, LocalStorage
+from flowscope.datastore.artifacts import load_artifact, save_artifact
+
+mode, kind, size, root = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+store = ContentStore(LocalStorage(root))
+
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+if mode == "save":
+    value = {"bytes": bytes, "bytearray": bytearray}[kind](os.urandom(size))
+    before = peak()
+    info = save_artifact(store, value)
+    (root / "last").write_text(info.sha + " " + info.serializer)
+else:
+    sha, serializer = (root / "last").read_text().split()
+    before = peak()
+    value = load_artifact(store, sha, serializer)
+    assert type(value).__name__ == kind and len(value) == size
+print(peak() - before)
+"""
+
+SIZE = 256 << 20
+
+
+@pytest.mark.parametrize("kind", ["bytes", "bytearray"])
+def test_a_large_bytes_value_is_saved_and_loaded_without_a_second_copy(
+    project: Project, kind: str
+) -> None:
+    """Peak RSS growth, in a fresh process each: saving must not copy the value (old: +1x),
+    loading must not hold the blob and the value at once (old: +2x for a 1x value)."""
+    script = project.root / "measure.py"
+    script.write_text(MEASURE)
+    blobs = project.root / "blobs"
+    growth = {}
+    for mode in ("save", "load"):
+        result = project.call([sys.executable, str(script), mode, kind, str(SIZE), str(blobs)])
+        assert result.code == 0, result.output
+        growth[mode] = int(result.stdout.split()[-1])
+    assert growth["save"] < SIZE * 0.25, growth
+    assert growth["load"] < SIZE * 1.4, growth
