@@ -12,7 +12,6 @@ memoryview comes back read-only, over the blob itself (no copy), with its format
 
 from __future__ import annotations
 
-import ctypes
 import json
 import mmap
 import struct
@@ -88,6 +87,8 @@ def _new_bytes(data: memoryview) -> bytes:
     then write the buffer before anyone else sees the object."""
     if data.nbytes < 2 * SLICE or not isinstance(data.obj, mmap.mmap):
         return data.tobytes()
+    import ctypes  # only for values this large
+
     new = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_ssize_t)(
         ("PyBytes_FromStringAndSize", ctypes.pythonapi)
     )
@@ -122,6 +123,8 @@ def _release_all(data: memoryview) -> None:
 
 
 def _offset_in(mapped: mmap.mmap, view: memoryview) -> int | None:
+    import ctypes
+
     try:
         whole = ctypes.c_char.from_buffer(mapped)
         part = ctypes.c_char.from_buffer(view)
