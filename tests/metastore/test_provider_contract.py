@@ -1,6 +1,6 @@
 """One contract, every metadata provider: the same assertions on each.
 
-PROVIDERS names a fixture per implementation (defined in tests/metadata/conftest.py); add a
+PROVIDERS names a fixture per implementation (defined in tests/metastore/conftest.py); add a
 name here (and its fixture) to hold a new provider to the same contract. Each fixture gives an
 empty store. The service-backed providers run a real `flowscope service` subprocess, over
 SQLite and over a real PostgreSQL.
