@@ -208,7 +208,9 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     plan = None
     if args.command == "resume":
         origin = _origin_run(provider, graph.flow_name, args.run_id, settings.user)
-        plan = ResumePlan(provider, graph.flow_name, origin)
+        # a live runner heartbeats every interval: three missed ones mean it is gone
+        live = 3 * settings.heartbeat_interval
+        plan = ResumePlan(provider, graph.flow_name, origin, live_within=live)
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = Runner(

@@ -18,20 +18,27 @@ from flowscope.runtime.scheduler import Frame, TaskSpec, task_key
 PARAMETERS_STEP = "_parameters"
 
 
-def _age(moment: float) -> str:
-    return f"{max(time.time() - moment, 0.0):.0f} s"
-
-
 class ResumePlan:
-    def __init__(self, provider: MetadataProvider, flow_name: str, origin_run_id: int) -> None:
+    """`live_within`: a run whose runner sent a heartbeat this recently is still being run,
+    and is not resumed (a run whose runner died or gave up may be, before it shows as lost)."""
+
+    def __init__(
+        self,
+        provider: MetadataProvider,
+        flow_name: str,
+        origin_run_id: int,
+        *,
+        live_within: float = 15.0,
+    ) -> None:
         run = provider.get_run(flow_name, origin_run_id)
         if run is None:
             raise RunError(f"Cannot resume: Run('{flow_name}/{origin_run_id}') does not exist.")
-        if run.status == "running":  # its heartbeat is fresh: a runner is still at work on it
+        age = time.time() - (run.heartbeat_at or run.created_at)
+        if run.status == "running" and age < live_within:
             raise RunError(
                 f"Cannot resume Run('{flow_name}/{origin_run_id}'): it is still running (its "
-                f"runner's last heartbeat was {_age(run.heartbeat_at or run.created_at)} ago). "
-                f"Wait for it to end, or stop it (Ctrl-C, or kill its process), then resume it."
+                f"runner's last heartbeat was {max(age, 0):.0f} s ago). Wait for it to end, or "
+                f"stop it (Ctrl-C, or kill its process), then resume it."
             )
         self.provider = provider
         self.flow_name = flow_name
