@@ -57,6 +57,19 @@ def resolve_user(env: Mapping[str, str]) -> str:
         return "unknown"
 
 
+def expand_path(text: str) -> Path:
+    """`text` as a path with a leading `~` or `~user` expanded; ConfigError for an unknown user."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's answer to `~nouser`
+        user = text[1:].split("/", 1)[0]
+        raise ConfigError(
+            f"Cannot expand {text!r}: there is no user '{user}' on this machine. Write the "
+            f"directory out in full."
+        ) from None
+
+
 def find_store(start: Path) -> Path | None:
     """The nearest `.flowscope` directory at or above `start`, like git finds `.git`."""
     here = start.resolve()

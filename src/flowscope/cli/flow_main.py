@@ -74,7 +74,9 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         help="re-run a run from its first failed step",
         description="Re-run from the first failed step, cloning tasks that succeeded.",
     )
-    resume.add_argument("run_id", nargs="?", help="the run to resume (default: the latest run)")
+    resume.add_argument(
+        "run_id", nargs="?", help="the run to resume (default: your newest failed or lost run)"
+    )
     _run_options(resume)
 
     sub.add_parser("show", help="print the flow's steps and how they connect")
@@ -212,8 +214,10 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     provider = stores.provider
     plan = None
     if args.command == "resume":
-        origin = _origin_run(provider, graph.flow_name, args.run_id)
-        plan = ResumePlan(provider, graph.flow_name, origin)
+        origin = _origin_run(provider, graph.flow_name, args.run_id, settings.user)
+        # a live runner heartbeats every interval: three missed ones mean it is gone
+        live = 3 * settings.heartbeat_interval
+        plan = ResumePlan(provider, graph.flow_name, origin, live_within=live)
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = Runner(
@@ -239,22 +243,36 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
 
 
 def _command_line() -> str:
-    """How this process was started, as a shell would take it again."""
+    """How this process was started, as a shell would take it again (bytes that are not
+    UTF-8, legal in paths, are shown as \\xNN escapes)."""
     import shlex
 
-    return shlex.join([Path(sys.executable).name, *sys.argv])
+    text = shlex.join([Path(sys.executable).name, *sys.argv])
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _origin_run(provider: Any, flow_name: str, run_id: str | None) -> int:
+def _origin_run(provider: Any, flow_name: str, run_id: str | None, user: str) -> int:
+    """The run to resume: the one named, else the newest run of `user` that ended without
+    succeeding (failed, or lost: its runner died). Never another user's run, never one that
+    is still running; name a run to resume one of those."""
     from flowscope.metastore.records import RunQuery
     from flowscope.pathspec import check_id
 
     if run_id is not None:
         return int(check_id("run", run_id))
-    page = provider.list_runs(flow_name, RunQuery(limit=1))
-    if not page.items:
-        raise RunError(f"There is no run of {flow_name} to resume; start one with `run`.")
-    return int(page.items[0].run_id)
+    newest = [
+        page.items[0].run_id
+        for status in ("failed", "lost")
+        if (
+            page := provider.list_runs(flow_name, RunQuery(status=status, user=user, limit=1))
+        ).items
+    ]
+    if not newest:
+        raise RunError(
+            f"There is no failed run of {flow_name} by user '{user}' to resume; name the run "
+            f"to resume (resume RUN_ID), or start one with `run`."
+        )
+    return int(max(newest))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -264,9 +264,12 @@ class ClientContext:
             return address if address.startswith("service@") else f"service@{address}"
         if address.startswith("local@"):
             return address
-        from pathlib import Path
+        from flowscope.config import ConfigError, expand_path
 
-        return f"local@{Path(address).expanduser().absolute()}"
+        try:
+            return f"local@{expand_path(address).absolute()}"
+        except ConfigError:
+            return f"local@{address}"
 
 
 CONTEXT = ClientContext()

@@ -42,6 +42,8 @@ def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMeta
             ) from exc
     db = SqliteDatabase(root / DB_NAME)
     migrate(db)
+    if create and db.read_only:  # the runtime writes: refuse before the first blob is stored
+        raise db.refuse_write(db.read_only)
     return SqlMetadataStore(
         db,
         lost_after=lost_after,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from flowscope.config import STORE_DIRNAME, Settings
+from flowscope.config import STORE_DIRNAME, ConfigError, Settings, expand_path
 from flowscope.errors import MetadataError
 from flowscope.metastore.provider import MetadataProvider
 
@@ -41,7 +41,10 @@ def resolve_address(address: str, *, create: bool = False) -> Address:
         raise MetadataError(f"service@ needs an http(s) URL, got {address!r}.")
     from flowscope.metastore.local import is_store
 
-    root = Path(address).expanduser()
+    try:
+        root = expand_path(address)
+    except ConfigError as exc:
+        raise MetadataError(f"{exc}") from None
     if not is_store(root) and root.name != STORE_DIRNAME:
         nested = root / STORE_DIRNAME
         if is_store(nested) or create:
