@@ -11,7 +11,9 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_TOKEN_FILE    | file holding the bearer token                  | unset          |
 | FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
 | FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
-|                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
+|                                 | (a directory, file://, s3:// or http(s):// URL)| (blobs/, proxy)|
+| FLOWSCOPE_DATASTORE_RETRY_TIME  | seconds an s3:// transfer retries a server that| 60             |
+|                                 | does not answer, before the task fails         |                |
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
 """
@@ -86,6 +88,7 @@ class Settings:
     heartbeat_interval: float
     lost_after: float
     datastore: str | None = None
+    datastore_retry_time: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +112,7 @@ class Settings:
             heartbeat_interval=_float(env, "FLOWSCOPE_HEARTBEAT_INTERVAL", 5.0),
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
+            datastore_retry_time=_float(env, "FLOWSCOPE_DATASTORE_RETRY_TIME", 60.0),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -13,7 +13,8 @@
     ├── RunError                a run could not be started, resumed or completed
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
-    │   └── BlobCorrupted       what was read does not match its content hash
+    │   ├── BlobCorrupted       what was read does not match its content hash
+    │   └── DataStoreUnavailable  the datastore's server did not answer in time
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
@@ -129,6 +130,10 @@ class BlobCorrupted(DataStoreError):
     """The bytes read do not hash to the key they were stored under."""
 
     key: str | None = None
+
+
+class DataStoreUnavailable(DataStoreError):
+    """The datastore's server (an S3 endpoint) did not answer within the retry time."""
 
 
 class MetadataError(FlowscopeError):
