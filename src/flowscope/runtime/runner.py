@@ -20,7 +20,7 @@ from typing import Any
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
-from flowscope.errors import MetadataError, RunError
+from flowscope.errors import DataStoreError, MetadataError, RunError
 from flowscope.flow import FlowGraph
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine, encode
@@ -225,6 +225,13 @@ class Runner:
         except MetadataError as exc:  # progress can no longer be recorded: stop, say how to go on
             pool.terminate_all()
             raise self._unrecorded(exc) from exc
+        except DataStoreError as exc:  # e.g. an S3 endpoint gone past its retry time
+            pool.terminate_all()
+            self.provider.finish_run(self.flow_name, self.run_id, "failed")
+            raise RunError(
+                f"Run {self.flow_name}/{self.run_id} failed: {exc} Continue it with: "
+                f"python {self._script_name()} resume {self.run_id}"
+            ) from exc
         except BaseException:
             pool.terminate_all()  # never leave workers running unwatched
             raise
