@@ -12,6 +12,9 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
 | FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
 |                                 | (a directory, file://, s3:// or http(s):// URL)| (blobs/, proxy)|
+| FLOWSCOPE_BLOB_CACHE            | local cache of blobs read from s3://           | ~/.cache/      |
+|                                 | (by content hash; always safe to delete)       | flowscope/blobs|
+| FLOWSCOPE_BLOB_CACHE_MB         | its bound in MiB (0: no cache)                 | 2048           |
 | FLOWSCOPE_DATASTORE_RETRY_TIME  | seconds an s3:// transfer retries a server that| 60             |
 |                                 | does not answer, before the task fails         |                |
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
@@ -41,6 +44,27 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be greater than zero.")
     return value
+
+
+def _mebibytes(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default * 1024 * 1024
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number of MiB.") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must be 0 (no cache) or more.")
+    return value * 1024 * 1024
+
+
+def _cache_dir(env: Mapping[str, str]) -> Path | None:
+    if env.get("FLOWSCOPE_BLOB_CACHE"):
+        return expand_path(env["FLOWSCOPE_BLOB_CACHE"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "flowscope" / "blobs"
+    return None
 
 
 def resolve_user(env: Mapping[str, str]) -> str:
@@ -89,6 +113,8 @@ class Settings:
     lost_after: float
     datastore: str | None = None
     datastore_retry_time: float = 60.0
+    blob_cache: Path | None = None  # None: ~/.cache/flowscope/blobs (`blob_cache_dir`)
+    blob_cache_bytes: int = 2048 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,10 +139,17 @@ class Settings:
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
             datastore_retry_time=_float(env, "FLOWSCOPE_DATASTORE_RETRY_TIME", 60.0),
+            blob_cache=_cache_dir(env),
+            blob_cache_bytes=_mebibytes(env, "FLOWSCOPE_BLOB_CACHE_MB", 2048),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def blob_cache_dir(self) -> Path:
+        """Where blobs read from remote datastores are cached (`blob_cache`, else
+        ~/.cache/flowscope/blobs)."""
+        return self.blob_cache or Path.home() / ".cache" / "flowscope" / "blobs"
 
     def store_root(self, cwd: Path | None = None) -> Path:
         """The local store directory: explicit root, else the nearest one up, else cwd/.flowscope."""

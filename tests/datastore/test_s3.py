@@ -223,3 +223,22 @@ def test_a_server_that_goes_away_is_retried_for_a_bounded_time(s3_url: str, rgw)
     finally:
         rgw.start_gateway()
     assert storage.read(key) == blob  # back: the same storage works again
+
+
+def test_reads_go_through_the_local_cache_unless_it_is_off(
+    s3_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowscope.datastore.cache import CachedStorage
+
+    monkeypatch.setenv("FLOWSCOPE_BLOB_CACHE", str(tmp_path / "cache"))
+    cached = open_storage(s3_url)
+    assert isinstance(cached, CachedStorage) and isinstance(cached.remote, S3Storage)
+    store = ContentStore(cached)
+    key = store.put(b"read me twice" * 100)
+    calls = _record_calls(cached.remote)
+    assert store.get(key) == b"read me twice" * 100
+    assert store.get(key) == b"read me twice" * 100
+    assert calls == ["GetObject"]  # the second read came from tmp_path/cache
+    assert any((tmp_path / "cache").rglob(key))
+    monkeypatch.setenv("FLOWSCOPE_BLOB_CACHE_MB", "0")
+    assert isinstance(open_storage(s3_url), S3Storage)

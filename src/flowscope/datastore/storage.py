@@ -108,6 +108,9 @@ _BACKENDS: Mapping[str, _Backend] = MappingProxyType(
     }
 )
 
+_CACHED = frozenset({"s3"})
+"""Remote backends whose reads go through the local blob cache (`CachedStorage`)."""
+
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
 
 
@@ -131,7 +134,15 @@ def open_storage(url: str | os.PathLike[str], settings: Settings | None = None) 
             f"Cannot open datastore {url!r}: unknown scheme '{scheme}://'. "
             f"Use a directory path, or one of: {known}."
         )
-    return _load_factory(scheme, backend)(url, settings)
+    storage = _load_factory(scheme, backend)(url, settings)
+    if scheme in _CACHED:
+        from flowscope.config import Settings
+        from flowscope.datastore.cache import CachedStorage
+
+        settings = Settings.from_env() if settings is None else settings
+        if settings.blob_cache_bytes > 0:
+            storage = CachedStorage(storage, settings.blob_cache_dir(), settings.blob_cache_bytes)
+    return storage
 
 
 def _load_factory(scheme: str, backend: _Backend) -> Factory:
