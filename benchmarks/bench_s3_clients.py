@@ -1,5 +1,7 @@
 """S3 client libraries side by side on one radosgw (tests/s3.py starts it): boto3/s3transfer
-and obstore, the same bytes, the same server, medians printed.
+and obstore, the same bytes, the same server, medians printed; and flowscope's S3 datastore
+(S3Storage over boto3, and ContentStore on it: hashing, encoding and verified reads included)
+on the same workloads, against the raw client it is built on.
 
     .venv/bin/python benchmarks/bench_s3_clients.py [--large-mb 200] [--repeat 3]
 
@@ -156,6 +158,45 @@ class ObstoreClient:
         asyncio.run(go())
 
 
+class FlowscopeStorage:
+    """flowscope's S3Storage (raw blobs by key), with the same part size and parallelism.
+    Every PUT gets a key never used before (a repeat must upload, not find its blob there)."""
+
+    name = "flowscope S3Storage"
+
+    def __init__(self, gateway) -> None:  # type: ignore[no-untyped-def]
+        from flowscope.datastore.s3 import S3Storage
+
+        self.storage = S3Storage(
+            gateway.bucket, "bench-storage", part_size=PART, concurrency=CONCURRENCY
+        )
+        self.keys: dict[str, str] = {}
+
+    def put(self, key: str, data: bytes) -> None:
+        import hashlib
+
+        fresh = hashlib.sha256(os.urandom(16)).hexdigest()
+        self.storage.write(fresh, [data])
+        self.keys[key] = fresh
+
+    def get(self, key: str) -> bytes:
+        return self.storage.read(self.keys[key])  # type: ignore[return-value]
+
+    def put_large(self, key: str, data: bytes) -> None:
+        self.put(key, data)
+
+    def get_large(self, key: str, size: int) -> bytes:
+        return self.get(key)
+
+    def put_many(self, items: dict[str, bytes]) -> None:
+        with ThreadPoolExecutor(MANY_PARALLEL) as pool:
+            list(pool.map(lambda kv: self.put(*kv), items.items()))
+
+    def get_many(self, keys: list[str]) -> None:
+        with ThreadPoolExecutor(MANY_PARALLEL) as pool:
+            list(pool.map(self.get, keys))
+
+
 def measure(client, large: bytes, repeat: int, tag: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     small = os.urandom(SMALL)
     latencies_put, latencies_get = [], []
@@ -168,7 +209,7 @@ def measure(client, large: bytes, repeat: int, tag: str) -> dict[str, float]:  #
     down = _median(
         lambda: _timed(lambda: got.append(client.get_large(f"{tag}/large", len(large)))), repeat
     )
-    assert got[-1] == large
+    assert got[-1] == large  # (a bytearray compares equal too)
     items = {f"{tag}/many/{i}": os.urandom(MANY_SIZE) for i in range(MANY)}
     many_put = _median(lambda: _timed(lambda: client.put_many(items)), repeat)
     many_get = _median(lambda: _timed(lambda: client.get_many(list(items))), repeat)
@@ -193,7 +234,7 @@ def main() -> None:
     try:
         large = os.urandom(args.large_mb * 1024 * 1024)
         rows = {}
-        for factory in (Boto3Client, ObstoreClient):
+        for factory in (Boto3Client, ObstoreClient, FlowscopeStorage):
             try:
                 client = factory(gateway)
             except ImportError as exc:

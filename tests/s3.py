@@ -80,7 +80,7 @@ osd data = {d}/osd0
 osd objectstore = memstore
 memstore device bytes = {osd_bytes}
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:{rgw_port}
+rgw frontends = beast endpoint=127.0.0.1:{rgw_port} tcp_nodelay=1
 rgw data = {d}/rgw
 rgw dns name = 127.0.0.1
 """
