@@ -230,7 +230,8 @@ def main() -> None:
     args = parser.parse_args()
     from s3 import RadosGateway
 
-    gateway = RadosGateway(osd_bytes=(args.large_mb * 6 + 1024) * 1024 * 1024).start()
+    gateway = RadosGateway(osd_bytes=(args.large_mb * 8 + 1024) * 1024 * 1024).start()
+    os.environ.update(gateway.env())  # flowscope reads the standard AWS variables only
     try:
         large = os.urandom(args.large_mb * 1024 * 1024)
         rows = {}
