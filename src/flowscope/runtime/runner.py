@@ -22,6 +22,8 @@ from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
 from flowscope.errors import MetadataError, RunError
 from flowscope.flow import FlowGraph
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine, encode
 from flowscope.metastore.provider import MetadataProvider
@@ -115,6 +117,7 @@ class Runner:
         console: Console | None = None,
         resume: ResumePlan | None = None,
         command_line: str | None = None,
+        project: ProjectInfo | None = None,
     ) -> None:
         if max_workers < 1:
             raise RunError(f"--max-workers must be at least 1, got {max_workers}.")
@@ -129,6 +132,7 @@ class Runner:
         self.console = console or Console()
         self.resume = resume
         self.command_line = command_line
+        self.project = project  # @project: its tags go on the run, its fields on `current`
         self.store = datastore
         self.flow_name = graph.flow_name
         self.scheduler = Scheduler(_Graph(graph))
@@ -177,7 +181,7 @@ class Runner:
                 flow_name=self.flow_name,
                 user=user,
                 user_tags=self.tags,
-                system_tags=system_tags(user),
+                system_tags=system_tags(user) + (self.project.tags if self.project else ()),
                 parameters=self.parameters,
                 code_key=code_key,
                 origin_run_id=self.resume.origin_run_id if self.resume else None,
@@ -193,6 +197,7 @@ class Runner:
             f"user:{user}",
             self.resume.origin_run_id if self.resume else None,
             self.parameters,
+            self.project,
         )
         origin = f"{self.flow_name}/{self.resume.origin_run_id}" if self.resume else None
         self.console.run_started(f"{self.flow_name}/{self.run_id}", user, origin)
@@ -428,6 +433,9 @@ class Runner:
             facts.append(Fact("foreach-count", str(outcome.foreach_count), "int"))
         if outcome.handled:
             facts.append(Fact("handled-by", "catch", "str"))
+        requested = declared_resources(self.flow_cls, pending.spec.step)
+        if requested is not None:  # @resources: recorded now, honoured by a placing executor
+            facts.append(Fact(RESOURCES_FACT, requested.to_json(), "json"))
         status = "succeeded" if outcome.ok else "failed"
         artifacts = list(outcome.artifacts)
         if outcome.ok or outcome.handled:

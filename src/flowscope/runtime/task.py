@@ -15,6 +15,9 @@ from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
+from flowscope.flow.environment import applied, task_environment
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.artifacts import TaskArtifacts, save_outputs
 from flowscope.runtime.scheduler import Stack, TaskSpec
@@ -29,6 +32,7 @@ class RunContext:
     namespace: str
     origin_run_id: int | None
     parameters: Mapping[str, Any]
+    project: ProjectInfo | None = None  # @project: the run's project and branch
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,13 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
         tags=ctx.tags,
         origin_run_id=None if ctx.origin_run_id is None else str(ctx.origin_run_id),
         is_running_flow=True,
+        project=ctx.project,
     )
     flow = flow_cls(use_cli=False)
     known = {r.sha: r for source in job.inputs for r in source.index.values()}
     try:
         frames = _foreach_frames(job.spec.stack)
+        variables = task_environment(flow_cls, step)  # @environment, @secrets: this task only
         if job.is_join:
             bound = []
             for name, parent, stack in zip(
@@ -140,7 +146,8 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
                 )
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=ctx.parameters)
-            getattr(flow, step)(Inputs(bound))
+            with applied(variables):
+                call_step(flow, step, Inputs(bound))
         else:
             source: TaskArtifacts | None = job.inputs[0] if job.inputs else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": ctx.parameters}
@@ -148,7 +155,8 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
                 kwargs["input"] = _input_item(job)
                 kwargs["index"] = job.spec.stack[-1].index
             flow._fs_bind(step, source, **kwargs)
-            getattr(flow, step)()
+            with applied(variables):
+                call_step(flow, step)
         transition = flow._fs_transition()
         if step != "end":
             _check_transition(step, transition, job)
