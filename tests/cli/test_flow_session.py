@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from flowscope import Config, FlowSpec, Parameter, project, step
-from flowscope.cli.flow_session import FlowSession
+from flowscope.cli.flow_session import FlowSession, env_configs
 from flowscope.config import Settings
 from flowscope.errors import ParameterError
 
@@ -68,3 +68,22 @@ def test_repeated_config_options_and_resume_with_configs_are_refused(tmp_path: P
     resume = _args("resume", config_value=[["cfg", "{}"]], metadata=str(tmp_path))
     with pytest.raises(ParameterError, match="resume reuses the configs"):
         FlowSession(_flow(), resume, SETTINGS).prepare()
+
+
+def test_configs_from_the_environment_yield_to_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("METAFLOW_FLOW_CONFIG_VALUE", '{"cfg": {"alpha": 0.75}}')
+    session = FlowSession(_flow(), _args(), SETTINGS)
+    session.prepare()
+    assert session.configs == {"cfg": {"alpha": 0.75}}
+    monkeypatch.setenv("FLOWSCOPE_FLOW_CONFIG_VALUE", '{"cfg": {"alpha": 0.5}}')
+    given = _args(config_value=[["cfg", '{"alpha": 0.1}']])
+    session = FlowSession(_flow(), given, SETTINGS)
+    session.prepare()
+    assert session.configs == {"cfg": {"alpha": 0.1}}
+    assert env_configs("FLOW_CONFIG", {"FLOWSCOPE_FLOW_CONFIG": '{"cfg": "a.json"}'}) == {
+        "cfg": "a.json"
+    }
+    with pytest.raises(ParameterError, match="FLOWSCOPE_FLOW_CONFIG is not a JSON object"):
+        env_configs("FLOW_CONFIG", {"FLOWSCOPE_FLOW_CONFIG": "a.json"})

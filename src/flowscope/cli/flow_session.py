@@ -6,8 +6,10 @@ run)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +48,13 @@ class FlowSession:
                 f"@project(name=...) to the flow class, or drop {option}."
             )
         files, texts = _pairs(args.config, "--config"), _pairs(args.config_value, "--config-value")
+        given = set(files) | set(texts)  # the command line wins over the environment
+        for name, path in env_configs("FLOW_CONFIG", os.environ).items():
+            if name not in given:
+                files[name] = path
+        for name, value in env_configs("FLOW_CONFIG_VALUE", os.environ).items():
+            if name not in given and name not in files:
+                texts[name] = value
         configs = flow_configs(self.flow_cls)
         if args.command == "resume":
             if files or texts:
@@ -138,6 +147,31 @@ def _pairs(pairs: list[list[str]], option: str) -> dict[str, str]:
             raise ParameterError(f"{option} {name} is given twice; give it once.")
         found[name] = value
     return found
+
+
+def env_configs(kind: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Configs given in the environment: FLOWSCOPE_<kind> (or the family's METAFLOW_<kind>)
+    holds a JSON object of config names to file paths (FLOW_CONFIG) or to values
+    (FLOW_CONFIG_VALUE; a value is an object, or text for the config's parser)."""
+    for variable in (f"FLOWSCOPE_{kind}", f"METAFLOW_{kind}"):
+        text = env.get(variable)
+        if not text:
+            continue
+        try:
+            mapping = json.loads(text)
+        except ValueError:
+            mapping = None
+        if not isinstance(mapping, dict):
+            raise ParameterError(
+                f"{variable} is not a JSON object of config names to "
+                f"{'files' if kind == 'FLOW_CONFIG' else 'values'}, e.g. "
+                f"{variable}='{{\"cfg\": ...}}'."
+            )
+        return {
+            str(name): value if isinstance(value, str) else json.dumps(value)
+            for name, value in mapping.items()
+        }
+    return {}
 
 
 def _log(*parts: object) -> None:
