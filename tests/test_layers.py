@@ -2,7 +2,7 @@
 
     flow, datastore  (independent of each other)
       -> metastore (its providers hand out the content store of their artifact data)
-      -> runtime -> client -> cli / service
+      -> runtime -> client -> cli / service / runner_api
 Shared pure modules (errors, pathspec, config, tags, logs) may be imported by any layer.
 """
 
@@ -21,6 +21,7 @@ RANK = {
     "runtime": 2,
     "client": 3,
     "cli": 4,
+    "runner_api": 4,
     "service": 4,
 }
 ALLOWED_UPWARD = {

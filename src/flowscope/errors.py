@@ -10,6 +10,7 @@
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
+    │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   └── BlobCorrupted       what was read does not match its content hash
@@ -106,6 +107,11 @@ class MergeConflict(FlowscopeError):
 
 class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
+
+
+class RunnerError(RunError):
+    """A run started through the Runner API did not start (its command ended before a run was
+    recorded, naming why), or did not finish within the time it was given."""
 
 
 class DataStoreError(FlowscopeError):
