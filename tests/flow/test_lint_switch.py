@@ -354,9 +354,7 @@ class StaticBranchesMeetFlow(FlowSpec):
 
 def test_a_switch_does_not_excuse_static_branches_meeting_without_a_join() -> None:
     err = lint_error(StaticBranchesMeetFlow)
-    assert_problem(
-        err, "meet", line_of(StaticBranchesMeetFlow, "def meet"), "does not take inputs"
-    )
+    assert_problem(err, "meet", line_of(StaticBranchesMeetFlow, "def meet"), "does not take inputs")
 
 
 # -- loops -----------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ case runs, the one whose key equals the value of the artifact `var` (an artifact
 or a parameter) when the step finishes. The graph types it 'split-switch', as the family does.
 
 Matching (`match_case`). Keys are literal strings, integers or booleans. A value matches a key
-of its own kind only: a str a str key, a bool a bool key, an integer (int, or any integral
-number such as numpy.int64, but not a bool) an int key. So `"1"` does not pick case `1`, and
+of its own kind only: a str a str key, a bool (or numpy.bool_) a bool key, an integer (int,
+or any integral number such as numpy.int64, but not a bool) an int key. So `"1"` does not pick case `1`, and
 `True` does not pick case `1`. A value that matches no key fails the task, naming the step,
 the artifact, the value and the keys (`SwitchError`).
 
@@ -54,7 +54,7 @@ _REPR.maxother = 60
 
 
 def _kind(value: object) -> str:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):  # numpy's too
         return "bool"
     if isinstance(value, numbers.Integral):
         return "int"
@@ -82,7 +82,11 @@ def match_case(cases: Mapping[CaseKey, str], value: object) -> CaseKey | None:
     kind = _kind(value)
     if kind not in ("bool", "int", "str"):
         return None
-    wanted: CaseKey = int(value) if kind == "int" else value  # type: ignore[call-overload,assignment]
+    wanted: object = value
+    if kind == "int":
+        wanted = int(value)  # type: ignore[call-overload]
+    elif kind == "bool":
+        wanted = bool(value)
     for key in cases:
         if _kind(key) == kind and key == wanted:
             return key
@@ -182,7 +186,9 @@ def switch_transition(
     pairs = tuple(cases.items())
     if written is None or (written.cases, written.condition) != (pairs, condition):
         where = f"line {written.line}" if written else "no self.next call"
-        reads = _show_switch(written.cases, written.condition) if written else "nothing"
+        reads = "no dict of cases"
+        if written is not None and written.cases:
+            reads = _show_switch(written.cases, written.condition)
         raise FlowDefinitionError(
             f"step '{step}' called {_show_switch(pairs, condition)}, but its source ({where}) "
             f"reads {reads}; write the switch as a dict literal with its cases spelled out."
