@@ -287,7 +287,10 @@ class JoinAfterSwitchFlow(FlowSpec):
 def test_where_cases_meet_the_step_takes_no_inputs() -> None:
     err = lint_error(JoinAfterSwitchFlow)
     assert_problem(
-        err, "meet", line_of(JoinAfterSwitchFlow, "def meet"), "no split comes before it"
+        err,
+        "meet",
+        line_of(JoinAfterSwitchFlow, "def meet"),
+        "Write def meet(self) instead (only one case of a switch runs",
     )
 
 

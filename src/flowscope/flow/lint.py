@@ -252,12 +252,13 @@ def _structure(graph: FlowGraph) -> Iterator[GraphProblem]:
 def _join(graph: FlowGraph, node: StepNode, arrivals: list[Arrival]) -> Iterator[GraphProblem]:
     stacks = {a.stack for a in arrivals}
     if all(not s for s in stacks):
+        cases = " (only one case of a switch runs, so its cases meet without inputs)"
         yield GraphProblem(
             node.name,
             node.line,
             "the step takes inputs, but no split comes before it; only a step after "
             "self.next(self.a, self.b) or foreach= branches can join. Write "
-            f"def {node.name}(self) instead.",
+            f"def {node.name}(self) instead{cases if len(arrivals) > 1 else ''}.",
         )
         return
     if len(stacks) > 1:
