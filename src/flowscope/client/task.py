@@ -24,6 +24,7 @@ from flowscope.client.base import (
     visible,
 )
 from flowscope.client.code import Code
+from flowscope.client.context import CONTEXT
 from flowscope.client.data import TaskArtifacts, TaskData
 from flowscope.client.display import task_html
 from flowscope.client.status import StatusMixin
@@ -236,7 +237,7 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
 
     def _blob(self, key: str, what: str) -> bytes:
         try:
-            return bytes(self._provider.content_store().get(key))
+            return bytes(CONTEXT.datastore_for(self._provider).get(key))
         except DataStoreError as exc:
             raise type(exc)(f"Could not read {what}: {exc}") from exc
 
