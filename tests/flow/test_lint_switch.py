@@ -141,7 +141,11 @@ class BadConditionFlow(FlowSpec):
 
     @step
     def a2(self):
-        self.next({"x": self.end, "y": self.a}, condition="next")
+        self.next({"x": self.a3, "y": self.a}, condition="next")
+
+    @step
+    def a3(self):
+        self.next({"x": self.end, "y": self.a}, condition="_fs_values")
 
     @step
     def end(self):
@@ -161,6 +165,12 @@ def test_the_condition_must_be_a_literal_unreserved_artifact_name() -> None:
         "a2",
         line_of(BadConditionFlow, 'condition="next"'),
         "condition='next' must name an artifact",
+    )
+    assert_problem(
+        err,
+        "a3",
+        line_of(BadConditionFlow, 'condition="_fs_values"'),
+        "condition='_fs_values' must name an artifact",
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from flowscope.errors import GraphProblem
 from flowscope.flow.graph import FlowGraph, StepNode
-from flowscope.flow.names import RESERVED, did_you_mean, is_identifier
+from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean, is_identifier
 from flowscope.flow.source import NextCall
 
 EXAMPLE = "self.next({'a': self.a, 'b': self.b}, condition='var')"
@@ -38,7 +38,11 @@ def call_problems(graph: FlowGraph, node: StepNode, call: NextCall) -> Iterator[
             f"a dict of cases needs condition='<artifact>' naming the artifact whose value "
             f"picks the case, as in {EXAMPLE}.",
         )
-    elif call.condition and (not is_identifier(call.condition) or call.condition in RESERVED):
+    elif call.condition and (
+        not is_identifier(call.condition)
+        or call.condition in RESERVED
+        or call.condition.startswith(INTERNAL_PREFIX)
+    ):
         yield GraphProblem(
             *where,
             f"condition='{call.condition}' must name an artifact set in this step or a "

@@ -185,7 +185,7 @@ class FlowSpec:
                 f"last statement of the step."
             )
         if condition is not None or any(isinstance(s, Mapping) for s in steps):
-            self._fs_next = switch_transition(
+            chosen = switch_transition(
                 step,
                 steps,
                 foreach=foreach,
@@ -195,6 +195,7 @@ class FlowSpec:
                 known=lambda: self._fs_known() | set(self._fs_params),
                 written=self._fs_static(step)[0],
             )
+            _set(self, "_fs_next", chosen)
             return
         targets = tuple(self._fs_target_name(step, s) for s in steps)
         if not targets:
