@@ -7,7 +7,8 @@
     ├── NamespaceMismatch       it exists, but outside the namespace in force
     ├── TagError                an invalid tag, or an attempt to remove a system tag
     ├── FlowDefinitionError     the flow class is not a valid flow
-    │   └── GraphError          one or more problems in the step graph (step, line)
+    │   ├── GraphError          one or more problems in the step graph (step, line)
+    │   └── SwitchError         a switch's condition is missing or matches no case (step)
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
@@ -99,6 +100,15 @@ class GraphError(FlowDefinitionError):
         else:
             message = "The flow graph is invalid:\n" + "\n".join(f"  - {s}" for s in lines)
         super().__init__(message)
+
+
+class SwitchError(FlowDefinitionError):
+    """A switch step's condition artifact is missing, or its value matches none of the cases."""
+
+    def __init__(self, message: str, *, step: str, condition: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.condition = condition
 
 
 class ParameterError(FlowscopeError, ValueError):
