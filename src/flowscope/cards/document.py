@@ -18,7 +18,7 @@ import base64
 import hashlib
 import math
 
-from flowscope.cards.escape import css_name, text
+from flowscope.cards.escape import css_name, scrub, text
 from flowscope.cards.style import CARD_CSS
 from flowscope.errors import CardError
 
@@ -82,4 +82,4 @@ def render_document(
         f"<title>{text(title)}</title><style>{CARD_CSS}</style></head>"
         f'<body class="fs-card fs-card-{kind}"><main>{body}</main>{script_tag}</body></html>\n'
     )
-    return document
+    return scrub(document)  # a stray surrogate from any path must not break encoding

@@ -11,6 +11,7 @@ into markup raw. The rules:
   the caller gets a CardError naming `what`.
 - `image_data_uri(...)` / `is_image_data_uri(...)`: the only image sources a card uses are
   `data:image/...;base64,` URIs, so a card never loads anything from the network.
+- `scrub(value)`: lone surrogates replaced, for text handed to a parser (Markdown).
 - `clip(value, limit)`: bound a string, saying how much was left out.
 """
 
@@ -37,12 +38,14 @@ _DATA_URI: Final = re.compile(
 )
 
 
+def scrub(value: str) -> str:
+    """`value` with lone surrogates (not encodable as UTF-8) replaced by U+FFFD."""
+    return _SURROGATES.sub("\ufffd", value) if _SURROGATES.search(value) else value
+
+
 def text(value: object) -> str:
     """`value` as text that is safe in element content and in a quoted attribute value."""
-    s = value if isinstance(value, str) else str(value)
-    if _SURROGATES.search(s):
-        s = _SURROGATES.sub("\ufffd", s)
-    return s.translate(_REPLACEMENTS)
+    return scrub(value if isinstance(value, str) else str(value)).translate(_REPLACEMENTS)
 
 
 def clip(value: str, limit: int) -> str:

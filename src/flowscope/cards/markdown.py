@@ -20,7 +20,7 @@ import textwrap
 from typing import Any
 
 from flowscope.cards.component import MetaflowCardComponent, id_attribute
-from flowscope.cards.escape import is_image_data_uri
+from flowscope.cards.escape import is_image_data_uri, scrub
 from flowscope.errors import CardError
 
 INSTALL_HINT = "install the card extra: pip install 'flowscope[cards]'"
@@ -78,7 +78,7 @@ def _renderer() -> tuple[Any, Any]:
 def render_markdown(source: str) -> str:
     """Markdown `source` as sanitised HTML."""
     parser, cleaner = _renderer()
-    return str(cleaner.clean(parser.render(source)))
+    return str(cleaner.clean(parser.render(scrub(source))))
 
 
 class Markdown(MetaflowCardComponent):

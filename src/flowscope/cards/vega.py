@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowscope.cards.component import MetaflowCardComponent, id_attribute
-from flowscope.cards.escape import image_data_uri, text
+from flowscope.cards.escape import image_data_uri, scrub, text
 from flowscope.cards.markdown import INSTALL_HINT
 from flowscope.errors import CardError
 
@@ -38,11 +38,11 @@ def vegalite_to_svg(spec: Mapping[str, Any]) -> str:
         import vl_convert
     except ImportError as exc:
         raise CardError(f"VegaChart needs vl-convert-python ({INSTALL_HINT})") from exc
-    size = len(json.dumps(spec, default=str))
-    if size > MAX_SPEC_BYTES:
-        raise CardError(f"the chart spec is {size:,} bytes; at most {MAX_SPEC_BYTES:,} fit")
+    source = scrub(json.dumps(spec, ensure_ascii=False, default=str))
+    if len(source) > MAX_SPEC_BYTES:
+        raise CardError(f"the chart spec is {len(source):,} characters; at most {MAX_SPEC_BYTES:,} fit")
     try:
-        return str(vl_convert.vegalite_to_svg(dict(spec), allowed_base_urls=[]))
+        return str(vl_convert.vegalite_to_svg(source, allowed_base_urls=[]))
     except ValueError as exc:  # vl-convert reports a bad spec as ValueError
         raise CardError(f"the Vega-Lite spec could not be drawn: {exc}") from exc
 
