@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flowscope.cards.artifact import FULL_LIMIT, Artifact, full_repr, short_repr, type_name
+
 from .html_check import parse
 
 

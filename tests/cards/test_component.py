@@ -12,6 +12,7 @@ from flowscope.cards.component import (
     id_attribute,
     render_fragment,
 )
+
 from .html_check import assert_inert
 
 

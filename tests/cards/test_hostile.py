@@ -19,6 +19,7 @@ from flowscope.cards import (
     VegaChart,
     YAMLViewer,
 )
+
 from .html_check import HOSTILE, assert_inert
 
 PNG = bytes.fromhex(
@@ -68,7 +69,10 @@ def test_chart_labels_are_drawn_as_text_in_an_inert_image(hostile: str) -> None:
         "title": hostile,
         "data": {"values": [{"a": hostile, "b": 1}]},
         "mark": "bar",
-        "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}},
+        "encoding": {
+            "x": {"field": "a", "type": "nominal"},
+            "y": {"field": "b", "type": "quantitative"},
+        },
     }
     parsed = assert_inert(VegaChart(spec).render())
     (img,) = parsed.find("img")

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image as PILImage
 
 from flowscope.cards.image import MAX_BYTES, Image, sniff_image_type
+
 from .html_check import assert_inert, parse
 
 matplotlib.use("Agg")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flowscope.cards.markdown import Markdown, render_markdown
+
 from .html_check import assert_inert, parse
 
 

@@ -11,6 +11,7 @@ from flowscope.cards.artifact import Artifact
 from flowscope.cards.component import MetaflowCardComponent
 from flowscope.cards.markdown import Markdown
 from flowscope.cards.table import MAX_ROWS, Table
+
 from .html_check import parse
 
 
@@ -47,7 +48,9 @@ def _cells(html: str, tag: str = "td") -> list[str]:
 
 
 def test_rows_headers_and_cell_kinds() -> None:
-    html = Table([["a", 1, 2.5, True, None, [1, 2]]], headers=["s", "i", "f", "b", "n", "l"]).render()
+    html = Table(
+        [["a", 1, 2.5, True, None, [1, 2]]], headers=["s", "i", "f", "b", "n", "l"]
+    ).render()
     assert _cells(html, "th") == ["s", "i", "f", "b", "n", "l"]
     assert _cells(html) == ["a", "1", "2.5", "True", "", "[1, 2]"]
 

@@ -40,7 +40,9 @@ def vegalite_to_svg(spec: Mapping[str, Any]) -> str:
         raise CardError(f"VegaChart needs vl-convert-python ({INSTALL_HINT})") from exc
     source = scrub(json.dumps(spec, ensure_ascii=False, default=str))
     if len(source) > MAX_SPEC_BYTES:
-        raise CardError(f"the chart spec is {len(source):,} characters; at most {MAX_SPEC_BYTES:,} fit")
+        raise CardError(
+            f"the chart spec is {len(source):,} characters; at most {MAX_SPEC_BYTES:,} fit"
+        )
     try:
         return str(vl_convert.vegalite_to_svg(source, allowed_base_urls=[]))
     except ValueError as exc:  # vl-convert reports a bad spec as ValueError
