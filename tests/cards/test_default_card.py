@@ -5,10 +5,11 @@ from __future__ import annotations
 from flowscope.cards.default_card import (
     format_duration,
     format_time,
+    graph_svg,
     human_size,
     render_default_body,
 )
-from flowscope.cards.graph_svg import GraphStep, GraphView
+from flowscope.cards.graph_svg import GraphStep, GraphView, render_graph_svg
 from flowscope.cards.summary import ArtifactSummary, TaskSummary
 
 from .html_check import assert_inert, parse
@@ -113,3 +114,9 @@ def test_formatting_helpers() -> None:
         "", "250 ms", "12.3 s", "4 min 05 s",
     ]  # fmt: skip
     assert format_time(None) == "" and format_time(0) == "1970-01-01T00:00:00+00:00"
+
+
+def test_a_hashable_graph_is_drawn_once_and_a_list_based_one_still_works() -> None:
+    assert graph_svg(SUMMARY.graph) is graph_svg(SUMMARY.graph)  # type: ignore[arg-type]
+    listed = GraphView(steps=[GraphStep("start")], edges=[])
+    assert graph_svg(listed) == render_graph_svg(listed)

@@ -8,11 +8,12 @@ highlighted; and the tail of the task's stdout and stderr.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from flowscope.cards.escape import clip, text
-from flowscope.cards.graph_svg import render_graph_svg
+from flowscope.cards.graph_svg import GraphView, render_graph_svg
 from flowscope.cards.summary import PREVIEW_LIMIT, TaskSummary, tail
 
 
@@ -45,6 +46,20 @@ def format_duration(seconds: float | None) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_graph_svg(view: GraphView) -> str:
+    return render_graph_svg(view)
+
+
+def graph_svg(view: GraphView) -> str:
+    """The graph's SVG; every task of a step draws the same one, so a hashable view (steps
+    and edges as tuples) is drawn once per process and reused."""
+    try:
+        return _cached_graph_svg(view)
+    except TypeError:  # unhashable (lists inside): draw it each time
+        return render_graph_svg(view)
 
 
 def _section(title: str, body: str, name: str) -> str:
@@ -103,7 +118,7 @@ def render_default_body(summary: TaskSummary, components_html: str = "") -> str:
         table = _table(("name", "type", "size", "preview"), rows, "artifacts")
         parts.append(_section(f"Artifacts ({len(artifacts)})", table, "artifacts"))
     if summary.graph is not None:
-        svg = render_graph_svg(summary.graph)
+        svg = graph_svg(summary.graph)
         parts.append(_section("Graph", f'<div class="fs-graph-box">{svg}</div>', "dag"))
     for name, output in (("stdout", summary.stdout_tail), ("stderr", summary.stderr_tail)):
         if output:

@@ -18,18 +18,12 @@ into markup raw. The rules:
 from __future__ import annotations
 
 import base64
+import html
 import re
 from typing import Final
 
 from flowscope.errors import CardError
 
-_REPLACEMENTS: Final = {
-    ord("&"): "&amp;",
-    ord("<"): "&lt;",
-    ord(">"): "&gt;",
-    ord('"'): "&quot;",
-    ord("'"): "&#x27;",
-}
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
 _CSS_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 IMAGE_TYPES: Final = ("png", "jpeg", "gif", "webp", "svg+xml")
@@ -40,12 +34,14 @@ _DATA_URI: Final = re.compile(
 
 def scrub(value: str) -> str:
     """`value` with lone surrogates (not encodable as UTF-8) replaced by U+FFFD."""
-    return _SURROGATES.sub("\ufffd", value) if _SURROGATES.search(value) else value
+    if value.isascii() or not _SURROGATES.search(value):
+        return value
+    return _SURROGATES.sub("\ufffd", value)
 
 
 def text(value: object) -> str:
     """`value` as text that is safe in element content and in a quoted attribute value."""
-    return scrub(value if isinstance(value, str) else str(value)).translate(_REPLACEMENTS)
+    return html.escape(scrub(value if isinstance(value, str) else str(value)), quote=True)
 
 
 def clip(value: str, limit: int) -> str:
