@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowscope.cards.escape import text
-from flowscope.cards.graph_svg import GraphStep, GraphView, layers, render_graph_svg
+from flowscope.cards.graph_svg import GraphStep, GraphView, columns, layers, render_graph_svg
 from flowscope.errors import CardError
 
 from .html_check import assert_inert, parse
@@ -89,3 +89,19 @@ def test_the_size_grows_with_the_widest_layer() -> None:
     wide = parse(render_graph_svg(BRANCH)).elements[0].attrs
     assert int(wide["width"]) > int(narrow["width"])
     assert int(narrow["height"]) > int(wide["height"])  # 4 layers against 4, plus labels
+
+
+def test_a_branch_keeps_its_column_so_long_edges_pass_beside_it() -> None:
+    view = GraphView(
+        steps=tuple(GraphStep(n) for n in ("start", "a", "b", "inner", "join_b", "join", "end")),
+        edges=(("start", "a"), ("start", "b"), ("b", "inner"), ("inner", "join_b"),
+               ("join_b", "join"), ("a", "join"), ("join", "end")),
+    )  # fmt: skip
+    x = columns(view, layers(view))
+    assert x["inner"] == x["join_b"] == x["b"] != x["a"]
+    assert x["start"] == (x["a"] + x["b"]) / 2 and x["join"] == x["start"]
+    assert min(x.values()) == 0.0
+    where = layers(view)
+    for layer in {lay for lay, _ in where.values()}:
+        row = sorted(x[n] for n, (lay, _) in where.items() if lay == layer)
+        assert all(b - a >= 1.0 for a, b in zip(row, row[1:], strict=False))

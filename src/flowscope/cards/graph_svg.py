@@ -12,11 +12,13 @@ colour, and as the class `fs-status-STATUS` for a stylesheet). The current step 
 thick. Steps a foreach fans out to are drawn as a stack with dashed arrows into them; a
 split, join or switch step is marked with its kind. Every name is escaped; long names are
 shortened on the box and given whole in its tooltip. Layers are the longest path from the
-start; within a layer, steps sit under the mean position of their parents.
+start; within a layer, steps sit under the mean position of their parents (and parents
+over their children's), at least a box apart.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -103,6 +105,44 @@ def layers(view: GraphView) -> dict[str, tuple[int, int]]:
     return position
 
 
+def columns(view: GraphView, position: Mapping[str, tuple[int, int]]) -> dict[str, float]:
+    """The horizontal place of every step, in box widths from the left edge: a step sits
+    under the mean of its parents and a split over the mean of its branches, as far as
+    keeping boxes one width apart allows (so a long edge does not run through a box)."""
+    parents: dict[str, list[str]] = {n: [] for n in position}
+    children: dict[str, list[str]] = {n: [] for n in position}
+    for src, dst in view.edges:
+        parents[dst].append(src)
+        children[src].append(dst)
+    by_layer: dict[int, list[str]] = {}
+    for name, (layer, _) in sorted(position.items(), key=lambda item: item[1]):
+        by_layer.setdefault(layer, []).append(name)
+    x: dict[str, float] = {}
+
+    def spread(names: list[str], wanted: Mapping[str, float]) -> None:
+        cursor = -math.inf
+        for name in names:  # already in layer order; keep it, one width apart at least
+            x[name] = max(wanted[name], cursor + 1.0)
+            cursor = x[name]
+
+    for layer in sorted(by_layer):  # top down: under the parents
+        names = by_layer[layer]
+        spread(
+            names, {n: _mean([x[p] for p in parents[n] if p in x], i) for i, n in enumerate(names)}
+        )
+    for layer in sorted(by_layer, reverse=True)[1:]:  # bottom up: a split over its branches
+        names = by_layer[layer]
+        below = {n: [x[c] for c in children[n] if position[c][0] > layer] for n in names}
+        wanted = {n: _mean(below[n], x[n]) if len(below[n]) > 1 else x[n] for n in names}
+        spread(names, wanted)
+    left = min(x.values(), default=0.0)
+    return {name: value - left for name, value in x.items()}
+
+
+def _mean(values: list[float], default: float) -> float:
+    return sum(values) / len(values) if values else default
+
+
 def _short(name: str) -> str:
     return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
 
@@ -111,19 +151,16 @@ def render_graph_svg(view: GraphView, id_prefix: str = "fs-graph") -> str:
     """The graph of `view` as an inline `<svg>` element."""
     prefix = css_name(id_prefix, "graph id prefix")
     position = layers(view)
+    across = columns(view, position)
     steps = {s.name: s for s in view.steps}
-    widths: dict[int, int] = {}
-    for layer, index in position.values():
-        widths[layer] = max(widths.get(layer, 0), index + 1)
-    columns = max(widths.values(), default=1)
+    rows = 1 + max((layer for layer, _ in position.values()), default=0)
     row_h = NODE_H + (LABEL_H if any(s.label for s in view.steps) else 0)
-    width = MARGIN * 2 + columns * NODE_W + (columns - 1) * GAP_X
-    height = MARGIN * 2 + len(widths) * row_h + max(len(widths) - 1, 0) * GAP_Y
+    width = MARGIN * 2 + NODE_W + max(across.values(), default=0.0) * (NODE_W + GAP_X)
+    height = MARGIN * 2 + rows * row_h + (rows - 1) * GAP_Y
 
     def box(name: str) -> tuple[float, float]:
-        layer, index = position[name]
-        spare = (columns - widths[layer]) * (NODE_W + GAP_X) / 2
-        return MARGIN + spare + index * (NODE_W + GAP_X), MARGIN + layer * (row_h + GAP_Y)
+        layer = position[name][0]
+        return MARGIN + across[name] * (NODE_W + GAP_X), MARGIN + layer * (row_h + GAP_Y)
 
     fanned = {dst for src, dst in view.edges if steps[src].type == "foreach"}
     out = [
