@@ -45,3 +45,23 @@ def test_importing_cards_and_building_components_loads_no_render_library() -> No
 def test_rendering_loads_only_what_that_component_needs() -> None:
     loaded = _loaded_after("from flowscope.cards import Markdown; Markdown('# x').render()")
     assert {"nh3", "markdown_it"} <= loaded and "vl_convert" not in loaded
+
+
+def test_cards_sits_at_the_bottom_importing_only_errors_and_itself() -> None:
+    """flow/ (the @card decorator), runtime/, client/ and cli/ will all import cards, so it
+    imports nothing of flowscope but the shared error tree."""
+    import ast
+    from pathlib import Path
+
+    for path in Path(cards.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("flowscope")
+            ):
+                assert node.module == "flowscope.errors" or node.module.startswith(
+                    "flowscope.cards"
+                ), f"{path.name} imports {node.module}"
+            if isinstance(node, ast.Import):
+                assert not [a for a in node.names if a.name.startswith("flowscope")], path.name

@@ -80,3 +80,10 @@ def test_a_bad_refresh_interval_also_gives_an_error_card_not_an_exception() -> N
 def test_refresh_seconds_reaches_the_document() -> None:
     html = render_card(CardSpec(type="blank"), [], refresh_seconds=1.5).html
     assert any(e.attrs.get("http-equiv") == "refresh" for e in parse(html).find("meta"))
+
+
+def test_a_card_over_the_size_limit_becomes_an_error_card_saying_so() -> None:
+    rendered = render_card(CardSpec(type="blank"), [Markdown("x" * 5_000)], max_chars=4_000)
+    assert not rendered.ok and "over the limit of 4,000" in rendered.problems[-1]
+    assert len(rendered.html) < 20_000
+    assert "x" * 5_000 not in rendered.html

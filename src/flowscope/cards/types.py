@@ -33,6 +33,7 @@ from flowscope.errors import CardError
 USER_TYPES: Final = ("default", "blank")  # the types `@card(type=...)` accepts
 ERROR_TYPE: Final = "error"
 DEFAULT_TIMEOUT: Final = 45  # seconds, as in the family
+MAX_CARD_CHARS: Final = 64 * 1024 * 1024  # a bigger card becomes an error card (caller may lower)
 _ID: Final = re.compile(r"[A-Za-z0-9_]{1,100}")
 
 
@@ -93,10 +94,12 @@ def render_card(
     summary: TaskSummary | None = None,
     *,
     refresh_seconds: float | None = None,
+    max_chars: int = MAX_CARD_CHARS,
 ) -> RenderedCard:
     """The card `spec` asks for, with `components` (in order) and, for "default", `summary`.
 
-    Never raises: whatever fails is shown in the card and listed in `problems`.
+    Never raises: whatever fails is shown in the card and listed in `problems`. A card
+    longer than `max_chars` is replaced by an error card saying so.
     """
     problems: list[str] = []
     try:
@@ -116,6 +119,11 @@ def render_card(
             card_id=spec.id,
             refresh_seconds=refresh_seconds,
         )
+        if len(html) > max_chars:
+            raise CardError(
+                f"the card is {len(html):,} characters, over the limit of {max_chars:,}: show "
+                "less (fewer rows, smaller images, Table.from_dataframe with truncate=True)"
+            )
         return RenderedCard(html, spec.type, spec.id, tuple(problems))
     except Exception as exc:  # the card shows why; it never fails the task
         reason = f"the {spec.type} card could not be rendered: {type(exc).__name__}: {exc}"
