@@ -122,3 +122,13 @@ def test_reading_settings_does_not_touch_os_environ_when_given_a_mapping(
     monkeypatch.setenv("FLOWSCOPE_USER", "from-os")
     assert Settings.from_env({"USER": "given"}).user == "given"
     assert Settings.from_env().user == "from-os" == os.environ["FLOWSCOPE_USER"]
+
+
+def test_flowscope_datastore_is_read_and_blank_means_unset() -> None:
+    from flowscope.config import Settings
+
+    assert (
+        Settings.from_env({"FLOWSCOPE_DATASTORE": " /shared/blobs "}).datastore == "/shared/blobs"
+    )
+    assert Settings.from_env({"FLOWSCOPE_DATASTORE": "  "}).datastore is None
+    assert Settings.from_env({}).datastore is None

@@ -127,14 +127,18 @@ def test_tag_changes_need_a_tag(workspace: Workspace, capsys: pytest.CaptureFixt
 def test_the_origin_of_a_resume(tmp_path: Path) -> None:
     provider = open_local(tmp_path, create=True)
     try:
-        with pytest.raises(RunError, match="no run of HelloFlow to resume"):
-            flow_main._origin_run(provider, "HelloFlow", None)
-        for _ in range(2):
-            provider.create_run(NewRun("HelloFlow", "u"))
-        assert flow_main._origin_run(provider, "HelloFlow", None) == 2
-        assert flow_main._origin_run(provider, "HelloFlow", "1") == 1
+        with pytest.raises(RunError, match="no failed run of HelloFlow by user 'u'"):
+            flow_main._origin_run(provider, "HelloFlow", None, "u")
+        for user, status in [("u", "failed"), ("u", "failed"), ("v", "failed"), ("u", None)]:
+            run = provider.create_run(NewRun("HelloFlow", user))
+            if status:
+                provider.finish_run("HelloFlow", run.run_id, status)
+        # the newest failed run of u: not v's run 3, not the running run 4
+        assert flow_main._origin_run(provider, "HelloFlow", None, "u") == 2
+        assert flow_main._origin_run(provider, "HelloFlow", None, "v") == 3
+        assert flow_main._origin_run(provider, "HelloFlow", "4", "u") == 4  # named: as asked
         with pytest.raises(InvalidPathspec):
-            flow_main._origin_run(provider, "HelloFlow", "latest")
+            flow_main._origin_run(provider, "HelloFlow", "latest", "u")
     finally:
         provider.close()
 

@@ -24,7 +24,9 @@ def test_parameters_reserve_the_command_line_options_too() -> None:
     [
         ("x", True),
         ("_a1", True),
-        ("ünï", True),
+        ("ünï", False),  # an identifier to Python, but no pathspec can address it
+        ("x" * 200, True),
+        ("x" * 201, False),
         ("1x", False),
         ("a-b", False),
         ("class", False),

@@ -61,10 +61,11 @@ def test_missing_artifact_suggests_names_and_explains_flow_on() -> None:
     assert getattr(flow, "nothing", "fallback") == "fallback"
 
 
-def test_private_names_are_artifacts_but_internal_ones_are_not() -> None:
+def test_private_names_are_artifacts_but_internal_ones_are_refused() -> None:
     flow = bound(LinearFlow, "start")
     flow._cache = {"k": 1}
-    flow._fs_scratch = 1
+    with pytest.raises(FlowDefinitionError, match="'_fs_scratch' is reserved"):
+        flow._fs_scratch = 1
     assert flow._fs_outputs() == ({"_cache": {"k": 1}}, {})
 
 
