@@ -12,6 +12,7 @@
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
+    ├── CardError               a card or card component was given input it cannot use
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   └── BlobCorrupted       what was read does not match its content hash
@@ -123,6 +124,12 @@ class MergeConflict(FlowscopeError):
 
 class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
+
+
+class CardError(FlowscopeError, ValueError):
+    """A card (`@card` type, id, options) or a card component was given input it cannot use."""
+
+    exit_code = 2
 
 
 class DataStoreError(FlowscopeError):
