@@ -47,6 +47,9 @@ _EXPORTS: dict[str, str] = {
     "get_namespace": "flowscope.client",
     "metadata": "flowscope.client",
     "namespace": "flowscope.client",
+    # running from Python
+    "NBRunner": "flowscope.runner_api",
+    "Runner": "flowscope.runner_api",
     # errors
     "FlowscopeError": "flowscope.errors",
     "InvalidPathspec": "flowscope.errors",
@@ -65,10 +68,12 @@ __all__ = [
     "InvalidPathspec",
     "JSONType",
     "Metaflow",
+    "NBRunner",
     "NamespaceMismatch",
     "ObjectNotFound",
     "Parameter",
     "Run",
+    "Runner",
     "Step",
     "StepMutator",
     "Task",
@@ -147,3 +152,4 @@ if TYPE_CHECKING:  # pragma: no cover
         timeout as timeout,
         user_step_decorator as user_step_decorator,
     )
+    from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

@@ -131,3 +131,34 @@ def test_a_decorator_must_be_a_generator_that_yields_once() -> None:
     flow._fs_bind("start", None)
     with pytest.raises(FlowDefinitionError, match="yielded twice"):
         call_step(flow, "start")
+
+
+def test_a_skipped_switch_goes_to_the_case_its_condition_names() -> None:
+    @user_step_decorator
+    def choose(step_name: str, flow: Any, inputs: Any = None, attributes: Any = None) -> Any:
+        flow.mode = "b"
+        yield {}
+
+    class S(FlowSpec):
+        @choose
+        @step
+        def start(self) -> None:
+            self.mode = "a"
+            self.next({"a": self.a, "b": self.b}, condition="mode")
+
+        @step
+        def a(self) -> None:
+            self.next(self.end)
+
+        @step
+        def b(self) -> None:
+            self.next(self.end)
+
+        @step
+        def end(self) -> None:
+            pass
+
+    flow = S(use_cli=False)
+    flow._fs_bind("start", None)
+    call_step(flow, "start")
+    assert flow._fs_transition().targets == ("b",)

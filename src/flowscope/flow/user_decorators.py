@@ -25,7 +25,6 @@ from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 from flowscope.errors import FlowDefinitionError
-from flowscope.flow.contract import Transition
 from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
 
 DecoratorFunction = Callable[..., Generator[Any, Any, Any]]
@@ -154,7 +153,13 @@ def _replacement(func: Callable[..., Any], flow: Any, inputs: Any) -> Callable[[
 
 
 def _follow_source(flow: Any, step_name: str) -> None:
-    """A skipped or replaced step goes where its own self.next(...) call says."""
+    """A skipped or replaced step goes where its own self.next(...) call says: the call is
+    made for it, with the arguments its source spells out (a switch reads its condition)."""
     call, _ = flow._fs_static(step_name)
-    if call is not None:
-        object.__setattr__(flow, "_fs_next", Transition(tuple(call.targets), call.foreach))
+    if call is None:
+        return
+    if call.is_switch:
+        cases = {key: getattr(flow, target) for key, target in call.cases}
+        flow.next(cases, condition=call.condition)
+    else:
+        flow.next(*(getattr(flow, t) for t in call.targets), foreach=call.foreach)
