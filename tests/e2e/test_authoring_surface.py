@@ -163,3 +163,16 @@ def test_help_shows_the_new_options(workspace):
     run_help = workspace.run("configured", "run", "--help")
     assert "values separated by ','" in run_help.stdout and "FLOWSCOPE_RUN_SIZES" in run_help.stdout
     assert "computed when the run starts" in run_help.stdout
+
+
+def test_a_foreach_and_its_join_configured_and_decorated(workspace, where, monkeypatch):
+    given = json.dumps({"width": 4, "mode": "narrow", "cpu": 1.5})
+    result = workspace.run("configured_foreach", *where, "--config-value", "cfg", given, "run")
+    assert result.code == 0, result.output
+    run = _client(workspace, where, monkeypatch).Flow("ConfiguredForeachFlow").latest_run
+    assert run.data.values == [(i, "narrow") for i in range(4)]
+    assert run.data.seen_inputs == 4 and run.data.decorated == "join:"
+    body = list(run["body"])
+    assert len(body) == 4 and {t.data.decorated for t in body} == {"body:narrow"}
+    assert {json.loads(t.metadata_dict["resources"])["cpu"] for t in body} == {1.5}
+    assert "resources" not in run["join"].task.metadata_dict
