@@ -163,6 +163,16 @@ def test_help_shows_the_new_options(workspace):
     run_help = workspace.run("configured", "run", "--help")
     assert "values separated by ','" in run_help.stdout and "FLOWSCOPE_RUN_SIZES" in run_help.stdout
     assert "computed when the run starts" in run_help.stdout
+    assert "--with DECO[:K=V,...]" in run_help.stdout
+
+
+def test_with_adds_decorators_from_the_command_line(workspace, monkeypatch):
+    _write_config(workspace, CONFIG)
+    workspace.env["CONFIGURED_FAIL"] = "1"
+    result = workspace.run("configured", "run", "--with", "catch:var=failure")
+    assert result.code == 0, result.output  # @catch on every step let the run succeed
+    run = workspace.client().Flow("ConfiguredFlow").latest_run
+    assert run.successful and "asked to fail" in str(run["end"].task.data.failure)
 
 
 def test_a_foreach_and_its_join_configured_and_decorated(workspace, where, monkeypatch):

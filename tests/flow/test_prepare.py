@@ -57,3 +57,20 @@ def test_a_config_value_that_breaks_a_decorator_is_checked_when_resolved() -> No
 def test_a_missing_key_names_the_expression() -> None:
     with pytest.raises(FlowDefinitionError, match="cfg.limits\\['seconds'\\] cannot be evaluated"):
         prepare(_flow(), {"cfg": {"project": "demo", "alpha": 1.0, "limits": {}}})
+
+
+def test_with_adds_a_decorator_to_every_step_that_has_none_of_that_name() -> None:
+    from flowscope.errors import ParameterError
+    from flowscope.flow.prepare import attach_everywhere
+
+    flow = _flow()
+    prepare(flow, CONFIGS)
+    attach_everywhere(flow, ["retry:times=3", "timeout:seconds=99"])
+    start = {d.name: d.attributes() for d in step_decorators(flow.start)}
+    end = {d.name: d.attributes() for d in step_decorators(flow.end)}
+    assert start["retry"]["times"] == 3 and end["retry"]["times"] == 3
+    assert start["timeout"] == {"seconds": 7} and end["timeout"] == {"seconds": 99}
+    with pytest.raises(ParameterError, match="'times' is not key=value"):
+        attach_everywhere(flow, ["catch:times"])
+    with pytest.raises(FlowDefinitionError, match="times='x' is not valid"):
+        attach_everywhere(_flow(), ["retry:times=x"])

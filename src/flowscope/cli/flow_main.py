@@ -168,6 +168,15 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="write the new run's id to this file as soon as the run starts",
     )
+    parser.add_argument(
+        "--with",
+        dest="with_decorators",
+        action="append",
+        default=[],
+        metavar="DECO[:K=V,...]",
+        help="add a step decorator to every step that has none of that name, e.g. "
+        "--with retry:times=2 or --with mymodule.mydeco (repeatable)",
+    )
 
 
 def main(flow_cls: type, argv: Sequence[str] | None = None) -> None:

@@ -37,7 +37,7 @@ class FlowSession:
     def prepare(self) -> None:
         """Load the configs (or take the resumed run's) and prepare the class with them."""
         from flowscope.flow.config import flow_configs, load_configs
-        from flowscope.flow.prepare import prepare
+        from flowscope.flow.prepare import attach_everywhere, prepare
         from flowscope.flow.project import project_of
 
         args = self.args
@@ -75,6 +75,7 @@ class FlowSession:
                 self.flow_cls, files, texts, self.context(), self._base_dirs()
             )
         prepare(self.flow_cls, self.configs)
+        attach_everywhere(self.flow_cls, list(getattr(args, "with_decorators", [])))
 
     def context(self) -> ParameterContext:
         """What a default function receives."""

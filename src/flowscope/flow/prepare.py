@@ -8,10 +8,11 @@ per class: the command line calls it before it builds the graph. Pure apart from
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from flowscope.errors import FlowDefinitionError
+from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.config import flow_configs
 from flowscope.flow.decorators import is_step, resolve_attributes, step_decorators
 from flowscope.flow.deferred import is_deferred, resolve
@@ -58,6 +59,37 @@ def prepare(flow_cls: type[Any], configs: Mapping[str, Any]) -> None:
             step_mutator.mutate(MutableStep(name, func))
     for flow_mutator in flow_mutators:
         flow_mutator.mutate(mutable)
+
+
+def attach_everywhere(flow_cls: type[Any], specs: list[str]) -> None:
+    """Add a decorator to every step, as `run --with NAME[:key=value,...]` asks: NAME is a
+    built-in ("retry") or "module.name" of a user-defined one; each value is read as JSON
+    when it parses as JSON, else kept as text. A step that has the decorator keeps its own."""
+    for spec in specs:
+        name, _, text = spec.partition(":")
+        kwargs: dict[str, Any] = {}
+        for item in filter(None, text.split(",")):
+            key, sep, raw = item.partition("=")
+            if not sep or not key.strip():
+                raise ParameterError(
+                    f"--with {spec}: '{item}' is not key=value; write --with "
+                    f"{name}:key=value,other=value."
+                )
+            kwargs[key.strip()] = _value(raw.strip())
+        for step_name, func in _steps(flow_cls).items():
+            try:
+                MutableStep(step_name, func).add_decorator(
+                    name.strip(), deco_kwargs=kwargs, duplicates=MutableStep.IGNORE
+                )
+            except TypeError as exc:
+                raise ParameterError(f"--with {spec}: {exc}.") from None
+
+
+def _value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def _steps(flow_cls: type[Any]) -> dict[str, Any]:
