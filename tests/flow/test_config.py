@@ -117,3 +117,17 @@ def test_a_running_flow_reads_the_config_as_a_config_value() -> None:
     assert isinstance(flow.cfg, ConfigValue) and flow.cfg.k.x == 1
     with pytest.raises(FlowDefinitionError, match="read-only"):
         flow.cfg = {}
+
+
+def test_oversized_configs_are_refused_before_parsing(tmp_path: Path) -> None:
+    from flowscope.flow.config import MAX_CONFIG_BYTES
+
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (MAX_CONFIG_BYTES + 1))
+    with pytest.raises(ParameterError, match="larger than 4 MiB"):
+        _value(Config("cfg"), path=str(big))
+    with pytest.raises(ParameterError, match="larger than 4 MiB"):
+        _value(Config("cfg"), text=" " * (MAX_CONFIG_BYTES + 1))
+    (tmp_path / "latin.json").write_bytes(b'{"a": "\\xe9"}'.replace(b"\\xe9", b"\xe9"))
+    with pytest.raises(ParameterError, match="cannot read the file"):
+        _value(Config("cfg"), path=str(tmp_path / "latin.json"))

@@ -106,6 +106,8 @@ def _frozen(value: Any) -> Any:
 
 Parser = Callable[[str], Mapping[str, Any]]
 
+MAX_CONFIG_BYTES = 4 << 20  # a config is recorded with each run, in the run's record
+
 
 class Config(Parameter):
     """A flow configuration (see the module doc). `default` is a file path (or a function of
@@ -233,6 +235,11 @@ class Config(Parameter):
         if path is not None:
             return self.load(_read(self.name, Path(path)), f"the file {path!r}")
         if text is not None:
+            if len(text) > MAX_CONFIG_BYTES:
+                raise ParameterError(
+                    f"Config '{self.name}': the --config-value text is larger than "
+                    f"{MAX_CONFIG_BYTES >> 20} MiB; a config is recorded with every run."
+                )
             return self.load(text, "the --config-value text")
         default = self.default_path
         if callable(default):
@@ -271,7 +278,14 @@ def _find(path: Path, base_dirs: tuple[Path, ...]) -> Path | None:
 
 def _read(name: str, path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ParameterError(
+                f"Config '{name}': the file '{path}' is larger than {MAX_CONFIG_BYTES >> 20} MiB; "
+                f"a config is recorded with every run: keep large data in artifacts or files."
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ParameterError(
