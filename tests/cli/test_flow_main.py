@@ -139,3 +139,13 @@ def test_the_origin_of_a_resume(tmp_path: Path) -> None:
 def test_the_command_line_is_shell_quoted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.argv", ["flow.py", "run", "--who", "two words"])
     assert flow_main._command_line().endswith("flow.py run --who 'two words'")
+
+
+def test_help_hides_a_default_when_asked() -> None:
+    class Quiet(HelloFlow):
+        token = Parameter("token", default="abc", show_default=False)
+
+    parser = flow_main.build_parser(Quiet)
+    run = next(a for a in parser._actions if a.dest == "command").choices["run"]  # type: ignore[index]
+    (option,) = [a for a in run._actions if a.option_strings == ["--token"]]
+    assert option.help == "(optional; or set FLOWSCOPE_RUN_TOKEN)" and "abc" not in option.help

@@ -41,6 +41,8 @@ def _default_text(param: Any) -> str:
 
     if param.required:
         text = "required"
+    elif not param.show_default:
+        text = "optional"
     elif callable(param.deferred_default):
         text = "default: computed when the run starts"
     elif param.deferred_default is not None:

@@ -77,6 +77,7 @@ class Parameter:
         help: str | None = None,
         required: bool = False,
         separator: str | None = None,
+        show_default: bool = True,
     ) -> None:
         if not is_identifier(name) or name.startswith("_"):
             raise FlowDefinitionError(
@@ -91,6 +92,7 @@ class Parameter:
         self.help = help
         self.required = bool(required)
         self.attr_name: str | None = None
+        self.show_default = bool(show_default)  # False: help does not show the default
         self.separator = self._check_separator(separator, type)
         self.type_given = type is not None
         # a function or a config value: known only when a run starts (see `bind_default`)
