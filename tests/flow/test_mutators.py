@@ -103,3 +103,41 @@ def test_mutators_are_placed_like_decorators() -> None:
         labelled(label="x")(lambda: None)
     with pytest.raises(FlowDefinitionError, match="decorates a flow class"):
         robust(times=1)(len)
+
+
+def test_the_base_flow_pattern() -> None:
+    from flowscope.flow import config_expr, project, resources
+    from flowscope.flow.project import project_of
+
+    class linter(FlowMutator):
+        def mutate(self, mutable_flow: MutableFlow) -> None:
+            limits = mutable_flow.limits
+            for _, mutable in mutable_flow.steps:
+                for name, _module, _args, attributes in mutable.decorator_specs:
+                    if name == "resources" and attributes["cpu"] > limits.cpu:
+                        attributes["cpu"] = limits.cpu
+                        mutable.add_decorator(
+                            name, deco_kwargs=attributes, duplicates=mutable.OVERRIDE
+                        )
+
+    @linter
+    @project(name=config_expr("project.name"))
+    class BaseFlow(FlowSpec):
+        project_config = Config("project")
+        limits = Config("limits")
+
+    class Composed(BaseFlow):
+        @resources(cpu=16)
+        @step
+        def start(self) -> None:
+            self.next(self.end)
+
+        @step
+        def end(self) -> None:
+            pass
+
+    prepare(Composed, {"project": {"name": "myproject"}, "limits": {"cpu": 2}})
+    found = project_of(Composed)
+    assert found is not None and found.project == "myproject"
+    (deco,) = step_decorators(Composed.start)
+    assert deco.attributes()["cpu"] == 2.0
