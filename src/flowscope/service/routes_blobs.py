@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.datastore import BlobStorage, ContentStore, MemoryStorage
-from flowscope.datastore.keys import check_key
-from flowscope.errors import DataStoreError
+from flowscope.datastore.keys import blob_not_found, check_key
+from flowscope.errors import BlobNotFound, DataStoreError
 from flowscope.service import parse as p
 from flowscope.service.context import ServiceContext, guarded
 from flowscope.service.wire import HttpError, bad_request, json_response
@@ -42,14 +42,18 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def read_blob(request: Request) -> Response:
         key, blobs = p.blob_key(request), storage()
-        if request.method == "HEAD":
-            size = await ctx.call(blobs.size, key)
-            return Response(
-                status_code=200,
-                headers={"content-length": str(size)},
-                media_type="application/octet-stream",
-            )
-        data = await ctx.call(blobs.read, key)
+        try:
+            if request.method == "HEAD":
+                size = await ctx.call(blobs.size, key)
+                return Response(
+                    status_code=200,
+                    headers={"content-length": str(size)},
+                    media_type="application/octet-stream",
+                )
+            data = await ctx.call(blobs.read, key)
+        except BlobNotFound:
+            # the backend's message names its directory: never show server paths to callers
+            raise blob_not_found(key, "this service's blob store") from None
         return Response(memoryview(data), media_type="application/octet-stream")
 
     async def write_blob(request: Request) -> Response:
