@@ -12,7 +12,8 @@
     ├── RunError                a run could not be started, resumed or completed
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
-    │   └── BlobCorrupted       what was read does not match its content hash
+    │   ├── BlobCorrupted       what was read does not match its content hash
+    │   └── BlobTooLarge        a blob is larger than a configured limit allows
     └── MetadataError           the metadata store or service failed
         ├── ServiceUnavailable  the service did not answer in time
         ├── DatabaseUnavailable the database behind the store did not answer in time
@@ -122,6 +123,10 @@ class BlobCorrupted(DataStoreError):
     """The bytes read do not hash to the key they were stored under."""
 
     key: str | None = None
+
+
+class BlobTooLarge(DataStoreError):
+    """A blob (as stored, or once decoded) is larger than a configured limit allows."""
 
 
 class MetadataError(FlowscopeError):

@@ -73,6 +73,12 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="largest blob upload in MiB (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-blob-decoded-mb",
+        type=float,
+        default=2048.0,
+        help="largest size a (compressed) blob upload may decode to, in MiB (default: %(default)s)",
+    )
+    parser.add_argument(
         "--pool-size",
         type=int,
         default=8,
@@ -158,6 +164,7 @@ def run_serve(argv: list[str]) -> int:
         token_file=args.token_file,
         max_body=int(args.max_body_mb * 1024 * 1024),
         max_blob=int(args.max_blob_mb * 1024 * 1024),
+        max_blob_decoded=int(args.max_blob_decoded_mb * 1024 * 1024),
         lost_after=Settings.from_env().lost_after,
         pool_size=args.pool_size,
         prefix=args.prefix,

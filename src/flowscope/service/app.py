@@ -25,7 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service import routes_blobs, routes_runs, routes_tasks
-from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY, ServiceContext
+from flowscope.service.context import (
+    DEFAULT_MAX_BLOB,
+    DEFAULT_MAX_BLOB_DECODED,
+    DEFAULT_MAX_BODY,
+    ServiceContext,
+)
 from flowscope.service.wire import error_response, exception_response, json_response
 
 if TYPE_CHECKING:
@@ -84,19 +89,26 @@ def create_app(
     token: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     max_blob: int = DEFAULT_MAX_BLOB,
+    max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED,
     close_store: bool = True,
     prefix: str = "",
     threads: int = 16,
 ) -> ASGIApp:
     """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
 
-    `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above).
+    `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above);
+    `max_blob_decoded` bounds what an upload decodes to (a compressed blob's logical size).
     `threads` bounds the store calls running at once (match the database pool).
     `prefix` (e.g. "/team") serves the API under `{prefix}/api/v1` as well as `/api/v1`, so a
     reverse proxy may forward requests with or without stripping that path.
     """
     ctx = ServiceContext(
-        store=store, blobs=blobs, max_body=max_body, max_blob=max_blob, threads=threads
+        store=store,
+        blobs=blobs,
+        max_body=max_body,
+        max_blob=max_blob,
+        max_blob_decoded=max_blob_decoded,
+        threads=threads,
     )
 
     async def health(request: Request) -> Response:

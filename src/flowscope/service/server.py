@@ -20,7 +20,7 @@ from flowscope.errors import MetadataError
 from flowscope.metastore.db import Database, open_database
 from flowscope.metastore.migrations import check_schema
 from flowscope.metastore.store import SqlMetadataStore
-from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY
+from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BLOB_DECODED, DEFAULT_MAX_BODY
 
 CONFIG_ENV = "FLOWSCOPE_SERVICE_CONFIG"
 
@@ -32,6 +32,7 @@ class ServiceConfig:
     token_file: str | None = None
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
+    max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED
     lost_after: float = 60.0
     pool_size: int = 8
     prefix: str = ""
@@ -96,6 +97,7 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         token=token,
         max_body=config.max_body,
         max_blob=config.max_blob,
+        max_blob_decoded=config.max_blob_decoded,
         prefix=config.prefix,
         threads=config.pool_size + 2,
     )
