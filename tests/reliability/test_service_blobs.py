@@ -21,7 +21,7 @@ import blake3
 import lz4.block
 import pytest
 
-from flowscope.datastore import ContentStore, LocalStorage, local as local_storage
+from flowscope.datastore import ContentStore, LocalStorage, MemoryStorage, local as local_storage
 from flowscope.datastore.artifacts import save_artifacts
 from flowscope.datastore.encoding import LZ4, MAGIC
 from flowscope.errors import DataStoreError
@@ -197,8 +197,39 @@ def test_a_full_disk_behind_the_service_names_the_blob_and_the_artifact(
             assert "Cannot save artifact 'model'" in message
             assert "disk is full" in message and "507" not in message.split(":")[0]
             assert str(blobs) not in message and str(tmp_path) not in message
-            key = ContentStore(LocalStorage(tmp_path / "scratch")).put(b"weights" * 1000)
-            assert key in message
+            value = {"model": b"weights" * 1000}
+            assert save_artifacts(ContentStore(MemoryStorage()), value)["model"].sha in message
+            provider.close()
+    finally:
+        store.close()
+
+
+def test_a_full_metadata_disk_behind_the_service_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from flowscope.errors import MetadataError
+    from flowscope.metastore.records import NewRun
+
+    db = SqliteDatabase(tmp_path / "metadata.db")
+    migrate(db)
+    store = SqlMetadataStore(db)
+    run = store.create_run(NewRun("F", "alice"))
+
+    def full(*args: Any) -> None:
+        cause = sqlite3.OperationalError("database or disk is full")
+        cause.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+        raise MetadataError(f"The metadata database {tmp_path} refused a write: {cause}") from cause
+
+    monkeypatch.setattr(store, "finish_run", full)
+    try:
+        with serve(create_app(store, close_store=False)) as url:
+            provider = HttpMetadataProvider(url, timeout=5, write_timeout=5)
+            with pytest.raises(MetadataError) as info:
+                provider.finish_run("F", run.run_id, "succeeded")
+            assert "507" in str(info.value) and "disk is full" in str(info.value)
+            assert str(tmp_path) not in str(info.value)
             provider.close()
     finally:
         store.close()

@@ -35,6 +35,7 @@ from flowscope.errors import (
     AuthenticationError,
     BlobCorrupted,
     BlobNotFound,
+    DataStoreError,
     FlowscopeError,
     InvalidPathspec,
     MetadataError,
@@ -55,6 +56,7 @@ _ERROR_TYPES: Mapping[str, type[FlowscopeError]] = {
     "SchemaError": SchemaError,
     "Unauthorized": AuthenticationError,
     "DatabaseUnavailable": ServiceUnavailable,
+    "InsufficientStorage": DataStoreError,
 }
 
 

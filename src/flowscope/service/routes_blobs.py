@@ -27,7 +27,7 @@ from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.errors import BlobNotFound, BlobTooLarge, DataStoreError
 from flowscope.service import parse as p
 from flowscope.service.context import ServiceContext, guarded
-from flowscope.service.wire import HttpError, bad_request, json_response
+from flowscope.service.wire import HttpError, bad_request, disk_full, json_response, log
 
 MAX_KEYS = 100_000
 
@@ -80,7 +80,19 @@ def routes(ctx: ServiceContext) -> list[Route]:
         except DataStoreError as exc:
             await p.drain(request, ctx.max_blob)
             raise HttpError(400, "BlobCorrupted", f"Refused blob {key}: {exc}") from None
-        await ctx.call(blobs.write, key, received)
+        try:
+            await ctx.call(blobs.write, key, received)
+        except DataStoreError as exc:
+            if not disk_full(exc):
+                raise
+            log.error("PUT blob %s: the disk is full: %s", key, exc)
+            raise HttpError(
+                507,
+                "InsufficientStorage",
+                f"Could not store blob {key}: the service's blob storage is out of space (the "
+                "disk is full). Nothing was stored; ask the service's operator to free space, "
+                "then run the flow again.",
+            ) from None
         return json_response({"key": key, "written": True}, status=201)
 
     async def _receive(request: Request, verifier: StreamVerifier, received: list[bytes]) -> None:
