@@ -18,6 +18,7 @@
         ├── ServiceUnavailable  the service did not answer in time
         ├── DatabaseUnavailable the database behind the store did not answer in time
         ├── AuthenticationError the service refused the token
+        ├── RunAlreadyFinished  a finished run asked to finish with another status
         └── SchemaError         the database schema is newer than this code
 
 Messages say what failed, with which value, and what to do next. The CLI turns any
@@ -131,6 +132,10 @@ class BlobTooLarge(DataStoreError):
 
 class MetadataError(FlowscopeError):
     """The metadata store or service failed."""
+
+
+class RunAlreadyFinished(MetadataError):
+    """A finished run's status is final: finishing it again with another status is refused."""
 
 
 class ServiceUnavailable(MetadataError):

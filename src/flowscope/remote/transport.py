@@ -40,6 +40,7 @@ from flowscope.errors import (
     InvalidPathspec,
     MetadataError,
     ObjectNotFound,
+    RunAlreadyFinished,
     SchemaError,
     ServiceUnavailable,
     TagError,
@@ -57,6 +58,7 @@ _ERROR_TYPES: Mapping[str, type[FlowscopeError]] = {
     "Unauthorized": AuthenticationError,
     "DatabaseUnavailable": ServiceUnavailable,
     "InsufficientStorage": DataStoreError,
+    "RunAlreadyFinished": RunAlreadyFinished,
 }
 
 

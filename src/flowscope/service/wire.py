@@ -28,6 +28,7 @@ from flowscope.errors import (
     InvalidPathspec,
     MetadataError,
     ObjectNotFound,
+    RunAlreadyFinished,
     SchemaError,
     TagError,
 )
@@ -73,6 +74,8 @@ def _status_of(exc: BaseException) -> tuple[int, str] | None:
         return 400, "InvalidPathspec"
     if isinstance(exc, TagError):
         return 400, "TagError"
+    if isinstance(exc, RunAlreadyFinished):
+        return 409, "RunAlreadyFinished"
     if isinstance(exc, BlobCorrupted):
         return 400, "BlobCorrupted"
     if isinstance(exc, SchemaError):
