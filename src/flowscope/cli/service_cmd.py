@@ -79,6 +79,13 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="largest size a (compressed) blob upload may decode to, in MiB (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-filters",
+        type=int,
+        default=100,
+        help="most filters (tags, parameters, artifact names) on one listing "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--pool-size",
         type=int,
         default=8,
@@ -141,8 +148,10 @@ def run_migrate(argv: list[str]) -> int:
 def run_serve(argv: list[str]) -> int:
     parser = _serve_parser()
     args = parser.parse_args(argv)
-    if args.workers < 1 or not 0 < args.port < 65536 or args.pool_size < 1:
-        parser.error("--workers and --pool-size must be at least 1, and --port in 1..65535")
+    if args.workers < 1 or not 0 < args.port < 65536 or args.pool_size < 1 or args.max_filters < 1:
+        parser.error(
+            "--workers, --pool-size and --max-filters must be at least 1, and --port in 1..65535"
+        )
     if args.prefix and not args.prefix.startswith("/"):
         parser.error(f"--prefix must start with '/', got {args.prefix!r}")
     if not args.token_file and not is_loopback(args.host) and not args.insecure:
@@ -165,6 +174,7 @@ def run_serve(argv: list[str]) -> int:
         max_body=int(args.max_body_mb * 1024 * 1024),
         max_blob=int(args.max_blob_mb * 1024 * 1024),
         max_blob_decoded=int(args.max_blob_decoded_mb * 1024 * 1024),
+        max_filters=args.max_filters,
         lost_after=Settings.from_env().lost_after,
         pool_size=args.pool_size,
         prefix=args.prefix,

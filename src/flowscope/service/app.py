@@ -29,6 +29,7 @@ from flowscope.service.context import (
     DEFAULT_MAX_BLOB,
     DEFAULT_MAX_BLOB_DECODED,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_FILTERS,
     ServiceContext,
 )
 from flowscope.service.wire import error_response, exception_response, json_response
@@ -90,6 +91,7 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     max_blob: int = DEFAULT_MAX_BLOB,
     max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED,
+    max_filters: int = DEFAULT_MAX_FILTERS,
     close_store: bool = True,
     prefix: str = "",
     threads: int = 16,
@@ -97,7 +99,8 @@ def create_app(
     """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
 
     `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above);
-    `max_blob_decoded` bounds what an upload decodes to (a compressed blob's logical size).
+    `max_blob_decoded` bounds what an upload decodes to (a compressed blob's logical size);
+    `max_filters` the filters on one listing (400 above).
     `threads` bounds the store calls running at once (match the database pool).
     `prefix` (e.g. "/team") serves the API under `{prefix}/api/v1` as well as `/api/v1`, so a
     reverse proxy may forward requests with or without stripping that path.
@@ -108,6 +111,7 @@ def create_app(
         max_body=max_body,
         max_blob=max_blob,
         max_blob_decoded=max_blob_decoded,
+        max_filters=max_filters,
         threads=threads,
     )
 

@@ -23,6 +23,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 DEFAULT_MAX_BLOB = 1024 * 1024 * 1024
 DEFAULT_MAX_BLOB_DECODED = 2 * 1024 * 1024 * 1024
+DEFAULT_MAX_FILTERS = 100
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ServiceContext:
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
     max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED
+    max_filters: int = DEFAULT_MAX_FILTERS
     threads: int = 16
     _limiter: CapacityLimiter = field(init=False, repr=False, compare=False)
 

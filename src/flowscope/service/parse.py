@@ -134,6 +134,15 @@ def query_number(raw: str, where: str) -> float:
     return value
 
 
+def check_filter_count(count: int, limit: int, what: str) -> None:
+    """400 for a listing with more filters than `limit` (each is a clause in one SQL query)."""
+    if count > limit:
+        raise bad_request(
+            f"This listing has {count} {what}; the limit is {limit} per request (the service's "
+            "--max-filters). Filter on fewer, or narrow the listing and filter the rest yourself."
+        )
+
+
 # ---- the body --------------------------------------------------------------------------
 def check_declared_length(request: Request, limit: int) -> None:
     """413 at once when the Content-Length header says the body exceeds `limit` bytes."""

@@ -20,7 +20,12 @@ from flowscope.errors import MetadataError
 from flowscope.metastore.db import Database, open_database
 from flowscope.metastore.migrations import check_schema
 from flowscope.metastore.store import SqlMetadataStore
-from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BLOB_DECODED, DEFAULT_MAX_BODY
+from flowscope.service.context import (
+    DEFAULT_MAX_BLOB,
+    DEFAULT_MAX_BLOB_DECODED,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_FILTERS,
+)
 
 CONFIG_ENV = "FLOWSCOPE_SERVICE_CONFIG"
 
@@ -33,6 +38,7 @@ class ServiceConfig:
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
     max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED
+    max_filters: int = DEFAULT_MAX_FILTERS
     lost_after: float = 60.0
     pool_size: int = 8
     prefix: str = ""
@@ -98,6 +104,7 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         max_body=config.max_body,
         max_blob=config.max_blob,
         max_blob_decoded=config.max_blob_decoded,
+        max_filters=config.max_filters,
         prefix=config.prefix,
         threads=config.pool_size + 2,
     )
