@@ -45,6 +45,16 @@ def _serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients use in the service's URL (a DNS name, or a load balancer's); "
+        "repeatable. Requests naming any other host are refused (421), as are pages of other "
+        "origins. The bound address is always allowed, and localhost for loopback and "
+        "0.0.0.0 binds; '*' turns the Host check off",
+    )
+    parser.add_argument(
         "--token-file", metavar="PATH", help="file holding the bearer token clients must send"
     )
     parser.add_argument(
@@ -178,6 +188,8 @@ def run_serve(argv: list[str]) -> int:
         lost_after=Settings.from_env().lost_after,
         pool_size=args.pool_size,
         prefix=args.prefix,
+        bind=args.host,
+        allowed_hosts=tuple(args.allowed_host),
     )
     serve(
         config,

@@ -42,6 +42,8 @@ class ServiceConfig:
     lost_after: float = 60.0
     pool_size: int = 8
     prefix: str = ""
+    bind: str = "127.0.0.1"  # the address listened on: the Host names served follow from it
+    allowed_hosts: tuple[str, ...] = ()  # more Host names served (`--allowed-host`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -49,6 +51,7 @@ class ServiceConfig:
     @classmethod
     def from_json(cls, text: str) -> ServiceConfig:
         data: dict[str, Any] = json.loads(text)
+        data["allowed_hosts"] = tuple(data.get("allowed_hosts", ()))
         return cls(**data)
 
 
@@ -81,6 +84,7 @@ def open_service_database(url: str, pool_size: int = 8) -> Database:
 def build_app(config: ServiceConfig) -> ASGIApp:
     """The app for `config`; the schema must be the current one (run migrations first)."""
     from flowscope.service.app import create_app
+    from flowscope.service.guard import AllowedHosts
 
     db = open_service_database(config.database, config.pool_size)
     try:
@@ -107,6 +111,7 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         max_filters=config.max_filters,
         prefix=config.prefix,
         threads=config.pool_size + 2,
+        allowed_hosts=AllowedHosts.for_bind(config.bind, config.allowed_hosts),
     )
 
 
