@@ -96,6 +96,23 @@ def _serve_parser() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request's headers must arrive within this, or the connection is closed "
+        "(counted from the connection's opening: idle sockets are closed too; "
+        "default: %(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a request's body must arrive within this plus 1 s per 64 KiB of it, or the "
+        "connection is closed (default: %(default)s)",
+    )
+    parser.add_argument(
         "--pool-size",
         type=int,
         default=8,
@@ -162,6 +179,8 @@ def run_serve(argv: list[str]) -> int:
         parser.error(
             "--workers, --pool-size and --max-filters must be at least 1, and --port in 1..65535"
         )
+    if not all(0 < t < 86400 for t in (args.header_timeout, args.body_timeout)):
+        parser.error("--header-timeout and --body-timeout must be between 0 and 86400 seconds")
     if args.prefix and not args.prefix.startswith("/"):
         parser.error(f"--prefix must start with '/', got {args.prefix!r}")
     if not args.token_file and not is_loopback(args.host) and not args.insecure:
@@ -185,6 +204,8 @@ def run_serve(argv: list[str]) -> int:
         max_blob=int(args.max_blob_mb * 1024 * 1024),
         max_blob_decoded=int(args.max_blob_decoded_mb * 1024 * 1024),
         max_filters=args.max_filters,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
         lost_after=Settings.from_env().lost_after,
         pool_size=args.pool_size,
         prefix=args.prefix,

@@ -21,6 +21,8 @@ from flowscope.metastore.db import Database, open_database
 from flowscope.metastore.migrations import check_schema
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.context import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_MAX_BLOB,
     DEFAULT_MAX_BLOB_DECODED,
     DEFAULT_MAX_BODY,
@@ -42,6 +44,8 @@ class ServiceConfig:
     lost_after: float = 60.0
     pool_size: int = 8
     prefix: str = ""
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     bind: str = "127.0.0.1"  # the address listened on: the Host names served follow from it
     allowed_hosts: tuple[str, ...] = ()  # more Host names served (`--allowed-host`)
 
@@ -134,7 +138,10 @@ def serve(
 ) -> None:
     import uvicorn
 
+    from flowscope.service.deadlines import protocol_factory
+
     options: dict[str, Any] = {
+        "http": protocol_factory(config.header_timeout, config.body_timeout),
         "host": host,
         "port": port,
         "access_log": access_log,
