@@ -24,11 +24,13 @@ import pytest
 from flowscope.datastore import ContentStore, LocalStorage, MemoryStorage, local as local_storage
 from flowscope.datastore.artifacts import save_artifacts
 from flowscope.datastore.encoding import LZ4, MAGIC
+from flowscope.datastore.http import HttpBlobStorage
 from flowscope.errors import DataStoreError
 from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.http import HttpMetadataProvider
 from flowscope.metastore.migrations import migrate
 from flowscope.metastore.store import SqlMetadataStore
+from flowscope.remote.transport import HttpTransport
 from flowscope.service.app import create_app
 from pg import ServiceFactory, ServiceProcess, free_port
 
@@ -190,16 +192,16 @@ def test_a_full_disk_behind_the_service_names_the_blob_and_the_artifact(
     monkeypatch.setattr(local_storage, "_write_all", full)
     try:
         with serve(app) as url:
-            provider = HttpMetadataProvider(url, token="t" * 20, timeout=5, write_timeout=5)
+            blob_proxy = HttpBlobStorage(HttpTransport(url, token="t" * 20, write_timeout=5))
             with pytest.raises(DataStoreError) as info:
-                save_artifacts(provider.content_store(), {"model": b"weights" * 1000})
+                save_artifacts(ContentStore(blob_proxy), {"model": b"weights" * 1000})
             message = str(info.value)
             assert "Cannot save artifact 'model'" in message
             assert "disk is full" in message and "507" not in message.split(":")[0]
             assert str(blobs) not in message and str(tmp_path) not in message
             value = {"model": b"weights" * 1000}
             assert save_artifacts(ContentStore(MemoryStorage()), value)["model"].sha in message
-            provider.close()
+            blob_proxy.close()
     finally:
         store.close()
 
