@@ -1,13 +1,15 @@
 """`flowscope service`: run the team metadata service, or migrate its database.
 
     flowscope service --database URL --blob-root URL [--host 127.0.0.1] [--port 8080]
-                      [--token-file PATH] [--insecure] [--workers N]
+                      [--token-file PATH] [--insecure] [--workers N] [--allowed-host NAME]
+                      [--max-*] [--header-timeout S] [--body-timeout S]
     flowscope service migrate --database URL
 
 `--database` takes a PostgreSQL URL (postgresql://user@host:port/db) or a SQLite path.
 Pending migrations are applied on start (each in a transaction); a database whose schema is
 newer than this flowscope is refused. Without a token the service listens on loopback only,
-unless `--insecure` says otherwise.
+unless `--insecure` says otherwise. Requests must name a host the service answers to (the
+bound address, loopback names for a loopback bind, each `--allowed-host`; service/guard.py).
 """
 
 from __future__ import annotations
