@@ -23,13 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flowscope.errors import FlowscopeError
+from flowscope.errors import ConfigError as ConfigError  # its home was here: still importable
 
 STORE_DIRNAME = ".flowscope"
-
-
-class ConfigError(FlowscopeError):
-    """A setting has a value that cannot be used."""
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from flowscope.datastore import BlobStorage
 from flowscope.datastore.cas import StreamVerifier
 from flowscope.datastore.keys import blob_not_found, check_key
-from flowscope.errors import BlobNotFound, BlobTooLarge, DataStoreError
+from flowscope.errors import BlobNotFound, BlobTooLarge, DataStoreError, StorageFull
 from flowscope.service import parse as p
 from flowscope.service.context import ServiceContext, guarded
 from flowscope.service.wire import HttpError, bad_request, disk_full, json_response, log
@@ -85,13 +85,11 @@ def routes(ctx: ServiceContext) -> list[Route]:
         except DataStoreError as exc:
             if not disk_full(exc):
                 raise
-            log.error("PUT blob %s: the disk is full: %s", key, exc)
-            raise HttpError(
-                507,
-                "InsufficientStorage",
+            log.error("PUT blob %s: the disk is full: %s", key, exc)  # the path, for operators
+            raise StorageFull(
                 f"Could not store blob {key}: the service's blob storage is out of space (the "
                 "disk is full). Nothing was stored; ask the service's operator to free space, "
-                "then run the flow again.",
+                "then run the flow again."
             ) from None
         return json_response({"key": key, "written": True}, status=201)
 
