@@ -10,6 +10,7 @@
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
+    │   └── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   └── BlobCorrupted       what was read does not match its content hash
@@ -106,6 +107,12 @@ class MergeConflict(FlowscopeError):
 
 class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
+
+
+class RunInterrupted(RunError):
+    """The run was stopped by Ctrl-C or SIGTERM; it is recorded as failed."""
+
+    exit_code = 130
 
 
 class DataStoreError(FlowscopeError):

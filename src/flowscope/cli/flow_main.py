@@ -214,6 +214,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         graph,
         provider,
         settings,
+        datastore=provider.content_store(),
         parameters=parameters,
         tags=tags,
         max_workers=args.max_workers,
