@@ -74,3 +74,30 @@ def test_attempt_facts_say_where_it_ran_and_what_the_outcome_needs() -> None:
         "foreach-count": "5",
         "handled-by": "catch",
     }
+
+
+def test_a_flush_interrupted_by_ctrl_c_keeps_what_was_not_committed() -> None:
+    class Interrupting(Recorder):
+        def __getattr__(self, name: str) -> Any:
+            if name == "start_attempts":
+
+                def interrupted(*args: Any) -> None:
+                    raise KeyboardInterrupt
+
+                return interrupted
+            return super().__getattr__(name)
+
+    provider = Interrupting()
+    journal = Journal(provider, "F", 1)  # type: ignore[arg-type]
+    journal.tasks.append(NewTask("a", 1))
+    journal.starts.append(AttemptStart(1, 0))
+    journal.results.append(AttemptResult(1, 0, "succeeded"))
+    try:
+        journal.flush()
+    except KeyboardInterrupt:
+        pass
+    assert provider.calls == [("create_tasks", "F", 1, 1)]
+    assert (len(journal.tasks), len(journal.starts), len(journal.results)) == (0, 1, 1)
+    journal.provider = Recorder()  # type: ignore[assignment]
+    journal.flush()
+    assert [c[0] for c in journal.provider.calls] == ["start_attempts", "finish_attempts"]  # type: ignore[attr-defined]

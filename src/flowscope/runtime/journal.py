@@ -27,16 +27,30 @@ class Journal:
         return len(self.tasks) + len(self.starts) + len(self.results)
 
     def flush(self) -> None:
-        """Commit what was gathered: tasks before their attempts, starts before results. What
-        a failed call held is dropped with it (the store did not take it; the run stops)."""
+        """Commit what was gathered: tasks before their attempts, starts before results.
+
+        What a failed call held is dropped with it (the store did not take it; the run
+        stops). A flush interrupted by Ctrl-C keeps what it had not yet committed for the
+        next flush (every batch is safe to send twice)."""
         tasks, starts, results = self.tasks, self.starts, self.results
         self.tasks, self.starts, self.results = [], [], []
-        if tasks:
-            self.provider.create_tasks(self.flow_name, self.run_id, tasks)
-        if starts:
-            self.provider.start_attempts(self.flow_name, self.run_id, starts)
-        if results:
-            self.provider.finish_attempts(self.flow_name, self.run_id, results)
+        step = "tasks"
+        try:
+            if tasks:
+                self.provider.create_tasks(self.flow_name, self.run_id, tasks)
+            step = "starts"
+            if starts:
+                self.provider.start_attempts(self.flow_name, self.run_id, starts)
+            step = "results"
+            if results:
+                self.provider.finish_attempts(self.flow_name, self.run_id, results)
+        except KeyboardInterrupt:
+            if step == "tasks":
+                self.tasks = tasks + self.tasks
+            if step in ("tasks", "starts"):
+                self.starts = starts + self.starts
+            self.results = results + self.results
+            raise
 
 
 def attempt_facts(

@@ -182,17 +182,7 @@ class Runner:
                 self._enqueue(spec)
             self._loop(executor, stop)
         except KeyboardInterrupt:
-            for done in executor.shutdown():
-                self._record_interrupted(done)
-            self.journal.flush()
-            self.provider.finish_run(self.flow_name, run_id, "failed")
-            self.console.run_finished(
-                f"{self.flow_name}/{run_id}", "interrupted", time.time() - began
-            )
-            raise RunInterrupted(
-                f"Run {self.flow_name}/{run_id} was interrupted and is recorded as failed. "
-                f"Continue it with: python {self._script_name()} resume {run_id}"
-            ) from None
+            raise self._interrupted(executor, began) from None
         except MetadataError as exc:  # progress can no longer be recorded: stop, say how to go on
             executor.shutdown()
             raise self._unrecorded(exc) from exc
@@ -209,6 +199,26 @@ class Runner:
             raise self._unrecorded(exc) from exc
         self.console.run_finished(f"{self.flow_name}/{run_id}", status, time.time() - began)
         return RunResult(self.flow_name, run_id, status)
+
+    def _interrupted(self, executor: Executor[TaskSpec, TaskOutcome], began: float) -> RunError:
+        """Ctrl-C or SIGTERM: end the workers, record every attempt not yet recorded as
+        interrupted and the run as failed, and say how to go on."""
+        pathspec, hint = f"{self.flow_name}/{self.run_id}", self._resume_hint()
+        executor.shutdown()
+        for key in list(self.running):
+            self._record_interrupted(key)
+        try:
+            self.journal.flush()
+            self.provider.finish_run(self.flow_name, self.run_id, "failed")
+        except MetadataError as exc:
+            return RunInterrupted(
+                f"Run {pathspec} was interrupted; its end could not be recorded ({exc}). {hint}"
+            )
+        self.console.run_finished(pathspec, "interrupted", time.time() - began)
+        return RunInterrupted(f"Run {pathspec} was interrupted and is recorded as failed. {hint}")
+
+    def _resume_hint(self) -> str:
+        return f"Continue it with: python {self._script_name()} resume {self.run_id}"
 
     def _script_name(self) -> str:
         return self.script.name if self.script else "flow.py"
@@ -235,14 +245,17 @@ class Runner:
                 spec = self.ready.popleft()
                 if not self._clone(spec):
                     self._launch(executor, spec)
-            self.journal.flush()
             wait = 0.5
             if self.delayed and not len(in_flight):
                 wait = max(0.0, self.delayed[0][0] - now)
-            for done in executor.poll(min(wait, self.heartbeat.wait())):
+            with stop.waiting():  # a stop request interrupts these at once
+                self.journal.flush()
+                ended = executor.poll(min(wait, self.heartbeat.wait()))
+            for done in ended:
                 self._finished(done)
-            self.journal.flush()
-            self.heartbeat.beat_if_due(in_flight)
+            with stop.waiting():
+                self.journal.flush()
+                self.heartbeat.beat_if_due(in_flight)
             in_flight = executor.in_flight()
 
     # ---- scheduling ------------------------------------------------------------------
@@ -391,9 +404,9 @@ class Runner:
         for child in self.scheduler.finished(spec, index, foreach_values):
             self._enqueue(child)
 
-    def _record_interrupted(self, done: Done[TaskOutcome]) -> None:
-        spec = self.running.pop(done.key)
-        stdout_key, stderr_key = self.logs.end(done.key)
+    def _record_interrupted(self, key: AttemptKey) -> None:
+        spec = self.running.pop(key)
+        stdout_key, stderr_key = self.logs.end(key)
         self.journal.results.append(
             AttemptResult(
                 spec.task_id,

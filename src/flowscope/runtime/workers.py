@@ -242,9 +242,11 @@ class ForkExecutor(Generic[P, R]):
         self.on_output(fork.key, stream, line)
 
     def _reap(self, fork: _Fork) -> Done[R]:
-        _, status = os.waitpid(fork.pid, 0)
-        del self._forks[fork.pid]
-        del self._by_key[fork.key]
+        try:
+            _, status = os.waitpid(fork.pid, 0)
+        except ChildProcessError:  # reaped already (a wait interrupted before it was noted)
+            status = -1
+        del self._forks[fork.pid], self._by_key[fork.key]
         where = Placement("local", self._host, fork.pid)
 
         def done(outcome: R | None, failure: str | None) -> Done[R]:
@@ -257,6 +259,8 @@ class ForkExecutor(Generic[P, R]):
                 return done(None, f"the worker's result could not be read ({exc})")
         if fork.killed_for is not None:
             return done(None, fork.killed_for)
+        if status == -1:
+            return done(None, "the worker process ended and its exit status was lost")
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             try:
