@@ -56,3 +56,38 @@ def test_lines_of_unknown_attempts_are_dropped_and_close_removes_live_files(
     live.line((1, 0), "stdout", LogLine(1.0, "x"))
     live.close()
     assert not live_log_path(tmp_path, "F", 7, 1, 0, "stdout").exists()
+
+
+def test_a_live_file_that_cannot_be_written_stops_live_output_not_the_run(
+    tmp_path: Path,
+) -> None:
+    live, out, _ = logs(tmp_path / "not-a-dir")
+    (tmp_path / "not-a-dir").write_text("a file where the live directory should be")
+    live.begin((1, 0), "F/7/a/1")
+    live.line((1, 0), "stdout", LogLine(1.0, "kept"))
+    live.line((1, 0), "stdout", LogLine(2.0, "still kept"))
+    assert live.count((1, 0)) == (2, 0) and live.live_dir is None
+    assert "Live task output is no longer written" in out.getvalue()
+
+
+def test_logs_that_cannot_be_stored_on_the_way_out_are_left_out(tmp_path: Path) -> None:
+    from flowscope.errors import DataStoreError
+
+    live, _, store = logs(None)
+
+    def full(data: object) -> str:
+        raise DataStoreError("no space left on device")
+
+    store.put = full  # type: ignore[method-assign]
+    live.begin((1, 0), "F/7/a/1")
+    live.line((1, 0), "stdout", LogLine(1.0, "x"))
+    assert live.end((1, 0), best_effort=True) == (None, None)
+    live.begin((2, 0), "F/7/a/2")
+    live.line((2, 0), "stdout", LogLine(1.0, "x"))
+    try:
+        live.end((2, 0))
+    except DataStoreError:
+        pass
+    else:
+        raise AssertionError("a failed store was ignored outside the way out")
+    assert live.count((2, 0)) == (0, 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flowscope.datastore import ContentStore
+from flowscope.errors import DataStoreError
 from flowscope.logs import LogLine, encode
 from flowscope.runtime.console import Console
 from flowscope.runtime.executor import AttemptKey
@@ -55,10 +56,14 @@ class LiveLogs:
         self.console.line(output.pathspec, stream, line)
         if self.live_dir is None:
             return
-        handle = output.files.get(stream)
-        if handle is None:
-            handle = output.files[stream] = self._open(key, stream)
-        handle.write(encode([line]))
+        try:
+            handle = output.files.get(stream)
+            if handle is None:
+                handle = output.files[stream] = self._open(key, stream)
+            handle.write(encode([line]))
+        except OSError as exc:  # a full or vanished disk: the lines are kept, not followed
+            self.live_dir = None
+            self.console.note(f"Live task output is no longer written ({exc.strerror}).")
 
     def _open(self, key: AttemptKey, stream: str) -> BinaryIO:
         from flowscope.metastore.store import live_log_path
@@ -82,12 +87,19 @@ class LiveLogs:
         lines = output.lines[stream] if output else None
         return self.store.put(encode(lines)) if lines else None
 
-    def end(self, key: AttemptKey) -> tuple[str | None, str | None]:
-        """The attempt has ended: store its logs, remove its live files, forget it."""
-        keys = (self.store_log(key, "stdout"), self.store_log(key, "stderr"))
-        output = self._outputs.pop(key, None)
-        if output is not None:
-            _close(output)
+    def end(self, key: AttemptKey, *, best_effort: bool = False) -> tuple[str | None, str | None]:
+        """The attempt has ended: store its logs, remove its live files, forget it. With
+        `best_effort` (on the way out of a run), logs that cannot be stored are left out."""
+        try:
+            keys = (self.store_log(key, "stdout"), self.store_log(key, "stderr"))
+        except DataStoreError:
+            if not best_effort:
+                raise
+            keys = (None, None)
+        finally:
+            output = self._outputs.pop(key, None)
+            if output is not None:
+                _close(output)
         return keys
 
     def close(self) -> None:
@@ -101,7 +113,10 @@ def _close(output: _Output) -> None:
     import os
 
     for handle in output.files.values():
-        handle.close()
+        try:
+            handle.close()
+        except OSError:
+            pass
         try:
             os.unlink(handle.name)
         except OSError:

@@ -21,7 +21,7 @@ from typing import Any
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
-from flowscope.errors import MetadataError, RunError, RunInterrupted
+from flowscope.errors import DataStoreError, MetadataError, RunError, RunInterrupted
 from flowscope.flow import FlowGraph
 from flowscope.flow.spec import warm_static
 from flowscope.metastore.provider import MetadataProvider
@@ -183,7 +183,7 @@ class Runner:
             self._loop(executor, stop)
         except KeyboardInterrupt:
             raise self._interrupted(executor, began) from None
-        except MetadataError as exc:  # progress can no longer be recorded: stop, say how to go on
+        except (MetadataError, DataStoreError) as exc:  # progress can no longer be recorded
             executor.shutdown()
             raise self._unrecorded(exc) from exc
         except BaseException:
@@ -223,13 +223,16 @@ class Runner:
     def _script_name(self) -> str:
         return self.script.name if self.script else "flow.py"
 
-    def _unrecorded(self, exc: MetadataError) -> RunError:
+    def _unrecorded(self, exc: MetadataError | DataStoreError) -> RunError:
         """The error for a run whose progress could not be recorded. Nothing more is written
-        (the store is not answering): the run stays `running` until its heartbeat is stale,
-        then reads as `lost`, and what was recorded before stays true."""
+        (the store is not answering, or is full): the run stays `running` until its
+        heartbeat is stale, then reads as `lost`, and what was recorded before stays true."""
+        which = (
+            "metadata store answers" if isinstance(exc, MetadataError) else "datastore takes writes"
+        )
         return RunError(
             f"Run {self.flow_name}/{self.run_id} stopped: its progress could not be recorded "
-            f"({exc}). Its workers were ended. Once the metadata store answers again, continue "
+            f"({exc}). Its workers were ended. Once the {which} again, continue "
             f"it with: python {self._script_name()} resume {self.run_id}"
         )
 
@@ -406,7 +409,7 @@ class Runner:
 
     def _record_interrupted(self, key: AttemptKey) -> None:
         spec = self.running.pop(key)
-        stdout_key, stderr_key = self.logs.end(key)
+        stdout_key, stderr_key = self.logs.end(key, best_effort=True)
         self.journal.results.append(
             AttemptResult(
                 spec.task_id,
