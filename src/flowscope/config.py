@@ -10,6 +10,8 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_TOKEN         | bearer token for the service                   | unset          |
 | FLOWSCOPE_SERVICE_TOKEN_FILE    | file holding the bearer token                  | unset          |
 | FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
+| FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
+|                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
 """
@@ -21,13 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flowscope.errors import FlowscopeError
+from flowscope.errors import ConfigError as ConfigError  # its home was here: still importable
 
 STORE_DIRNAME = ".flowscope"
-
-
-class ConfigError(FlowscopeError):
-    """A setting has a value that cannot be used."""
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -55,6 +53,19 @@ def resolve_user(env: Mapping[str, str]) -> str:
         return "unknown"
 
 
+def expand_path(text: str) -> Path:
+    """`text` as a path with a leading `~` or `~user` expanded; ConfigError for an unknown user."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's answer to `~nouser`
+        user = text[1:].split("/", 1)[0]
+        raise ConfigError(
+            f"Cannot expand {text!r}: there is no user '{user}' on this machine. Write the "
+            f"directory out in full."
+        ) from None
+
+
 def find_store(start: Path) -> Path | None:
     """The nearest `.flowscope` directory at or above `start`, like git finds `.git`."""
     here = start.resolve()
@@ -74,6 +85,7 @@ class Settings:
     service_timeout: float
     heartbeat_interval: float
     lost_after: float
+    datastore: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +108,7 @@ class Settings:
             service_timeout=_float(env, "FLOWSCOPE_SERVICE_TIMEOUT", 5.0),
             heartbeat_interval=_float(env, "FLOWSCOPE_HEARTBEAT_INTERVAL", 5.0),
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
+            datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:

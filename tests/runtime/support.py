@@ -129,6 +129,13 @@ class FlakyFlow(FlowSpec):
         pass
 
 
+def datastore(root: Path) -> Any:
+    """The content store of the local store in `root` (its `blobs/` directory)."""
+    from flowscope.datastore import ContentStore, LocalStorage
+
+    return ContentStore(LocalStorage(root / "blobs"))
+
+
 def run_flow(
     flow_cls: type,
     root: Path,
@@ -151,7 +158,7 @@ def run_flow(
         FlowGraph.from_class(flow_cls),
         provider,
         Settings.from_env({"FLOWSCOPE_USER": "tester", "FLOWSCOPE_HEARTBEAT_INTERVAL": "0.2"}),
-        datastore=provider.content_store(),
+        datastore=datastore(root),
         parameters=parameters or {},
         max_workers=max_workers,
         console=Console(out),

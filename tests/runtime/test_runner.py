@@ -9,13 +9,13 @@ import pytest
 from flowscope.errors import RunError, RunInterrupted
 from flowscope.metastore.records import RunQuery
 
-from .support import FlakyFlow, InlineExecutor, NestedFlow, run_flow
+from .support import FlakyFlow, InlineExecutor, NestedFlow, datastore, run_flow
 
 
 def artifacts(provider, flow: str, run_id: int, step: str) -> list[dict]:
     from flowscope.datastore import load_artifact
 
-    store = provider.content_store()
+    store = datastore(Path(provider.describe().split("@", 1)[1]))
     found = []
     for _, records in sorted(provider.list_step_artifacts(flow, run_id, step).items()):
         found.append({r.name: load_artifact(store, r.sha, r.serializer) for r in records})

@@ -2,4 +2,5 @@
 and the blob-proxy backend (datastore/http.py), so neither of those layers imports the other.
 
 transport.py    HttpTransport: one bounded round trip, keep-alive connections, retries, errors
+wire.py         the one table of error types on the wire: name, HTTP status, error class
 """

@@ -31,31 +31,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from flowscope.errors import (
-    AuthenticationError,
-    BlobCorrupted,
-    BlobNotFound,
-    FlowscopeError,
-    InvalidPathspec,
-    MetadataError,
-    ObjectNotFound,
-    SchemaError,
-    ServiceUnavailable,
-    TagError,
-)
+from flowscope.errors import AuthenticationError, MetadataError, ServiceUnavailable
+from flowscope.remote.wire import error_class
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({502, 503, 504})
-_ERROR_TYPES: Mapping[str, type[FlowscopeError]] = {
-    "ObjectNotFound": ObjectNotFound,
-    "InvalidPathspec": InvalidPathspec,
-    "TagError": TagError,
-    "BlobNotFound": BlobNotFound,
-    "BlobCorrupted": BlobCorrupted,
-    "SchemaError": SchemaError,
-    "Unauthorized": AuthenticationError,
-    "DatabaseUnavailable": ServiceUnavailable,
-}
 
 
 @dataclass(frozen=True)
@@ -232,7 +212,7 @@ class HttpTransport:
                 f"The metadata service at {self.url} refused the request: {message} Check the "
                 f"token (FLOWSCOPE_SERVICE_TOKEN or FLOWSCOPE_SERVICE_TOKEN_FILE)."
             )
-        cls = _ERROR_TYPES.get(kind or "")
+        cls = error_class(kind)
         if cls is not None:
             raise cls(message)
         raise MetadataError(
