@@ -21,7 +21,8 @@
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
     │   ├── AuthenticationError the service refused the token
-    │   └── SchemaError         the database schema is newer than this code
+    │   ├── SchemaError         the database schema is newer than this code
+    │   └── StoreVanished       the local store was deleted or replaced while in use
     └── HttpError               the service refuses a request with this status and wire type
 
 Messages say what failed, with which value, and what to do next. The CLI turns any
@@ -173,6 +174,11 @@ class AuthenticationError(MetadataError):
 
 class SchemaError(MetadataError):
     """The database schema is missing, or newer than this version of flowscope knows."""
+
+
+class StoreVanished(MetadataError):
+    """The local store's database file was deleted or replaced while it was in use: what was
+    recorded in it is gone, so nothing recorded there can be resumed."""
 
 
 class HttpError(FlowscopeError):

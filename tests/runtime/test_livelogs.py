@@ -4,6 +4,7 @@ declares a live log directory, and stored as a blob when the attempt ends."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 from flowscope.datastore import ContentStore
@@ -61,8 +62,9 @@ def test_lines_of_unknown_attempts_are_dropped_and_close_removes_live_files(
 def test_a_live_file_that_cannot_be_written_stops_live_output_not_the_run(
     tmp_path: Path,
 ) -> None:
-    live, out, _ = logs(tmp_path / "not-a-dir")
-    (tmp_path / "not-a-dir").write_text("a file where the live directory should be")
+    live, out, _ = logs(tmp_path / "live")
+    shutil.rmtree(tmp_path / "live")  # the directory made at the start is gone (or full)
+    (tmp_path / "live").write_text("a file where the live directory should be")
     live.begin((1, 0), "F/7/a/1")
     live.line((1, 0), "stdout", LogLine(1.0, "kept"))
     live.line((1, 0), "stdout", LogLine(2.0, "still kept"))

@@ -43,6 +43,14 @@ class LiveLogs:
         self.run_id = run_id
         self.live_dir = live_dir
         self._outputs: dict[AttemptKey, _Output] = {}
+        if live_dir is not None:  # made once, now, while the store surely exists
+            from flowscope.metastore.store import live_log_path
+
+            run_dir = live_log_path(live_dir, flow_name, run_id, 0, 0, "stdout").parent
+            try:
+                run_dir.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                self.live_dir = None
 
     def begin(self, key: AttemptKey, pathspec: str) -> None:
         self._outputs[key] = _Output(pathspec)
@@ -71,8 +79,7 @@ class LiveLogs:
         assert self.live_dir is not None
         task_id, attempt = key
         path = live_log_path(self.live_dir, self.flow_name, self.run_id, task_id, attempt, stream)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "ab", buffering=0)
+        return open(path, "ab", buffering=0)  # its directory was made at the start
 
     def count(self, key: AttemptKey) -> tuple[int, int]:
         """How many lines of stdout and stderr the attempt has printed so far."""

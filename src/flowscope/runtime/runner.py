@@ -21,7 +21,13 @@ from typing import Any
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
-from flowscope.errors import DataStoreError, MetadataError, RunError, RunInterrupted
+from flowscope.errors import (
+    DataStoreError,
+    MetadataError,
+    RunError,
+    RunInterrupted,
+    StoreVanished,
+)
 from flowscope.flow import FlowGraph
 from flowscope.flow.spec import warm_static
 from flowscope.metastore.provider import MetadataProvider
@@ -227,6 +233,11 @@ class Runner:
         """The error for a run whose progress could not be recorded. Nothing more is written
         (the store is not answering, or is full): the run stays `running` until its
         heartbeat is stale, then reads as `lost`, and what was recorded before stays true."""
+        if isinstance(exc, StoreVanished):  # nothing left to resume from: say so instead
+            return RunError(
+                f"Run {self.flow_name}/{self.run_id} stopped: {exc} Its workers were ended; "
+                f"run the flow again to record it anew."
+            )
         which = (
             "metadata store answers" if isinstance(exc, MetadataError) else "datastore takes writes"
         )
