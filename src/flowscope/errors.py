@@ -12,7 +12,8 @@
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
-    │   └── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
+    │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
+    │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
@@ -132,6 +133,11 @@ class RunInterrupted(RunError):
     """The run was stopped by Ctrl-C or SIGTERM; it is recorded as failed."""
 
     exit_code = 130
+
+
+class RunnerError(RunError):
+    """A run started through the Runner API did not start (its command ended before a run was
+    recorded, naming why), or did not finish within the time it was given."""
 
 
 class CardError(FlowscopeError, ValueError):

@@ -1,5 +1,5 @@
 """What the runtime tests share: small flows, an in-memory executor double, and a run helper
-that drives the real Runner in process over a local store."""
+that drives the real RunDriver in process over a local store."""
 
 from __future__ import annotations
 
@@ -145,15 +145,15 @@ def run_flow(
     resume: Any = None,
     parameters: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, str]:
-    """Run `flow_cls` with the real Runner over a local store in `root`; (result, provider,
+    """Run `flow_cls` with the real RunDriver over a local store in `root`; (result, provider,
     console output)."""
     from flowscope.metastore.local import open_local
-    from flowscope.runtime.runner import Runner
+    from flowscope.runtime.runner import RunDriver
 
     provider = open_local(root, create=True)
     out = io.StringIO()
     extra = {} if executor is None else {"executor": executor}
-    runner = Runner(
+    runner = RunDriver(
         flow_cls,
         FlowGraph.from_class(flow_cls),
         provider,

@@ -69,7 +69,10 @@ class RunResult:
         return f"{self.flow_name}/{self.run_id}"
 
 
-class Runner:
+class RunDriver:
+    """Records a run and drives it to its end (the `python flow.py run` engine; the public
+    `flowscope.Runner` drives the command line from outside)."""
+
     def __init__(
         self,
         flow_cls: type,
@@ -435,4 +438,4 @@ class Runner:
         )
 
 
-__all__ = ["RunInterrupted", "RunResult", "Runner"]
+__all__ = ["RunDriver", "RunInterrupted", "RunResult"]

@@ -17,7 +17,7 @@ from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.spec import Frame, Parent, Stack, TaskSpec
 
 
-class GraphView(Protocol):
+class StepGraph(Protocol):
     """What the scheduler needs to know about a step."""
 
     def successors(self, step: str) -> Sequence[str]: ...
@@ -53,7 +53,7 @@ class _OpenJoin:
 class Scheduler:
     """Tracks open joins; `finished()` returns the tasks a finished task unlocks."""
 
-    def __init__(self, graph: GraphView, start: str = "start", first_id: int = 1) -> None:
+    def __init__(self, graph: StepGraph, start: str = "start", first_id: int = 1) -> None:
         self.graph = graph
         self.start = start
         self._next_id = first_id
