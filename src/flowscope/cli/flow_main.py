@@ -239,7 +239,7 @@ def _inspect(flow_name: str, args: argparse.Namespace) -> int:
 
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSession) -> int:
     from flowscope.runtime.console import Console
-    from flowscope.runtime.runner import Runner
+    from flowscope.runtime.runner import RunDriver
     from flowscope.tags import validate_tags
 
     settings = session.settings
@@ -256,7 +256,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
     if plan is not None:
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
-    runner = Runner(
+    runner = RunDriver(
         flow_cls,
         graph,
         stores.provider,
