@@ -33,7 +33,10 @@ class HttpBlobStorage:
         answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,), write=write)
         if answer.status == 404:
             return None
-        return int(answer.headers.get("Content-Length", "0"))
+        length = answer.headers.get("Content-Length", "0").strip()
+        if not (length.isdecimal() and length.isascii()):
+            raise answer.wrong_shape(f"a blob size as the Content-Length, got {length[:40]!r}")
+        return int(length)
 
     def exists(self, key: str) -> bool:
         # the first half of every store (ContentStore.put_info checks before it uploads), so
@@ -46,7 +49,11 @@ class HttpBlobStorage:
         for start in range(0, len(keys), EXISTS_BATCH):
             body = json.dumps({"keys": keys[start : start + EXISTS_BATCH]}).encode()
             answer = self._http.request("POST", "/blobs/exists", body=body)
-            found.update(answer.json()["present"])
+            data = answer.json()
+            present = data.get("present") if isinstance(data, dict) else None
+            if not isinstance(present, list) or not all(isinstance(k, str) for k in present):
+                raise answer.wrong_shape('{"present": [blob keys]}')
+            found.update(present)
         return found
 
     def size(self, key: str) -> int:
@@ -71,4 +78,5 @@ class HttpBlobStorage:
             if error_type(answer) != "BlobNotFound":  # e.g. a wrong URL prefix: say so
                 self._http.fail("GET", f"/blobs/{key}", answer)
             raise blob_not_found(key, self._http.url)
-        return bytearray(answer.body)
+        body = answer.body
+        return body if isinstance(body, bytearray) else bytearray(body)
