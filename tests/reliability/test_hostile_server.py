@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from flowscope.config import Settings
 from flowscope.datastore.http import HttpBlobStorage
 from flowscope.errors import FlowscopeError, MetadataError, ServiceUnavailable
 from flowscope.metastore.providers import open_provider
+from flowscope.metastore.records import NewRun
 from flowscope.remote import transport
 from flowscope.remote.transport import HttpTransport
 from pg import free_port
 
-from .hostile import Behaviour, HostileServer, json_body
+from .hostile import KINDS, Behaviour, HostileServer, json_body
 
 MiB = 1024 * 1024
 KEY = "0" * 64  # a well-formed blob key
@@ -37,7 +40,7 @@ def _fresh(server: HostileServer) -> None:
     server.reset_counts()
 
 
-def settings(**env: str) -> Settings:
+def env_settings(**env: str) -> Settings:
     return Settings.from_env({"FLOWSCOPE_USER": "tester", **env})
 
 
@@ -66,7 +69,7 @@ def timed(call: Callable[[], Any], limit: float) -> tuple[float, BaseException |
 
 def test_a_dripping_server_fails_within_the_service_timeout(server: HostileServer) -> None:
     server.behaviour = Behaviour("drip", body=json_body({"flows": []}), interval=0.25)
-    provider = open_provider(server.url, settings(FLOWSCOPE_SERVICE_TIMEOUT="1"))
+    provider = open_provider(server.url, env_settings(FLOWSCOPE_SERVICE_TIMEOUT="1"))
     elapsed, error = timed(provider.list_flows, 20)
     assert isinstance(error, ServiceUnavailable), repr(error)
     assert elapsed < 1.6  # one byte every 0.25 s re-armed the socket timeout for ever
@@ -90,7 +93,7 @@ def test_an_endless_answer_is_cut_at_the_bound(
     server: HostileServer, length: int | None, chunked: bool
 ) -> None:
     server.behaviour = Behaviour("endless", length=length, chunked=chunked)
-    provider = open_provider(server.url, settings(FLOWSCOPE_SERVICE_MAX_ANSWER_MB="1"))
+    provider = open_provider(server.url, env_settings(FLOWSCOPE_SERVICE_MAX_ANSWER_MB="1"))
     elapsed, error = timed(provider.list_flows, 30)
     assert isinstance(error, MetadataError), repr(error)
     assert "FLOWSCOPE_SERVICE_MAX_ANSWER_MB" in str(error) and server.url in str(error)
@@ -136,7 +139,7 @@ def test_a_stalled_transfer_fails_after_the_progress_bound(server: HostileServer
 
 
 def test_limit_settings_are_documented_and_checked() -> None:
-    s = settings()
+    s = env_settings()
     assert s.service_max_answer_mb > 1 and s.service_max_blob_mb >= 1024
     assert s.service_min_rate_mb > 0
     import flowscope.config as config
@@ -149,7 +152,7 @@ def test_limit_settings_are_documented_and_checked() -> None:
         assert name in (config.__doc__ or "")
         assert name in (Path(__file__).parents[2] / "README.md").read_text()
         with pytest.raises(FlowscopeError, match=name):
-            settings(**{name: "-3"})
+            env_settings(**{name: "-3"})
 
 
 # ---- item 10: wrong answers and wrong addresses -----------------------------------------
@@ -193,7 +196,7 @@ def test_a_wrong_answer_is_a_flowscope_error_naming_the_address(
     server: HostileServer, body: bytes
 ) -> None:
     server.behaviour = Behaviour("answer", body=body)
-    provider = open_provider(server.url, settings())
+    provider = open_provider(server.url, env_settings())
     for name, call in _calls(provider).items():
         with pytest.raises(MetadataError) as info:
             call()
@@ -218,10 +221,10 @@ def test_other_schemes_are_never_taken_as_a_directory(
     monkeypatch.chdir(tmp_path)
     for address in ("s3://bucket/x", "ftp://host/x", "file://otherhost/tmp/x", "gs:x"):
         with pytest.raises(MetadataError, match="scheme"):
-            open_provider(address, settings(), create=True)
+            open_provider(address, env_settings(), create=True)
     assert list(tmp_path.iterdir()) == []  # no ./s3:/..., ./file:/... created
     target = tmp_path / "store"
-    provider = open_provider(f"file://{target}", settings(), create=True)
+    provider = open_provider(f"file://{target}", env_settings(), create=True)
     assert (target / ".flowscope").is_dir()
     assert provider.describe().endswith(str(target / ".flowscope"))
     provider.close()
@@ -233,7 +236,7 @@ def test_other_schemes_are_never_taken_as_a_directory(
 )
 def test_a_bad_port_is_a_clear_error(address: str) -> None:
     with pytest.raises(MetadataError, match="port") as info:
-        open_provider(address, settings())
+        open_provider(address, env_settings())
     assert address in str(info.value)
 
 
@@ -248,7 +251,7 @@ def test_credentials_in_an_address_are_never_echoed(server: HostileServer) -> No
     ]
     for address in addresses:
         with pytest.raises(FlowscopeError) as info:
-            open_provider(address, settings(FLOWSCOPE_SERVICE_TIMEOUT="0.3")).list_flows()
+            open_provider(address, env_settings(FLOWSCOPE_SERVICE_TIMEOUT="0.3")).list_flows()
         assert "s3cret" not in str(info.value), str(info.value)
         assert "alice" not in str(info.value), str(info.value)
 
@@ -258,7 +261,7 @@ def test_credentials_in_an_address_are_never_echoed(server: HostileServer) -> No
 
 def test_a_database_outage_keeps_the_services_reason(server: HostileServer) -> None:
     down = {"error": {"type": "DatabaseUnavailable", "message": "The database db:5432 is down."}}
-    provider = open_provider(server.url, settings(FLOWSCOPE_SERVICE_TIMEOUT="1"))
+    provider = open_provider(server.url, env_settings(FLOWSCOPE_SERVICE_TIMEOUT="1"))
     server.behaviour = Behaviour("answer", status=503, body=json_body(down), delay=0.3)
     elapsed, error = timed(provider.list_flows, 10)
     assert isinstance(error, ServiceUnavailable), repr(error)
@@ -268,3 +271,103 @@ def test_a_database_outage_keeps_the_services_reason(server: HostileServer) -> N
     assert "The database db:5432 is down." in message, message
     assert "is running" not in message, message
     assert server.url in message
+
+
+# ---- property: whatever the server does, every call ends in time, bounded, as a result or a
+# FlowscopeError ------------------------------------------------------------------------------
+
+TIMEOUT = 0.6
+FUZZ_LIMITS = transport.Limits(max_answer=MiB, max_blob=2 * MiB, min_rate=4 * MiB)
+SLACK = 1.0  # thread scheduling on a busy 2-core machine; the bounds themselves are exact
+FIELDS = [
+    "flows", "items", "cursor", "tasks", "steps", "artifacts", "facts", "parameters",
+    "present", "error", "type", "message", "flow_name", "run_id", "user", "status",
+    "created_at", "step_name", "task_id", "name", "sha", "size", "user_tags",
+]  # fmt: skip
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS), inner, max_size=6)
+    ),
+    max_leaves=16,
+)
+BODIES = st.one_of(
+    JSON.map(json_body),
+    st.just(HTML),
+    st.binary(max_size=64),
+    st.just(json_body({"flows": [{"flow_name": "F", "created_at": 1.0}], "present": []})),
+    st.builds(
+        lambda kind, msg: json_body({"error": {"type": kind, "message": msg}}),
+        st.sampled_from(["DatabaseUnavailable", "ObjectNotFound", "BlobNotFound", "Nope", 3]),
+        st.text(max_size=20),
+    ),
+    st.integers(1, 3 * MiB).map(lambda n: b"[" + b"0," * (n // 2) + b"0]"),
+)
+BEHAVIOURS = st.builds(
+    Behaviour,
+    kind=st.sampled_from(KINDS),
+    status=st.sampled_from([200, 201, 400, 401, 404, 409, 418, 500, 502, 503, 504]),
+    body=BODIES,
+    delay=st.sampled_from([0.0, 0.0, 0.0, 0.05, 0.3, 0.8]),
+    interval=st.sampled_from([0.0, 0.01, 0.2]),
+    length=st.none() | st.integers(0, 200) | st.just(10**13),
+    chunked=st.booleans(),
+    rate=st.sampled_from([0.0, 256 * 1024.0, 8 * MiB]),
+)
+
+
+def _provider_calls(provider: Any, blobs: HttpBlobStorage) -> dict[str, Callable[[], Any]]:
+    run = NewRun("F", "tester")
+    return {
+        "list_flows": provider.list_flows,
+        "get_run": lambda: provider.get_run("F", 1),
+        "list_tasks": lambda: provider.list_tasks("F", 1),
+        "list_step_artifacts": lambda: provider.list_step_artifacts("F", 1, "s"),
+        "get_parameters": lambda: provider.get_parameters("F", 1),
+        "create_run": lambda: provider.create_run(run),
+        "update_tags": lambda: provider.update_tags("F", 1, add=["x"]),
+        "blob_read": lambda: blobs.read(KEY),
+        "blob_size": lambda: blobs.size(KEY),
+        "blob_exists_many": lambda: blobs.exists_many([KEY]),
+        "blob_write": lambda: blobs.write(KEY, [b"z" * 4096]),
+    }
+
+
+CALL_NAMES = [
+    "list_flows", "get_run", "list_tasks", "list_step_artifacts", "get_parameters",
+    "create_run", "update_tags", "blob_read", "blob_size", "blob_exists_many", "blob_write",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(behaviour=BEHAVIOURS, name=st.sampled_from(CALL_NAMES))
+def test_any_hostile_answer_ends_in_time_as_a_result_or_a_flowscope_error(
+    server: HostileServer, behaviour: Behaviour, name: str
+) -> None:
+    server.behaviour = behaviour
+    server.reset_counts()
+    from flowscope.metastore.http import HttpMetadataProvider
+
+    provider = HttpMetadataProvider(server.url, timeout=TIMEOUT, limits=FUZZ_LIMITS)
+    plain = HttpTransport(server.url, timeout=TIMEOUT, limits=FUZZ_LIMITS)
+    calls = _provider_calls(provider, HttpBlobStorage(plain))
+    assert sorted(calls) == sorted(CALL_NAMES)
+    call = calls[name]
+    # a transfer earns 1/min_rate s per byte, up to the blob bound
+    bound = TIMEOUT + (FUZZ_LIMITS.max_blob / FUZZ_LIMITS.min_rate if "blob" in name else 0)
+    tracemalloc.start()
+    try:
+        elapsed, error = timed(call, bound + 10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        provider.close()
+        plain.close()
+    assert error is None or isinstance(error, FlowscopeError), (name, behaviour, repr(error))
+    assert error is None or str(error).strip(), (name, behaviour)
+    assert elapsed <= bound + SLACK, (name, behaviour, elapsed, error)
+    assert peak < 16 * MiB, (name, behaviour, peak)
