@@ -14,6 +14,8 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_MAX_BLOB_MB   | largest blob the client downloads (MiB)        | 4096           |
 | FLOWSCOPE_SERVICE_MIN_RATE_MB   | slowest blob transfer accepted (MiB/s): a blob | 1              |
 |                                 | may take the timeout + its size at this rate   |                |
+| FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
+|                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
 """
@@ -60,6 +62,19 @@ def resolve_user(env: Mapping[str, str]) -> str:
         return "unknown"
 
 
+def expand_path(text: str) -> Path:
+    """`text` as a path with a leading `~` or `~user` expanded; ConfigError for an unknown user."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's answer to `~nouser`
+        user = text[1:].split("/", 1)[0]
+        raise ConfigError(
+            f"Cannot expand {text!r}: there is no user '{user}' on this machine. Write the "
+            f"directory out in full."
+        ) from None
+
+
 def find_store(start: Path) -> Path | None:
     """The nearest `.flowscope` directory at or above `start`, like git finds `.git`."""
     here = start.resolve()
@@ -82,6 +97,7 @@ class Settings:
     service_max_answer_mb: float = 32.0
     service_max_blob_mb: float = 4096.0
     service_min_rate_mb: float = 1.0
+    datastore: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +123,7 @@ class Settings:
             service_max_answer_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_ANSWER_MB", 32.0, "MiB"),
             service_max_blob_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_BLOB_MB", 4096.0, "MiB"),
             service_min_rate_mb=_float(env, "FLOWSCOPE_SERVICE_MIN_RATE_MB", 1.0, "MiB/s"),
+            datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -27,6 +27,13 @@ EXAMPLES: Final = {
 }
 
 
+def is_name(value: object) -> bool:
+    """True for a flow, step or artifact name a pathspec can address: an ASCII Python
+    identifier of at most MAX_ID_LENGTH characters. The one rule for names, used by the
+    runtime (at run start), the client, the CLI and the service."""
+    return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and bool(_NAME.match(value))
+
+
 def _describe(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -53,7 +60,7 @@ def check_id(level: str, value: object) -> str:
         kind = (
             "a positive integer such as '2'"
             if level in ("run", "task")
-            else "a Python identifier (letters, digits, underscores)"
+            else "an ASCII Python identifier (A-Z, a-z, 0-9, _)"
         )
         raise InvalidPathspec(f"{_describe(value)} is not a valid {level} id: expected {kind}.")
     return value

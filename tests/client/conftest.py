@@ -74,37 +74,44 @@ class Backend:
     env: dict[str, str] = field(default_factory=dict)
     blob_root: str | None = None  # the directory the backend's blobs are files in
     database: str | None = None  # the service's own database, to record the past directly
+    datastore: Any = None  # the ContentStore the backend's runs keep their blobs in
 
     def blob_file(self, sha: str) -> str:
         """The file holding blob `sha` (to damage it in tests)."""
         from flowscope.datastore import LocalStorage
 
         if self.blob_root is None:
-            return str(self.provider.content_store().storage.locate(sha))
+            return str(self.datastore.storage.locate(sha))
         return LocalStorage(self.blob_root).locate(sha)
 
 
 def _local_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    from flowscope.metastore.local import open_local
+    from flowscope.config import Settings
+    from flowscope.stores import open_stores
 
-    root = tmp_path / ".flowscope"
-    provider = open_local(root, create=True)
-    return Backend("local", str(tmp_path), provider, live_dir=provider.live_dir)
+    stores = open_stores(str(tmp_path), None, settings=Settings.from_env({}), create=True)
+    provider = stores.provider
+    return Backend(
+        "local", str(tmp_path), provider, live_dir=provider.live_dir, datastore=stores.datastore
+    )
 
 
 def _service_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     """A real `flowscope service` process over SQLite (one per session, emptied per test)."""
     pytest.importorskip("starlette")
     pytest.importorskip("uvicorn")
-    from flowscope.metastore.http import HttpMetadataProvider
+    from flowscope.config import Settings
+    from flowscope.stores import open_stores
 
     service = request.getfixturevalue("sqlite_service")
     reset_database(service.database)
-    provider = HttpMetadataProvider(service.url, token=service.token)
+    settings = Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": service.token})
+    stores = open_stores(service.url, None, settings=settings)
     return Backend(
         "service",
         service.url,
-        provider,
+        stores.provider,
+        datastore=stores.datastore,
         blob_root=service.blob_root,
         env={"FLOWSCOPE_SERVICE_TOKEN": service.token},
         database=service.database,
@@ -133,6 +140,7 @@ def client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backen
         "FLOWSCOPE_ROOT",
         "FLOWSCOPE_SERVICE_TOKEN",
         "FLOWSCOPE_SERVICE_TOKEN_FILE",
+        "FLOWSCOPE_DATASTORE",
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in backend.env.items():
@@ -191,7 +199,7 @@ class Builder:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.provider = backend.provider
-        self.store = self.provider.content_store()
+        self.store = backend.datastore
         self.now = time.time() - 1000.0
 
     def tick(self) -> float:

@@ -92,6 +92,41 @@ def test_created_at_matches_the_recorded_time(client, builder):
     assert Run(run.pathspec).created_at.timestamp() == 1_700_000_000.5
 
 
+def test_the_common_properties_are_the_base_classes(hello):
+    from flowscope.client.base import ClientObject
+
+    shared = ("id", "pathspec", "path_components", "parent", "created_at", "tags")
+    shared += ("user_tags", "system_tags", "origin_pathspec", "namespace")
+    for obj in all_objects(hello):
+        for name in shared:
+            assert name not in type(obj).__dict__, (type(obj).__name__, name)
+            assert isinstance(getattr(ClientObject, name), property)
+            getattr(obj, name)  # answers for every kind
+
+
+def test_origin_pathspec_of_each_kind(client, builder):
+    run = builder.new_run("Resumed")
+    builder.task(run, "start", {"x": 1}, origin_pathspec="Resumed/1/start/1")
+    builder.task(run, "end", {"y": 2})
+    builder.finish(run)
+    assert Flow("Resumed").origin_pathspec is None
+    assert Step(f"{run.pathspec}/start").origin_pathspec is None
+    assert DataArtifact(f"{run.task('start')}/x").origin_pathspec == "Resumed/1/start/1/x"
+    assert Task(run.task("start"))["x"].origin_pathspec == "Resumed/1/start/1/x"
+    assert DataArtifact(f"{run.task('end')}/y").origin_pathspec is None
+
+
+def test_a_parent_reuses_the_records_its_child_holds(hello, counting):
+    artifact = DataArtifact(f"{hello.task('start')}/x", attempt=0)
+    counting.calls.clear()
+    task = artifact.parent
+    assert task == Task(hello.task("start"), attempt=0) and task.current_attempt == 0
+    counting.calls.clear()
+    step = task.parent
+    _ = (task.status, task.tags, step.tags, step.parent.tags, step.parent.status)
+    assert counting.total() == 0
+
+
 # ---- pickling ------------------------------------------------------------------------
 
 

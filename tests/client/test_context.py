@@ -21,14 +21,19 @@ from flowscope.client import (
     namespace,
 )
 from flowscope.client.context import CONTEXT
-from flowscope.errors import MetadataError, ObjectNotFound, TagError
+from flowscope.errors import DataStoreError, MetadataError, ObjectNotFound, TagError
 from flowscope.metastore.local import open_local
 
 
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
     """A reset context, a working directory without a store, no service configured."""
-    for name in ("FLOWSCOPE_SERVICE_URL", "FLOWSCOPE_ROOT", "FLOWSCOPE_USER"):
+    for name in (
+        "FLOWSCOPE_SERVICE_URL",
+        "FLOWSCOPE_ROOT",
+        "FLOWSCOPE_USER",
+        "FLOWSCOPE_DATASTORE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     CONTEXT.reset()
@@ -192,6 +197,44 @@ def test_objects_keep_their_provider(client, builder, tmp_path_factory):
     assert obj.data.x == 3  # still reads the store it came from
     with pytest.raises(ObjectNotFound):
         Run(run.pathspec)
+
+
+def test_metadata_resolves_the_datastore_along_with_the_address(fresh):
+    first, second = _store(fresh / "a"), _store(fresh / "b")
+    metadata(str(first))
+    assert CONTEXT.stores().datastore_address == str(first / "blobs")
+    metadata(str(second))
+    assert CONTEXT.stores().datastore_address == str(second / "blobs")
+    assert CONTEXT.datastore_for(CONTEXT.provider()) is CONTEXT.stores().datastore
+
+
+def test_flowscope_datastore_names_the_client_datastore(fresh, monkeypatch):
+    root = _store(fresh / "proj")
+    monkeypatch.setenv("FLOWSCOPE_DATASTORE", str(fresh / "shared"))
+    CONTEXT.reset()
+    metadata(str(root))
+    assert CONTEXT.stores().datastore_address == str(fresh / "shared")
+    CONTEXT.set_stores(str(root), str(fresh / "explicit"))  # the CLI's --datastore
+    assert CONTEXT.stores().datastore_address == str(fresh / "explicit")
+    assert get_metadata() == f"local@{root}"
+
+
+def test_a_bad_datastore_leaves_the_choice_as_it_was(fresh):
+    root = _store(fresh / "proj")
+    metadata(str(root))
+    before = CONTEXT.stores()
+    with pytest.raises(DataStoreError, match="'ftp://x'"):
+        CONTEXT.set_stores(str(root), "ftp://x")
+    assert CONTEXT.stores() is before
+
+
+def test_objects_keep_their_datastore(client, builder, tmp_path_factory):
+    run = builder.hello()
+    obj = Run(run.pathspec)
+    CONTEXT.set_stores(client.address, str(tmp_path_factory.mktemp("empty-blobs")))
+    assert obj.data.x == 3  # its provider's pair: the datastore it was created with
+    with pytest.raises(DataStoreError, match="missing from the datastore"):
+        _ = Run(run.pathspec).data.x
 
 
 def test_importing_the_client_reads_no_environment():

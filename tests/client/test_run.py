@@ -17,50 +17,6 @@ def test_steps_newest_first_and_internal_steps_hidden(client, builder):
     assert "_parameters" not in [s.id for s in r.steps()]
 
 
-def test_status_of_finished_runs(client, builder):
-    ok, bad = builder.hello(), builder.failed()
-    assert Run(ok.pathspec).status == "succeeded"
-    assert (Run(ok.pathspec).finished, Run(ok.pathspec).successful) == (True, True)
-    failed = Run(bad.pathspec)
-    assert (failed.status, failed.finished, failed.successful) == ("failed", True, False)
-    assert failed.finished_at is not None
-
-
-def test_running_run(client, builder):
-    run = Run(builder.running().pathspec)
-    assert (run.status, run.finished, run.successful, run.finished_at) == (
-        "running",
-        False,
-        False,
-        None,
-    )
-    assert run.end_task is None and run.data is None
-
-
-def test_lost_run_is_not_finished_and_not_running_for_ever(client, builder):
-    run = Run(builder.lost().pathspec)
-    assert run.status == "lost"
-    assert not run.finished and not run.successful and run.finished_at is None
-    task = run["start"].task
-    assert task.status == "lost" and not task.finished
-
-
-def test_a_running_runs_status_is_refetched(client, builder):
-    recorded = builder.running()
-    run = Run(recorded.pathspec)
-    assert run.status == "running"
-    builder.finish(recorded, "succeeded")
-    assert run.status == "succeeded" and run.finished and run.finished_at is not None
-
-
-def test_a_finished_runs_status_is_not_refetched(client, builder, counting):
-    run = Run(builder.hello().pathspec)
-    counting.calls.clear()
-    for _ in range(3):
-        assert run.successful and run.finished and run.status == "succeeded"
-    assert counting.total() == 0
-
-
 def test_refresh_drops_the_cache(client, builder):
     recorded = builder.hello()
     run = Run(recorded.pathspec)

@@ -28,22 +28,6 @@ def test_artifacts_newest_first_and_hidden_names(hello):
     assert "_internal" not in dir(task.data)
 
 
-def test_status_properties(hello, failed):
-    ok = Task(hello.task("hello"))
-    assert (ok.status, ok.successful, ok.finished) == ("succeeded", True, True)
-    assert ok.finished_at >= ok.created_at
-    bad = Task(failed.task("bad"))
-    assert (bad.status, bad.successful, bad.finished) == ("failed", False, True)
-
-
-def test_a_handled_failure_is_finished_and_not_successful(client, builder):
-    run = builder.new_run("CatchFlow")
-    builder.task(run, "start", {"caught": "ValueError"}, status="failed")
-    task = Task(run.task("start"))
-    assert task.finished and not task.successful
-    assert task.data.caught == "ValueError"  # a failed attempt may still record artifacts
-
-
 def test_exception(failed):
     exc = Task(failed.task("bad")).exception
     assert isinstance(exc, TaskException)

@@ -3,43 +3,68 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import blake3
 import pytest
 
-from flowscope.datastore import BlobStorage, ContentStore, LocalStorage, MemoryStorage
+from flowscope.config import Settings
+from flowscope.datastore import BlobStorage, ContentStore, LocalStorage, MemoryStorage, open_storage
+from flowscope.datastore.encoding import encode
+from flowscope.datastore.storage import Chunk
 
 
-def _local(tmp_path: Path) -> BlobStorage:
+def _local(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     return LocalStorage(tmp_path / "blobs")
 
 
-def _local_fsync_no_map(tmp_path: Path) -> BlobStorage:
+def _local_fsync_no_map(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     return LocalStorage(tmp_path / "blobs", fsync=True, memory_map=False)
 
 
-def _memory(tmp_path: Path) -> BlobStorage:
+def _memory(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     return MemoryStorage()
 
 
-IMPLEMENTATIONS: dict[str, Callable[[Path], BlobStorage]] = {
+def _http(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
+    """The blob proxy of a real `flowscope service` process (tests/pg.py), emptied first."""
+    pytest.importorskip("uvicorn")
+    service = request.getfixturevalue("sqlite_service")
+    shutil.rmtree(service.blob_root, ignore_errors=True)
+    settings = Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": service.token})
+    return open_storage(service.url, settings)
+
+
+IN_PROCESS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStorage]] = {
     "local": _local,
     "local-fsync-nomap": _local_fsync_no_map,
     "memory": _memory,
+}
+"""The backends ContentStore's own tests run over (fast, in this process)."""
+
+IMPLEMENTATIONS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStorage]] = {
+    **IN_PROCESS,
+    "http": _http,
 }
 """Every BlobStorage the contract suite runs against; add new backends here."""
 
 
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
-    return IMPLEMENTATIONS[request.param](tmp_path)
+    return IMPLEMENTATIONS[request.param](request, tmp_path)
+
+
+@pytest.fixture(params=sorted(IN_PROCESS))
+def in_process_storage(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
+    """Backends that store whatever they are given (the blob proxy checks uploads)."""
+    return IN_PROCESS[request.param](request, tmp_path)
 
 
 @pytest.fixture
-def store(storage: BlobStorage) -> ContentStore:
-    return ContentStore(storage)
+def store(in_process_storage: BlobStorage) -> ContentStore:
+    return ContentStore(in_process_storage)
 
 
 @pytest.fixture
@@ -49,6 +74,13 @@ def local_store(tmp_path: Path) -> ContentStore:
 
 def key_of(data: bytes) -> str:
     return blake3.blake3(data).hexdigest()
+
+
+def stored_blob(*parts: bytes) -> tuple[str, bytes]:
+    """A blob as ContentStore stores it (header, segments) and its key: what every backend,
+    the blob proxy included, accepts. Several `parts` give another valid form of their join."""
+    chunks: Sequence[Chunk] = encode([memoryview(p) for p in parts])
+    return key_of(b"".join(parts)), b"".join(bytes(c) for c in chunks)
 
 
 def blob_files(root: Path) -> list[Path]:

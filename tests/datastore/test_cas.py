@@ -93,7 +93,10 @@ def test_invalid_keys_are_refused(store: ContentStore, bad: object) -> None:
 
 
 @pytest.mark.parametrize("size", [10, 100_000, 3 << 20], ids=["small", "compressible", "large"])
-def test_bytes_stored_under_the_wrong_key_are_caught(storage: BlobStorage, size: int) -> None:
+def test_bytes_stored_under_the_wrong_key_are_caught(
+    in_process_storage: BlobStorage, size: int
+) -> None:
+    storage = in_process_storage
     store = ContentStore(storage)
     impostor = ContentStore(MemoryStorage())
     other = impostor.put(b"o" * size)  # a well-formed blob ...

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flowscope.config import Settings
 from flowscope.datastore import LocalStorage, MemoryStorage, open_storage
 from flowscope.errors import DataStoreError
 
@@ -53,7 +54,9 @@ def test_s3_is_refused_with_what_to_do_instead() -> None:
 
 
 def test_an_unknown_scheme_lists_the_known_ones() -> None:
-    with pytest.raises(DataStoreError, match=r"unknown scheme 'gs://'.*file://, memory://"):
+    with pytest.raises(
+        DataStoreError, match=r"unknown scheme 'gs://'.*file://, http://, https://, memory://"
+    ):
         open_storage("gs://bucket")
 
 
@@ -70,3 +73,32 @@ def test_importing_the_datastore_loads_no_optional_or_codec_modules() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_service_url_opens_its_blob_proxy_with_the_settings_token() -> None:
+    from flowscope.datastore.http import HttpBlobStorage
+    from http_servers import ScriptedServer
+
+    settings = Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": "s3cret"})
+    with ScriptedServer([(404, {"error": {"type": "BlobNotFound", "message": "no"}})]) as server:
+        storage = open_storage(f"{server.url}/prefix/", settings)
+        assert isinstance(storage, HttpBlobStorage)
+        assert storage.locate("a" * 64) == f"{server.url}/prefix/api/v1/blobs/{'a' * 64}"
+        assert not storage.exists("a" * 64)
+    method, path, headers = server.requests[0]
+    assert (method, path) == ("HEAD", f"/prefix/api/v1/blobs/{'a' * 64}")
+    assert headers["Authorization"] == "Bearer s3cret"
+
+
+@pytest.mark.parametrize(
+    "bad", ["http://", "https:///path", "http://host:99999", "http://host:port", "http://h/?q=1"]
+)
+def test_a_service_url_without_a_host_is_refused_naming_it(bad: str) -> None:
+    with pytest.raises(DataStoreError, match=r"Cannot open datastore .*flowscope service") as info:
+        open_storage(bad, Settings.from_env({}))
+    assert repr(bad) in str(info.value)
+
+
+def test_whitespace_is_not_a_datastore() -> None:
+    with pytest.raises(DataStoreError, match="non-empty str"):
+        open_storage("   ")

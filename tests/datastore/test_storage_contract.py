@@ -7,7 +7,7 @@ import pytest
 from flowscope.datastore import BlobStorage
 from flowscope.errors import BlobNotFound, DataStoreError
 
-from .conftest import key_of
+from .conftest import key_of, stored_blob
 
 BAD_KEYS: list[object] = [
     "../x",
@@ -26,45 +26,51 @@ BAD_KEYS: list[object] = [
 
 
 def test_write_then_read_returns_the_concatenated_chunks(storage: BlobStorage) -> None:
-    key = key_of(b"anything")
-    storage.write(key, [b"abc", bytearray(b"def"), memoryview(b"ghi")])
+    key, blob = stored_blob(b"anything" * 100)
+    third = len(blob) // 3
+    storage.write(
+        key, [blob[:third], bytearray(blob[third : 2 * third]), memoryview(blob)[2 * third :]]
+    )
     data = storage.read(key)
     assert isinstance(data, bytearray)
-    assert data == b"abcdefghi"
-    assert storage.size(key) == 9
+    assert data == blob
+    assert storage.size(key) == len(blob)
 
 
 def test_exists_and_exists_many(storage: BlobStorage) -> None:
-    present, absent = key_of(b"1"), key_of(b"2")
+    present, blob = stored_blob(b"1")
+    absent = key_of(b"2")
     assert not storage.exists(present)
-    storage.write(present, [b"x"])
+    storage.write(present, [blob])
     assert storage.exists(present)
     assert not storage.exists(absent)
     assert storage.exists_many([present, absent]) == {present}
     assert storage.exists_many([]) == set()
 
 
-def test_an_empty_blob_is_stored(storage: BlobStorage) -> None:
-    key = key_of(b"")
-    storage.write(key, [])
+def test_the_empty_value_is_stored(storage: BlobStorage) -> None:
+    key, blob = stored_blob(b"")
+    storage.write(key, [blob])
     assert storage.exists(key)
-    assert storage.read(key) == b""
-    assert storage.size(key) == 0
+    assert storage.read(key) == blob
+    assert storage.size(key) == len(blob)
 
 
 def test_writing_an_existing_key_keeps_the_first_bytes(storage: BlobStorage) -> None:
-    key = key_of(b"k")
-    storage.write(key, [b"first"])
-    storage.write(key, [b"second"])
-    assert storage.read(key) == b"first"
+    key, first = stored_blob(b"abc" * 300, b"def" * 300)
+    same_key, second = stored_blob(b"abc" * 300 + b"def" * 300)  # another valid form
+    assert same_key == key and first != second
+    storage.write(key, [first])
+    storage.write(key, [second])
+    assert storage.read(key) == first
 
 
 def test_read_returns_a_private_copy(storage: BlobStorage) -> None:
-    key = key_of(b"k")
-    storage.write(key, [b"abc"])
+    key, blob = stored_blob(b"k")
+    storage.write(key, [blob])
     data = storage.read(key)
     data[0] = ord("z")
-    assert storage.read(key) == b"abc"
+    assert storage.read(key) == blob
 
 
 def test_missing_blob_raises_blob_not_found_with_the_key(storage: BlobStorage) -> None:

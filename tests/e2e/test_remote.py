@@ -148,3 +148,91 @@ def test_a_running_tasks_output_so_far_is_readable(workspace, pg_service, remote
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+DATASTORE_FLOW = """
+import os
+from flowscope import FlowSpec, step
+
+class DataFlow(FlowSpec):
+    @step
+    def start(self):
+        self.token = os.environ["TOKEN"]  # unique per test: blobs no earlier run stored
+        print("hello", self.token)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.shout = self.token.upper()
+
+if __name__ == "__main__":
+    DataFlow()
+"""
+
+READ_ARTIFACTS = """
+import json
+from flowscope import Flow, get_metadata, namespace
+from flowscope.errors import FlowscopeError
+namespace(None)
+run = Flow("DataFlow").latest_run
+try:
+    print(json.dumps({
+        "metadata": get_metadata(),
+        "data": [run.data.token, run.data.shout],
+        "stdout": run["start"].task.stdout,
+        "shas": sorted(a.sha for a in run["end"].task),
+    }))
+except FlowscopeError as exc:
+    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+"""
+
+
+def _read_artifacts(workspace, env: dict[str, str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", READ_ARTIFACTS],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_metadata_on_the_service_and_blobs_in_a_directory(workspace, pg_service, tmp_path):
+    """`--metadata URL --datastore DIR`: records go to the service, every blob to DIR; a second
+    process reads the artifacts with FLOWSCOPE_SERVICE_URL and FLOWSCOPE_DATASTORE set."""
+    import uuid
+
+    from flowscope.datastore import LocalStorage
+    from pg import reset_database
+
+    reset_database(pg_service.database)
+    blobs, token = tmp_path / "team-blobs", uuid.uuid4().hex
+    (workspace.root / "data.py").write_text(DATASTORE_FLOW)
+    workspace.env.update(FLOWSCOPE_SERVICE_TOKEN=pg_service.token, TOKEN=token)
+    result = workspace.run("data", "--metadata", pg_service.url, "--datastore", str(blobs), "run")
+    assert result.code == 0, result.output
+    assert not (workspace.root / ".flowscope").exists()  # nothing recorded locally
+
+    reader = {**workspace.env, "FLOWSCOPE_SERVICE_URL": pg_service.url}
+    seen = _read_artifacts(workspace, {**reader, "FLOWSCOPE_DATASTORE": str(blobs)})
+    assert seen["metadata"] == f"service@{pg_service.url}"
+    assert seen["data"] == [token, token.upper()]
+    assert seen["stdout"] == f"hello {token}\n"
+    in_dir, on_service = LocalStorage(blobs), LocalStorage(pg_service.blob_root)
+    assert seen["shas"] and all(in_dir.exists(sha) for sha in seen["shas"])
+    assert not any(on_service.exists(sha) for sha in seen["shas"])
+
+    # without the datastore setting the client reads through the service's proxy: not there
+    missing = _read_artifacts(workspace, reader)
+    assert missing["error"] == "BlobNotFound", missing
+    assert "different datastore" in missing["message"]
+
+
+def test_a_bad_datastore_address_is_refused_before_anything_is_recorded(workspace):
+    result = workspace.run("linear", "--datastore", "ftp://example.org/blobs", "run")
+    assert result.code != 0
+    assert "ftp://example.org/blobs" in result.stderr and "Traceback" not in result.output
+    assert not (workspace.root / ".flowscope").exists()

@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterable
-from typing import Any
 
 import pytest
 
-from flowscope.errors import FlowDefinitionError, MergeConflict, ParameterError
-from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Inputs, Transition, step
+from flowscope.errors import FlowDefinitionError, ParameterError
+from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Transition, step
 from flowscope.flow.contract import foreach_items
 from flowscope.flow.names import RESERVED
 
 from .shapes import BranchFlow, ForeachFlow, LinearFlow, TrainFlow
-
-
-class FakeSource:
-    """An ArtifactSource over a dict name -> (sha, value) that records what it loads."""
-
-    def __init__(self, artifacts: dict[str, tuple[str, Any]]) -> None:
-        self.artifacts = artifacts
-        self.loads: list[str] = []
-
-    def names(self) -> Iterable[str]:
-        return list(self.artifacts)
-
-    def sha(self, name: str) -> str:
-        return self.artifacts[name][0]
-
-    def load(self, name: str) -> Any:
-        self.loads.append(name)
-        return self.artifacts[name][1]
-
-
-def bound(flow_cls: type, step_name: str, source: Any = None, **kwargs: Any) -> Any:
-    flow = flow_cls(use_cli=False)
-    flow._fs_bind(step_name, source, **kwargs)
-    return flow
+from .sources import FakeSource, bound, branch_inputs
 
 
 def test_fake_source_satisfies_the_protocol() -> None:
@@ -86,10 +61,11 @@ def test_missing_artifact_suggests_names_and_explains_flow_on() -> None:
     assert getattr(flow, "nothing", "fallback") == "fallback"
 
 
-def test_private_names_are_artifacts_but_internal_ones_are_not() -> None:
+def test_private_names_are_artifacts_but_internal_ones_are_refused() -> None:
     flow = bound(LinearFlow, "start")
     flow._cache = {"k": 1}
-    flow._fs_scratch = 1
+    with pytest.raises(FlowDefinitionError, match="'_fs_scratch' is reserved"):
+        flow._fs_scratch = 1
     assert flow._fs_outputs() == ({"_cache": {"k": 1}}, {})
 
 
@@ -288,146 +264,12 @@ def test_next_foreach_errors() -> None:
 # -- joins -----------------------------------------------------------------------------------
 
 
-def branch_inputs(a: dict[str, tuple[str, Any]], b: dict[str, tuple[str, Any]]) -> Any:
-    sources = {"a": FakeSource(a), "b": FakeSource(b)}
-    flows = [bound(BranchFlow, name, source) for name, source in sources.items()]
-    return Inputs(flows), sources
-
-
-def test_inputs_by_name_index_and_iteration() -> None:
-    inputs, sources = branch_inputs({"x": ("sa", "a")}, {"x": ("sb", "b")})
-    assert len(inputs) == 2
-    assert inputs.a.x == "a" and inputs.b.x == "b" and inputs[1].x == "b"
-    assert [inp.x for inp in inputs] == ["a", "b"] and inputs[:1] == [inputs.a]
-    assert sources["a"].loads == ["x"]  # loaded once, cached on the input
-    with pytest.raises(
-        AttributeError, match=r"no input from a step 'bb' \(inputs come from: a, b\)"
-    ):
-        inputs.bb  # noqa: B018
-    with pytest.raises(AttributeError, match="Did you mean 'b'"):
-        inputs.bb  # noqa: B018
-    assert repr(inputs) == "Inputs(['a', 'b'])"
-
-
-def test_inputs_are_read_only() -> None:
-    inputs, _ = branch_inputs({}, {})
-    with pytest.raises(FlowDefinitionError, match=r"inputs of a join are read-only \(a.y\)"):
-        inputs.a.y = 1
-    with pytest.raises(FlowDefinitionError, match="called on an input of a join"):
-        inputs.a.next(inputs.a.join)
-
-
 def test_a_join_step_runs_over_its_inputs() -> None:
     inputs, _ = branch_inputs({"x": ("sa", "a")}, {"x": ("sb", "b")})
     join = bound(BranchFlow, "join")
     join.join(inputs)
     assert join._fs_transition() == Transition(("end",), None)
     assert join._fs_outputs() == ({"xs": ["a", "b"]}, {})
-
-
-def test_merge_adopts_agreeing_artifacts_without_loading() -> None:
-    shared = {"base": ("sha-base", 10), "same": ("sha-same", "s")}
-    inputs, sources = branch_inputs(
-        {**shared, "only_a": ("sha-oa", 1)}, {**shared, "only_b": ("sha-ob", 2)}
-    )
-    join = bound(BranchFlow, "join")
-    join.merge_artifacts(inputs)
-    assert sources["a"].loads == [] and sources["b"].loads == []
-    values, passthrough = join._fs_outputs()
-    assert values == {}
-    assert passthrough == {
-        "base": "sha-base",
-        "same": "sha-same",
-        "only_a": "sha-oa",
-        "only_b": "sha-ob",
-    }
-    assert join.base == 10 and join.only_b == 2  # readable after the merge, loaded lazily
-    assert sources["a"].loads == ["base"] and sources["b"].loads == ["only_b"]
-
-
-def test_merge_conflict_names_the_artifact_and_the_branches() -> None:
-    inputs, _ = branch_inputs(
-        {"x": ("sha-1", 1), "ok": ("s", 0)}, {"x": ("sha-2", 2), "ok": ("s", 0)}
-    )
-    join = bound(BranchFlow, "join")
-    with pytest.raises(MergeConflict) as info:
-        join.merge_artifacts(inputs)
-    message = str(info.value)
-    assert "merge_artifacts in step 'join'" in message
-    assert "'x' differs between inputs (value 1: a; value 2: b)" in message
-    assert "Set self.x = ... in the join" in message and "exclude=['x']" in message
-    assert join._fs_outputs() == ({}, {})  # nothing adopted
-
-
-def test_merge_compares_hashes_even_if_an_input_value_was_mutated() -> None:
-    inputs, _ = branch_inputs({"lst": ("same", [1])}, {"lst": ("same", [1])})
-    inputs.a.lst.append(2)
-    join = bound(BranchFlow, "join")
-    join.merge_artifacts(inputs)
-    assert join._fs_outputs() == ({}, {"lst": "same"})
-
-
-def test_set_artifacts_resolve_conflicts_and_exclude_skips() -> None:
-    inputs, _ = branch_inputs(
-        {"x": ("1", 1), "y": ("3", 3), "z": ("5", 5)}, {"x": ("2", 2), "y": ("4", 4), "z": ("5", 5)}
-    )
-    join = bound(BranchFlow, "join")
-    join.x = 0
-    join.merge_artifacts(inputs, exclude=["y"])
-    assert join._fs_outputs() == ({"x": 0}, {"z": "5"})
-
-
-def test_include_limits_the_merge_and_checks_names() -> None:
-    inputs, _ = branch_inputs({"x": ("1", 1), "y": ("2", 2)}, {"x": ("3", 3), "y": ("2", 2)})
-    join = bound(BranchFlow, "join")
-    join.merge_artifacts(inputs, include=["y"])
-    assert join._fs_outputs() == ({}, {"y": "2"})
-    with pytest.raises(FlowDefinitionError, match="include= names 'nope', but no input has"):
-        join.merge_artifacts(inputs, include=["nope"])
-    with pytest.raises(FlowDefinitionError, match="not both"):
-        join.merge_artifacts(inputs, include=["y"], exclude=["x"])
-    with pytest.raises(FlowDefinitionError, match="takes a list of artifact names"):
-        join.merge_artifacts(inputs, include="y")
-
-
-def test_merge_only_in_a_join() -> None:
-    inputs, _ = branch_inputs({}, {})
-    flow = bound(BranchFlow, "a")
-    with pytest.raises(FlowDefinitionError, match="step 'a' is not a join"):
-        flow.merge_artifacts(inputs)
-    join = bound(BranchFlow, "join")
-    with pytest.raises(FlowDefinitionError, match="takes the join's inputs"):
-        join.merge_artifacts([inputs.a])  # type: ignore[arg-type]
-
-
-def test_foreach_join_labels_inputs_by_index_and_parameters_are_kept() -> None:
-    params = {"alpha": 0.5, "epochs": 3}
-    flows = [
-        bound(
-            TrainFlow,
-            "train",
-            FakeSource({"alpha": ("sa", 0.5), "rate": (f"r{i}", i), "score": (f"s{i}", i)}),
-            index=i,
-            input=i,
-            parameters=params,
-        )
-        for i in range(3)
-    ]
-    inputs = Inputs(flows)
-    with pytest.raises(AttributeError, match="inputs.train is ambiguous: 3 inputs"):
-        inputs.train  # noqa: B018
-    join = bound(TrainFlow, "join", parameters=params)
-    join.join(inputs)  # merge_artifacts(inputs, include=['alpha']): alpha is set already
-    assert join._fs_outputs() == ({"best": 2, "alpha": 0.5, "epochs": 3}, {})
-    with pytest.raises(MergeConflict, match=r"'rate' differs .*value 1: train\[0\]; value 2"):
-        join.merge_artifacts(inputs)
-
-
-def test_repeated_input_labels_are_numbered() -> None:
-    flows = [bound(BranchFlow, "a", FakeSource({"x": (str(i), i)})) for i in range(2)]
-    join = bound(BranchFlow, "join")
-    with pytest.raises(MergeConflict, match=r"value 1: a \(input 0\); value 2: a \(input 1\)"):
-        join.merge_artifacts(Inputs(flows))
 
 
 # -- the command line ------------------------------------------------------------------------

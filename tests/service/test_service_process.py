@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from flowscope.config import Settings
+from flowscope.datastore import ContentStore, open_storage
 from flowscope.errors import AuthenticationError, ServiceUnavailable
 from flowscope.metastore.http import HttpMetadataProvider
 from flowscope.metastore.migrations import latest_version
@@ -72,9 +74,10 @@ def test_two_workers_over_postgres(
     page = provider.list_runs("F", RunQuery(tags_all=("t",), limit=25))
     assert len(page.items) == 25 and page.cursor is not None
 
-    key = provider.content_store().put(b"blob through the proxy")
-    client = HttpMetadataProvider(service.url, token=service.token)  # only URL and token
-    assert client.content_store().get(key) == b"blob through the proxy"
+    settings = Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": service.token})
+    key = ContentStore(open_storage(service.url, settings)).put(b"blob through the proxy")
+    client = ContentStore(open_storage(service.url, settings))  # only URL and token
+    assert client.get(key) == b"blob through the proxy"
     assert (tmp_path / "blobs").exists()
 
 

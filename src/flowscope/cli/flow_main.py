@@ -43,6 +43,13 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         help="record to / read from this metadata service URL or local store "
         "directory (default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)",
     )
+    parser.add_argument(
+        "--datastore",
+        metavar="DIR_OR_URL",
+        help="store artifacts, logs and code packages in / read them from this directory or "
+        "URL (default: FLOWSCOPE_DATASTORE, else the metadata store's own: a local store's "
+        "blobs/ directory, a service's blob proxy)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -67,7 +74,9 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         help="re-run a run from its first failed step",
         description="Re-run from the first failed step, cloning tasks that succeeded.",
     )
-    resume.add_argument("run_id", nargs="?", help="the run to resume (default: the latest run)")
+    resume.add_argument(
+        "run_id", nargs="?", help="the run to resume (default: your newest failed or lost run)"
+    )
     _run_options(resume)
 
     sub.add_parser("show", help="print the flow's steps and how they connect")
@@ -136,17 +145,17 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     return _run(flow_cls, graph, args)
 
 
-def _use_metadata(address: str | None) -> None:
-    if address:
-        from flowscope.client import metadata
+def _use_stores(metadata: str | None, datastore: str | None) -> None:
+    if metadata or datastore is not None:
+        from flowscope.client.context import CONTEXT
 
-        metadata(address)
+        CONTEXT.set_stores(metadata or None, datastore)
 
 
 def _inspect(flow_name: str, args: argparse.Namespace) -> int:
     from flowscope.cli import inspect_cmds
 
-    _use_metadata(args.metadata)
+    _use_stores(args.metadata, args.datastore)
     from flowscope.client import namespace
 
     namespace(None)  # the flow's own runs, whoever ran them
@@ -191,22 +200,24 @@ def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, A
 
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     from flowscope.config import Settings
-    from flowscope.metastore.providers import default_address, open_provider
     from flowscope.runtime.console import Console
     from flowscope.runtime.resume import ResumePlan
     from flowscope.runtime.runner import Runner
+    from flowscope.stores import open_stores
     from flowscope.tags import validate_tags
 
     settings = Settings.from_env()
     tags = validate_tags(args.tag)
     if args.command == "run":  # bad values are refused before anything is recorded
         parameters = _resolve_parameters(flow_cls, args)
-    address = args.metadata or default_address(settings)
-    provider = open_provider(address, settings, create=True)
+    stores = open_stores(args.metadata or None, args.datastore, settings=settings, create=True)
+    provider = stores.provider
     plan = None
     if args.command == "resume":
-        origin = _origin_run(provider, graph.flow_name, args.run_id)
-        plan = ResumePlan(provider, graph.flow_name, origin)
+        origin = _origin_run(provider, graph.flow_name, args.run_id, settings.user)
+        # a live runner heartbeats every interval: three missed ones mean it is gone
+        live = 3 * settings.heartbeat_interval
+        plan = ResumePlan(provider, graph.flow_name, origin, live_within=live)
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = Runner(
@@ -214,6 +225,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         graph,
         provider,
         settings,
+        datastore=stores.datastore,
         parameters=parameters,
         tags=tags,
         max_workers=args.max_workers,
@@ -231,22 +243,36 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
 
 
 def _command_line() -> str:
-    """How this process was started, as a shell would take it again."""
+    """How this process was started, as a shell would take it again (bytes that are not
+    UTF-8, legal in paths, are shown as \\xNN escapes)."""
     import shlex
 
-    return shlex.join([Path(sys.executable).name, *sys.argv])
+    text = shlex.join([Path(sys.executable).name, *sys.argv])
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _origin_run(provider: Any, flow_name: str, run_id: str | None) -> int:
+def _origin_run(provider: Any, flow_name: str, run_id: str | None, user: str) -> int:
+    """The run to resume: the one named, else the newest run of `user` that ended without
+    succeeding (failed, or lost: its runner died). Never another user's run, never one that
+    is still running; name a run to resume one of those."""
     from flowscope.metastore.records import RunQuery
     from flowscope.pathspec import check_id
 
     if run_id is not None:
         return int(check_id("run", run_id))
-    page = provider.list_runs(flow_name, RunQuery(limit=1))
-    if not page.items:
-        raise RunError(f"There is no run of {flow_name} to resume; start one with `run`.")
-    return int(page.items[0].run_id)
+    newest = [
+        page.items[0].run_id
+        for status in ("failed", "lost")
+        if (
+            page := provider.list_runs(flow_name, RunQuery(status=status, user=user, limit=1))
+        ).items
+    ]
+    if not newest:
+        raise RunError(
+            f"There is no failed run of {flow_name} by user '{user}' to resume; name the run "
+            f"to resume (resume RUN_ID), or start one with `run`."
+        )
+    return int(max(newest))
 
 
 if __name__ == "__main__":  # pragma: no cover

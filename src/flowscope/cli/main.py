@@ -21,6 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: FLOWSCOPE_SERVICE_URL, else the nearest .flowscope)",
     )
     parser.add_argument(
+        "--datastore",
+        metavar="DIR_OR_URL",
+        help="read artifacts and logs from this directory or URL (default: FLOWSCOPE_DATASTORE, "
+        "else the metadata store's own)",
+    )
+    parser.add_argument(
         "--namespace", metavar="TAG", help="only runs carrying this tag (default: every run)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -65,10 +71,11 @@ def _dispatch(argv: list[str]) -> int:
 
         print(__version__)
         return 0
-    from flowscope.client import Flow, Metaflow, metadata, namespace
+    from flowscope.client import Flow, Metaflow, namespace
+    from flowscope.client.context import CONTEXT
 
-    if args.metadata:
-        metadata(args.metadata)
+    if args.metadata or args.datastore is not None:
+        CONTEXT.set_stores(args.metadata or None, args.datastore)
     namespace(args.namespace)
     if args.command == "flows":
         for flow in Metaflow():

@@ -5,12 +5,19 @@
     run.data.x
 
 context.py   the one piece of state: provider and namespace (`namespace()`, `metadata()`)
-base.py      what every object shares: address, identity, pickling, tags, errors
+base.py      what every object shares: address, identity, pickling, parent, times, tags,
+             errors; the generic containers (`Container[Parent, Child]`)
+registry.py  the classes by kind, so parents and pickles need no upward import
+status.py    status / finished / successful / finished_at of runs and tasks
 root.py      Metaflow()            flow.py  Flow        run.py       Run
 step.py      Step                  task.py  Task        artifact.py  DataArtifact
 data.py      task.data / task.artifacts, lazy;  prefetch.py  one index query per step
 code.py      Code (run.code);  values.py  TaskException, Metadata, LogLine
 display.py   `_repr_html_` summaries
+
+Modules import downwards only (root -> flow -> run -> step -> task -> artifact -> data ->
+base -> context, registry); the class above a module is named under TYPE_CHECKING, for its
+type, and found at run time in the registry. tests/client/test_imports.py checks it.
 """
 
 from __future__ import annotations

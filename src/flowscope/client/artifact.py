@@ -5,21 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flowscope.client.base import (
-    ClientObject,
-    check_namespace,
-    did_you_mean,
-    not_found,
-    to_datetime,
-)
+from flowscope.client.base import ClientObject, check_namespace, did_you_mean, not_found
 from flowscope.client.data import load_value
+from flowscope.client.display import artifact_html
 
 if TYPE_CHECKING:
-    from flowscope.client.task import Task
+    from flowscope.client.task import Task  # the parent's type only: task.py imports this module
     from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 
 
-class DataArtifact(ClientObject):
+class DataArtifact(ClientObject["Task"]):
     """An artifact: `DataArtifact('HelloFlow/2/start/3/x')`, or with `attempt=N` for an
     earlier attempt of a retried task. `.data` is the value, loaded when read."""
 
@@ -27,6 +22,7 @@ class DataArtifact(ClientObject):
 
     _kind = "DataArtifact"
     _level = "artifact"
+    _parent_kind = "Task"
 
     _run: RunRecord | None
     _task: TaskRecord | None
@@ -49,15 +45,11 @@ class DataArtifact(ClientObject):
         artifact._run, artifact._task, artifact._record = task._run, task._record, record
         return artifact
 
-    def _parent_task(self) -> Task:
-        from flowscope.client.task import Task
-
-        task = Task._make(self._provider, self._namespace, self._components[:4], self._attempt)
-        task._run, task._record = self._run, self._task
-        return task
+    def _seed(self, parent: Task) -> None:
+        parent._attempt, parent._run, parent._record = self._attempt, self._run, self._task
 
     def _resolve(self) -> None:
-        task = self._parent_task()
+        task = self.parent
         run = task._run_record()
         self._run = run
         self._task = task._fetch()
@@ -65,7 +57,7 @@ class DataArtifact(ClientObject):
         check_namespace(self._name, run, self._namespace)
 
     def _fetch(self) -> ArtifactRecord:
-        task = self._parent_task()
+        task = self.parent
         self._task = task._task_record()
         flow, run_id, _, task_id, name = self._components
         records = self._provider.list_artifacts(flow, int(run_id), int(task_id), self._task.attempt)
@@ -82,14 +74,22 @@ class DataArtifact(ClientObject):
 
     def _run_record(self) -> RunRecord:
         if self._run is None:
-            self._run = self._parent_task()._run_record()
+            self._run = self.parent._run_record()
         return self._run
 
-    # ---- properties --------------------------------------------------------------------
-    @property
-    def parent(self) -> Task:
-        return self._parent_task()
+    # ---- common properties (ClientObject: created_at, parent, tags, ...) ----------------
+    def _own_record(self) -> ArtifactRecord:
+        return self._artifact_record()  # created_at: when the artifact was recorded
 
+    def _origin(self) -> str | None:
+        """The artifact of the task this one's task was cloned from by a resume, else None."""
+        origin = self.parent.origin_pathspec
+        return None if origin is None else f"{origin}/{self._components[-1]}"
+
+    def _repr_html_(self) -> str:
+        return artifact_html(self)
+
+    # ---- properties --------------------------------------------------------------------
     @property
     def data(self) -> object:
         """The value (loaded from the datastore on each read)."""
@@ -114,13 +114,6 @@ class DataArtifact(ClientObject):
     def serializer(self) -> str:
         """The name of the serializer the value was stored with."""
         return self._artifact_record().serializer
-
-    @property
-    def created_at(self) -> datetime:
-        """When the artifact was recorded (UTC)."""
-        created = to_datetime(self._artifact_record().created_at)
-        assert created is not None
-        return created
 
     @property
     def finished_at(self) -> datetime:

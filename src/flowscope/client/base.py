@@ -7,17 +7,24 @@ provider are cached on the object in slots; `refresh()` drops them.
 Public constructors (`Run('F/7')`) check that the object exists and is in the namespace.
 Objects reached by iteration are built by `_make`, from records already fetched, with no
 further queries.
+
+The classes are generic in what is around them: `ClientObject[Parent]` types `parent`,
+`Container[Parent, Child]` types `obj[key]` and iteration. A module imports the classes below
+it (a Flow makes Runs); the class above is found in the registry (registry.py), so `parent`
+and unpickling need no import of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from flowscope.client.context import CONTEXT
+from flowscope.client.registry import class_named, register
 from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
 from flowscope.metastore.records import FAILED, SUCCEEDED
-from flowscope.pathspec import check_id
+from flowscope.pathspec import check_id, parse
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -27,7 +34,10 @@ if TYPE_CHECKING:
 
 FINISHED = frozenset({SUCCEEDED, FAILED})
 
-Obj = TypeVar("Obj", bound="ClientObject")
+ParentT = TypeVar("ParentT")
+"""The type of an object's parent (None for a Flow)."""
+ChildT = TypeVar("ChildT")
+"""The type of a container's children."""
 
 
 def to_datetime(timestamp: float | None) -> datetime | None:
@@ -101,25 +111,38 @@ def visible(name: str) -> bool:
     return not name.startswith("_")
 
 
-class ClientObject:
-    """The shared interface of Flow, Run, Step, Task and DataArtifact."""
+class _Timed(Protocol):
+    @property
+    def created_at(self) -> float: ...
+
+
+class ClientObject(Generic[ParentT]):
+    """The shared interface of Flow, Run, Step, Task and DataArtifact.
+
+    A subclass names its kind (`_kind`, the class name users see), its pathspec level
+    (`_level`) and the kind of its parent (`_parent_kind`), and says where its facts come
+    from: `_own_record()` (for `created_at`), `_run_record()` (for tags) and `_origin()`.
+    """
 
     __slots__ = ("_attempt", "_components", "_namespace", "_provider")
 
     _kind: ClassVar[str] = "ClientObject"
     _level: ClassVar[str] = ""
+    _parent_kind: ClassVar[str | None] = None
 
     _provider: MetadataProvider
     _namespace: str | None
     _components: tuple[str, ...]
     _attempt: int | None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_kind" in cls.__dict__:
+            register(cls)
+
     # ---- construction ------------------------------------------------------------------
     def _bind(self, pathspec: object, attempt: object = None) -> None:
         """Public-constructor plumbing: parse, take the context's provider and namespace."""
-        from flowscope.client.context import CONTEXT
-        from flowscope.pathspec import parse
-
         self._components = parse(pathspec, self._level)
         self._attempt = check_attempt(attempt)
         self._provider = CONTEXT.provider()
@@ -191,38 +214,73 @@ class ClientObject:
             (self._kind, self.pathspec, self._attempt, self._provider.describe(), self._namespace),
         )
 
-    # ---- tags (a run's; Flow overrides) ------------------------------------------------
-    def _run_record(self) -> RunRecord:
+    # ---- common properties -------------------------------------------------------------
+    @property
+    def parent(self) -> ParentT:
+        """The object one level up (a Run's Flow, a Task's Step); None for a Flow."""
+        kind = self._parent_kind
+        if kind is None:
+            return cast(ParentT, None)
+        made = class_named(kind)._make(self._provider, self._namespace, self._components[:-1])
+        self._seed(made)
+        return cast(ParentT, made)
+
+    def _seed(self, parent: Any) -> None:
+        """Hand the records cached here that describe `parent` to it (subclasses)."""
+
+    def _own_record(self) -> _Timed:
         raise NotImplementedError
 
     @property
-    def tags(self) -> frozenset[str]:
-        """The tags of the object's run: user tags and system tags."""
-        record = self._run_record()
-        return frozenset(record.user_tags) | frozenset(record.system_tags)
+    def created_at(self) -> datetime:
+        """When the object was created (UTC): a flow's first run, a run's start, a step's
+        first task, a task, an artifact's recording."""
+        return datetime.fromtimestamp(self._own_record().created_at, tz=timezone.utc)
+
+    def _origin(self) -> str | None:
+        return None
 
     @property
-    def user_tags(self) -> frozenset[str]:
-        """The run's user tags (`--tag` at run time, or added later)."""
-        return frozenset(self._run_record().user_tags)
-
-    @property
-    def system_tags(self) -> frozenset[str]:
-        """The run's system tags (`user:<name>`, `runtime:<kind>`, ...)."""
-        return frozenset(self._run_record().system_tags)
+    def origin_pathspec(self) -> str | None:
+        """The pathspec of the object this one was cloned from by a resume (a run, a task,
+        an artifact of a cloned task); None for objects that were not cloned."""
+        return self._origin()
 
     @property
     def namespace(self) -> str | None:
         """The namespace in force when this object was created (it keeps using it)."""
         return self._namespace
 
-    def _repr_html_(self) -> str:
-        from flowscope.client.display import render
+    # ---- tags (a run's; a Flow has none) -----------------------------------------------
+    def _run_record(self) -> RunRecord:
+        raise NotImplementedError
 
-        return render(self)
+    def _tag_record(self) -> RunRecord | None:
+        """The record whose tags this object reports: its run's (None for a Flow)."""
+        return self._run_record()
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """The tags of the object's run: user tags and system tags (a Flow has none)."""
+        record = self._tag_record()
+        if record is None:
+            return frozenset()
+        return frozenset(record.user_tags) | frozenset(record.system_tags)
+
+    @property
+    def user_tags(self) -> frozenset[str]:
+        """The run's user tags (`--tag` at run time, or added later)."""
+        record = self._tag_record()
+        return frozenset() if record is None else frozenset(record.user_tags)
+
+    @property
+    def system_tags(self) -> frozenset[str]:
+        """The run's system tags (`user:<name>`, `runtime:<kind>`, ...)."""
+        record = self._tag_record()
+        return frozenset() if record is None else frozenset(record.system_tags)
 
 
-class LazyChildren:
+class LazyChildren(Generic[ChildT]):
     """An iterator over children that lists them on its first `next()`.
 
     `list(obj)` calls `iter(obj)` and then `len(obj)` as a size hint; `len` fills the
@@ -231,44 +289,44 @@ class LazyChildren:
 
     __slots__ = ("_it", "_items", "_make")
 
-    def __init__(self, make: Callable[[], Iterator[Any]]) -> None:
+    def __init__(self, make: Callable[[], Iterator[ChildT]]) -> None:
         self._make = make
-        self._items: list[Any] | None = None
-        self._it: Iterator[Any] | None = None
+        self._items: list[ChildT] | None = None
+        self._it: Iterator[ChildT] | None = None
 
     @property
     def started(self) -> bool:
         return self._it is not None
 
-    def materialize(self) -> list[Any]:
+    def materialize(self) -> list[ChildT]:
         if self._items is None:
             self._items = list(self._make())
         return self._items
 
-    def __iter__(self) -> LazyChildren:
+    def __iter__(self) -> LazyChildren[ChildT]:
         return self
 
-    def __next__(self) -> Any:
+    def __next__(self) -> ChildT:
         if self._it is None:
             self._it = iter(self._items) if self._items is not None else self._make()
         return next(self._it)
 
 
-class Container(ClientObject):
+class Container(ClientObject[ParentT], Generic[ParentT, ChildT]):
     """An object with children: iteration (newest first), `[id]`, `in`, `len`."""
 
     __slots__ = ("_pending",)
 
     _child_level: ClassVar[str] = ""
-    _pending: LazyChildren | None
+    _pending: LazyChildren[ChildT] | None
 
-    def _children(self) -> Iterator[Any]:
+    def _children(self) -> Iterator[ChildT]:
         raise NotImplementedError
 
-    def _child(self, key: str) -> Any:
+    def _child(self, key: str) -> ChildT:
         raise NotImplementedError
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[ChildT]:
         self._pending = LazyChildren(self._children)
         return self._pending
 
@@ -286,7 +344,7 @@ class Container(ClientObject):
         self._pending = None
         self._clear()
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> ChildT:
         return self._child(check_id(self._child_level, key))
 
     def __contains__(self, key: object) -> bool:
@@ -305,66 +363,8 @@ class Container(ClientObject):
 
 def _restore(
     kind: str, pathspec: str, attempt: int | None, address: str, namespace: str | None
-) -> ClientObject:
+) -> ClientObject[Any]:
     """Unpickle an object: re-open its provider (shared per address) and rebuild it."""
-    from flowscope.client.context import CONTEXT
-    from flowscope.client.registry import class_named
-    from flowscope.pathspec import parse
-
     cls = class_named(kind)
     components = parse(pathspec, cls._level)
     return cls._make(CONTEXT.provider_for(address), namespace, components, attempt)
-
-
-class _StatusRecord(Protocol):
-    @property
-    def status(self) -> str: ...
-
-    @property
-    def finished_at(self) -> float | None: ...
-
-
-StatusRecord = TypeVar("StatusRecord", bound=_StatusRecord)
-
-
-class StatusMixin(Generic[StatusRecord]):
-    """`status`, `finished`, `successful` and `finished_at` of an object backed by a status
-    record (a run, a task attempt). A finished record is kept; an unfinished one is asked for
-    again on every read, unless it was fetched a moment ago by the same access."""
-
-    __slots__ = ()
-    _record: StatusRecord | None
-    _fresh: bool
-
-    def _fetch(self) -> StatusRecord:
-        raise NotImplementedError
-
-    def _current(self) -> StatusRecord:
-        record = self._record
-        if record is None or (record.status not in FINISHED and not self._fresh):
-            record = self._fetch()
-        self._fresh = False  # type: ignore[misc]  # the slot is declared by the subclass
-        return record
-
-    @property
-    def status(self) -> str:
-        """`pending` (tasks only), `running`, `succeeded`, `failed`, or `lost` (its process
-        stopped heart-beating)."""
-        return self._current().status
-
-    @property
-    def finished(self) -> bool:
-        """True when it has ended, whether or not it succeeded."""
-        return self._current().status in FINISHED
-
-    @property
-    def successful(self) -> bool:
-        """True when it ended well: a run whose end step succeeded, a task attempt that
-        succeeded (a failure handled by a catch decorator is not a success)."""
-        return self._current().status == SUCCEEDED
-
-    @property
-    def finished_at(self) -> datetime | None:
-        """When it ended (UTC), None while it has not."""
-        record = self._current()
-        return to_datetime(record.finished_at) if record.status in FINISHED else None

@@ -6,6 +6,7 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
+from flowscope.client.context import CONTEXT
 from flowscope.errors import DataStoreError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Code:
     def _bytes(self) -> bytes:
         if self._data is None:
             try:
-                self._data = bytes(self._provider.content_store().get(self._key))
+                self._data = bytes(CONTEXT.datastore_for(self._provider).get(self._key))
             except DataStoreError as exc:
                 raise type(exc)(f"Could not read the code package of {self._owner}: {exc}") from exc
         return self._data
@@ -54,7 +55,7 @@ class Code:
     @property
     def path(self) -> str:
         """Where the package is stored (a file path or URL in the datastore)."""
-        return str(self._provider.content_store().storage.locate(self._key))
+        return str(CONTEXT.datastore_for(self._provider).storage.locate(self._key))
 
     @property
     def sha(self) -> str:

@@ -1,12 +1,17 @@
-"""The client's one piece of state: which metadata provider it reads, and which namespace.
+"""The client's one piece of state: which metadata and datastore it reads, and which namespace.
 
 `CONTEXT` is the only mutable state of the client. Nothing is resolved at import time: the
-settings (user name, service URL, local store) are read from the environment the first time
-they are needed, and again by `default_namespace()` and `default_metadata()`.
+settings (user name, service URL, local store, datastore) are read from the environment the
+first time they are needed, and again by `default_namespace()` and `default_metadata()`.
 
-Providers are kept per address, so the many objects unpickled from a notebook's artifacts
-share one open provider instead of each opening its own. Every client object records the
-provider and namespace in force when it was created and keeps using them.
+The metadata provider and the content store are resolved together, as a pair
+(`flowscope.stores.Stores`): `metadata(address)` resolves the pair again, so a local store's
+blobs, or a service's blob proxy, follow the address unless FLOWSCOPE_DATASTORE (or the CLI's
+`--datastore`) names the datastore. Pairs are kept per address, so the many objects unpickled
+from a notebook's artifacts share one open provider instead of each opening its own. Every
+client object records the provider and namespace in force when it was created and keeps
+using them; a provider belongs to exactly one pair, so it also names the object's datastore
+(`datastore_for`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from flowscope.tags import validate_tag
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
+    from flowscope.datastore import ContentStore
     from flowscope.metastore.provider import MetadataProvider
+    from flowscope.stores import Stores
 
 __all__ = [
     "CONTEXT",
@@ -33,6 +40,7 @@ __all__ = [
 ]
 
 _UNSET = object()
+_Key = tuple[str, "str | None", "str | None"]  # (metadata address, explicit datastore, env's)
 
 
 def _is_service(address: str) -> bool:
@@ -41,22 +49,42 @@ def _is_service(address: str) -> bool:
     return kind == "service" or target.startswith(("http://", "https://"))
 
 
+def _checked(address: object) -> str:
+    if not isinstance(address, str) or not address.strip():
+        raise MetadataError(
+            f"metadata() takes a directory or an http(s) URL (or local@DIR / service@URL), "
+            f"got {address!r}."
+        )
+    return address.strip()
+
+
 class ClientContext:
-    """The provider and namespace the client uses, plus the open providers by address.
+    """The stores and namespace the client uses, plus the open pairs by address.
 
     Thread safe. `namespace` is a tag (or None for the global namespace); until set it is
-    `user:<name>` for the user from the settings. The provider is opened on first use.
+    `user:<name>` for the user from the settings. The pair is opened on first use.
     """
 
-    __slots__ = ("_address", "_lock", "_namespace", "_provider", "_providers", "_settings")
+    __slots__ = (
+        "_address",
+        "_by_provider",
+        "_datastore",
+        "_lock",
+        "_namespace",
+        "_opened",
+        "_settings",
+        "_stores",
+    )
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._settings: Settings | None = None
         self._namespace: object = _UNSET
         self._address: str | None = None  # None: the default address, resolved on use
-        self._provider: MetadataProvider | None = None
-        self._providers: dict[str, MetadataProvider] = {}
+        self._datastore: str | None = None  # chosen with the address (None: settings, default)
+        self._stores: Stores | None = None
+        self._opened: dict[_Key, Stores] = {}
+        self._by_provider: dict[int, Stores] = {}  # id(provider) -> its pair
 
     # ---- settings ----------------------------------------------------------------------
     def settings(self) -> Settings:
@@ -68,13 +96,15 @@ class ClientContext:
             return self._settings
 
     def reset(self) -> None:
-        """Forget everything (settings, namespace, provider choice, open providers)."""
+        """Forget everything (settings, namespace, stores choice, open stores)."""
         with self._lock:
             self._settings = None
             self._namespace = _UNSET
             self._address = None
-            self._provider = None
-            self._providers = {}
+            self._datastore = None
+            self._stores = None
+            self._opened = {}
+            self._by_provider = {}
 
     # ---- namespace ---------------------------------------------------------------------
     def get_namespace(self) -> str | None:
@@ -96,77 +126,130 @@ class ClientContext:
             self._namespace = f"user:{self.settings().user}"
             return self._namespace
 
-    # ---- providers ---------------------------------------------------------------------
+    # ---- stores ------------------------------------------------------------------------
+    def stores(self) -> Stores:
+        """The pair in force, opened on first use."""
+        with self._lock:
+            if self._stores is None:
+                address = self._address or self._default_address()
+                self._stores = self.stores_for(address, self._datastore)
+            return self._stores
+
     def provider(self) -> MetadataProvider:
         """The provider in force, opened on first use."""
-        with self._lock:
-            if self._provider is None:
-                address = self._address or self._default_address()
-                self._provider = self.provider_for(address)
-            return self._provider
+        return self.stores().provider
 
-    def provider_for(self, address: str) -> MetadataProvider:
-        """The open provider for `address` (a `describe()` string or anything `metadata()`
-        accepts), opening it once per process."""
+    def stores_for(self, address: str, datastore: str | None = None) -> Stores:
+        """The open pair for metadata at `address` (a `describe()` string or anything
+        `metadata()` accepts) and `datastore` (None: the settings', else the metadata's own),
+        opened once per process."""
         with self._lock:
-            found = self._providers.get(address)
+            key: _Key = (address, datastore, self.settings().datastore)
+            found = self._opened.get(key)
             if found is not None:
                 return found
-            from flowscope.metastore.providers import open_provider
+            from flowscope.stores import open_stores
 
             try:
-                provider = open_provider(address, self.settings(), create=False)
+                stores = open_stores(address, datastore, settings=self.settings())
             except ImportError as exc:
                 raise MetadataError(
                     f"Cannot read the metadata service at {address}: its client is not "
                     f"available ({exc}). Install flowscope with the service extra."
                 ) from exc
             if _is_service(address):
-                provider.get_flow("FlowscopeProbe")  # fail here, not at the first listing
-            description = provider.describe()
-            provider = self._providers.setdefault(description, provider)
-            self._providers[address] = provider
-            return provider
+                stores.provider.get_flow("FlowscopeProbe")  # fail here, not at the first listing
+            named: _Key = (stores.metadata_address, datastore, key[2])
+            stores = self._opened.setdefault(named, stores)
+            self._opened[key] = stores
+            self._by_provider[id(stores.provider)] = stores
+            return stores
+
+    def provider_for(self, address: str) -> MetadataProvider:
+        """The open provider for `address` (see `stores_for`): the one in force when it
+        reads that address, so that unpickled objects share its datastore too."""
+        with self._lock:
+            current = self._stores
+            if current is not None and address in (current.metadata_address, self._address):
+                return current.provider
+            return self.stores_for(address).provider
+
+    def datastore_for(self, provider: MetadataProvider) -> ContentStore:
+        """The content store paired with `provider` (client objects read their data here). A
+        provider handed in without one gets the datastore its address resolves to."""
+        with self._lock:
+            found = self._by_provider.get(id(provider))
+            if found is None:
+                found = self._pair(provider)
+            return found.datastore
 
     def use_provider(self, provider: MetadataProvider) -> str:
-        """Read through `provider` from now on (for embedding and tests); returns its name."""
+        """Read through `provider` from now on, with the datastore its address resolves to
+        (for embedding and tests); returns the provider's name."""
         with self._lock:
-            description = provider.describe()
-            self._providers[description] = provider
-            self._provider = provider
-            self._address = description
-            return description
+            return self.use_stores(self._pair(provider))
+
+    def use_stores(self, stores: Stores) -> str:
+        """Read through an already opened pair from now on; returns its metadata name."""
+        with self._lock:
+            self._by_provider[id(stores.provider)] = stores
+            self._opened[(stores.metadata_address, None, self.settings().datastore)] = stores
+            self._stores = stores
+            self._address = stores.metadata_address
+            self._datastore = None
+            return stores.metadata_address
+
+    def _pair(self, provider: MetadataProvider) -> Stores:
+        """A pair for a provider opened elsewhere: the datastore of the pair in force when it
+        reads the same address, else the one the provider's address resolves to."""
+        from flowscope.stores import Stores, datastore_address
+
+        name, current = provider.describe(), self._stores
+        if current is not None and current.metadata_address == name:
+            stores = Stores(name, current.datastore_address, provider, current.datastore)
+        else:
+            from flowscope.datastore import ContentStore, open_storage
+            from flowscope.metastore.providers import resolve_address
+
+            address = datastore_address(resolve_address(name), None, self.settings())
+            content = ContentStore(open_storage(address, self.settings()))
+            stores = Stores(name, address, provider, content)
+        self._by_provider[id(provider)] = stores
+        return stores
+
+    def set_stores(self, metadata: str | None, datastore: str | None = None) -> str:
+        """Read from metadata at `metadata` (None: the default address) with its data in
+        `datastore` (None: FLOWSCOPE_DATASTORE, else the metadata's own); returns its name."""
+        address = _checked(metadata) if metadata is not None else self._default_address()
+        stores = self.stores_for(address, datastore)  # errors here leave the choice as it was
+        with self._lock:
+            self._stores = stores
+            self._address = stores.metadata_address
+            self._datastore = datastore
+            return self._address
 
     def set_metadata(self, address: str) -> str:
-        if not isinstance(address, str) or not address.strip():
-            raise MetadataError(
-                f"metadata() takes a directory or an http(s) URL (or local@DIR / service@URL), "
-                f"got {address!r}."
-            )
-        provider = self.provider_for(address.strip())  # errors here leave the choice as it was
-        with self._lock:
-            self._provider = provider
-            self._address = provider.describe()
-            return self._address
+        return self.set_stores(_checked(address))
 
     def get_metadata(self) -> str:
         with self._lock:
-            if self._provider is not None:
-                return self._provider.describe()
+            if self._stores is not None:
+                return self._stores.metadata_address
             address = self._address or self._default_address()
         try:
-            return self.provider().describe()
+            return self.stores().metadata_address
         except MetadataError:
             return self._describe_unopened(address)
 
     def default_metadata(self) -> str:
         with self._lock:
             self._settings = None
-            self._provider = None
+            self._stores = None
+            self._datastore = None
             self._address = self._default_address()
             address = self._address
         try:
-            return self.provider().describe()
+            return self.stores().metadata_address
         except MetadataError:  # no store yet: the error comes with the first query
             return self._describe_unopened(address)
 
@@ -181,9 +264,12 @@ class ClientContext:
             return address if address.startswith("service@") else f"service@{address}"
         if address.startswith("local@"):
             return address
-        from pathlib import Path
+        from flowscope.config import ConfigError, expand_path
 
-        return f"local@{Path(address).expanduser().absolute()}"
+        try:
+            return f"local@{expand_path(address).absolute()}"
+        except ConfigError:
+            return f"local@{address}"
 
 
 CONTEXT = ClientContext()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
 from flowscope.client.base import did_you_mean, visible
+from flowscope.client.context import CONTEXT
 from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -
 
     what = f"The artifact {owner}"
     try:
-        return load_artifact(provider.content_store(), record.sha, record.serializer)
+        return load_artifact(CONTEXT.datastore_for(provider), record.sha, record.serializer)
     except BlobCorrupted as exc:
         # no "resume the run" here: a resume reuses finished tasks as they are, so it never
         # rewrites their blobs; only a new run that produces the same value does

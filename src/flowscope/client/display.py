@@ -1,7 +1,8 @@
 """Notebook display: a compact HTML summary of each object (`_repr_html_`).
 
 Summaries read metadata only (status, times, tags, children, artifact sizes), never an
-artifact value. Every piece of text is escaped.
+artifact value. Every piece of text is escaped. Each object's `_repr_html_` calls the function
+for its kind; this module imports no object class at run time.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the objects import this module, to render themselves
     from flowscope.client.artifact import DataArtifact
-    from flowscope.client.base import ClientObject
     from flowscope.client.flow import Flow
+    from flowscope.client.root import Metaflow
     from flowscope.client.run import Run
     from flowscope.client.step import Step
     from flowscope.client.task import Task
@@ -73,28 +74,22 @@ def _wrap(title: str, facts: str, children: str = "") -> str:
     return f"<div class='flowscope'><strong>{html.escape(title)}</strong>{facts}{children}</div>"
 
 
-def render(obj: ClientObject) -> str:
-    """The HTML summary of a Flow, Run, Step, Task or DataArtifact."""
-    from flowscope.client.artifact import DataArtifact
-    from flowscope.client.flow import Flow
-    from flowscope.client.run import Run
-    from flowscope.client.step import Step
-    from flowscope.client.task import Task
-
-    if isinstance(obj, Flow):
-        return _flow(obj)
-    if isinstance(obj, Run):
-        return _run(obj)
-    if isinstance(obj, Step):
-        return _step(obj)
-    if isinstance(obj, Task):
-        return _task(obj)
-    if isinstance(obj, DataArtifact):
-        return _artifact(obj)
-    return _wrap(repr(obj), "")
+def root_html(root: Metaflow) -> str:
+    """`Metaflow()`: the namespace and the flows in it, with when each was created."""
+    rows = "".join(
+        f"<tr><td>{html.escape(f.id)}</td><td>{html.escape(str(f.created_at))}</td></tr>"
+        for f in root.flows
+    )
+    ns = html.escape(str(root.namespace))
+    return (
+        f"<div class='flowscope'><strong>Metaflow()</strong> namespace <code>{ns}</code>"
+        f"<table><thead><tr><th>flow</th><th>created</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
-def _flow(flow: Flow) -> str:
+def flow_html(flow: Flow) -> str:
+    """A flow: when it was created, its namespace, its newest runs."""
     runs, more = _first(flow._runs(flow._query(limit=MAX_ROWS + 1)))
     facts = _facts(
         [
@@ -110,7 +105,8 @@ def _flow(flow: Flow) -> str:
     )
 
 
-def _run(run: Run) -> str:
+def run_html(run: Run) -> str:
+    """A run: status, times, tags, command line, its steps."""
     pairs = [
         ("status", html.escape(run.status)),
         ("started", html.escape(_text(run.created_at))),
@@ -125,7 +121,8 @@ def _run(run: Run) -> str:
     return _wrap(repr(run), facts, _table(["step", "tasks", "started", "finished"], rows, more))
 
 
-def _step(step: Step) -> str:
+def step_html(step: Step) -> str:
+    """A step: times, tags, its tasks with their status."""
     facts = _facts(
         [
             ("started", html.escape(_text(step.created_at))),
@@ -138,7 +135,8 @@ def _step(step: Step) -> str:
     return _wrap(repr(step), facts, _table(["task", "index", "status", "finished"], rows, more))
 
 
-def _task(task: Task) -> str:
+def task_html(task: Task) -> str:
+    """A task: status, attempt, times, tags, exception, its artifacts with sizes."""
     exception = task.exception
     pairs = [
         ("status", html.escape(task.status)),
@@ -154,7 +152,8 @@ def _task(task: Task) -> str:
     return _wrap(repr(task), _facts(pairs), _table(["artifact", "type", "size"], rows, more))
 
 
-def _artifact(artifact: DataArtifact) -> str:
+def artifact_html(artifact: DataArtifact) -> str:
+    """An artifact: type, size, hash and when it was recorded (never its value)."""
     facts = _facts(
         [
             ("type", html.escape(artifact.type_name)),

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flowscope.client.base import Container, did_you_mean, not_found, to_datetime
+from flowscope.client.base import Container, did_you_mean, not_found
+from flowscope.client.display import flow_html
+from flowscope.client.run import Run
 from flowscope.errors import NamespaceMismatch
 from flowscope.metastore.records import SUCCEEDED, RunQuery
 from flowscope.tags import validate_tag
 
 if TYPE_CHECKING:
-    from flowscope.client.run import Run
     from flowscope.metastore.records import FlowRecord, RunRecord
 
 PAGE_SIZE = 10_000
 """Runs asked for per page when listing; the provider may return fewer per page."""
 
 
-class Flow(Container):
+class Flow(Container[None, Run]):
     """A flow, by name: `Flow('HelloFlow')`. Iterating yields its runs in the namespace,
     newest first; `flow['2']` is run 2."""
 
@@ -66,31 +66,15 @@ class Flow(Container):
             self._record = record
         return self._record
 
-    # ---- common properties -------------------------------------------------------------
-    @property
-    def created_at(self) -> datetime:
-        """When the flow's first run was created (UTC)."""
-        created = to_datetime(self._flow_record().created_at)
-        assert created is not None
-        return created
+    # ---- common properties (ClientObject: created_at, parent, tags, ...) ----------------
+    def _own_record(self) -> FlowRecord:
+        return self._flow_record()  # created_at: when the flow's first run was created
 
-    @property
-    def parent(self) -> None:
-        """A Flow is the top of the hierarchy under `Metaflow()`: no parent."""
-        return None
+    def _tag_record(self) -> RunRecord | None:
+        return None  # tags belong to runs; a Flow has none
 
-    @property
-    def tags(self) -> frozenset[str]:
-        """Tags belong to runs; a Flow has none."""
-        return frozenset()
-
-    @property
-    def user_tags(self) -> frozenset[str]:
-        return frozenset()
-
-    @property
-    def system_tags(self) -> frozenset[str]:
-        return frozenset()
+    def _repr_html_(self) -> str:
+        return flow_html(self)
 
     # ---- runs --------------------------------------------------------------------------
     def _query(self, tags: tuple[str, ...] = (), **changes: object) -> RunQuery:
@@ -99,8 +83,6 @@ class Flow(Container):
         return replace(RunQuery(tags_all=wanted, limit=PAGE_SIZE), **changes)  # type: ignore[arg-type]
 
     def _runs(self, query: RunQuery) -> Iterator[Run]:
-        from flowscope.client.run import Run
-
         provider, ns, name = self._provider, self._namespace, self._components[0]
         make = Run._from_record
         while True:
@@ -115,8 +97,6 @@ class Flow(Container):
         return self._runs(self._query())
 
     def _child(self, key: str) -> Run:
-        from flowscope.client.run import Run
-
         run = Run._make(self._provider, self._namespace, (self._components[0], key))
         run._resolve()
         return run
@@ -127,8 +107,6 @@ class Flow(Container):
         return self._runs(self._query(tuple(validate_tag(t) for t in tags)))
 
     def _latest(self, status: str | None) -> Run | None:
-        from flowscope.client.run import Run
-
         page = self._provider.list_runs(self._components[0], self._query(limit=1, status=status))
         if not page.items:
             return None
@@ -143,6 +121,3 @@ class Flow(Container):
     def latest_successful_run(self) -> Run | None:
         """The newest run in the namespace that succeeded; None if there is none."""
         return self._latest(SUCCEEDED)
-
-    def _run_record(self) -> RunRecord:  # pragma: no cover - Flow overrides the tag props
-        raise AttributeError("A Flow has no run record.")

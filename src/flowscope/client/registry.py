@@ -1,30 +1,32 @@
-"""Client classes by name, for unpickling (imported lazily to keep modules acyclic)."""
+"""The client object classes by kind (`"Run"`), for parents and unpickling.
+
+A class registers itself when it is defined (`ClientObject.__init_subclass__`), so an object
+can build its parent, or be rebuilt from a pickle, without importing the module of the class
+above it: modules import downwards only (flow -> run -> step -> task -> artifact).
+`import flowscope.client` defines every class, so the table is complete before any object is
+made.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from flowscope.errors import InvalidPathspec
 
 if TYPE_CHECKING:
     from flowscope.client.base import ClientObject
 
+_CLASSES: dict[str, type[ClientObject[Any]]] = {}
 
-def class_named(kind: str) -> type[ClientObject]:
-    from flowscope.client.artifact import DataArtifact
-    from flowscope.client.flow import Flow
-    from flowscope.client.run import Run
-    from flowscope.client.step import Step
-    from flowscope.client.task import Task
 
-    classes: dict[str, type[ClientObject]] = {
-        "Flow": Flow,
-        "Run": Run,
-        "Step": Step,
-        "Task": Task,
-        "DataArtifact": DataArtifact,
-    }
+def register(cls: type[ClientObject[Any]]) -> None:
+    """Record `cls` under its `_kind` (the class name users see: `Run`, `DataArtifact`)."""
+    _CLASSES[cls._kind] = cls
+
+
+def class_named(kind: str) -> type[ClientObject[Any]]:
+    """The class registered as `kind`; InvalidPathspec for a kind that is not one."""
     try:
-        return classes[kind]
+        return _CLASSES[kind]
     except KeyError:
-        from flowscope.errors import InvalidPathspec
-
         raise InvalidPathspec(f"Unknown client object kind {kind!r:.60}.") from None

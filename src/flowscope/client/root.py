@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import LazyChildren
+from flowscope.client.context import CONTEXT
+from flowscope.client.display import root_html
+from flowscope.client.flow import Flow
+from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
 from flowscope.pathspec import check_id
 
 if TYPE_CHECKING:
-    from flowscope.client.flow import Flow
     from flowscope.metastore.provider import MetadataProvider
 
 
@@ -21,15 +23,11 @@ class Metaflow:
     __slots__ = ("_namespace", "_pending", "_provider")
 
     def __init__(self) -> None:
-        from flowscope.client.context import CONTEXT
-
         self._provider: MetadataProvider = CONTEXT.provider()
         self._namespace: str | None = CONTEXT.get_namespace()
-        self._pending: LazyChildren | None = None
+        self._pending: LazyChildren[Flow] | None = None
 
     def _flows(self) -> Iterator[Flow]:
-        from flowscope.client.flow import Flow
-
         records = self._provider.list_flows(self._namespace)
         records = sorted(records, key=lambda f: (-f.created_at, f.flow_name))
         for record in records:
@@ -57,15 +55,11 @@ class Metaflow:
         return len(self._provider.list_flows(self._namespace))
 
     def __getitem__(self, name: str) -> Flow:
-        from flowscope.client.flow import Flow
-
         flow = Flow._make(self._provider, self._namespace, (check_id("flow", name),))
         flow._resolve()
         return flow
 
     def __contains__(self, name: object) -> bool:
-        from flowscope.errors import InvalidPathspec, NamespaceMismatch, ObjectNotFound
-
         if not isinstance(name, str):
             check_id("flow", name)
         try:
@@ -87,21 +81,10 @@ class Metaflow:
         return (_restore_root, (self._provider.describe(), self._namespace))
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(f.id)}</td><td>{html.escape(str(f.created_at))}</td></tr>"
-            for f in self._flows()
-        )
-        ns = html.escape(str(self._namespace))
-        return (
-            f"<div class='flowscope'><strong>Metaflow()</strong> namespace <code>{ns}</code>"
-            f"<table><thead><tr><th>flow</th><th>created</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></div>"
-        )
+        return root_html(self)
 
 
 def _restore_root(address: str, namespace: str | None) -> Metaflow:
-    from flowscope.client.context import CONTEXT
-
     root = object.__new__(Metaflow)
     root._provider = CONTEXT.provider_for(address)
     root._namespace = namespace

@@ -3,35 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import (
     FINISHED,
     Container,
-    StatusMixin,
     check_namespace,
     did_you_mean,
     not_found,
-    to_datetime,
     visible,
 )
+from flowscope.client.code import Code
+from flowscope.client.display import run_html
+from flowscope.client.status import StatusMixin
+from flowscope.client.step import Step
+from flowscope.client.task import Task
 from flowscope.errors import TagError
 from flowscope.tags import validate_tag, validate_tags
 
 if TYPE_CHECKING:
-    from flowscope.client.code import Code
     from flowscope.client.data import TaskData
-    from flowscope.client.flow import Flow
-    from flowscope.client.step import Step
-    from flowscope.client.task import Task
+
+    # the parent's type only (in the base class, a string ruff cannot see); flow.py imports run.py
+    from flowscope.client.flow import Flow  # noqa: F401
     from flowscope.metastore.provider import MetadataProvider
     from flowscope.metastore.records import RunRecord, StepRecord
 
 END_STEP = "end"
 
 
-class Run(StatusMixin["RunRecord"], Container):
+class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
     """A run, by pathspec: `Run('HelloFlow/2')`. Iterating yields its steps, newest first
     (internal steps, named `_...`, are reachable with `run['_name']` only)."""
 
@@ -39,6 +40,7 @@ class Run(StatusMixin["RunRecord"], Container):
 
     _kind = "Run"
     _level = "run"
+    _parent_kind = "Flow"
     _child_level = "step"
 
     _record: RunRecord | None
@@ -88,25 +90,17 @@ class Run(StatusMixin["RunRecord"], Container):
     def _run_record(self) -> RunRecord:
         return self._record if self._record is not None else self._fetch()
 
-    # ---- common properties -------------------------------------------------------------
-    @property
-    def created_at(self) -> datetime:
-        """When the run started (UTC)."""
-        created = to_datetime(self._run_record().created_at)
-        assert created is not None
-        return created
+    # ---- common properties (ClientObject: created_at, parent, tags, ...) ----------------
+    def _own_record(self) -> RunRecord:
+        return self._run_record()  # created_at: when the run started
 
-    @property
-    def parent(self) -> Flow:
-        from flowscope.client.flow import Flow
-
-        return Flow._make(self._provider, self._namespace, self._components[:1])
-
-    @property
-    def origin_pathspec(self) -> str | None:
+    def _origin(self) -> str | None:
         """`Flow/run_id` of the run this one resumed, None if it is not a resume."""
         origin = self._run_record().origin_run_id
         return None if origin is None else f"{self._components[0]}/{origin}"
+
+    def _repr_html_(self) -> str:
+        return run_html(self)
 
     # ---- status (StatusMixin: status, finished, successful, finished_at) --------------
     @property
@@ -129,16 +123,12 @@ class Run(StatusMixin["RunRecord"], Container):
     @property
     def code(self) -> Code | None:
         """The code package saved with the run, None if none was saved."""
-        from flowscope.client.code import Code
-
         key = self._run_record().code_key
         return None if key is None else Code._make(self._provider, key, self.pathspec)
 
     @property
     def end_task(self) -> Task | None:
         """The task of the end step, None while the run has not reached it."""
-        from flowscope.client.task import Task
-
         flow, run_id = self._components
         records = self._provider.list_tasks(flow, int(run_id), END_STEP)
         if not records:
@@ -163,16 +153,12 @@ class Run(StatusMixin["RunRecord"], Container):
         return steps
 
     def _children(self) -> Iterator[Step]:
-        from flowscope.client.step import Step
-
         provider, ns, record = self._provider, self._namespace, self._run_record()
         for step in reversed(self._step_records()):
             if visible(step.step_name):
                 yield Step._from_record(provider, ns, step, record)
 
     def _child(self, key: str) -> Step:
-        from flowscope.client.step import Step
-
         steps = self._step_records()
         for step in steps:
             if step.step_name == key:

@@ -7,17 +7,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import Container, check_namespace, did_you_mean, not_found, to_datetime
+from flowscope.client.display import step_html
 from flowscope.client.prefetch import StepArtifacts
+from flowscope.client.task import Task
 from flowscope.tags import validate_tag
 
 if TYPE_CHECKING:
-    from flowscope.client.run import Run
-    from flowscope.client.task import Task
+    from flowscope.client.run import Run  # the parent's type only: run.py imports this module
     from flowscope.metastore.provider import MetadataProvider
     from flowscope.metastore.records import RunRecord, StepRecord, TaskRecord
 
 
-class Step(Container):
+class Step(Container["Run", Task]):
     """A step of a run: `Step('HelloFlow/2/start')`. Iterating yields its tasks, newest
     first."""
 
@@ -25,6 +26,7 @@ class Step(Container):
 
     _kind = "Step"
     _level = "step"
+    _parent_kind = "Run"
     _child_level = "task"
 
     _run: RunRecord | None
@@ -81,21 +83,15 @@ class Step(Container):
     def _step_record(self) -> StepRecord:
         return self._record if self._record is not None else self._fetch()
 
-    # ---- common properties -------------------------------------------------------------
-    @property
-    def created_at(self) -> datetime:
-        """When the step's first task was created (UTC)."""
-        created = to_datetime(self._step_record().created_at)
-        assert created is not None
-        return created
+    # ---- common properties (ClientObject: created_at, parent, tags, ...) ----------------
+    def _own_record(self) -> StepRecord:
+        return self._step_record()  # created_at: when the step's first task was created
 
-    @property
-    def parent(self) -> Run:
-        from flowscope.client.run import Run
+    def _seed(self, parent: Run) -> None:
+        parent._record = self._run
 
-        run = Run._make(self._provider, self._namespace, self._components[:2])
-        run._record = self._run
-        return run
+    def _repr_html_(self) -> str:
+        return step_html(self)
 
     @property
     def finished_at(self) -> datetime | None:
@@ -116,8 +112,6 @@ class Step(Container):
         return self._provider.list_tasks(flow, int(run_id), name)
 
     def _tasks_of(self, records: list[TaskRecord]) -> Iterator[Task]:
-        from flowscope.client.task import Task
-
         provider, ns, run = self._provider, self._namespace, self._run_record()
         shared = StepArtifacts(provider, self._components)
         make = Task._from_record
@@ -128,8 +122,6 @@ class Step(Container):
         return self._tasks_of(self._task_records())
 
     def _child(self, key: str) -> Task:
-        from flowscope.client.task import Task
-
         flow, run_id, name = self._components
         record = self._provider.get_task(flow, int(run_id), int(key))
         if record is None or record.step_name != name:
@@ -153,8 +145,6 @@ class Step(Container):
             records,
             key=lambda r: (r.foreach_index is None, r.foreach_index or 0, r.task_id),
         )
-        from flowscope.client.task import Task
-
         return Task._from_record(self._provider, self._namespace, first, self._run, None)
 
     @property

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flowscope.client.artifact import DataArtifact
 from flowscope.client.base import (
     FINISHED,
     Container,
-    StatusMixin,
     check_namespace,
     did_you_mean,
     not_found,
@@ -23,23 +23,25 @@ from flowscope.client.base import (
     to_datetime,
     visible,
 )
+from flowscope.client.code import Code
+from flowscope.client.context import CONTEXT
+from flowscope.client.data import TaskArtifacts, TaskData
+from flowscope.client.display import task_html
+from flowscope.client.status import StatusMixin
 from flowscope.client.values import LogLine, Metadata, TaskException
 from flowscope.errors import DataStoreError
 from flowscope.metastore.records import SUCCEEDED
 
 if TYPE_CHECKING:
-    from flowscope.client.artifact import DataArtifact
-    from flowscope.client.code import Code
-    from flowscope.client.data import TaskArtifacts, TaskData
     from flowscope.client.prefetch import StepArtifacts
-    from flowscope.client.step import Step
+    from flowscope.client.step import Step  # the parent's type only: step.py imports this module
     from flowscope.metastore.provider import MetadataProvider
     from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 
 STREAMS = ("stdout", "stderr")
 
 
-class Task(StatusMixin["TaskRecord"], Container):
+class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
     """A task: `Task('HelloFlow/2/start/3')`, or `Task(pathspec, attempt=0)` for an earlier
     attempt of a retried task. Iterating yields its artifacts (DataArtifact)."""
 
@@ -47,6 +49,7 @@ class Task(StatusMixin["TaskRecord"], Container):
 
     _kind = "Task"
     _level = "task"
+    _parent_kind = "Step"
     _child_level = "artifact"
 
     _run: RunRecord | None
@@ -130,26 +133,19 @@ class Task(StatusMixin["TaskRecord"], Container):
     def _task_record(self) -> TaskRecord:
         return self._record if self._record is not None else self._fetch()
 
-    # ---- common properties -------------------------------------------------------------
-    @property
-    def created_at(self) -> datetime:
-        """When the task was created (UTC)."""
-        created = to_datetime(self._task_record().created_at)
-        assert created is not None
-        return created
+    # ---- common properties (ClientObject: created_at, parent, tags, ...) ----------------
+    def _own_record(self) -> TaskRecord:
+        return self._task_record()  # created_at: when the task was created
 
-    @property
-    def parent(self) -> Step:
-        from flowscope.client.step import Step
+    def _seed(self, parent: Step) -> None:
+        parent._run = self._run
 
-        step = Step._make(self._provider, self._namespace, self._components[:3])
-        step._run = self._run
-        return step
-
-    @property
-    def origin_pathspec(self) -> str | None:
+    def _origin(self) -> str | None:
         """The pathspec of the task this one was cloned from by a resume, else None."""
         return self._task_record().origin_pathspec
+
+    def _repr_html_(self) -> str:
+        return task_html(self)
 
     # ---- status (StatusMixin: status, finished, successful, finished_at) --------------
     @property
@@ -189,8 +185,6 @@ class Task(StatusMixin["TaskRecord"], Container):
         return index
 
     def _artifact(self, record: ArtifactRecord) -> DataArtifact:
-        from flowscope.client.artifact import DataArtifact
-
         return DataArtifact._from_record(self, record)
 
     def _children(self) -> Iterator[DataArtifact]:
@@ -212,15 +206,11 @@ class Task(StatusMixin["TaskRecord"], Container):
     @property
     def data(self) -> TaskData:
         """The task's artifact values as attributes (`task.data.x`), each loaded when read."""
-        from flowscope.client.data import TaskData
-
         return TaskData(self)
 
     @property
     def artifacts(self) -> TaskArtifacts:
         """The task's DataArtifact objects as attributes (`task.artifacts.x.sha`)."""
-        from flowscope.client.data import TaskArtifacts
-
         return TaskArtifacts(self)
 
     # ---- logs --------------------------------------------------------------------------
@@ -247,7 +237,7 @@ class Task(StatusMixin["TaskRecord"], Container):
 
     def _blob(self, key: str, what: str) -> bytes:
         try:
-            return bytes(self._provider.content_store().get(key))
+            return bytes(CONTEXT.datastore_for(self._provider).get(key))
         except DataStoreError as exc:
             raise type(exc)(f"Could not read {what}: {exc}") from exc
 
@@ -297,8 +287,6 @@ class Task(StatusMixin["TaskRecord"], Container):
     @property
     def code(self) -> Code | None:
         """The code package of the task's run, None if none was saved."""
-        from flowscope.client.code import Code
-
         key = self._run_record().code_key
         return None if key is None else Code._make(self._provider, key, self.pathspec)
 

@@ -3,16 +3,23 @@
 Bytes travel in their stored form (encoded by `ContentStore`), so the client keeps hashing,
 compression and verified reads, and the service only checks an upload against its key.
 Uploads are idempotent (a key names its content), so they are retried like other writes.
+
+`open_storage("http(s)://host:port[/prefix]")` opens one (`from_url`), with the service token
+and timeout of the settings in force.
 """
 
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Sequence
 
+from flowscope.config import Settings
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
-from flowscope.remote.transport import HttpTransport, error_type
+from flowscope.errors import DataStoreError
+from flowscope.remote.transport import HttpTransport, Limits, error_type
+from flowscope.remote.urls import redact
 
 EXISTS_BATCH = 10_000
 
@@ -26,8 +33,12 @@ class HttpBlobStorage:
     def __repr__(self) -> str:
         return f"HttpBlobStorage({self._http.url!r})"
 
+    def close(self) -> None:
+        """Close this process's connections to the service (it reconnects when used again)."""
+        self._http.close()
+
     def locate(self, key: str) -> str:
-        return f"{self._http.url}/api/v1/blobs/{key}"
+        return f"{self._http.url}/api/v1/blobs/{check_key(key)}"
 
     def _head(self, key: str, *, write: bool = False) -> int | None:
         answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,), write=write)
@@ -80,3 +91,28 @@ class HttpBlobStorage:
             raise blob_not_found(key, self._http.url)
         body = answer.body
         return body if isinstance(body, bytearray) else bytearray(body)
+
+
+def from_url(url: str, settings: Settings | None = None) -> HttpBlobStorage:
+    """The blob proxy of the service at `url` (``open_storage``'s factory for http(s)://),
+    authenticated with `settings.service_token` and bounded by `settings.service_timeout`
+    (both read from the environment when `settings` is None)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        valid = False
+    if not valid or parts.query or parts.fragment:
+        raise DataStoreError(
+            f"Cannot open datastore {redact(url)!r}: an http(s) datastore is a flowscope service, "
+            f"http(s)://host[:port][/prefix] (its blob proxy)."
+        )
+    settings = Settings.from_env() if settings is None else settings
+    transport = HttpTransport(
+        url,
+        token=settings.service_token,
+        timeout=settings.service_timeout,
+        limits=Limits.from_settings(settings),
+    )
+    return HttpBlobStorage(transport)

@@ -18,10 +18,14 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import DataStoreError
+
+if TYPE_CHECKING:
+    from flowscope.config import Settings
 
 MAP_MIN_SIZE = 16 * 1024 * 1024
 """Blobs at least this large are read as a copy-on-write memory map by ``read_mapped``."""
@@ -142,7 +146,7 @@ class LocalStorage:
             raise _io_error("read", key, path, exc) from exc
 
 
-def from_url(url: str) -> LocalStorage:
+def from_url(url: str, settings: Settings | None = None) -> LocalStorage:
     """A LocalStorage for a plain path or a ``file://`` URL (``open_storage``'s factory)."""
     if not url.lower().startswith("file://"):
         return LocalStorage(url)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
+
+if TYPE_CHECKING:
+    from flowscope.config import Settings
 
 
 class MemoryStorage:
@@ -49,6 +53,6 @@ class MemoryStorage:
             raise blob_not_found(key, "memory storage") from None
 
 
-def from_url(url: str) -> MemoryStorage:
+def from_url(url: str, settings: Settings | None = None) -> MemoryStorage:
     """A new, empty MemoryStorage (``open_storage``'s factory for ``memory://``)."""
     return MemoryStorage()

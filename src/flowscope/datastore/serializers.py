@@ -8,7 +8,8 @@ The default, ``pickle``, uses protocol 5 with out-of-band buffers. A blob it wri
 
 Large contiguous buffers (numpy arrays, pandas columns) travel out of band: saving them
 copies nothing before the write, and loading hands ``pickle.loads`` views of the bytes that
-were read, so arrays are rebuilt in place, without a copy.
+were read, so arrays are rebuilt in place, without a copy. A large bytes, bytearray or
+memoryview value is stored by the ``bytes`` serializer (``bytes_like.py``) instead.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from flowscope.datastore.bytes_like import BytesSerializer
 from flowscope.datastore.cas import BlobView
 from flowscope.datastore.reducers import reduce_string_array
 from flowscope.datastore.storage import Chunk
@@ -138,7 +140,9 @@ class _ArrayPickler(pickle.Pickler):
         return NotImplemented
 
 
-_SERIALIZERS: Mapping[str, Serializer] = MappingProxyType({"pickle": PickleSerializer()})
+_SERIALIZERS: Mapping[str, Serializer] = MappingProxyType(
+    {"bytes": BytesSerializer(), "pickle": PickleSerializer()}
+)
 """Every serializer by name, in order of preference; ``pickle`` accepts anything, so is last."""
 
 

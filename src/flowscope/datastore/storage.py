@@ -8,6 +8,10 @@ Backends are named by URL scheme and imported only when chosen::
     open_storage("/data/flowscope")        -> LocalStorage
     open_storage("file:///data/flowscope") -> LocalStorage
     open_storage("memory://")              -> MemoryStorage (a new, empty one each call)
+    open_storage("http://svc:8080")        -> HttpBlobStorage (the service's blob proxy)
+
+Each factory is called with the URL and the `Settings` in force (a backend reads its token,
+timeouts or limits there); `open_storage` reads them from the environment when none are given.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from flowscope.errors import DataStoreError
+
+if TYPE_CHECKING:
+    from flowscope.config import Settings
 
 Chunk: TypeAlias = bytes | bytearray | memoryview
 """One piece of a blob handed to a backend; a blob is the concatenation of its chunks."""
@@ -71,7 +78,7 @@ class MappableStorage(BlobStorage, Protocol):
 
 @dataclass(frozen=True)
 class _Backend:
-    factory: str  # "module:function", called with the URL
+    factory: str  # "module:function", called with the URL and the settings
     install_hint: str | None = None
 
 
@@ -79,6 +86,8 @@ _BACKENDS: Mapping[str, _Backend] = MappingProxyType(
     {
         "file": _Backend("flowscope.datastore.local:from_url"),
         "memory": _Backend("flowscope.datastore.memory:from_url"),
+        "http": _Backend("flowscope.datastore.http:from_url"),
+        "https": _Backend("flowscope.datastore.http:from_url"),
     }
 )
 
@@ -92,11 +101,16 @@ _NOT_YET: Mapping[str, str] = MappingProxyType(
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
 
 
-def open_storage(url: str | os.PathLike[str]) -> BlobStorage:
-    """Open the backend a URL names: a plain path or ``file://`` URL, or ``memory://``."""
+Factory: TypeAlias = "Callable[[str, Settings | None], BlobStorage]"
+
+
+def open_storage(url: str | os.PathLike[str], settings: Settings | None = None) -> BlobStorage:
+    """Open the backend a URL names: a plain path or ``file://`` URL, ``memory://``, or a
+    flowscope service's ``http(s)://`` URL. ``settings`` (default: read from the environment
+    by the backends that need any) carry a service's token and timeout."""
     if isinstance(url, os.PathLike):
         url = os.fspath(url)
-    if not isinstance(url, str) or not url:
+    if not isinstance(url, str) or not url.strip():
         raise DataStoreError(f"A datastore URL must be a non-empty str or path, got {url!r:.80}")
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else "file"
@@ -109,10 +123,10 @@ def open_storage(url: str | os.PathLike[str]) -> BlobStorage:
             f"Cannot open datastore {url!r}: unknown scheme '{scheme}://'. "
             f"Use a directory path, or one of: {known}."
         )
-    return _load_factory(scheme, backend)(url)
+    return _load_factory(scheme, backend)(url, settings)
 
 
-def _load_factory(scheme: str, backend: _Backend) -> Callable[[str], BlobStorage]:
+def _load_factory(scheme: str, backend: _Backend) -> Factory:
     module_name, _, attribute = backend.factory.partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -122,5 +136,5 @@ def _load_factory(scheme: str, backend: _Backend) -> Callable[[str], BlobStorage
             f"The {scheme}:// datastore needs the module '{exc.name}', which is not installed; "
             f"{hint}."
         ) from exc
-    factory: Callable[[str], BlobStorage] = getattr(module, attribute)
+    factory: Factory = getattr(module, attribute)
     return factory

@@ -23,7 +23,7 @@ class Inputs:
     def __init__(self, flows: Iterable[FlowSpec]) -> None:
         self._flows = list(flows)
         for flow in self._flows:
-            flow._fs_read_only = True
+            object.__setattr__(flow, "_fs_read_only", True)  # internal state, not an artifact
 
     def __len__(self) -> int:
         return len(self._flows)

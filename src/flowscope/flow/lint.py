@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from flowscope.errors import GraphError, GraphProblem
 from flowscope.flow.graph import FlowGraph, StepNode
-from flowscope.flow.names import RESERVED, did_you_mean, is_identifier
+from flowscope.flow.names import RESERVED, did_you_mean, is_identifier, name_problem
 from flowscope.flow.topology import Arrival
 
 _SIGNATURE_HINT = "a step takes (self), or (self, inputs) for a join"
@@ -25,7 +25,7 @@ def check(graph: FlowGraph) -> None:
 
 def problems(graph: FlowGraph) -> list[GraphProblem]:
     """Every problem of `graph`, in line order."""
-    found: list[GraphProblem] = [*_start_and_end(graph)]
+    found: list[GraphProblem] = [*_names(graph), *_start_and_end(graph)]
     for node in graph.nodes.values():
         found.extend(_signature(node))
         found.extend(_transitions(graph, node))
@@ -39,6 +39,17 @@ def problems(graph: FlowGraph) -> list[GraphProblem]:
 def _next_line(node: StepNode) -> int:
     """The line of the step's (last) self.next call, else its def line."""
     return node.next_calls[-1].line if node.next_calls else node.line
+
+
+def _names(graph: FlowGraph) -> Iterator[GraphProblem]:
+    """Flow and step names must be addressable (the rule in `pathspec.is_name`)."""
+    problem = name_problem("flow", graph.flow_name)
+    if problem:
+        yield GraphProblem(None, graph.line, problem)
+    for node in graph.nodes.values():
+        problem = name_problem("step", node.name)
+        if problem:
+            yield GraphProblem(None, node.line, problem)
 
 
 def _start_and_end(graph: FlowGraph) -> Iterator[GraphProblem]:

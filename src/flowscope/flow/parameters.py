@@ -151,6 +151,7 @@ class Parameter:
 
     def convert(self, raw: str) -> Any:
         """Turn a command-line string into a value of this parameter's type."""
+        check_text(self.name, raw)
         kind = self.type
         if kind is str:
             return raw
@@ -265,6 +266,23 @@ class IncludeFile(Parameter):
                 f"({type(exc).__name__}: {exc}); pass an existing readable file as "
                 f"{self.option} PATH."
             ) from exc
+
+
+def check_text(name: str, raw: str) -> None:
+    """Refuse a command-line value that is not UTF-8 text.
+
+    Python hands undecodable argv bytes over as lone surrogates (surrogateescape); such a
+    string can be neither stored nor shown, so it is refused before anything is recorded."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        data = raw.encode("utf-8", "surrogateescape")
+        bad = raw[exc.start].encode("utf-8", "surrogateescape")
+        raise ParameterError(
+            f"Parameter '{name}': the value {data!r} is not UTF-8 text (byte 0x{bad.hex()} at "
+            f"position {exc.start}); pass the value as UTF-8, e.g. set your terminal's locale "
+            f"to a UTF-8 one."
+        ) from None
 
 
 def flow_parameters(flow_cls: type[Any]) -> dict[str, Parameter]:

@@ -29,7 +29,7 @@ from flowscope.flow.contract import NO_INPUT, ArtifactSource, ForeachFrame, Tran
 from flowscope.flow.decorators import is_step
 from flowscope.flow.inputs import Inputs
 from flowscope.flow.merge import Adopted, MergeInput, plan_merge
-from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean
+from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean, name_problem
 from flowscope.flow.parameters import Parameter, flow_parameters
 from flowscope.flow.source import (
     NextCall,
@@ -44,6 +44,17 @@ __all__ = ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
 
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 _MISSING: Final = object()
+_set: Final = object.__setattr__  # flowscope's own state; `self.x = ...` is for artifacts
+
+
+def _internal_name(name: str) -> str:
+    return (
+        f"'{name}' is reserved: names starting with '{INTERNAL_PREFIX}' hold flowscope's own "
+        f"state and cannot be artifacts (setting one would lose the step's artifacts). Choose "
+        f"another name."
+    )
+
+
 _FLOW_ON_HINT = (
     "Artifacts set with self.<name> = ... flow on to the steps after it; in a join, read "
     "them from the inputs (inputs.<branch>.<name>) or adopt them with "
@@ -73,7 +84,7 @@ class FlowSpec:
     _fs_read_only: bool
 
     def __init__(self, use_cli: bool = True) -> None:
-        self._fs_read_only = False
+        _set(self, "_fs_read_only", False)
         self._fs_reset(None, None, NO_INPUT, None, (), _EMPTY)
         if use_cli:
             cli = importlib.import_module("flowscope.cli.flow_main")
@@ -187,7 +198,7 @@ class FlowSpec:
                 f"reads {_show_next(*written)}; write the self.next(...) call with its steps "
                 f"spelled out."
             )
-        self._fs_next = Transition(targets, foreach)
+        _set(self, "_fs_next", Transition(targets, foreach))
 
     def merge_artifacts(
         self,
@@ -222,8 +233,7 @@ class FlowSpec:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith(INTERNAL_PREFIX):
-            object.__setattr__(self, name, value)
-            return
+            raise FlowDefinitionError(_internal_name(name))
         self._fs_check_writable(name)
         self._fs_values[name] = value
         self._fs_loaded.discard(name)
@@ -247,8 +257,7 @@ class FlowSpec:
 
     def __delattr__(self, name: str) -> None:
         if name.startswith(INTERNAL_PREFIX):
-            object.__delattr__(self, name)
-            return
+            raise FlowDefinitionError(_internal_name(name))
         self._fs_check_writable(name)
         if name in self._fs_values:
             del self._fs_values[name]
@@ -277,19 +286,19 @@ class FlowSpec:
         stack: tuple[ForeachFrame, ...],
         parameters: Mapping[str, Any],
     ) -> None:
-        self._fs_step = step
-        self._fs_source = source
-        self._fs_source_names = None
-        self._fs_input = input
-        self._fs_index = index
-        self._fs_stack = stack
-        self._fs_params = dict(parameters)
-        self._fs_param_cache = {}
-        self._fs_values = {}
-        self._fs_loaded = set()
-        self._fs_deleted = set()
-        self._fs_merged = {}
-        self._fs_next = None
+        _set(self, "_fs_step", step)
+        _set(self, "_fs_source", source)
+        _set(self, "_fs_source_names", None)
+        _set(self, "_fs_input", input)
+        _set(self, "_fs_index", index)
+        _set(self, "_fs_stack", stack)
+        _set(self, "_fs_params", dict(parameters))
+        _set(self, "_fs_param_cache", {})
+        _set(self, "_fs_values", {})
+        _set(self, "_fs_loaded", set())
+        _set(self, "_fs_deleted", set())
+        _set(self, "_fs_merged", {})
+        _set(self, "_fs_next", None)
 
     def _fs_static(self, step: str) -> tuple[NextCall | None, Signature]:
         """The step's self.next call and signature as written in its source (parsed once).
@@ -299,10 +308,12 @@ class FlowSpec:
 
     def _fs_names(self) -> frozenset[str]:
         """The names of the bound source's artifacts (asked once per bind)."""
-        if self._fs_source_names is None:
+        names = self._fs_source_names
+        if names is None:
             source = self._fs_source
-            self._fs_source_names = frozenset(source.names()) if source is not None else frozenset()
-        return self._fs_source_names
+            names = frozenset(source.names()) if source is not None else frozenset()
+            _set(self, "_fs_source_names", names)
+        return names
 
     def _fs_label(self) -> str:
         """How messages name this task: 'a', or 'train[3]' for a foreach item."""
@@ -400,6 +411,9 @@ class FlowSpec:
             raise FlowDefinitionError(
                 f"'{name}': names starting with '__' cannot be artifacts; choose another name."
             )
+        problem = name_problem("artifact", name)
+        if problem:
+            raise FlowDefinitionError(problem)
         static = inspect.getattr_static(type(self), name, _MISSING)
         if isinstance(static, Parameter):
             raise FlowDefinitionError(

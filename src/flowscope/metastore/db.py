@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -60,6 +61,40 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+_DAMAGED_CODES = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _is_damaged(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in _DAMAGED_CODES or any(
+        text in str(exc).lower() for text in ("not a database", "malformed")
+    )
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why this process cannot write the SQLite database at `path` (the file, or its
+    directory, where SQLite keeps its -wal and -shm files), or None when it can."""
+    for target in (path.parent, path) if path.exists() else (path.parent,):
+        if os.access(target, os.W_OK):
+            continue
+        try:
+            read_only_fs = bool(os.statvfs(target).f_flag & os.ST_RDONLY)
+        except OSError:
+            read_only_fs = False
+        if read_only_fs:
+            return f"{target} is not writable: it is on a read-only file system"
+        return f"{target} is not writable by this user (uid {os.getuid()})"
+    return None
+
+
+def damaged_error(path: Path, exc: sqlite3.Error) -> MetadataError:
+    """The one message for a database file SQLite cannot read as a database."""
+    return MetadataError(
+        f"The metadata database {path} is damaged ({exc}); flowscope cannot read it. Move it "
+        f"aside (mv {path} {path}.damaged) to start a new store there, or point --metadata / "
+        f"metadata() at another store."
+    )
+
+
 class SqliteDatabase:
     """SQLite in WAL mode: many readers, one writer at a time, across processes.
 
@@ -74,6 +109,8 @@ class SqliteDatabase:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
+        self.read_only: str | None = None
+        """Why the database can only be read here (set when it is opened), or None."""
 
     def describe(self) -> str:
         return str(self.path)
@@ -83,18 +120,60 @@ class SqliteDatabase:
         conn: _SqliteConnection | None = getattr(local, "conn", None)
         if conn is not None and getattr(local, "pid", None) == os.getpid():
             return conn
+        self.read_only = unwritable_reason(self.path)
         try:
-            raw = sqlite3.connect(
-                self.path, timeout=5.0, isolation_level=None, check_same_thread=False
-            )
+            raw = self._open_read_only() if self.read_only else self._open()
         except sqlite3.Error as exc:
+            if _is_damaged(exc):
+                raise damaged_error(self.path, exc) from exc
             raise MetadataError(f"Cannot open the metadata database {self.path}: {exc}") from exc
-        raw.execute("PRAGMA busy_timeout = 5000")
-        self._retry(lambda: raw.execute("PRAGMA journal_mode = WAL"))
-        raw.execute("PRAGMA synchronous = NORMAL")
+        try:
+            raw.execute("PRAGMA busy_timeout = 5000")
+            if not self.read_only:
+                self._retry(lambda: raw.execute("PRAGMA journal_mode = WAL"))
+                raw.execute("PRAGMA synchronous = NORMAL")
+        except BaseException as exc:
+            raw.close()
+            if isinstance(exc, sqlite3.DatabaseError) and _is_damaged(exc):
+                raise damaged_error(self.path, exc) from exc
+            raise
         conn = _SqliteConnection(raw)
         local.conn, local.pid = conn, os.getpid()
         return conn
+
+    def _open(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            self.path, timeout=5.0, isolation_level=None, check_same_thread=False
+        )
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A read-only connection to a database this process cannot write.
+
+        In WAL mode a reader needs the -shm file: SQLite opens an existing one read-only, but
+        cannot create a missing one in a directory it may not write. The database is then
+        opened `immutable` - nothing can be writing it, since no writer has it open (the last
+        writer to close removes -wal and -shm)."""
+        uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=ro"
+        for extra in ("", "&immutable=1"):
+            raw = sqlite3.connect(
+                uri + extra, uri=True, timeout=5.0, isolation_level=None, check_same_thread=False
+            )
+            try:
+                raw.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
+                return raw
+            except sqlite3.OperationalError:
+                raw.close()
+                if extra:
+                    raise
+        raise AssertionError("unreachable")
+
+    def refuse_write(self, reason: str) -> MetadataError:
+        store = self.path.parent
+        return MetadataError(
+            f"The flowscope store {store} is read-only here ({reason}): it can be read, but "
+            f"nothing can be recorded in it (runs, tags). Record to a store you can write "
+            f"(--metadata DIR, or metadata(DIR)), or ask its owner to make this change."
+        )
 
     def _retry(self, attempt: Callable[[], T]) -> T:
         deadline = time.monotonic() + self.busy_timeout
@@ -103,10 +182,18 @@ class SqliteDatabase:
             try:
                 return attempt()
             except sqlite3.OperationalError as exc:
+                if _is_damaged(exc):
+                    raise damaged_error(self.path, exc) from exc
+                if "readonly" in str(exc).lower():  # made read-only since it was opened
+                    raise self.refuse_write(f"SQLite: {exc}") from exc
                 if not _is_busy(exc) or time.monotonic() > deadline:
                     raise MetadataError(f"The metadata database {self.path} failed: {exc}") from exc
                 time.sleep(delay * (1 + (time.perf_counter_ns() % 1000) / 1000))  # jitter
                 delay = min(delay * 2, 0.25)
+            except sqlite3.DatabaseError as exc:
+                if _is_damaged(exc):
+                    raise damaged_error(self.path, exc) from exc
+                raise
 
     def read(self, work: Callable[[Connection], T]) -> T:
         conn = self._connection()
@@ -122,6 +209,8 @@ class SqliteDatabase:
 
     def write(self, work: Callable[[Connection], T]) -> T:
         conn = self._connection()
+        if self.read_only:
+            raise self.refuse_write(self.read_only)
 
         def once() -> T:
             conn.raw.execute("BEGIN IMMEDIATE")

@@ -3,8 +3,8 @@
 Every provider method is one HTTP request (batch writes of more than `BATCH` items are sent
 in slices of that size, each slice idempotent). Answers are the same records, with the same
 errors, as the embedded store gives: a contract suite runs the same assertions on both.
-Time bounds, retries and the error mapping live in `flowscope.remote.transport`; blob data goes through
-the service's blob proxy (`flowscope.datastore.http`), so a URL and a token are all a client needs.
+Time bounds, retries and the error mapping live in `flowscope.remote.transport`. Blob data is
+not this provider's: the service's blob proxy is a datastore backend (`flowscope.datastore.http`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import urllib.parse
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flowscope.errors import ObjectNotFound
 from flowscope.metastore.answers import member, record, record_list
@@ -33,9 +33,6 @@ from flowscope.metastore.records import (
 )
 from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import Answer, HttpTransport, Limits
-
-if TYPE_CHECKING:
-    from flowscope.datastore import ContentStore
 
 BATCH = 5_000
 
@@ -74,7 +71,6 @@ class HttpMetadataProvider:
             url, token=token, timeout=timeout, write_timeout=write_timeout, limits=limits
         )
         self.url = self._http.url
-        self._content_store: ContentStore | None = None
 
     def __repr__(self) -> str:
         return f"HttpMetadataProvider({self.url!r})"
@@ -82,14 +78,6 @@ class HttpMetadataProvider:
     # ---- identity --------------------------------------------------------------------
     def describe(self) -> str:
         return f"service@{self.url}"
-
-    def content_store(self) -> ContentStore:
-        if self._content_store is None:
-            from flowscope.datastore import ContentStore
-            from flowscope.datastore.http import HttpBlobStorage
-
-            self._content_store = ContentStore(HttpBlobStorage(self._http))
-        return self._content_store
 
     def close(self) -> None:
         self._http.close()

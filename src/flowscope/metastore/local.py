@@ -1,4 +1,8 @@
-"""The embedded local provider: SQLite metadata and a blob tree in one `.flowscope/` directory."""
+"""The embedded local provider: SQLite metadata in a `.flowscope/` directory.
+
+The directory's layout: `metadata.db` (this provider), `live/` (logs of running attempts) and
+`blobs/`, the default datastore of the store (opened by `flowscope.stores`, not here).
+"""
 
 from __future__ import annotations
 
@@ -38,16 +42,11 @@ def open_local(root: Path, *, create: bool, lost_after: float = 60.0) -> SqlMeta
             ) from exc
     db = SqliteDatabase(root / DB_NAME)
     migrate(db)
-
-    def blobs():  # type: ignore[no-untyped-def]
-        from flowscope.datastore import ContentStore, LocalStorage
-
-        return ContentStore(LocalStorage(root / BLOB_DIR))
-
+    if create and db.read_only:  # the runtime writes: refuse before the first blob is stored
+        raise db.refuse_write(db.read_only)
     return SqlMetadataStore(
         db,
         lost_after=lost_after,
-        blobs=blobs,
         description=f"local@{root}",
         live_dir=root / LIVE_DIR,
     )

@@ -1,5 +1,8 @@
 """The metadata provider protocol: what the runtime writes and the client reads.
 
+Artifact data, logs and code packages are not the provider's business: they live in a
+datastore chosen by its own address (`flowscope.stores` resolves the pair).
+
 Two implementations answer it identically: `SqlMetadataStore` (the embedded local store,
 and the engine behind the service) and `HttpMetadataProvider` (a client of the service).
 Every method is one round trip; writes come in batches so a wide foreach costs a handful of
@@ -9,7 +12,7 @@ calls, not one per task.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -26,18 +29,11 @@ from flowscope.metastore.records import (
     TaskRecord,
 )
 
-if TYPE_CHECKING:
-    from flowscope.datastore import ContentStore
-
 
 class MetadataProvider(Protocol):
     # ---- identity --------------------------------------------------------------------
     def describe(self) -> str:
         """`local@<dir>` or `service@<url>`."""
-        ...
-
-    def content_store(self) -> ContentStore:
-        """Where this provider's artifact data, logs and code packages live."""
         ...
 
     # ---- writes (the runtime) --------------------------------------------------------

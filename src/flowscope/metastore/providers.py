@@ -7,22 +7,35 @@ refused, never taken as a relative directory name. Addresses are echoed without 
 from __future__ import annotations
 
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from flowscope.config import STORE_DIRNAME, Settings
+from flowscope.config import STORE_DIRNAME, ConfigError, Settings, expand_path
 from flowscope.errors import MetadataError
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.remote.transport import Limits, MiB
-from flowscope.remote.urls import redact, scheme_of
+from flowscope.remote.transport import Limits
+from flowscope.remote.urls import ServiceAddress, redact, scheme_of
 
-EXPECTED = "a directory, file:///path, or an http(s)://host[:port] URL of a flowscope service"
+EXPECTED = "a directory or an http(s)://host[:port] URL of a flowscope service (or file:///path)"
 
 
-def open_provider(address: str, settings: Settings, *, create: bool = False) -> MetadataProvider:
-    """`local@DIR`, `DIR`, `service@URL` or `http(s)://...`.
+@dataclass(frozen=True)
+class Address:
+    """A metadata address, resolved but not opened: a local store directory or a service URL."""
 
-    A local DIR may be the store itself or a directory holding `.flowscope`. `create` makes a
-    missing local store (the runtime does; the client does not).
+    kind: Literal["local", "service"]
+    target: str  # the absolute store directory, or the service URL without a trailing slash
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.target}"
+
+
+def resolve_address(address: str, *, create: bool = False) -> Address:
+    """`local@DIR`, `DIR`, `service@URL` or `http(s)://...`, without opening anything.
+
+    A local DIR may be the store itself or a directory holding `.flowscope`; with `create`
+    (the runtime) a directory without a store resolves to its `.flowscope`, to be created.
     """
     if not isinstance(address, str) or not address.strip():
         raise MetadataError(f"A metadata address must be {EXPECTED}, got {address!r}.")
@@ -31,14 +44,7 @@ def open_provider(address: str, settings: Settings, *, create: bool = False) -> 
         address = rest
     scheme = scheme_of(address)
     if scheme in ("http", "https"):
-        from flowscope.metastore.http import HttpMetadataProvider  # optional: needs the network
-
-        return HttpMetadataProvider(
-            address,
-            token=settings.service_token,
-            timeout=settings.service_timeout,
-            limits=limits(settings),
-        )
+        return Address("service", ServiceAddress.parse(address).url)  # bad ports, credentials
     if kind == "service":
         raise MetadataError(f"service@ needs an http(s) URL, got {redact(address)!r}.")
     if scheme == "file":
@@ -49,14 +55,37 @@ def open_provider(address: str, settings: Settings, *, create: bool = False) -> 
             f"flowscope cannot read; expected {EXPECTED}. (A directory whose name holds a "
             f"colon can be given as ./{redact(address)}.)"
         )
-    from flowscope.metastore.local import is_store, open_local
+    from flowscope.metastore.local import is_store
 
-    root = Path(address).expanduser()
+    try:
+        root = expand_path(address)
+    except ConfigError as exc:
+        raise MetadataError(f"{exc}") from None
     if not is_store(root) and root.name != STORE_DIRNAME:
         nested = root / STORE_DIRNAME
         if is_store(nested) or create:
             root = nested
-    return open_local(root, create=create, lost_after=settings.lost_after)
+    return Address("local", str(root.absolute()))
+
+
+def open_provider(
+    address: str | Address, settings: Settings, *, create: bool = False
+) -> MetadataProvider:
+    """The provider at `address` (see `resolve_address`). `create` makes a missing local store
+    (the runtime does; the client does not)."""
+    where = address if isinstance(address, Address) else resolve_address(address, create=create)
+    if where.kind == "service":
+        from flowscope.metastore.http import HttpMetadataProvider  # optional: needs the network
+
+        return HttpMetadataProvider(
+            where.target,
+            token=settings.service_token,
+            timeout=settings.service_timeout,
+            limits=Limits.from_settings(settings),
+        )
+    from flowscope.metastore.local import open_local
+
+    return open_local(Path(where.target), create=create, lost_after=settings.lost_after)
 
 
 def default_address(settings: Settings, cwd: Path | None = None) -> str:
@@ -64,15 +93,6 @@ def default_address(settings: Settings, cwd: Path | None = None) -> str:
     if settings.service_url:
         return settings.service_url
     return str(settings.store_root(cwd))
-
-
-def limits(settings: Settings) -> Limits:
-    """The HTTP client's bounds, from the FLOWSCOPE_SERVICE_* settings."""
-    return Limits(
-        max_answer=int(settings.service_max_answer_mb * MiB),
-        max_blob=int(settings.service_max_blob_mb * MiB),
-        min_rate=settings.service_min_rate_mb * MiB,
-    )
 
 
 def _file_path(address: str) -> str:

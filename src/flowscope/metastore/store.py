@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flowscope.errors import MetadataError, ObjectNotFound, TagError
 from flowscope.metastore.db import Connection, Database, Row
@@ -46,9 +46,6 @@ from flowscope.metastore.sqltext import (
 )
 from flowscope.tags import validate_tag, validate_tags
 
-if TYPE_CHECKING:
-    from flowscope.datastore import ContentStore
-
 
 class SqlMetadataStore:
     """The metadata provider over SQL. `lost_after`: seconds without a heartbeat after
@@ -59,15 +56,12 @@ class SqlMetadataStore:
         db: Database,
         *,
         lost_after: float = 60.0,
-        blobs: Callable[[], ContentStore] | None = None,
         description: str | None = None,
         live_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.db = db
         self.lost_after = lost_after
-        self._blobs = blobs
-        self._content_store: ContentStore | None = None
         self._description = description or f"sql@{db.describe()}"
         self._clock = clock
         self.live_dir = live_dir
@@ -75,13 +69,6 @@ class SqlMetadataStore:
     # ---- identity --------------------------------------------------------------------
     def describe(self) -> str:
         return self._description
-
-    def content_store(self) -> ContentStore:
-        if self._content_store is None:
-            if self._blobs is None:
-                raise MetadataError(f"{self.describe()} has no artifact store configured.")
-            self._content_store = self._blobs()
-        return self._content_store
 
     def close(self) -> None:
         self.db.close()

@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from flowscope.config import Settings
 from flowscope.errors import (
     AuthenticationError,
     BlobCorrupted,
@@ -86,6 +87,15 @@ class Limits:
     max_answer: int = 32 * MiB
     max_blob: int = 4096 * MiB
     min_rate: float = 1.0 * MiB
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The FLOWSCOPE_SERVICE_MAX_ANSWER_MB, _MAX_BLOB_MB and _MIN_RATE_MB settings."""
+        return cls(
+            max_answer=int(settings.service_max_answer_mb * MiB),
+            max_blob=int(settings.service_max_blob_mb * MiB),
+            min_rate=settings.service_min_rate_mb * MiB,
+        )
 
 
 @dataclass(frozen=True)

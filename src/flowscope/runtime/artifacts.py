@@ -61,6 +61,15 @@ def save_outputs(
             raise DataStoreError(
                 f"Cannot store artifact '{name}' set in step '{step}': {exc}"
             ) from exc
+        except (MemoryError, KeyboardInterrupt) as exc:  # workers ignore Ctrl-C: a hook raised it
+            said = f": {exc}" if str(exc) else ""
+            raise DataStoreError(
+                f"Cannot store artifact '{name}' set in step '{step}': serializing its value "
+                f"({type(value).__module__}.{type(value).__qualname__}) raised "
+                f"{type(exc).__name__}{said}, from a pickling hook (__reduce__, __getstate__) "
+                f"of the value or of something it holds, or because it is too large for this "
+                f"machine's memory."
+            ) from exc
         records.append(
             ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now)
         )

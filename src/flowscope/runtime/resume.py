@@ -7,6 +7,7 @@ the first task that must run again, everything downstream runs again.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flowscope.errors import RunError
@@ -18,10 +19,27 @@ PARAMETERS_STEP = "_parameters"
 
 
 class ResumePlan:
-    def __init__(self, provider: MetadataProvider, flow_name: str, origin_run_id: int) -> None:
+    """`live_within`: a run whose runner sent a heartbeat this recently is still being run,
+    and is not resumed (a run whose runner died or gave up may be, before it shows as lost)."""
+
+    def __init__(
+        self,
+        provider: MetadataProvider,
+        flow_name: str,
+        origin_run_id: int,
+        *,
+        live_within: float = 15.0,
+    ) -> None:
         run = provider.get_run(flow_name, origin_run_id)
         if run is None:
             raise RunError(f"Cannot resume: Run('{flow_name}/{origin_run_id}') does not exist.")
+        age = time.time() - (run.heartbeat_at or run.created_at)
+        if run.status == "running" and age < live_within:
+            raise RunError(
+                f"Cannot resume Run('{flow_name}/{origin_run_id}'): it is still running (its "
+                f"runner's last heartbeat was {max(age, 0):.0f} s ago). Wait for it to end, or "
+                f"stop it (Ctrl-C, or kill its process), then resume it."
+            )
         self.provider = provider
         self.flow_name = flow_name
         self.origin_run_id = origin_run_id

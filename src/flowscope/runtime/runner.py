@@ -107,6 +107,7 @@ class Runner:
         provider: MetadataProvider,
         settings: Settings,
         *,
+        datastore: ContentStore,
         parameters: Mapping[str, Any],
         tags: tuple[str, ...] = (),
         max_workers: int = 16,
@@ -128,7 +129,7 @@ class Runner:
         self.console = console or Console()
         self.resume = resume
         self.command_line = command_line
-        self.store: ContentStore = provider.content_store()
+        self.store = datastore
         self.flow_name = graph.flow_name
         self.scheduler = Scheduler(_Graph(graph))
         self.indexes: dict[int, dict[str, ArtifactRecord]] = {}

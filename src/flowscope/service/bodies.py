@@ -99,7 +99,7 @@ def attempt_starts(body: Mapping[str, Any]) -> list[AttemptStart]:
 
 def _artifact(a: Mapping[str, Any], where: str) -> ArtifactRecord:
     return ArtifactRecord(
-        name=p.text(a.get("name"), f"{where}.name", max_length=500),
+        name=check_id("artifact", a.get("name")),  # the one rule for names (pathspec.is_name)
         sha=p.text(a.get("sha"), f"{where}.sha", max_length=200),
         size=p.integer(a.get("size"), f"{where}.size"),
         type_name=p.text(a.get("type_name"), f"{where}.type_name", max_length=1000),

@@ -1,5 +1,8 @@
-"""Test servers for the HTTP provider: the real app under uvicorn in a thread, a scripted stub,
-a server that never answers, and a proxy that loses responses."""
+"""Test servers for the HTTP transport, provider and blob backend: the real app under uvicorn in
+a thread, a scripted stub, a server that never answers, and a proxy that loses responses.
+
+Loaded as a pytest plugin (tests/conftest.py): `served_store` is a fresh SQLite store and
+`served` the real app over it (with a blob root) on a loopback port, token TOKEN."""
 
 from __future__ import annotations
 
@@ -10,9 +13,38 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from flowscope.datastore import LocalStorage
+from flowscope.metastore.db import SqliteDatabase
+from flowscope.metastore.migrations import migrate
+from flowscope.metastore.store import SqlMetadataStore
 from pg import free_port
+
+TOKEN = "t0ken-for-tests"
+
+
+@pytest.fixture()
+def served_store(tmp_path: Path) -> Iterator[SqlMetadataStore]:
+    db = SqliteDatabase(tmp_path / "metadata.db")
+    migrate(db)
+    s = SqlMetadataStore(db)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def served(served_store: SqlMetadataStore, tmp_path: Path) -> Iterator[str]:
+    from flowscope.service.app import create_app
+
+    app = create_app(
+        served_store, blobs=LocalStorage(tmp_path / "blobs"), token=TOKEN, close_store=False
+    )
+    with uvicorn_thread(app, keep_alive=1) as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -14,20 +14,11 @@ from flowscope.metastore.store import SqlMetadataStore
 from pg import PgServer, ServiceProcess, reset_database
 
 
-def _blobs(root: Path):  # type: ignore[no-untyped-def]
-    def make():  # type: ignore[no-untyped-def]
-        from flowscope.datastore import ContentStore, LocalStorage
-
-        return ContentStore(LocalStorage(root))
-
-    return make
-
-
 @pytest.fixture()
 def provider_sqlite(tmp_path: Path) -> Iterator[SqlMetadataStore]:
     db = open_database(str(tmp_path / "metadata.db"))
     migrate(db)
-    store = SqlMetadataStore(db, blobs=_blobs(tmp_path / "blobs"))
+    store = SqlMetadataStore(db)
     yield store
     store.close()
 
@@ -44,7 +35,7 @@ def _pg_contract_url(pg_server: PgServer) -> str:  # noqa: F811
 @pytest.fixture()
 def provider_postgres(_pg_contract_url: str, tmp_path: Path) -> Iterator[SqlMetadataStore]:
     reset_database(_pg_contract_url)
-    store = SqlMetadataStore(open_database(_pg_contract_url), blobs=_blobs(tmp_path / "blobs"))
+    store = SqlMetadataStore(open_database(_pg_contract_url))
     yield store
     store.close()
 

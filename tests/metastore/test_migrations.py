@@ -69,3 +69,43 @@ def test_an_old_store_is_upgraded_and_keeps_its_runs(old_database: Database) -> 
     assert old is not None and old.status == "succeeded" and old.command_line is None
     new = store.create_run(NewRun(flow_name="F", user="bob", command_line="python f.py run"))
     assert new.run_id == 2 and store.get_run("F", 2).command_line == "python f.py run"  # type: ignore[union-attr]
+
+
+# -- the runner on its own (SQLite) -----------------------------------------------------------
+
+
+@pytest.fixture()
+def fresh(tmp_path: Path) -> Database:
+    return open_database(str(tmp_path / "fresh.db"))
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    migrations = known_migrations()
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    assert latest_version() == migrations[-1].version
+    for m in migrations:
+        assert m.statements and all(s and not s.lstrip().startswith("--") for s in m.statements)
+
+
+def test_migrate_applies_each_pending_migration_once(fresh: Database) -> None:
+    assert current_version(fresh) == 0
+    assert migrate(fresh) == [m.version for m in known_migrations()]
+    assert migrate(fresh) == []
+    assert check_schema(fresh) == latest_version()
+    rows = fresh.read(lambda c: c.execute("SELECT version, name FROM schema_migrations"))
+    assert sorted(rows) == [(m.version, m.name) for m in known_migrations()]
+
+
+def test_check_schema_says_what_to_do(fresh: Database) -> None:
+    with pytest.raises(SchemaError, match="has schema version 0; .*flowscope service migrate"):
+        check_schema(fresh)
+    migrate(fresh)
+    fresh.write(
+        lambda c: c.execute(
+            "INSERT INTO schema_migrations VALUES (?, 'future', 0)", (latest_version() + 1,)
+        )
+    )
+    with pytest.raises(SchemaError, match="newer than the .* Upgrade flowscope"):
+        check_schema(fresh)
+    with pytest.raises(SchemaError, match="newer"):
+        migrate(fresh)

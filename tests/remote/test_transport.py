@@ -1,18 +1,14 @@
-"""The HTTP provider's own behaviour: time bounds, retries, lost answers, error mapping,
-keep-alive and fork safety (metastore/http.py, remote/transport.py, datastore/http.py)."""
+"""The HTTP transport (remote/transport.py): time bounds, retries, error mapping, the bearer
+token, keep-alive and fork safety, seen through the provider and directly."""
 
 from __future__ import annotations
 
+import http.client
 import multiprocessing
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from flowscope.datastore import LocalStorage
 from flowscope.errors import (
     AuthenticationError,
     BlobNotFound,
@@ -23,42 +19,11 @@ from flowscope.errors import (
     ServiceUnavailable,
     TagError,
 )
-from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.http import HttpMetadataProvider
-from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
-from flowscope.metastore.store import SqlMetadataStore
-from flowscope.service.app import create_app
+from flowscope.metastore.records import NewRun
+from flowscope.remote.transport import API_PREFIX, Answer, HttpTransport, error_type
+from http_servers import TOKEN, ScriptedServer, silent_server
 from pg import free_port
-
-from .helpers_http import LosingProxy, ScriptedServer, silent_server, uvicorn_thread
-
-TOKEN = "t0ken-for-tests"
-
-
-@pytest.fixture()
-def store(tmp_path: Path) -> Iterator[SqlMetadataStore]:
-    db = SqliteDatabase(tmp_path / "metadata.db")
-    migrate(db)
-    s = SqlMetadataStore(db)
-    yield s
-    s.close()
-
-
-@pytest.fixture()
-def served(store: SqlMetadataStore, tmp_path: Path) -> Iterator[str]:
-    app = create_app(store, blobs=LocalStorage(tmp_path / "blobs"), token=TOKEN, close_store=False)
-    with uvicorn_thread(app, keep_alive=1) as url:
-        yield url
-
-
-def test_describe_and_bad_urls() -> None:
-    assert (
-        HttpMetadataProvider("http://host:1/prefix/").describe() == "service@http://host:1/prefix"
-    )
-    for bad in ("ftp://x", "http://", "localhost:8080"):
-        with pytest.raises(MetadataError):
-            HttpMetadataProvider(bad)
 
 
 def test_dead_service_fails_fast_and_names_the_url() -> None:
@@ -137,34 +102,6 @@ def test_wrong_token_is_an_authentication_error(served: str) -> None:
         HttpMetadataProvider(served).list_flows()
 
 
-def test_prefix_and_query_encoding(served: str) -> None:
-    provider = HttpMetadataProvider(served, token=TOKEN)
-    provider.create_run(NewRun("F", "a b&c=d", user_tags=("x y", "a&b=c"), parameters={"p": "v&w"}))
-    assert [r.run_id for r in provider.list_runs("F", RunQuery(user="a b&c=d")).items] == [1]
-    assert len(provider.list_runs("F", RunQuery(tags_all=("a&b=c",))).items) == 1
-    assert len(provider.list_runs("F", RunQuery(parameters={"p": "v&w"})).items) == 1
-
-
-def test_lost_answers_to_writes_are_retried_without_duplicates(
-    served: str, store: SqlMetadataStore
-) -> None:
-    with LosingProxy(served) as proxy:
-        provider = HttpMetadataProvider(proxy.url, token=TOKEN)
-        run = provider.create_run(NewRun("F", "u", user_tags=("a",)))
-        assert run.run_id == 1
-        provider.create_tasks("F", 1, [NewTask("body", i) for i in (1, 2)])
-        provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
-        provider.finish_attempts("F", 1, [AttemptResult(1, 0, "succeeded")])
-        provider.update_tags("F", 1, add=["b"], remove=["a"])
-        provider.heartbeat("F", 1, [(2, 0)])
-        provider.finish_run("F", 1, "succeeded")
-        assert proxy.lost == 7
-    assert [r.run_id for r in store.list_runs("F").items] == [1]  # one run, not two
-    run_now = store.get_run("F", 1)
-    assert run_now is not None and run_now.user_tags == ("b",) and run_now.status == "succeeded"
-    assert [t.status for t in store.list_tasks("F", 1)] == ["succeeded", "failed"]
-
-
 def test_idle_keep_alive_connections_are_replaced(served: str) -> None:
     provider = HttpMetadataProvider(served, token=TOKEN)
     provider.list_flows()
@@ -199,29 +136,55 @@ def test_a_forked_child_opens_its_own_connection(served: str) -> None:
     assert provider.get_run("F", 1) is not None  # the parent's connection still works
 
 
-def test_blobs_through_the_service(served: str, tmp_path: Path) -> None:
-    provider = HttpMetadataProvider(served, token=TOKEN)
-    blobs = provider.content_store()
-    data = bytes(range(256)) * 5000
-    key = blobs.put(data)
-    assert blobs.get(key) == data
-    assert blobs.exists(key) and not blobs.exists("0" * 64)
-    assert blobs.exists_many([key, "0" * 64]) == {key}
-    assert blobs.stored_size(key) == LocalStorage(tmp_path / "blobs").size(key)
-    assert blobs.put(data) == key  # already there: not sent again
-    with pytest.raises(BlobNotFound):
-        blobs.get("0" * 64)
-    misplaced = HttpMetadataProvider(f"{served}/wrong/prefix", token=TOKEN).content_store()
-    with pytest.raises(MetadataError, match="No route") as info:
-        misplaced.get(key)
-    assert not isinstance(info.value, BlobNotFound)
+def test_addresses_and_bounds_are_checked() -> None:
+    transport = HttpTransport("https://host:8443/base/", timeout=2)
+    assert transport.url == "https://host:8443/base"
+    assert transport.prefix == "/base" + API_PREFIX
+    assert transport.write_timeout == 20.0  # max(timeout, 20) by default
+    assert HttpTransport("http://h", timeout=30).write_timeout == 30.0
+    assert HttpTransport("http://h", write_timeout=3).write_timeout == 3.0
+    for bad in ("file:///x", "http://", "host:1"):
+        with pytest.raises(MetadataError, match="http"):
+            HttpTransport(bad)
+    with pytest.raises(MetadataError, match="positive"):
+        HttpTransport("http://h", timeout=0)
 
 
-def test_importing_the_client_loads_no_server_or_driver_code() -> None:
-    code = (
-        "import sys, flowscope, flowscope.metastore, flowscope.metastore.http, "
-        "flowscope.metastore.providers\n"
-        "bad = [m for m in ('psycopg', 'starlette', 'uvicorn', 'httpx') if m in sys.modules]\n"
-        "assert not bad, bad\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+def test_ok_statuses_are_returned_and_queries_encoded() -> None:
+    with ScriptedServer([(404, {"error": {"type": "BlobNotFound", "message": "x"}})]) as server:
+        answer = HttpTransport(server.url).request(
+            "HEAD", "/blobs/k", query=[("a", "b c")], ok=(404,)
+        )
+        assert answer.status == 404
+        assert server.requests[0][:2] == ("HEAD", "/api/v1/blobs/k?a=b+c")
+
+
+def test_a_schema_error_is_not_retried_even_as_503() -> None:
+    body = {"error": {"type": "SchemaError", "message": "migrate first"}}
+    with ScriptedServer([(503, body)] * 5) as server:
+        with pytest.raises(SchemaError, match="migrate first"):
+            HttpTransport(server.url).request("GET", "/flows")
+        assert len(server.requests) == 1
+
+
+def test_an_unknown_host_is_unavailable_at_once() -> None:
+    start = time.monotonic()
+    with pytest.raises(ServiceUnavailable, match="resolve"):
+        HttpTransport("http://no-such-host.invalid:1", timeout=3).request("GET", "/flows")
+    assert time.monotonic() - start < 3
+
+
+def test_error_bodies_are_read_defensively() -> None:
+    headers = http.client.HTTPMessage()
+    assert error_type(Answer(500, headers, b'{"error": {"type": "TagError"}}')) == "TagError"
+    for body in (b"", b"not json", b"[1]", b'{"error": {"type": 3}}', b'{"error": "x"}'):
+        assert error_type(Answer(500, headers, body)) is None
+    assert Answer(200, headers, b'{"a": [1]}').json() == {"a": [1]}
+
+
+def test_close_forgets_connections_and_later_calls_reconnect() -> None:
+    with ScriptedServer([(200, {"n": 1}), (200, {"n": 2})]) as server:
+        transport = HttpTransport(server.url)
+        assert transport.request("GET", "/x").json() == {"n": 1}
+        transport.close()
+        assert transport.request("GET", "/x").json() == {"n": 2}

@@ -1,0 +1,123 @@
+"""Reading a flow's source (flow/source.py): classes and defs with absolute line numbers,
+signatures, and every `self.next(...)` call with what cannot be read from it."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from typing import Any
+
+import pytest
+
+from flowscope.errors import FlowDefinitionError
+from flowscope.flow.source import (
+    NextCall,
+    assignment_lines,
+    find_method,
+    next_calls,
+    parse_class,
+    parse_function,
+    signature,
+    transition_call,
+)
+
+from .shapes import line_of
+
+
+class Sample:
+    value = 1
+    typed: int = 2
+
+    def first(self) -> None:
+        self.next(self.a, self.b)
+
+    def first(self) -> None:  # type: ignore[no-redef]  # noqa: F811 - the last def counts
+        if self:
+            self.next(self.c)
+        self.next(self.d, foreach="items")
+
+    def join(self, inputs: Any, *rest: Any) -> None:
+        pass
+
+
+def _def(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    node = ast.parse(textwrap.dedent(code)).body[0]
+    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    return node
+
+
+def test_a_nested_class_parses_with_absolute_lines() -> None:
+    classdef = parse_class(Sample)
+    assert classdef.name == "Sample"
+    assert classdef.lineno == inspect.getsourcelines(Sample)[1]
+    last = find_method(classdef, "first")
+    assert last is not None and last.lineno == line_of(Sample, "def first", 2)
+    assert find_method(classdef, "missing") is None
+    assert assignment_lines(classdef) == {
+        "value": line_of(Sample, "value = 1"),
+        "typed": line_of(Sample, "typed: int"),
+    }
+
+
+def test_a_function_parses_and_signatures_are_read() -> None:
+    func = parse_function(Sample.join)
+    assert func.name == "join"
+    sig = signature(func)
+    assert sig.arg_names == ("self", "inputs") and sig.has_star_args and not sig.is_async
+    assert sig.takes_inputs
+    assert not signature(_def("def s(self): pass")).takes_inputs
+    assert signature(_def("async def s(self): pass")).is_async
+    assert signature(_def("def s(self, *, k=1): pass")).has_star_args
+
+
+def test_source_that_cannot_be_read_is_a_definition_error() -> None:
+    with pytest.raises(FlowDefinitionError, match="must be defined in a .py file"):
+        parse_class(int)
+    with pytest.raises(FlowDefinitionError, match="not a def statement"):
+        parse_function(lambda: None)
+
+
+def test_next_calls_in_order_with_the_tail_marked() -> None:
+    calls = next_calls(parse_function(Sample.first))  # the later def (Sample.first is it)
+    assert [(c.targets, c.foreach, c.is_tail) for c in calls] == [
+        (("c",), None, False),
+        (("d",), "items", True),
+    ]
+    assert calls[1].line == calls[0].line + 1
+    assert transition_call(calls) == calls[1]
+    assert transition_call([calls[0]]) == calls[0]
+    assert transition_call([]) is None
+
+
+def test_self_is_whatever_the_first_argument_is_called() -> None:
+    calls = next_calls(_def("def s(me):\n    me.next(me.end)\n    self.next(self.other)"))
+    assert [c.targets for c in calls] == [("end",)]
+    assert next_calls(_def("def s(): pass")) == []
+
+
+def test_nested_functions_and_classes_are_not_entered() -> None:
+    code = """
+    def s(self):
+        def helper():
+            self.next(self.hidden)
+        f = lambda: self.next(self.hidden)
+        self.next(self.end)
+    """
+    assert [c.targets for c in next_calls(_def(code))] == [("end",)]
+
+
+@pytest.mark.parametrize(
+    "call,words",
+    [
+        ("self.next('end')", "names a step as a string; write self.next(self.end)"),
+        ("self.next(steps[0])", "argument 'steps[0]' cannot be read"),
+        ("self.next(self.w, foreach=name)", "foreach=name must be a string literal"),
+        ("self.next(self.w, **kw)", "self.next(**...) cannot be read"),
+        ("self.next(self.w, num=3)", "unknown keyword argument 'num'"),
+    ],
+)
+def test_unreadable_calls_carry_their_problem(call: str, words: str) -> None:
+    (found,) = next_calls(_def(f"def s(self):\n    {call}"))
+    assert isinstance(found, NextCall) and found.is_tail
+    assert len(found.problems) == 1 and words in found.problems[0]

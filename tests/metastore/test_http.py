@@ -1,0 +1,98 @@
+"""HttpMetadataProvider (metastore/http.py): addresses, query encoding, retry-safe writes over
+a lossy connection, and a light import. The transport's own rules are in
+tests/remote/test_transport.py, the blob backend's in tests/datastore/test_http.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from flowscope.errors import MetadataError
+from flowscope.metastore.http import HttpMetadataProvider, run_query_params
+from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
+from flowscope.metastore.store import SqlMetadataStore
+from http_servers import TOKEN, LosingProxy, ScriptedServer
+
+
+def test_describe_and_bad_urls() -> None:
+    assert (
+        HttpMetadataProvider("http://host:1/prefix/").describe() == "service@http://host:1/prefix"
+    )
+    for bad in ("ftp://x", "http://", "localhost:8080"):
+        with pytest.raises(MetadataError):
+            HttpMetadataProvider(bad)
+
+
+def test_prefix_and_query_encoding(served: str) -> None:
+    provider = HttpMetadataProvider(served, token=TOKEN)
+    provider.create_run(NewRun("F", "a b&c=d", user_tags=("x y", "a&b=c"), parameters={"p": "v&w"}))
+    assert [r.run_id for r in provider.list_runs("F", RunQuery(user="a b&c=d")).items] == [1]
+    assert len(provider.list_runs("F", RunQuery(tags_all=("a&b=c",))).items) == 1
+    assert len(provider.list_runs("F", RunQuery(parameters={"p": "v&w"})).items) == 1
+
+
+def test_lost_answers_to_writes_are_retried_without_duplicates(
+    served: str, served_store: SqlMetadataStore
+) -> None:
+    with LosingProxy(served) as proxy:
+        provider = HttpMetadataProvider(proxy.url, token=TOKEN)
+        run = provider.create_run(NewRun("F", "u", user_tags=("a",)))
+        assert run.run_id == 1
+        provider.create_tasks("F", 1, [NewTask("body", i) for i in (1, 2)])
+        provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
+        provider.finish_attempts("F", 1, [AttemptResult(1, 0, "succeeded")])
+        provider.update_tags("F", 1, add=["b"], remove=["a"])
+        provider.heartbeat("F", 1, [(2, 0)])
+        provider.finish_run("F", 1, "succeeded")
+        assert proxy.lost == 7
+    assert [r.run_id for r in served_store.list_runs("F").items] == [1]  # one run, not two
+    run_now = served_store.get_run("F", 1)
+    assert run_now is not None and run_now.user_tags == ("b",) and run_now.status == "succeeded"
+    assert [t.status for t in served_store.list_tasks("F", 1)] == ["succeeded", "failed"]
+
+
+def test_importing_the_client_loads_no_server_or_driver_code() -> None:
+    code = (
+        "import sys, flowscope, flowscope.metastore, flowscope.metastore.http, "
+        "flowscope.metastore.providers\n"
+        "bad = [m for m in ('psycopg', 'starlette', 'uvicorn', 'httpx') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_run_query_params_spell_every_filter() -> None:
+    assert run_query_params(RunQuery()) == [("limit", "100")]
+    query = RunQuery(
+        tags_all=("a", "b"),
+        tags_any=("c",),
+        status="failed",
+        user="ann",
+        since=1,
+        until=2.5,
+        parameters={"z": [1], "a": "x"},
+        limit=7,
+        cursor="abc",
+    )
+    assert run_query_params(query) == [
+        ("tag", "a"),
+        ("tag", "b"),
+        ("any_tag", "c"),
+        ("status", "failed"),
+        ("user", "ann"),
+        ("cursor", "abc"),
+        ("since", "1.0"),
+        ("until", "2.5"),
+        ("limit", "7"),
+        ("param.a", '"x"'),
+        ("param.z", "[1]"),
+    ]
+
+
+def test_path_segments_are_quoted_whole() -> None:
+    missing = {"error": {"type": "ObjectNotFound", "message": "no such run"}}
+    with ScriptedServer([(404, missing)]) as server:
+        assert HttpMetadataProvider(f"{server.url}/pre").get_run("a/b?c d", 1) is None
+        assert server.requests[0][1] == "/pre/api/v1/flows/a%2Fb%3Fc%20d/runs/1"

@@ -1,0 +1,74 @@
+"""Records (metastore/records.py): frozen values that round-trip through JSON-safe dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from flowscope.metastore.records import (
+    PENDING,
+    ArtifactRecord,
+    AttemptResult,
+    Fact,
+    NewRun,
+    NewTask,
+    Page,
+    RunQuery,
+    RunRecord,
+    TaskRecord,
+)
+
+
+def _wire(record: object) -> dict[str, object]:
+    data: dict[str, object] = json.loads(json.dumps(record.to_dict()))  # type: ignore[attr-defined]
+    return data
+
+
+def test_a_run_round_trips_through_json() -> None:
+    run = RunRecord("F", 3, "ann", "running", 1.5, user_tags=("b", "a"), system_tags=("user:ann",))
+    assert RunRecord.from_dict(_wire(run)) == run  # lists come back as tuples
+    assert run.tags == ("a", "b", "user:ann")
+
+
+def test_a_task_round_trips_and_names_its_pathspec() -> None:
+    task = TaskRecord("F", 3, "body", 7, 2.0, foreach_stack=(("x", 1, 0),), exception={"type": "E"})
+    assert task.status == PENDING and task.attempt == 0
+    assert task.pathspec == "F/3/body/7"
+    back = TaskRecord.from_dict(_wire(task))
+    assert back.foreach_stack == (["x", 1, 0],) and back.exception == {"type": "E"}
+
+
+def test_unknown_keys_are_ignored_so_newer_services_stay_readable() -> None:
+    data = {**NewTask("s", 1).to_dict(), "added_later": True}
+    assert NewTask.from_dict(data) == NewTask("s", 1)
+
+
+def test_attempt_results_rebuild_their_nested_records() -> None:
+    result = AttemptResult(
+        2,
+        1,
+        "succeeded",
+        finished_at=9.0,
+        artifacts=(ArtifactRecord("x", "ab" * 32, 10, "int", "pickle", 1.0),),
+        facts=(Fact("attempt", "1", "int"),),
+        stdout_key="k",
+    )
+    back = AttemptResult.from_dict(_wire(result))
+    assert back == result
+    assert isinstance(back.artifacts[0], ArtifactRecord) and isinstance(back.facts[0], Fact)
+    assert AttemptResult.from_dict({"task_id": 1, "attempt": 0, "status": "failed"}).artifacts == ()
+
+
+def test_records_are_frozen_and_compact() -> None:
+    run = NewRun("F", "u")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.user = "v"  # type: ignore[misc]
+    assert not hasattr(run, "__dict__")  # slots
+
+
+def test_queries_and_pages_have_safe_defaults() -> None:
+    assert RunQuery().limit == 100 and RunQuery().parameters == {}
+    assert RunQuery(parameters={"a": 1}) != RunQuery()
+    assert Page.from_dict({"items": [1, 2], "cursor": None}) == Page((1, 2), None)
