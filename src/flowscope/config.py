@@ -28,13 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flowscope.errors import FlowscopeError
+from flowscope.errors import ConfigError as ConfigError  # its home was here: still importable
 
 STORE_DIRNAME = ".flowscope"
-
-
-class ConfigError(FlowscopeError):
-    """A setting has a value that cannot be used."""
 
 
 def _float(env: Mapping[str, str], name: str, default: float, unit: str = "seconds") -> float:
@@ -46,7 +42,7 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number of {unit}.") from None
     if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be greater than zero.")
+        raise ConfigError(f"{name}={raw!r} must be a finite number greater than zero.")
     return value
 
 

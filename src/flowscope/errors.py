@@ -1,26 +1,31 @@
 """Every error flowscope raises on purpose derives from one root.
 
     FlowscopeError
+    ├── ConfigError             a setting (FLOWSCOPE_* variable) has a value that cannot be used
     ├── InvalidPathspec         a malformed address (also a ValueError)
     ├── ObjectNotFound          the object does not exist (also a KeyError)
     ├── NamespaceMismatch       it exists, but outside the namespace in force
     ├── TagError                an invalid tag, or an attempt to remove a system tag
     ├── FlowDefinitionError     the flow class is not a valid flow
-    │   └── GraphError          one or more problems in the step graph (step, line)
+    │   ├── GraphError          one or more problems in the step graph (step, line)
+    │   └── SwitchError         a switch's condition is missing or matches no case (step)
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
+    ├── CardError               a card or card component was given input it cannot use
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   └── BlobCorrupted       what was read does not match its content hash
-    └── MetadataError           the metadata store or service failed
-        ├── ServiceUnavailable  the service did not answer in time
-        ├── DatabaseUnavailable the database behind the store did not answer in time
-        ├── AuthenticationError the service refused the token
-        └── SchemaError         the database schema is newer than this code
+    ├── MetadataError           the metadata store or service failed
+    │   ├── ServiceUnavailable  the service did not answer in time
+    │   ├── DatabaseUnavailable the database behind the store did not answer in time
+    │   ├── AuthenticationError the service refused the token
+    │   └── SchemaError         the database schema is newer than this code
+    └── HttpError               the service refuses a request with this status and wire type
 
 Messages say what failed, with which value, and what to do next. The CLI turns any
-FlowscopeError into a one-line message and a non-zero exit code.
+FlowscopeError into a one-line message and its `exit_code` in one place (cli/errors.py). The
+names these errors carry over HTTP are one table: flowscope/remote/wire.py.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ class FlowscopeError(Exception):
     """The root of every error flowscope raises on purpose."""
 
     exit_code = 1
+
+
+class ConfigError(FlowscopeError):
+    """A setting has a value that cannot be used (flowscope.config reads them)."""
 
 
 class InvalidPathspec(FlowscopeError, ValueError):
@@ -94,6 +103,15 @@ class GraphError(FlowDefinitionError):
         super().__init__(message)
 
 
+class SwitchError(FlowDefinitionError):
+    """A switch step's condition artifact is missing, or its value matches none of the cases."""
+
+    def __init__(self, message: str, *, step: str, condition: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.condition = condition
+
+
 class ParameterError(FlowscopeError, ValueError):
     """A parameter value that is missing, or cannot be converted to the parameter's type."""
 
@@ -106,6 +124,12 @@ class MergeConflict(FlowscopeError):
 
 class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
+
+
+class CardError(FlowscopeError, ValueError):
+    """A card (`@card` type, id, options) or a card component was given input it cannot use."""
+
+    exit_code = 2
 
 
 class DataStoreError(FlowscopeError):
@@ -142,3 +166,14 @@ class AuthenticationError(MetadataError):
 
 class SchemaError(MetadataError):
     """The database schema is missing, or newer than this version of flowscope knows."""
+
+
+class HttpError(FlowscopeError):
+    """A request the metadata service refuses: answered with `status` and the wire type `kind`
+    (BadRequest, PayloadTooLarge, NotConfigured, ...), `message` in the error envelope."""
+
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+        self.message = message

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from flowscope.client.context import CONTEXT
 from flowscope.datastore import ContentStore, LocalStorage, save_artifact
 from flowscope.logs import LogLine, encode
 from flowscope.metastore.local import open_local
@@ -85,15 +84,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Works
         provider.finish_run("HelloFlow", run.run_id, "succeeded")
     finally:
         provider.close()
+    # the environment and the client context are clean already (tests/conftest.py)
     monkeypatch.setenv("FLOWSCOPE_USER", USER)
-    for name in (
-        "FLOWSCOPE_SERVICE_URL",
-        "FLOWSCOPE_SERVICE_TOKEN",
-        "FLOWSCOPE_SERVICE_TOKEN_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FLOWSCOPE_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    CONTEXT.reset()
     yield Workspace(tmp_path, f"HelloFlow/{run.run_id}")
-    CONTEXT.reset()

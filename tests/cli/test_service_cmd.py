@@ -48,6 +48,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["migrate", "--database", str(db)]) == 1
     err = capsys.readouterr().err
     assert "schema version 999" in err and "Upgrade flowscope" in err
+    assert err.startswith("flowscope service: error: ") and "Traceback" not in err
     blobs = str(tmp_path / "blobs")
     assert main(["--database", str(db), "--blob-root", blobs, "--port", "1"]) == 1
 

@@ -133,24 +133,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 @pytest.fixture
 def client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
-    """The client context pointed at `backend`, in the namespace of user `alice`."""
+    """The client context pointed at `backend`, in the namespace of user `alice` (the context
+    starts fresh and is reset after the test: tests/conftest.py)."""
     monkeypatch.setenv("FLOWSCOPE_USER", USER)
-    for name in (
-        "FLOWSCOPE_SERVICE_URL",
-        "FLOWSCOPE_ROOT",
-        "FLOWSCOPE_SERVICE_TOKEN",
-        "FLOWSCOPE_SERVICE_TOKEN_FILE",
-        "FLOWSCOPE_DATASTORE",
-    ):
-        monkeypatch.delenv(name, raising=False)
     for name, value in backend.env.items():
         monkeypatch.setenv(name, value)
-    CONTEXT.reset()
     from flowscope.client import metadata
 
     metadata(backend.address)
-    yield backend
-    CONTEXT.reset()
+    return backend
 
 
 @pytest.fixture

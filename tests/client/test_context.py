@@ -27,18 +27,11 @@ from flowscope.metastore.local import open_local
 
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
-    """A reset context, a working directory without a store, no service configured."""
-    for name in (
-        "FLOWSCOPE_SERVICE_URL",
-        "FLOWSCOPE_ROOT",
-        "FLOWSCOPE_USER",
-        "FLOWSCOPE_DATASTORE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    """A working directory without a store, and no user name set for flowscope (the context
+    and the rest of the environment are clean already: tests/conftest.py)."""
+    monkeypatch.delenv("FLOWSCOPE_USER")
     monkeypatch.chdir(tmp_path)
-    CONTEXT.reset()
-    yield tmp_path
-    CONTEXT.reset()
+    return tmp_path
 
 
 # ---- namespace -----------------------------------------------------------------------
@@ -211,7 +204,6 @@ def test_metadata_resolves_the_datastore_along_with_the_address(fresh):
 def test_flowscope_datastore_names_the_client_datastore(fresh, monkeypatch):
     root = _store(fresh / "proj")
     monkeypatch.setenv("FLOWSCOPE_DATASTORE", str(fresh / "shared"))
-    CONTEXT.reset()
     metadata(str(root))
     assert CONTEXT.stores().datastore_address == str(fresh / "shared")
     CONTEXT.set_stores(str(root), str(fresh / "explicit"))  # the CLI's --datastore

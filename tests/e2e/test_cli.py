@@ -18,6 +18,18 @@ def test_check_validates_without_running(workspace):
     assert not (workspace.root / ".flowscope").exists()
 
 
+def test_show_and_check_understand_switches_and_loops(workspace):
+    shown = workspace.run("switch_loop", "show")
+    assert shown.code == 0, shown.output
+    assert "count_up [switch, may repeat]" in shown.stdout
+    assert "=> one of, by the value of self.verdict:" in shown.stdout
+    assert "'again' => train  (loops back)" in shown.stdout
+    for flow in ("switch_values", "switch_branch", "switch_foreach", "switch_nested"):
+        checked = workspace.run(flow, "check")
+        assert checked.code == 0 and "valid" in checked.stdout, checked.output
+    assert not (workspace.root / ".flowscope").exists()
+
+
 def test_graph_errors_name_step_and_line_without_a_traceback(workspace):
     for command in ("check", "run"):
         result = workspace.run("broken", command)

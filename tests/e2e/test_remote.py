@@ -113,9 +113,6 @@ def test_a_running_tasks_output_so_far_is_readable(workspace, pg_service, remote
         workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = pg_service.token
         monkeypatch.setenv("FLOWSCOPE_SERVICE_TOKEN", pg_service.token)
         address, args = pg_service.url, ["--metadata", pg_service.url]
-        from flowscope.client.context import CONTEXT
-
-        CONTEXT.reset()  # settings are read once per process: read them again, with the token
     script = workspace.root / "waiting.py"
     shutil.copy(Path(__file__).parent / "flows" / "waiting.py", script)
     proc = subprocess.Popen(

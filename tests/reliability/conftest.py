@@ -17,6 +17,3 @@ def project(tmp_path: Path) -> Iterator[Project]:
         yield p
     finally:
         p.cleanup()
-        from flowscope.client.context import CONTEXT
-
-        CONTEXT.reset()

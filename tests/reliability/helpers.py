@@ -139,12 +139,11 @@ class Project:
 
     def client(self, address: str | None = None, **env: str) -> Any:
         """The public client, reading this project's store (or `address`) in the global
-        namespace, with a fresh context (so settings such as FLOWSCOPE_LOST_AFTER are read
-        again; `env` is applied while the provider is opened)."""
+        namespace; `env` (such as FLOWSCOPE_LOST_AFTER) is applied while the provider is opened.
+        Each test starts with a fresh context (tests/conftest.py), so the first call of a test
+        is the one whose `env` the settings are read with."""
         import flowscope.client as fs
-        from flowscope.client.context import CONTEXT
 
-        CONTEXT.reset()
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:

@@ -108,9 +108,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     canary.parent.mkdir()
     canary.write_bytes(b"must not change\n")
     yield Seeded(project, canary)
-    from flowscope.client.context import CONTEXT
-
-    CONTEXT.reset()
 
 
 @pytest.fixture

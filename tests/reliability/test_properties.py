@@ -189,9 +189,6 @@ def store_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]
     result = project.run("wide", "run", "--n", "1")
     assert result.code == 0, result.output
     yield project
-    from flowscope.client.context import CONTEXT
-
-    CONTEXT.reset()
 
 
 SLOW_OK = settings(

@@ -11,9 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from flowscope.remote.bounded import Clock, ClockHolder, TooLarge, read_body, timed_response_class
+from flowscope.remote.bounded import Clock, ClockHolder, read_body, timed_response_class
 
 OPEN: list[socket.socket] = []
+
+
+class TooLarge(Exception):
+    def __init__(self, declared: int | None) -> None:
+        self.declared = declared
 
 
 @pytest.fixture(autouse=True)
@@ -47,17 +52,17 @@ def _response(raw: bytes, clock: Clock, *, drip: float = 0.0) -> http.client.HTT
 def test_a_body_within_the_bound_is_read_whole() -> None:
     clock = Clock(2.0, 2.0)
     resp = _response(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", clock)
-    assert read_body(resp, 5, clock) == bytearray(b"hello")
+    assert read_body(resp, 5, clock, TooLarge) == bytearray(b"hello")
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
     clock = Clock(2.0, 2.0)
-    assert read_body(_response(chunked, clock), 3, clock) == bytearray(b"abc")
+    assert read_body(_response(chunked, clock), 3, clock, TooLarge) == bytearray(b"abc")
 
 
 def test_a_declared_length_over_the_bound_fails_before_reading() -> None:
     clock = Clock(2.0, 2.0)
     resp = _response(b"HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\nx", clock)
     with pytest.raises(TooLarge) as info:
-        read_body(resp, 1000, clock)
+        read_body(resp, 1000, clock, TooLarge)
     assert info.value.declared == 999999
 
 
@@ -65,7 +70,7 @@ def test_an_undeclared_body_is_cut_one_byte_past_the_bound() -> None:
     clock = Clock(2.0, 2.0)
     resp = _response(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"y" * 5000, clock)
     with pytest.raises(TooLarge) as info:
-        read_body(resp, 4096, clock)
+        read_body(resp, 4096, clock, TooLarge)
     assert info.value.declared is None
 
 
@@ -75,7 +80,7 @@ def test_a_drip_does_not_rearm_the_deadline() -> None:
     with pytest.raises(TimeoutError):
         resp = _response(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n" + b"z" * 40, clock,
                          drip=0.02)  # fmt: skip
-        read_body(resp, 100, clock)
+        read_body(resp, 100, clock, TooLarge)
     assert time.monotonic() - start < 0.9
 
 

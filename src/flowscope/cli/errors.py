@@ -1,4 +1,9 @@
-"""The one place where errors become exit codes and one-line messages."""
+"""The one place where errors become exit codes and one-line messages.
+
+Every command (`flowscope ...`, `flowscope service ...`, `python flow.py ...`) runs through
+`guarded`. A FlowscopeError is the user's to fix: its message on one line, its `exit_code`.
+Ctrl-C is 130. Anything else is a bug in flowscope and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,20 @@ from flowscope.errors import FlowscopeError
 EXIT_INTERRUPTED = 130
 
 
-def guarded(command: Callable[[], int]) -> int:
-    """Run a CLI command; a FlowscopeError prints its message (no traceback) and sets the exit
-    code. Anything else is a bug in flowscope and keeps its traceback."""
+def exit_code_of(exc: FlowscopeError) -> int:
+    """The process exit code for `exc` (1 unless its class says otherwise, e.g. 2 for usage)."""
+    return int(getattr(exc, "exit_code", 1))
+
+
+def guarded(command: Callable[[], int], prog: str | None = None) -> int:
+    """Run a CLI command and return its exit code; errors are reported as `[prog: ]error: ...`."""
+    prefix = f"{prog}: error" if prog else "error"
     try:
         return command()
     except FlowscopeError as exc:
         sys.stdout.flush()
-        print(f"error: {exc}", file=sys.stderr)
-        return int(getattr(exc, "exit_code", 1))
+        print(f"{prefix}: {exc}", file=sys.stderr)
+        return exit_code_of(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -16,7 +16,7 @@ import argparse
 import ipaddress
 import sys
 
-from flowscope.errors import FlowscopeError
+from flowscope.cli.errors import guarded
 
 PROG = "flowscope service"
 
@@ -175,13 +175,9 @@ def run_serve(argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     """Run `flowscope service ...` with `argv` (the words after `service`)."""
-    try:
-        if argv[:1] == ["migrate"]:
-            return run_migrate(argv[1:])
-        return run_serve(argv)
-    except FlowscopeError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    if argv[:1] == ["migrate"]:
+        return guarded(lambda: run_migrate(argv[1:]), PROG)
+    return guarded(lambda: run_serve(argv), PROG)
 
 
 if __name__ == "__main__":

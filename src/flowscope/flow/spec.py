@@ -39,6 +39,7 @@ from flowscope.flow.source import (
     signature,
     transition_call,
 )
+from flowscope.flow.switch import switch_transition
 
 __all__ = ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
 
@@ -172,15 +173,30 @@ class FlowSpec:
         """The foreach frames enclosing this task, outermost first."""
         return self._fs_stack
 
-    def next(self, *steps: Any, foreach: str | None = None) -> None:
+    def next(self, *steps: Any, foreach: str | None = None, condition: str | None = None) -> None:
         """Name the step(s) that run after this one: self.next(self.a), self.next(self.a,
-        self.b), or self.next(self.a, foreach='items') to run `a` once per item."""
+        self.b), self.next(self.a, foreach='items') to run `a` once per item, or
+        self.next({'x': self.a, 'y': self.b}, condition='var') to run only the step whose key
+        is the value of self.var."""
         step = self._fs_running("self.next(...)")
         if self._fs_next is not None:
             raise FlowDefinitionError(
                 f"step '{step}' called self.next(...) twice; call it exactly once, as the "
                 f"last statement of the step."
             )
+        if condition is not None or any(isinstance(s, Mapping) for s in steps):
+            chosen = switch_transition(
+                step,
+                steps,
+                foreach=foreach,
+                condition=condition,
+                target_name=lambda target: self._fs_target_name(step, target),
+                read=lambda name: getattr(self, name),
+                known=lambda: self._fs_known() | set(self._fs_params),
+                written=self._fs_static(step)[0],
+            )
+            _set(self, "_fs_next", chosen)
+            return
         targets = tuple(self._fs_target_name(step, s) for s in steps)
         if not targets:
             raise FlowDefinitionError(

@@ -16,7 +16,7 @@ import http.client
 import io
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 
 PIECE = 1024 * 1024
 
@@ -103,23 +103,21 @@ def timed_response_class(holder: ClockHolder) -> type[http.client.HTTPResponse]:
     return TimedResponse
 
 
-@dataclass(frozen=True)
-class TooLarge(Exception):
-    """An answer longer than the call allows (`declared`: its Content-Length, if it said)."""
-
-    limit: int
-    declared: int | None
-
-
-def read_body(resp: http.client.HTTPResponse, limit: int, clock: Clock) -> bytearray:
-    """The whole body of `resp`, or TooLarge as soon as it is known to exceed `limit` bytes.
+def read_body(
+    resp: http.client.HTTPResponse,
+    limit: int,
+    clock: Clock,
+    too_large: Callable[[int | None], Exception],
+) -> bytearray:
+    """The whole body of `resp`; raises `too_large(declared length or None)` as soon as the
+    body is known to exceed `limit` bytes.
 
     Memory follows the bytes that actually arrive (a declared length is not allocated ahead:
     a server may lie about it).
     """
     declared = resp.length
     if declared is not None and declared > limit:
-        raise TooLarge(limit, declared)
+        raise too_large(declared)
     want = limit + 1 if declared is None else declared
     body = bytearray()
     scratch = memoryview(bytearray(min(PIECE, want)))
@@ -130,7 +128,7 @@ def read_body(resp: http.client.HTTPResponse, limit: int, clock: Clock) -> bytea
         body += scratch[:n]
         clock.moved(n)
     if len(body) > limit:
-        raise TooLarge(limit, None)
+        raise too_large(None)
     if declared is not None and len(body) < declared:
         raise http.client.IncompleteRead(b"", declared - len(body))
     if not resp.isclosed():

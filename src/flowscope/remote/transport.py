@@ -37,47 +37,26 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from flowscope.config import Settings
-from flowscope.errors import (
-    AuthenticationError,
-    BlobCorrupted,
-    BlobNotFound,
-    FlowscopeError,
-    InvalidPathspec,
-    MetadataError,
-    ObjectNotFound,
-    SchemaError,
-    ServiceUnavailable,
-    TagError,
-)
+from flowscope.errors import AuthenticationError, MetadataError, ServiceUnavailable
 from flowscope.remote.bounded import (
     PIECE,
     Clock,
     ClockHolder,
-    TooLarge,
     read_body,
     timed_response_class,
 )
 from flowscope.remote.urls import ServiceAddress
+from flowscope.remote.wire import error_class
 
 MiB = 1024 * 1024
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({502, 503, 504})
-_ERROR_TYPES: Mapping[str, type[FlowscopeError]] = {
-    "ObjectNotFound": ObjectNotFound,
-    "InvalidPathspec": InvalidPathspec,
-    "TagError": TagError,
-    "BlobNotFound": BlobNotFound,
-    "BlobCorrupted": BlobCorrupted,
-    "SchemaError": SchemaError,
-    "Unauthorized": AuthenticationError,
-    "DatabaseUnavailable": ServiceUnavailable,
-}
 
 
 @dataclass(frozen=True)
@@ -297,14 +276,14 @@ class HttpTransport:
                     conn.sock.sendall(piece)
                     clock.moved(piece.nbytes)
             resp = conn.getresponse()
-            data = read_body(resp, limit, clock)
+            data = read_body(resp, limit, clock, self._too_large(method, target, limit))
             if resp.will_close:
                 self._drop()
             where = f"{method} {self.url}{target.split('?')[0]}"
             return Answer(resp.status, resp.headers, data, where)
-        except TooLarge as exc:
+        except MetadataError:  # too large: not an outage, so not retried
             self._drop()
-            raise self._too_large(method, target, exc) from None
+            raise
         except socket.gaierror as exc:
             self._drop()
             raise ServiceUnavailable(
@@ -317,15 +296,21 @@ class HttpTransport:
             self._drop()
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
 
-    def _too_large(self, method: str, target: str, exc: TooLarge) -> MetadataError:
-        blob = exc.limit == self.limits.max_blob and exc.limit != self.limits.max_answer
+    def _too_large(
+        self, method: str, target: str, limit: int
+    ) -> Callable[[int | None], MetadataError]:
+        blob = limit == self.limits.max_blob and limit != self.limits.max_answer
         setting = "FLOWSCOPE_SERVICE_MAX_BLOB_MB" if blob else "FLOWSCOPE_SERVICE_MAX_ANSWER_MB"
-        size = f"{exc.declared} bytes" if exc.declared is not None else "a longer body"
-        return MetadataError(
-            f"{method} {self.url}{target.split('?')[0]} answered with {size}, more than the "
-            f"{exc.limit / MiB:g} MiB this call accepts ({setting}). Check that the address "
-            f"is a flowscope service; raise {setting} if the answer is genuine."
-        )
+
+        def error(declared: int | None) -> MetadataError:
+            size = f"{declared} bytes" if declared is not None else "a longer body"
+            return MetadataError(
+                f"{method} {self.url}{target.split('?')[0]} answered with {size}, more than "
+                f"the {limit / MiB:g} MiB this call accepts ({setting}). Check that the "
+                f"address is a flowscope service; raise {setting} if the answer is genuine."
+            )
+
+        return error
 
     def fail(self, method: str, target: str, answer: Answer) -> NoReturn:
         """Raise the flowscope error an error answer stands for."""
@@ -335,7 +320,7 @@ class HttpTransport:
                 f"The metadata service at {self.url} refused the request: {message} Check the "
                 f"token (FLOWSCOPE_SERVICE_TOKEN or FLOWSCOPE_SERVICE_TOKEN_FILE)."
             )
-        cls = _ERROR_TYPES.get(kind or "")
+        cls = error_class(kind)
         if cls is not None:
             raise cls(message)
         raise MetadataError(

@@ -1,9 +1,10 @@
 """The service's wire format: JSON responses, the error envelope, and exceptions to statuses.
 
 Every error is `{"error": {"type": ..., "message": ...}}`. `type` names the flowscope error
-class the client raises again (ObjectNotFound, InvalidPathspec, TagError, ...) or one of the
-service's own (BadRequest, Unauthorized, PayloadTooLarge, NotFound, MethodNotAllowed,
-DatabaseUnavailable, InternalError). A 500 never carries details: they are logged here.
+class the client raises again, from the one table in flowscope/remote/wire.py (ObjectNotFound,
+InvalidPathspec, TagError, DatabaseUnavailable, ...), or one of the service's own refusals
+raised as HttpError (BadRequest, PayloadTooLarge, NotFound, MethodNotAllowed, InternalError).
+A 500 never carries details: they are logged here.
 """
 
 from __future__ import annotations
@@ -16,29 +17,14 @@ from typing import Any
 from starlette.responses import Response
 
 from flowscope.errors import (
-    BlobCorrupted,
-    BlobNotFound,
-    DatabaseUnavailable,
     DataStoreError,
     FlowscopeError,
-    InvalidPathspec,
+    HttpError as HttpError,  # raised by the routes; its home is the error tree
     MetadataError,
-    ObjectNotFound,
-    SchemaError,
-    TagError,
 )
+from flowscope.remote.wire import wire_error_of
 
 log = logging.getLogger("flowscope.service")
-
-
-class HttpError(Exception):
-    """An error the service answers with a given status and type."""
-
-    def __init__(self, status: int, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
-        self.message = message
 
 
 def bad_request(message: str) -> HttpError:
@@ -61,21 +47,8 @@ def _status_of(exc: BaseException) -> tuple[int, str] | None:
     """The status and wire type for an error a caller caused, or None for a server fault."""
     if isinstance(exc, HttpError):
         return exc.status, exc.kind
-    if isinstance(exc, ObjectNotFound):
-        return 404, "ObjectNotFound"
-    if isinstance(exc, BlobNotFound):
-        return 404, "BlobNotFound"
-    if isinstance(exc, InvalidPathspec):
-        return 400, "InvalidPathspec"
-    if isinstance(exc, TagError):
-        return 400, "TagError"
-    if isinstance(exc, BlobCorrupted):
-        return 400, "BlobCorrupted"
-    if isinstance(exc, SchemaError):
-        return 503, "SchemaError"
-    if isinstance(exc, DatabaseUnavailable):
-        return 503, "DatabaseUnavailable"
-    return None
+    row = wire_error_of(exc)
+    return None if row is None else (row.status, row.name)
 
 
 def exception_response(exc: BaseException, what: str) -> Response:
