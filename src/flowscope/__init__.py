@@ -38,6 +38,9 @@ _EXPORTS: dict[str, str] = {
     "get_namespace": "flowscope.client",
     "metadata": "flowscope.client",
     "namespace": "flowscope.client",
+    # running from Python
+    "NBRunner": "flowscope.runner_api",
+    "Runner": "flowscope.runner_api",
     # errors
     "FlowscopeError": "flowscope.errors",
     "InvalidPathspec": "flowscope.errors",
@@ -54,10 +57,12 @@ __all__ = [
     "InvalidPathspec",
     "JSONType",
     "Metaflow",
+    "NBRunner",
     "NamespaceMismatch",
     "ObjectNotFound",
     "Parameter",
     "Run",
+    "Runner",
     "Step",
     "Task",
     "__version__",
@@ -120,3 +125,4 @@ if TYPE_CHECKING:  # pragma: no cover
         step as step,
         timeout as timeout,
     )
+    from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

@@ -59,7 +59,9 @@ class HttpBlobStorage:
         keys = [check_key(k) for k in keys]
         for start in range(0, len(keys), EXISTS_BATCH):
             body = json.dumps({"keys": keys[start : start + EXISTS_BATCH]}).encode()
-            answer = self._http.request("POST", "/blobs/exists", body=body)
+            answer = self._http.request(
+                "POST", "/blobs/exists", body=body, headers={"Content-Type": "application/json"}
+            )
             data = answer.json()
             present = data.get("present") if isinstance(data, dict) else None
             if not isinstance(present, list) or not all(isinstance(k, str) for k in present):

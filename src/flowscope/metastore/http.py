@@ -99,6 +99,7 @@ class HttpMetadataProvider:
     def _post(
         self, path: str, value: Any, headers: dict[str, str] | None = None
     ) -> tuple[Any, Answer]:
+        headers = {"Content-Type": "application/json", **(headers or {})}
         answer = self._http.request("POST", path, body=_body(value), headers=headers, write=True)
         return (answer.json() if answer.body else None), answer
 
