@@ -41,6 +41,7 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+from flowscope.runtime.cards import CardPolicy
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
 from flowscope.runtime.heartbeat import Heartbeat
@@ -162,6 +163,7 @@ class RunDriver:
             )
         )
         self.run_id = run_id = record.run_id
+        live_dir = self.provider.live_log_dir()
         work = RunWork(
             self.flow_cls,
             self.store,
@@ -173,9 +175,9 @@ class RunDriver:
             self.parameters,
             self.rules,
             self.project,
+            CardPolicy.of(self.settings, live_dir),
         )
         self.work = work
-        live_dir = self.provider.live_log_dir()
         self.journal = Journal(self.provider, self.flow_name, run_id)
         self.logs = LiveLogs(self.console, self.store, self.flow_name, run_id, live_dir)
         self.heartbeat = Heartbeat(
@@ -382,7 +384,8 @@ class RunDriver:
                 facts=attempt_facts(
                     spec.attempt, done.placement, outcome.foreach_count, outcome.handled
                 )
-                + self._resource_facts(spec.step),
+                + self._resource_facts(spec.step)
+                + outcome.facts,
                 stdout_key=stdout_key,
                 stderr_key=stderr_key,
                 env_key=self.env_key,
