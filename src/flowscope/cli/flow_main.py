@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flowscope.cli.card_cmds import add_card_parser
 from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
 from flowscope.cli.flow_session import FlowSession, origin_run
@@ -147,6 +148,7 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run_id", metavar="RUN_ID")
     tag.add_argument("tags", nargs="*", metavar="TAG")
+    add_card_parser(sub)
     return parser
 
 
@@ -193,7 +195,7 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
 
     parser = build_parser(flow_cls)
     args = parser.parse_args(argv)
-    if args.command in ("logs", "dump", "tag"):
+    if args.command in ("logs", "dump", "tag", "card"):
         return _inspect(flow_cls.__name__, args)
     settings = Settings.from_env()
     session = FlowSession(flow_cls, args, settings)
@@ -223,6 +225,10 @@ def _inspect(flow_name: str, args: argparse.Namespace) -> int:
     from flowscope.client import namespace
 
     namespace(None)  # the flow's own runs, whoever ran them
+    if args.command == "card":
+        from flowscope.cli.card_cmds import run_card_command
+
+        return run_card_command(flow_name, args)
     if args.command == "tag":
         if args.action != "list" and not args.tags:
             raise ParameterError(f"tag {args.action} needs at least one TAG.")

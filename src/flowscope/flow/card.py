@@ -55,7 +55,9 @@ class CardDecorator(StepDecorator):
 
         timeout = self.timeout if self.timeout is not None else default_timeout
         options = dict(self.options) if isinstance(self.options, Mapping) else self.options
-        return CardSpec(self.type, self.id, options, DEFAULT_TIMEOUT if timeout is None else timeout)  # type: ignore[arg-type]
+        return CardSpec(
+            self.type, self.id, options, DEFAULT_TIMEOUT if timeout is None else timeout
+        )
 
     def _validate(self) -> None:
         from flowscope.errors import CardError
@@ -111,7 +113,9 @@ def card(
     return _apply(CardDecorator(type, id, options, timeout), func)
 
 
-def step_cards(flow_cls: type[Any], step: str, default_timeout: float | None = None) -> list[CardSpec]:
+def step_cards(
+    flow_cls: type[Any], step: str, default_timeout: float | None = None
+) -> list[CardSpec]:
     """The cards of `step`, top decorator first (as written in the source)."""
     found = [d for d in step_decorators(getattr(flow_cls, step)) if isinstance(d, CardDecorator)]
     return [d.spec(default_timeout) for d in reversed(found)]

@@ -30,8 +30,8 @@ from flowscope.metastore.records import Fact
 if TYPE_CHECKING:
     from flowscope.cards import CardComponents, GraphView, RenderedCard, TaskSummary
     from flowscope.cards.records import CardRecord
-    from flowscope.runtime.task import RunWork, TaskOutcome
     from flowscope.runtime.spec import StepRules, TaskSpec
+    from flowscope.runtime.task import RunWork, TaskOutcome
 
 PREVIEW_MAX_BYTES = 4096  # artifacts stored in more bytes get no preview (never loaded whole)
 TAIL_CHARS = 20_000
@@ -160,12 +160,15 @@ class TaskCards:
             return None
         if any(c.spec.type == "default" for c in cards.builder.cards):
             cards.tails = {"stdout": _Tail(sys.stdout), "stderr": _Tail(sys.stderr)}
-            sys.stdout, sys.stderr = cards.tails["stdout"], cards.tails["stderr"]  # type: ignore[assignment]
+            sys.stdout, sys.stderr = cards.tails["stdout"], cards.tails["stderr"]
         current._set_card(cards.builder)
         return cards
 
     def _warn(self, message: str) -> None:
-        print(f"current.card: {message}" if "current.card" not in message else message, file=sys.stderr)
+        print(
+            f"current.card: {message}" if "current.card" not in message else message,
+            file=sys.stderr,
+        )
 
     def _restore(self) -> None:
         if self.tails:
@@ -210,8 +213,9 @@ class TaskCards:
         limit = self.policy.max_bytes
         rendered = within(
             spec.timeout,
-            lambda: render_card(spec, list(card), summary if spec.type == "default" else None,
-                                max_chars=limit),
+            lambda: render_card(
+                spec, list(card), summary if spec.type == "default" else None, max_chars=limit
+            ),
         )
         if rendered is None:
             reason = f"the {spec.type} card took longer than its timeout of {spec.timeout:g} s"
