@@ -71,6 +71,9 @@ class CardSite:
             run = self.run()
         except ObjectNotFound:
             run = None
+        except FlowscopeError as exc:  # e.g. no store yet: say so, and look again soon
+            body = f"<h1>{html.escape(self.flow_name)}</h1><p>Waiting: {html.escape(str(exc))}</p>"
+            return _page(self.flow_name, body, self.poll)
         if run is None:
             body = f"<h1>{html.escape(self.flow_name)}</h1><p>No run yet; waiting for one.</p>"
             return _page(self.flow_name, body, self.poll)
