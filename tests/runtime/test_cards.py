@@ -285,3 +285,42 @@ def test_the_policy_is_read_from_the_settings(tmp_path) -> None:
     assert policy == CardPolicy(3.0, 512 * 1024, 0.25, str(tmp_path))
     assert CardPolicy.of(Settings.from_env({}), None) == CardPolicy()
     assert replace(policy, live_dir=None).live_dir is None
+
+
+SCRIPT = """
+import sys
+from flowscope import FlowSpec, card, step
+from flowscope.runtime.cards import warm_cards
+
+
+class Plain(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+class Carded(Plain):
+    @card
+    @step
+    def end(self):
+        pass
+
+
+warm_cards(Plain, ["start", "end"])
+print("nh3" in sys.modules, "markdown_it" in sys.modules)
+warm_cards(Carded, ["start", "end"])
+print("nh3" in sys.modules, "markdown_it" in sys.modules)
+"""
+
+
+def test_the_runner_loads_the_renderer_once_for_a_flow_with_cards_only(tmp_path) -> None:
+    import subprocess
+
+    script = tmp_path / "warm.py"
+    script.write_text(SCRIPT)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "False", "True", "True"], out.stderr

@@ -57,6 +57,20 @@ class CardPolicy:
         )
 
 
+def warm_cards(flow_cls: type, steps: list[str]) -> None:
+    """For a flow with a @card: load the card renderer (and Markdown's libraries, the most
+    used component's) once, in the runner, so that forked workers inherit them instead of
+    importing them in every task. Nothing for a flow without cards."""
+    if not any(step_cards(flow_cls, step) for step in steps):
+        return
+    try:
+        from flowscope.cards import CardSpec, Markdown, TaskSummary, render_card
+
+        render_card(CardSpec(), [Markdown("warm")], TaskSummary(flow_cls.__name__, "warm"))
+    except Exception:  # a missing extra: each task's card says so itself
+        return
+
+
 class _RenderTimeout(BaseException):
     """Raised in the task's main thread when a card's timeout passes (not an Exception, so
     the renderer's own error handling cannot swallow it)."""

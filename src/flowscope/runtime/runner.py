@@ -41,7 +41,7 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
-from flowscope.runtime.cards import CardPolicy
+from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
 from flowscope.runtime.heartbeat import Heartbeat
@@ -136,6 +136,7 @@ class RunDriver:
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by forks
+            warm_cards(self.flow_cls, list(self.graph.nodes))  # @card: the renderer, likewise
             code_key = None
             if self.script is not None:
                 code_key = self.store.put(code_package(self.script, self.flow_name))
