@@ -290,7 +290,9 @@ def test_the_policy_is_read_from_the_settings(tmp_path) -> None:
 SCRIPT = """
 import sys
 from flowscope import FlowSpec, card, step
+from flowscope.flow import FlowGraph
 from flowscope.runtime.cards import warm_cards
+from flowscope.runtime.spec import step_rules
 
 
 class Plain(FlowSpec):
@@ -310,9 +312,9 @@ class Carded(Plain):
         pass
 
 
-warm_cards(Plain, ["start", "end"])
+warm_cards(Plain, step_rules(FlowGraph.from_class(Plain)))
 print("nh3" in sys.modules, "markdown_it" in sys.modules)
-warm_cards(Carded, ["start", "end"])
+warm_cards(Carded, step_rules(FlowGraph.from_class(Carded)))
 print("nh3" in sys.modules, "markdown_it" in sys.modules)
 """
 

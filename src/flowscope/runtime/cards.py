@@ -57,16 +57,23 @@ class CardPolicy:
         )
 
 
-def warm_cards(flow_cls: type, steps: list[str]) -> None:
+def warm_cards(flow_cls: type, rules: Mapping[str, StepRules]) -> None:
     """For a flow with a @card: load the card renderer (and Markdown's libraries, the most
-    used component's) once, in the runner, so that forked workers inherit them instead of
-    importing them in every task. Nothing for a flow without cards."""
-    if not any(step_cards(flow_cls, step) for step in steps):
+    used component's) and draw the graph of each step with a card, once, in the runner, so
+    that forked workers inherit all of it instead of redoing it in every task. Nothing for a
+    flow without cards."""
+    carded = [step for step in rules if not step.startswith("_") and step_cards(flow_cls, step)]
+    if not carded:
         return
     try:
+        import lz4.block  # noqa: F401  (a card's HTML is stored compressed)
+
+        import flowscope.cards.records  # noqa: F401  (what finish() writes with)
         from flowscope.cards import CardSpec, Markdown, TaskSummary, render_card
 
-        render_card(CardSpec(), [Markdown("warm")], TaskSummary(flow_cls.__name__, "warm"))
+        for step in carded:
+            summary = TaskSummary(flow_cls.__name__, step, graph=graph_view(rules, step))
+            render_card(CardSpec(), [Markdown("warm")], summary)
     except Exception:  # a missing extra: each task's card says so itself
         return
 

@@ -136,7 +136,7 @@ class RunDriver:
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by forks
-            warm_cards(self.flow_cls, list(self.graph.nodes))  # @card: the renderer, likewise
+            warm_cards(self.flow_cls, self.rules)  # @card: the renderer and graphs, likewise
             code_key = None
             if self.script is not None:
                 code_key = self.store.put(code_package(self.script, self.flow_name))
