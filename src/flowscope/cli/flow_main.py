@@ -72,11 +72,24 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
 
     resume = sub.add_parser(
         "resume",
-        help="re-run a run from its first failed step",
-        description="Re-run from the first failed step, cloning tasks that succeeded.",
+        help="re-run a run from its failed step, or from STEP",
+        description="Start a new run that clones the tasks of an earlier run that succeeded "
+        "and runs the rest again: from the first failed step, or from STEP on (STEP and every "
+        "step after it run again, what comes before is cloned).",
+        epilog="Examples: resume (your newest failed run) | resume 3 (run 3) | resume train "
+        "--origin-run-id 3 (run 3 again from step train)",
     )
     resume.add_argument(
-        "run_id", nargs="?", help="the run to resume (default: your newest failed or lost run)"
+        "step",
+        nargs="?",
+        metavar="STEP",
+        help="the step to run again from (a run id here is taken as --origin-run-id)",
+    )
+    resume.add_argument(
+        "--origin-run-id",
+        metavar="ID",
+        help="the run to resume (default: your newest failed or lost run; with STEP, your "
+        "newest finished run)",
     )
     _run_options(resume)
 
@@ -210,7 +223,7 @@ def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, A
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     from flowscope.config import Settings
     from flowscope.runtime.console import Console
-    from flowscope.runtime.resume import ResumePlan
+    from flowscope.runtime.resume import ResumePlan, rerun_steps
     from flowscope.runtime.runner import RunDriver
     from flowscope.stores import open_stores
     from flowscope.tags import validate_tags
@@ -228,10 +241,12 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     provider = stores.provider
     plan = None
     if args.command == "resume":
-        origin = _origin_run(provider, graph.flow_name, args.run_id, settings.user)
+        step, run_id = _resume_target(args.step, args.origin_run_id)
+        rerun = rerun_steps(graph, step) if step is not None else frozenset()
+        origin = _origin_run(provider, graph.flow_name, run_id, settings.user, any_end=bool(step))
         # a live runner heartbeats every interval: three missed ones mean it is gone
         live = 3 * settings.heartbeat_interval
-        plan = ResumePlan(provider, graph.flow_name, origin, live_within=live)
+        plan = ResumePlan(provider, graph.flow_name, origin, live_within=live, rerun=rerun)
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = RunDriver(
@@ -265,26 +280,44 @@ def _command_line() -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _origin_run(provider: Any, flow_name: str, run_id: str | None, user: str) -> int:
+def _resume_target(step: str | None, origin_run_id: str | None) -> tuple[str | None, str | None]:
+    """(STEP, run id) from `resume [STEP] [--origin-run-id ID]`. A step name is an identifier,
+    so a positional made of digits is a run id (`resume 3`, as before --origin-run-id)."""
+    if step is not None and step.isdigit():
+        if origin_run_id is not None and origin_run_id != step:
+            raise ParameterError(
+                f"resume was given run {step} and --origin-run-id {origin_run_id}; name the "
+                f"run once: resume [STEP] --origin-run-id ID."
+            )
+        return None, step
+    return step, origin_run_id
+
+
+def _origin_run(
+    provider: Any, flow_name: str, run_id: str | None, user: str, *, any_end: bool = False
+) -> int:
     """The run to resume: the one named, else the newest run of `user` that ended without
-    succeeding (failed, or lost: its runner died). Never another user's run, never one that
-    is still running; name a run to resume one of those."""
+    succeeding (failed, or lost: its runner died), or, with `any_end` (resume STEP), the newest
+    that ended in any way. Never another user's run, never one that is still running; name a
+    run to resume one of those."""
     from flowscope.metastore.records import RunQuery
     from flowscope.pathspec import check_id
 
     if run_id is not None:
         return int(check_id("run", run_id))
+    statuses = ("succeeded", "failed", "lost") if any_end else ("failed", "lost")
     newest = [
         page.items[0].run_id
-        for status in ("failed", "lost")
+        for status in statuses
         if (
             page := provider.list_runs(flow_name, RunQuery(status=status, user=user, limit=1))
         ).items
     ]
     if not newest:
+        which = "finished" if any_end else "failed"
         raise RunError(
-            f"There is no failed run of {flow_name} by user '{user}' to resume; name the run "
-            f"to resume (resume RUN_ID), or start one with `run`."
+            f"There is no {which} run of {flow_name} by user '{user}' to resume; name the run "
+            f"to resume (resume --origin-run-id ID), or start one with `run`."
         )
     return int(max(newest))
 
