@@ -52,16 +52,20 @@ def recorded_case(facts: Collection[Fact]) -> CaseKey | None:
 
 
 def rerun_steps(graph: FlowGraph, step: str) -> frozenset[str]:
-    """`resume STEP`: STEP and every step reachable from it (round loops too)."""
+    """`resume STEP`: STEP and every step after it. A loop's way back is not followed: the
+    passes before STEP's first task came before it and are cloned; the passes after it run
+    again anyway, as their inputs do."""
     if step not in graph.nodes:
         raise RunError(
             f"Cannot resume from step '{step}': {graph.flow_name} has no such step."
             f"{did_you_mean(step, graph.nodes)} Its steps: {', '.join(graph.sorted_nodes)}."
         )
+    back = set(graph.topology.loops)
     seen, todo = {step}, [step]
     while todo:
-        for child in graph[todo.pop()].out_funcs:
-            if child in graph.nodes and child not in seen:
+        parent = todo.pop()
+        for child in graph[parent].out_funcs:
+            if child in graph.nodes and child not in seen and (parent, child) not in back:
                 seen.add(child)
                 todo.append(child)
     return frozenset(seen)
