@@ -57,3 +57,15 @@ def test_readme_flow_example_runs(tmp_path):
     result = _run(["train.py", "run", "--alpha", "0.1", "--tag", "experiment-3"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "best rate 0.1" in result.stdout
+
+
+def test_readme_switch_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class ReviewFlow" in b
+    )
+    (tmp_path / "review.py").write_text(code)
+    result = _run(["review.py", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "published after 3 drafts" in result.stdout
+    assert result.stdout.count("/draft/") >= 3  # one task per pass

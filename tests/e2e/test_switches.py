@@ -158,7 +158,7 @@ def test_resume_from_a_step_reruns_it_and_what_follows(workspace):
     [
         (["resume", "trian"], "no such step. Did you mean 'train'?"),
         (["resume", "1", "--origin-run-id", "2"], "name the run once"),
-        (["resume", "--origin-run-id", "x1"], "run"),
+        (["resume", "--origin-run-id", "x1"], "not a valid run id"),
         (["resume", "train", "--origin-run-id", "9"], "Run('SwitchLoopFlow/9') does not exist"),
     ],
 )
