@@ -13,6 +13,7 @@
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
     ├── CardError               a card or card component was given input it cannot use
+    ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   └── BlobCorrupted       what was read does not match its content hash
@@ -128,6 +129,12 @@ class RunError(FlowscopeError):
 
 class CardError(FlowscopeError, ValueError):
     """A card (`@card` type, id, options) or a card component was given input it cannot use."""
+
+    exit_code = 2
+
+
+class ComparisonError(FlowscopeError, ValueError):
+    """Objects a run diff or comparison cannot take: runs of different flows, or not runs."""
 
     exit_code = 2
 
