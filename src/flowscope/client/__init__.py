@@ -14,6 +14,9 @@ step.py      Step                  task.py  Task        artifact.py  DataArtifac
 data.py      task.data / task.artifacts, lazy;  prefetch.py  one index query per step
 code.py      Code (run.code);  values.py  TaskException, Metadata, LogLine
 display.py   `_repr_html_` summaries
+diff.py      RunDiff (`run.diff(other)`): diff_values.py its parts, diff_logic.py (pure) builds
+             it from what diff_io.py reads; diff_text.py / diff_html.py render it
+compare.py   `compare(runs)`: N runs side by side in a pandas DataFrame
 
 Modules import downwards only (root -> flow -> run -> step -> task -> artifact -> data ->
 base -> context, registry); the class above a module is named under TYPE_CHECKING, for its

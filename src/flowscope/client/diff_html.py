@@ -7,10 +7,11 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from flowscope.client.diff import SAME, mark, seconds
+from flowscope.client.diff_values import SAME, mark, seconds
 
 if TYPE_CHECKING:
-    from flowscope.client.diff import RunDiff, StepChange, ValueChange
+    from flowscope.client.diff import RunDiff
+    from flowscope.client.diff_values import StepChange, ValueChange
 
 MAX_TASK_ROWS = 200
 _COLOUR = {"same": "inherit", "changed": "#b58900", "added": "#2a7d2a", "removed": "#c0392b"}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import visible
 from flowscope.client.code import INFO_NAME, Code
+from flowscope.client.context import CONTEXT
 from flowscope.client.data import load_value
 from flowscope.client.diff_logic import (
     RunSnapshot,
@@ -132,8 +133,6 @@ def _environment(
 
 
 def _blob(provider: MetadataProvider, key: str, what: str) -> bytes:
-    from flowscope.client.context import CONTEXT
-
     try:
         return bytes(CONTEXT.datastore_for(provider).get(key))
     except DataStoreError as exc:

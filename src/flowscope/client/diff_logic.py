@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowscope.client.diff import (
+from flowscope.client.diff import RunDiff
+from flowscope.client.diff_values import (
     CHANGED,
     SAME,
     ArtifactChange,
@@ -22,7 +23,6 @@ from flowscope.client.diff import (
     CodeChange,
     EnvironmentChange,
     FileChange,
-    RunDiff,
     StepChange,
     TaskChange,
     ValueChange,

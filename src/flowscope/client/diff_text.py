@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flowscope.client.diff import SAME, mark, seconds
+from flowscope.client.diff_values import SAME, mark, seconds
 
 if TYPE_CHECKING:
-    from flowscope.client.diff import RunDiff, StepChange, ValueChange
+    from flowscope.client.diff import RunDiff
+    from flowscope.client.diff_values import StepChange, ValueChange
 
 
 def _values(title: str, items: tuple[ValueChange, ...], only: bool) -> list[str]:

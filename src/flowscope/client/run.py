@@ -14,6 +14,7 @@ from flowscope.client.base import (
     visible,
 )
 from flowscope.client.code import Code
+from flowscope.client.diff_io import diff_runs
 from flowscope.client.display import run_html
 from flowscope.client.status import StatusMixin
 from flowscope.client.step import Step
@@ -148,8 +149,6 @@ class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
         artifacts by content hash (with small scalar values), tasks by foreach index, step
         durations, the code package by file and the environment. `print(diff)` and the
         notebook display show the differences only; `diff.view()` shows everything."""
-        from flowscope.client.diff_io import diff_runs
-
         return diff_runs(self, other)
 
     # ---- steps -------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""What a run diff reads (client/diff_io.py): few queries, no blob it does not need."""
+
+from __future__ import annotations
+
+from flowscope.client import Run
+
+from .diff_fixtures import two_runs
+
+
+def test_unchanged_and_non_scalar_artifacts_are_not_loaded(client, builder, monkeypatch):
+    a, b = two_runs(builder, y_of=lambda i: i * i + 1)
+    loaded = []
+    import flowscope.client.diff_io as diff_io
+
+    real = diff_io.load_value
+
+    def spy(provider, record, owner):
+        loaded.append(record.name)
+        return real(provider, record, owner)
+
+    monkeypatch.setattr(diff_io, "load_value", spy)
+    a.diff(b)
+    # the y values of a and b (0,1,4 and 1,2,5: five distinct blobs) and end's `best`s
+    assert sorted(loaded) == ["best", "best"] + ["y"] * 5
+    assert "big" not in loaded and "rates" not in loaded
+
+
+def test_queries_are_few_and_per_step(client, builder, counting):
+    runs = [builder.foreach(50) for _ in range(2)]
+    a, b = Run(runs[0].pathspec), Run(runs[1].pathspec)
+    counting.calls.clear()
+    a.diff(b)
+    # per run: the run, its parameters, steps, tasks, and one artifact listing per step
+    assert counting.calls["list_step_artifacts"] == 2 * 4
+    assert counting.calls["list_tasks"] == 2 and counting.calls["list_artifacts"] == 0
+    assert counting.total() <= 2 * (4 + 4)
