@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from flowscope.metastore.records import ArtifactRecord, TaskRecord
 
 
-def check_runs(runs: Iterable[object], what: str) -> list[Run]:
-    """The arguments, if every one is a Run of one flow; else a ComparisonError."""
+def check_runs(runs: Iterable[object], what: str, one_flow: bool = True) -> list[Run]:
+    """The arguments, if every one is a Run (of one flow, if `one_flow`); else a
+    ComparisonError."""
     run_class = class_named("Run")
     checked: list[Run] = []
     for run in runs:
@@ -46,7 +47,7 @@ def check_runs(runs: Iterable[object], what: str) -> list[Run]:
             )
         checked.append(run)  # type: ignore[arg-type]  # a Run: checked just above
     flows = sorted({r.path_components[0] for r in checked})
-    if len(flows) > 1:
+    if one_flow and len(flows) > 1:
         raise ComparisonError(
             f"{what} compares runs of one flow, but got runs of {', '.join(map(repr, flows))}: "
             f"pass runs of the same flow."
