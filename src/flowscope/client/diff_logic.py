@@ -134,9 +134,8 @@ def diff_snapshots(
     pairs = _artifact_pairs(a, b)
     wanted = [r for x, y in pairs for r in (x, y) if r is not None and is_scalar(r)]
     values = load_values(wanted) if wanted else {}
-    steps = tuple(
-        _step(name, a.steps.get(name), b.steps.get(name), values) for name in _order(a, b)
-    )
+    parts = _Parts(values)
+    steps = tuple(_step(n, a.steps.get(n), b.steps.get(n), parts) for n in _order(a, b))
     run = (
         ValueChange("status", state_of(True, True, a.status == b.status), a.status, b.status),
         ValueChange("user", state_of(True, True, a.user == b.user), a.user, b.user),
@@ -190,53 +189,76 @@ def _artifact_pairs(
     return pairs
 
 
-def _side(record: ArtifactRecord | None, values: Mapping[str, Any]) -> ArtifactSide | None:
-    if record is None:
-        return None
-    has = record.sha in values
-    value = values.get(record.sha)
-    if isinstance(value, str) and len(value) > MAX_SCALAR_STR:
-        has, value = False, None
-    return ArtifactSide(record.sha, record.size, record.type_name, value, has)
+class _Parts:
+    """Makes the parts of a diff, sharing equal values: a 1,000-task step of two runs holds
+    tens of thousands of artifact entries, most of them the same few sides and changes."""
 
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+        self.sides: dict[str, ArtifactSide] = {}
+        self.same: dict[tuple[str, str], ArtifactChange] = {}
+        self.statuses: dict[tuple[str | None, str | None], ValueChange] = {}
 
-def _task(
-    key: tuple[Any, ...], a: TaskSnapshot | None, b: TaskSnapshot | None, values: Mapping[str, Any]
-) -> TaskChange:
-    arts_a = {} if a is None else a.artifacts
-    arts_b = {} if b is None else b.artifacts
-    artifacts = []
-    for name in sorted(arts_a.keys() | arts_b.keys()):
-        x, y = arts_a.get(name), arts_b.get(name)
-        equal = x is not None and y is not None and x.sha == y.sha
-        state = state_of(x is not None, y is not None, equal)
-        artifacts.append(ArtifactChange(name, state, _side(x, values), _side(y, values)))
-    status_a = None if a is None else a.status
-    status_b = None if b is None else b.status
-    status = ValueChange(
-        "status", state_of(a is not None, b is not None, status_a == status_b), status_a, status_b
-    )
-    same = all(c.state == SAME for c in artifacts) and status.state == SAME
-    return TaskChange(
-        key,
-        state_of(a is not None, b is not None, same),
-        None if a is None else a.pathspec,
-        None if b is None else b.pathspec,
-        status,
-        tuple(artifacts),
-    )
+    def side(self, record: ArtifactRecord | None) -> ArtifactSide | None:
+        if record is None:
+            return None
+        side = self.sides.get(record.sha)
+        if side is None:
+            has = record.sha in self.values
+            value = self.values.get(record.sha)
+            if isinstance(value, str) and len(value) > MAX_SCALAR_STR:
+                has, value = False, None
+            side = ArtifactSide(record.sha, record.size, record.type_name, value, has)
+            self.sides[record.sha] = side
+        return side
+
+    def artifact(
+        self, name: str, x: ArtifactRecord | None, y: ArtifactRecord | None
+    ) -> ArtifactChange:
+        if x is not None and y is not None and x.sha == y.sha:
+            change = self.same.get((name, x.sha))
+            if change is None:
+                side = self.side(x)
+                change = self.same[(name, x.sha)] = ArtifactChange(name, SAME, side, side)
+            return change
+        state = state_of(x is not None, y is not None, False)
+        return ArtifactChange(name, state, self.side(x), self.side(y))
+
+    def status(self, a: TaskSnapshot | None, b: TaskSnapshot | None) -> ValueChange:
+        pair = (None if a is None else a.status, None if b is None else b.status)
+        change = self.statuses.get(pair)
+        if change is None:
+            state = state_of(a is not None, b is not None, pair[0] == pair[1])
+            change = self.statuses[pair] = ValueChange("status", state, *pair)
+        return change
+
+    def task(
+        self, key: tuple[Any, ...], a: TaskSnapshot | None, b: TaskSnapshot | None
+    ) -> TaskChange:
+        arts_a = {} if a is None else a.artifacts
+        arts_b = {} if b is None else b.artifacts
+        names = sorted(arts_a.keys() | arts_b.keys())
+        artifacts = tuple(self.artifact(n, arts_a.get(n), arts_b.get(n)) for n in names)
+        status = self.status(a, b)
+        same = status.state == SAME and all(c.state == SAME for c in artifacts)
+        return TaskChange(
+            key,
+            state_of(a is not None, b is not None, same),
+            None if a is None else a.pathspec,
+            None if b is None else b.pathspec,
+            status,
+            artifacts,
+        )
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[int, str], ...]:
     return tuple((0, f"{k:012d}") if isinstance(k, int) else (1, str(k)) for k in key)
 
 
-def _step(
-    name: str, a: StepSnapshot | None, b: StepSnapshot | None, values: Mapping[str, Any]
-) -> StepChange:
+def _step(name: str, a: StepSnapshot | None, b: StepSnapshot | None, parts: _Parts) -> StepChange:
     tasks_a, tasks_b = _tasks_by_key(a), _tasks_by_key(b)
     keys = sorted(tasks_a.keys() | tasks_b.keys(), key=_sort_key)
-    tasks = tuple(_task(k, tasks_a.get(k), tasks_b.get(k), values) for k in keys)
+    tasks = tuple(parts.task(k, tasks_a.get(k), tasks_b.get(k)) for k in keys)
     same = all(t.state == SAME for t in tasks)
     duration = _duration(
         "duration", None if a is None else a.duration, None if b is None else b.duration
