@@ -39,6 +39,9 @@ _EXPORTS: dict[str, str] = {
     "get_namespace": "flowscope.client",
     "metadata": "flowscope.client",
     "namespace": "flowscope.client",
+    # running from Python
+    "NBRunner": "flowscope.runner_api",
+    "Runner": "flowscope.runner_api",
     # errors
     "FlowscopeError": "flowscope.errors",
     "InvalidPathspec": "flowscope.errors",
@@ -55,10 +58,12 @@ __all__ = [
     "InvalidPathspec",
     "JSONType",
     "Metaflow",
+    "NBRunner",
     "NamespaceMismatch",
     "ObjectNotFound",
     "Parameter",
     "Run",
+    "Runner",
     "Step",
     "Task",
     "__version__",
@@ -123,3 +128,4 @@ if TYPE_CHECKING:  # pragma: no cover
         step as step,
         timeout as timeout,
     )
+    from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

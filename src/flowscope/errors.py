@@ -12,15 +12,19 @@
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
+    │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
     ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
-    │   └── BlobCorrupted       what was read does not match its content hash
+    │   ├── BlobCorrupted       what was read does not match its content hash
+    │   ├── BlobTooLarge        a blob is larger than a configured limit allows
+    │   └── StorageFull         the disk (or quota) behind the datastore is full
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
     │   ├── AuthenticationError the service refused the token
+    │   ├── RunAlreadyFinished  a finished run asked to finish with another status
     │   └── SchemaError         the database schema is newer than this code
     └── HttpError               the service refuses a request with this status and wire type
 
@@ -127,6 +131,11 @@ class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
 
 
+class RunnerError(RunError):
+    """A run started through the Runner API did not start (its command ended before a run was
+    recorded, naming why), or did not finish within the time it was given."""
+
+
 class CardError(FlowscopeError, ValueError):
     """A card (`@card` type, id, options) or a card component was given input it cannot use."""
 
@@ -155,6 +164,14 @@ class BlobCorrupted(DataStoreError):
     key: str | None = None
 
 
+class BlobTooLarge(DataStoreError):
+    """A blob (as stored, or once decoded) is larger than a configured limit allows."""
+
+
+class StorageFull(DataStoreError):
+    """The disk (or quota) behind the datastore is full: nothing was stored."""
+
+
 class MetadataError(FlowscopeError):
     """The metadata store or service failed."""
 
@@ -169,6 +186,10 @@ class DatabaseUnavailable(MetadataError):
 
 class AuthenticationError(MetadataError):
     """The metadata service refused the request's token."""
+
+
+class RunAlreadyFinished(MetadataError):
+    """A finished run's status is final: finishing it again with another status is refused."""
 
 
 class SchemaError(MetadataError):

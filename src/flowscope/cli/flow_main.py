@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flowscope.cli.errors import guarded
+from flowscope.cli.export import add_export_options
 from flowscope.errors import ParameterError, RunError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
@@ -96,6 +97,7 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     dump.add_argument("pathspec", metavar="RUN/STEP[/TASK]")
     dump.add_argument("--values", action="store_true", help="print a short form of each value")
     dump.add_argument("--attempt", type=int, help="an earlier attempt of a retried task")
+    add_export_options(dump)
 
     tag = sub.add_parser("tag", help="add, remove, replace or list a run's tags")
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
@@ -118,6 +120,11 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         default=16,
         metavar="N",
         help="tasks run at once, each in its own process (default 16)",
+    )
+    parser.add_argument(
+        "--run-id-file",
+        metavar="PATH",
+        help="write the new run's id to this file as soon as the run starts",
     )
 
 
@@ -168,7 +175,9 @@ def _inspect(flow_name: str, args: argparse.Namespace) -> int:
     if args.command == "logs":
         stream = "stderr" if args.stderr else "stdout"
         return inspect_cmds.show_logs(pathspec, stream, args.timestamps, args.attempt)
-    return inspect_cmds.dump(pathspec, args.values, args.attempt)
+    return inspect_cmds.dump(
+        pathspec, args.values, args.attempt, include=args.include, file=args.file
+    )
 
 
 def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, Any]:
@@ -208,6 +217,11 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     tags = validate_tags(args.tag)
+    console = Console(quiet=args.quiet)
+    if args.run_id_file is not None:
+        from flowscope.cli.run_id_file import RunIdConsole, check_writable
+
+        console = RunIdConsole(check_writable(args.run_id_file), quiet=args.quiet)
     if args.command == "run":  # bad values are refused before anything is recorded
         parameters = _resolve_parameters(flow_cls, args)
     stores = open_stores(args.metadata or None, args.datastore, settings=settings, create=True)
@@ -230,7 +244,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         tags=tags,
         max_workers=args.max_workers,
         script=script,
-        console=Console(quiet=args.quiet),
+        console=console,
         resume=plan,
         command_line=_command_line(),
     )

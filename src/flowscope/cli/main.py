@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from flowscope.cli.errors import guarded
+from flowscope.cli.export import add_export_options
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     dump = sub.add_parser("dump", help="list the artifacts of FLOW/RUN/STEP[/TASK]")
     dump.add_argument("pathspec")
     dump.add_argument("--values", action="store_true")
+    add_export_options(dump)
     tag = sub.add_parser("tag", help="add, remove, replace or list the tags of FLOW/RUN")
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run")
@@ -105,7 +107,7 @@ def _dispatch(argv: list[str]) -> int:
             args.pathspec, "stderr" if args.stderr else "stdout", args.timestamps
         )
     if args.command == "dump":
-        return inspect_cmds.dump(args.pathspec, args.values)
+        return inspect_cmds.dump(args.pathspec, args.values, include=args.include, file=args.file)
     if args.command == "diff":
         from flowscope.cli.diff_cmd import diff_command
 

@@ -55,7 +55,9 @@ class HttpBlobStorage:
         keys = [check_key(k) for k in keys]
         for start in range(0, len(keys), EXISTS_BATCH):
             body = json.dumps({"keys": keys[start : start + EXISTS_BATCH]}).encode()
-            answer = self._http.request("POST", "/blobs/exists", body=body)
+            answer = self._http.request(
+                "POST", "/blobs/exists", body=body, headers={"Content-Type": "application/json"}
+            )
             found.update(answer.json()["present"])
         return found
 

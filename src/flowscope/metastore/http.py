@@ -89,6 +89,7 @@ class HttpMetadataProvider:
             return None
 
     def _post(self, path: str, value: Any, headers: dict[str, str] | None = None) -> Any:
+        headers = {"Content-Type": "application/json", **(headers or {})}
         answer = self._http.request("POST", path, body=_body(value), headers=headers, write=True)
         return answer.json() if answer.body else None
 
