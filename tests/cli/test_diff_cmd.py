@@ -70,7 +70,7 @@ def test_text_diff_shows_differences_only(
     assert "note" not in out
     assert "note = '<b>same</b>'" not in out
     _, everything, _ = _run(["diff", a, b, "--all"], capsys)
-    assert "note = <builtins.str" in everything  # the same: its hash, no value loaded
+    assert "note = '<b>same</b>'" in everything  # --all reads unchanged scalars too
 
 
 def test_json_diff(pair: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:

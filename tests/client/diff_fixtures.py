@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 from flowscope.client import Run
 
 from .conftest import ENV, SCRIPT
+
+LONG = "".join(random.Random(0).choices(string.ascii_letters, k=5000))  # lz4 cannot shrink it
 
 
 def two_runs(builder, *, second_alpha=0.5, second_code=None, second_env=None, y_of=lambda i: i * i):
@@ -21,7 +26,7 @@ def two_runs(builder, *, second_alpha=0.5, second_code=None, second_env=None, y_
         )
         env = ENV if n == 0 or second_env is None else second_env
         builder.task(run, "_parameters", {"alpha": alpha}, env=env)
-        builder.task(run, "start", {"rates": [1, 2, 3], "big": "x" * 5000}, env=env)
+        builder.task(run, "start", {"rates": [1, 2, 3], "big": LONG}, env=env)
         for i in range(3):
             y = i * i if n == 0 else y_of(i)
             builder.task(run, "train", {"input": i, "y": y}, foreach_index=i, env=env)

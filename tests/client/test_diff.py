@@ -11,7 +11,7 @@ from flowscope.client.diff_logic import MAX_SCALAR_BLOB
 from flowscope.errors import ComparisonError, FlowscopeError
 
 from .conftest import ENV, SCRIPT
-from .diff_fixtures import two_runs
+from .diff_fixtures import LONG, two_runs
 
 
 def test_parameters_changed_added_removed(client, builder):
@@ -40,15 +40,18 @@ def test_artifacts_compared_by_hash_with_scalar_values(client, builder):
     assert note.state == "same" and note.a.sha == note.b.sha
 
 
-def test_a_long_string_is_shown_by_hash_not_loaded(client, builder):
-    run_a = builder.new_run("S")
-    builder.task(run_a, "end", {"s": "a" * 5000})
-    run_b = builder.new_run("S")
-    builder.task(run_b, "end", {"s": "b" * 5000})
-    diff = Run(run_a.pathspec).diff(Run(run_b.pathspec))
-    s = diff.steps[0].tasks[0].artifacts[0]
-    assert s.state == "changed" and not s.a.has_value and s.a.size <= MAX_SCALAR_BLOB * 5
-    assert "builtins.str" in s.line()
+def test_a_long_string_is_shown_by_type_and_hash_not_value(client, builder):
+    runs = []
+    for c in "ab":
+        run = builder.new_run("S")
+        builder.task(run, "end", {"rep": c * 5000, "rnd": LONG + c})
+        runs.append(Run(builder.finish(run).pathspec))
+    artifacts = {x.name: x for x in runs[0].diff(runs[1]).steps[0].tasks[0].artifacts}
+    rep, rnd = artifacts["rep"], artifacts["rnd"]
+    assert rep.state == rnd.state == "changed"
+    assert rep.a.size <= MAX_SCALAR_BLOB < rnd.a.size  # compressed; random letters are not
+    assert not rep.a.has_value and not rnd.a.has_value  # neither is shown
+    assert "<builtins.str " in rep.line() and "<builtins.str " in rnd.line()
 
 
 def test_foreach_tasks_matched_by_index_and_tasks_in_one_run_only(client, builder):

@@ -34,3 +34,25 @@ def test_queries_are_few_and_per_step(client, builder, counting):
     assert counting.calls["list_step_artifacts"] == 2 * 4
     assert counting.calls["list_tasks"] == 2 and counting.calls["list_artifacts"] == 0
     assert counting.total() <= 2 * (4 + 4)
+
+
+def test_all_values_reads_unchanged_scalars_once_per_distinct_blob(client, builder, monkeypatch):
+    a, b = two_runs(builder)
+    loaded = []
+    import flowscope.client.diff_io as diff_io
+
+    real = diff_io.load_value
+
+    def spy(provider, record, owner):
+        loaded.append(record.name)
+        return real(provider, record, owner)
+
+    monkeypatch.setattr(diff_io, "load_value", spy)
+    diff = a.diff(b, all_values=True)
+    train = next(s for s in diff.steps if s.name == "train")
+    y = next(x for x in train.tasks[2].artifacts if x.name == "y")
+    assert (y.state, y.a.value, y.a.has_value) == ("same", 4, True)
+    # one read per distinct blob: the ints 0, 1, 2, 4 (input and y share 0 and 1), best's
+    # 0.9 and 0.95, note's 'ok'; never the long string or the list
+    assert len(loaded) == 7
+    assert "big" not in loaded and "rates" not in loaded

@@ -51,3 +51,7 @@ def test_json_safe_values():
 
 def test_short_cuts_long_reprs():
     assert len(short("x" * 500)) == 60 and short("x" * 500).endswith("…")
+
+
+def test_durations_are_shown_in_seconds():
+    assert ValueChange("duration", "changed", 1.23456, 20.0).line() == "~ duration: 1.23s -> 20.00s"

@@ -24,7 +24,7 @@ def diff_command(
     from flowscope.client import Run
 
     out = out or sys.stdout
-    diff = Run(_run_pathspec(a)).diff(Run(_run_pathspec(b)))
+    diff = Run(_run_pathspec(a)).diff(Run(_run_pathspec(b)), all_values=show_all)
     if as_json:
         out.write(
             json.dumps(diff.to_dict(differences_only=not show_all), indent=2, allow_nan=False)

@@ -38,8 +38,8 @@ def _values(items: Iterable[ValueChange], only: bool) -> list[str]:
         "<tr>"
         + _cell(mark(c.state), c.state)
         + _cell(c.name)
-        + _cell("" if c.state == "added" else repr(c.a))
-        + _cell("" if c.state == "removed" else repr(c.b), c.state)
+        + _cell("" if c.state == "added" else c.shown(c.a))
+        + _cell("" if c.state == "removed" else c.shown(c.b), c.state)
         + "</tr>"
         for c in items
         if not only or c.state != SAME

@@ -55,7 +55,7 @@ def check_runs(runs: Iterable[object], what: str, one_flow: bool = True) -> list
     return checked
 
 
-def diff_runs(a: Run, other: object) -> RunDiff:
+def diff_runs(a: Run, other: object, all_values: bool = False) -> RunDiff:
     """`a.diff(other)`: the RunDiff from run `a` to run `other`."""
     a, b = check_runs((a, other), "Run.diff")
     snap_a, snap_b = snapshot(a), snapshot(b)
@@ -65,6 +65,7 @@ def diff_runs(a: Run, other: object) -> RunDiff:
         snap_b,
         lambda records: load_scalars(providers, records),
         lambda key: code_files(providers, key, f"{a.pathspec} or {b.pathspec}"),
+        all_values=all_values,
     )
 
 

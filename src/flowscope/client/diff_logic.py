@@ -4,7 +4,8 @@ code package files by key), so this module is tested with plain values.
 
 Tasks are matched by their foreach position, artifacts by name and compared by content hash
 (equal hashes are equal values, nothing is loaded). Scalar values are asked for only for the
-artifacts that differ, so a diff of two large, mostly equal runs loads almost nothing.
+artifacts that differ (unless `all_values`), so a diff of two large, mostly equal runs loads
+almost nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ SCALAR_TYPES = frozenset(
 )
 """Artifacts of these types are small scalars whose values a diff shows."""
 MAX_SCALAR_BLOB = 1024
-"""A scalar artifact stored in more bytes than this is not loaded (a long string)."""
+"""A scalar artifact stored in more bytes than this is not loaded (a long string). Stored
+bytes can be compressed, so a long but very repetitive string may be read, and is then not
+shown (MAX_SCALAR_STR); what is read stays small either way."""
 MAX_SCALAR_STR = 256
 """A string value longer than this is not shown (the issue's definition of a scalar)."""
 DURATION_MOVE = 0.1
@@ -128,10 +131,15 @@ def _equal(x: Any, y: Any) -> bool:
 
 
 def diff_snapshots(
-    a: RunSnapshot, b: RunSnapshot, load_values: ValueLoader, load_code: CodeLoader
+    a: RunSnapshot,
+    b: RunSnapshot,
+    load_values: ValueLoader,
+    load_code: CodeLoader,
+    all_values: bool = False,
 ) -> RunDiff:
-    """The RunDiff from `a` to `b`."""
-    pairs = _artifact_pairs(a, b)
+    """The RunDiff from `a` to `b`. Scalar values are asked for the artifacts that differ,
+    or for every scalar artifact with `all_values`."""
+    pairs = _artifact_pairs(a, b, every=all_values)
     wanted = [r for x, y in pairs for r in (x, y) if r is not None and is_scalar(r)]
     values = load_values(wanted) if wanted else {}
     parts = _Parts(values)
@@ -172,9 +180,10 @@ def _tasks_by_key(step: StepSnapshot | None) -> dict[tuple[Any, ...], TaskSnapsh
 
 
 def _artifact_pairs(
-    a: RunSnapshot, b: RunSnapshot
+    a: RunSnapshot, b: RunSnapshot, every: bool = False
 ) -> list[tuple[ArtifactRecord | None, ArtifactRecord | None]]:
-    """The artifacts whose hashes differ (or that are in one run only), as (a, b) records."""
+    """The artifacts whose hashes differ (or that are in one run only), as (a, b) records;
+    every artifact if `every`."""
     pairs: list[tuple[ArtifactRecord | None, ArtifactRecord | None]] = []
     for name in _order(a, b):
         tasks_a, tasks_b = _tasks_by_key(a.steps.get(name)), _tasks_by_key(b.steps.get(name))
@@ -184,7 +193,7 @@ def _artifact_pairs(
             arts_b = {} if tb is None else tb.artifacts
             for art in arts_a.keys() | arts_b.keys():
                 x, y = arts_a.get(art), arts_b.get(art)
-                if x is None or y is None or x.sha != y.sha:
+                if every or x is None or y is None or x.sha != y.sha:
                     pairs.append((x, y))
     return pairs
 

@@ -59,14 +59,21 @@ class ValueChange:
             "b": json_safe(self.b),
         }
 
+    def shown(self, value: Any) -> str:
+        """A value as a line shows it (a duration in seconds)."""
+        if self.name == "duration" and isinstance(value, int | float):
+            return seconds(value)
+        return short(value)
+
     def line(self) -> str:
+        a, b = self.shown(self.a), self.shown(self.b)
         if self.state == ADDED:
-            return f"+ {self.name} = {short(self.b)}"
+            return f"+ {self.name} = {b}"
         if self.state == REMOVED:
-            return f"- {self.name} = {short(self.a)}"
+            return f"- {self.name} = {a}"
         if self.state == SAME:
-            return f"  {self.name} = {short(self.a)}"
-        return f"~ {self.name}: {short(self.a)} -> {short(self.b)}"
+            return f"  {self.name} = {a}"
+        return f"~ {self.name}: {a} -> {b}"
 
 
 @dataclass(frozen=True)

@@ -144,12 +144,14 @@ class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
         task = self.end_task
         return None if task is None else task.data
 
-    def diff(self, other: Run) -> RunDiff:
+    def diff(self, other: Run, all_values: bool = False) -> RunDiff:
         """What changed from this run to `other` (a run of the same flow): parameters,
         artifacts by content hash (with small scalar values), tasks by foreach index, step
         durations, the code package by file and the environment. `print(diff)` and the
-        notebook display show the differences only; `diff.view()` shows everything."""
-        return diff_runs(self, other)
+        notebook display show the differences only; `diff.view()` shows everything.
+        Scalar values are read for the artifacts that differ; `all_values=True` reads those
+        of unchanged artifacts too (one blob per distinct value), for a full view."""
+        return diff_runs(self, other, all_values)
 
     # ---- steps -------------------------------------------------------------------------
     def _step_records(self) -> list[StepRecord]:
