@@ -1,6 +1,6 @@
 """The time `Run.diff` takes for two runs with 1,000 tasks each, and the family's way.
 
-Usage: python benchmarks/bench_diff.py [--tasks N] [--repeats N]
+Usage: python benchmarks/bench_diff.py [--tasks N] [--repeats N] [--service]
 
 Two runs of one flow are recorded in a temporary local store by direct provider batch calls
 (what the runtime writes, without running tasks): start, a 1,000-way foreach `train` whose
@@ -12,7 +12,8 @@ Timed, each over N repeats (median, min-max), in one process:
   diff         Run(a).diff(Run(b)) with new Run objects (nothing cached), and its str()
   family loop  what a notebook does without a diff: for each step and task of both runs,
                load every artifact through the client (`task.data`) and compare the values
-Target: diff under 200 ms.
+Target: diff under 200 ms. With --service, the same store is then served by a real
+`flowscope service` process (SQLite, on a free local port) and both are timed again through it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import socket
 import statistics
+import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -171,10 +175,52 @@ def report(name: str, samples: list[float], target: float | None = None) -> None
     )
 
 
+@contextmanager
+def service(root: str) -> Iterator[str]:
+    """A `flowscope service` serving the local store in `root`; yields its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = Path(root) / ".flowscope"
+    command = [
+        sys.executable,
+        "-m",
+        "flowscope.cli.main",
+        "service",
+        "--database",
+        str(store / "metadata.db"),
+        "--blob-root",
+        str(store / "blobs"),
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(a: str, b: str, repeats: int, label: str) -> None:
+    report(f"diff{label}", timed(lambda: str(Run(a).diff(Run(b))), repeats), TARGET_MS)
+    report(f"family{label}", timed(lambda: family_loop(a, b), max(1, min(repeats, 3))))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--service", action="store_true", help="also time through a service")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-diff-") as root:
         stores = open_stores(root, None, settings=Settings.from_env({}), create=True)
@@ -185,8 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         diff = Run(a).diff(Run(b))
         changed = sum(1 for s in diff.steps for t in s.tasks if t.state != "same")
         print(f"{args.tasks} tasks per run; the diff finds {changed} changed tasks")
-        report("diff", timed(lambda: str(Run(a).diff(Run(b))), args.repeats), TARGET_MS)
-        report("family loop", timed(lambda: family_loop(a, b), max(1, min(args.repeats, 3))))
+        measure(a, b, args.repeats, " (local)")
+        if args.service:
+            with service(root) as url:
+                metadata(url)
+                namespace(None)
+                measure(a, b, args.repeats, " (service)")
     return 0
 
 
