@@ -144,11 +144,16 @@ def _blob(provider: MetadataProvider, key: str, what: str) -> bytes:
 def load_scalars(
     providers: list[MetadataProvider], records: Iterable[ArtifactRecord]
 ) -> dict[str, Any]:
-    """The values of small scalar artifacts by sha, each distinct blob loaded once (from the
-    first run's datastore, then the second's when the runs read different stores)."""
+    """The values of small scalar artifacts by sha: from the query index's text when the
+    record carries it, else each distinct blob loaded once (from the first run's datastore,
+    then the second's when the runs read different stores)."""
     unique = {r.sha: r for r in records}
     values: dict[str, Any] = {}
     for sha, record in unique.items():
+        indexed = _indexed(record)
+        if indexed is not _NOT_INDEXED:
+            values[sha] = indexed
+            continue
         for i, provider in enumerate(providers):
             try:
                 values[sha] = load_value(provider, record, f"{record.name!r} ({sha[:12]})")
@@ -157,6 +162,21 @@ def load_scalars(
                 if i == len(providers) - 1:
                     raise
     return values
+
+
+_NOT_INDEXED = object()
+
+
+def _indexed(record: ArtifactRecord) -> Any:
+    """The value a record carries as the query index's JSON text (`scalar`, where a
+    provider returns it), else _NOT_INDEXED: then the blob is read."""
+    text = getattr(record, "scalar", None)
+    if not isinstance(text, str):
+        return _NOT_INDEXED
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _NOT_INDEXED
 
 
 def code_files(providers: list[MetadataProvider], key: str, owner: str) -> Mapping[str, bytes]:
