@@ -12,6 +12,7 @@
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
     ├── RunError                a run could not be started, resumed or completed
+    │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
     ├── ComparisonError         runs that cannot be compared (other flows, not runs)
@@ -25,7 +26,8 @@
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
     │   ├── AuthenticationError the service refused the token
     │   ├── RunAlreadyFinished  a finished run asked to finish with another status
-    │   └── SchemaError         the database schema is newer than this code
+    │   ├── SchemaError         the database schema is newer than this code
+    │   └── StoreVanished       the local store was deleted or replaced while in use
     └── HttpError               the service refuses a request with this status and wire type
 
 Messages say what failed, with which value, and what to do next. The CLI turns any
@@ -131,6 +133,12 @@ class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
 
 
+class RunInterrupted(RunError):
+    """The run was stopped by Ctrl-C or SIGTERM; it is recorded as failed."""
+
+    exit_code = 130
+
+
 class RunnerError(RunError):
     """A run started through the Runner API did not start (its command ended before a run was
     recorded, naming why), or did not finish within the time it was given."""
@@ -194,6 +202,11 @@ class RunAlreadyFinished(MetadataError):
 
 class SchemaError(MetadataError):
     """The database schema is missing, or newer than this version of flowscope knows."""
+
+
+class StoreVanished(MetadataError):
+    """The local store's database file was deleted or replaced while it was in use: what was
+    recorded in it is gone, so nothing recorded there can be resumed."""
 
 
 class HttpError(FlowscopeError):

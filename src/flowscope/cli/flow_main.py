@@ -211,7 +211,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
     from flowscope.config import Settings
     from flowscope.runtime.console import Console
     from flowscope.runtime.resume import ResumePlan
-    from flowscope.runtime.runner import Runner
+    from flowscope.runtime.runner import RunDriver
     from flowscope.stores import open_stores
     from flowscope.tags import validate_tags
 
@@ -234,7 +234,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         plan = ResumePlan(provider, graph.flow_name, origin, live_within=live)
         parameters = plan.parameters
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
-    runner = Runner(
+    runner = RunDriver(
         flow_cls,
         graph,
         provider,

@@ -13,6 +13,7 @@ import json
 import urllib.parse
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from flowscope.errors import ObjectNotFound
@@ -221,6 +222,9 @@ class HttpMetadataProvider:
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]:
         data = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/facts")
         return [Fact.from_dict(f) for f in data["facts"]]
+
+    def live_log_dir(self) -> Path | None:
+        return None  # the runner's files are not the service's: logs come with heartbeats
 
     def read_live_log(
         self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str

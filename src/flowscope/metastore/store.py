@@ -551,6 +551,9 @@ class SqlMetadataStore:
         )
         return [Fact(*r) for r in rows]
 
+    def live_log_dir(self) -> Path | None:
+        return self.live_dir
+
     def read_live_log(
         self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str
     ) -> bytes | None:
