@@ -57,8 +57,15 @@ def check_runs(runs: Iterable[object], what: str, one_flow: bool = True) -> list
 
 def diff_runs(a: Run, other: object, all_values: bool = False) -> RunDiff:
     """`a.diff(other)`: the RunDiff from run `a` to run `other`."""
+    from concurrent.futures import ThreadPoolExecutor
+
     a, b = check_runs((a, other), "Run.diff")
-    snap_a, snap_b = snapshot(a), snapshot(b)
+    # the two runs are read at once: providers keep a connection per thread, and a wait on
+    # the database or the service for one run overlaps the other's
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="flowscope-diff") as pool:
+        later = pool.submit(snapshot, b)
+        snap_a = snapshot(a)
+        snap_b = later.result()
     providers = _unique([a._provider, b._provider])
     return diff_snapshots(
         snap_a,
