@@ -59,6 +59,19 @@ def test_readme_flow_example_runs(tmp_path):
     assert "best rate 0.1" in result.stdout
 
 
+def test_readme_config_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class ScoreFlow" in b
+    )
+    config = next(b for b in re.findall(r"```json\n(.*?)```", readme, re.S) if "limits" in b)
+    (tmp_path / "score.py").write_text(code)
+    (tmp_path / "score.json").write_text(config)
+    result = _run(["score.py", "--branch", "try_it", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test.try_it batch 0.3 ['eu', 'us']" in result.stdout
+
+
 def test_readme_compare_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
