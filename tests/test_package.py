@@ -94,6 +94,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.cli.service_cmd": {"uvicorn"},
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
+    "flowscope.client.comparison": {"pandas"},  # imported by compare() only
 }
 CORE = {"blake3", "lz4"}
 

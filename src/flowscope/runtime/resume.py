@@ -74,7 +74,8 @@ def rerun_steps(graph: FlowGraph, step: str) -> frozenset[str]:
 class ResumePlan:
     """`live_within`: a run whose runner sent a heartbeat this recently is still being run,
     and is not resumed (a run whose runner died or gave up may be, before it shows as lost).
-    `rerun`: steps never cloned (`resume STEP`, see `rerun_steps`)."""
+    `rerun`: steps never cloned (`resume STEP`, see `rerun_steps`; it may be set once the
+    flow's graph is known)."""
 
     def __init__(
         self,
@@ -114,11 +115,13 @@ class ResumePlan:
             place = (task.step_name, stack_key(stack))
             number = passes.get(place, 0)
             passes[place] = number + 1
-            if task.status == "succeeded" and task.step_name not in self.rerun:
+            if task.status == "succeeded":
                 self._by_key[task_key(task.step_name, stack, number)] = task
         self._step_index: dict[str, dict[int, list[ArtifactRecord]]] = {}
 
     def find(self, spec: TaskSpec) -> TaskRecord | None:
+        if spec.step in self.rerun:
+            return None
         return self._by_key.get(spec.key)
 
     def origin_pathspec(self, spec: TaskSpec, inputs_cloned: bool) -> str | None:

@@ -29,12 +29,15 @@ from flowscope.errors import (
     StoreVanished,
 )
 from flowscope.flow import FlowGraph
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
+    Fact,
     NewRun,
     NewTask,
 )
@@ -89,6 +92,7 @@ class RunDriver:
         resume: ResumePlan | None = None,
         command_line: str | None = None,
         executor: ExecutorFactory = ForkExecutor,
+        project: ProjectInfo | None = None,
     ) -> None:
         if max_workers < 1:
             raise RunError(f"--max-workers must be at least 1, got {max_workers}.")
@@ -104,6 +108,7 @@ class RunDriver:
         self.console = console or Console()
         self.resume = resume
         self.command_line = command_line
+        self.project = project  # @project: its tags go on the run, its fields on `current`
         self.executor_factory = executor
         self.flow_name = graph.flow_name
         self.rules: dict[str, StepRules] = step_rules(graph)
@@ -149,7 +154,7 @@ class RunDriver:
                 flow_name=self.flow_name,
                 user=user,
                 user_tags=self.tags,
-                system_tags=system_tags(user),
+                system_tags=system_tags(user) + (self.project.tags if self.project else ()),
                 parameters=self.parameters,
                 code_key=code_key,
                 origin_run_id=origin_run_id,
@@ -167,6 +172,7 @@ class RunDriver:
             origin_run_id,
             self.parameters,
             self.rules,
+            self.project,
         )
         self.work = work
         live_dir = self.provider.live_log_dir()
@@ -349,6 +355,11 @@ class RunDriver:
         return True
 
     # ---- outcomes --------------------------------------------------------------------
+    def _resource_facts(self, step: str) -> tuple[Fact, ...]:
+        """@resources: the request, recorded with each attempt (a placing executor honours it)."""
+        requested = declared_resources(self.flow_cls, step)
+        return () if requested is None else (Fact(RESOURCES_FACT, requested.to_json(), "json"),)
+
     def _finished(self, done: Done[TaskOutcome]) -> None:
         spec = self.running.pop(done.key)
         rules = self.rules[spec.step]
@@ -375,6 +386,7 @@ class RunDriver:
                 facts=attempt_facts(
                     spec.attempt, done.placement, outcome.foreach_count, outcome.handled
                 )
+                + self._resource_facts(spec.step)
                 + case_facts(outcome.case),
                 stdout_key=stdout_key,
                 stderr_key=stderr_key,

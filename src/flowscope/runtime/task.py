@@ -15,6 +15,9 @@ from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
+from flowscope.flow.environment import applied, task_environment
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
 from flowscope.runtime.executor import TIMEOUT
@@ -38,6 +41,7 @@ class RunWork:
     origin_run_id: int | None
     parameters: Mapping[str, Any]
     rules: Mapping[str, StepRules]
+    project: ProjectInfo | None = None  # @project: the run's project and branch
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)
@@ -125,6 +129,7 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
         tags=work.tags,
         origin_run_id=None if work.origin_run_id is None else str(work.origin_run_id),
         is_running_flow=True,
+        project=work.project,
     )
 
 
@@ -137,6 +142,7 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     known = {r.sha: r for parent in spec.inputs for r in parent.index.values()}
     try:
         frames = _foreach_frames(spec.stack)
+        variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
         if rules.is_join:
             bound = []
             for parent, parent_source in zip(spec.inputs, sources, strict=True):
@@ -149,7 +155,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                 )
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=work.parameters)
-            getattr(flow, step)(Inputs(bound))
+            with applied(variables):
+                call_step(flow, step, Inputs(bound))
         else:
             source: ParentArtifacts | None = sources[0] if sources else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": work.parameters}
@@ -165,7 +172,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                     )
                     kwargs["foreach_stack"] = frames
             flow._fs_bind(step, source, **kwargs)
-            getattr(flow, step)()
+            with applied(variables):
+                call_step(flow, step)
         transition = flow._fs_transition()
         if step != "end":
             _check_transition(step, transition, rules)
