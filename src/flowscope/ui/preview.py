@@ -101,7 +101,7 @@ def _array(array: Any) -> Preview:
     ):
         flat = array.reshape(-1)
         lines.append(
-            f"min {flat.min()!r}  max {flat.max()!r}  mean {flat.mean(dtype=np.float64)!r}"
+            f"min {flat.min()}  max {flat.max()}  mean {flat.mean(dtype=np.float64):.6g}"
         )
     with np.printoptions(threshold=200, edgeitems=5):
         lines.append(repr(array))

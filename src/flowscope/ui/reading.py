@@ -126,7 +126,7 @@ def read_run(stores: Stores, base: str, flow: str, run_id: int, *, code: bool = 
     provider, now = stores.provider, time.time()
     record = run_record(stores, flow, run_id)
     step_records = provider.list_steps(flow, run_id)
-    tasks = provider.list_tasks(flow, run_id)
+    tasks = [t for t in provider.list_tasks(flow, run_id) if not t.step_name.startswith("_")]
     by_step: dict[str, list[TaskRecord]] = {}
     for task in tasks:
         by_step.setdefault(task.step_name, []).append(task)
