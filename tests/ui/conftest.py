@@ -88,3 +88,11 @@ def client(stores: Any) -> Http:
     from flowscope.ui import create_app
 
     return Http(create_app(stores, secret=b"k" * 32))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, so fixtures can see a failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -204,7 +204,7 @@ class Pages:
     # ---- compare -----------------------------------------------------------------------
     def compare(self, request: Request) -> Response:
         params = request.query_params
-        spec = params.get("runs", "")
+        spec = params.get("runs", "") or ",".join(params.getlist("pick"))  # pick: no-JS form
         flow = params.get("flow")
         if not spec and flow is None and self.stores.provider.get_flow("compare") is not None:
             request.path_params["flow"] = "compare"  # a flow named `compare`: its runs list

@@ -100,9 +100,7 @@ def _array(array: Any) -> Preview:
         and not np.issubdtype(array.dtype, np.complexfloating)
     ):
         flat = array.reshape(-1)
-        lines.append(
-            f"min {flat.min()}  max {flat.max()}  mean {flat.mean(dtype=np.float64):.6g}"
-        )
+        lines.append(f"min {flat.min()}  max {flat.max()}  mean {flat.mean(dtype=np.float64):.6g}")
     with np.printoptions(threshold=200, edgeitems=5):
         lines.append(repr(array))
     return Preview("array", summary, _clip("\n".join(lines)))
