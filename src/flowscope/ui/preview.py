@@ -62,7 +62,9 @@ def preview_value(value: object) -> Preview:
                 encoded = base64.b64encode(bytes(value)).decode("ascii")
                 return Preview("image", f"{subtype} image, {len(value):,} bytes",
                                image=f"data:image/{subtype};base64,{encoded}")  # fmt: skip
-        return Preview("text", f"{len(value):,} bytes", bytes(value[:2048]).hex(" ", 16))
+        head = bytes(value[:2048])
+        rows = (head[i : i + 16].hex(" ") for i in range(0, len(head), 16))
+        return Preview("text", f"{len(value):,} bytes", "\n".join(rows))
     if kind.startswith("PIL.") and hasattr(value, "save"):
         return _pil(value)
     if isinstance(value, str):

@@ -135,10 +135,22 @@ def _search(stores: Stores, page: RunsPage) -> list[RunRecord]:
     ]  # fmt: skip
 
 
+_MISSING = object()
+
+
+def _value_key(value: object) -> tuple[int, float, str]:
+    """Missing values first, then numbers by value, then everything else by its text."""
+    if value is _MISSING:
+        return (0, 0.0, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, float(value), "")
+    return (2, 0.0, value if isinstance(value, str) else repr(value))
+
+
 def _sort_key(sort: str) -> Any:
     if sort.startswith("param:"):
         name = sort[6:]
-        return lambda row: (name in row["params"], repr(row["params"].get(name)))
+        return lambda row: _value_key(row["params"].get(name, _MISSING))
     if sort == "status":
         return lambda row: row["record"].status
     if sort == "user":
