@@ -21,6 +21,7 @@ from .browser import ARGS, CHROMIUM, SRC, UIServer, Watched, artifacts_dir, watc
 from .conftest import HOSTILE
 
 GATED = Path(__file__).resolve().parents[1] / "reliability" / "flows" / "gated.py"
+TAIL = Path(__file__).resolve().parent / "flows" / "tail.py"
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +120,7 @@ def test_tags_are_edited_in_place_and_a_hostile_tag_runs_nothing(
     page.locator("#tag-list .fs-tag", has_text="onerror").wait_for(state="detached")
     page.reload()
     assert page.locator("#tag-list .fs-tag", has_text="onerror").count() == 0
+    assert page.locator("#tag-list .fs-tag", has_text="<img").count() == 0  # one tag, all gone
     tab.assert_clean()
 
 
@@ -148,6 +150,23 @@ def test_reading_and_tag_edits_work_without_javascript(
     assert page.locator(".fs-preview table tbody tr").count() == 3
 
 
+def _start(root: Path, flow: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`python FLOW run ARGS` in `root`, in its own process group (the test ends it)."""
+    shutil.copy(flow, root / flow.name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWSCOPE_")}
+    env.update(FLOWSCOPE_USER="tester", PYTHONPATH=str(SRC), FLOWSCOPE_HEARTBEAT_INTERVAL="0.3")
+    return subprocess.Popen(
+        [sys.executable, flow.name, "run", *args], cwd=root, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, 9)
+        proc.wait(timeout=15)
+
+
 def _wait_files(directory: Path, pattern: str, count: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while len(list(directory.glob(pattern))) < count:
@@ -160,14 +179,7 @@ def test_a_running_flow_updates_live(tab: Watched, server: UIServer, hostile_roo
     gate = hostile_root / "gate"
     gate.mkdir(exist_ok=True)
     (gate / "hold").touch()
-    shutil.copy(GATED, hostile_root / "gated.py")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWSCOPE_")}
-    env.update(FLOWSCOPE_USER="tester", PYTHONPATH=str(SRC), FLOWSCOPE_HEARTBEAT_INTERVAL="0.3")
-    proc = subprocess.Popen(
-        [sys.executable, "gated.py", "run", "--n", "2", "--gate", str(gate)],
-        cwd=hostile_root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    proc = _start(hostile_root, GATED, "--n", "2", "--gate", str(gate))
     try:
         _wait_files(gate, "started.*", 2, timeout=60)
         page = tab.page
@@ -182,6 +194,38 @@ def test_a_running_flow_updates_live(tab: Watched, server: UIServer, hostile_roo
         page.screenshot(path=str(artifacts_dir() / "run-page.png"), full_page=False)
         tab.assert_clean()
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=15)
+        _end(proc)
+
+
+def test_a_running_task_tails_its_output(
+    tab: Watched, server: UIServer, hostile_root: Path
+) -> None:
+    gate = hostile_root / "tail-gate"
+    gate.mkdir(exist_ok=True)
+    proc = _start(hostile_root, TAIL, "--gate", str(gate))
+    try:
+        _wait_files(gate, "started", 1, timeout=60)
+        page = tab.page
+        page.goto(f"{server.url}/TailFlow/1/start")
+        page.locator("#tasks tbody a").first.click()
+        log = page.locator("#log-stdout")
+        assert page.locator("#task-status").inner_text() == "running"
+        assert log.get_attribute("data-live-log") is not None
+        shown = log.inner_text().count("tick")
+        page.wait_for_function(
+            "n => document.getElementById('log-stdout').textContent.split('tick').length - 1 > n + 5",
+            arg=shown, timeout=60_000,
+        )  # fmt: skip
+        (gate / "open").touch()
+        page.locator("#task-status.fs-status-succeeded").wait_for(timeout=90_000)
+        page.wait_for_function(
+            "() => document.getElementById('log-stdout').textContent.includes('done')",
+            timeout=30_000,
+        )
+        text = log.inner_text()
+        ticks = [line for line in text.splitlines() if line.startswith("tick")]
+        assert ticks == [f"tick {i}" for i in range(len(ticks))]  # no line lost or repeated
+        assert proc.wait(timeout=60) == 0
+        tab.assert_clean()
+    finally:
+        _end(proc)

@@ -68,6 +68,7 @@ class Pages:
     def __init__(self, ui: UI) -> None:
         self.ui = ui
         self.stores = ui.stores
+        self.code = reading.CodeCache()
 
     # ---- lists -------------------------------------------------------------------------
     def flows(self, request: Request) -> Response:
@@ -90,7 +91,7 @@ class Pages:
 
     # ---- a run -------------------------------------------------------------------------
     def _run_parts(self, flow: str, run_id: int) -> tuple[reading.RunView, dict[str, Markup]]:
-        view = reading.read_run(self.stores, self.ui.base, flow, run_id)
+        view = reading.read_run(self.stores, self.ui.base, flow, run_id, code=self.code)
         live = {
             "graph": Markup(render_graph_svg(view.graph, id_prefix="fs-run-graph")),
             "timeline": Markup(render_timeline(view.bars, time.time())),
@@ -125,7 +126,7 @@ class Pages:
             return self.ui.error(
                 request, 403, FlowscopeError("The form's CSRF token is wrong: reload the page.")
             )
-        add = validate_tags(t for t in (form.get("add") or [""])[0].split() if t)
+        add = validate_tags(t.strip() for t in form.get("add", []) if t.strip())  # one per field
         remove = validate_tags(t for t in form.get("remove", []) if t)
         record = reading.run_record(self.stores, flow, int(run_id))
         system = [t for t in remove if t in record.system_tags]

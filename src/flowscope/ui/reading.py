@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -121,8 +122,34 @@ def _step_state(tasks: list[TaskRecord], now: float) -> graphs.StepState:
     return graphs.StepState(status, len(tasks), seconds)
 
 
-def read_run(stores: Stores, base: str, flow: str, run_id: int, *, code: bool = True) -> RunView:
-    """A run with its steps' states, graph, timeline, parameters and (with `code`) files."""
+class CodeCache:
+    """The files and flow source of code packages read so far, by content hash (a package
+    never changes), so a run page polled for live updates reads its package once."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self._limit = limit
+        self._found: dict[str, tuple[list[tuple[str, int]], str | None]] = {}
+        self._lock = threading.Lock()  # handlers run in a thread pool
+
+    def get(self, stores: Stores, record: RunRecord) -> tuple[list[tuple[str, int]], str | None]:
+        key = record.code_key
+        if key is None:
+            return [], None
+        with self._lock:
+            found = self._found.get(key)
+        if found is None:
+            found = _code(stores, record)
+            with self._lock:
+                if len(self._found) >= self._limit:
+                    self._found.pop(next(iter(self._found)))
+                self._found[key] = found
+        return found
+
+
+def read_run(
+    stores: Stores, base: str, flow: str, run_id: int, *, code: CodeCache | None = None
+) -> RunView:
+    """A run with its steps' states, graph, timeline, parameters and code files."""
     provider, now = stores.provider, time.time()
     record = run_record(stores, flow, run_id)
     step_records = provider.list_steps(flow, run_id)
@@ -137,10 +164,7 @@ def read_run(stores: Stores, base: str, flow: str, run_id: int, *, code: bool = 
                                 st.tasks, st.seconds)
             for s, st in states.items()
         }  # fmt: skip
-    files: list[tuple[str, int]] = []
-    source = None
-    if code and record.code_key is not None:
-        files, source = _code(stores, record)
+    files, source = (code or CodeCache(1)).get(stores, record)
     shape = graphs.shape_from_source(source, flow) or graphs.chain(
         [s.step_name for s in step_records if not s.step_name.startswith("_")]
     )
