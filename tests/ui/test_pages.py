@@ -148,6 +148,8 @@ def test_compare_differences_only_and_charts(client: Any) -> None:
     page = client.get("/ui/compare", params={"runs": "HostileFlow/1,HostileFlow/2"}).text
     assert "params.alpha" in page and "data.accuracy" in page and 'class="fs-chart"' in page
     assert "<th>flow</th>" not in page  # the same in both: hidden with differences only
+    diff = page.split("<h2>Run diff</h2>", 1)[1]  # the client's Run.diff, escaped by it
+    assert "alpha" in diff and "total" in diff
     assert (
         "<th>flow</th>"
         in client.get(

@@ -48,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run")
     tag.add_argument("tags", nargs="*")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed from run A to run B of one flow: parameters, artifacts, tasks, "
+        "durations, code, environment",
+    )
+    diff.add_argument("a", metavar="A", help="a run, FLOW/RUN (the 'before' side)")
+    diff.add_argument("b", metavar="B", help="another run of the same flow (the 'after' side)")
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+    diff.add_argument(
+        "--all", action="store_true", help="show what is the same too (default: differences only)"
+    )
     sub.add_parser(
         "service", help="the metadata service (see: flowscope service --help)", add_help=False
     )
@@ -102,6 +113,10 @@ def _dispatch(argv: list[str]) -> int:
         )
     if args.command == "dump":
         return inspect_cmds.dump(args.pathspec, args.values, include=args.include, file=args.file)
+    if args.command == "diff":
+        from flowscope.cli.diff_cmd import diff_command
+
+        return diff_command(args.a, args.b, as_json=args.json, show_all=args.all)
     return inspect_cmds.tag_command(args.action, args.run, args.tags)
 
 

@@ -14,6 +14,9 @@ step.py      Step                  task.py  Task        artifact.py  DataArtifac
 data.py      task.data / task.artifacts, lazy;  prefetch.py  one index query per step
 code.py      Code (run.code);  values.py  TaskException, Metadata, LogLine
 display.py   `_repr_html_` summaries
+diff.py      RunDiff (`run.diff(other)`): diff_values.py its parts, diff_logic.py (pure) builds
+             it from what diff_io.py reads; diff_text.py / diff_html.py render it
+comparison.py  `compare(runs)`: N runs side by side in a pandas DataFrame
 
 Modules import downwards only (root -> flow -> run -> step -> task -> artifact -> data ->
 base -> context, registry); the class above a module is named under TYPE_CHECKING, for its
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 from flowscope.client.artifact import DataArtifact
 from flowscope.client.code import Code
+from flowscope.client.comparison import compare
 from flowscope.client.context import (
     default_metadata,
     default_namespace,
@@ -33,6 +37,7 @@ from flowscope.client.context import (
     namespace,
 )
 from flowscope.client.data import TaskArtifacts, TaskData
+from flowscope.client.diff import DiffView, RunDiff
 from flowscope.client.flow import Flow
 from flowscope.client.root import Metaflow
 from flowscope.client.run import Run
@@ -43,16 +48,19 @@ from flowscope.client.values import LogLine, Metadata, TaskException
 __all__ = [
     "Code",
     "DataArtifact",
+    "DiffView",
     "Flow",
     "LogLine",
     "Metadata",
     "Metaflow",
     "Run",
+    "RunDiff",
     "Step",
     "Task",
     "TaskArtifacts",
     "TaskData",
     "TaskException",
+    "compare",
     "default_metadata",
     "default_namespace",
     "get_metadata",

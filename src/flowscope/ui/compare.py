@@ -3,8 +3,9 @@ end step), "differences only", and a chart of each numeric result across the run
 
 `compare?runs=F/1,F/2` names the runs; `compare?flow=F&tag=...` takes the newest runs of F
 with those tags. Scalar results are the end task's artifacts of type bool, int, float or str
-whose stored size is small (`SCALAR_BYTES`); nothing else is loaded. With two runs, the
-client's run diff (`Run.diff`) is shown too when this flowscope has it.
+whose stored size is small (`SCALAR_BYTES`); nothing else is loaded. With two runs of one
+flow, the client's run diff (`Run.diff`: artifacts by hash, code by file, environment) is
+shown too, with the same "differences only" choice.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def _shown(value: object) -> str:
     return shown if len(shown) <= 80 else shown[:80] + "…"
 
 
-def compare(stores: Stores, ids: list[tuple[str, int]]) -> Comparison:
+def compare(
+    stores: Stores, ids: list[tuple[str, int]], differences_only: bool = True
+) -> Comparison:
     records = [run_record(stores, flow, run_id) for flow, run_id in ids]
     now = time.time()
     params = [stores.provider.get_parameters(r.flow_name, r.run_id) for r in records]
@@ -114,20 +117,18 @@ def compare(stores: Stores, ids: list[tuple[str, int]]) -> Comparison:
         if any(isinstance(v, (int, float)) for v in values):
             labels = [f"{r.flow_name}/{r.run_id}" for r in records]
             charts.append(bar_chart(f"data.{name}", labels, values))
-    return Comparison(records, rows, charts, _diff_html(stores, records))
+    return Comparison(records, rows, charts, _diff_html(stores, records, differences_only))
 
 
-def _diff_html(stores: Stores, records: list[RunRecord]) -> str | None:
-    """The client's run diff of two runs as its own (escaped) HTML, where it exists."""
+def _diff_html(stores: Stores, records: list[RunRecord], differences_only: bool) -> str | None:
+    """The client's diff of two runs of one flow, as its own escaped HTML display."""
     from flowscope.client import Run
 
-    if len(records) != 2 or not hasattr(Run, "diff"):
+    if len(records) != 2 or records[0].flow_name != records[1].flow_name:
         return None
     a, b = (Run._make(stores.provider, None, (r.flow_name, str(r.run_id))) for r in records)
     try:
-        diff = getattr(a, "diff")(b)  # noqa: B009  # Run.diff: the diff helper adds it
-        html = getattr(diff, "_repr_html_", None)
-        return str(html()) if callable(html) else f"<pre>{text(str(diff))}</pre>"
+        return a.diff(b).view(differences_only)._repr_html_()
     except FlowscopeError as exc:
         return f'<p class="fs-note">{text(exc)}</p>'
 

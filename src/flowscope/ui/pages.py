@@ -215,8 +215,8 @@ class Pages:
             ids = comparing.runs_matching(self.stores, flow, params.getlist("tag")[:10])
         else:
             ids = comparing.parse_runs(spec)
-        result = comparing.compare(self.stores, ids)
         only = params.get("all") != "1"
+        result = comparing.compare(self.stores, ids, differences_only=only)
         rows = [row for row in result.rows if row[2] or not only]
         context: dict[str, Any] = {
             "c": result, "rows": rows, "only": only, "spec": ",".join(f"{f}/{i}" for f, i in ids),
