@@ -13,11 +13,11 @@ import inspect
 import itertools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import FlowscopeError, ObjectNotFound
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.records import Page, RunQuery
 from flowscope.tags import validate_tag
 from flowscope.ui.reading import run_duration
 
@@ -50,10 +50,18 @@ class RunsPage:
     notice: str | None = None
 
 
+def store_filters() -> bool:
+    """True when the metadata store takes a filter (`RunQuery.where`): pages stay its own."""
+    return "where" in {f.name for f in fields(RunQuery)}
+
+
 def where_supported() -> bool:
-    """True when the client's `Flow.runs` takes `where=` (the filter language)."""
+    """True when this flowscope has the filter language: in the store's query, or in the
+    client's `Flow.runs(where=...)`."""
     from flowscope.client import Flow
 
+    if store_filters():
+        return True
     try:
         return "where" in inspect.signature(Flow.runs).parameters
     except (TypeError, ValueError):
@@ -85,11 +93,19 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
     desc = args.get("order", "desc") != "asc"
     cursor = _text(args, "cursor", 2000)
     page = RunsPage(flow, [], [], status, user, tags, where, sort, desc, cursor, None)
-    if where:
+    if where and not store_filters():
         records = _search(stores, page)
     else:
         query = RunQuery(tags_all=tuple(tags), status=status, user=user, limit=PAGE, cursor=cursor)
-        found = provider.list_runs(flow, query)
+        if where:
+            query = replace(query, where=where)  # type: ignore[call-arg]
+        try:
+            found = provider.list_runs(flow, query)
+        except FlowscopeError as exc:  # a filter that does not parse: the parser's message
+            if not where:
+                raise
+            page.notice = str(exc)
+            found = Page((), None)
         records, page.next_cursor = list(found.items), found.cursor
     now = time.time()
     params_seen: dict[str, None] = {}
@@ -107,7 +123,8 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
 
 
 def _search(stores: Stores, page: RunsPage) -> list[RunRecord]:
-    """A page of runs matching `where`, through the client's filter language."""
+    """A page of runs matching `where`, through the client's `Flow.runs(where=...)` (a
+    store without filters: pages are counted in runs)."""
     if not where_supported():
         page.notice = (
             "Search with the filter language is not available in this flowscope version; "
