@@ -95,7 +95,10 @@ def test_every_page_renders_and_hostile_strings_stay_text(tab: Watched, server: 
         page.locator(f'a[data-preview="preview-{name}"]').click()
         page.locator(f"#preview-{name} .fs-preview").wait_for(state="attached")
     assert page.locator("#preview-frame table tbody tr").count() == 3
-    assert page.locator("#preview-png img").evaluate("img => img.naturalWidth") == 1
+    page.wait_for_function(  # a data: image decodes asynchronously
+        "() => { const i = document.querySelector('#preview-png img');"
+        " return i !== null && i.complete && i.naturalWidth === 1; }"
+    )
     assert HOSTILE[0] in page.locator("#preview-text pre").inner_text()
     page.goto(f"{server.url}/HostileFlow")
     page.locator("#runs input[value='HostileFlow/1']").check()
@@ -185,7 +188,8 @@ def test_a_running_flow_updates_live(tab: Watched, server: UIServer, hostile_roo
         page = tab.page
         page.goto(f"{server.url}/GatedFlow/1")
         assert page.locator("#run-status").inner_text() == "running"
-        assert page.locator("#run-steps tr[data-step=body] .fs-status-running").count() == 1
+        # the started files may come before the batched start is recorded: the page catches up
+        page.locator("#run-steps tr[data-step=body] .fs-status-running").wait_for()
         (gate / "open").touch()
         page.locator("#run-status.fs-status-succeeded").wait_for(timeout=90_000)
         assert page.locator("#run-steps tr[data-step=end] .fs-status-succeeded").count() == 1
@@ -209,7 +213,7 @@ def test_a_running_task_tails_its_output(
         page.goto(f"{server.url}/TailFlow/1/start")
         page.locator("#tasks tbody a").first.click()
         log = page.locator("#log-stdout")
-        assert page.locator("#task-status").inner_text() == "running"
+        page.locator("#task-status.fs-status-running").wait_for()
         assert log.get_attribute("data-live-log") is not None
         shown = log.inner_text().count("tick")
         page.wait_for_function(
