@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -153,8 +152,3 @@ def create_app(
         ]
     )
     return HostOriginGuard(app, allowed_hosts)
-
-
-def svg(markup: str) -> Markup:
-    """SVG from the escaping renderers (cards.graph_svg, timeline, compare charts)."""
-    return Markup(markup)  # noqa: S704 - built by renderers that escape every name
