@@ -1,4 +1,4 @@
-"""The `flowscope` command: inspect flows and runs, and start the metadata service."""
+"""The `flowscope` command: inspect flows and runs, start the metadata service or the web UI."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "service", help="the metadata service (see: flowscope service --help)", add_help=False
     )
+    sub.add_parser("ui", help="the web UI (see: flowscope ui --help)", add_help=False)
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -72,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flowscope.cli.service_cmd import main as service_main
 
         return service_main(args_list[1:])
+    if args_list[:1] == ["ui"]:
+        from flowscope.cli.ui_cmd import main as ui_main
+
+        return ui_main(args_list[1:])
     return guarded(lambda: _dispatch(args_list))
 
 

@@ -25,9 +25,10 @@ type, and found at run time in the registry. tests/client/test_imports.py checks
 
 from __future__ import annotations
 
+import typing
+
 from flowscope.client.artifact import DataArtifact
 from flowscope.client.code import Code
-from flowscope.client.comparison import compare
 from flowscope.client.context import (
     default_metadata,
     default_namespace,
@@ -37,13 +38,35 @@ from flowscope.client.context import (
     namespace,
 )
 from flowscope.client.data import TaskArtifacts, TaskData
-from flowscope.client.diff import DiffView, RunDiff
 from flowscope.client.flow import Flow
 from flowscope.client.root import Metaflow
 from flowscope.client.run import Run
 from flowscope.client.step import Step
 from flowscope.client.task import Task
 from flowscope.client.values import LogLine, Metadata, TaskException
+
+if typing.TYPE_CHECKING:
+    from flowscope.client.comparison import compare
+    from flowscope.client.diff import DiffView, RunDiff
+
+# on-demand features: loaded by their first use, not by `from flowscope import Flow`
+_ON_DEMAND = {
+    "compare": "flowscope.client.comparison",
+    "DiffView": "flowscope.client.diff",
+    "RunDiff": "flowscope.client.diff",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _ON_DEMAND.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flowscope.client' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Code",

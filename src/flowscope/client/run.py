@@ -14,7 +14,6 @@ from flowscope.client.base import (
     visible,
 )
 from flowscope.client.code import Code
-from flowscope.client.diff_io import diff_runs
 from flowscope.client.display import run_html
 from flowscope.client.status import StatusMixin
 from flowscope.client.step import Step
@@ -151,6 +150,8 @@ class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
         notebook display show the differences only; `diff.view()` shows everything.
         Scalar values are read for the artifacts that differ; `all_values=True` reads those
         of unchanged artifacts too (one blob per distinct value), for a full view."""
+        from flowscope.client.diff_io import diff_runs  # on demand: difflib and friends
+
         return diff_runs(self, other, all_values)
 
     # ---- steps -------------------------------------------------------------------------
