@@ -66,9 +66,11 @@ def warm_cards(flow_cls: type, rules: Mapping[str, StepRules]) -> None:
     if not carded:
         return
     try:
-        import lz4.block  # noqa: F401  (a card's HTML is stored compressed)
+        import importlib
 
         import flowscope.cards.records  # noqa: F401  (what finish() writes with)
+
+        importlib.import_module("lz4.block")  # a card's HTML is stored compressed
         from flowscope.cards import CardSpec, Markdown, TaskSummary, render_card
 
         for step in carded:
@@ -137,6 +139,8 @@ def graph_view(rules: Mapping[str, StepRules], step: str) -> GraphView:
     def kind(name: str, r: StepRules) -> str:
         if name in ("start", "end"):
             return name
+        if r.switch:
+            return "switch"
         if r.split_var is not None:
             return "foreach"
         if len(r.targets) > 1:

@@ -60,6 +60,7 @@ class TaskOutcome:
     foreach_values: tuple[str, ...] | None = None  # a foreach split: a short repr per item
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
+    case: str | int | None = None  # a switch: the key its condition selected
     facts: tuple[Fact, ...] = ()  # recorded with the attempt (e.g. its cards)
 
     @property
@@ -195,7 +196,8 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             )
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
-        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs)
+        case = transition.case if rules.switch and transition is not None else None
+        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs, case=case)
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):
@@ -213,6 +215,9 @@ def _check_transition(step: str, transition: Any, rules: StepRules) -> None:
 
     if transition is None:
         raise FlowDefinitionError(f"Step '{step}' finished without calling self.next(...).")
+    if rules.switch and transition.condition is not None:
+        if len(transition.targets) == 1 and transition.targets[0] in rules.targets:
+            return
     if tuple(transition.targets) != rules.targets:
         raise FlowDefinitionError(
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "
