@@ -10,6 +10,10 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_TOKEN         | bearer token for the service                   | unset          |
 | FLOWSCOPE_SERVICE_TOKEN_FILE    | file holding the bearer token                  | unset          |
 | FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
+| FLOWSCOPE_SERVICE_MAX_ANSWER_MB | largest JSON answer the client reads (MiB)     | 32             |
+| FLOWSCOPE_SERVICE_MAX_BLOB_MB   | largest blob the client downloads (MiB)        | 4096           |
+| FLOWSCOPE_SERVICE_MIN_RATE_MB   | slowest blob transfer accepted (MiB/s): a blob | 1              |
+|                                 | may take the timeout + its size at this rate   |                |
 | FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
 |                                 | (a directory, file://, s3:// or http(s):// URL)| (blobs/, proxy)|
 | FLOWSCOPE_BLOB_CACHE            | local cache of blobs read from s3://           | ~/.cache/      |
@@ -19,10 +23,17 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 |                                 | does not answer, before the task fails         |                |
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
+| FLOWSCOPE_CARD_TIMEOUT          | seconds a card may take to render (@card's     | 45             |
+|                                 | default timeout); then it shows the timeout    |                |
+| FLOWSCOPE_CARD_MAX_MB           | largest card stored (MiB); a bigger one is     | 16             |
+|                                 | replaced by an error card saying so            |                |
+| FLOWSCOPE_CARD_REFRESH_INTERVAL | least seconds between two stored refreshes of  | 1              |
+|                                 | a running task's card (current.card.refresh()) |                |
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -33,16 +44,16 @@ from flowscope.errors import ConfigError as ConfigError  # its home was here: st
 STORE_DIRNAME = ".flowscope"
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, unit: str = "seconds") -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number of seconds.") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be greater than zero.")
+        raise ConfigError(f"{name}={raw!r} is not a number of {unit}.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a finite number greater than zero.")
     return value
 
 
@@ -111,10 +122,16 @@ class Settings:
     service_timeout: float
     heartbeat_interval: float
     lost_after: float
+    service_max_answer_mb: float = 32.0
+    service_max_blob_mb: float = 4096.0
+    service_min_rate_mb: float = 1.0
     datastore: str | None = None
     datastore_retry_time: float = 60.0
     blob_cache: Path | None = None  # None: ~/.cache/flowscope/blobs (`blob_cache_dir`)
     blob_cache_bytes: int = 2048 * 1024 * 1024
+    card_timeout: float = 45.0
+    card_max_mb: float = 16.0
+    card_refresh_interval: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -137,10 +154,16 @@ class Settings:
             service_timeout=_float(env, "FLOWSCOPE_SERVICE_TIMEOUT", 5.0),
             heartbeat_interval=_float(env, "FLOWSCOPE_HEARTBEAT_INTERVAL", 5.0),
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
+            service_max_answer_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_ANSWER_MB", 32.0, "MiB"),
+            service_max_blob_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_BLOB_MB", 4096.0, "MiB"),
+            service_min_rate_mb=_float(env, "FLOWSCOPE_SERVICE_MIN_RATE_MB", 1.0, "MiB/s"),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
             datastore_retry_time=_float(env, "FLOWSCOPE_DATASTORE_RETRY_TIME", 60.0),
             blob_cache=_cache_dir(env),
             blob_cache_bytes=_mebibytes(env, "FLOWSCOPE_BLOB_CACHE_MB", 2048),
+            card_timeout=_float(env, "FLOWSCOPE_CARD_TIMEOUT", 45.0),
+            card_max_mb=_float(env, "FLOWSCOPE_CARD_MAX_MB", 16.0, "MiB"),
+            card_refresh_interval=_float(env, "FLOWSCOPE_CARD_REFRESH_INTERVAL", 1.0),
         )
 
     def with_changes(self, **changes: object) -> Settings:

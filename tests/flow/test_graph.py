@@ -9,7 +9,7 @@ import pytest
 from flowscope.errors import FlowDefinitionError
 from flowscope.flow import FlowGraph, FlowSpec, format_graph, graph_to_dict, step
 
-from . import shapes
+from . import shapes, switch_shapes
 from .shapes import line_of
 
 
@@ -181,3 +181,90 @@ def test_graph_to_dict_is_json_safe_and_complete() -> None:
         "required": False,
         "help": "smoothing",
     }
+
+
+# -- switch steps and loops ------------------------------------------------------------------
+
+
+def test_a_switch_is_a_split_switch_node_with_its_cases_and_condition() -> None:
+    g = graph(switch_shapes.SwitchFlow)
+    start = g["start"]
+    assert start.type == "split-switch" and start.is_switch
+    assert not start.is_split and not start.is_foreach
+    assert start.condition == "route"
+    assert start.switch_cases == (("high", "high"), ("low", "low"))
+    assert start.out_funcs == ["high", "low"]
+    assert g["after"].in_funcs == ["high", "low"] and g["after"].type == "linear"
+    assert all(n.split_parents == [] and n.matching_join is None for n in g)
+    assert g.sorted_nodes == ["start", "high", "low", "after", "end"]
+
+
+def test_keys_keep_their_type_and_several_keys_may_share_a_step() -> None:
+    assert graph(switch_shapes.SwitchInForeachFlow)["work"].switch_cases == (
+        (0, "even"),
+        (1, "odd"),
+    )
+    nested = graph(switch_shapes.NestedSwitchFlow)
+    assert nested["start"].switch_cases == ((True, "inner"), (False, "plain"))
+
+    class SharedFlow(FlowSpec):
+        @step
+        def start(self):
+            self.k = "a"
+            self.next({"a": self.one, "b": self.one, "c": self.end}, condition="k")
+
+        @step
+        def one(self):
+            self.next(self.end)
+
+        @step
+        def end(self):
+            pass
+
+    start = graph(SharedFlow)["start"]
+    assert start.out_funcs == ["one", "end"] and len(start.switch_cases) == 3
+
+
+SHAPE_FACTS = {
+    # flow: (conditional steps, looping steps, loops, {step: split_parents})
+    "SwitchFlow": ({"high", "low"}, set(), (), {"after": []}),
+    "SkipFlow": ({"extra_step"}, set(), (), {"after": []}),
+    "SwitchInBranchFlow": ({"c", "d"}, set(), (), {"c": ["start"], "join": ["start"]}),
+    "SwitchInForeachFlow": ({"even", "odd"}, set(), (), {"odd": ["start"], "collect": ["start"]}),
+    "NestedSwitchFlow": ({"inner", "x", "y", "meet", "plain"}, set(), (), {"meet": []}),
+    "SelfLoopFlow": (set(), {"count_up"}, (("count_up", "count_up"),), {"count_up": []}),
+    "BackLoopFlow": (set(), {"train", "evaluate"}, (("evaluate", "train"),), {"train": []}),
+    "ForeachInCaseFlow": ({"fan", "work", "join", "single"}, set(), (), {"work": ["fan"]}),
+    "LoopInForeachFlow": (
+        set(),
+        {"step_down"},
+        (("step_down", "step_down"),),
+        {"step_down": ["start"], "join": ["start"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("flow_cls", switch_shapes.SWITCH_SHAPES, ids=lambda c: c.__name__)
+def test_switch_shapes_parse_to_the_right_graph(flow_cls: type) -> None:
+    conditional, looping, loops, parents = SHAPE_FACTS[flow_cls.__name__]
+    g = graph(flow_cls)
+    assert g.conditional_steps == conditional
+    assert g.looping_steps == looping
+    assert g.topology.loops == loops and g.topology.cycle is None
+    for name, expected in parents.items():
+        assert g[name].split_parents == expected, name
+    assert g.sorted_nodes[0] == "start" and g.sorted_nodes[-1] == "end"
+
+
+def test_a_loop_target_lists_the_switch_among_its_parents_but_is_ordered_before_it() -> None:
+    g = graph(switch_shapes.BackLoopFlow)
+    assert g["train"].in_funcs == ["start", "evaluate"]
+    assert g.sorted_nodes == ["start", "train", "evaluate", "end"]
+    assert g["evaluate"].type == "split-switch" and g["evaluate"].out_funcs == ["train", "end"]
+
+
+def test_a_join_inside_a_branch_closes_it_whichever_case_ran() -> None:
+    g = graph(switch_shapes.SwitchInBranchFlow)
+    assert g["start"].matching_join == "join"
+    assert g["join"].in_funcs == ["a", "c", "d"]
+    assert g["b"].type == "split-switch" and g["b"].matching_join is None

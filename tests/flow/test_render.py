@@ -8,6 +8,7 @@ from flowscope.flow import FlowGraph
 from flowscope.flow.render import format_graph, graph_to_dict
 
 from .shapes import ForeachFlow, LinearFlow, TrainFlow
+from .switch_shapes import BackLoopFlow, SelfLoopFlow, SwitchFlow, SwitchInForeachFlow
 
 
 def test_text_lists_steps_in_order_with_docs_and_transitions() -> None:
@@ -53,3 +54,37 @@ def test_the_dict_is_json_safe_and_ordered() -> None:
     assert work["split_parents"] == ["start"] and work["decorators"][0]["name"] == "retry"
     start = data["steps"][0]
     assert start["foreach_param"] == "items" and start["matching_join"] == "join"
+
+
+def test_text_shows_a_switch_its_cases_and_the_steps_it_may_skip() -> None:
+    text = format_graph(FlowGraph.from_class(SwitchFlow))
+    assert (
+        "    start [switch]\n"
+        "        => one of, by the value of self.route:\n"
+        "             'high' => high\n"
+        "             'low'  => low\n"
+        "    high [may not run]\n"
+    ) in text
+    assert "    after\n        => end\n" in text
+
+
+def test_text_marks_loops_and_the_steps_that_may_repeat() -> None:
+    text = format_graph(FlowGraph.from_class(BackLoopFlow))
+    assert "    train [may repeat]\n" in text
+    assert (
+        "    evaluate [switch, may repeat]\n"
+        "        => one of, by the value of self.verdict:\n"
+        "             'again' => train  (loops back)\n"
+        "             'ok'    => end\n"
+    ) in text
+    assert "True  => count_up  (loops back)" in format_graph(FlowGraph.from_class(SelfLoopFlow))
+
+
+def test_the_dict_records_a_switch_and_stays_json_safe() -> None:
+    data = graph_to_dict(FlowGraph.from_class(SwitchInForeachFlow))
+    assert json.loads(json.dumps(data)) == data
+    work = next(s for s in data["steps"] if s["name"] == "work")
+    assert work["type"] == "split-switch" and work["condition"] == "parity"
+    assert work["switch_cases"] == [[0, "even"], [1, "odd"]]
+    even = next(s for s in data["steps"] if s["name"] == "even")
+    assert even["may_not_run"] is True and even["may_repeat"] is False

@@ -121,3 +121,34 @@ def test_unreadable_calls_carry_their_problem(call: str, words: str) -> None:
     (found,) = next_calls(_def(f"def s(self):\n    {call}"))
     assert isinstance(found, NextCall) and found.is_tail
     assert len(found.problems) == 1 and words in found.problems[0]
+
+
+def test_a_switch_call_reads_its_cases_condition_and_distinct_targets() -> None:
+    code = "def s(self):\n    self.next({'a': self.x, 2: self.y, True: self.x}, condition='v')"
+    (found,) = next_calls(_def(code))
+    assert found.is_switch and found.problems == ()
+    assert found.condition == "v"
+    assert found.cases == (("a", "x"), (2, "y"), (True, "x"))
+    assert found.targets == ("x", "y") and found.foreach is None
+    (plain,) = next_calls(_def("def s(self):\n    self.next(self.a, self.b)"))
+    assert not plain.is_switch and plain.cases == () and plain.condition is None
+
+
+@pytest.mark.parametrize(
+    "call,words",
+    [
+        ("self.next({k: self.a}, condition='v')", "the switch key k is not a literal"),
+        ("self.next({1.5: self.a}, condition='v')", "the switch key 1.5 is not a literal"),
+        ("self.next({None: self.a}, condition='v')", "the switch key None is not a literal"),
+        ("self.next({'a': self.a, 'a': self.b}, condition='v')", "'a' appears twice"),
+        ("self.next({1: self.a, True: self.b}, condition='v')", "True appears twice"),
+        ("self.next({'a': 'a'}, condition='v')", "'a': 'a' does not name a step"),
+        ("self.next({**cases}, condition='v')", "cannot be unpacked with **"),
+        ("self.next({'a': self.a}, self.b, condition='v')", "one dict and nothing else"),
+        ("self.next({'a': self.a}, condition=var)", "condition=var must be a string literal"),
+    ],
+)
+def test_unreadable_switches_carry_their_problem(call: str, words: str) -> None:
+    (found,) = next_calls(_def(f"def s(self):\n    {call}"))
+    assert found.is_switch
+    assert len(found.problems) == 1 and words in found.problems[0], found.problems

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import types
+from typing import Any
 
 import pytest
 
-from flowscope.errors import FlowDefinitionError, ParameterError
-from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Transition, step
+from flowscope.errors import FlowDefinitionError, ParameterError, SwitchError
+from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Parameter, Transition, step
 from flowscope.flow.contract import foreach_items
 from flowscope.flow.names import RESERVED
 
@@ -177,9 +178,25 @@ def test_input_index_and_foreach_stack() -> None:
     frames = (ForeachFrame.for_item("start", "items", 2, 3, 30),)
     flow = bound(ForeachFlow, "work", None, input=30, index=2, foreach_stack=frames)
     assert flow.input == 30 and flow.index == 2
-    assert flow.foreach_stack() == frames and frames[0].value_repr == "30"
+    assert flow.foreach_stack() == [(2, 3, 30)] and flow._fs_stack == frames
+    assert frames[0].value_repr == "30"
     flow.work()
     assert flow._fs_outputs() == ({"y": 300}, {})
+
+
+def test_foreach_stack_reads_outer_values_from_the_foreach_artifacts() -> None:
+    """Outside the body's first step (no input), each level's value is its item of the
+    artifact it fanned out over, read without marking it as loaded (it is not re-stored)."""
+    frames = (
+        ForeachFrame("start", "xs", 1, 2, "'b'"),
+        ForeachFrame("outer", "ys", 2, 3, "30"),
+    )
+    source = FakeSource({"xs": ("h1", ["a", "b"]), "ys": ("h2", range(10, 40, 10))})
+    flow = bound(ForeachFlow, "join", source, foreach_stack=frames)
+    assert flow.foreach_stack() == [(1, 2, "b"), (2, 3, 30)]
+    assert flow._fs_outputs() == ({}, {"xs": "h1", "ys": "h2"})
+    del flow.ys  # a level whose artifact is gone reads as None, as in the family
+    assert flow.foreach_stack() == [(1, 2, "b"), (2, 3, None)]
 
 
 def test_index_defaults_to_the_innermost_frame() -> None:
@@ -190,7 +207,7 @@ def test_index_defaults_to_the_innermost_frame() -> None:
 
 def test_input_outside_a_foreach_is_an_error_and_index_is_none() -> None:
     flow = bound(LinearFlow, "middle")
-    assert flow.index is None and flow.foreach_stack() == ()
+    assert flow.index is None and flow.foreach_stack() == []
     with pytest.raises(FlowDefinitionError, match="step 'middle' is not one"):
         flow.input  # noqa: B018
 
@@ -300,3 +317,110 @@ def test_end_step_has_no_transition() -> None:
     flow = bound(StepsOnlyFlow, "end", FakeSource({}))
     flow.end()
     assert flow._fs_transition() is None
+
+
+# -- switch steps ----------------------------------------------------------------------------
+
+
+class RouteFlow(FlowSpec):
+    choice = Parameter("choice", default="b")
+
+    @step
+    def start(self):
+        self.next(self.pick)
+
+    @step
+    def pick(self):
+        self.next({"a": self.a, "b": self.b}, condition="route")
+
+    @step
+    def by_param(self):
+        self.next({"a": self.a, "b": self.b}, condition="choice")
+
+    @step
+    def by_number(self):
+        self.next({0: self.a, 1: self.b}, condition="n")
+
+    @step
+    def built(self):
+        cases = {"a": self.a, "b": self.b}
+        self.next(cases, condition="route")
+
+    @step
+    def a(self):
+        self.next(self.end)
+
+    @step
+    def b(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+def _route(step_name: str, **artifacts: object) -> Any:
+    source = FakeSource({name: (f"sha-{name}", value) for name, value in artifacts.items()})
+    return bound(RouteFlow, step_name, source, parameters={"choice": "a"})
+
+
+def test_a_switch_takes_the_case_its_artifact_names() -> None:
+    flow = _route("pick", route="b")
+    flow.pick()
+    assert flow._fs_transition() == Transition(("b",), None, condition="route", case="b")
+    flow = _route("by_param")
+    flow.by_param()
+    assert flow._fs_transition() == Transition(("a",), None, condition="choice", case="a")
+    flow = _route("by_number", n=1)
+    flow.by_number()
+    assert flow._fs_transition() == Transition(("b",), None, condition="n", case=1)
+
+
+def test_a_switch_value_that_is_no_case_names_step_artifact_value_and_keys() -> None:
+    flow = _route("pick", route="c")
+    with pytest.raises(SwitchError) as info:
+        flow.pick()
+    message = str(info.value)
+    assert "step 'pick'" in message and "self.route" in message
+    assert "'c' (str)" in message and "'a', 'b'" in message
+    assert flow._fs_transition() is None
+    flow = _route("by_number", n="1")
+    with pytest.raises(SwitchError, match=r"'1' \(str\) is not the key 1 \(int\)"):
+        flow.by_number()
+
+
+def test_a_switch_on_a_missing_artifact_says_so_with_a_suggestion() -> None:
+    flow = _route("pick", rout="a")
+    with pytest.raises(SwitchError) as info:
+        flow.pick()
+    message = str(info.value)
+    assert "condition='route' but has no artifact 'route'" in message
+    assert "Did you mean 'rout'?" in message
+
+
+def test_a_switch_must_be_written_as_a_literal_dict() -> None:
+    flow = _route("built", route="a")
+    with pytest.raises(
+        FlowDefinitionError, match=r"its source \(line \d+\) reads no dict of cases"
+    ):
+        flow.built()
+
+
+def test_a_switch_called_wrongly_at_run_time_is_refused() -> None:
+    flow = _route("pick", route="a")
+    with pytest.raises(FlowDefinitionError, match="needs condition='<artifact>'"):
+        flow.next({"a": flow.a, "b": flow.b})
+    with pytest.raises(FlowDefinitionError, match="one dict of cases"):
+        flow.next({"a": flow.a}, flow.b, condition="route")
+    with pytest.raises(FlowDefinitionError, match="one dict of cases"):
+        flow.next(flow.a, condition="route")
+    with pytest.raises(FlowDefinitionError, match="condition=3"):
+        flow.next({"a": flow.a, "b": flow.b}, condition=3)
+    with pytest.raises(FlowDefinitionError, match="pass the step itself"):
+        flow.next({"a": "a", "b": flow.b}, condition="route")
+    with pytest.raises(FlowDefinitionError, match="the switch key 1.5 is a float"):
+        flow.next({1.5: flow.a, "b": flow.b}, condition="route")
+    with pytest.raises(FlowDefinitionError, match=r"called self.next\(\{'b': self.a"):
+        flow.next({"b": flow.a, "a": flow.b}, condition="route")
+    flow.pick()
+    assert flow._fs_transition() == Transition(("a",), None, condition="route", case="a")

@@ -64,3 +64,56 @@ def test_a_graph_without_start() -> None:
     topo = analyse({"x": E("y"), "y": E()})
     assert topo.order == ["x", "y"] and topo.reachable == frozenset() and topo.cycle is None
     assert analyse({"begin": E()}, start="begin").reachable == {"begin"}
+
+
+def S(*out: str) -> Edges:  # noqa: N802
+    """A switch: one of its targets runs."""
+    return Edges(tuple(out), False, False, True)
+
+
+def test_a_switch_pushes_nothing_and_its_cases_may_meet_again() -> None:
+    edges = {"start": S("a", "b"), "a": E("m"), "b": E("m"), "m": E("end"), "end": E()}
+    topo = analyse(edges)
+    assert topo.cycle is None and topo.loops == ()
+    assert topo.split_parents["m"] == [] and topo.matching_join == {}
+    assert [(a.parent, a.stack, a.branch) for a in topo.arrivals["m"]] == [
+        ("a", (), ()),
+        ("b", (), ()),
+    ]
+    assert topo.conditional == {"a", "b"} and topo.looping == frozenset()
+
+
+def test_arrivals_carry_the_branch_of_each_open_split() -> None:
+    edges = {
+        "start": E("a", "b"),
+        "a": S("c", "d"),
+        "c": E("j"),
+        "d": E("j"),
+        "b": E("j"),
+        "j": E("end", join=True),
+        "end": E(),
+    }
+    topo = analyse(edges)
+    assert {a.parent: a.branch for a in topo.arrivals["j"]} == {
+        "c": ("a",),
+        "d": ("a",),
+        "b": ("b",),
+    }
+    assert topo.exit_stacks["a"] == ("start",) and topo.exit_stacks["j"] == ()
+
+
+def test_a_switch_edge_back_is_a_loop_and_the_rest_is_walked_without_it() -> None:
+    edges = {"start": E("a"), "a": E("b"), "b": S("a", "end"), "end": E()}
+    topo = analyse(edges)
+    assert topo.cycle is None and topo.loops == (("b", "a"),)
+    assert topo.order == ["start", "a", "b", "end"]
+    assert [a.parent for a in topo.arrivals["a"]] == ["start"]
+    assert topo.looping == {"a", "b"} and topo.conditional == frozenset()
+    self_loop = analyse({"start": E("a"), "a": S("a", "end"), "end": E()})
+    assert self_loop.loops == (("a", "a"),) and self_loop.looping == {"a"}
+
+
+def test_a_cycle_back_through_a_plain_step_is_still_a_cycle() -> None:
+    edges = {"start": S("a", "end"), "a": E("start"), "end": E()}
+    topo = analyse(edges)
+    assert topo.cycle == ("start", "a", "start") and topo.loops == ()

@@ -34,10 +34,16 @@ class ArtifactSource(Protocol):
 
 @dataclass(frozen=True)
 class Transition:
-    """What a step asked for with self.next(...): target step names, and foreach's artifact."""
+    """What a step asked for with self.next(...): target step names, and foreach's artifact.
+
+    For a switch, `targets` holds only the chosen case's step, `condition` the artifact's
+    name and `case` the key its value selected.
+    """
 
     targets: tuple[str, ...]
     foreach: str | None = None
+    condition: str | None = None
+    case: str | int | None = None
 
 
 @dataclass(frozen=True)

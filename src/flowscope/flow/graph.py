@@ -3,6 +3,8 @@
 `FlowGraph.from_class(FlowClass)` finds the methods marked with `@step` (in the class and its
 bases), parses each one's `self.next(...)` call with `ast`, and links the steps. Building a
 graph never rejects a flow: `flowscope.flow.lint.check(graph)` reports what is wrong.
+Switch steps, loops and the steps that may not run (or may run several times) are described
+in flow/switch.py.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
 from flowscope.flow.names import did_you_mean
 from flowscope.flow.parameters import Parameter, flow_parameters
 from flowscope.flow.source import (
+    CaseKey,
     NextCall,
     Signature,
     assignment_lines,
@@ -29,7 +32,7 @@ from flowscope.flow.source import (
 )
 from flowscope.flow.topology import Edges, Topology, analyse
 
-STEP_TYPES = ("start", "linear", "split", "foreach", "join", "end")
+STEP_TYPES = ("start", "linear", "split", "foreach", "split-switch", "join", "end")
 NO_SIGNATURE = Signature((), False, False)
 
 
@@ -37,10 +40,12 @@ NO_SIGNATURE = Signature((), False, False)
 class StepNode:
     """One step of the graph.
 
-    `type` describes the transition out, as in Metaflow: 'foreach' (foreach=), 'split'
-    (several targets), else 'start' / 'end' by name, else 'join' (takes `inputs`) or
-    'linear'. A join that splits again is typed 'split' or 'foreach': read join-ness from
-    `is_join`, never from `type`. `split_parents` lists the enclosing
+    `type` describes the transition out, as in Metaflow: 'foreach' (foreach=), 'split-switch'
+    (a dict of cases with condition=), 'split' (several targets), else 'start' / 'end' by
+    name, else 'join' (takes `inputs`) or 'linear'. A join that splits again is typed
+    'split', 'foreach' or 'split-switch': read join-ness from `is_join`, never from `type`.
+    A switch has `condition` (the artifact's name) and `switch_cases` (key -> step, in source
+    order); its `out_funcs` are the distinct steps of its cases. `split_parents` lists the enclosing
     split/foreach steps, innermost last (for a join, ending with the split it closes);
     `matching_join` is set on split/foreach steps to the join that closes them.
     """
@@ -59,6 +64,8 @@ class StepNode:
     matching_join: str | None = None
     next_calls: tuple[NextCall, ...] = ()
     signature: Signature = NO_SIGNATURE
+    condition: str | None = None
+    switch_cases: tuple[tuple[CaseKey, str], ...] = ()
 
     @property
     def is_foreach(self) -> bool:
@@ -66,9 +73,14 @@ class StepNode:
         return self.foreach_param is not None
 
     @property
+    def is_switch(self) -> bool:
+        """True when exactly one of this step's targets runs, chosen by `condition`."""
+        return self.type == "split-switch"
+
+    @property
     def is_split(self) -> bool:
-        """True when this step branches statically to several steps."""
-        return len(self.out_funcs) > 1
+        """True when this step branches statically to several steps (all of them run)."""
+        return len(self.out_funcs) > 1 and not self.is_switch
 
     def decorator(self, name: str) -> StepDecorator | None:
         """The decorator called `name` ('retry', 'catch', 'timeout') on this step, if any."""
@@ -110,6 +122,16 @@ class FlowGraph:
         return _Builder(flow_cls).build()
 
     @property
+    def conditional_steps(self) -> frozenset[str]:
+        """The steps that may not run in a run: some switch can choose a way around them."""
+        return self.topology.conditional
+
+    @property
+    def looping_steps(self) -> frozenset[str]:
+        """The steps that may run more than once per foreach item: they lie on a loop."""
+        return self.topology.looping
+
+    @property
     def sorted_nodes(self) -> list[str]:
         """Step names in topological order from start; unreachable steps last."""
         return list(self.topology.order)
@@ -136,15 +158,19 @@ class FlowGraph:
 
 def _edges(nodes: Mapping[str, StepNode]) -> dict[str, Edges]:
     return {
-        name: Edges(tuple(n.out_funcs), n.is_join, n.is_split or n.is_foreach)
+        name: Edges(tuple(n.out_funcs), n.is_join, n.is_split or n.is_foreach, n.is_switch)
         for name, n in nodes.items()
     }
 
 
-def _step_type(name: str, out_funcs: list[str], foreach: str | None, is_join: bool) -> str:
+def _step_type(
+    name: str, out_funcs: list[str], foreach: str | None, is_join: bool, is_switch: bool = False
+) -> str:
     """Metaflow's rule: the transition out first, then 'end'/'start', then join-ness."""
     if foreach is not None:
         return "foreach"
+    if is_switch:
+        return "split-switch"
     if len(out_funcs) > 1:
         return "split"
     if name in ("start", "end"):
@@ -219,9 +245,10 @@ class _Builder:
         out_funcs = list(chosen.targets) if chosen else []
         foreach = chosen.foreach if chosen else None
         is_join = sig.takes_inputs
+        is_switch = chosen is not None and chosen.is_switch and foreach is None
         return StepNode(
             name=name,
-            type=_step_type(name, out_funcs, foreach, is_join),
+            type=_step_type(name, out_funcs, foreach, is_join, is_switch),
             out_funcs=out_funcs,
             in_funcs=[],
             foreach_param=foreach,
@@ -232,6 +259,8 @@ class _Builder:
             decorators=list(step_decorators(func)),
             next_calls=tuple(calls),
             signature=sig,
+            condition=chosen.condition if is_switch and chosen else None,
+            switch_cases=chosen.cases if is_switch and chosen else (),
         )
 
 

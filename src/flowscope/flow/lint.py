@@ -1,7 +1,8 @@
 """Check a flow graph before anything runs. Pure.
 
 `check(graph)` raises one GraphError listing every problem found, each naming its step and
-line; `problems(graph)` returns the list without raising.
+line; `problems(graph)` returns the list without raising. The rules for switch steps and
+loops live in flow/lint_switch.py.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flowscope.errors import GraphError, GraphProblem
+from flowscope.flow import lint_switch
 from flowscope.flow.graph import FlowGraph, StepNode
 from flowscope.flow.names import RESERVED, did_you_mean, is_identifier, name_problem
 from flowscope.flow.topology import Arrival
@@ -32,6 +34,7 @@ def problems(graph: FlowGraph) -> list[GraphProblem]:
         found.extend(_catch_var(graph, node))
     found.extend(_reachability(graph))
     found.extend(_structure(graph))
+    found.extend(lint_switch.graph_problems(graph))
     found.extend(_parameters(graph))
     return sorted(found, key=lambda p: p.line or 0)
 
@@ -126,6 +129,9 @@ def _transitions(graph: FlowGraph, node: StepNode) -> Iterator[GraphProblem]:
     for call in calls:
         for message in call.problems:
             yield GraphProblem(node.name, call.line, message)
+        if call.is_switch:
+            yield from lint_switch.call_problems(graph, node, call)
+            continue
         if not call.targets and not call.problems:
             yield GraphProblem(
                 node.name, call.line, "self.next() names no step; name one: self.next(self.<step>)."
@@ -201,7 +207,8 @@ def _reachability(graph: FlowGraph) -> Iterator[GraphProblem]:
             node.name,
             _next_line(node),
             f"self.next(self.{cycle[-1]}) closes a cycle ({' -> '.join(cycle)}); a flow's "
-            f"steps cannot loop.",
+            f"steps cannot loop, except through a switch: "
+            f"self.next({{'again': self.{cycle[-1]}, 'done': self.<step>}}, condition='var').",
         )
 
 
@@ -217,7 +224,18 @@ def _structure(graph: FlowGraph) -> Iterator[GraphProblem]:
         arrivals = topology.arrivals[name]
         if node.is_join:
             yield from _join(graph, node, arrivals)
-        elif len(arrivals) > 1:
+        elif len({a.stack for a in arrivals}) > 1:
+            described = ", ".join(
+                f"{a.parent} ({f'inside {a.stack[-1]!r}' if a.stack else 'outside any split'})"
+                for a in arrivals
+            )
+            yield GraphProblem(
+                name,
+                node.line,
+                f"the step is reached from {described}; every way to a step must pass the same "
+                f"splits and joins. Join the inner split before the paths meet.",
+            )
+        elif len({a.branch for a in arrivals}) > 1:  # the same branch twice: a switch's cases
             parents = ", ".join(a.parent for a in arrivals)
             splits = sorted({a.stack[-1] for a in arrivals if a.stack})
             what = f" of {', '.join(repr(s) for s in splits)}" if splits else ""
@@ -245,12 +263,13 @@ def _structure(graph: FlowGraph) -> Iterator[GraphProblem]:
 def _join(graph: FlowGraph, node: StepNode, arrivals: list[Arrival]) -> Iterator[GraphProblem]:
     stacks = {a.stack for a in arrivals}
     if all(not s for s in stacks):
+        cases = " (only one case of a switch runs, so its cases meet without inputs)"
         yield GraphProblem(
             node.name,
             node.line,
             "the step takes inputs, but no split comes before it; only a step after "
             "self.next(self.a, self.b) or foreach= branches can join. Write "
-            f"def {node.name}(self) instead.",
+            f"def {node.name}(self) instead{cases if len(arrivals) > 1 else ''}.",
         )
         return
     if len(stacks) > 1:

@@ -11,18 +11,39 @@ def _first_line(doc: str | None) -> str | None:
     return doc.strip().splitlines()[0] if doc and doc.strip() else None
 
 
-def _transition(node: StepNode) -> str:
+def _transition(graph: FlowGraph, node: StepNode) -> list[str]:
     if not node.out_funcs:
-        return "(the flow ends here)" if node.name == "end" else "(no self.next)"
+        return ["(the flow ends here)" if node.name == "end" else "(no self.next)"]
+    if node.is_switch:
+        loops = {target for switch, target in graph.topology.loops if switch == node.name}
+        width = max(len(repr(key)) for key, _ in node.switch_cases)
+        lines = [f"=> one of, by the value of self.{node.condition}:"]
+        for key, target in node.switch_cases:
+            again = "  (loops back)" if target in loops else ""
+            lines.append(f"     {repr(key):<{width}} => {target}{again}")
+        return lines
     text = "=> " + ", ".join(node.out_funcs)
     if node.foreach_param is not None:
         text += f"  (foreach over self.{node.foreach_param})"
-    return text
+    return [text]
+
+
+def _kinds(graph: FlowGraph, node: StepNode) -> list[str]:
+    kinds = ["join"] if node.is_join else []
+    if node.is_switch:
+        kinds.append("switch")
+    if node.name in graph.conditional_steps:
+        kinds.append("may not run")
+    if node.name in graph.looping_steps:
+        kinds.append("may repeat")
+    return kinds
 
 
 def format_graph(graph: FlowGraph) -> str:
     """The flow as text: its docstring, parameters, then each step in topological order
-    with its docstring's first line, decorators and `=> next steps`."""
+    with its docstring's first line, decorators and `=> next steps` (for a switch, each
+    case's key and step; a case going back is marked `(loops back)`). Steps a switch may skip
+    are marked [may not run]; steps on a loop [may repeat]."""
     lines = [graph.flow_name]
     if graph.doc:
         lines += ["    " + line if line else "" for line in graph.doc.splitlines()]
@@ -34,16 +55,18 @@ def format_graph(graph: FlowGraph) -> str:
             lines.append(f"    {param.option} ({param.type_name}, {default}){help_text}")
     lines += ["", "Steps:"]
     for node in graph:
-        kind = "join" if node.is_join else ""
+        kinds = _kinds(graph, node)
         decorators = " ".join(f"@{d!r}" for d in reversed(node.decorators))
         header = " ".join(
-            part for part in (node.name, f"[{kind}]" if kind else "", decorators) if part
+            part
+            for part in (node.name, f"[{', '.join(kinds)}]" if kinds else "", decorators)
+            if part
         )
         lines.append(f"    {header}")
         doc = _first_line(node.doc)
         if doc:
             lines.append(f"        {doc}")
-        lines.append(f"        {_transition(node)}")
+        lines += [f"        {line}" for line in _transition(graph, node)]
     return "\n".join(lines) + "\n"
 
 
@@ -67,6 +90,10 @@ def graph_to_dict(graph: FlowGraph) -> dict[str, Any]:
                 "is_join": node.is_join,
                 "split_parents": list(node.split_parents),
                 "matching_join": node.matching_join,
+                "condition": node.condition,
+                "switch_cases": [[key, target] for key, target in node.switch_cases],
+                "may_not_run": node.name in graph.conditional_steps,
+                "may_repeat": node.name in graph.looping_steps,
                 "decorators": [
                     {"name": d.name, "attributes": d.attributes()} for d in node.decorators
                 ],

@@ -1,6 +1,9 @@
 """Read a flow's source with `inspect` and `ast`: classes, step functions, `self.next` calls.
 
-Every line number here is an absolute line of the file the code lives in.
+Every line number here is an absolute line of the file the code lives in. A switch,
+`self.next({"a": self.a, "b": self.b}, condition="var")`, is read into `NextCall.cases`
+(key -> step, in source order) and `NextCall.condition`; its `targets` are the distinct steps
+of the cases, in order. Keys must be literal strings, integers or booleans.
 """
 
 from __future__ import annotations
@@ -9,22 +12,35 @@ import ast
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from flowscope.errors import FlowDefinitionError
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+CaseKey: TypeAlias = str | int
+"""A switch key as written: a str, an int or a bool (bool is an int)."""
 
 
 @dataclass(frozen=True)
 class NextCall:
-    """One `self.next(...)` call as written in a step's source."""
+    """One `self.next(...)` call as written in a step's source.
+
+    For a switch, `cases` maps each key to its step (source order) and `condition` names the
+    artifact; `is_switch` is true when either is present.
+    """
 
     line: int
     targets: tuple[str, ...]
     foreach: str | None
     is_tail: bool
     problems: tuple[str, ...] = ()
+    condition: str | None = None
+    cases: tuple[tuple[CaseKey, str], ...] = ()
+
+    @property
+    def is_switch(self) -> bool:
+        """True for self.next({...}, condition=...), even when written wrongly."""
+        return self.condition is not None or bool(self.cases)
 
 
 @dataclass(frozen=True)
@@ -147,16 +163,31 @@ def transition_call(calls: list[NextCall]) -> NextCall | None:
     return next((c for c in calls if c.is_tail), calls[-1] if calls else None)
 
 
+def _self_step(node: ast.expr, self_name: str) -> str | None:
+    """'a' for `self.a`, else None."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        if node.value.id == self_name:
+            return node.attr
+    return None
+
+
 def _read_call(call: ast.Call, self_name: str, is_tail: bool) -> NextCall:
     targets: list[str] = []
     problems: list[str] = []
+    cases: list[tuple[CaseKey, str]] = []
+    switch_dict = False
     for arg in call.args:
-        if (
-            isinstance(arg, ast.Attribute)
-            and isinstance(arg.value, ast.Name)
-            and arg.value.id == self_name
-        ):
-            targets.append(arg.attr)
+        target = _self_step(arg, self_name)
+        if target is not None:
+            targets.append(target)
+        elif isinstance(arg, ast.Dict):
+            if switch_dict or len(call.args) > 1:
+                problems.append(
+                    "a switch takes one dict and nothing else: "
+                    f"self.next({{'a': {self_name}.a, 'b': {self_name}.b}}, condition='var')."
+                )
+            switch_dict = True
+            cases.extend(_read_cases(arg, self_name, problems))
         elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             problems.append(
                 f"self.next({arg.value!r}) names a step as a string; "
@@ -168,20 +199,73 @@ def _read_call(call: ast.Call, self_name: str, is_tail: bool) -> NextCall:
                 f"name each step literally, as in self.next({self_name}.a, {self_name}.b)."
             )
     foreach: str | None = None
+    condition: str | None = None
     for kw in call.keywords:
-        if kw.arg == "foreach":
-            if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-                foreach = kw.value.value
+        if kw.arg in ("foreach", "condition"):
+            value = kw.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                if kw.arg == "foreach":
+                    foreach = value.value
+                else:
+                    condition = value.value
             else:
+                example = "foreach='items'" if kw.arg == "foreach" else "condition='route'"
                 problems.append(
-                    f"foreach={ast.unparse(kw.value)} must be a string literal naming an "
-                    f"artifact, as in foreach='items'."
+                    f"{kw.arg}={ast.unparse(value)} must be a string literal naming an "
+                    f"artifact, as in {example}."
                 )
+                if kw.arg == "condition":
+                    condition = ""
         elif kw.arg is None:
-            problems.append("self.next(**...) cannot be read from the source; use foreach='name'.")
+            problems.append(
+                "self.next(**...) cannot be read from the source; use foreach='name' or "
+                "condition='name'."
+            )
         else:
             problems.append(
-                f"self.next() got an unknown keyword argument '{kw.arg}'; only foreach= is "
-                f"supported."
+                f"self.next() got an unknown keyword argument '{kw.arg}'; only foreach= and "
+                f"condition= are supported."
             )
-    return NextCall(call.lineno, tuple(targets), foreach, is_tail, tuple(problems))
+    if switch_dict:
+        targets = list(dict.fromkeys(t for _, t in cases))
+    return NextCall(
+        call.lineno,
+        tuple(targets),
+        foreach,
+        is_tail,
+        tuple(problems),
+        condition,
+        tuple(cases),
+    )
+
+
+def _read_cases(
+    node: ast.Dict, self_name: str, problems: list[str]
+) -> Iterator[tuple[CaseKey, str]]:
+    """The (key, step) pairs of a switch's dict literal; what cannot be read goes to problems."""
+    seen: set[CaseKey] = set()  # compared as a dict compares keys: True == 1
+    for key, value in zip(node.keys, node.values, strict=True):
+        if key is None:
+            problems.append(
+                "a switch's cases cannot be unpacked with **; write each case: "
+                f"{{'a': {self_name}.a, 'b': {self_name}.b}}."
+            )
+            continue
+        target = _self_step(value, self_name)
+        literal = key.value if isinstance(key, ast.Constant) else None
+        if not isinstance(literal, (str, int)):
+            problems.append(
+                f"the switch key {ast.unparse(key)} is not a literal string, integer or "
+                f"boolean; write the value itself, as in {{'high': {self_name}.a}}."
+            )
+        elif literal in seen:
+            problems.append(f"the switch key {literal!r} appears twice; give each case one key.")
+        if target is None:
+            problems.append(
+                f"the switch case {ast.unparse(key)}: {ast.unparse(value)} does not name a "
+                f"step; write {ast.unparse(key)}: {self_name}.<step>."
+            )
+        if isinstance(literal, (str, int)) and literal not in seen:
+            seen.add(literal)
+            if target is not None:
+                yield literal, target

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import itertools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -39,6 +40,7 @@ from flowscope.flow.source import (
     signature,
     transition_call,
 )
+from flowscope.flow.switch import switch_transition
 
 __all__ = ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
 
@@ -168,19 +170,54 @@ class FlowSpec:
         """The index of this task's foreach item (innermost foreach), or None outside one."""
         return self._fs_index
 
-    def foreach_stack(self) -> tuple[ForeachFrame, ...]:
-        """The foreach frames enclosing this task, outermost first."""
-        return self._fs_stack
+    def foreach_stack(self) -> list[tuple[int, int, Any]]:
+        """The foreach levels enclosing this task, outermost first, as the family gives them:
+        `(index, num_splits, value)`, the value being this branch's item of the artifact the
+        foreach fanned out over (None when that artifact is no longer set here)."""
+        last = len(self._fs_stack) - 1
+        return [
+            (f.index, f.num_splits, self._fs_frame_value(f, i == last))
+            for i, f in enumerate(self._fs_stack)
+        ]
 
-    def next(self, *steps: Any, foreach: str | None = None) -> None:
+    def _fs_frame_value(self, frame: ForeachFrame, innermost: bool) -> Any:
+        if innermost and self._fs_input is not NO_INPUT:
+            return self._fs_input
+        values = self._fs_values
+        items = values[frame.var] if frame.var in values else self._fs_load(frame.var)
+        if items is _MISSING:
+            return None
+        try:
+            return items[frame.index]
+        except TypeError:  # no __getitem__: walk to the item
+            return next(itertools.islice(items, frame.index, None), None)
+        except (IndexError, KeyError):
+            return None
+
+    def next(self, *steps: Any, foreach: str | None = None, condition: str | None = None) -> None:
         """Name the step(s) that run after this one: self.next(self.a), self.next(self.a,
-        self.b), or self.next(self.a, foreach='items') to run `a` once per item."""
+        self.b), self.next(self.a, foreach='items') to run `a` once per item, or
+        self.next({'x': self.a, 'y': self.b}, condition='var') to run only the step whose key
+        is the value of self.var."""
         step = self._fs_running("self.next(...)")
         if self._fs_next is not None:
             raise FlowDefinitionError(
                 f"step '{step}' called self.next(...) twice; call it exactly once, as the "
                 f"last statement of the step."
             )
+        if condition is not None or any(isinstance(s, Mapping) for s in steps):
+            chosen = switch_transition(
+                step,
+                steps,
+                foreach=foreach,
+                condition=condition,
+                target_name=lambda target: self._fs_target_name(step, target),
+                read=lambda name: getattr(self, name),
+                known=lambda: self._fs_known() | set(self._fs_params),
+                written=self._fs_static(step)[0],
+            )
+            _set(self, "_fs_next", chosen)
+            return
         targets = tuple(self._fs_target_name(step, s) for s in steps)
         if not targets:
             raise FlowDefinitionError(

@@ -1,9 +1,16 @@
-"""Walk a step graph: reachability, cycles, topological order, split nesting. Pure.
+"""Walk a step graph: reachability, loops and cycles, topological order, split nesting. Pure.
 
 The split stack of a step lists the split and foreach steps that enclose it, innermost last.
 A split (several targets, or foreach=) pushes itself for its children; a join (a step that
 takes `inputs`) closes the innermost split, so its children get the stack without it. Like
-Metaflow, a join's own `split_parents` still ends with the split it closes.
+Metaflow, a join's own `split_parents` still ends with the split it closes. A switch pushes
+nothing: each case gets the switch's stack. Each arrival also carries its *branch*: for every
+split on the stack, the child of that split the path went through.
+
+A depth-first walk from start, targets in source order, finds the edges that go back to a
+step on the current path. Such an edge out of a switch is a *loop* (legal: see
+flow/switch.py); any other one closes a *cycle* (an error). Order, stacks, and the
+`conditional` and `looping` sets are computed on the graph without its loops.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ class Edges:
     out_funcs: tuple[str, ...]
     is_join: bool
     is_split: bool
+    is_switch: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,18 +39,28 @@ class Arrival:
 
     parent: str
     stack: tuple[str, ...]
+    branch: tuple[str, ...] = ()
 
 
 @dataclass
 class Topology:
-    """Results of walking the graph from `start`."""
+    """Results of walking the graph from `start`.
+
+    `loops` lists (switch, target) loop edges; `exit_stacks` the stack each step hands its
+    children; `conditional` the steps that may not run; `looping` the steps that may run more
+    than once per enclosing foreach item (see flow/switch.py).
+    """
 
     order: list[str]
     reachable: frozenset[str]
     cycle: tuple[str, ...] | None
+    loops: tuple[tuple[str, str], ...] = ()
     arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
     split_parents: dict[str, list[str]] = field(default_factory=dict)
+    exit_stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     matching_join: dict[str, str] = field(default_factory=dict)
+    conditional: frozenset[str] = frozenset()
+    looping: frozenset[str] = frozenset()
 
 
 def analyse(edges: Mapping[str, Edges], start: str = "start") -> Topology:
@@ -54,11 +72,18 @@ def analyse(edges: Mapping[str, Edges], start: str = "start") -> Topology:
     if start not in edges:
         return Topology(order=list(edges), reachable=frozenset(), cycle=None)
     reachable = _reachable(start, children)
-    cycle = _find_cycle(start, children)
-    order = _topological(edges, reachable, children)
-    topology = Topology(order=order, reachable=reachable, cycle=cycle)
+    cycle, loops = _back_edges(start, children, lambda name: edges[name].is_switch)
+    back = set(loops)
+
+    def forward(name: str) -> list[str]:
+        return [t for t in children(name) if (name, t) not in back]
+
+    order = _topological(edges, reachable, forward)
+    topology = Topology(order=order, reachable=reachable, cycle=cycle, loops=loops)
     if cycle is None:
-        _split_stacks(edges, order, reachable, children, topology)
+        _split_stacks(edges, order, reachable, forward, topology)
+        topology.conditional = _conditional(edges, reachable, forward)
+        topology.looping = _looping(loops, reachable, forward)
     return topology
 
 
@@ -73,8 +98,11 @@ def _reachable(start: str, children: _Children) -> frozenset[str]:
     return frozenset(seen)
 
 
-def _find_cycle(start: str, children: _Children) -> tuple[str, ...] | None:
-    """The first cycle met by a depth-first walk from start, as a closed path."""
+def _back_edges(
+    start: str, children: _Children, is_switch: Callable[[str], bool]
+) -> tuple[tuple[str, ...] | None, tuple[tuple[str, str], ...]]:
+    """(the first cycle not closed by a switch, as a closed path; the loop edges met first)."""
+    loops: list[tuple[str, str]] = []
     done: set[str] = set()
     path = [start]
     on_path = {start}
@@ -82,7 +110,10 @@ def _find_cycle(start: str, children: _Children) -> tuple[str, ...] | None:
     while stack:
         for child in stack[-1]:
             if child in on_path:
-                return (*path[path.index(child) :], child)
+                if is_switch(path[-1]):
+                    loops.append((path[-1], child))
+                    continue
+                return (*path[path.index(child) :], child), tuple(loops)
             if child not in done:
                 path.append(child)
                 on_path.add(child)
@@ -93,7 +124,36 @@ def _find_cycle(start: str, children: _Children) -> tuple[str, ...] | None:
             finished = path.pop()
             on_path.discard(finished)
             done.add(finished)
-    return None
+    return None, tuple(loops)
+
+
+def _reach(source: str, children: _Children) -> set[str]:
+    """`source` and every step reachable from it."""
+    return set(_reachable(source, children))
+
+
+def _conditional(
+    edges: Mapping[str, Edges], reachable: frozenset[str], forward: _Children
+) -> frozenset[str]:
+    """Steps that some switch's case cannot reach although another case can."""
+    found: set[str] = set()
+    for name in reachable:
+        cases = forward(name)
+        if edges[name].is_switch and len(cases) > 1:
+            sets = [_reach(c, forward) for c in cases]
+            everywhere = sets[0].intersection(*sets[1:])
+            found |= sets[0].union(*sets[1:]) - everywhere
+    return frozenset(found)
+
+
+def _looping(
+    loops: tuple[tuple[str, str], ...], reachable: frozenset[str], forward: _Children
+) -> frozenset[str]:
+    """Steps on a loop: reachable from a loop's target and reaching its switch."""
+    found: set[str] = set()
+    for switch, target in loops:
+        found |= {n for n in _reach(target, forward) if switch in _reach(n, forward)}
+    return frozenset(found & reachable)
 
 
 def _topological(
@@ -134,13 +194,16 @@ def _split_stacks(
             continue
         incoming = arrivals[name]
         stack: tuple[str, ...] = incoming[0].stack if incoming else ()
+        branch: tuple[str, ...] = incoming[0].branch if incoming else ()
         topology.split_parents[name] = list(stack)
         node = edges[name]
         if node.is_join and stack:
             topology.matching_join.setdefault(stack[-1], name)
-            stack = stack[:-1]
-        if node.is_split:
-            stack = (*stack, name)
+            stack, branch = stack[:-1], branch[:-1]
+        topology.exit_stacks[name] = stack
         for child in children(name):
-            arrivals[child].append(Arrival(name, stack))
+            if node.is_split:
+                arrivals[child].append(Arrival(name, (*stack, name), (*branch, child)))
+            else:
+                arrivals[child].append(Arrival(name, stack, branch))
     topology.arrivals = arrivals

@@ -15,7 +15,7 @@ from flowscope.errors import DataStoreError
 from flowscope.metastore.records import ArtifactRecord
 
 
-class TaskArtifacts:
+class ParentArtifacts:
     """The ArtifactSource of one finished task: an index by name, values loaded on demand."""
 
     def __init__(

@@ -14,7 +14,8 @@
 Run listing query: `tag` (repeatable; all must match), `any_tag` (repeatable; one must),
 `status`, `user`, `since`, `until` (epoch seconds, created in [since, until)),
 `param.NAME=VALUE` (VALUE is JSON; text that is not JSON is taken as a string), `limit`,
-`cursor` (from the previous page). Every value is a bound SQL parameter.
+`cursor` (from the previous page). Every value is a bound SQL parameter; at most
+`max_filters` (100 by default) tag, any_tag and param.NAME filters in all (400 above).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from starlette.routing import Route
 from flowscope.errors import ObjectNotFound
 from flowscope.metastore.records import RunQuery
 from flowscope.service import bodies, parse as p
-from flowscope.service.context import ServiceContext, guarded
+from flowscope.service.context import DEFAULT_MAX_FILTERS, ServiceContext, guarded
 from flowscope.service.wire import bad_request, json_response, record
 from flowscope.tags import validate_tag
 
@@ -39,6 +40,7 @@ RUN_QUERY_STATUSES = ("running", "succeeded", "failed", "lost")
 _RUN_QUERY_KEYS = frozenset(
     {"tag", "any_tag", "status", "user", "since", "until", "limit", "cursor"}
 )
+_FILTER_KEYS = frozenset({"tag", "any_tag"})
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9._:\-]{8,200}\Z")
 
 
@@ -59,8 +61,12 @@ def _param_value(raw: str) -> Any:
         return raw
 
 
-def run_query(params: QueryParams) -> RunQuery:
+def run_query(params: QueryParams, max_filters: int = DEFAULT_MAX_FILTERS) -> RunQuery:
     """The RunQuery a listing's query string asks for; 400 for anything unknown or malformed."""
+    filters = [k for k, _ in params.multi_items() if k in _FILTER_KEYS or k.startswith("param.")]
+    p.check_filter_count(
+        len(filters), max_filters, "filters (tag, any_tag and param.NAME together)"
+    )
     parameters: dict[str, Any] = {}
     for key, raw in params.multi_items():
         if key.startswith("param."):
@@ -108,7 +114,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         return json_response(record(found))
 
     async def list_runs(request: Request) -> Response:
-        name, query = p.flow(request), run_query(request.query_params)
+        name, query = p.flow(request), run_query(request.query_params, ctx.max_filters)
         page = await ctx.call(store.list_runs, name, query)
         return json_response({"items": [record(r) for r in page.items], "cursor": page.cursor})
 
