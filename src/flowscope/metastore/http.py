@@ -27,6 +27,7 @@ from flowscope.metastore.records import (
     Page,
     RunQuery,
     RunRecord,
+    RunRow,
     StepRecord,
     TaskRecord,
 )
@@ -165,6 +166,11 @@ class HttpMetadataProvider:
             items=tuple(RunRecord.from_dict(r) for r in data["items"]), cursor=data["cursor"]
         )
 
+    def list_run_rows(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:  # noqa: B008
+        params = [*run_query_params(query), ("values", "true")]
+        data = self._get(f"/flows/{_q(flow_name)}/runs", params)
+        return Page(items=tuple(RunRow.from_dict(r) for r in data["items"]), cursor=data["cursor"])
+
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         data = self._get_or_none(self._run_path(flow_name, run_id))
         return None if data is None else RunRecord.from_dict(data)
@@ -180,9 +186,15 @@ class HttpMetadataProvider:
         return [StepRecord.from_dict(s) for s in data["steps"]]
 
     def list_tasks(
-        self, flow_name: str, run_id: int, step_name: str | None = None
+        self,
+        flow_name: str,
+        run_id: int,
+        step_name: str | None = None,
+        where: str | None = None,
     ) -> list[TaskRecord]:
         query = [] if step_name is None else [("step", step_name)]
+        if where is not None:
+            query.append(("where", where))
         data = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
         return [TaskRecord.from_dict(t) for t in data["tasks"]]
 
@@ -239,4 +251,6 @@ def run_query_params(query: RunQuery) -> list[tuple[str, str]]:
             params.append((name, repr(float(number))))
     params.append(("limit", str(int(query.limit))))
     params += [(f"param.{k}", canonical_json(v)) for k, v in sorted(query.parameters.items())]
+    if query.where is not None:
+        params.append(("where", query.where))
     return params

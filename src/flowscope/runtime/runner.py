@@ -33,6 +33,7 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.artifacts import TaskArtifacts
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.recording import code_package, environment_info, system_tags
@@ -324,7 +325,15 @@ class Runner:
             for name, value in sorted(self.parameters.items()):
                 info = save_artifact(self.store, value)
                 records.append(
-                    ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now)
+                    ArtifactRecord(
+                        name,
+                        info.sha,
+                        info.size,
+                        info.type_name,
+                        info.serializer,
+                        now,
+                        scalar_text(value),
+                    )
                 )
         self.indexes[task_id] = {r.name: r for r in records}
         self.cloned.add(task_id)
@@ -444,6 +453,7 @@ class Runner:
                 stderr_key=self._store_log(worker, "stderr"),
                 env_key=self.env_key,
                 exception=outcome.exception,
+                input=outcome.input_scalar,
             )
         )
         self._close_live(pending.task_id, pending.attempt)

@@ -16,6 +16,7 @@ from typing import Any
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
 from flowscope.metastore.records import ArtifactRecord
+from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.artifacts import TaskArtifacts, save_outputs
 from flowscope.runtime.scheduler import Stack, TaskSpec
 
@@ -55,6 +56,7 @@ class TaskOutcome:
     foreach_count: int | None = None
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
+    input_scalar: str | None = None  # the foreach input, for the query index (JSON text)
 
 
 _PACKAGE_DIR = __file__.rsplit("/runtime/", 1)[0]
@@ -127,6 +129,7 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
     )
     flow = flow_cls(use_cli=False)
     known = {r.sha: r for source in job.inputs for r in source.index.values()}
+    input_scalar: str | None = None
     try:
         frames = _foreach_frames(job.spec.stack)
         if job.is_join:
@@ -145,7 +148,8 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
             source: TaskArtifacts | None = job.inputs[0] if job.inputs else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": ctx.parameters}
             if job.spec.foreach_var is not None:
-                kwargs["input"] = _input_item(job)
+                kwargs["input"] = item = _input_item(job)
+                input_scalar = scalar_text(item)
                 kwargs["index"] = job.spec.stack[-1].index
             flow._fs_bind(step, source, **kwargs)
             getattr(flow, step)()
@@ -157,7 +161,9 @@ def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> T
             count = len(foreach_items(flow, job.foreach_var))
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
-        return TaskOutcome(ok=True, artifacts=records, foreach_count=count)
+        return TaskOutcome(
+            ok=True, artifacts=records, foreach_count=count, input_scalar=input_scalar
+        )
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):

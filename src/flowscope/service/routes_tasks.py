@@ -1,7 +1,7 @@
 """Steps, tasks, attempts, artifact indexes and facts. Writes come in batches.
 
     GET  {run}/steps                                   list_steps
-    GET  {run}/tasks?step=S                            list_tasks (latest attempts)
+    GET  {run}/tasks?step=S&where=F                    list_tasks (latest attempts; F a filter)
     POST {run}/tasks                                   create_tasks {"tasks": [...]}
     POST {run}/attempts                                start_attempts {"attempts": [...]}
     POST {run}/attempts/finish                         finish_attempts {"results": [...]}
@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.pathspec import check_id
 from flowscope.service import bodies, parse as p
 from flowscope.service.context import ServiceContext, guarded
@@ -35,12 +36,13 @@ def routes(ctx: ServiceContext) -> list[Route]:
         return json_response({"steps": [record(s) for s in steps]})
 
     async def list_tasks(request: Request) -> Response:
-        step = request.query_params.get("step")
+        step, where = request.query_params.get("step"), request.query_params.get("where")
         tasks = await ctx.call(
             store.list_tasks,
             p.flow(request),
             p.run(request),
             None if step is None else check_id("step", step),
+            None if where is None else p.text(where, "where", max_length=MAX_QUERY_LENGTH),
         )
         return json_response({"tasks": [record(t) for t in tasks]})
 
