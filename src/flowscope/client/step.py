@@ -128,9 +128,15 @@ class Step(Container["Run", Task]):
             raise not_found(f"Task('{self.pathspec}/{key}')")
         return Task._from_record(self._provider, self._namespace, record, self._run, None)
 
-    def tasks(self, *tags: str) -> Iterator[Task]:
-        """The step's tasks, newest first, if the run carries all of `tags` (else none)."""
+    def tasks(self, *tags: str, where: str | None = None) -> Iterator[Task]:
+        """The step's tasks, newest first, if the run carries all of `tags` (else none), that
+        match the filter `where` (fields `input`, `index`, `data.NAME`: "input = 0.1").
+        A filter that is not valid raises QueryError at this call."""
         wanted = {validate_tag(t) for t in tags}
+        if where is not None:
+            flow, run_id, name = self._components
+            records = self._provider.list_tasks(flow, int(run_id), name, where=where)
+            return iter(()) if wanted - self.tags else self._tasks_of(records)
         if wanted - self.tags:
             return iter(())
         return self._children()
