@@ -132,8 +132,8 @@ def tokenize(text: str) -> list[Token]:
         match = _TOKEN.match(text, pos)
         if match is None:
             ch = text[pos]
-            what = "an unterminated string" if ch in "'\"" else f"the character {ch!r}"
-            raise _error(text, pos, f"unexpected {what}")
+            what = "a string without its closing quote" if ch in "'\"" else f"the character {ch!r}"
+            raise _error(text, pos, f"cannot read {what}")
         kind, raw = match.lastgroup or "", match.group()
         if kind == "name" and raw.lower() in KEYWORDS:
             word = raw.lower()
