@@ -25,6 +25,7 @@ import pytest
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
 from flowscope.logs import LogLine, encode
+from flowscope.metastore.scalars import scalar_text
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -209,8 +210,16 @@ class Builder:
         records = []
         for name, value in values.items():
             info = save_artifact(self.store, value)
-            records.append(
-                ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, self.now)
+            records.append(  # scalars carried for the query index, as the runtime does
+                ArtifactRecord(
+                    name,
+                    info.sha,
+                    info.size,
+                    info.type_name,
+                    info.serializer,
+                    self.now,
+                    scalar_text(value),
+                )
             )
         return tuple(records)
 
