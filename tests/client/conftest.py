@@ -25,7 +25,6 @@ import pytest
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
 from flowscope.logs import LogLine, encode
-from flowscope.metastore.scalars import scalar_text
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -34,6 +33,7 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+from flowscope.metastore.scalars import scalar_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py, when run alone
 _pg = importlib.import_module("pg")

@@ -7,8 +7,7 @@ import string
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from flowscope.errors import QueryError
 from flowscope.metastore.filter_sql import Target, compile_filter
