@@ -93,6 +93,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.metastore.postgres": {"psycopg"},
     "flowscope.cli.service_cmd": {"uvicorn"},
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
+    "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
 }
 CORE = {"blake3", "lz4"}
 

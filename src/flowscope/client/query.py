@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import did_you_mean, to_datetime
-from flowscope.errors import QueryError
+from flowscope.errors import FlowscopeError, QueryError
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run
@@ -67,7 +67,12 @@ class RunList(Iterator["Run"]):
         duration (seconds), tags, then `params.NAME` for every scalar parameter and
         `data.NAME` for every scalar artifact of the end task. `columns` keeps those named,
         in that order. Reads the whole selection (independently of any iteration)."""
-        import pandas  # type: ignore[import-untyped]  # optional: only this method needs it
+        try:
+            import pandas  # type: ignore[import-untyped]  # optional: only this method needs it
+        except ImportError:
+            raise FlowscopeError(
+                "to_pandas() needs pandas, which is not installed: pip install 'flowscope[data]'."
+            ) from None
 
         records = [_row(r) for r in self.rows()]
         names = list(FIXED_COLUMNS)
