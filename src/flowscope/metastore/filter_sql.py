@@ -239,11 +239,10 @@ class _Compiler:
             )
             head = [self.target.flow_name, name]
         else:
+            # the index keeps each task's latest recorded attempt only (query_index)
             sql = (
-                "r.run_id IN (SELECT v.run_id FROM scalar_artifacts v JOIN tasks lt ON "
-                "lt.flow_name = v.flow_name AND lt.run_id = v.run_id AND lt.task_id = v.task_id "
-                "AND lt.last_attempt = v.attempt WHERE v.flow_name = ? AND v.step_name = ? "
-                f"AND v.name = ? AND {test})"
+                "r.run_id IN (SELECT v.run_id FROM scalar_artifacts v WHERE v.flow_name = ? "
+                f"AND v.step_name = ? AND v.name = ? AND {test})"
             )
             head = [self.target.flow_name, self.target.step_name, name]
         self.params[mark:mark] = head

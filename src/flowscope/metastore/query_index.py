@@ -81,9 +81,19 @@ def record_artifact_rows(
     run_id: int,
     rows: Sequence[tuple[int, int, str, str, StoredScalar]],
 ) -> None:
-    """(task_id, attempt, step_name, name, (kind, num, txt)) rows of scalar artifacts."""
+    """(task_id, attempt, step_name, name, (kind, num, txt)) rows of scalar artifacts. They
+    replace the rows of earlier attempts of the same tasks: the index holds each task's
+    latest recorded attempt, so a filter needs no join to find it."""
     if not rows:
         return
+    latest: dict[int, int] = {}
+    for t, a, *_ in rows:
+        latest[t] = max(a, latest.get(t, a))
+    conn.executemany(
+        "DELETE FROM scalar_artifacts WHERE flow_name = ? AND run_id = ? AND task_id = ? "
+        "AND attempt < ?",
+        [(flow_name, run_id, t, a) for t, a in sorted(latest.items())],
+    )
     conn.executemany(
         "INSERT INTO scalar_artifacts (flow_name, run_id, task_id, attempt, step_name, name, "
         "kind, num, txt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -143,11 +153,10 @@ def run_rows_sql(page_sql: str, page_params: list[Any], flow_name: str) -> tuple
         "SELECT 0, run_id, user_name, status, created_at, finished_at, heartbeat_at, user_tags, "
         "system_tags, code_key, origin_run_id, command_line FROM page "
         "UNION ALL SELECT 1, v.run_id, v.name, v.kind, v.num, NULL, NULL, v.txt"
-        f"{pad} FROM scalar_params v JOIN page ON v.run_id = page.run_id WHERE v.flow_name = ? "
+        f"{pad} FROM page JOIN scalar_params v ON v.flow_name = ? AND v.run_id = page.run_id "
         "UNION ALL SELECT 2, v.run_id, v.name, v.kind, v.num, NULL, NULL, v.txt"
-        f"{pad} FROM scalar_artifacts v JOIN page ON v.run_id = page.run_id JOIN tasks lt ON "
-        "lt.flow_name = v.flow_name AND lt.run_id = v.run_id AND lt.task_id = v.task_id AND "
-        "lt.last_attempt = v.attempt WHERE v.flow_name = ? AND v.step_name = ?"
+        f"{pad} FROM page JOIN scalar_artifacts v ON v.flow_name = ? AND v.step_name = ? "
+        "AND v.run_id = page.run_id"
     )
     return sql, [*page_params, flow_name, flow_name, "end"]
 
