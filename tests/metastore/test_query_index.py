@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given, settings, strategies as st
+
 from flowscope.metastore.db import open_database
 from flowscope.metastore.filter_sql import Target
 from flowscope.metastore.migrations import migrate
@@ -88,3 +90,17 @@ def test_run_rows_page_like_list_runs(tmp_path: Path) -> None:
     runs = store.list_runs("F", query)
     assert [r.run for r in rows.items] == list(runs.items) and rows.cursor == runs.cursor == "3"
     assert [r.params for r in rows.items] == [{"i": 4}, {"i": 3}, {"i": 2}]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30))
+def test_run_rows_give_values_back_exactly(number: float, text: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = _store(Path(tmp))
+        params = {"f": number, "s": text, "b": True, "n": None, "i": 2**60}
+        store.create_run(NewRun("F", "u", parameters=params))
+        (row,) = store.list_run_rows("F").items
+        assert row.params == params and type(row.params["f"]) is float
+        store.close()

@@ -14,11 +14,12 @@ from flowscope.metastore.scalars import MAX_SCALAR_TEXT, loaded, scalar_text, st
 @pytest.mark.parametrize(
     ("value", "row"),
     [
-        (True, ("bool", 1.0, None)),
-        (0, ("number", 0.0, None)),
-        (-2.5, ("number", -2.5, None)),
+        (True, ("bool", 1.0, "true")),
+        (0, ("number", 0.0, "0")),
+        (-2.5, ("number", -2.5, "-2.5")),
+        (2**60 + 1, ("number", float(2**60), str(2**60 + 1))),
         ("x" * MAX_SCALAR_TEXT, ("str", None, "x" * MAX_SCALAR_TEXT)),
-        (None, ("none", None, None)),
+        (None, ("none", None, "null")),
     ],
 )
 def test_scalars_are_recorded_as_typed_rows(value: object, row: tuple[object, ...]) -> None:
@@ -44,6 +45,15 @@ def test_hostile_text_on_the_wire_is_not_a_scalar() -> None:
         assert stored_text(text) is None
 
 
-@given(st.one_of(st.booleans(), st.integers(-(2**53), 2**53), st.text(max_size=20), st.none()))
-def test_values_come_back_from_their_rows(value: object) -> None:
-    assert loaded(*stored(value)) == value
+@given(
+    st.one_of(
+        st.booleans(),
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=20),
+        st.none(),
+    )
+)
+def test_values_come_back_exactly_from_their_rows(value: object) -> None:
+    back = loaded(*stored(value))
+    assert back == value and type(back) is type(value)

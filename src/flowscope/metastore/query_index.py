@@ -5,10 +5,11 @@ them inside its transactions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flowscope.metastore.db import Connection, Row
+from flowscope.metastore.db import Connection
 from flowscope.metastore.filter_sql import Catalog, Target, catalog_scopes, compile_filter
 from flowscope.metastore.filters import parse
 from flowscope.metastore.records import AttemptResult
@@ -143,38 +144,41 @@ def condition(conn: Connection, target: Target, where: str | None) -> tuple[str,
     return compile_filter(expr, target, load_catalog(conn, target))
 
 
-def run_rows_sql(page_sql: str, page_params: list[Any], flow_name: str) -> tuple[str, list[Any]]:
+# a run's values as one JSON object, built by the database from each value's exact JSON text
+_OBJECT = {
+    "sqlite": (
+        "'{' || group_concat(json_quote(v.name) || ':' || CASE v.kind "
+        "WHEN 'str' THEN json_quote(v.txt) ELSE COALESCE(v.txt, 'null') END, ',') || '}'"
+    ),
+    "postgresql": (
+        "json_object_agg(v.name, CASE v.kind WHEN 'str' THEN to_json(v.txt) "
+        "ELSE COALESCE(v.txt, 'null')::json END)"
+    ),
+}
+
+
+def run_rows_sql(
+    page_sql: str, page_params: list[Any], flow_name: str, dialect: str
+) -> tuple[str, list[Any]]:
     """One statement for a page of runs with their scalar parameters and end-task artifacts:
-    rows (part, run_id, ...): part 0 is a run (RUN_COLUMNS without flow_name), 1 a parameter
-    and 2 an artifact (run_id, name, kind, num, NULL, NULL, txt, ...)."""
-    pad = ", NULL, NULL, NULL, NULL"
+    RUN_COLUMNS, then two JSON objects of values (`decode_values`)."""
+    obj = _OBJECT[dialect]
     sql = (
-        f"WITH page AS ({page_sql}) "
-        "SELECT 0, run_id, user_name, status, created_at, finished_at, heartbeat_at, user_tags, "
-        "system_tags, code_key, origin_run_id, command_line FROM page "
-        "UNION ALL SELECT 1, v.run_id, v.name, v.kind, v.num, NULL, NULL, v.txt"
-        f"{pad} FROM page JOIN scalar_params v ON v.flow_name = ? AND v.run_id = page.run_id "
-        "UNION ALL SELECT 2, v.run_id, v.name, v.kind, v.num, NULL, NULL, v.txt"
-        f"{pad} FROM page JOIN scalar_artifacts v ON v.flow_name = ? AND v.step_name = ? "
-        "AND v.run_id = page.run_id"
+        f"WITH page AS ({page_sql}) SELECT page.*, "
+        f"(SELECT {obj} FROM scalar_params v "
+        "WHERE v.flow_name = ? AND v.run_id = page.run_id), "
+        f"(SELECT {obj} FROM scalar_artifacts v "
+        "WHERE v.flow_name = ? AND v.step_name = ? AND v.run_id = page.run_id) "
+        "FROM page ORDER BY page.run_id DESC"
     )
     return sql, [*page_params, flow_name, flow_name, "end"]
 
 
-def split_run_rows(
-    rows: Sequence[Row], flow_name: str
-) -> tuple[list[Row], dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
-    """The rows of `run_rows_sql` as (run rows in RUN_COLUMNS order, params by run, data by run)."""
-    from flowscope.metastore.scalars import loaded
-
-    runs: list[Row] = []
-    params: dict[int, dict[str, Any]] = {}
-    data: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        part = int(row[0])
-        if part == 0:
-            runs.append((flow_name, *row[1:]))
-        else:
-            into = params if part == 1 else data
-            into.setdefault(int(row[1]), {})[str(row[2])] = loaded(row[3], row[4], row[7])
-    return runs, params, data
+def decode_values(packed: Any) -> dict[str, Any]:
+    """The values of one run from its JSON object (text on SQLite, parsed on PostgreSQL)."""
+    if packed is None:
+        return {}
+    if isinstance(packed, str):
+        value: dict[str, Any] = json.loads(packed)
+        return value
+    return dict(packed)

@@ -4,7 +4,8 @@ A scalar is a bool, an int or float (finite, within 64 bits), None, or a str of 
 `MAX_SCALAR_TEXT` characters. It travels as canonical JSON text (`scalar_text`) in an
 `ArtifactRecord.scalar` or an `AttemptResult.input`, and is stored as a row
 (kind, num, txt): kind is `bool`, `number`, `str` or `none`; booleans and numbers go in num
-(booleans as 0/1), strings in txt.
+(booleans as 0/1) for comparisons; txt holds a string itself, or the JSON text of any other
+value (exact: ints stay ints, floats keep every digit), for showing it back.
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ def scalar_text(value: Any) -> str | None:
 def stored(value: Any) -> StoredScalar:
     """(kind, num, txt) of a scalar value."""
     if value is None:
-        return ("none", None, None)
+        return ("none", None, "null")
     if isinstance(value, bool):
-        return ("bool", 1.0 if value else 0.0, None)
+        return ("bool", 1.0 if value else 0.0, "true" if value else "false")
     if isinstance(value, (int, float)):
-        return ("number", float(value), None)
+        return ("number", float(value), json.dumps(value))
     return ("str", None, str(value))
 
 
@@ -66,12 +67,9 @@ def stored_text(text: str | None) -> StoredScalar | None:
 
 
 def loaded(kind: str, num: float | None, txt: str | None) -> Any:
-    """The Python value of a stored row (numbers that are whole come back as int)."""
-    if kind == "bool":
-        return bool(num)
-    if kind == "number":
-        assert num is not None
-        return int(num) if num.is_integer() and abs(num) < 2**53 else num
+    """The Python value of a stored row."""
     if kind == "str":
         return txt
-    return None
+    if txt is not None:
+        return json.loads(txt)
+    return bool(num) if kind == "bool" else num

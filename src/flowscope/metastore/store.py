@@ -447,23 +447,21 @@ class SqlMetadataStore:
 
     def list_run_rows(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
         """A page of runs as RunRows (their scalar parameters and end-task artifacts), in one
-        statement; no blob is read."""
+        statement that returns one row per run; no blob is read."""
         cutoff = self._cutoff()
+        dialect = self.db.dialect
 
         def work(conn: Connection) -> list[Row]:
-            return conn.execute(
-                *query_index.run_rows_sql(*self._runs_page(conn, flow_name, query), flow_name)
-            )
+            page_sql, params = self._runs_page(conn, flow_name, query)
+            return conn.execute(*query_index.run_rows_sql(page_sql, params, flow_name, dialect))
 
+        decode = query_index.decode_values
         with gc_paused():
             rows = self.db.read(work)
-            runs, params, data = query_index.split_run_rows(rows, flow_name)
-            runs.sort(key=lambda r: -int(r[1]))
             limit = min(max(query.limit, 1), MAX_PAGE)
-            more = len(runs) > limit
+            more = len(rows) > limit
             items = tuple(
-                RunRow(run_from_row(r, cutoff), params.get(int(r[1]), {}), data.get(int(r[1]), {}))
-                for r in runs[:limit]
+                RunRow(run_from_row(r, cutoff), decode(r[-2]), decode(r[-1])) for r in rows[:limit]
             )
         return Page(items=items, cursor=str(items[-1].run.run_id) if more and items else None)
 

@@ -33,6 +33,7 @@ CREATE TABLE scalar_params (
 );
 CREATE INDEX scalar_params_by_num ON scalar_params (flow_name, name, kind, num, run_id);
 CREATE INDEX scalar_params_by_txt ON scalar_params (flow_name, name, kind, txt, run_id);
+CREATE INDEX scalar_params_by_run ON scalar_params (flow_name, run_id, name, kind, num, txt);
 
 -- the foreach input of each task, when it is a scalar
 CREATE TABLE task_inputs (
