@@ -114,3 +114,25 @@ def test_pandas_is_imported_only_by_to_pandas(tmp_path):
         "assert 'pandas' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+def test_tasks_to_pandas_has_one_row_per_task(client, builder):
+    run = builder.foreach(3)
+    step = Run(run.pathspec)["square"]
+    table = step.tasks().to_pandas()
+    assert list(table.columns) == [
+        "id",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration",
+        "index",
+        "input",
+        "data.input",
+        "data.y",
+    ]  # data.items is a list
+    assert list(table["index"]) == [2, 1, 0] and list(table["data.y"]) == [4, 1, 0]
+    assert list(table["id"]) == [t.id for t in step]
+    picked = step.tasks(where="data.y >= 1").to_pandas(["index", "data.y"])
+    assert picked.to_dict("list") == {"index": [2, 1], "data.y": [4, 1]}
+    assert len(step.tasks("nope").to_pandas()) == 0

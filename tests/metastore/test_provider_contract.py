@@ -511,6 +511,12 @@ def test_tasks_where_filters_on_foreach_inputs_and_data(provider: MetadataProvid
         return [t.task_id for t in provider.list_tasks("F", run_id, "train", where=where)]
 
     assert tasks("input = 0.1") == [1]
+    rows = provider.list_task_rows("F", run_id, "train", where="index >= 1")
+    assert [(r.task.task_id, r.input, r.data) for r in rows] == [
+        (2, 0.2, {"loss": 3.0}),
+        (3, "big", {"loss": 4.5}),
+    ]
+    assert [r.task for r in rows] == provider.list_tasks("F", run_id, "train", where="index >= 1")
     assert tasks("input = 'big' or data.loss < 2") == [1, 3]
     assert tasks("index >= 1") == [2, 3]
     with pytest.raises(QueryError, match="did you mean 'data.loss'"):

@@ -1,9 +1,9 @@
-"""`Flow.runs(...)`: a lazy, paged iterator of runs that can also become a DataFrame.
+"""`Flow.runs(...)` and `Step.tasks(...)`: lazy iterators that can also become DataFrames.
 
-Iterating asks the provider for one page at a time, newest first, as before. `to_pandas()`
-asks for the same runs again as rows (run facts, scalar parameters, the end task's scalar
-artifacts): one provider call per page, no artifact blob loaded. pandas is imported there
-only.
+Iterating a RunList asks the provider for one page at a time, newest first, as before.
+`to_pandas()` asks for the same runs again as rows (run facts, scalar parameters, the end
+task's scalar artifacts): one provider call per page, no artifact blob loaded. A TaskList does
+the same for the tasks of a step (one call). pandas is imported by `to_pandas` only.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from flowscope.errors import FlowscopeError, QueryError
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run
+    from flowscope.client.task import Task
     from flowscope.metastore.provider import MetadataProvider
-    from flowscope.metastore.records import RunQuery, RunRow
+    from flowscope.metastore.records import RunQuery, RunRow, TaskRow
 
 FIXED_COLUMNS = ("id", "status", "user", "started_at", "finished_at", "duration", "tags")
+TASK_COLUMNS = ("id", "status", "started_at", "finished_at", "duration", "index", "input")
 
 
 class RunList(Iterator["Run"]):
@@ -67,30 +69,87 @@ class RunList(Iterator["Run"]):
         duration (seconds), tags, then `params.NAME` for every scalar parameter and
         `data.NAME` for every scalar artifact of the end task. `columns` keeps those named,
         in that order. Reads the whole selection (independently of any iteration)."""
-        try:
-            import pandas  # type: ignore[import-untyped]  # optional: only this method needs it
-        except ImportError:
-            raise FlowscopeError(
-                "to_pandas() needs pandas, which is not installed: pip install 'flowscope[data]'."
-            ) from None
+        return frame([_row(r) for r in self.rows()], FIXED_COLUMNS, columns, "run")
 
-        records = [_row(r) for r in self.rows()]
-        names = list(FIXED_COLUMNS)
-        extra = sorted({k for r in records for k in r if k not in FIXED_COLUMNS})
-        names += [k for k in extra if k.startswith("params.")]
-        names += [k for k in extra if k.startswith("data.")]
-        if columns is not None:
-            if isinstance(columns, str):
-                columns = [columns]
-            for c in columns:
-                if c not in names:
-                    hint = did_you_mean(str(c), names)
-                    raise QueryError(
-                        f"Unknown column {c!r} for to_pandas(): no selected run has it"
-                        + (f"; {hint}" if hint else "")
-                    )
-            names = list(columns)
-        return pandas.DataFrame.from_records(records, columns=names)
+
+class TaskList(Iterator["Task"]):
+    """The tasks a `Step.tasks(...)` call selects: iterate it, or call `to_pandas()`."""
+
+    def __init__(
+        self,
+        provider: MetadataProvider,
+        components: tuple[str, ...],
+        where: str | None,
+        tasks: Iterator[Task],
+        empty: bool = False,
+    ) -> None:
+        self._provider = provider
+        self._components = components
+        self._where = where
+        self._tasks = tasks
+        self._empty = empty
+
+    def __iter__(self) -> TaskList:
+        return self
+
+    def __next__(self) -> Task:
+        return next(self._tasks)
+
+    def to_pandas(self, columns: Sequence[str] | None = None) -> Any:
+        """One row per task, newest first: id, status, started_at, finished_at, duration,
+        index (in the foreach), input (the foreach item, when a scalar), then `data.NAME` for
+        every scalar artifact. `columns` keeps those named, in that order."""
+        flow, run_id, step = self._components
+        rows = (
+            []
+            if self._empty
+            else self._provider.list_task_rows(flow, int(run_id), step, self._where)
+        )
+        return frame([_task_row(r) for r in reversed(rows)], TASK_COLUMNS, columns, "task")
+
+
+def frame(
+    records: list[dict[str, Any]], fixed: Sequence[str], columns: Sequence[str] | None, what: str
+) -> Any:
+    """A DataFrame of `records`: the fixed columns, then params.*, then data.* (sorted)."""
+    try:
+        import pandas  # type: ignore[import-untyped]  # optional: only to_pandas needs it
+    except ImportError:
+        raise FlowscopeError(
+            "to_pandas() needs pandas, which is not installed: pip install 'flowscope[data]'."
+        ) from None
+    names = list(fixed)
+    extra = sorted({k for r in records for k in r if k not in fixed})
+    names += [k for k in extra if k.startswith("params.")]
+    names += [k for k in extra if k.startswith("data.")]
+    if columns is not None:
+        if isinstance(columns, str):
+            columns = [columns]
+        for c in columns:
+            if c not in names:
+                hint = did_you_mean(str(c), names)
+                raise QueryError(
+                    f"Unknown column {c!r} for to_pandas(): no selected {what} has it"
+                    + (f"; {hint}" if hint else "")
+                )
+        names = list(columns)
+    return pandas.DataFrame.from_records(records, columns=names)
+
+
+def _task_row(row: TaskRow) -> dict[str, Any]:
+    task = row.task
+    done = task.finished_at is not None and task.started_at is not None
+    out: dict[str, Any] = {
+        "id": str(task.task_id),
+        "status": task.status,
+        "started_at": to_datetime(task.started_at),
+        "finished_at": to_datetime(task.finished_at),
+        "duration": task.finished_at - task.started_at if done else None,  # type: ignore[operator]
+        "index": task.foreach_index,
+        "input": row.input,
+    }
+    out.update((f"data.{k}", v) for k, v in row.data.items())
+    return out
 
 
 def _row(row: RunRow) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from flowscope.metastore.records import (
     RunRow,
     StepRecord,
     TaskRecord,
+    TaskRow,
 )
 from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import HttpTransport
@@ -197,6 +198,15 @@ class HttpMetadataProvider:
             query.append(("where", where))
         data = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
         return [TaskRecord.from_dict(t) for t in data["tasks"]]
+
+    def list_task_rows(
+        self, flow_name: str, run_id: int, step_name: str, where: str | None = None
+    ) -> list[TaskRow]:
+        query = [("step", step_name), ("values", "true")]
+        if where is not None:
+            query.append(("where", where))
+        data = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
+        return [TaskRow.from_dict(t) for t in data["tasks"]]
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None

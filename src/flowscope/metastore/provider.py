@@ -27,6 +27,7 @@ from flowscope.metastore.records import (
     RunRecord,
     StepRecord,
     TaskRecord,
+    TaskRow,
 )
 
 
@@ -102,6 +103,13 @@ class MetadataProvider(Protocol):
     ) -> list[TaskRecord]:
         """Tasks with their latest attempt, by task id; `where` (a filter, with a step) keeps
         the tasks it matches."""
+        ...
+
+    def list_task_rows(
+        self, flow_name: str, run_id: int, step_name: str, where: str | None = None
+    ) -> list[TaskRow]:
+        """The tasks `list_tasks` gives, as TaskRows: each with its scalar artifacts and its
+        foreach input (what `tasks(...).to_pandas()` shows), in one call."""
         ...
 
     def get_task(

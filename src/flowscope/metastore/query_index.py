@@ -174,6 +174,19 @@ def run_rows_sql(
     return sql, [*page_params, flow_name, flow_name, "end"]
 
 
+def task_values_columns(dialect: str) -> str:
+    """Two more columns for a task listing (over `tasks t`): its latest attempt's scalar
+    artifacts as a JSON object, and its foreach input as JSON text (NULL when none)."""
+    quote = "json_quote(i.txt)" if dialect == "sqlite" else "to_json(i.txt)::text"
+    return (
+        f", (SELECT {_OBJECT[dialect]} FROM scalar_artifacts v WHERE v.flow_name = t.flow_name "
+        "AND v.run_id = t.run_id AND v.task_id = t.task_id AND v.attempt = t.last_attempt), "
+        f"(SELECT CASE i.kind WHEN 'str' THEN {quote} ELSE COALESCE(i.txt, 'null') END "
+        "FROM task_inputs i WHERE i.flow_name = t.flow_name AND i.run_id = t.run_id "
+        "AND i.task_id = t.task_id)"
+    )
+
+
 def decode_values(packed: Any) -> dict[str, Any]:
     """The values of one run from its JSON object (text on SQLite, parsed on PostgreSQL)."""
     if packed is None:

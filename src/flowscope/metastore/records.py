@@ -213,6 +213,24 @@ class RunQuery(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class TaskRow(Record):
+    """A task with its scalar artifacts and its foreach input (None when it has none or it is
+    not a scalar): one row of `tasks(...).to_pandas()`."""
+
+    task: TaskRecord
+    data: Mapping[str, Any] = field(default_factory=dict)
+    input: Any = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TaskRow:
+        return TaskRow(
+            task=TaskRecord.from_dict(data["task"]),
+            data=dict(data.get("data") or {}),
+            input=data.get("input"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RunRow(Record):
     """A run with its scalar parameters and its end task's scalar artifacts: one row of
     `runs(...).to_pandas()`."""

@@ -34,6 +34,7 @@ from flowscope.metastore.records import (
     RunRow,
     StepRecord,
     TaskRecord,
+    TaskRow,
 )
 from flowscope.metastore.sqltext import (
     MAX_PAGE,
@@ -506,6 +507,30 @@ class SqlMetadataStore:
             for r in rows
         ]
 
+    def _task_rows(
+        self, flow_name: str, run_id: int, step_name: str | None, where: str | None, values: bool
+    ) -> list[Row]:
+        columns = TASK_COLUMNS + (
+            query_index.task_values_columns(self.db.dialect) if values else ""
+        )
+        sql = f"SELECT {columns} {TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
+        params: list[Any] = [flow_name, run_id]
+        if step_name is not None:
+            sql += " AND t.step_name = ?"
+            params.append(step_name)
+
+        def work(conn: Connection) -> list[Row]:
+            if where is None:
+                return conn.execute(sql + " ORDER BY t.task_id", params)
+            if step_name is None:
+                raise QueryError("A tasks filter applies to the tasks of one step: name the step.")
+            target = Target("tasks", flow_name, step_name=step_name, cutoff=self._cutoff())
+            found = query_index.condition(conn, target, where)
+            assert found is not None
+            return conn.execute(f"{sql} AND ({found[0]}) ORDER BY t.task_id", params + found[1])
+
+        return self.db.read(work)
+
     def list_tasks(
         self,
         flow_name: str,
@@ -513,26 +538,27 @@ class SqlMetadataStore:
         step_name: str | None = None,
         where: str | None = None,
     ) -> list[TaskRecord]:
-        sql = f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
-        params: list[Any] = [flow_name, run_id]
-        if step_name is not None:
-            sql += " AND t.step_name = ?"
-            params.append(step_name)
         cutoff = self._cutoff()
-
-        def work(conn: Connection) -> list[Row]:
-            if where is None:
-                return conn.execute(sql + " ORDER BY t.task_id", params)
-            if step_name is None:
-                raise QueryError("A tasks filter applies to the tasks of one step: name the step.")
-            target = Target("tasks", flow_name, step_name=step_name, cutoff=cutoff)
-            found = query_index.condition(conn, target, where)
-            assert found is not None
-            return conn.execute(f"{sql} AND ({found[0]}) ORDER BY t.task_id", params + found[1])
-
         with gc_paused():
-            rows = self.db.read(work)
+            rows = self._task_rows(flow_name, run_id, step_name, where, values=False)
             return [task_from_row(r, cutoff) for r in rows]
+
+    def list_task_rows(
+        self, flow_name: str, run_id: int, step_name: str, where: str | None = None
+    ) -> list[TaskRow]:
+        """The tasks `list_tasks` gives, with their scalar artifacts and foreach inputs."""
+        cutoff = self._cutoff()
+        decode = query_index.decode_values
+        with gc_paused():
+            rows = self._task_rows(flow_name, run_id, step_name, where, values=True)
+            return [
+                TaskRow(
+                    task_from_row(r, cutoff),
+                    decode(r[-2]),
+                    None if r[-1] is None else json.loads(r[-1]),
+                )
+                for r in rows
+            ]
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
