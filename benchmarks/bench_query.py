@@ -166,15 +166,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--loop-runs", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--dir", help="keep the big store here and reuse it when it exists (it takes minutes)"
+    )
     args = parser.parse_args(argv)
     token = secrets.token_urlsafe(24)
     os.environ["FLOWSCOPE_SERVICE_TOKEN"] = token  # before the client reads its settings
-    big = Path(tempfile.mkdtemp(prefix="flowscope-bench-query-"))
+    big = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="flowscope-bench-query-"))
     small = Path(tempfile.mkdtemp(prefix="flowscope-bench-query-loop-"))
     service: ServiceProcess | None = None
     try:
-        seconds = build(big, args.runs, blobs=False)
-        print(f"built {args.runs} runs x ({PARAMS} params + {METRICS} scalars) in {seconds:.1f} s")
+        if (big / ".flowscope" / "metadata.db").exists():
+            print(f"reusing the store in {big}")
+        else:
+            big.mkdir(parents=True, exist_ok=True)
+            seconds = build(big, args.runs, blobs=False)
+            print(
+                f"built {args.runs} runs x ({PARAMS} params + {METRICS} scalars) in {seconds:.1f} s"
+            )
         flowscope.namespace(None)
 
         flowscope.metadata(str(big))
@@ -202,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         if service is not None:
             service.cleanup()
         flowscope.default_metadata()
-        shutil.rmtree(big, ignore_errors=True)
+        if not args.dir:
+            shutil.rmtree(big, ignore_errors=True)
         shutil.rmtree(small, ignore_errors=True)
     return 0
 

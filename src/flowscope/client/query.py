@@ -8,21 +8,19 @@ the same for the tasks of a step (one call). pandas is imported by `to_pandas` o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from flowscope.client.base import did_you_mean, to_datetime
+from flowscope.client.base import did_you_mean, visible
 from flowscope.errors import FlowscopeError, QueryError
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run
     from flowscope.client.task import Task
     from flowscope.metastore.provider import MetadataProvider
-    from flowscope.metastore.records import RunQuery, RunRow, TaskRow
+    from flowscope.metastore.records import RunQuery, RunRow
 
-FIXED_COLUMNS = ("id", "status", "user", "started_at", "finished_at", "duration", "tags")
-TASK_COLUMNS = ("id", "status", "started_at", "finished_at", "duration", "index", "input")
 
 
 class RunList(Iterator["Run"]):
@@ -69,7 +67,21 @@ class RunList(Iterator["Run"]):
         duration (seconds), tags, then `params.NAME` for every scalar parameter and
         `data.NAME` for every scalar artifact of the end task. `columns` keeps those named,
         in that order. Reads the whole selection (independently of any iteration)."""
-        return frame([_row(r) for r in self.rows()], FIXED_COLUMNS, columns, "run")
+        rows = list(self.rows())
+        runs = [r.run for r in rows]
+        fixed: dict[str, Any] = {
+            "id": [str(r.run_id) for r in runs],
+            "status": [r.status for r in runs],
+            "user": [r.user for r in runs],
+            "started_at": Times([r.created_at for r in runs]),
+            "finished_at": Times([r.finished_at for r in runs]),
+            "duration": [
+                None if r.finished_at is None else r.finished_at - r.created_at for r in runs
+            ],
+            "tags": [r.tags for r in runs],
+        }
+        values = [_prefixed(r.params, r.data) for r in rows]
+        return frame(fixed, values, columns, "run")
 
 
 class TaskList(Iterator["Task"]):
@@ -105,21 +117,48 @@ class TaskList(Iterator["Task"]):
             if self._empty
             else self._provider.list_task_rows(flow, int(run_id), step, self._where)
         )
-        return frame([_task_row(r) for r in reversed(rows)], TASK_COLUMNS, columns, "task")
+        rows.reverse()  # newest first, as iteration yields them
+        tasks = [r.task for r in rows]
+        fixed: dict[str, Any] = {
+            "id": [str(t.task_id) for t in tasks],
+            "status": [t.status for t in tasks],
+            "started_at": Times([t.started_at for t in tasks]),
+            "finished_at": Times([t.finished_at for t in tasks]),
+            "duration": [
+                None
+                if t.finished_at is None or t.started_at is None
+                else t.finished_at - t.started_at
+                for t in tasks
+            ],
+            "index": [t.foreach_index for t in tasks],
+            "input": [r.input for r in rows],
+        }
+        return frame(fixed, [_prefixed({}, r.data) for r in rows], columns, "task")
+
+
+class Times(list[float | None]):
+    """A column of epoch seconds, made aware UTC datetimes by `frame` (vectorized)."""
+
+
+def _prefixed(params: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    out = {f"params.{k}": v for k, v in params.items()}
+    out.update((f"data.{k}", v) for k, v in data.items() if visible(k))
+    return out
 
 
 def frame(
-    records: list[dict[str, Any]], fixed: Sequence[str], columns: Sequence[str] | None, what: str
+    fixed: dict[str, Any], values: list[dict[str, Any]], columns: Sequence[str] | None, what: str
 ) -> Any:
-    """A DataFrame of `records`: the fixed columns, then params.*, then data.* (sorted)."""
+    """A DataFrame: the fixed columns, then params.* and data.* (sorted) from `values`, one
+    dict per row (a missing value is None)."""
     try:
         import pandas  # type: ignore[import-untyped]  # optional: only to_pandas needs it
     except ImportError:
         raise FlowscopeError(
             "to_pandas() needs pandas, which is not installed: pip install 'flowscope[data]'."
         ) from None
+    extra = sorted({k for r in values for k in r})
     names = list(fixed)
-    extra = sorted({k for r in records for k in r if k not in fixed})
     names += [k for k in extra if k.startswith("params.")]
     names += [k for k in extra if k.startswith("data.")]
     if columns is not None:
@@ -132,37 +171,17 @@ def frame(
                     f"Unknown column {c!r} for to_pandas(): no selected {what} has it"
                     + (f"; {hint}" if hint else "")
                 )
-        names = list(columns)
-    return pandas.DataFrame.from_records(records, columns=names)
-
-
-def _task_row(row: TaskRow) -> dict[str, Any]:
-    task = row.task
-    done = task.finished_at is not None and task.started_at is not None
-    out: dict[str, Any] = {
-        "id": str(task.task_id),
-        "status": task.status,
-        "started_at": to_datetime(task.started_at),
-        "finished_at": to_datetime(task.finished_at),
-        "duration": task.finished_at - task.started_at if done else None,  # type: ignore[operator]
-        "index": task.foreach_index,
-        "input": row.input,
-    }
-    out.update((f"data.{k}", v) for k, v in row.data.items())
-    return out
-
-
-def _row(row: RunRow) -> dict[str, Any]:
-    run = row.run
-    out: dict[str, Any] = {
-        "id": str(run.run_id),
-        "status": run.status,
-        "user": run.user,
-        "started_at": to_datetime(run.created_at),
-        "finished_at": to_datetime(run.finished_at),
-        "duration": None if run.finished_at is None else run.finished_at - run.created_at,
-        "tags": run.tags,
-    }
-    out.update((f"params.{k}", v) for k, v in row.params.items())
-    out.update((f"data.{k}", v) for k, v in row.data.items())
-    return out
+        names = list(dict.fromkeys(columns))
+    data: dict[str, Any] = {}
+    for name in names:
+        if name in fixed:
+            column = fixed[name]
+            if isinstance(column, Times):
+                column = pandas.to_datetime(
+                    pandas.Series(column, dtype="float64"), unit="s", utc=True
+                )
+            data[name] = column
+        else:
+            data[name] = pandas.Series([r.get(name) for r in values], dtype="object")
+    table = pandas.DataFrame(data, columns=names)
+    return table.infer_objects()
