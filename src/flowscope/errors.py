@@ -13,14 +13,22 @@
     ├── MergeConflict           merge_artifacts found differing values
     ├── QueryError              a runs/tasks filter that is not valid (position, field)
     ├── RunError                a run could not be started, resumed or completed
+    │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
+    │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
+    ├── CardError               a card or card component was given input it cannot use
+    ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
-    │   └── BlobCorrupted       what was read does not match its content hash
+    │   ├── BlobCorrupted       what was read does not match its content hash
+    │   ├── BlobTooLarge        a blob is larger than a configured limit allows
+    │   └── StorageFull         the disk (or quota) behind the datastore is full
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
     │   ├── AuthenticationError the service refused the token
-    │   └── SchemaError         the database schema is newer than this code
+    │   ├── RunAlreadyFinished  a finished run asked to finish with another status
+    │   ├── SchemaError         the database schema is newer than this code
+    │   └── StoreVanished       the local store was deleted or replaced while in use
     └── HttpError               the service refuses a request with this status and wire type
 
 Messages say what failed, with which value, and what to do next. The CLI turns any
@@ -137,6 +145,29 @@ class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
 
 
+class RunInterrupted(RunError):
+    """The run was stopped by Ctrl-C or SIGTERM; it is recorded as failed."""
+
+    exit_code = 130
+
+
+class RunnerError(RunError):
+    """A run started through the Runner API did not start (its command ended before a run was
+    recorded, naming why), or did not finish within the time it was given."""
+
+
+class CardError(FlowscopeError, ValueError):
+    """A card (`@card` type, id, options) or a card component was given input it cannot use."""
+
+    exit_code = 2
+
+
+class ComparisonError(FlowscopeError, ValueError):
+    """Objects a run diff or comparison cannot take: runs of different flows, or not runs."""
+
+    exit_code = 2
+
+
 class DataStoreError(FlowscopeError):
     """Artifact data, logs or code packages could not be read or written."""
 
@@ -151,6 +182,14 @@ class BlobCorrupted(DataStoreError):
     """The bytes read do not hash to the key they were stored under."""
 
     key: str | None = None
+
+
+class BlobTooLarge(DataStoreError):
+    """A blob (as stored, or once decoded) is larger than a configured limit allows."""
+
+
+class StorageFull(DataStoreError):
+    """The disk (or quota) behind the datastore is full: nothing was stored."""
 
 
 class MetadataError(FlowscopeError):
@@ -169,8 +208,17 @@ class AuthenticationError(MetadataError):
     """The metadata service refused the request's token."""
 
 
+class RunAlreadyFinished(MetadataError):
+    """A finished run's status is final: finishing it again with another status is refused."""
+
+
 class SchemaError(MetadataError):
     """The database schema is missing, or newer than this version of flowscope knows."""
+
+
+class StoreVanished(MetadataError):
+    """The local store's database file was deleted or replaced while it was in use: what was
+    recorded in it is gone, so nothing recorded there can be resumed."""
 
 
 class HttpError(FlowscopeError):

@@ -233,6 +233,7 @@ class Builder:
         code: dict[str, str] | None = None,
         created_at: float | None = None,
         command_line: str | None = None,
+        origin_run_id: int | None = None,
     ) -> Recorded:
         code_key = None if code is None else self.blob(code_tarball(code, flow))
         record = self.provider.create_run(
@@ -250,6 +251,7 @@ class Builder:
                 code_key=code_key,
                 created_at=self.tick() if created_at is None else created_at,
                 command_line=command_line,
+                origin_run_id=origin_run_id,
             )
         )
         return Recorded(flow, record.run_id)
@@ -273,9 +275,11 @@ class Builder:
         env: dict[str, Any] | None = None,
         origin_pathspec: str | None = None,
         started_at: float | None = None,
+        stack: Sequence[tuple[str, int, int, bool]] | None = None,
     ) -> int:
         """Record one task. Attempts before the last fail with `exception`; the last ends
-        with `status` (None: left running; 'pending': never started)."""
+        with `status` (None: left running; 'pending': never started). `stack` is the task's
+        path through its enclosing splits, frames as the runtime records them."""
         task_id = self.next_task_id(run)
         run.tasks.setdefault(step, []).append(task_id)
         self.provider.create_tasks(
@@ -286,7 +290,9 @@ class Builder:
                     step,
                     task_id,
                     foreach_index=foreach_index,
-                    foreach_stack=() if foreach_index is None else (foreach_index,),
+                    foreach_stack=tuple(list(f) for f in stack)
+                    if stack is not None
+                    else (() if foreach_index is None else (foreach_index,)),
                     origin_pathspec=origin_pathspec,
                     created_at=self.tick(),
                 )

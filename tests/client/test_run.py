@@ -157,3 +157,12 @@ def test_children_report_new_tags_when_made_after(tagged):
     tagged.add_tag("c")
     assert "c" in tagged["start"].tags
     assert "c" in Task(tagged["start"].task.pathspec).tags
+
+
+def test_origin_pathspec_of_a_resumed_run(client, builder):
+    from flowscope.client import Run
+
+    first = builder.hello()
+    resumed = builder.new_run("HelloFlow", origin_run_id=first.run_id)
+    assert Run(resumed.pathspec).origin_pathspec == first.pathspec
+    assert Run(first.pathspec).origin_pathspec is None

@@ -252,3 +252,105 @@ def test_status_and_listings_load_no_blobs(client, builder, monkeypatch):
         Task(run.task("start"))["x"],
     ):
         obj._repr_html_()
+
+
+LINEAGE_SCRIPT = """from flowscope import FlowSpec, step
+
+
+class Base(FlowSpec):
+    @step
+    def end(self):
+        pass
+
+
+class LineageFlow(Base):
+    @step
+    def start(self):
+        self.next(self.a, self.b)
+
+    @step
+    def a(self):
+        self.next(self.join1)
+
+    @step
+    def b(self):
+        self.next(self.join1)
+
+    @step
+    def join1(self, inputs):
+        self.items = [1, 2, 3]
+        self.next(self.body, foreach="items")
+
+    @step
+    def body(self):
+        self.next(self.join2)
+
+    @step
+    def join2(self, inputs):
+        self.next(self.end)
+"""
+
+
+@pytest.fixture
+def lineage_run(client, builder):
+    """start splits into a and b, joined by join1, which fans out over three items (body),
+    joined by join2; end is inherited from a base class in the same file."""
+    run = builder.new_run("LineageFlow", code={"flow.py": LINEAGE_SCRIPT})
+    builder.task(run, "_parameters", {})
+    builder.task(run, "start", {})
+    builder.task(run, "a", {}, stack=[("start", 0, 2, False)])
+    builder.task(run, "b", {}, stack=[("start", 1, 2, False)])
+    builder.task(run, "join1", {})
+    for i in range(3):
+        builder.task(run, "body", {}, foreach_index=i, stack=[("join1", i, 3, True)])
+    builder.task(run, "join2", {})
+    builder.task(run, "end", {})
+    return builder.finish(run)
+
+
+def test_lineage_through_a_split_a_foreach_and_their_joins(lineage_run):
+    run = lineage_run
+    bodies = [run.task("body", i) for i in range(3)]
+    assert list(Task(run.task("start")).parent_task_pathspecs) == []
+    assert list(Task(run.task("start")).child_task_pathspecs) == [run.task("a"), run.task("b")]
+    assert list(Task(run.task("a")).parent_task_pathspecs) == [run.task("start")]
+    assert list(Task(run.task("join1")).parent_task_pathspecs) == [run.task("a"), run.task("b")]
+    assert list(Task(run.task("join1")).child_task_pathspecs) == bodies
+    for pathspec in bodies:
+        assert list(Task(pathspec).parent_task_pathspecs) == [run.task("join1")]
+        assert list(Task(pathspec).child_task_pathspecs) == [run.task("join2")]
+    assert list(Task(run.task("join2")).parent_task_pathspecs) == bodies
+    assert list(Task(run.task("end")).parent_task_pathspecs) == [run.task("join2")]
+    assert list(Task(run.task("end")).child_task_pathspecs) == []
+
+
+def test_parent_and_child_tasks_are_task_objects(lineage_run):
+    join1 = Task(lineage_run.task("join1"))
+    parents = list(join1.parent_tasks)
+    assert parents == [Task(lineage_run.task("a")), Task(lineage_run.task("b"))]
+    assert all(isinstance(t, Task) and t.successful for t in parents)
+    children = list(join1.child_tasks)
+    assert [t.index for t in children] == [0, 1, 2]
+    assert [t.pathspec for t in children] == [lineage_run.task("body", i) for i in range(3)]
+
+
+def test_lineage_without_a_code_package_is_a_clear_error(client, builder):
+    from flowscope.errors import FlowDefinitionError
+
+    run = builder.foreach(2)  # recorded without a code package
+    with pytest.raises(FlowDefinitionError, match="code package"):
+        list(Task(run.task("start")).child_tasks)
+
+
+def test_cloned_tasks_carry_origin_run_and_task_ids(client, builder):
+    first = builder.hello()
+    run = builder.new_run("HelloFlow", origin_run_id=first.run_id)
+    builder.task(run, "_parameters", {})
+    builder.task(run, "start", {}, origin_pathspec=first.task("start"))
+    builder.task(run, "hello", {})
+    cloned = Task(run.task("start")).metadata_dict
+    assert cloned["origin-run-id"] == str(first.run_id)
+    assert cloned["origin-task-id"] == str(first.tasks["start"][0])
+    rerun = Task(run.task("hello")).metadata_dict
+    assert rerun["origin-run-id"] == str(first.run_id) and "origin-task-id" not in rerun
+    assert "origin-run-id" not in Task(first.task("start")).metadata_dict

@@ -109,3 +109,102 @@ def test_run_records_code_package_environment_and_facts(workspace):
     assert env["python_version"] and env["runtime"] == "local" and "flowscope" in env["packages"]
     facts = run["start"].task.metadata_dict
     assert facts["attempt"] == "0" and int(facts["pid"]) > 0
+
+
+def test_dump_include_file_writes_the_named_values_as_a_pickled_dict(workspace):
+    import pickle
+
+    assert workspace.run("foreach", "run", "--n", "3").code == 0
+    out = workspace.root / "out.pkl"
+    result = workspace.run(
+        "foreach", "dump", "1/body", "--include", "item,position", "--file", str(out)
+    )
+    assert result.code == 0, result.output
+    dumped = pickle.loads(out.read_bytes())
+    fs = workspace.client()
+    expected = {
+        f"1/body/{t.id}": {"item": t.data.item, "position": t.data.position}
+        for t in fs.Step("ForeachFlow/1/body")
+    }
+    assert dumped == expected and len(dumped) == 3
+    assert sorted(v["item"] for v in dumped.values()) == ["item0", "item1", "item2"]
+
+
+def test_dump_file_without_include_writes_every_visible_artifact(workspace):
+    import pickle
+
+    assert workspace.run("linear", "run").code == 0
+    end = workspace.client().Run("LinearFlow/1")["end"].task
+    out = workspace.root / "all.pkl"
+    assert workspace.run("linear", "dump", f"1/end/{end.id}", "--file", str(out)).code == 0
+    values = pickle.loads(out.read_bytes())[f"1/end/{end.id}"]
+    assert values["seen"] == ["start", "middle", "end"] and values["x"] == 2
+    assert not [name for name in values if name.startswith("_")]
+
+
+def test_dump_include_lists_only_the_named_artifacts(workspace):
+    assert workspace.run("linear", "run").code == 0
+    result = workspace.run("linear", "dump", "1/end", "--include", "x", "--values")
+    assert result.code == 0, result.output
+    assert re.search(r"\bx\s+\d+ B", result.stdout) and "seen" not in result.stdout
+
+
+def test_dump_include_of_a_missing_artifact_is_a_clear_error(workspace):
+    assert workspace.run("linear", "run").code == 0
+    out = workspace.root / "never.pkl"
+    result = workspace.run("linear", "dump", "1/end", "--include", "sen", "--file", str(out))
+    assert result.code != 0 and "Traceback" not in result.output
+    assert "'sen'" in result.stderr and "seen" in result.stderr
+    assert not out.exists()
+    bad = workspace.run("linear", "dump", "1/end", "--include", "../x", "--file", str(out))
+    assert bad.code != 0 and "Traceback" not in bad.output and not out.exists()
+    nodir = workspace.run("linear", "dump", "1/end", "--file", str(workspace.root / "no/x.pkl"))
+    assert nodir.code != 0 and "does not exist" in nodir.stderr
+
+
+def test_flowscope_dump_include_file(workspace):
+    import pickle
+    import subprocess
+    import sys
+
+    assert workspace.run("linear", "run").code == 0
+    out = workspace.root / "cli.pkl"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowscope.cli.main",
+            "dump",
+            "LinearFlow/1/middle",
+            "--include",
+            "untouched_later,x",
+            "--file",
+            str(out),
+        ],
+        cwd=workspace.root,
+        env=workspace.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (values,) = pickle.loads(out.read_bytes()).values()
+    assert values == {"untouched_later": "kept", "x": 2}
+
+
+def test_run_and_resume_write_the_run_id_file(workspace):
+    id_file = workspace.root / "run-id"
+    result = workspace.run("linear", "run", "--run-id-file", str(id_file))
+    assert result.code == 0, result.output
+    assert id_file.read_text() == "1"
+    again = workspace.run("linear", "resume", "1", "--run-id-file", str(id_file))
+    assert again.code == 0, again.output
+    assert id_file.read_text() == "2"
+    assert workspace.client().Run("LinearFlow/2").origin_pathspec == "LinearFlow/1"
+
+
+def test_run_id_file_in_a_missing_directory_is_refused_before_the_run(workspace):
+    result = workspace.run("linear", "run", "--run-id-file", str(workspace.root / "no" / "id"))
+    assert result.code != 0 and "Traceback" not in result.output
+    assert "does not exist" in result.stderr
+    assert not (workspace.root / ".flowscope").exists()

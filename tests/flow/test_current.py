@@ -71,3 +71,19 @@ def test_properties_are_read_only_and_unknown_fields_refused(fresh: Current) -> 
 def test_the_module_instance() -> None:
     assert isinstance(current, Current)
     assert current.is_running_flow is False
+
+
+def test_project_fields_are_set_for_a_project_flow_only() -> None:
+    from flowscope.flow import current
+    from flowscope.flow.project import ProjectDecorator
+
+    info = ProjectDecorator("fraud").info("ScoreFlow", "alice", branch="b")
+    try:
+        current._bind(flow_name="ScoreFlow", run_id=1, step_name="start", task_id=2, project=info)
+        assert current.project_name == "fraud" and current.branch_name == "test.b"
+        assert current.project_flow_name == "fraud.test.b.ScoreFlow"
+        assert current.is_production is False and current.is_user_branch is False
+        current._bind(flow_name="F", run_id=1, step_name="start", task_id=2)
+        assert current.project_name is None and current.is_production is None
+    finally:
+        current._clear()

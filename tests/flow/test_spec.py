@@ -178,9 +178,25 @@ def test_input_index_and_foreach_stack() -> None:
     frames = (ForeachFrame.for_item("start", "items", 2, 3, 30),)
     flow = bound(ForeachFlow, "work", None, input=30, index=2, foreach_stack=frames)
     assert flow.input == 30 and flow.index == 2
-    assert flow.foreach_stack() == frames and frames[0].value_repr == "30"
+    assert flow.foreach_stack() == [(2, 3, 30)] and flow._fs_stack == frames
+    assert frames[0].value_repr == "30"
     flow.work()
     assert flow._fs_outputs() == ({"y": 300}, {})
+
+
+def test_foreach_stack_reads_outer_values_from_the_foreach_artifacts() -> None:
+    """Outside the body's first step (no input), each level's value is its item of the
+    artifact it fanned out over, read without marking it as loaded (it is not re-stored)."""
+    frames = (
+        ForeachFrame("start", "xs", 1, 2, "'b'"),
+        ForeachFrame("outer", "ys", 2, 3, "30"),
+    )
+    source = FakeSource({"xs": ("h1", ["a", "b"]), "ys": ("h2", range(10, 40, 10))})
+    flow = bound(ForeachFlow, "join", source, foreach_stack=frames)
+    assert flow.foreach_stack() == [(1, 2, "b"), (2, 3, 30)]
+    assert flow._fs_outputs() == ({}, {"xs": "h1", "ys": "h2"})
+    del flow.ys  # a level whose artifact is gone reads as None, as in the family
+    assert flow.foreach_stack() == [(1, 2, "b"), (2, 3, None)]
 
 
 def test_index_defaults_to_the_innermost_frame() -> None:
@@ -191,7 +207,7 @@ def test_index_defaults_to_the_innermost_frame() -> None:
 
 def test_input_outside_a_foreach_is_an_error_and_index_is_none() -> None:
     flow = bound(LinearFlow, "middle")
-    assert flow.index is None and flow.foreach_stack() == ()
+    assert flow.index is None and flow.foreach_stack() == []
     with pytest.raises(FlowDefinitionError, match="step 'middle' is not one"):
         flow.input  # noqa: B018
 

@@ -120,3 +120,20 @@ def test_open_database_reads_paths_and_sqlite_urls(tmp_path: Path) -> None:
     assert isinstance(plain, SqliteDatabase) and plain.path == tmp_path / "a.db"
     url = open_database(f"sqlite://{tmp_path}/b.db")  # sqlite:///abs/path
     assert isinstance(url, SqliteDatabase) and url.path == tmp_path / "b.db"
+
+
+def test_a_write_to_a_database_deleted_while_open_is_refused_as_vanished(tmp_path) -> None:
+    """SQLite would go on writing to the deleted file; those writes would be lost unseen."""
+    import pytest as _pytest
+
+    from flowscope.errors import StoreVanished
+    from flowscope.metastore.db import SqliteDatabase
+
+    db = SqliteDatabase(tmp_path / "metadata.db")
+    db.write(lambda conn: conn.execute("CREATE TABLE t (x INTEGER)"))
+    db.write(lambda conn: conn.execute("INSERT INTO t VALUES (1)"))
+    for name in ("metadata.db", "metadata.db-wal", "metadata.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    with _pytest.raises(StoreVanished, match=f"no longer exists: {tmp_path}"):
+        db.write(lambda conn: conn.execute("INSERT INTO t VALUES (2)"))
+    db.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from flowscope.errors import MetadataError, ObjectNotFound, QueryError, TagError
+from flowscope.errors import MetadataError, ObjectNotFound, QueryError, RunAlreadyFinished, TagError
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -137,6 +137,11 @@ def test_finish_run(provider: MetadataProvider) -> None:
     assert task is not None and task.status == "failed"  # its worker is gone
     with pytest.raises(MetadataError):
         provider.finish_run("F", 1, "weird")
+    finished = provider.get_run("F", 1)
+    provider.finish_run("F", 1, "failed")  # the same finish again: a no-op
+    with pytest.raises(RunAlreadyFinished, match="F/1"):  # a finished run's status is final
+        provider.finish_run("F", 1, "succeeded")
+    assert provider.get_run("F", 1) == finished
 
 
 # ---- tags ------------------------------------------------------------------------------

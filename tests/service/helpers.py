@@ -11,6 +11,7 @@ from flowscope.metastore.records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
 
 TOKEN = "test-token-123"
+BINARY = "application/octet-stream"
 
 
 class Api:
@@ -20,13 +21,15 @@ class Api:
         self.loop = asyncio.new_event_loop()
         self.token = token
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
         )
 
     def request(
         self, method: str, path: str, *, auth: bool = True, token: str | None = None, **kwargs: Any
     ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
+        if method in ("POST", "PUT") and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json" if method == "POST" else BINARY
         if auth and (token or self.token):
             headers.setdefault("Authorization", f"Bearer {token or self.token}")
         url = path if path.startswith("http") else "/api/v1" + path

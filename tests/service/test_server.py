@@ -67,7 +67,7 @@ def test_the_built_app_serves_a_local_store_with_its_token(tmp_path: Path) -> No
     )
     api = Api(build_app(config), token="tok")
     try:
-        assert api.get("http://testserver/p/api/v1/flows").json() == {"flows": []}
+        assert api.get("http://localhost/p/api/v1/flows").json() == {"flows": []}
         assert api.get("/flows", token="nope").status_code == 401
         assert api.get("/health").json()["blobs"] is True
     finally:

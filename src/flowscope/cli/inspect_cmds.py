@@ -54,16 +54,36 @@ def _short(value: Any, width: int = 60) -> str:
 
 
 def dump(
-    pathspec: str, values: bool = False, attempt: int | None = None, out: TextIO | None = None
+    pathspec: str,
+    values: bool = False,
+    attempt: int | None = None,
+    out: TextIO | None = None,
+    *,
+    include: str | None = None,
+    file: str | None = None,
 ) -> int:
+    """List the artifacts of a step's tasks (or one task); with `file`, write their values
+    there instead (see cli/export.py); `include` keeps only the named artifacts."""
+    from flowscope.cli import export
     from flowscope.client import Task
 
     out = out or sys.stdout
-    for task in _objects(pathspec):
-        if attempt is not None:
-            task = Task(task.pathspec, attempt=attempt)
+    names = export.parse_include(include)
+    tasks = list(_objects(pathspec))
+    if attempt is not None:
+        tasks = [Task(task.pathspec, attempt=attempt) for task in tasks]
+    if names is not None:
+        export.check_included(names, tasks)
+    if file is not None:
+        written = {export.task_key(t): export.task_values(t, names) for t in tasks}
+        target = export.write_pickle(file, written)
+        out.write(f"Artifacts of {len(written)} task(s) written to {target}\n")
+        return 0
+    for task in tasks:
         out.write(f"{task.pathspec} ({'succeeded' if task.successful else 'not successful'})\n")
         for artifact in sorted(task, key=lambda a: a.id):
+            if names is not None and artifact.id not in names:
+                continue
             line = f"  {artifact.id:<24} {artifact.size:>10} B  {artifact.sha[:12]}"
             if values:
                 line += f"  {_short(artifact.data)}"

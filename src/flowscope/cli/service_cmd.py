@@ -1,13 +1,15 @@
 """`flowscope service`: run the team metadata service, or migrate its database.
 
     flowscope service --database URL --blob-root URL [--host 127.0.0.1] [--port 8080]
-                      [--token-file PATH] [--insecure] [--workers N]
+                      [--token-file PATH] [--insecure] [--workers N] [--allowed-host NAME]
+                      [--max-*] [--header-timeout S] [--body-timeout S]
     flowscope service migrate --database URL
 
 `--database` takes a PostgreSQL URL (postgresql://user@host:port/db) or a SQLite path.
 Pending migrations are applied on start (each in a transaction); a database whose schema is
 newer than this flowscope is refused. Without a token the service listens on loopback only,
-unless `--insecure` says otherwise.
+unless `--insecure` says otherwise. Requests must name a host the service answers to (the
+bound address, loopback names for a loopback bind, each `--allowed-host`; service/guard.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ def _serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients use in the service's URL (a DNS name, or a load balancer's); "
+        "repeatable. Requests naming any other host are refused (421), as are pages of other "
+        "origins. The bound address is always allowed, and localhost for loopback and "
+        "0.0.0.0 binds; '*' turns the Host check off",
+    )
+    parser.add_argument(
         "--token-file", metavar="PATH", help="file holding the bearer token clients must send"
     )
     parser.add_argument(
@@ -71,6 +83,36 @@ def _serve_parser() -> argparse.ArgumentParser:
         type=float,
         default=1024.0,
         help="largest blob upload in MiB (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-blob-decoded-mb",
+        type=float,
+        default=2048.0,
+        help="largest size a (compressed) blob upload may decode to, in MiB (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-filters",
+        type=int,
+        default=100,
+        help="most filters (tags, parameters, artifact names) on one listing "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request's headers must arrive within this, or the connection is closed "
+        "(counted from the connection's opening: idle sockets are closed too; "
+        "default: %(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a request's body must arrive within this plus 1 s per 64 KiB of it, or the "
+        "connection is closed (default: %(default)s)",
     )
     parser.add_argument(
         "--pool-size",
@@ -135,8 +177,12 @@ def run_migrate(argv: list[str]) -> int:
 def run_serve(argv: list[str]) -> int:
     parser = _serve_parser()
     args = parser.parse_args(argv)
-    if args.workers < 1 or not 0 < args.port < 65536 or args.pool_size < 1:
-        parser.error("--workers and --pool-size must be at least 1, and --port in 1..65535")
+    if args.workers < 1 or not 0 < args.port < 65536 or args.pool_size < 1 or args.max_filters < 1:
+        parser.error(
+            "--workers, --pool-size and --max-filters must be at least 1, and --port in 1..65535"
+        )
+    if not all(0 < t < 86400 for t in (args.header_timeout, args.body_timeout)):
+        parser.error("--header-timeout and --body-timeout must be between 0 and 86400 seconds")
     if args.prefix and not args.prefix.startswith("/"):
         parser.error(f"--prefix must start with '/', got {args.prefix!r}")
     if not args.token_file and not is_loopback(args.host) and not args.insecure:
@@ -158,9 +204,15 @@ def run_serve(argv: list[str]) -> int:
         token_file=args.token_file,
         max_body=int(args.max_body_mb * 1024 * 1024),
         max_blob=int(args.max_blob_mb * 1024 * 1024),
+        max_blob_decoded=int(args.max_blob_decoded_mb * 1024 * 1024),
+        max_filters=args.max_filters,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
         lost_after=Settings.from_env().lost_after,
         pool_size=args.pool_size,
         prefix=args.prefix,
+        bind=args.host,
+        allowed_hosts=tuple(args.allowed_host),
     )
     serve(
         config,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flowscope.client import lineage
 from flowscope.client.artifact import DataArtifact
 from flowscope.client.base import (
     FINISHED,
@@ -29,7 +30,7 @@ from flowscope.client.data import TaskArtifacts, TaskData
 from flowscope.client.display import task_html
 from flowscope.client.status import StatusMixin
 from flowscope.client.values import LogLine, Metadata, TaskException
-from flowscope.errors import DataStoreError
+from flowscope.errors import DataStoreError, FlowDefinitionError
 from flowscope.metastore.records import SUCCEEDED
 
 if TYPE_CHECKING:
@@ -301,11 +302,75 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
             Metadata(f.field, f.value, to_datetime(f.created_at), f.type, self)  # type: ignore[arg-type]
             for f in self._provider.list_facts(flow, int(run_id), int(task_id), record.attempt)
         ]
+        recorded = {f.name for f in facts}
+        facts += [f for f in self._origin_facts(record) if f.name not in recorded]
         if record.status in FINISHED:
             self._facts = facts
         return list(facts)
 
     @property
     def metadata_dict(self) -> dict[str, str]:
-        """The recorded facts as {name: value}."""
+        """The recorded facts as {name: value}. A task of a resumed run also carries
+        `origin-run-id` (the run it resumed); a task cloned by the resume `origin-task-id`."""
         return {m.name: m.value for m in self.metadata}
+
+    def _origin_facts(self, record: TaskRecord) -> list[Metadata]:
+        """origin-run-id and origin-task-id, from what the resume recorded with the task."""
+        facts = []
+        when = to_datetime(record.created_at)
+        origin = self._task_record().origin_pathspec
+        run_origin = self._run_record().origin_run_id
+        if origin is not None:
+            _, run_id, _, task_id = origin.split("/")
+            facts.append(Metadata("origin-run-id", run_id, when, "str", self))  # type: ignore[arg-type]
+            facts.append(Metadata("origin-task-id", task_id, when, "str", self))  # type: ignore[arg-type]
+        elif run_origin is not None:
+            facts.append(Metadata("origin-run-id", str(run_origin), when, "str", self))  # type: ignore[arg-type]
+        return facts
+
+    # ---- lineage (lineage.py) ----------------------------------------------------------
+    def _lineage(self, children: bool) -> list[TaskRecord]:
+
+        flow, run_id = self._components[:2]
+        code = self.code
+        source = None if code is None else code.flowspec
+        if source is None:
+            raise FlowDefinitionError(
+                f"The lineage of {self._name} is read from the flow's step graph, in its run's "
+                f"code package, and Run('{flow}/{run_id}') has none (it was not started from "
+                f"a .py file)."
+            )
+        graph = lineage.successors_from_source(source, flow)
+        before = lineage.predecessors(graph)
+        provider = self._provider
+        tasks_of = lineage.step_cache(lambda step: provider.list_tasks(flow, int(run_id), step))
+        record = self._task_record()
+        if children:
+            return lineage.children(record, graph, before, tasks_of)
+        return lineage.parents(record, before, tasks_of)
+
+    def _tasks(self, records: list[TaskRecord]) -> Iterator[Task]:
+        run = self._run_record()
+        for record in records:
+            yield Task._from_record(self._provider, self._namespace, record, run)
+
+    @property
+    def parent_task_pathspecs(self) -> Iterator[str]:
+        """The pathspecs of the tasks this task took its inputs from (none for start; one per
+        branch or foreach item for a join)."""
+        return iter([r.pathspec for r in self._lineage(children=False)])
+
+    @property
+    def child_task_pathspecs(self) -> Iterator[str]:
+        """The pathspecs of the tasks that took their inputs from this task."""
+        return iter([r.pathspec for r in self._lineage(children=True)])
+
+    @property
+    def parent_tasks(self) -> Iterator[Task]:
+        """The tasks this task took its inputs from (see parent_task_pathspecs)."""
+        return self._tasks(self._lineage(children=False))
+
+    @property
+    def child_tasks(self) -> Iterator[Task]:
+        """The tasks that took their inputs from this task (see child_task_pathspecs)."""
+        return self._tasks(self._lineage(children=True))

@@ -3,7 +3,8 @@
 ``ContentStore`` sits on any ``BlobStorage``. On the way in it hashes the bytes, skips the
 write when the key is already stored (the same value stored twice takes the space of one),
 and encodes the rest (see ``encoding``). On the way out it decodes and checks what it read
-against the key, so damaged or altered data is never returned.
+against the key, so damaged or altered data is never returned. ``StreamVerifier`` checks a
+stored form as it arrives (the service's uploads), with bounded memory.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from flowscope.datastore.encoding import RAW, decode, encode, parse_header
+from flowscope.datastore.encoding import RAW, StreamDecoder, decode, encode, parse_header
 from flowscope.datastore.keys import blob_corrupted, check_key
 from flowscope.datastore.storage import BlobStorage, Chunk
 from flowscope.errors import DataStoreError
@@ -160,6 +161,37 @@ class ContentStore:
     def stored_size(self, key: str) -> int:
         """Bytes the blob takes in storage (after compression, with its header)."""
         return self._storage.size(key)
+
+
+class StreamVerifier:
+    """Checks a stored blob against its key as its bytes arrive, holding one segment at most.
+
+    Feed the stored form (header, then payloads) in pieces of any size, then call ``finish``,
+    which raises BlobCorrupted unless the logical bytes hash to ``key``. A header declaring
+    more than ``max_size`` logical bytes is a BlobTooLarge before anything is decoded, so a
+    small upload that would decode to gigabytes costs nothing. What was fed is not kept.
+    """
+
+    def __init__(self, key: str, where: str, *, max_size: int | None = None) -> None:
+        import blake3
+
+        self._key, self._where = check_key(key), where
+        self._hasher = blake3.blake3(max_threads=blake3.blake3.AUTO if _may_use_threads() else 1)
+        self._decoder = StreamDecoder(key, where, self._hasher.update, max_logical=max_size)
+
+    @property
+    def logical_size(self) -> int | None:
+        """The size the header declares, once it has arrived."""
+        return self._decoder.logical_size
+
+    def feed(self, data: Chunk) -> None:
+        self._decoder.feed(data)
+
+    def finish(self) -> None:
+        self._decoder.finish()
+        actual = self._hasher.hexdigest()
+        if actual != self._key:
+            raise blob_corrupted(self._key, self._where, f"its content hashes to {actual}")
 
 
 def _byte_view(chunk: Chunk) -> memoryview:

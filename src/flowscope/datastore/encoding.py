@@ -23,12 +23,12 @@ or more start on a 64-byte boundary, so numeric buffers read from them are align
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from flowscope.datastore.keys import blob_corrupted
 from flowscope.datastore.storage import Chunk
-from flowscope.errors import DataStoreError
+from flowscope.errors import BlobTooLarge, DataStoreError
 
 FORMAT_VERSION = 1
 MAGIC = b"FSB" + bytes([FORMAT_VERSION])
@@ -47,6 +47,7 @@ WHOLE_PROBE_SIZE = 64 * 1024  # blocks up to this size are compressed whole to d
 ALIGNMENT = 64
 ALIGN_MIN_SIZE = 4096
 _LZ4_MAX_EXPANSION = 255  # lz4 cannot inflate more than this factor (plus a few bytes)
+_UNBOUNDED = 2**64  # the length of a stream not yet read to its end
 
 _HEAD = struct.Struct("<4sI")
 _ENTRY = struct.Struct("<BQQQ")
@@ -98,28 +99,13 @@ def parse_header(buffer: memoryview, key: str, where: str) -> list[Segment]:
     total = buffer.nbytes
     if total < _HEAD.size:
         raise blob_corrupted(key, where, f"only {total} bytes, too short for a header")
-    magic, count = _HEAD.unpack_from(buffer, 0)
-    if magic != MAGIC:
-        if magic[:3] == MAGIC[:3] and magic[3] > FORMAT_VERSION:
-            raise DataStoreError(
-                f"Blob {key} in {where} uses storage format version {magic[3]}, which this "
-                "version of flowscope cannot read. Upgrade flowscope to read it."
-            )
-        raise blob_corrupted(key, where, "the header is not a flowscope blob header")
+    count = _check_head(buffer, key, where)
     end = _HEAD.size + _ENTRY.size * count
     if end > total:
         raise blob_corrupted(key, where, f"the header lists {count} segments but is cut short")
-    segments: list[Segment] = []
-    for index in range(count):
-        flags, offset, stored, logical = _ENTRY.unpack_from(
-            buffer, _HEAD.size + index * _ENTRY.size
-        )
-        segment = Segment(flags & 0x0F, bool(flags & CONTINUES), offset, stored, logical)
-        problem = _check_segment(segment, flags, index, end, total)
-        if problem:
-            raise blob_corrupted(key, where, f"segment {index} {problem}")
-        segments.append(segment)
-        end = offset + stored
+    segments = list(_entries(buffer, count, key, where, total))
+    if segments:
+        end = segments[-1].offset + segments[-1].stored_length
     if end != total:
         raise blob_corrupted(key, where, f"{total - end} unexpected bytes after the last segment")
     return segments
@@ -149,6 +135,113 @@ def decode(
             groups.append(memoryview(out))
         index = stop
     return groups
+
+
+class StreamDecoder:
+    """Decodes a stored blob fed in pieces of any size, holding at most one segment.
+
+    ``feed`` takes the next stored bytes and hands the logical bytes to ``sink`` in order as
+    soon as they can be decoded: a raw payload as it arrives, an lz4 segment once its payload
+    is whole (at most 64 MiB decoded). Once the header is in, ``logical_size`` is the size it
+    declares; above ``max_logical`` that is a BlobTooLarge before anything is decoded.
+    ``finish`` checks that the stream ended exactly where the last segment does.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        where: str,
+        sink: Callable[[memoryview], object],
+        *,
+        max_logical: int | None = None,
+    ) -> None:
+        self._key, self._where, self._sink = key, where, sink
+        self._max_logical = max_logical
+        self._pending = bytearray()
+        self._position = 0  # offset in the stored blob of the first pending byte
+        self._header: bytes | None = None
+        self._count = 0
+        self._index = 0  # the segment being read
+        self._taken = 0  # bytes of a raw segment already handed out
+        self.logical_size: int | None = None
+
+    def feed(self, data: Chunk) -> None:
+        self._pending += data
+        if self._header is None and not self._read_header():
+            return
+        self._drain()
+        if self._index == self._count and self._pending:
+            raise self._corrupted(f"{len(self._pending)} unexpected bytes after the last segment")
+
+    def finish(self) -> None:
+        if self._header is None:
+            if len(self._pending) < _HEAD.size:
+                raise self._corrupted(f"only {len(self._pending)} bytes, too short for a header")
+            count = _check_head(self._pending, self._key, self._where)
+            raise self._corrupted(f"the header lists {count} segments but is cut short")
+        if self._index < self._count:
+            raise self._corrupted(f"it ends inside segment {self._index} of {self._count}")
+
+    def _corrupted(self, detail: str) -> DataStoreError:
+        return blob_corrupted(self._key, self._where, detail)
+
+    def _read_header(self) -> bool:
+        pending = self._pending
+        if len(pending) < _HEAD.size:
+            return False
+        count = _check_head(pending, self._key, self._where)
+        end = _HEAD.size + _ENTRY.size * count
+        if len(pending) < end:
+            return False
+        header = bytes(pending[:end])
+        logical = 0
+        for segment in _entries(header, count, self._key, self._where, _UNBOUNDED):
+            logical += segment.logical_length
+        if self._max_logical is not None and logical > self._max_logical:
+            raise BlobTooLarge(
+                f"Blob {self._key} in {self._where} decodes to {logical} bytes, more than the "
+                f"limit of {self._max_logical} bytes."
+            )
+        self._header, self._count, self.logical_size = header, count, logical
+        del pending[:end]
+        self._position = end
+        return True
+
+    def _drain(self) -> None:
+        assert self._header is not None
+        pending = self._pending
+        while self._index < self._count:
+            flags, offset, stored, logical = _ENTRY.unpack_from(
+                self._header, _HEAD.size + self._index * _ENTRY.size
+            )
+            padding = min(offset - self._position, len(pending)) if not self._taken else 0
+            if padding > 0:
+                del pending[:padding]
+                self._position += padding
+            if self._position < offset:
+                return
+            if flags & 0x0F == RAW:
+                count = min(stored - self._taken, len(pending))
+                if count:
+                    with memoryview(pending) as view, view[:count] as piece:
+                        self._sink(piece)
+                    del pending[:count]
+                    self._position += count
+                    self._taken += count
+                if self._taken < stored:
+                    return
+            else:
+                if len(pending) < stored:
+                    return
+                segment = Segment(LZ4, False, 0, stored, logical)
+                with memoryview(pending) as view:
+                    decoded = _decode_one(view, segment, self._key, self._where)
+                self._sink(decoded)
+                decoded.release()
+                del pending[:stored]
+                self._position += stored
+            self._index += 1
+            self._taken = 0
 
 
 def _plan_chunk(chunk: memoryview) -> list[_Planned]:
@@ -204,7 +297,42 @@ def _check_segment(segment: Segment, flags: int, index: int, start: int, total: 
         and segment.logical_length <= BLOCK_SIZE * 16
     ):
         return f"claims an impossible decompressed length {segment.logical_length}"
+    if segment.codec == LZ4 and segment.stored_length > _lz4_bound(segment.logical_length):
+        return "is larger than lz4 could ever make its decompressed length"
     return ""
+
+
+def _lz4_bound(length: int) -> int:
+    """The most bytes lz4 can compress ``length`` bytes into (LZ4_compressBound)."""
+    return length + length // 255 + 16
+
+
+def _check_head(buffer: Chunk, key: str, where: str) -> int:
+    """The segment count of a header whose first 8 bytes are in ``buffer``."""
+    magic, count = _HEAD.unpack_from(buffer, 0)
+    if magic != MAGIC:
+        if magic[:3] == MAGIC[:3] and magic[3] > FORMAT_VERSION:
+            raise DataStoreError(
+                f"Blob {key} in {where} uses storage format version {magic[3]}, which this "
+                "version of flowscope cannot read. Upgrade flowscope to read it."
+            )
+        raise blob_corrupted(key, where, "the header is not a flowscope blob header")
+    return int(count)
+
+
+def _entries(buffer: Chunk, count: int, key: str, where: str, total: int) -> Iterator[Segment]:
+    """The ``count`` checked entries of a complete header (``total``: the blob's length)."""
+    end = _HEAD.size + _ENTRY.size * count
+    for index in range(count):
+        flags, offset, stored, logical = _ENTRY.unpack_from(
+            buffer, _HEAD.size + index * _ENTRY.size
+        )
+        segment = Segment(flags & 0x0F, bool(flags & CONTINUES), offset, stored, logical)
+        problem = _check_segment(segment, flags, index, end, total)
+        if problem:
+            raise blob_corrupted(key, where, f"segment {index} {problem}")
+        end = offset + stored
+        yield segment
 
 
 def _decode_one(buffer: memoryview, segment: Segment, key: str, where: str) -> memoryview:

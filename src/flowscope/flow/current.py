@@ -15,7 +15,10 @@ a task's step runs and removes them with `current._clear()` afterwards.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from flowscope.flow.project import ProjectInfo
 
 FIELDS: Final = (
     "flow_name",
@@ -28,6 +31,11 @@ FIELDS: Final = (
     "namespace",
     "tags",
     "origin_run_id",
+    "project_name",
+    "branch_name",
+    "project_flow_name",
+    "is_production",
+    "is_user_branch",
 )
 
 
@@ -53,10 +61,11 @@ class Current:
         origin_run_id: str | int | None = None,
         pathspec: str | None = None,
         is_running_flow: bool = True,
+        project: ProjectInfo | None = None,
     ) -> None:
         """Set the fields for one task attempt (runtime only). `pathspec` defaults to
         flow_name/run_id/step_name/task_id; ids are stored as strings. `is_running_flow=False`
-        is the same as `_clear()`."""
+        is the same as `_clear()`. `project` (a flow with @project) sets the project fields."""
         if not is_running_flow:
             self._clear()
             return
@@ -73,6 +82,14 @@ class Current:
             "tags": frozenset(tags),
             "origin_run_id": None if origin_run_id is None else str(origin_run_id),
         }
+        if project is not None:
+            self._fields.update(
+                project_name=project.project_name,
+                branch_name=project.branch_name,
+                project_flow_name=project.project_flow_name,
+                is_production=project.is_production,
+                is_user_branch=project.is_user_branch,
+            )
 
     def _clear(self) -> None:
         """Forget the task (runtime only): every property reads None again."""
@@ -137,6 +154,34 @@ class Current:
         if not self._fields:
             return "<current: not inside a running task>"
         return f"<current: {self._fields['pathspec']} attempt {self._fields['retry_count']}>"
+
+    # -- @project (None for a flow without it) -------------------------------------------
+
+    @property
+    def project_name(self) -> str | None:
+        """The @project name of the flow."""
+        return self._fields.get("project_name")
+
+    @property
+    def branch_name(self) -> str | None:
+        """The project branch of the run: 'user.<name>', 'test.<branch>', 'prod' or
+        'prod.<branch>'."""
+        return self._fields.get("branch_name")
+
+    @property
+    def project_flow_name(self) -> str | None:
+        """'<project>.<branch>.<Flow>': the flow's name within its project and branch."""
+        return self._fields.get("project_flow_name")
+
+    @property
+    def is_production(self) -> bool | None:
+        """True for a run on a production branch (--production)."""
+        return self._fields.get("is_production")
+
+    @property
+    def is_user_branch(self) -> bool | None:
+        """True for a run on the user's own branch (no --branch, no --production)."""
+        return self._fields.get("is_user_branch")
 
 
 current: Final = Current()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import itertools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -169,9 +170,29 @@ class FlowSpec:
         """The index of this task's foreach item (innermost foreach), or None outside one."""
         return self._fs_index
 
-    def foreach_stack(self) -> tuple[ForeachFrame, ...]:
-        """The foreach frames enclosing this task, outermost first."""
-        return self._fs_stack
+    def foreach_stack(self) -> list[tuple[int, int, Any]]:
+        """The foreach levels enclosing this task, outermost first, as the family gives them:
+        `(index, num_splits, value)`, the value being this branch's item of the artifact the
+        foreach fanned out over (None when that artifact is no longer set here)."""
+        last = len(self._fs_stack) - 1
+        return [
+            (f.index, f.num_splits, self._fs_frame_value(f, i == last))
+            for i, f in enumerate(self._fs_stack)
+        ]
+
+    def _fs_frame_value(self, frame: ForeachFrame, innermost: bool) -> Any:
+        if innermost and self._fs_input is not NO_INPUT:
+            return self._fs_input
+        values = self._fs_values
+        items = values[frame.var] if frame.var in values else self._fs_load(frame.var)
+        if items is _MISSING:
+            return None
+        try:
+            return items[frame.index]
+        except TypeError:  # no __getitem__: walk to the item
+            return next(itertools.islice(items, frame.index, None), None)
+        except (IndexError, KeyError):
+            return None
 
     def next(self, *steps: Any, foreach: str | None = None, condition: str | None = None) -> None:
         """Name the step(s) that run after this one: self.next(self.a), self.next(self.a,

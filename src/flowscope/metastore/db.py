@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from flowscope.errors import MetadataError
+from flowscope.errors import MetadataError, StoreVanished
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -44,16 +44,25 @@ class Database(Protocol):
 
 
 class _SqliteConnection:
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "identity")
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, identity: tuple[int, int] | None) -> None:
         self.raw = raw
+        self.identity = identity  # (device, inode) of the file it opened
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.raw.execute(sql, params).fetchall()
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.raw.executemany(sql, rows)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -138,9 +147,18 @@ class SqliteDatabase:
             if isinstance(exc, sqlite3.DatabaseError) and _is_damaged(exc):
                 raise damaged_error(self.path, exc) from exc
             raise
-        conn = _SqliteConnection(raw)
+        conn = _SqliteConnection(raw, _identity(self.path))
         local.conn, local.pid = conn, os.getpid()
         return conn
+
+    def _check_present(self, conn: _SqliteConnection) -> None:
+        """Before a write: the file this connection has open is still the database at its
+        path. SQLite goes on writing to a deleted file; those writes would be lost."""
+        if conn.identity is not None and _identity(self.path) != conn.identity:
+            raise StoreVanished(
+                f"The flowscope store no longer exists: {self.path.parent} ({self.path.name} "
+                f"was deleted or replaced while in use). What was recorded there is gone."
+            )
 
     def _open(self) -> sqlite3.Connection:
         return sqlite3.connect(
@@ -212,6 +230,7 @@ class SqliteDatabase:
         conn = self._connection()
         if self.read_only:
             raise self.refuse_write(self.read_only)
+        self._check_present(conn)
 
         def once() -> T:
             conn.raw.execute("BEGIN IMMEDIATE")

@@ -12,7 +12,7 @@ calls, not one per task.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -29,6 +29,9 @@ from flowscope.metastore.records import (
     TaskRecord,
     TaskRow,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class MetadataProvider(Protocol):
@@ -127,6 +130,13 @@ class MetadataProvider(Protocol):
         ...
 
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]: ...
+
+    def live_log_dir(self) -> Path | None:
+        """Capability: the directory where a runner appends the logs of running attempts so
+        that this provider's readers see them live (layout: `metastore.store.live_log_path`),
+        or None when the readers cannot see the runner's files; then the runner sends the
+        output so far with its heartbeats instead."""
+        ...
 
     def read_live_log(
         self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str

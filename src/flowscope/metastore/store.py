@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flowscope.errors import MetadataError, ObjectNotFound, QueryError, TagError
+from flowscope.errors import (
+    MetadataError,
+    ObjectNotFound,
+    QueryError,
+    RunAlreadyFinished,
+    TagError,
+)
 from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Database, Row
 from flowscope.metastore.filter_sql import Target
@@ -200,11 +206,21 @@ class SqlMetadataStore:
         now = self._clock()
 
         def work(conn: Connection) -> None:
+            # only a running run changes: a finished run's status is final. Under PostgreSQL a
+            # concurrent finish waits on the row lock, then finds the run no longer running.
             conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, heartbeat_at = ? "
-                "WHERE flow_name = ? AND run_id = ?",
-                (status, now, now, flow_name, run_id),
+                "WHERE flow_name = ? AND run_id = ? AND status = ?",
+                (status, now, now, flow_name, run_id, RUNNING),
             )
+            rows = conn.execute(
+                "SELECT status FROM runs WHERE flow_name = ? AND run_id = ?", (flow_name, run_id)
+            )
+            if rows and rows[0][0] != status:  # the same finish again is a no-op
+                raise RunAlreadyFinished(
+                    f"Run('{flow_name}/{run_id}') already finished as {rows[0][0]}; a finished "
+                    f"run's status is final, so it cannot become {status}."
+                )
             # attempts still marked running belong to workers that are gone
             conn.execute(
                 "UPDATE attempts SET status = ?, finished_at = ? "
@@ -617,6 +633,9 @@ class SqlMetadataStore:
             )
         )
         return [Fact(*r) for r in rows]
+
+    def live_log_dir(self) -> Path | None:
+        return self.live_dir
 
     def read_live_log(
         self, flow_name: str, run_id: int, task_id: int, attempt: int, stream: str

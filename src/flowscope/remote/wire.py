@@ -24,8 +24,10 @@ from flowscope.errors import (
     InvalidPathspec,
     ObjectNotFound,
     QueryError,
+    RunAlreadyFinished,
     SchemaError,
     ServiceUnavailable,
+    StorageFull,
     TagError,
 )
 
@@ -51,6 +53,9 @@ WIRE_ERRORS: tuple[WireError, ...] = (
     WireError("QueryError", 400, QueryError, QueryError),
     WireError("BlobCorrupted", 400, BlobCorrupted, BlobCorrupted),
     WireError("Unauthorized", 401, AuthenticationError, AuthenticationError),
+    WireError("RunAlreadyFinished", 409, RunAlreadyFinished, RunAlreadyFinished),
+    # the disk behind the service's blob storage is full (a client names the artifact)
+    WireError("InsufficientStorage", 507, StorageFull, StorageFull),
     WireError("SchemaError", 503, SchemaError, SchemaError),
     # the service's database did not answer: to a client, the service is what is unavailable
     WireError("DatabaseUnavailable", 503, DatabaseUnavailable, ServiceUnavailable),

@@ -16,7 +16,7 @@ from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.scalars import scalar_text
 
 
-class TaskArtifacts:
+class ParentArtifacts:
     """The ArtifactSource of one finished task: an index by name, values loaded on demand."""
 
     def __init__(

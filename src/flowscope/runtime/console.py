@@ -22,8 +22,11 @@ class Console:
         if self.quiet:
             return
         stamp = datetime.now().strftime("%H:%M:%S.%f")[:-3]
-        self.out.write(f"{stamp} {text}\n")
-        self.out.flush()
+        try:
+            self.out.write(f"{stamp} {text}\n")
+            self.out.flush()
+        except OSError:  # a full disk behind a redirected stdout: the run goes on
+            pass
 
     def run_started(self, pathspec: str, user: str, resumed_from: str | None = None) -> None:
         origin = f", resuming {resumed_from}" if resumed_from else ""
@@ -46,7 +49,10 @@ class Console:
         if self.quiet:
             return
         target = self.out if stream == "stdout" else sys.stderr
-        target.write(f"[{pathspec}] {line.text}\n")
+        try:
+            target.write(f"[{pathspec}] {line.text}\n")
+        except OSError:
+            pass
 
     def progress(self, step: str, done: int, total: int, force: bool = False) -> None:
         now = time.monotonic()

@@ -12,10 +12,8 @@ from typing import Any
 
 from flowscope.errors import RunError
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import ArtifactRecord, TaskRecord
-from flowscope.runtime.scheduler import Frame, TaskSpec, task_key
-
-PARAMETERS_STEP = "_parameters"
+from flowscope.metastore.records import ArtifactRecord, AttemptResult, Fact, TaskRecord
+from flowscope.runtime.spec import PARAMETERS_STEP, Frame, TaskSpec, task_key
 
 
 class ResumePlan:
@@ -87,3 +85,22 @@ class ResumePlan:
         if self._params_task is None:
             return []
         return self.artifacts_of(self._params_task)
+
+    def clone(self, task_id: int, origin: TaskRecord) -> tuple[AttemptResult, int | None]:
+        """The succeeded attempt that makes task `task_id` a clone of `origin`, and the origin's
+        foreach item count (for a foreach split)."""
+        records, count = self.artifacts_of(origin), self.foreach_count(origin)
+        facts = [Fact("origin-pathspec", origin.pathspec, "str")]
+        if count is not None:
+            facts.append(Fact("foreach-count", str(count), "int"))
+        result = AttemptResult(
+            task_id,
+            0,
+            "succeeded",
+            artifacts=tuple(records),
+            facts=tuple(facts),
+            stdout_key=origin.stdout_key,
+            stderr_key=origin.stderr_key,
+            env_key=origin.env_key,
+        )
+        return result, count

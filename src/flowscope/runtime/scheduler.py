@@ -2,56 +2,22 @@
 
 Every task carries a stack of frames, one per enclosing split (static or foreach). A split
 pushes a frame on each child; the join that closes it pops the frame and waits until one
-input per branch (or per foreach item) has finished with the same remaining stack.
+input per branch (or per foreach item) has finished with the same remaining stack. The
+scheduler numbers the tasks it creates, so a task's id is known as soon as it exists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
+
+from flowscope.flow import FlowGraph
+from flowscope.metastore.records import ArtifactRecord
+from flowscope.runtime.spec import Frame, Parent, Stack, TaskSpec
 
 
-@dataclass(frozen=True)
-class Frame:
-    """One enclosing split: the step that split, this branch's index, and how many there are."""
-
-    step: str
-    index: int
-    count: int
-    foreach: bool
-
-    def to_json(self) -> list[Any]:
-        return [self.step, self.index, self.count, self.foreach]
-
-
-Stack = tuple[Frame, ...]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """A task to run: its step, stack, and the finished tasks it reads from."""
-
-    step: str
-    stack: Stack
-    inputs: tuple[int, ...]  # task ids of the parent tasks, in join order
-    foreach_var: str | None = None  # for a foreach child: the parent's artifact to index
-    key: tuple[Any, ...] = field(default=())  # identity across runs (for resume)
-
-    @property
-    def foreach_index(self) -> int | None:
-        for frame in reversed(self.stack):
-            if frame.foreach:
-                return frame.index
-        return None
-
-
-def task_key(step: str, stack: Stack) -> tuple[Any, ...]:
-    """A task's identity independent of task ids: its step and its path through splits."""
-    return (step, tuple((f.step, f.index) for f in stack))
-
-
-class GraphView(Protocol):
+class StepGraph(Protocol):
     """What the scheduler needs to know about a step."""
 
     def successors(self, step: str) -> Sequence[str]: ...
@@ -61,72 +27,100 @@ class GraphView(Protocol):
     def foreach_var(self, step: str) -> str | None: ...
 
 
+class FlowGraphView:
+    """A FlowGraph as the scheduler sees it."""
+
+    def __init__(self, graph: FlowGraph) -> None:
+        self.graph = graph
+
+    def successors(self, step: str) -> list[str]:
+        return list(self.graph[step].out_funcs)
+
+    def is_join(self, step: str) -> bool:
+        return bool(self.graph[step].is_join)
+
+    def foreach_var(self, step: str) -> str | None:
+        node = self.graph[step]
+        return node.foreach_param if node.type == "foreach" else None
+
+
 @dataclass
-class _Pending:
+class _OpenJoin:
     count: int
-    arrived: dict[int, int] = field(default_factory=dict)  # branch index -> task id
+    arrived: dict[int, Parent] = field(default_factory=dict)  # branch index -> finished task
 
 
 class Scheduler:
     """Tracks open joins; `finished()` returns the tasks a finished task unlocks."""
 
-    def __init__(self, graph: GraphView, start: str = "start") -> None:
+    def __init__(self, graph: StepGraph, start: str = "start", first_id: int = 1) -> None:
         self.graph = graph
         self.start = start
-        self._joins: dict[tuple[str, Stack], _Pending] = {}
+        self._next_id = first_id
+        self._joins: dict[tuple[str, Stack], _OpenJoin] = {}
 
-    def initial(self, inputs: tuple[int, ...] = ()) -> list[TaskSpec]:
-        return [TaskSpec(self.start, (), inputs, key=task_key(self.start, ()))]
+    def new_id(self) -> int:
+        """A fresh task id (also for tasks the runner records itself, like the parameters)."""
+        task_id, self._next_id = self._next_id, self._next_id + 1
+        return task_id
+
+    def initial(self, inputs: tuple[Parent, ...] = ()) -> list[TaskSpec]:
+        return [TaskSpec(self.new_id(), self.start, (), inputs)]
 
     def finished(
-        self, task_id: int, spec: TaskSpec, foreach_count: int | None = None
+        self,
+        spec: TaskSpec,
+        index: Mapping[str, ArtifactRecord],
+        foreach_values: Sequence[str] | None = None,
     ) -> list[TaskSpec]:
-        """The tasks unlocked by `task_id` (running `spec`) having finished well.
+        """The tasks unlocked by `spec` having finished well with artifacts `index`.
 
-        `foreach_count` is the number of items when the step was a foreach split.
+        `foreach_values` gives, when the step was a foreach split, a short repr of each item
+        (empty strings when they are not known); its length is the number of items.
         """
         targets = list(self.graph.successors(spec.step))
         if not targets:
             return []
+        done = Parent(spec.task_id, spec.step, spec.stack, index)
         var = self.graph.foreach_var(spec.step)
         if var is not None:
-            if not foreach_count:
-                raise ValueError(
-                    f"foreach step {spec.step!r} finished without a positive item count"
-                )
+            if not foreach_values:
+                raise ValueError(f"foreach step {spec.step!r} finished without any item")
             (target,) = targets
+            count = len(foreach_values)
             return [
                 self._spec(
                     target,
-                    spec.stack + (Frame(spec.step, i, foreach_count, True),),
-                    (task_id,),
+                    spec.stack + (Frame(spec.step, i, count, True, var, value),),
+                    (done,),
                     var,
                 )
-                for i in range(foreach_count)
+                for i, value in enumerate(foreach_values)
             ]
         if len(targets) > 1:
             return [
-                self._spec(t, spec.stack + (Frame(spec.step, i, len(targets), False),), (task_id,))
+                self._spec(t, spec.stack + (Frame(spec.step, i, len(targets), False),), (done,))
                 for i, t in enumerate(targets)
             ]
         (target,) = targets
         if not self.graph.is_join(target):
-            return [self._spec(target, spec.stack, (task_id,))]
+            return [self._spec(target, spec.stack, (done,))]
         if not spec.stack:
             raise ValueError(f"join {target!r} reached from {spec.step!r} outside any split")
         frame, outer = spec.stack[-1], spec.stack[:-1]
-        pending = self._joins.setdefault((target, outer), _Pending(frame.count))
-        pending.arrived[frame.index] = task_id
-        if len(pending.arrived) < pending.count:
+        join = self._joins.setdefault((target, outer), _OpenJoin(frame.count))
+        join.arrived[frame.index] = done
+        if len(join.arrived) < join.count:
             return []
         del self._joins[(target, outer)]
-        inputs = tuple(pending.arrived[i] for i in sorted(pending.arrived))
+        inputs = tuple(join.arrived[i] for i in sorted(join.arrived))
         return [self._spec(target, outer, inputs)]
 
-    @staticmethod
-    def _spec(step: str, stack: Stack, inputs: tuple[int, ...], var: str | None = None) -> TaskSpec:
-        return TaskSpec(step, stack, inputs, var, task_key(step, stack))
+    def _spec(
+        self, step: str, stack: Stack, inputs: tuple[Parent, ...], var: str | None = None
+    ) -> TaskSpec:
+        return TaskSpec(self.new_id(), step, stack, inputs, var)
 
     @property
-    def open_joins(self) -> Mapping[tuple[str, Stack], _Pending]:
+    def open_joins(self) -> Mapping[tuple[str, Stack], _OpenJoin]:
         return self._joins

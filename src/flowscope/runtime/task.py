@@ -1,8 +1,8 @@
-"""One attempt of one task, executed inside its worker process.
+"""One attempt of one task, executed where the executor runs it (a forked worker, locally).
 
-`execute` binds a fresh flow instance to its inputs, calls the step, and stores what the
-step left on `self`. It never raises: the outcome, good or bad, is a `TaskOutcome` that the
-worker sends back to the runner.
+`RunWork` is the work an executor calls with each `TaskSpec`: it binds a fresh flow instance
+to the task's parents, calls the step, and stores what the step left on `self`. It never
+raises: the outcome, good or bad, is a `TaskOutcome` that goes back to the runner.
 """
 
 from __future__ import annotations
@@ -15,48 +15,55 @@ from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
+from flowscope.flow.environment import applied, task_environment
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.scalars import scalar_text
-from flowscope.runtime.artifacts import TaskArtifacts, save_outputs
-from flowscope.runtime.scheduler import Stack, TaskSpec
+from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
+from flowscope.runtime.executor import TIMEOUT
+from flowscope.runtime.spec import Parent, Stack, StepRules, TaskSpec
 
 
 @dataclass(frozen=True)
-class RunContext:
+class RunWork:
+    """What every task of one run shares, and the function an executor calls per attempt.
+
+    Everything here is a value sent once per run; only `flow_cls` and `store` are live
+    objects, which a remote executor rebuilds on its workers (the flow from the run's code
+    package, the store from its address)."""
+
+    flow_cls: type
+    store: ContentStore
     flow_name: str
     run_id: int
     user: str
     tags: tuple[str, ...]
-    namespace: str
     origin_run_id: int | None
     parameters: Mapping[str, Any]
+    rules: Mapping[str, StepRules]
+    project: ProjectInfo | None = None  # @project: the run's project and branch
 
+    def __call__(self, spec: TaskSpec) -> TaskOutcome:
+        return execute(self, spec)
 
-@dataclass(frozen=True)
-class Job:
-    """Everything a worker needs to run one attempt; built by the runner before the fork."""
-
-    task_id: int
-    attempt: int
-    spec: TaskSpec
-    join_step_names: tuple[str, ...]  # the step of each input, for joins
-    input_stacks: tuple[Stack, ...]  # the split stack of each input, for joins
-    inputs: tuple[TaskArtifacts, ...]
-    is_join: bool
-    last_attempt: bool
-    catch_var: str | None
-    expected_targets: tuple[str, ...]
-    foreach_var: str | None  # set when this step is a foreach split
+    def artifacts(self, parent: Parent) -> ParentArtifacts:
+        pathspec = f"{self.flow_name}/{self.run_id}/{parent.step}/{parent.task_id}"
+        return ParentArtifacts(pathspec, parent.index, self.store)
 
 
 @dataclass
 class TaskOutcome:
     ok: bool
     artifacts: list[ArtifactRecord] = field(default_factory=list)
-    foreach_count: int | None = None
+    foreach_values: tuple[str, ...] | None = None  # a foreach split: a short repr per item
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
     input_scalar: str | None = None  # the foreach input, for the query index (JSON text)
+
+    @property
+    def foreach_count(self) -> int | None:
+        return None if self.foreach_values is None else len(self.foreach_values)
 
 
 _PACKAGE_DIR = __file__.rsplit("/runtime/", 1)[0]
@@ -93,104 +100,135 @@ class CaughtException:
 
 
 def _foreach_frames(stack: Stack) -> tuple[ForeachFrame, ...]:
-    return tuple(ForeachFrame(f.step, "", f.index, f.count, "") for f in stack if f.foreach)
+    return tuple(
+        ForeachFrame(f.step, f.var, f.index, f.count, f.value_repr) for f in stack if f.foreach
+    )
 
 
-def _input_item(job: Job) -> Any:
+def _input_item(items: Any, spec: TaskSpec) -> Any:
     """The foreach item of this task: element `index` of the parent's foreach artifact."""
-    var = job.spec.foreach_var
-    frame = job.spec.stack[-1]
-    items = job.inputs[0].load(var) if var else None
+    frame = spec.stack[-1]
     try:
-        return items[frame.index]  # type: ignore[index]
+        return items[frame.index]
     except TypeError:
-        for i, item in enumerate(items):  # type: ignore[arg-type]
+        for i, item in enumerate(items):
             if i == frame.index:
                 return item
-    raise IndexError(f"foreach item {frame.index} of '{var}' is missing")
+    raise IndexError(f"foreach item {frame.index} of '{spec.foreach_var}' is missing")
 
 
-def execute(flow_cls: type, job: Job, ctx: RunContext, store: ContentStore) -> TaskOutcome:
-    """Run the step; store its artifacts; report what happened."""
-    step = job.spec.step
-    pathspec = f"{ctx.flow_name}/{ctx.run_id}/{step}/{job.task_id}"
+def _bind_current(work: RunWork, spec: TaskSpec) -> None:
     current._bind(
-        flow_name=ctx.flow_name,
-        run_id=str(ctx.run_id),
-        step_name=step,
-        task_id=str(job.task_id),
-        pathspec=pathspec,
-        retry_count=job.attempt,
-        username=ctx.user,
-        namespace=ctx.namespace,
-        tags=ctx.tags,
-        origin_run_id=None if ctx.origin_run_id is None else str(ctx.origin_run_id),
+        flow_name=work.flow_name,
+        run_id=str(work.run_id),
+        step_name=spec.step,
+        task_id=str(spec.task_id),
+        pathspec=spec.pathspec(work.flow_name, work.run_id),
+        retry_count=spec.attempt,
+        username=work.user,
+        namespace=f"user:{work.user}",
+        tags=work.tags,
+        origin_run_id=None if work.origin_run_id is None else str(work.origin_run_id),
         is_running_flow=True,
+        project=work.project,
     )
-    flow = flow_cls(use_cli=False)
-    known = {r.sha: r for source in job.inputs for r in source.index.values()}
+
+
+def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
+    """Run the step; store its artifacts; report what happened."""
+    step, rules, store = spec.step, work.rules[spec.step], work.store
+    _bind_current(work, spec)
+    flow = work.flow_cls(use_cli=False)
+    sources = [work.artifacts(parent) for parent in spec.inputs]
+    known = {r.sha: r for parent in spec.inputs for r in parent.index.values()}
     input_scalar: str | None = None
     try:
-        frames = _foreach_frames(job.spec.stack)
-        if job.is_join:
+        frames = _foreach_frames(spec.stack)
+        variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
+        if rules.is_join:
             bound = []
-            for name, parent, stack in zip(
-                job.join_step_names, job.inputs, job.input_stacks, strict=True
-            ):
-                child = flow_cls(use_cli=False)
+            for parent, parent_source in zip(spec.inputs, sources, strict=True):
+                child = work.flow_cls(use_cli=False)
                 child._fs_bind(
-                    name, parent, foreach_stack=_foreach_frames(stack), parameters=ctx.parameters
+                    parent.step,
+                    parent_source,
+                    foreach_stack=_foreach_frames(parent.stack),
+                    parameters=work.parameters,
                 )
                 bound.append(child)
-            flow._fs_bind(step, None, foreach_stack=frames, parameters=ctx.parameters)
-            getattr(flow, step)(Inputs(bound))
+            flow._fs_bind(step, None, foreach_stack=frames, parameters=work.parameters)
+            with applied(variables):
+                call_step(flow, step, Inputs(bound))
         else:
-            source: TaskArtifacts | None = job.inputs[0] if job.inputs else None
-            kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": ctx.parameters}
-            if job.spec.foreach_var is not None:
-                kwargs["input"] = item = _input_item(job)
+            source: ParentArtifacts | None = sources[0] if sources else None
+            kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": work.parameters}
+            if spec.foreach_var is not None and source is not None:
+                item = _input_item(source.load(spec.foreach_var), spec)
+                kwargs["input"], kwargs["index"] = item, spec.stack[-1].index
                 input_scalar = scalar_text(item)
-                kwargs["index"] = job.spec.stack[-1].index
+                if not frames[-1].value_repr:  # the children of a split cloned by resume
+                    last = frames[-1]
+                    frames = frames[:-1] + (
+                        ForeachFrame.for_item(
+                            last.step, last.var, last.index, last.num_splits, item
+                        ),
+                    )
+                    kwargs["foreach_stack"] = frames
             flow._fs_bind(step, source, **kwargs)
-            getattr(flow, step)()
+            with applied(variables):
+                call_step(flow, step)
         transition = flow._fs_transition()
         if step != "end":
-            _check_transition(step, transition, job)
-        count = None
-        if job.foreach_var is not None:
-            count = len(foreach_items(flow, job.foreach_var))
+            _check_transition(step, transition, rules)
+        reprs = None
+        if rules.split_var is not None:
+            items = foreach_items(flow, rules.split_var)
+            n = len(items)
+            reprs = tuple(
+                ForeachFrame.for_item(step, rules.split_var, i, n, x).value_repr
+                for i, x in enumerate(items)
+            )
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
         return TaskOutcome(
-            ok=True, artifacts=records, foreach_count=count, input_scalar=input_scalar
+            ok=True, artifacts=records, foreach_values=reprs, input_scalar=input_scalar
         )
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):
             info["message"] = f"the step called sys.exit({exc.code!r})"
         print(info["traceback"], file=sys.stderr, end="")
-        if job.catch_var is not None and job.last_attempt:
-            return _caught(flow, job, info, known, store)
+        if rules.catch_var is not None and rules.last_attempt(spec.attempt):
+            return _caught(flow, spec, rules, sources, info, known, store)
         return TaskOutcome(ok=False, exception=info)
     finally:
         current._clear()
 
 
-def _check_transition(step: str, transition: Any, job: Job) -> None:
+def _check_transition(step: str, transition: Any, rules: StepRules) -> None:
     from flowscope.errors import FlowDefinitionError
 
     if transition is None:
         raise FlowDefinitionError(f"Step '{step}' finished without calling self.next(...).")
-    if tuple(transition.targets) != job.expected_targets:
+    if tuple(transition.targets) != rules.targets:
         raise FlowDefinitionError(
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "
-            f"says it goes to {', '.join(job.expected_targets)}."
+            f"says it goes to {', '.join(rules.targets)}."
         )
+
+
+def _passed_on(rules: StepRules, sources: list[ParentArtifacts]) -> dict[str, str]:
+    """What a failed non-join task hands on unchanged: its parent's artifacts."""
+    if not sources or rules.is_join:
+        return {}
+    return {name: sources[0].sha(name) for name in sources[0].names()}
 
 
 def _caught(
     flow: Any,
-    job: Job,
+    spec: TaskSpec,
+    rules: StepRules,
+    sources: list[ParentArtifacts],
     info: dict[str, Any],
     known: Mapping[str, ArtifactRecord],
     store: ContentStore,
@@ -200,25 +238,56 @@ def _caught(
         values, passthrough = flow._fs_outputs()
     except BaseException:
         values, passthrough = {}, {}
-    if not passthrough and not values and job.inputs and not job.is_join:
-        passthrough = {name: job.inputs[0].sha(name) for name in job.inputs[0].names()}
+    if not passthrough and not values:
+        passthrough = _passed_on(rules, sources)
     values = dict(values)
-    assert job.catch_var is not None
-    values[job.catch_var] = CaughtException(info)
-    records = save_outputs(store, values, passthrough, known, job.spec.step)
+    assert rules.catch_var is not None
+    values[rules.catch_var] = CaughtException(info)
+    records = save_outputs(store, values, passthrough, known, spec.step)
     return TaskOutcome(ok=False, artifacts=records, exception=info, handled=True)
 
 
 def caught_outcome_without_process(
-    job: Job, info: dict[str, Any], store: ContentStore
+    work: RunWork, spec: TaskSpec, info: dict[str, Any]
 ) -> TaskOutcome:
     """For a worker that died outright (signal, timeout): the catch fallback, built outside."""
-    known = {r.sha: r for source in job.inputs for r in source.index.values()}
-    passthrough: dict[str, str] = {}
-    if job.inputs and not job.is_join:
-        passthrough = {name: job.inputs[0].sha(name) for name in job.inputs[0].names()}
-    assert job.catch_var is not None
+    rules = work.rules[spec.step]
+    assert rules.catch_var is not None
+    known = {r.sha: r for parent in spec.inputs for r in parent.index.values()}
+    sources = [work.artifacts(parent) for parent in spec.inputs]
     records = save_outputs(
-        store, {job.catch_var: CaughtException(info)}, passthrough, known, job.spec.step
+        work.store,
+        {rules.catch_var: CaughtException(info)},
+        _passed_on(rules, sources),
+        known,
+        spec.step,
     )
     return TaskOutcome(ok=False, artifacts=records, exception=info, handled=True)
+
+
+def crash_info(failure: str, spec: TaskSpec, rules: StepRules) -> dict[str, Any]:
+    """The exception recorded for an attempt that ended without an outcome."""
+    if failure == TIMEOUT:
+        return {
+            "type": "TimeoutError",
+            "module": "builtins",
+            "message": f"step '{spec.step}' exceeded its @timeout of {rules.timeout or 0:g} "
+            f"seconds and was stopped",
+            "traceback": "",
+        }
+    return {
+        "type": "WorkerCrashed",
+        "module": "flowscope",
+        "message": f"step '{spec.step}' did not finish: {failure}",
+        "traceback": "",
+    }
+
+
+def interrupted_info() -> dict[str, Any]:
+    """The exception recorded for an attempt ended because the run was interrupted."""
+    return {
+        "type": "KeyboardInterrupt",
+        "module": "builtins",
+        "message": "the run was interrupted",
+        "traceback": "",
+    }

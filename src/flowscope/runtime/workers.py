@@ -1,8 +1,9 @@
-"""Worker processes: one fork of the warm runner per attempt, watched through three pipes.
+"""The local executor: one fork of the warm runner per attempt, watched through three pipes.
 
 A fork costs about a millisecond and needs no re-import; a worker that crashes, exits or
-segfaults takes only its own attempt down. The runner reads each worker's stdout and stderr
-line by line (timestamping every line as it arrives) and its outcome from a result pipe.
+segfaults takes only its own attempt down. The executor reads each worker's stdout and
+stderr line by line (timestamping every line as it arrives, for the runner's output sink)
+and its outcome from a result pipe. Single-threaded, so forking is safe.
 """
 
 from __future__ import annotations
@@ -12,40 +13,36 @@ import os
 import pickle
 import selectors
 import signal
+import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flowscope.logs import LogLine
+from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 STREAMS = ("stdout", "stderr")
 _CHUNK = 1 << 16
 _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
+P = TypeVar("P")
+R = TypeVar("R")
+
 
 @dataclass
-class Worker:
+class _Fork:
+    """One worker process and what has been read from it so far."""
+
     pid: int
-    key: Any  # the runner's handle for this attempt
+    key: AttemptKey
     started: float
     deadline: float | None
     fds: dict[int, str]  # open read ends -> "result" | "stdout" | "stderr"
     result: bytearray = field(default_factory=bytearray)
     partial: dict[str, bytes] = field(default_factory=lambda: {s: b"" for s in STREAMS})
-    lines: dict[str, list[LogLine]] = field(default_factory=lambda: {s: [] for s in STREAMS})
-    status: int | None = None
-    killed_for_timeout: bool = False
-
-
-@dataclass(frozen=True)
-class Exit:
-    """How a worker ended: its outcome (unpickled), or why there is none."""
-
-    worker: Worker
-    outcome: Any | None
-    failure: str | None
+    killed_for: str | None = None  # TIMEOUT or CANCELLED once the executor ended it
 
 
 def die_with_parent_hook() -> Callable[[], None] | None:
@@ -64,7 +61,8 @@ def die_with_parent_hook() -> Callable[[], None] | None:
 
 
 def _child(
-    run: Callable[[], Any],
+    work: Callable[[Any], Any],
+    payload: Any,
     fds: tuple[int, int, int],
     runner: int,
     die_with_parent: Callable[[], None] | None,
@@ -95,7 +93,7 @@ def _child(
             errors="backslashreplace",
             line_buffering=True,
         )
-        outcome = run()
+        outcome = work(payload)
         payload = memoryview(pickle.dumps(outcome, protocol=5))
         while payload:
             payload = payload[os.write(result_w, payload) :]
@@ -115,25 +113,39 @@ def _child(
             os._exit(code)
 
 
-class WorkerPool:
-    """Starts workers and multiplexes their pipes. Single-threaded, so forking is safe."""
+class ForkExecutor(Generic[P, R]):
+    """The `Executor` that forks the runner once per attempt; `work(payload)` runs in the child
+    and its return value is pickled back."""
 
-    def __init__(self, on_line: Callable[[Worker, str, LogLine], None]) -> None:
-        self.on_line = on_line
+    def __init__(self, work: Callable[[P], R], on_output: OutputSink, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.work = work
+        self.on_output = on_output
+        self._capacity = capacity
         self.selector = selectors.DefaultSelector()
-        self.workers: dict[int, Worker] = {}
+        self._forks: dict[int, _Fork] = {}  # pid -> fork
+        self._by_key: dict[AttemptKey, _Fork] = {}
+        self._host = socket.gethostname()
         self._die_with_parent = die_with_parent_hook()  # resolved once, before any fork
+        self._closed = False
 
-    def __len__(self) -> int:
-        return len(self.workers)
+    @property
+    def capacity(self) -> int:
+        return self._capacity
 
-    def spawn(self, key: Any, run: Callable[[], Any], timeout: float | None = None) -> Worker:
+    def in_flight(self) -> Collection[AttemptKey]:
+        return self._by_key.keys()
+
+    def submit(self, key: AttemptKey, payload: P, timeout: float | None = None) -> None:
+        if key in self._by_key:
+            raise ValueError(f"attempt {key} is already in flight")
         sys.stdout.flush()
         sys.stderr.flush()
         # Ctrl-C and SIGTERM are held back from fork until the worker is registered: delivered
         # in between, the child would run the runner's handler (and go on as a second runner),
         # or the runner would lose track of a live worker. The child unblocks them once its own
-        # dispositions are set; the runner gets a held-back signal when spawn() returns.
+        # dispositions are set; the runner gets a held-back signal when submit() returns.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             pipes = [os.pipe() for _ in range(3)]
@@ -142,55 +154,68 @@ class WorkerPool:
             if pid == 0:  # pragma: no cover - runs in the child
                 for r, _ in pipes:
                     os.close(r)
-                for key in list((self.selector.get_map() or {}).values()):
+                for selected in list((self.selector.get_map() or {}).values()):
                     try:
-                        os.close(key.fd)
+                        os.close(selected.fd)
                     except OSError:
                         pass
-                _child(run, (pipes[0][1], pipes[1][1], pipes[2][1]), runner, self._die_with_parent)
+                fds = (pipes[0][1], pipes[1][1], pipes[2][1])
+                _child(self.work, payload, fds, runner, self._die_with_parent)
             for _, w in pipes:
                 os.close(w)
             now = time.time()
-            names = ("result",) + STREAMS
-            worker = Worker(pid, key, now, now + timeout if timeout else None, {})
-            for (r, _), name in zip(pipes, names, strict=True):
+            fork = _Fork(pid, key, now, now + timeout if timeout else None, {})
+            for (r, _), name in zip(pipes, ("result", *STREAMS), strict=True):
                 os.set_blocking(r, False)
-                worker.fds[r] = name
-                self.selector.register(r, selectors.EVENT_READ, worker)
-            self.workers[pid] = worker
-            return worker
+                fork.fds[r] = name
+                self.selector.register(r, selectors.EVENT_READ, fork)
+            self._forks[pid] = fork
+            self._by_key[key] = fork
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
-    def poll(self, timeout: float) -> list[Exit]:
-        """Read what is ready (waiting up to `timeout`); return the workers that ended."""
-        if not self.workers:
+    def poll(self, timeout: float) -> list[Done[R]]:
+        if not self._forks:
             time.sleep(min(timeout, 0.05))
             return []
         now = time.time()
-        for worker in self.workers.values():
-            if (
-                worker.deadline is not None
-                and now >= worker.deadline
-                and not worker.killed_for_timeout
-            ):
-                worker.killed_for_timeout = True
-                _kill(worker.pid, signal.SIGKILL)
-        deadlines = [
-            w.deadline for w in self.workers.values() if w.deadline and not w.killed_for_timeout
-        ]
+        for fork in self._forks.values():
+            if fork.deadline is not None and now >= fork.deadline and fork.killed_for is None:
+                fork.killed_for = TIMEOUT
+                _kill(fork.pid, signal.SIGKILL)
+        deadlines = [f.deadline for f in self._forks.values() if f.deadline and not f.killed_for]
         if deadlines:
             timeout = max(0.0, min(timeout, min(deadlines) - now))
-        for key, _ in self.selector.select(timeout):
-            self._read(key.data, key.fd)
-        exits = []
-        for worker in list(self.workers.values()):
-            if not worker.fds:
-                exits.append(self._reap(worker))
-        return exits
+        for selected, _ in self.selector.select(timeout):
+            self._read(selected.data, selected.fd)
+        return [self._reap(f) for f in list(self._forks.values()) if not f.fds]
 
-    def _read(self, worker: Worker, fd: int) -> None:
-        name = worker.fds[fd]
+    def cancel(self, key: AttemptKey) -> None:
+        fork = self._by_key.get(key)
+        if fork is not None and fork.killed_for is None:
+            fork.killed_for = CANCELLED
+            _kill(fork.pid, signal.SIGTERM)
+
+    def shutdown(self, grace: float = 2.0) -> list[Done[R]]:
+        """SIGTERM to every worker, then SIGKILL after `grace` seconds; close the pipes."""
+        if self._closed:
+            return []
+        for key in list(self._by_key):
+            self.cancel(key)
+        end = time.time() + grace
+        ended: list[Done[R]] = []
+        while self._forks and time.time() < end:
+            ended += self.poll(0.05)
+        for pid in list(self._forks):
+            _kill(pid, signal.SIGKILL)
+        while self._forks:
+            ended += self.poll(0.05)
+        self.selector.close()
+        self._closed = True
+        return ended
+
+    def _read(self, fork: _Fork, fd: int) -> None:
+        name = fork.fds[fd]
         try:
             data = os.read(fd, _CHUNK)
         except BlockingIOError:
@@ -198,61 +223,52 @@ class WorkerPool:
         if not data:
             self.selector.unregister(fd)
             os.close(fd)
-            del worker.fds[fd]
-            if name in STREAMS and worker.partial[name]:
-                self._emit(worker, name, worker.partial[name])
-                worker.partial[name] = b""
+            del fork.fds[fd]
+            if name in STREAMS and fork.partial[name]:
+                self._emit(fork, name, fork.partial[name])
+                fork.partial[name] = b""
             return
         if name == "result":
-            worker.result += data
+            fork.result += data
             return
-        buffered = worker.partial[name] + data
+        buffered = fork.partial[name] + data
         *complete, rest = buffered.split(b"\n")
-        worker.partial[name] = rest
+        fork.partial[name] = rest
         for raw in complete:
-            self._emit(worker, name, raw)
+            self._emit(fork, name, raw)
 
-    def _emit(self, worker: Worker, stream: str, raw: bytes) -> None:
+    def _emit(self, fork: _Fork, stream: str, raw: bytes) -> None:
         line = LogLine(time.time(), raw.decode("utf-8", "backslashreplace"))
-        worker.lines[stream].append(line)
-        self.on_line(worker, stream, line)
+        self.on_output(fork.key, stream, line)
 
-    def _reap(self, worker: Worker) -> Exit:
-        _, status = os.waitpid(worker.pid, 0)
-        del self.workers[worker.pid]
-        worker.status = status
-        if worker.result:
+    def _reap(self, fork: _Fork) -> Done[R]:
+        try:
+            _, status = os.waitpid(fork.pid, 0)
+        except ChildProcessError:  # reaped already (a wait interrupted before it was noted)
+            status = -1
+        del self._forks[fork.pid], self._by_key[fork.key]
+        where = Placement("local", self._host, fork.pid)
+
+        def done(outcome: R | None, failure: str | None) -> Done[R]:
+            return Done(fork.key, outcome, failure, where, fork.started)
+
+        if fork.result:
             try:
-                return Exit(worker, pickle.loads(bytes(worker.result)), None)
+                return done(pickle.loads(bytes(fork.result)), None)
             except Exception as exc:  # a truncated result: the worker died while writing
-                return Exit(worker, None, f"the worker's result could not be read ({exc})")
-        if worker.killed_for_timeout:
-            return Exit(worker, None, "timeout")
+                return done(None, f"the worker's result could not be read ({exc})")
+        if fork.killed_for is not None:
+            return done(None, fork.killed_for)
+        if status == -1:
+            return done(None, "the worker process ended and its exit status was lost")
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             try:
                 name = signal.Signals(sig).name
             except ValueError:
                 name = f"signal {sig}"
-            return Exit(worker, None, f"the worker process was killed by {name}")
-        return Exit(worker, None, f"the worker process exited with code {os.WEXITSTATUS(status)}")
-
-    def terminate_all(self, grace: float = 2.0) -> list[Exit]:
-        """End every worker (Ctrl-C): SIGTERM, then SIGKILL after `grace` seconds."""
-        for pid in self.workers:
-            _kill(pid, signal.SIGTERM)
-        end = time.time() + grace
-        exits: list[Exit] = []
-        while self.workers and time.time() < end:
-            exits += self.poll(0.05)
-        for pid in list(self.workers):
-            _kill(pid, signal.SIGKILL)
-        while self.workers:
-            exits += self.poll(0.05)
-        return exits
-
-    def close(self) -> None:
-        self.selector.close()
+            return done(None, f"the worker process was killed by {name}")
+        return done(None, f"the worker process exited with code {os.WEXITSTATUS(status)}")
 
 
 def _kill(pid: int, sig: int) -> None:

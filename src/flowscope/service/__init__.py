@@ -1,6 +1,8 @@
 """The HTTP metadata service: an ASGI app over the one SQL query layer.
 
-    app.py            create_app(store, blobs=, token=, max_body=, max_blob=); bearer auth
+    app.py            create_app(store, blobs=, token=, max_body=, max_blob=, ...); bearer auth
+    guard.py          same-origin rules (Host, Origin, JSON writes) as ASGI middleware
+    deadlines.py      uvicorn's HTTP protocol with time bounds on headers and bodies
     context.py        what routes share (store, blob root, limits); error guard
     wire.py           JSON responses, the error envelope, exceptions -> statuses
     parse.py          path, query and body checks

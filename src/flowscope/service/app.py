@@ -2,7 +2,8 @@
 
 Routes live under /api/v1 (see routes_runs, routes_tasks, routes_blobs); `GET /api/v1/health`
 needs no token and reports the schema version. With a token configured every other request
-must carry `Authorization: Bearer <token>`, compared in constant time; otherwise 401.
+must carry `Authorization: Bearer <token>`, compared in constant time; otherwise 401. Before
+that, every request must pass the same-origin guard (guard.py: Host, Origin, JSON writes).
 Errors are JSON (`wire.py`), 500s are generic and logged, nothing is ever unpickled. The app
 keeps no state between requests beyond the store's connection pool, so several instances
 can serve one PostgreSQL.
@@ -25,7 +26,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service import routes_blobs, routes_runs, routes_tasks
-from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY, ServiceContext
+from flowscope.service.context import (
+    DEFAULT_MAX_BLOB,
+    DEFAULT_MAX_BLOB_DECODED,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_FILTERS,
+    ServiceContext,
+)
+from flowscope.service.guard import AllowedHosts, SameOriginGuard
 from flowscope.service.wire import error_response, exception_response, json_response
 
 if TYPE_CHECKING:
@@ -84,19 +92,32 @@ def create_app(
     token: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     max_blob: int = DEFAULT_MAX_BLOB,
+    max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED,
+    max_filters: int = DEFAULT_MAX_FILTERS,
     close_store: bool = True,
     prefix: str = "",
     threads: int = 16,
+    allowed_hosts: AllowedHosts | None = None,
 ) -> ASGIApp:
     """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
 
-    `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above).
+    `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above);
+    `max_blob_decoded` bounds what an upload decodes to (a compressed blob's logical size);
+    `max_filters` the filters on one listing (400 above).
     `threads` bounds the store calls running at once (match the database pool).
     `prefix` (e.g. "/team") serves the API under `{prefix}/api/v1` as well as `/api/v1`, so a
     reverse proxy may forward requests with or without stripping that path.
+    `allowed_hosts` are the Host names served (`guard.py`; loopback names by default); every
+    request passes the same-origin guard before the token check.
     """
     ctx = ServiceContext(
-        store=store, blobs=blobs, max_body=max_body, max_blob=max_blob, threads=threads
+        store=store,
+        blobs=blobs,
+        max_body=max_body,
+        max_blob=max_blob,
+        max_blob_decoded=max_blob_decoded,
+        max_filters=max_filters,
+        threads=threads,
     )
 
     async def health(request: Request) -> Response:
@@ -157,4 +178,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False
-    return BearerAuth(app, token, prefix) if token else app
+    guarded_app = BearerAuth(app, token, prefix) if token else app
+    return SameOriginGuard(guarded_app, allowed_hosts or AllowedHosts.for_bind("127.0.0.1"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from anyio import CapacityLimiter, to_thread
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from flowscope.metastore.store import SqlMetadataStore
@@ -22,6 +22,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 DEFAULT_MAX_BLOB = 1024 * 1024 * 1024
+DEFAULT_MAX_BLOB_DECODED = 2 * 1024 * 1024 * 1024
+DEFAULT_MAX_FILTERS = 100
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds for a request's headers (service/deadlines.py)
+DEFAULT_BODY_TIMEOUT = 30.0  # seconds for a body, plus one per 64 KiB of it
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class ServiceContext:
     blobs: BlobStorage | None = None
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
+    max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED
+    max_filters: int = DEFAULT_MAX_FILTERS
     threads: int = 16
     _limiter: CapacityLimiter = field(init=False, repr=False, compare=False)
 
@@ -49,6 +55,8 @@ def guarded(handler: Endpoint) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         try:
             return await handler(request)
+        except ClientDisconnect:  # gone mid-body (or cut off by a deadline): nobody to answer
+            return Response(status_code=400)
         except Exception as exc:  # noqa: BLE001 - the one place errors become responses
             return exception_response(exc, f"{request.method} {request.url.path}")
 

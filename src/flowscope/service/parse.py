@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from flowscope.datastore.keys import check_key
 from flowscope.errors import DataStoreError
@@ -134,15 +134,42 @@ def query_number(raw: str, where: str) -> float:
     return value
 
 
+def check_filter_count(count: int, limit: int, what: str) -> None:
+    """400 for a listing with more filters than `limit` (each is a clause in one SQL query)."""
+    if count > limit:
+        raise bad_request(
+            f"This listing has {count} {what}; the limit is {limit} per request (the service's "
+            "--max-filters). Filter on fewer, or narrow the listing and filter the rest yourself."
+        )
+
+
 # ---- the body --------------------------------------------------------------------------
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed `limit` bytes."""
+def check_declared_length(request: Request, limit: int) -> None:
+    """413 at once when the Content-Length header says the body exceeds `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
             raise bad_request("Content-Length must be a non-negative integer.")
         if int(declared) > limit:
             raise too_large(int(declared), limit)
+
+
+async def drain(request: Request, limit: int) -> None:
+    """Read and drop the rest of the body (up to `limit` bytes), so the answer reaches the
+    caller instead of a reset connection; a longer body is left for the server to cut."""
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return
+    except (RuntimeError, ClientDisconnect):
+        return  # read to its end already, or the caller is gone
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed `limit` bytes."""
+    check_declared_length(request, limit)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk

@@ -2,13 +2,17 @@
 
     HEAD /blobs/{key}         200 with Content-Length (the stored size), or 404
     GET  /blobs/{key}         the stored bytes (the datastore's encoded form), or 404
-    PUT  /blobs/{key}         store them; the service decodes them and checks that their
-                              content hashes to {key} first (400 BlobCorrupted otherwise)
+    PUT  /blobs/{key}         store them; the service decodes them as they arrive and
+                              checks that their content hashes to {key} first (400
+                              BlobCorrupted otherwise; 413 above max_blob bytes on the wire
+                              or max_blob_decoded bytes decoded)
     POST /blobs/exists        {"keys": [...]} -> {"present": [...]}
 
 Bytes are moved as stored (compressed, with their header): the client's ContentStore encodes
-and verifies, so the proxy adds no work but one hash check on the way in. A PUT is held in
-memory up to `max_blob` bytes (configurable); object storage will lift that later.
+and verifies, so the proxy adds no work but one hash check on the way in, made while the
+body arrives (one segment decoded at a time: a compressed upload never costs its decoded
+size in memory). A PUT is held in memory up to `max_blob` bytes (configurable) as received;
+object storage will lift that later.
 """
 
 from __future__ import annotations
@@ -17,21 +21,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from flowscope.datastore import BlobStorage, ContentStore, MemoryStorage
-from flowscope.datastore.keys import check_key
-from flowscope.errors import DataStoreError
+from flowscope.datastore import BlobStorage
+from flowscope.datastore.cas import StreamVerifier
+from flowscope.datastore.keys import blob_not_found, check_key
+from flowscope.errors import BlobNotFound, BlobTooLarge, DataStoreError, StorageFull
 from flowscope.service import parse as p
 from flowscope.service.context import ServiceContext, guarded
-from flowscope.service.wire import HttpError, bad_request, json_response
+from flowscope.service.wire import HttpError, bad_request, disk_full, json_response, log
 
 MAX_KEYS = 100_000
 
 
-def verify_stored(key: str, stored: bytes) -> None:
-    """Raise BlobCorrupted (or DataStoreError) unless `stored` decodes to content hashing to `key`."""
-    scratch = MemoryStorage()
-    scratch.write(key, [stored])
-    ContentStore(scratch).open(key)
+VERIFY_BATCH = 1024 * 1024
+"""Bytes of an upload handed to the verifier at a time (one thread hop each)."""
 
 
 def routes(ctx: ServiceContext) -> list[Route]:
@@ -42,27 +44,69 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def read_blob(request: Request) -> Response:
         key, blobs = p.blob_key(request), storage()
-        if request.method == "HEAD":
-            size = await ctx.call(blobs.size, key)
-            return Response(
-                status_code=200,
-                headers={"content-length": str(size)},
-                media_type="application/octet-stream",
-            )
-        data = await ctx.call(blobs.read, key)
+        try:
+            if request.method == "HEAD":
+                size = await ctx.call(blobs.size, key)
+                return Response(
+                    status_code=200,
+                    headers={"content-length": str(size)},
+                    media_type="application/octet-stream",
+                )
+            data = await ctx.call(blobs.read, key)
+        except BlobNotFound:
+            # the backend's message names its directory: never show server paths to callers
+            raise blob_not_found(key, "this service's blob store") from None
         return Response(memoryview(data), media_type="application/octet-stream")
 
     async def write_blob(request: Request) -> Response:
         key, blobs = p.blob_key(request), storage()
-        body = await p.read_body(request, ctx.max_blob)
+        p.check_declared_length(request, ctx.max_blob)
         if await ctx.call(blobs.exists, key):
+            await p.drain(request, ctx.max_blob)
             return json_response({"key": key, "written": False})
+        verifier = StreamVerifier(key, "the upload", max_size=ctx.max_blob_decoded)
+        received: list[bytes] = []
         try:
-            await ctx.call(verify_stored, key, body)
+            await _receive(request, verifier, received)
+            await ctx.call(verifier.finish)
+        except BlobTooLarge as exc:
+            await p.drain(request, ctx.max_blob)
+            raise HttpError(
+                413,
+                "PayloadTooLarge",
+                f"Refused blob {key}: {exc} Raise the service's --max-blob-decoded-mb to "
+                "accept it.",
+            ) from None
         except DataStoreError as exc:
+            await p.drain(request, ctx.max_blob)
             raise HttpError(400, "BlobCorrupted", f"Refused blob {key}: {exc}") from None
-        await ctx.call(blobs.write, key, [body])
+        try:
+            await ctx.call(blobs.write, key, received)
+        except DataStoreError as exc:
+            if not disk_full(exc):
+                raise
+            log.error("PUT blob %s: the disk is full: %s", key, exc)  # the path, for operators
+            raise StorageFull(
+                f"Could not store blob {key}: the service's blob storage is out of space (the "
+                "disk is full). Nothing was stored; ask the service's operator to free space, "
+                "then run the flow again."
+            ) from None
         return json_response({"key": key, "written": True}, status=201)
+
+    async def _receive(request: Request, verifier: StreamVerifier, received: list[bytes]) -> None:
+        """Read the body into `received` (at most max_blob bytes), verifying it as it comes."""
+        size, batch = 0, bytearray()
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > ctx.max_blob:
+                raise p.too_large(size, ctx.max_blob)
+            if chunk:
+                received.append(chunk)
+                batch += chunk
+            if len(batch) >= VERIFY_BATCH:
+                await ctx.call(verifier.feed, batch)
+                batch = bytearray()
+        await ctx.call(verifier.feed, batch)
 
     async def exists_many(request: Request) -> Response:
         blobs = storage()

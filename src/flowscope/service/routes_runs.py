@@ -16,7 +16,8 @@ Run listing query: `tag` (repeatable; all must match), `any_tag` (repeatable; on
 `param.NAME=VALUE` (VALUE is JSON; text that is not JSON is taken as a string), `limit`,
 `cursor` (from the previous page), `where` (a filter, metastore/filters.py; at most
 MAX_QUERY_LENGTH characters; 400 with the parser's message when it is not valid), `values=true`
-(list_run_rows: each item is {"run", "params", "data"}). Every value is a bound SQL parameter.
+(list_run_rows: each item is {"run", "params", "data"}). Every value is a bound SQL parameter;
+at most `max_filters` (100 by default) tag, any_tag and param.NAME filters in all (400 above).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from flowscope.errors import ObjectNotFound
 from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.metastore.records import RunQuery
 from flowscope.service import bodies, parse as p
-from flowscope.service.context import ServiceContext, guarded
+from flowscope.service.context import DEFAULT_MAX_FILTERS, ServiceContext, guarded
 from flowscope.service.wire import bad_request, json_response, record
 from flowscope.tags import validate_tag
 
@@ -42,6 +43,7 @@ RUN_QUERY_STATUSES = ("running", "succeeded", "failed", "lost")
 _RUN_QUERY_KEYS = frozenset(
     {"tag", "any_tag", "status", "user", "since", "until", "limit", "cursor", "where", "values"}
 )
+_FILTER_KEYS = frozenset({"tag", "any_tag"})
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9._:\-]{8,200}\Z")
 
 
@@ -62,8 +64,12 @@ def _param_value(raw: str) -> Any:
         return raw
 
 
-def run_query(params: QueryParams) -> RunQuery:
+def run_query(params: QueryParams, max_filters: int = DEFAULT_MAX_FILTERS) -> RunQuery:
     """The RunQuery a listing's query string asks for; 400 for anything unknown or malformed."""
+    filters = [k for k, _ in params.multi_items() if k in _FILTER_KEYS or k.startswith("param.")]
+    p.check_filter_count(
+        len(filters), max_filters, "filters (tag, any_tag and param.NAME together)"
+    )
     parameters: dict[str, Any] = {}
     for key, raw in params.multi_items():
         if key.startswith("param."):
@@ -113,7 +119,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         return json_response(record(found))
 
     async def list_runs(request: Request) -> Response:
-        name, query = p.flow(request), run_query(request.query_params)
+        name, query = p.flow(request), run_query(request.query_params, ctx.max_filters)
         values = request.query_params.get("values")
         if values not in (None, "true", "false"):
             raise bad_request(f"values must be true or false, got {values[:40]!r}.")

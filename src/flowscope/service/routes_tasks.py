@@ -95,9 +95,9 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def list_step_artifacts(request: Request) -> Response:
         name, run_id, step = p.flow(request), p.run(request), p.step(request)
-        names = tuple(
-            p.text(n, "name", max_length=500) for n in request.query_params.getlist("name")
-        )
+        given = request.query_params.getlist("name")
+        p.check_filter_count(len(given), ctx.max_filters, "artifact names")
+        names = tuple(p.text(n, "name", max_length=500) for n in given)
         found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
         return json_response(
             {"tasks": {str(task_id): [record(a) for a in arts] for task_id, arts in found.items()}}

@@ -20,7 +20,14 @@ from flowscope.errors import MetadataError
 from flowscope.metastore.db import Database, open_database
 from flowscope.metastore.migrations import check_schema
 from flowscope.metastore.store import SqlMetadataStore
-from flowscope.service.context import DEFAULT_MAX_BLOB, DEFAULT_MAX_BODY
+from flowscope.service.context import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_BLOB,
+    DEFAULT_MAX_BLOB_DECODED,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_FILTERS,
+)
 
 CONFIG_ENV = "FLOWSCOPE_SERVICE_CONFIG"
 
@@ -32,9 +39,15 @@ class ServiceConfig:
     token_file: str | None = None
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
+    max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED
+    max_filters: int = DEFAULT_MAX_FILTERS
     lost_after: float = 60.0
     pool_size: int = 8
     prefix: str = ""
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    bind: str = "127.0.0.1"  # the address listened on: the Host names served follow from it
+    allowed_hosts: tuple[str, ...] = ()  # more Host names served (`--allowed-host`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -42,6 +55,7 @@ class ServiceConfig:
     @classmethod
     def from_json(cls, text: str) -> ServiceConfig:
         data: dict[str, Any] = json.loads(text)
+        data["allowed_hosts"] = tuple(data.get("allowed_hosts", ()))
         return cls(**data)
 
 
@@ -74,6 +88,7 @@ def open_service_database(url: str, pool_size: int = 8) -> Database:
 def build_app(config: ServiceConfig) -> ASGIApp:
     """The app for `config`; the schema must be the current one (run migrations first)."""
     from flowscope.service.app import create_app
+    from flowscope.service.guard import AllowedHosts
 
     db = open_service_database(config.database, config.pool_size)
     try:
@@ -96,8 +111,11 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         token=token,
         max_body=config.max_body,
         max_blob=config.max_blob,
+        max_blob_decoded=config.max_blob_decoded,
+        max_filters=config.max_filters,
         prefix=config.prefix,
         threads=config.pool_size + 2,
+        allowed_hosts=AllowedHosts.for_bind(config.bind, config.allowed_hosts),
     )
 
 
@@ -120,7 +138,10 @@ def serve(
 ) -> None:
     import uvicorn
 
+    from flowscope.service.deadlines import protocol_factory
+
     options: dict[str, Any] = {
+        "http": protocol_factory(config.header_timeout, config.body_timeout),
         "host": host,
         "port": port,
         "access_log": access_log,

@@ -3,14 +3,17 @@
 Every error is `{"error": {"type": ..., "message": ...}}`. `type` names the flowscope error
 class the client raises again, from the one table in flowscope/remote/wire.py (ObjectNotFound,
 InvalidPathspec, TagError, DatabaseUnavailable, ...), or one of the service's own refusals
-raised as HttpError (BadRequest, PayloadTooLarge, NotFound, MethodNotAllowed, InternalError).
-A 500 never carries details: they are logged here.
+raised as HttpError (BadRequest, PayloadTooLarge, NotFound, MethodNotAllowed, InternalError),
+or DatabaseFull (507: the disk behind the metadata database is full). A 500 never carries
+details: they are logged here.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import sqlite3
 from dataclasses import fields
 from typing import Any
 
@@ -51,9 +54,37 @@ def _status_of(exc: BaseException) -> tuple[int, str] | None:
     return None if row is None else (row.status, row.name)
 
 
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it was raised from, says a disk (or quota) is full."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _DISK_FULL_ERRNOS:
+            return True
+        if getattr(current, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if getattr(current, "sqlstate", None) == "53100":  # PostgreSQL disk_full
+            return True
+        implicit = None if current.__suppress_context__ else current.__context__
+        current = current.__cause__ or implicit
+    return False
+
+
 def exception_response(exc: BaseException, what: str) -> Response:
     """The response for an exception raised while serving `what` (method and path)."""
     known = _status_of(exc)
+    if known is None and disk_full(exc):
+        log.error("%s failed, the disk is full: %s", what, exc)
+        return error_response(
+            507,
+            "DatabaseFull",
+            "The service's metadata database is out of disk space (the disk is full); nothing "
+            "was recorded. Ask the service's operator to free space, then retry.",
+        )
     if known is not None:
         status, kind = known
         if status >= 500:

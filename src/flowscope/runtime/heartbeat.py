@@ -1,0 +1,66 @@
+"""The run's heartbeat: every `interval` seconds, the run and its running attempts are marked
+alive, so that readers can tell a live run from a lost one.
+
+For providers whose readers cannot see the runner's live log files (the service), each beat
+also carries a snapshot of the output so far of every running attempt whose output grew since
+the last beat, stored as blobs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+
+from flowscope.metastore.provider import MetadataProvider
+from flowscope.runtime.executor import AttemptKey
+from flowscope.runtime.livelogs import LiveLogs
+
+Snapshot = tuple[int, int, str | None, str | None]  # task id, attempt, stdout key, stderr key
+
+
+class Heartbeat:
+    def __init__(
+        self,
+        provider: MetadataProvider,
+        flow_name: str,
+        run_id: int,
+        interval: float,
+        logs: LiveLogs,
+        *,
+        snapshots: bool,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.provider = provider
+        self.flow_name = flow_name
+        self.run_id = run_id
+        self.interval = interval
+        self.logs = logs
+        self.snapshots = snapshots
+        self.clock = clock
+        self.next_beat = clock() + interval
+        self._sizes: dict[AttemptKey, tuple[int, int]] = {}
+
+    def wait(self) -> float:
+        """Seconds until the next beat is due (0 when it is)."""
+        return max(0.0, self.next_beat - self.clock())
+
+    def beat_if_due(self, running: Collection[AttemptKey]) -> bool:
+        if self.clock() < self.next_beat:
+            return False
+        keys = list(running)
+        logs = self._snapshots(keys) if self.snapshots else []
+        self.provider.heartbeat(self.flow_name, self.run_id, keys, logs)
+        self.next_beat = self.clock() + self.interval
+        return True
+
+    def _snapshots(self, running: list[AttemptKey]) -> list[Snapshot]:
+        sizes = {key: self.logs.count(key) for key in running}
+        found = []
+        for key, size in sizes.items():
+            if size == self._sizes.get(key, (0, 0)):
+                continue
+            task_id, attempt = key
+            stdout, stderr = self.logs.store_log(key, "stdout"), self.logs.store_log(key, "stderr")
+            found.append((task_id, attempt, stdout, stderr))
+        self._sizes = sizes  # ended attempts are forgotten
+        return found

@@ -1,0 +1,131 @@
+"""The output of running attempts, line by line as the executor delivers it.
+
+Each line is kept with its attempt (stored as the attempt's log blob when it ends, and sent
+as a snapshot with heartbeats), echoed to the console, and, when the metadata provider
+declares a live log directory (`MetadataProvider.live_log_dir`), appended to a file per
+attempt and stream that readers follow while the attempt runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from flowscope.datastore import ContentStore
+from flowscope.errors import DataStoreError
+from flowscope.logs import LogLine, encode
+from flowscope.runtime.console import Console
+from flowscope.runtime.executor import AttemptKey
+
+STREAMS = ("stdout", "stderr")
+
+
+@dataclass
+class _Output:
+    pathspec: str
+    lines: dict[str, list[LogLine]] = field(default_factory=lambda: {s: [] for s in STREAMS})
+    files: dict[str, BinaryIO] = field(default_factory=dict)
+
+
+class LiveLogs:
+    def __init__(
+        self,
+        console: Console,
+        store: ContentStore,
+        flow_name: str,
+        run_id: int,
+        live_dir: Path | None,
+    ) -> None:
+        self.console = console
+        self.store = store
+        self.flow_name = flow_name
+        self.run_id = run_id
+        self.live_dir = live_dir
+        self._outputs: dict[AttemptKey, _Output] = {}
+        if live_dir is not None:  # made once, now, while the store surely exists
+            from flowscope.metastore.store import live_log_path
+
+            run_dir = live_log_path(live_dir, flow_name, run_id, 0, 0, "stdout").parent
+            try:
+                run_dir.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                self.live_dir = None
+
+    def begin(self, key: AttemptKey, pathspec: str) -> None:
+        self._outputs[key] = _Output(pathspec)
+
+    def line(self, key: AttemptKey, stream: str, line: LogLine) -> None:
+        """The executor's output sink."""
+        output = self._outputs.get(key)
+        if output is None:  # an attempt this run did not begin: nothing to attach it to
+            return
+        output.lines[stream].append(line)
+        self.console.line(output.pathspec, stream, line)
+        if self.live_dir is None:
+            return
+        try:
+            handle = output.files.get(stream)
+            if handle is None:
+                handle = output.files[stream] = self._open(key, stream)
+            handle.write(encode([line]))
+        except OSError as exc:  # a full or vanished disk: the lines are kept, not followed
+            self.live_dir = None
+            self.console.note(f"Live task output is no longer written ({exc.strerror}).")
+
+    def _open(self, key: AttemptKey, stream: str) -> BinaryIO:
+        from flowscope.metastore.store import live_log_path
+
+        assert self.live_dir is not None
+        task_id, attempt = key
+        path = live_log_path(self.live_dir, self.flow_name, self.run_id, task_id, attempt, stream)
+        return open(path, "ab", buffering=0)  # its directory was made at the start
+
+    def count(self, key: AttemptKey) -> tuple[int, int]:
+        """How many lines of stdout and stderr the attempt has printed so far."""
+        output = self._outputs.get(key)
+        if output is None:
+            return (0, 0)
+        return (len(output.lines["stdout"]), len(output.lines["stderr"]))
+
+    def store_log(self, key: AttemptKey, stream: str) -> str | None:
+        """The attempt's output so far as a blob (its key), or None when there is none."""
+        output = self._outputs.get(key)
+        lines = output.lines[stream] if output else None
+        return self.store.put(encode(lines)) if lines else None
+
+    def end(self, key: AttemptKey, *, best_effort: bool = False) -> tuple[str | None, str | None]:
+        """The attempt has ended: store its logs, remove its live files, forget it. With
+        `best_effort` (on the way out of a run), logs that cannot be stored are left out."""
+        try:
+            keys = (self.store_log(key, "stdout"), self.store_log(key, "stderr"))
+        except DataStoreError:
+            if not best_effort:
+                raise
+            keys = (None, None)
+        finally:
+            output = self._outputs.pop(key, None)
+            if output is not None:
+                _close(output)
+        return keys
+
+    def close(self) -> None:
+        """Close and remove every live file (the run is over)."""
+        for output in self._outputs.values():
+            _close(output)
+        self._outputs.clear()
+
+
+def _close(output: _Output) -> None:
+    import os
+
+    for handle in output.files.values():
+        try:
+            handle.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+    output.files.clear()

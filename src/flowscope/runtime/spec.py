@@ -1,0 +1,126 @@
+"""What the runtime knows about a task to run, and what a step's decorators ask of its tasks.
+
+A `TaskSpec` is the one description of a task: the scheduler creates it once its inputs have
+finished, the runner queues it (a retry is the same spec with the next attempt number), and an
+executor receives it as the payload of an attempt. It is plain data (no store, no flow class,
+no open file), so an executor may send it to another process or machine as it is.
+
+    Frame       one enclosing split of a task: static branch or foreach item
+    Parent      a finished task as the tasks after it see it (its place and artifact index)
+    TaskSpec    a task to run: id, attempt, step, frames, parents
+    StepRules   what a step's graph node and decorators ask of every task of the step
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flowscope.flow import FlowGraph
+from flowscope.flow.graph import StepNode
+from flowscope.metastore.records import ArtifactRecord
+
+PARAMETERS_STEP = "_parameters"  # the hidden task whose artifacts are the run's parameters
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One enclosing split: the step that split, this branch's index, and how many there are.
+    A foreach frame also names the artifact the split fanned out over (`var`) and carries a
+    bounded repr of this branch's item (`value_repr`, empty when it is not known: the children
+    of a split cloned by resume)."""
+
+    step: str
+    index: int
+    count: int
+    foreach: bool
+    var: str = ""
+    value_repr: str = ""
+
+    def to_json(self) -> list[Any]:
+        """The frame as recorded with the task (what resume reads back)."""
+        return [self.step, self.index, self.count, self.foreach]
+
+
+Stack = tuple[Frame, ...]
+
+
+def task_key(step: str, stack: Stack) -> tuple[Any, ...]:
+    """A task's identity independent of task ids: its step and its path through splits."""
+    return (step, tuple((f.step, f.index) for f in stack))
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A finished task as the tasks after it see it."""
+
+    task_id: int
+    step: str
+    stack: Stack
+    index: Mapping[str, ArtifactRecord]  # its artifacts by name
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task to run, and which attempt of it is next."""
+
+    task_id: int
+    step: str
+    stack: Stack
+    inputs: tuple[Parent, ...]  # the finished tasks it reads, in join order
+    foreach_var: str | None = None  # for a foreach item: the parent's artifact to index
+    attempt: int = 0
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return task_key(self.step, self.stack)
+
+    @property
+    def foreach_index(self) -> int | None:
+        for frame in reversed(self.stack):
+            if frame.foreach:
+                return frame.index
+        return None
+
+    def pathspec(self, flow_name: str, run_id: int) -> str:
+        return f"{flow_name}/{run_id}/{self.step}/{self.task_id}"
+
+    def retry(self) -> TaskSpec:
+        """The same task, next attempt."""
+        return replace(self, attempt=self.attempt + 1)
+
+
+@dataclass(frozen=True)
+class StepRules:
+    """What a step asks of each of its tasks, read once from its graph node."""
+
+    is_join: bool
+    targets: tuple[str, ...]  # the steps its self.next(...) must name
+    split_var: str | None  # set when the step fans out with foreach=
+    retries: int  # @retry(times=N): attempts after the first
+    retry_delay: float  # seconds between attempts
+    timeout: float | None  # @timeout, in seconds
+    catch_var: str | None  # @catch: the artifact that stores the failure
+
+    @classmethod
+    def of(cls, node: StepNode) -> StepRules:
+        retry, catch, timeout = (node.decorator(n) for n in ("retry", "catch", "timeout"))
+        seconds = float(getattr(timeout, "seconds", 0) or 0)
+        return cls(
+            is_join=bool(node.is_join),
+            targets=tuple(node.out_funcs),
+            split_var=node.foreach_param if node.type == "foreach" else None,
+            retries=int(getattr(retry, "times", 0) or 0),
+            retry_delay=float(getattr(retry, "minutes_between_retries", 0) or 0) * 60.0,
+            timeout=seconds or None,
+            catch_var=(getattr(catch, "var", None) or "_catch_exception") if catch else None,
+        )
+
+    def last_attempt(self, attempt: int) -> bool:
+        return attempt >= self.retries
+
+
+def step_rules(graph: FlowGraph) -> dict[str, StepRules]:
+    """The rules of every step of a flow."""
+    return {name: StepRules.of(graph[name]) for name in graph.nodes}

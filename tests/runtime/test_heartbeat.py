@@ -1,0 +1,63 @@
+"""The heartbeat beats when due, and sends output snapshots only where readers need them."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flowscope.datastore import ContentStore
+from flowscope.datastore.memory import MemoryStorage
+from flowscope.logs import LogLine
+from flowscope.runtime.console import Console
+from flowscope.runtime.heartbeat import Heartbeat
+from flowscope.runtime.livelogs import LiveLogs
+
+
+class Provider:
+    def __init__(self) -> None:
+        self.beats: list[tuple[list[Any], list[Any]]] = []
+
+    def heartbeat(self, flow: str, run_id: int, tasks: Any = (), logs: Any = ()) -> None:
+        self.beats.append((list(tasks), list(logs)))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def setup(snapshots: bool) -> tuple[Heartbeat, Provider, Clock, LiveLogs]:
+    provider, clock = Provider(), Clock()
+    logs = LiveLogs(Console(io.StringIO(), quiet=True), ContentStore(MemoryStorage()), "F", 1, None)
+    beat = Heartbeat(provider, "F", 1, 5.0, logs, snapshots=snapshots, clock=clock)  # type: ignore[arg-type]
+    return beat, provider, clock, logs
+
+
+def test_beats_every_interval_with_the_running_attempts() -> None:
+    beat, provider, clock, _ = setup(snapshots=False)
+    assert beat.wait() == 5.0 and not beat.beat_if_due([(1, 0)])
+    clock.now += 5
+    assert beat.wait() == 0.0 and beat.beat_if_due([(1, 0), (2, 1)])
+    assert provider.beats == [([(1, 0), (2, 1)], [])]
+    assert beat.wait() == 5.0
+
+
+def test_snapshots_only_for_attempts_whose_output_grew() -> None:
+    beat, provider, clock, logs = setup(snapshots=True)
+    logs.begin((1, 0), "F/1/a/1")
+    logs.begin((2, 0), "F/1/a/2")
+    logs.line((1, 0), "stdout", LogLine(1.0, "one"))
+    clock.now += 5
+    beat.beat_if_due([(1, 0), (2, 0)])
+    ((_, snaps),) = provider.beats
+    assert [(t, a) for t, a, _, _ in snaps] == [(1, 0)] and snaps[0][2] and snaps[0][3] is None
+    clock.now += 5
+    beat.beat_if_due([(1, 0), (2, 0)])  # nothing new
+    assert provider.beats[-1][1] == []
+    logs.line((1, 0), "stderr", LogLine(2.0, "warn"))
+    clock.now += 5
+    beat.beat_if_due([(1, 0)])
+    assert [(t, a) for t, a, _, e in provider.beats[-1][1] if e] == [(1, 0)]

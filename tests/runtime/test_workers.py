@@ -1,0 +1,82 @@
+"""The fork executor's own behaviour: crashes, timeouts, output framing, placement."""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import os
+import socket
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from flowscope.runtime.executor import TIMEOUT
+from flowscope.runtime.workers import ForkExecutor, die_with_parent_hook
+
+
+def run_one(work: Any, payload: Any = None, timeout: float | None = None) -> tuple[Any, list]:
+    lines: list = []
+    executor = ForkExecutor(work, lambda k, s, line: lines.append((s, line.text)), 1)
+    executor.submit((1, 0), payload, timeout)
+    ended: list = []
+    deadline = time.time() + 20
+    while not ended and time.time() < deadline:
+        ended = executor.poll(0.05)
+    executor.shutdown()
+    (done,) = ended
+    return done, lines
+
+
+def test_the_outcome_is_pickled_back_and_the_child_is_named() -> None:
+    done, _ = run_one(lambda p: {"pid": os.getpid(), "p": p}, "x")
+    assert done.outcome["p"] == "x"
+    assert done.placement.pid == done.outcome["pid"] != os.getpid()
+    assert done.placement.host == socket.gethostname() and done.placement.runtime == "local"
+
+
+def test_an_exit_a_crash_and_an_exception_are_failures_that_say_what_happened() -> None:
+    done, _ = run_one(lambda p: os._exit(3))
+    assert done.outcome is None and done.failure == "the worker process exited with code 3"
+    done, _ = run_one(lambda p: (faulthandler.disable(), ctypes.string_at(0)))
+    assert done.failure == "the worker process was killed by SIGSEGV"
+
+    def boom(p: Any) -> None:
+        raise ValueError("no good")
+
+    done, lines = run_one(boom)
+    assert done.failure == "the worker process exited with code 70"
+    assert any("ValueError: no good" in text for stream, text in lines if stream == "stderr")
+
+
+def test_a_timeout_kills_the_attempt() -> None:
+    began = time.time()
+    done, _ = run_one(lambda p: time.sleep(30), timeout=0.3)
+    assert done.failure == TIMEOUT and time.time() - began < 10
+
+
+def test_lines_are_split_and_an_unfinished_last_line_is_kept() -> None:
+    def talk(p: Any) -> None:
+        print("one\ntwo")
+        print("to stderr", file=sys.stderr)
+        sys.stdout.write("no newline")
+
+    _, lines = run_one(talk)
+    assert [t for s, t in lines if s == "stdout"] == ["one", "two", "no newline"]
+    assert [t for s, t in lines if s == "stderr"] == ["to stderr"]
+
+
+def test_capacity_and_keys_are_checked() -> None:
+    with pytest.raises(ValueError, match="capacity must be at least 1"):
+        ForkExecutor(lambda p: p, lambda *a: None, 0)
+    executor = ForkExecutor(lambda p: time.sleep(5), lambda *a: None, 2)
+    executor.submit((1, 0), None)
+    with pytest.raises(ValueError, match="already in flight"):
+        executor.submit((1, 0), None)
+    executor.shutdown(grace=0.5)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_workers_die_with_the_runner_on_linux() -> None:
+    assert callable(die_with_parent_hook())
