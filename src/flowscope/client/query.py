@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from flowscope.metastore.records import RunQuery, RunRow
 
 
-
 class RunList(Iterator["Run"]):
     """The runs a `Flow.runs(...)` call selects. Iterate it (lazily, newest first), or call
     `to_pandas()` for a table of them."""
