@@ -79,8 +79,7 @@ class RunList(Iterator["Run"]):
             ],
             "tags": [r.tags for r in runs],
         }
-        values = [_prefixed(r.params, r.data) for r in rows]
-        return frame(fixed, values, columns, "run")
+        return frame(fixed, [r.params for r in rows], [r.data for r in rows], columns, "run")
 
 
 class TaskList(Iterator["Task"]):
@@ -132,34 +131,33 @@ class TaskList(Iterator["Task"]):
             "index": [t.foreach_index for t in tasks],
             "input": [r.input for r in rows],
         }
-        return frame(fixed, [_prefixed({}, r.data) for r in rows], columns, "task")
+        return frame(fixed, [{} for _ in rows], [r.data for r in rows], columns, "task")
 
 
 class Times(list[float | None]):
     """A column of epoch seconds, made aware UTC datetimes by `frame` (vectorized)."""
 
 
-def _prefixed(params: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    out = {f"params.{k}": v for k, v in params.items()}
-    out.update((f"data.{k}", v) for k, v in data.items() if visible(k))
-    return out
-
-
 def frame(
-    fixed: dict[str, Any], values: list[dict[str, Any]], columns: Sequence[str] | None, what: str
+    fixed: dict[str, Any],
+    params: list[Mapping[str, Any]],
+    data: list[Mapping[str, Any]],
+    columns: Sequence[str] | None,
+    what: str,
 ) -> Any:
-    """A DataFrame: the fixed columns, then params.* and data.* (sorted) from `values`, one
-    dict per row (a missing value is None)."""
+    """A DataFrame: the fixed columns, then `params.NAME` and `data.NAME` (sorted) from one
+    mapping per row each (a missing value is None; hidden `_` artifacts left out)."""
     try:
         import pandas  # type: ignore[import-untyped]  # optional: only to_pandas needs it
     except ImportError:
         raise FlowscopeError(
             "to_pandas() needs pandas, which is not installed: pip install 'flowscope[data]'."
         ) from None
-    extra = sorted({k for r in values for k in r})
-    names = list(fixed)
-    names += [k for k in extra if k.startswith("params.")]
-    names += [k for k in extra if k.startswith("data.")]
+    sources: dict[str, tuple[list[Mapping[str, Any]], str]] = {}
+    for prefix, rows in (("params.", params), ("data.", data)):
+        for key in sorted({k for r in rows for k in r if visible(k)}):
+            sources[prefix + key] = (rows, key)
+    names = [*fixed, *sources]
     if columns is not None:
         if isinstance(columns, str):
             columns = [columns]
@@ -171,7 +169,7 @@ def frame(
                     + (f"; {hint}" if hint else "")
                 )
         names = list(dict.fromkeys(columns))
-    data: dict[str, Any] = {}
+    built: dict[str, Any] = {}
     for name in names:
         if name in fixed:
             column = fixed[name]
@@ -179,8 +177,8 @@ def frame(
                 column = pandas.to_datetime(
                     pandas.Series(column, dtype="float64"), unit="s", utc=True
                 )
-            data[name] = column
+            built[name] = column
         else:
-            data[name] = pandas.Series([r.get(name) for r in values], dtype="object")
-    table = pandas.DataFrame(data, columns=names)
-    return table.infer_objects()
+            rows, key = sources[name]
+            built[name] = pandas.Series([r.get(key) for r in rows], dtype="object")
+    return pandas.DataFrame(built, columns=names).infer_objects()
