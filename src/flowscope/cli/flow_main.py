@@ -116,11 +116,24 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
 
     resume = sub.add_parser(
         "resume",
-        help="re-run a run from its first failed step",
-        description="Re-run from the first failed step, cloning tasks that succeeded.",
+        help="re-run a run from its failed step, or from STEP",
+        description="Start a new run that clones the tasks of an earlier run that succeeded "
+        "and runs the rest again: from the first failed step, or from STEP on (STEP and every "
+        "step after it run again, what comes before is cloned).",
+        epilog="Examples: resume (your newest failed run) | resume 3 (run 3) | resume train "
+        "--origin-run-id 3 (run 3 again from step train)",
     )
     resume.add_argument(
-        "run_id", nargs="?", help="the run to resume (default: your newest failed or lost run)"
+        "step",
+        nargs="?",
+        metavar="STEP",
+        help="the step to run again from (a run id here is taken as --origin-run-id)",
+    )
+    resume.add_argument(
+        "--origin-run-id",
+        metavar="ID",
+        help="the run to resume (default: your newest failed or lost run; with STEP, your "
+        "newest finished run)",
     )
     _run_options(resume)
 
@@ -255,6 +268,10 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
     plan = session.plan
     if plan is not None:
         parameters = plan.parameters
+        if session.resume_step is not None:
+            from flowscope.runtime.resume import rerun_steps
+
+            plan.rerun = rerun_steps(graph, session.resume_step)
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = RunDriver(
         flow_cls,

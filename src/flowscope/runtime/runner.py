@@ -48,7 +48,7 @@ from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal, attempt_facts
 from flowscope.runtime.livelogs import LiveLogs
 from flowscope.runtime.recording import code_package, environment_info, system_tags
-from flowscope.runtime.resume import ResumePlan
+from flowscope.runtime.resume import ResumePlan, case_facts
 from flowscope.runtime.scheduler import FlowGraphView, Scheduler
 from flowscope.runtime.spec import PARAMETERS_STEP, Parent, StepRules, TaskSpec, step_rules
 from flowscope.runtime.stop import StopRequest
@@ -351,12 +351,16 @@ class RunDriver:
         origin = self.resume.find(spec)
         if origin is None:
             return False
-        result, count = self.resume.clone(spec.task_id, origin)
+        cloned = self.resume.clone(spec.task_id, origin, self.graph[spec.step])
+        if cloned is None:  # a switch whose recorded case is no longer one: run it again
+            return False
+        result, count, case = cloned
         self.cloned.add(spec.task_id)
         self.journal.starts.append(AttemptStart(spec.task_id, 0))
         self.journal.results.append(result)
         self.console.task_cloned(self._pathspec(spec), origin.pathspec, self._wide(spec.step))
-        self._succeeded(spec, list(result.artifacts), None if count is None else ("",) * count)
+        values = None if count is None else ("",) * count
+        self._succeeded(spec, list(result.artifacts), values, case)
         return True
 
     # ---- outcomes --------------------------------------------------------------------
@@ -391,7 +395,8 @@ class RunDriver:
                 facts=attempt_facts(
                     spec.attempt, done.placement, outcome.foreach_count, outcome.handled
                 )
-                + self._resource_facts(spec.step),
+                + self._resource_facts(spec.step)
+                + case_facts(outcome.case),
                 stdout_key=stdout_key,
                 stderr_key=stderr_key,
                 env_key=self.env_key,
@@ -405,8 +410,8 @@ class RunDriver:
         self.console.task_finished(
             pathspec, status, time.time() - done.started, self._wide(spec.step)
         )
-        if outcome.ok or (outcome.handled and rules.split_var is None):
-            self._succeeded(spec, artifacts, outcome.foreach_values)
+        if outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
+            self._succeeded(spec, artifacts, outcome.foreach_values, outcome.case)
         elif not last:
             retry = spec.retry()
             if rules.retry_delay > 0:
@@ -417,6 +422,8 @@ class RunDriver:
         else:
             self.failed = True
             message = (outcome.exception or {}).get("message", "")
+            if outcome.handled and rules.switch:
+                message += " (@catch cannot stand in for a switch: no case was chosen)"
             self.console.note(
                 f"Task {pathspec} failed: {message}\nFix it and continue with: "
                 f"python {self._script_name()} resume {self.run_id}"
@@ -432,6 +439,7 @@ class RunDriver:
         spec: TaskSpec,
         artifacts: list[ArtifactRecord],
         foreach_values: tuple[str, ...] | None,
+        case: str | int | None = None,
     ) -> None:
         step = spec.step
         self.step_done[step] = self.step_done.get(step, 0) + 1
@@ -440,7 +448,7 @@ class RunDriver:
         if step == "end":
             self.end_ok = True
         index = {a.name: a for a in artifacts}
-        for child in self.scheduler.finished(spec, index, foreach_values):
+        for child in self.scheduler.finished(spec, index, foreach_values, case):
             self._enqueue(child)
 
     def _record_interrupted(self, key: AttemptKey) -> None:

@@ -60,6 +60,7 @@ class TaskOutcome:
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
     input_scalar: str | None = None  # the foreach input, for the query index (JSON text)
+    case: str | int | None = None  # a switch: the key its condition selected
 
     @property
     def foreach_count(self) -> int | None:
@@ -190,8 +191,13 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             )
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
+        case = transition.case if rules.switch and transition is not None else None
         return TaskOutcome(
-            ok=True, artifacts=records, foreach_values=reprs, input_scalar=input_scalar
+            ok=True,
+            artifacts=records,
+            foreach_values=reprs,
+            case=case,
+            input_scalar=input_scalar,
         )
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
@@ -210,6 +216,9 @@ def _check_transition(step: str, transition: Any, rules: StepRules) -> None:
 
     if transition is None:
         raise FlowDefinitionError(f"Step '{step}' finished without calling self.next(...).")
+    if rules.switch and transition.condition is not None:
+        if len(transition.targets) == 1 and transition.targets[0] in rules.targets:
+            return
     if tuple(transition.targets) != rules.targets:
         raise FlowDefinitionError(
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "
