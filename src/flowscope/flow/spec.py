@@ -156,13 +156,17 @@ class FlowSpec:
 
     @property
     def input(self) -> Any:
-        """The foreach item this task runs for."""
+        """The foreach item this task runs for: in the first step of a foreach body and in
+        every step after it up to the join (read from the foreach's artifact there, None when
+        that artifact is no longer set, as in the family)."""
         if self._fs_input is NO_INPUT:
-            raise FlowDefinitionError(
-                f"self.input is only set in steps that run once per foreach item; step "
-                f"'{self._fs_step}' is not one. A step runs per item when the step before it "
-                f"calls self.next(self.<step>, foreach='<artifact>')."
-            )
+            if not self._fs_stack:
+                raise FlowDefinitionError(
+                    f"self.input is only set in steps that run once per foreach item; step "
+                    f"'{self._fs_step}' is not one. A step runs per item when the step before "
+                    f"it calls self.next(self.<step>, foreach='<artifact>')."
+                )
+            _set(self, "_fs_input", self._fs_frame_value(self._fs_stack[-1], False))
         return self._fs_input
 
     @property
