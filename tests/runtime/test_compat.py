@@ -3,9 +3,12 @@ driven through the real RunDriver over a local store."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from flowscope import FlowSpec, step
+import pytest
+
+from flowscope import FlowSpec, catch, step, timeout
 
 from .support import run_flow
 from .test_runner import artifacts
@@ -57,3 +60,54 @@ def test_self_input_stays_readable_in_every_later_step_of_the_foreach_body(tmp_p
     assert result.status == "succeeded", output
     (join,) = artifacts(provider, "InputLaterFlow", result.run_id, "join")
     assert join["seen"] == [(x, x, x, x) for x in "abc"]
+
+
+class TimeoutCatchFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.slow)
+
+    @catch(var="oops")
+    @timeout(seconds=1)
+    @step
+    def slow(self):
+        self.before = "set before the timeout"
+        self.items = [1, 2, 3]
+        time.sleep(30)
+        self.after = "never set"
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.seen_in_end = self.before
+
+
+@pytest.fixture
+def client():
+    """Opens the client on a store once a run has created it."""
+    import flowscope
+
+    def open_store(root: Path):
+        flowscope.metadata(str(root))
+        flowscope.namespace(None)
+        return flowscope
+
+    yield open_store
+    flowscope.default_metadata()
+    flowscope.default_namespace()
+
+
+def test_timeout_with_catch_keeps_the_artifacts_set_before_the_timeout(tmp_path: Path, client):
+    began = time.time()
+    result, _, output = run_flow(TimeoutCatchFlow, tmp_path / ".flowscope")
+    assert result.status == "succeeded", output
+    assert time.time() - began < 15
+    client = client(tmp_path)
+    task = client.Run(result.pathspec)["slow"].task
+    assert not task.successful and task.finished
+    assert task.data.before == "set before the timeout"
+    assert task.data.items == [1, 2, 3]
+    assert "after" not in task.data
+    assert task.data.oops.type == "TimeoutError"
+    assert "timeout" in task.data.oops.message
+    assert client.Run(result.pathspec).data.seen_in_end == "set before the timeout"

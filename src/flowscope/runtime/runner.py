@@ -324,7 +324,7 @@ class RunDriver:
     def _launch(self, executor: Executor[TaskSpec, TaskOutcome], spec: TaskSpec) -> None:
         key = (spec.task_id, spec.attempt)
         self.logs.begin(key, self._pathspec(spec))
-        executor.submit(key, spec, self.rules[spec.step].timeout)
+        executor.submit(key, spec, self.rules[spec.step].hard_timeout)
         self.running[key] = spec
         self.journal.starts.append(AttemptStart(spec.task_id, spec.attempt, time.time()))
         self.console.task_started(self._pathspec(spec), spec.attempt, self._wide(spec.step))

@@ -22,6 +22,7 @@ from flowscope.flow.graph import StepNode
 from flowscope.metastore.records import ArtifactRecord
 
 PARAMETERS_STEP = "_parameters"  # the hidden task whose artifacts are the run's parameters
+TIMEOUT_GRACE = 5.0  # seconds past @timeout before a task that did not stop is killed
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,12 @@ class StepRules:
             timeout=seconds or None,
             catch_var=(getattr(catch, "var", None) or "_catch_exception") if catch else None,
         )
+
+    @property
+    def hard_timeout(self) -> float | None:
+        """When the executor kills a task: @timeout raises inside the step first (keeping what
+        it set for @catch); this stops a step that does not return to Python in time."""
+        return None if self.timeout is None else self.timeout + TIMEOUT_GRACE
 
     def last_attempt(self, attempt: int) -> bool:
         return attempt >= self.retries

@@ -7,9 +7,12 @@ raises: the outcome, good or bad, is a `TaskOutcome` that goes back to the runne
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +130,31 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
     )
 
 
+def timeout_message(step: str, seconds: float | None) -> str:
+    return f"step '{step}' exceeded its @timeout of {seconds or 0:g} seconds and was stopped"
+
+
+@contextlib.contextmanager
+def time_limit(step: str, seconds: float | None) -> Iterator[None]:
+    """Raise TimeoutError inside the step once it has run `seconds` (@timeout), so that what
+    it set before stays for @catch to keep, as in the family. Only the main thread of a
+    process can take the alarm; elsewhere the executor's hard limit is the only one."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(timeout_message(step, seconds))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     """Run the step; store its artifacts; report what happened."""
     step, rules, store = spec.step, work.rules[spec.step], work.store
@@ -148,7 +176,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                 )
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=work.parameters)
-            getattr(flow, step)(Inputs(bound))
+            with time_limit(step, rules.timeout):
+                getattr(flow, step)(Inputs(bound))
         else:
             source: ParentArtifacts | None = sources[0] if sources else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": work.parameters}
@@ -164,7 +193,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                     )
                     kwargs["foreach_stack"] = frames
             flow._fs_bind(step, source, **kwargs)
-            getattr(flow, step)()
+            with time_limit(step, rules.timeout):
+                getattr(flow, step)()
         transition = flow._fs_transition()
         if step != "end":
             _check_transition(step, transition, rules)
@@ -257,8 +287,7 @@ def crash_info(failure: str, spec: TaskSpec, rules: StepRules) -> dict[str, Any]
         return {
             "type": "TimeoutError",
             "module": "builtins",
-            "message": f"step '{spec.step}' exceeded its @timeout of {rules.timeout or 0:g} "
-            f"seconds and was stopped",
+            "message": timeout_message(spec.step, rules.timeout),
             "traceback": "",
         }
     return {
