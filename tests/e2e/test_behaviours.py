@@ -105,8 +105,8 @@ def test_catch_stores_the_failure_and_the_flow_goes_on(workspace):
     assert run.successful
     guarded = run["guarded"].task
     assert guarded.finished and not guarded.successful
-    assert guarded.data.problem.type == "KeyError"
-    assert run.data.problem.type == "KeyError"
+    assert guarded.data.problem.type == "builtins.KeyError"
+    assert run.data.problem.type == "builtins.KeyError"
 
 
 def test_timeout_stops_a_slow_step(workspace):

@@ -108,6 +108,40 @@ def test_timeout_with_catch_keeps_the_artifacts_set_before_the_timeout(tmp_path:
     assert task.data.before == "set before the timeout"
     assert task.data.items == [1, 2, 3]
     assert "after" not in task.data
-    assert task.data.oops.type == "TimeoutError"
+    assert task.data.oops.type == "builtins.TimeoutError"
     assert "timeout" in task.data.oops.message
     assert client.Run(result.pathspec).data.seen_in_end == "set before the timeout"
+
+
+class CaughtFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.parse)
+
+    @catch(var="failure")
+    @step
+    def parse(self):
+        import json
+
+        json.loads("{not json")
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+def test_the_caught_exception_reads_as_the_familys(tmp_path: Path, client):
+    result, _, output = run_flow(CaughtFlow, tmp_path / ".flowscope")
+    assert result.status == "succeeded", output
+    failure = client(tmp_path).Run(result.pathspec)["parse"].task.data.failure
+    # the family's fields: the type as module.Class, the message, the traceback
+    assert failure.type == "json.decoder.JSONDecodeError"
+    assert failure.exception.startswith("Expecting property name enclosed in double quotes")
+    assert failure.stacktrace.startswith("Traceback (most recent call last):")
+    assert 'json.loads("{not json")' in failure.stacktrace
+    assert failure.stacktrace.rstrip().endswith(f"JSONDecodeError: {failure.exception}")
+    # and our own
+    assert failure.message == failure.exception and failure.traceback == failure.stacktrace
+    assert failure.class_name == "JSONDecodeError" and failure.module == "json.decoder"
+    assert str(failure) == f"json.decoder.JSONDecodeError: {failure.exception}"

@@ -83,17 +83,34 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
 
 
 class CaughtException:
-    """What a catch decorator stores: the failure, readable without the failing code."""
+    """What a catch decorator stores: the failure, readable without the failing code.
+
+    As in the family: `type` names the class as 'module.Class' (e.g. 'builtins.KeyError'),
+    `exception` is the message and `stacktrace` the traceback. Also `message` and
+    `traceback` (the same two texts), `class_name` ('KeyError') and `module` ('builtins')."""
 
     def __init__(self, info: Mapping[str, Any]) -> None:
-        self.type = str(info.get("type", "Exception"))
+        self.class_name = str(info.get("type", "Exception"))
+        self.module = str(info.get("module", "builtins"))
+        self.type = f"{self.module}.{self.class_name}" if self.module else self.class_name
         self.message = str(info.get("message", ""))
         self.traceback = str(info.get("traceback", ""))
+
+    @property
+    def exception(self) -> str:
+        """The exception's message (the family's name for it)."""
+        return self.message
+
+    @property
+    def stacktrace(self) -> str:
+        """The formatted traceback (the family's name for it)."""
+        return self.traceback
 
     def __repr__(self) -> str:
         return f"CaughtException({self.type}: {self.message})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
 
 
 def _foreach_frames(stack: Stack) -> tuple[ForeachFrame, ...]:
