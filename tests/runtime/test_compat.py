@@ -145,3 +145,34 @@ def test_the_caught_exception_reads_as_the_familys(tmp_path: Path, client):
     assert failure.message == failure.exception and failure.traceback == failure.stacktrace
     assert failure.class_name == "JSONDecodeError" and failure.module == "json.decoder"
     assert str(failure) == f"json.decoder.JSONDecodeError: {failure.exception}"
+
+
+class SegfaultFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.crash)
+
+    @step
+    def crash(self):
+        import os
+        import signal
+
+        print("about to crash", flush=True)
+        os.kill(os.getpid(), signal.SIGSEGV)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+def test_a_segfault_says_so_in_the_tasks_stderr(tmp_path: Path, client):
+    result, _, output = run_flow(SegfaultFlow, tmp_path / ".flowscope")
+    assert result.status == "failed"
+    task = client(tmp_path).Run(result.pathspec)["crash"].task
+    assert "SIGSEGV" in task.exception.message
+    assert "segmentation fault" in task.stderr.lower()
+    assert "killed by SIGSEGV" in task.stderr
+    assert "in crash" in task.stderr  # the Python frames of the crash, where they are known
+    assert task.stdout == "about to crash\n"
+    assert "segmentation fault" in output.lower()  # and the console shows it as it happens

@@ -30,6 +30,7 @@ from flowscope.errors import (
 )
 from flowscope.flow import FlowGraph
 from flowscope.flow.spec import warm_static
+from flowscope.logs import LogLine
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -352,6 +353,10 @@ class RunDriver:
         outcome = done.outcome
         if outcome is None:
             info = crash_info(done.failure or "the worker ended without a result", spec, rules)
+            # said where the user looks: the task's stderr (and the console), not only here
+            self.logs.line(
+                done.key, "stderr", LogLine(time.time(), f"flowscope: {info['message']}")
+            )
             if rules.catch_var is not None and last:
                 outcome = caught_outcome_without_process(self.work, spec, info)
             else:
