@@ -27,7 +27,7 @@ from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, Out
 STREAMS = ("stdout", "stderr")
 _CHUNK = 1 << 16
 _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
-_SIGNAL_MEANING = {
+_SIGNAL_MEANING: dict[int, str] = {
     signal.SIGSEGV: "a segmentation fault",
     signal.SIGBUS: "a bus error",
     signal.SIGFPE: "a floating-point exception",
