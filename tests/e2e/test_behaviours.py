@@ -137,3 +137,40 @@ def test_resume_clones_successful_tasks_and_reruns_from_the_failure(workspace):
     assert run.data.mode == "resume"
     assert run.command_line.endswith("behaviours.py resume")
     assert fs.Run("BehaviourFlow/1").command_line.endswith(f"run --mode resume --marker {marker}")
+
+
+def test_current_tells_a_running_task_everything_about_itself(workspace):
+    result = workspace.run("current_fields", "run", "--tag", "mine")
+    assert result.code == 0, result.output
+    check_current(workspace.client().Flow("CurrentFlow").latest_run)
+
+
+def check_current(run) -> None:
+    """What CurrentFlow (flows/current_fields.py) recorded, run with --tag mine."""
+    start = run["start"].task
+    facts = start.data.facts
+    assert facts == {
+        "flow_name": "CurrentFlow",
+        "run_id": run.id,
+        "step_name": "start",
+        "task_id": start.id,
+        "retry_count": 0,
+        "origin_run_id": None,
+        "pathspec": start.pathspec,
+        "namespace": "user:tester",
+        "username": "tester",
+        "is_running_flow": True,
+        "is_parallel": False,
+    }
+    assert set(start.data.tags_seen) == set(run.tags) | set(run.system_tags)
+    assert "mine" in start.data.tags_seen
+    assert start.data.parameter_names_seen == ["alpha"]
+    assert start.data.graph_steps == [("start", "start"), ("end", "end")]
+    # the client objects: the task sees itself running, and its run
+    assert start.data.task_seen == (start.pathspec, False)
+    pathspec, finished, tags = start.data.run_seen
+    assert pathspec == run.pathspec and finished is False and "mine" in tags
+    # the task's tempdir is its own and goes with it
+    assert run["end"].task.data.scratch_removed is True
+    assert run["end"].task.data.end_facts["step_name"] == "end"
+    assert run["end"].task.data.parallel_seen is None

@@ -208,6 +208,7 @@ def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, A
 
 
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
+    from flowscope.cli.client_objects import ClientObjects
     from flowscope.config import Settings
     from flowscope.runtime.console import Console
     from flowscope.runtime.resume import ResumePlan
@@ -247,6 +248,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         console=console,
         resume=plan,
         command_line=_command_line(),
+        objects=ClientObjects(stores.metadata_address, stores.datastore_address),
     )
     # The runner answers Ctrl-C while it runs and puts this back when it returns: by then the
     # outcome is recorded, so a late Ctrl-C (up to the process's exit) is ignored, never a

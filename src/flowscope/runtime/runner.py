@@ -29,6 +29,7 @@ from flowscope.errors import (
     StoreVanished,
 )
 from flowscope.flow import FlowGraph
+from flowscope.flow.current import ObjectOpener
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine
 from flowscope.metastore.provider import MetadataProvider
@@ -90,6 +91,7 @@ class RunDriver:
         resume: ResumePlan | None = None,
         command_line: str | None = None,
         executor: ExecutorFactory = ForkExecutor,
+        objects: ObjectOpener | None = None,
     ) -> None:
         if max_workers < 1:
             raise RunError(f"--max-workers must be at least 1, got {max_workers}.")
@@ -106,6 +108,7 @@ class RunDriver:
         self.resume = resume
         self.command_line = command_line
         self.executor_factory = executor
+        self.objects = objects  # opens current.run / current.task (the CLI gives one)
         self.flow_name = graph.flow_name
         self.rules: dict[str, StepRules] = step_rules(graph)
         self.scheduler = Scheduler(FlowGraphView(graph))
@@ -168,6 +171,8 @@ class RunDriver:
             origin_run_id,
             self.parameters,
             self.rules,
+            objects=self.objects,
+            parameter_names=tuple(p.name for p in self.graph.parameters.values()),
         )
         self.work = work
         live_dir = self.provider.live_log_dir()

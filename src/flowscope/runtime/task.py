@@ -18,6 +18,7 @@ from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
+from flowscope.flow.current import ObjectOpener
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
 from flowscope.runtime.executor import TIMEOUT
@@ -41,6 +42,8 @@ class RunWork:
     origin_run_id: int | None
     parameters: Mapping[str, Any]
     rules: Mapping[str, StepRules]
+    objects: ObjectOpener | None = None  # opens current.run / current.task
+    parameter_names: tuple[str, ...] = ()
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)
@@ -144,6 +147,9 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
         tags=work.tags,
         origin_run_id=None if work.origin_run_id is None else str(work.origin_run_id),
         is_running_flow=True,
+        parameter_names=work.parameter_names,
+        flow_cls=work.flow_cls,
+        objects=work.objects,
     )
 
 
