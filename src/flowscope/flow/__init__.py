@@ -5,7 +5,7 @@ Pure: nothing here does I/O except reading the flow's source (and IncludeFile's 
 
 from flowscope.flow.contract import ArtifactSource, ForeachFrame, Transition, foreach_items
 from flowscope.flow.current import current
-from flowscope.flow.decorators import StepDecorator, catch, retry, step, timeout
+from flowscope.flow.decorators import StepDecorator, catch, parallel, retry, step, timeout
 from flowscope.flow.graph import FlowGraph, StepNode
 from flowscope.flow.inputs import Inputs
 from flowscope.flow.lint import check
@@ -31,6 +31,7 @@ __all__ = [
     "foreach_items",
     "format_graph",
     "graph_to_dict",
+    "parallel",
     "retry",
     "step",
     "timeout",
