@@ -7,7 +7,7 @@ no open file), so an executor may send it to another process or machine as it is
 
     Frame       one enclosing split of a task: static branch or foreach item
     Parent      a finished task as the tasks after it see it (its place and artifact index)
-    TaskSpec    a task to run: id, attempt, step, frames, parents
+    TaskSpec    a task to run: id, attempt, step, frames, parents (and its gang, if any)
     StepRules   what a step's graph node and decorators ask of every task of the step
 """
 
@@ -72,6 +72,12 @@ class TaskSpec:
     inputs: tuple[Parent, ...]  # the finished tasks it reads, in join order
     foreach_var: str | None = None  # for a foreach item: the parent's artifact to index
     attempt: int = 0
+    gang: tuple[int, ...] = ()  # a @parallel task: the task ids of its gang, node order
+
+    @property
+    def node_index(self) -> int:
+        """A @parallel task's place in its gang (0 is the control task)."""
+        return self.stack[-1].index
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -103,6 +109,8 @@ class StepRules:
     retry_delay: float  # seconds between attempts
     timeout: float | None  # @timeout, in seconds
     catch_var: str | None  # @catch: the artifact that stores the failure
+    parallel_foreach: bool = False  # it starts a gang with num_parallel=
+    parallel_step: bool = False  # @parallel: its tasks run as a gang
 
     @classmethod
     def of(cls, node: StepNode) -> StepRules:
@@ -116,6 +124,8 @@ class StepRules:
             retry_delay=float(getattr(retry, "minutes_between_retries", 0) or 0) * 60.0,
             timeout=seconds or None,
             catch_var=(getattr(catch, "var", None) or "_catch_exception") if catch else None,
+            parallel_foreach=node.parallel_foreach,
+            parallel_step=node.parallel_step,
         )
 
     @property

@@ -18,7 +18,8 @@ from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
-from flowscope.flow.current import ObjectOpener
+from flowscope.flow.current import ObjectOpener, Parallel
+from flowscope.flow.gang import MAIN_IP, PARALLEL_VAR
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
 from flowscope.runtime.executor import TIMEOUT
@@ -150,6 +151,9 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
         parameter_names=work.parameter_names,
         flow_cls=work.flow_cls,
         objects=work.objects,
+        parallel=None
+        if not spec.gang
+        else Parallel(MAIN_IP, len(spec.gang), spec.node_index, str(spec.gang[0])),
     )
 
 
@@ -204,7 +208,9 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
         else:
             source: ParentArtifacts | None = sources[0] if sources else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": work.parameters}
-            if spec.foreach_var is not None and source is not None:
+            if spec.foreach_var == PARALLEL_VAR:  # a node of a gang: its input is its index
+                kwargs["input"], kwargs["index"] = spec.node_index, spec.node_index
+            elif spec.foreach_var is not None and source is not None:
                 item = _input_item(source.load(spec.foreach_var), spec)
                 kwargs["input"], kwargs["index"] = item, spec.stack[-1].index
                 if not frames[-1].value_repr:  # the children of a split cloned by resume
@@ -222,8 +228,11 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
         if step != "end":
             _check_transition(step, transition, rules)
         reprs = None
-        if rules.split_var is not None:
+        if rules.parallel_foreach:
+            items: list[Any] = list(range(transition.num_parallel or 1))
+        elif rules.split_var is not None:
             items = foreach_items(flow, rules.split_var)
+        if rules.split_var is not None:
             n = len(items)
             reprs = tuple(
                 ForeachFrame.for_item(step, rules.split_var, i, n, x).value_repr
