@@ -174,3 +174,21 @@ def check_current(run) -> None:
     assert run["end"].task.data.scratch_removed is True
     assert run["end"].task.data.end_facts["step_name"] == "end"
     assert run["end"].task.data.parallel_seen is None
+
+
+def test_a_failed_gang_fails_the_run_and_resume_runs_the_gang_again(workspace):
+    marker = workspace.root / "ready"
+    first = workspace.run("gang", "run", "--marker", str(marker))
+    assert first.code == 1
+    assert "node 1 is not ready" in first.output and "its @parallel gang failed" in first.output
+    fs = workspace.client()
+    failed = fs.Run("GangFlow/1")
+    assert not failed.successful and "join" not in failed
+    marker.write_text("ready")
+    second = workspace.run("gang", "resume")
+    assert second.code == 0, second.output
+    run = fs.Flow("GangFlow").latest_run
+    assert run.id == "2" and run.successful
+    assert run["start"].task.origin_pathspec is not None
+    assert all(t.origin_pathspec is None for t in run["train"])
+    assert run.data.nodes == [0, 1, 2]

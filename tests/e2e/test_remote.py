@@ -35,6 +35,7 @@ def _summary(workspace, address: str, flow: str) -> dict:
         ("branch", []),
         ("foreach", ["--n", "25", "--max-workers", "4"]),
         ("behaviours", ["--mode", "catch"]),
+        ("gang", ["--width", "3"]),
     ],
 )
 def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
@@ -55,6 +56,7 @@ def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
         "branch": "BranchFlow",
         "foreach": "ForeachFlow",
         "behaviours": "BehaviourFlow",
+        "gang": "GangFlow",
     }[flow]
     here = _summary(workspace, str(workspace.root), name)
     there = _summary(workspace, pg_service.url, name)

@@ -288,12 +288,12 @@ class RunDriver:
             in_flight = executor.in_flight()
 
     # ---- scheduling ------------------------------------------------------------------
-    def _enqueue(self, spec: TaskSpec) -> None:
+    def _enqueue(self, spec: TaskSpec, may_clone: bool = True) -> None:
         self.step_totals[spec.step] = self.step_totals.get(spec.step, 0) + 1
         self.ready.append(spec)
-        origin = (
-            self.resume.origin_pathspec(spec, self._inputs_cloned(spec)) if self.resume else None
-        )
+        origin = None
+        if self.resume is not None and may_clone:
+            origin = self.resume.origin_pathspec(spec, self._inputs_cloned(spec))
         self.journal.tasks.append(
             NewTask(
                 step_name=spec.step,
@@ -351,10 +351,7 @@ class RunDriver:
         if busy and busy + len(members) > executor.capacity:
             self.ready.extendleft(reversed(members))
             return False
-        resume = self.resume
-        if resume is not None and all(
-            self._inputs_cloned(m) and resume.find(m) is not None for m in members
-        ):
+        if self._gang_clones(members):
             for member in members:
                 self._clone(member)
             return True
@@ -362,6 +359,13 @@ class RunDriver:
         for member in members:
             self._launch(executor, member)
         return True
+
+    def _gang_clones(self, members: list[TaskSpec]) -> bool:
+        """Resume clones a gang only whole: when every member of it succeeded before."""
+        resume = self.resume
+        return resume is not None and all(
+            self._inputs_cloned(m) and resume.find(m) is not None for m in members
+        )
 
     def _clone(self, spec: TaskSpec) -> bool:
         """Resume: reuse the origin run's successful task instead of running it again."""
@@ -493,10 +497,12 @@ class RunDriver:
             self.end_ok = True
         index = {a.name: a for a in artifacts}
         children = self.scheduler.finished(spec, index, foreach_values)
+        whole = True
         if self.rules[step].parallel_foreach:
             children = self.gangs.form(children)
+            whole = self._gang_clones(children)
         for child in children:
-            self._enqueue(child)
+            self._enqueue(child, whole)
 
     def _record_interrupted(self, key: AttemptKey) -> None:
         spec = self.running.pop(key)
