@@ -95,6 +95,9 @@ def test_a_crashing_worker_fails_only_its_task(workspace, mode, needle):
     assert run.finished and not run.successful
     task = run["work"].task
     assert needle in task.exception.message
+    if mode == "segv":  # said where the user looks, with the Python frames of the crash
+        assert f"flowscope: {task.exception.message}" in task.stderr
+        assert "segmentation fault" in task.stderr.lower() and "in work" in task.stderr
     assert run["start"].task.successful
 
 
@@ -192,3 +195,16 @@ def test_a_failed_gang_fails_the_run_and_resume_runs_the_gang_again(workspace):
     assert run["start"].task.origin_pathspec is not None
     assert all(t.origin_pathspec is None for t in run["train"])
     assert run.data.nodes == [0, 1, 2]
+
+
+def test_the_familys_input_timeout_and_catch_behaviours(workspace):
+    result = workspace.run("compat", "run")
+    assert result.code == 0, result.output
+    run = workspace.client().Flow("CompatFlow").latest_run
+    assert run.data.seen == [("x", "x"), ("y", "y")]
+    assert run.data.caught == [False, True]
+    slow = next(t for t in run["second"] if t.index == 1)
+    assert slow.data.at_second == "y"  # set before the timeout, kept by @catch
+    assert slow.data.timed_out.type == "builtins.TimeoutError"
+    assert "exceeded its @timeout of 1 seconds" in slow.data.timed_out.exception
+    assert slow.data.timed_out.stacktrace.startswith("Traceback")

@@ -36,6 +36,7 @@ def _summary(workspace, address: str, flow: str) -> dict:
         ("foreach", ["--n", "25", "--max-workers", "4"]),
         ("behaviours", ["--mode", "catch"]),
         ("gang", ["--width", "3"]),
+        ("compat", []),
     ],
 )
 def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
@@ -57,6 +58,7 @@ def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
         "foreach": "ForeachFlow",
         "behaviours": "BehaviourFlow",
         "gang": "GangFlow",
+        "compat": "CompatFlow",
     }[flow]
     here = _summary(workspace, str(workspace.root), name)
     there = _summary(workspace, pg_service.url, name)
