@@ -119,7 +119,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=16,
         metavar="N",
-        help="tasks run at once, each in its own process (default 16)",
+        help="tasks run at once, each in its own process (default 16); a @parallel gang "
+        "starts whole, alone when it is wider",
     )
     parser.add_argument(
         "--run-id-file",
