@@ -166,3 +166,50 @@ def test_gang_bookkeeping_holds_ends_until_the_last_and_cancels_on_a_failure():
     assert cancel == [] and ends is not None and [e.spec.task_id for e in ends] == [5, 6]
     gangs.reset(a)
     assert gangs.failure(b) is None
+
+
+class GangPerItemFlow(FlowSpec):
+    @step
+    def start(self):
+        self.items = ["a", "b"]
+        self.next(self.spread, foreach="items")
+
+    @step
+    def spread(self):
+        self.item = self.input
+        self.next(self.train, num_parallel=2)
+
+    @parallel
+    @step
+    def train(self):
+        self.where = (self.item, current.parallel.node_index, current.parallel.control_task_id)
+        self.next(self.gather)
+
+    @step
+    def gather(self, inputs):
+        self.wheres = [i.where for i in inputs]
+        self.merge_artifacts(inputs, include=["item"])
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.all = [w for i in inputs for w in i.wheres]
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+def test_one_gang_per_foreach_item(tmp_path):
+    result, provider, output = run_flow(GangPerItemFlow, tmp_path / ".flowscope")
+    assert result.status == "succeeded", output
+    (join,) = artifacts(provider, "GangPerItemFlow", 1, "join")
+    assert [(item, node) for item, node, _ in join["all"]] == [
+        ("a", 0),
+        ("a", 1),
+        ("b", 0),
+        ("b", 1),
+    ]
+    controls = {item: {c for i, _, c in join["all"] if i == item} for item in "ab"}
+    assert all(len(c) == 1 for c in controls.values()) and controls["a"] != controls["b"]
