@@ -16,7 +16,16 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     # authoring
+    "Config": "flowscope.flow",
+    "FlowMutator": "flowscope.flow",
     "FlowSpec": "flowscope.flow",
+    "StepMutator": "flowscope.flow",
+    "config_expr": "flowscope.flow",
+    "environment": "flowscope.flow",
+    "project": "flowscope.flow",
+    "resources": "flowscope.flow",
+    "secrets": "flowscope.flow",
+    "user_step_decorator": "flowscope.flow",
     "IncludeFile": "flowscope.flow",
     "JSONType": "flowscope.flow",
     "Parameter": "flowscope.flow",
@@ -33,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "Run": "flowscope.client",
     "Step": "flowscope.client",
     "Task": "flowscope.client",
+    "compare": "flowscope.client",
     "default_metadata": "flowscope.client",
     "default_namespace": "flowscope.client",
     "get_metadata": "flowscope.client",
@@ -50,8 +60,10 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "Config",
     "DataArtifact",
     "Flow",
+    "FlowMutator",
     "FlowSpec",
     "FlowscopeError",
     "IncludeFile",
@@ -65,20 +77,28 @@ __all__ = [
     "Run",
     "Runner",
     "Step",
+    "StepMutator",
     "Task",
     "__version__",
     "catch",
+    "compare",
+    "config_expr",
     "current",
     "default_metadata",
     "default_namespace",
+    "environment",
     "get_metadata",
     "get_namespace",
     "metadata",
     "namespace",
     "parallel",
+    "project",
+    "resources",
     "retry",
+    "secrets",
     "step",
     "timeout",
+    "user_step_decorator",
 ]
 
 
@@ -103,6 +123,7 @@ if TYPE_CHECKING:  # pragma: no cover
         Run as Run,
         Step as Step,
         Task as Task,
+        compare as compare,
         default_metadata as default_metadata,
         default_namespace as default_namespace,
         get_metadata as get_metadata,
@@ -117,15 +138,24 @@ if TYPE_CHECKING:  # pragma: no cover
         ObjectNotFound as ObjectNotFound,
     )
     from flowscope.flow import (
+        Config as Config,
+        FlowMutator as FlowMutator,
         FlowSpec as FlowSpec,
         IncludeFile as IncludeFile,
         JSONType as JSONType,
         Parameter as Parameter,
+        StepMutator as StepMutator,
         catch as catch,
+        config_expr as config_expr,
         current as current,
+        environment as environment,
         parallel as parallel,
+        project as project,
+        resources as resources,
         retry as retry,
+        secrets as secrets,
         step as step,
         timeout as timeout,
+        user_step_decorator as user_step_decorator,
     )
     from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

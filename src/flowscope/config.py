@@ -10,6 +10,10 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_TOKEN         | bearer token for the service                   | unset          |
 | FLOWSCOPE_SERVICE_TOKEN_FILE    | file holding the bearer token                  | unset          |
 | FLOWSCOPE_SERVICE_TIMEOUT       | seconds before an unanswered service call fails| 5              |
+| FLOWSCOPE_SERVICE_MAX_ANSWER_MB | largest JSON answer the client reads (MiB)     | 32             |
+| FLOWSCOPE_SERVICE_MAX_BLOB_MB   | largest blob the client downloads (MiB)        | 4096           |
+| FLOWSCOPE_SERVICE_MIN_RATE_MB   | slowest blob transfer accepted (MiB/s): a blob | 1              |
+|                                 | may take the timeout + its size at this rate   |                |
 | FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
 |                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
@@ -18,6 +22,7 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -28,16 +33,16 @@ from flowscope.errors import ConfigError as ConfigError  # its home was here: st
 STORE_DIRNAME = ".flowscope"
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, unit: str = "seconds") -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number of seconds.") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be greater than zero.")
+        raise ConfigError(f"{name}={raw!r} is not a number of {unit}.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a finite number greater than zero.")
     return value
 
 
@@ -85,6 +90,9 @@ class Settings:
     service_timeout: float
     heartbeat_interval: float
     lost_after: float
+    service_max_answer_mb: float = 32.0
+    service_max_blob_mb: float = 4096.0
+    service_min_rate_mb: float = 1.0
     datastore: str | None = None
 
     @classmethod
@@ -108,6 +116,9 @@ class Settings:
             service_timeout=_float(env, "FLOWSCOPE_SERVICE_TIMEOUT", 5.0),
             heartbeat_interval=_float(env, "FLOWSCOPE_HEARTBEAT_INTERVAL", 5.0),
             lost_after=_float(env, "FLOWSCOPE_LOST_AFTER", 60.0),
+            service_max_answer_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_ANSWER_MB", 32.0, "MiB"),
+            service_max_blob_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_BLOB_MB", 4096.0, "MiB"),
+            service_min_rate_mb=_float(env, "FLOWSCOPE_SERVICE_MIN_RATE_MB", 1.0, "MiB/s"),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
         )
 

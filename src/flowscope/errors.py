@@ -15,6 +15,7 @@
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
+    ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   ├── BlobCorrupted       what was read does not match its content hash
@@ -145,6 +146,12 @@ class RunnerError(RunError):
 
 class CardError(FlowscopeError, ValueError):
     """A card (`@card` type, id, options) or a card component was given input it cannot use."""
+
+    exit_code = 2
+
+
+class ComparisonError(FlowscopeError, ValueError):
+    """Objects a run diff or comparison cannot take: runs of different flows, or not runs."""
 
     exit_code = 2
 

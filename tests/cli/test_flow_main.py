@@ -4,14 +4,13 @@ tests/e2e/test_cli.py."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
 from flowscope import FlowSpec, IncludeFile, Parameter, step
 from flowscope.cli import flow_main
-from flowscope.errors import InvalidPathspec, ParameterError, RunError
+from flowscope.errors import InvalidPathspec, RunError
 from flowscope.metastore.local import open_local
 from flowscope.metastore.records import NewRun
 
@@ -59,8 +58,8 @@ def test_the_parser_offers_each_parameter_as_an_option() -> None:
     run = next(a for a in parser._actions if a.dest == "command").choices["run"]  # type: ignore[index]
     options = {a.option_strings[0]: a for a in run._actions if a.option_strings}
     assert {"--alpha", "--who", "--notes", "--tag", "--max-workers"} <= set(options)
-    assert options["--alpha"].help == "how many (default: 1)"
-    assert options["--who"].help == "(required)"
+    assert options["--alpha"].help == "how many (default: 1; or set FLOWSCOPE_RUN_ALPHA)"
+    assert options["--who"].help == "(required; or set FLOWSCOPE_RUN_WHO)"
     assert options["--alpha"].metavar == "INT"
 
 
@@ -71,24 +70,18 @@ def test_parameters_are_inherited_once() -> None:
     assert [p.name for p in flow_main._parameters(Child)] == ["alpha", "who", "notes", "beta"]
 
 
-def _args(**values: object) -> argparse.Namespace:
-    return argparse.Namespace(**{f"param:{k}": v for k, v in values.items()})
+def test_top_level_options_for_configs_and_projects() -> None:
+    parser = flow_main.build_parser(HelloFlow)
+    args = parser.parse_args(
+        ["--config", "cfg", "a.json", "--config-value", "other", "{}", "--branch", "b", "run"]
+    )
+    assert args.config == [["cfg", "a.json"]] and args.config_value == [["other", "{}"]]
+    assert args.branch == "b" and args.production is False
 
 
-def test_parameter_values_are_converted_defaulted_or_required(tmp_path: Path) -> None:
-    notes = tmp_path / "notes.txt"
-    notes.write_text("hi")
-    values = flow_main._resolve_parameters(HelloFlow, _args(alpha="5", who="x", notes=str(notes)))
-    assert values == {"alpha": 5, "who": "x", "notes": "hi"}
-    assert flow_main._resolve_parameters(HelloFlow, _args(alpha=None, who="x", notes=None)) == {
-        "alpha": 1,
-        "who": "x",
-        "notes": None,
-    }
-    with pytest.raises(ParameterError, match="'who' is required: pass --who VALUE"):
-        flow_main._resolve_parameters(HelloFlow, _args(alpha=None, who=None, notes=None))
-    with pytest.raises(ParameterError):
-        flow_main._resolve_parameters(HelloFlow, _args(alpha="many", who="x", notes=None))
+def test_branch_without_project_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _main(HelloFlow, ["--branch", "x", "check"], capsys)
+    assert code == 2 and "--branch is for flows with @project; HelloFlow has none" in err
 
 
 def test_check_and_show(capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,6 +132,11 @@ def test_the_origin_of_a_resume(tmp_path: Path) -> None:
         assert flow_main._origin_run(provider, "HelloFlow", "4", "u") == 4  # named: as asked
         with pytest.raises(InvalidPathspec):
             flow_main._origin_run(provider, "HelloFlow", "latest", "u")
+        done = provider.create_run(NewRun("HelloFlow", "u"))
+        provider.finish_run("HelloFlow", done.run_id, "succeeded")
+        # resume STEP starts from the newest run that ended, succeeded too; plain resume not
+        assert flow_main._origin_run(provider, "HelloFlow", None, "u", any_end=True) == 5
+        assert flow_main._origin_run(provider, "HelloFlow", None, "u") == 2
     finally:
         provider.close()
 
@@ -146,3 +144,13 @@ def test_the_origin_of_a_resume(tmp_path: Path) -> None:
 def test_the_command_line_is_shell_quoted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.argv", ["flow.py", "run", "--who", "two words"])
     assert flow_main._command_line().endswith("flow.py run --who 'two words'")
+
+
+def test_help_hides_a_default_when_asked() -> None:
+    class Quiet(HelloFlow):
+        token = Parameter("token", default="abc", show_default=False)
+
+    parser = flow_main.build_parser(Quiet)
+    run = next(a for a in parser._actions if a.dest == "command").choices["run"]  # type: ignore[index]
+    (option,) = [a for a in run._actions if a.option_strings == ["--token"]]
+    assert option.help == "(optional; or set FLOWSCOPE_RUN_TOKEN)" and "abc" not in option.help

@@ -23,7 +23,7 @@ def test_every_command_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     names = set(sub.choices)  # type: ignore[arg-type]
-    assert names == {"flows", "runs", "logs", "dump", "tag", "service", "version"}
+    assert names == {"flows", "runs", "logs", "dump", "tag", "diff", "service", "ui", "version"}
     helps = {a.dest: a.help for a in sub._choices_actions}  # type: ignore[attr-defined]
     assert all(helps[name] for name in names)
 

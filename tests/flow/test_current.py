@@ -147,3 +147,19 @@ def test_run_and_task_are_opened_lazily_by_the_opener_the_runtime_was_given(
     _bind(fresh)
     with pytest.raises(FlowscopeError, match="current.run needs the client"):
         _ = fresh.run
+
+
+def test_project_fields_are_set_for_a_project_flow_only() -> None:
+    from flowscope.flow import current
+    from flowscope.flow.project import ProjectDecorator
+
+    info = ProjectDecorator("fraud").info("ScoreFlow", "alice", branch="b")
+    try:
+        current._bind(flow_name="ScoreFlow", run_id=1, step_name="start", task_id=2, project=info)
+        assert current.project_name == "fraud" and current.branch_name == "test.b"
+        assert current.project_flow_name == "fraud.test.b.ScoreFlow"
+        assert current.is_production is False and current.is_user_branch is False
+        current._bind(flow_name="F", run_id=1, step_name="start", task_id=2)
+        assert current.project_name is None and current.is_production is None
+    finally:
+        current._clear()

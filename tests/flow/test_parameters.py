@@ -179,3 +179,26 @@ def test_include_file_errors_name_parameter_and_path(tmp_path: Path) -> None:
         IncludeFile("table").load(str(binary))
     with pytest.raises(ParameterError, match=r"required: pass --table PATH"):
         IncludeFile("table", required=True).resolve(None)
+
+
+def test_separator_splits_values_and_converts_each() -> None:
+    sizes = Parameter("sizes", type=int, separator=",", default="1,2")
+    assert sizes.default == [1, 2] and sizes.convert("3,4,5") == [3, 4, 5]
+    assert sizes.convert("") == []
+    names = Parameter("names", default=["a", "b"], separator=";")
+    assert names.type is str and names.convert("x;y") == ["x", "y"]
+    with pytest.raises(ParameterError, match="'x' is not a valid int"):
+        sizes.convert("1,x")
+    with pytest.raises(FlowDefinitionError, match="not JSON"):
+        Parameter("p", type=JSONType, separator=",")
+    with pytest.raises(FlowDefinitionError, match="separator='' is not valid"):
+        Parameter("p", separator="")
+
+
+def test_a_function_default_is_deferred_and_bound_later() -> None:
+    param = Parameter("p", default=lambda ctx: 3)
+    assert param.default is None and callable(param.deferred_default)
+    param.bind_default(3)
+    assert param.default == 3 and param.type is int and param.deferred_default is None
+    with pytest.raises(FlowDefinitionError, match="required and also has a default"):
+        Parameter("q", required=True, default=lambda ctx: 1)

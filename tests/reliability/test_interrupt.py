@@ -61,8 +61,9 @@ def test_ctrl_c_at_random_moments_never_leaves_a_running_run(project: Project) -
     rng = random.Random(os.getpid())
     for trial in range(8):
         runner = project.start("wide", "run", "--n", "300", "--max-workers", "8")
-        # wait until the run is recorded and tasks are running, then interrupt a bit later
-        wait_for(lambda: (project.store / "metadata.db").exists(), 30, "the store")
+        # wait until this trial's run is recorded (the store exists from the first trial on,
+        # so its file says nothing), then interrupt a bit later, while tasks run
+        wait_for(lambda r=runner: "started by" in project.output_of(r), 30, "the run to start")
         time.sleep(rng.uniform(0.2, 1.0))
         os.killpg(runner.pid, signal.SIGINT)
         code = runner.wait(timeout=30)

@@ -209,3 +209,31 @@ def test_a_run_fails_clearly_when_postgres_stays_down(
         assert_no_server_errors(service)
     finally:
         project.cleanup()
+
+
+def test_a_reader_during_a_postgres_outage_gets_the_services_reason(
+    tmp_path: Path, own_pg: PgServer, service_factory: ServiceFactory
+) -> None:
+    """Issue 10 item 16: the service answers 503 DatabaseUnavailable after its own 3 s of
+    retries, and the client's last attempt then runs out of its 5 s: the message must carry the
+    service's reason, not advise to check that the service is running."""
+    from flowscope.errors import ServiceUnavailable
+    from flowscope.metastore.http import HttpMetadataProvider
+
+    service = service_factory(own_pg.create_database("svc"), str(tmp_path / "blobs"))
+    provider = HttpMetadataProvider(service.url, token=service.token, timeout=5.0)
+    try:
+        assert provider.list_flows() == []
+        own_pg.stop()
+        start = time.monotonic()
+        with pytest.raises(ServiceUnavailable) as info:
+            provider.list_flows()
+        assert time.monotonic() - start < 6.5
+        message = str(info.value)
+        assert "503" in message and "unavailable" in message.lower(), message
+        assert "is running" not in message, message
+        assert service.url in message, message
+    finally:
+        provider.close()
+    own_pg.start()
+    assert_no_server_errors(service)

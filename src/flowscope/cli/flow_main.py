@@ -1,6 +1,9 @@
 """`python flow.py COMMAND`: run, resume, show, check, logs, dump, tag.
 
-`FlowSpec.__init__` hands control here when a flow file is run as a script.
+`FlowSpec.__init__` hands control here when a flow file is run as a script. Before `run`,
+`show` and `check`, the flow's configs are loaded (`--config`, `--config-value`) and the class
+is prepared with them (`flowscope.flow.prepare`); `resume` reuses the configs of the run it
+resumes.
 """
 
 from __future__ import annotations
@@ -15,20 +18,40 @@ from typing import Any
 
 from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
-from flowscope.errors import ParameterError, RunError
+from flowscope.cli.flow_session import FlowSession, origin_run
+from flowscope.errors import ParameterError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
 
 
 def _parameters(flow_cls: type) -> list[Any]:
-    from flowscope.flow.parameters import Parameter
+    from flowscope.flow.run_values import run_parameters
 
-    found = []
-    for klass in reversed(flow_cls.__mro__):
-        for value in vars(klass).values():
-            if isinstance(value, Parameter) and value not in found:
-                found.append(value)
-    return found
+    return run_parameters(flow_cls)
+
+
+def _metavar(param: Any) -> str:
+    if param.deferred_default is not None and not param.type_given:
+        return "VALUE"  # the type follows the default, known when the run starts
+    return str(param.type_name).upper()
+
+
+def _default_text(param: Any) -> str:
+    from flowscope.flow.run_values import env_names
+
+    if param.required:
+        text = "required"
+    elif not param.show_default:
+        text = "optional"
+    elif callable(param.deferred_default):
+        text = "default: computed when the run starts"
+    elif param.deferred_default is not None:
+        text = f"default: {param.deferred_default!r} of the config"
+    else:
+        text = f"default: {param.default!r}"
+    if param.separator is not None:
+        text = f"values separated by {param.separator!r}; {text}"
+    return f"{text}; or set {env_names(param)[0]}"
 
 
 def build_parser(flow_cls: type) -> argparse.ArgumentParser:
@@ -52,31 +75,65 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         "blobs/ directory, a service's blob proxy)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
+    parser.add_argument(
+        "--config",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "FILE"),
+        help="read the flow's Config NAME from FILE (repeatable)",
+    )
+    parser.add_argument(
+        "--config-value",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "TEXT"),
+        help="give the flow's Config NAME as text, e.g. JSON (repeatable)",
+    )
+    parser.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="@project flows: run on the branch test.NAME (prod.NAME with --production)",
+    )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="@project flows: run on the production branch",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="run the flow", description="Run the flow.")
     _run_options(run)
     for param in _parameters(flow_cls):
-        kind = getattr(param, "type_name", None) or getattr(
-            getattr(param, "type", None), "__name__", "value"
-        )
-        default = getattr(param, "default", None)
-        text = (getattr(param, "help", None) or "").strip()
-        extra = "required" if getattr(param, "required", False) else f"default: {default!r}"
+        text = (param.help or "").strip()
         run.add_argument(
             f"--{param.name}",
             dest=f"param:{param.name}",
-            metavar=str(kind).upper(),
-            help=f"{text} ({extra})".strip(),
+            metavar=_metavar(param),
+            help=f"{text} ({_default_text(param)})".strip(),
         )
 
     resume = sub.add_parser(
         "resume",
-        help="re-run a run from its first failed step",
-        description="Re-run from the first failed step, cloning tasks that succeeded.",
+        help="re-run a run from its failed step, or from STEP",
+        description="Start a new run that clones the tasks of an earlier run that succeeded "
+        "and runs the rest again: from the first failed step, or from STEP on (STEP and every "
+        "step after it run again, what comes before is cloned).",
+        epilog="Examples: resume (your newest failed run) | resume 3 (run 3) | resume train "
+        "--origin-run-id 3 (run 3 again from step train)",
     )
     resume.add_argument(
-        "run_id", nargs="?", help="the run to resume (default: your newest failed or lost run)"
+        "step",
+        nargs="?",
+        metavar="STEP",
+        help="the step to run again from (a run id here is taken as --origin-run-id)",
+    )
+    resume.add_argument(
+        "--origin-run-id",
+        metavar="ID",
+        help="the run to resume (default: your newest failed or lost run; with STEP, your "
+        "newest finished run)",
     )
     _run_options(resume)
 
@@ -127,6 +184,15 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="write the new run's id to this file as soon as the run starts",
     )
+    parser.add_argument(
+        "--with",
+        dest="with_decorators",
+        action="append",
+        default=[],
+        metavar="DECO[:K=V,...]",
+        help="add a step decorator to every step that has none of that name, e.g. "
+        "--with retry:times=2 or --with mymodule.mydeco (repeatable)",
+    )
 
 
 def main(flow_cls: type, argv: Sequence[str] | None = None) -> None:
@@ -136,10 +202,16 @@ def main(flow_cls: type, argv: Sequence[str] | None = None) -> None:
 
 
 def _dispatch(flow_cls: type, argv: list[str]) -> int:
+    from flowscope.config import Settings
     from flowscope.flow import FlowGraph, check, format_graph
 
     parser = build_parser(flow_cls)
     args = parser.parse_args(argv)
+    if args.command in ("logs", "dump", "tag"):
+        return _inspect(flow_cls.__name__, args)
+    settings = Settings.from_env()
+    session = FlowSession(flow_cls, args, settings)
+    session.prepare()
     graph = FlowGraph.from_class(flow_cls)
     check(graph)
     if args.command == "check":
@@ -148,9 +220,7 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     if args.command == "show":
         print(format_graph(graph))
         return 0
-    if args.command in ("logs", "dump", "tag"):
-        return _inspect(graph.flow_name, args)
-    return _run(flow_cls, graph, args)
+    return _run(flow_cls, graph, args, session)
 
 
 def _use_stores(metadata: str | None, datastore: str | None) -> None:
@@ -181,43 +251,13 @@ def _inspect(flow_name: str, args: argparse.Namespace) -> int:
     )
 
 
-def _resolve_parameters(flow_cls: type, args: argparse.Namespace) -> dict[str, Any]:
-    from flowscope.flow.parameters import IncludeFile
-
-    values: dict[str, Any] = {}
-    for param in _parameters(flow_cls):
-        raw = getattr(args, f"param:{param.name}", None)
-        if isinstance(param, IncludeFile):
-            path = raw if raw is not None else param.default
-            if path is None:
-                if param.required:
-                    raise ParameterError(
-                        f"Parameter '{param.name}' is required: pass --{param.name} PATH."
-                    )
-                values[param.name] = None
-                continue
-            values[param.name] = param.load(path)
-        elif raw is not None:
-            values[param.name] = param.convert(raw)
-        elif param.required:
-            raise ParameterError(
-                f"Parameter '{param.name}' is required: pass --{param.name} VALUE."
-            )
-        else:
-            values[param.name] = param.default
-    return values
-
-
-def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
+def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSession) -> int:
     from flowscope.cli.client_objects import ClientObjects
-    from flowscope.config import Settings
     from flowscope.runtime.console import Console
-    from flowscope.runtime.resume import ResumePlan
     from flowscope.runtime.runner import RunDriver
-    from flowscope.stores import open_stores
     from flowscope.tags import validate_tags
 
-    settings = Settings.from_env()
+    settings = session.settings
     tags = validate_tags(args.tag)
     console = Console(quiet=args.quiet)
     if args.run_id_file is not None:
@@ -225,21 +265,20 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
 
         console = RunIdConsole(check_writable(args.run_id_file), quiet=args.quiet)
     if args.command == "run":  # bad values are refused before anything is recorded
-        parameters = _resolve_parameters(flow_cls, args)
-    stores = open_stores(args.metadata or None, args.datastore, settings=settings, create=True)
-    provider = stores.provider
-    plan = None
-    if args.command == "resume":
-        origin = _origin_run(provider, graph.flow_name, args.run_id, settings.user)
-        # a live runner heartbeats every interval: three missed ones mean it is gone
-        live = 3 * settings.heartbeat_interval
-        plan = ResumePlan(provider, graph.flow_name, origin, live_within=live)
+        parameters = session.parameters()
+    stores = session.stores()
+    plan = session.plan
+    if plan is not None:
         parameters = plan.parameters
+        if session.resume_step is not None:
+            from flowscope.runtime.resume import rerun_steps
+
+            plan.rerun = rerun_steps(graph, session.resume_step)
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = RunDriver(
         flow_cls,
         graph,
-        provider,
+        stores.provider,
         settings,
         datastore=stores.datastore,
         parameters=parameters,
@@ -250,6 +289,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace) -> int:
         resume=plan,
         command_line=_command_line(),
         objects=ClientObjects(stores.metadata_address, stores.datastore_address),
+        project=session.project(),
     )
     # The runner answers Ctrl-C while it runs and puts this back when it returns: by then the
     # outcome is recorded, so a late Ctrl-C (up to the process's exit) is ignored, never a
@@ -268,28 +308,7 @@ def _command_line() -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _origin_run(provider: Any, flow_name: str, run_id: str | None, user: str) -> int:
-    """The run to resume: the one named, else the newest run of `user` that ended without
-    succeeding (failed, or lost: its runner died). Never another user's run, never one that
-    is still running; name a run to resume one of those."""
-    from flowscope.metastore.records import RunQuery
-    from flowscope.pathspec import check_id
-
-    if run_id is not None:
-        return int(check_id("run", run_id))
-    newest = [
-        page.items[0].run_id
-        for status in ("failed", "lost")
-        if (
-            page := provider.list_runs(flow_name, RunQuery(status=status, user=user, limit=1))
-        ).items
-    ]
-    if not newest:
-        raise RunError(
-            f"There is no failed run of {flow_name} by user '{user}' to resume; name the run "
-            f"to resume (resume RUN_ID), or start one with `run`."
-        )
-    return int(max(newest))
+_origin_run = origin_run  # where `resume` without a run id starts from
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,4 @@
-"""The `flowscope` command: inspect flows and runs, and start the metadata service."""
+"""The `flowscope` command: inspect flows and runs, start the metadata service or the web UI."""
 
 from __future__ import annotations
 
@@ -48,9 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run")
     tag.add_argument("tags", nargs="*")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed from run A to run B of one flow: parameters, artifacts, tasks, "
+        "durations, code, environment",
+    )
+    diff.add_argument("a", metavar="A", help="a run, FLOW/RUN (the 'before' side)")
+    diff.add_argument("b", metavar="B", help="another run of the same flow (the 'after' side)")
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+    diff.add_argument(
+        "--all", action="store_true", help="show what is the same too (default: differences only)"
+    )
     sub.add_parser(
         "service", help="the metadata service (see: flowscope service --help)", add_help=False
     )
+    sub.add_parser("ui", help="the web UI (see: flowscope ui --help)", add_help=False)
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -61,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flowscope.cli.service_cmd import main as service_main
 
         return service_main(args_list[1:])
+    if args_list[:1] == ["ui"]:
+        from flowscope.cli.ui_cmd import main as ui_main
+
+        return ui_main(args_list[1:])
     return guarded(lambda: _dispatch(args_list))
 
 
@@ -97,6 +113,10 @@ def _dispatch(argv: list[str]) -> int:
         )
     if args.command == "dump":
         return inspect_cmds.dump(args.pathspec, args.values, include=args.include, file=args.file)
+    if args.command == "diff":
+        from flowscope.cli.diff_cmd import diff_command
+
+        return diff_command(args.a, args.b, as_json=args.json, show_all=args.all)
     return inspect_cmds.tag_command(args.action, args.run, args.tags)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flowscope.client import lineage
 from flowscope.client.artifact import DataArtifact
 from flowscope.client.base import (
     FINISHED,
@@ -329,7 +330,6 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
 
     # ---- lineage (lineage.py) ----------------------------------------------------------
     def _lineage(self, children: bool) -> list[TaskRecord]:
-        from flowscope.client import lineage
 
         flow, run_id = self._components[:2]
         code = self.code

@@ -18,7 +18,8 @@ from flowscope.config import Settings
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import DataStoreError
-from flowscope.remote.transport import HttpTransport, error_type
+from flowscope.remote.transport import HttpTransport, Limits, error_type
+from flowscope.remote.urls import redact
 
 EXISTS_BATCH = 10_000
 
@@ -43,7 +44,10 @@ class HttpBlobStorage:
         answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,), write=write)
         if answer.status == 404:
             return None
-        return int(answer.headers.get("Content-Length", "0"))
+        length = answer.headers.get("Content-Length", "0").strip()
+        if not (length.isdecimal() and length.isascii()):
+            raise answer.wrong_shape(f"a blob size as the Content-Length, got {length[:40]!r}")
+        return int(length)
 
     def exists(self, key: str) -> bool:
         # the first half of every store (ContentStore.put_info checks before it uploads), so
@@ -58,7 +62,11 @@ class HttpBlobStorage:
             answer = self._http.request(
                 "POST", "/blobs/exists", body=body, headers={"Content-Type": "application/json"}
             )
-            found.update(answer.json()["present"])
+            data = answer.json()
+            present = data.get("present") if isinstance(data, dict) else None
+            if not isinstance(present, list) or not all(isinstance(k, str) for k in present):
+                raise answer.wrong_shape('{"present": [blob keys]}')
+            found.update(present)
         return found
 
     def size(self, key: str) -> int:
@@ -83,7 +91,8 @@ class HttpBlobStorage:
             if error_type(answer) != "BlobNotFound":  # e.g. a wrong URL prefix: say so
                 self._http.fail("GET", f"/blobs/{key}", answer)
             raise blob_not_found(key, self._http.url)
-        return bytearray(answer.body)
+        body = answer.body
+        return body if isinstance(body, bytearray) else bytearray(body)
 
 
 def from_url(url: str, settings: Settings | None = None) -> HttpBlobStorage:
@@ -98,9 +107,14 @@ def from_url(url: str, settings: Settings | None = None) -> HttpBlobStorage:
         valid = False
     if not valid or parts.query or parts.fragment:
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: an http(s) datastore is a flowscope service, "
+            f"Cannot open datastore {redact(url)!r}: an http(s) datastore is a flowscope service, "
             f"http(s)://host[:port][/prefix] (its blob proxy)."
         )
     settings = Settings.from_env() if settings is None else settings
-    transport = HttpTransport(url, token=settings.service_token, timeout=settings.service_timeout)
+    transport = HttpTransport(
+        url,
+        token=settings.service_token,
+        timeout=settings.service_timeout,
+        limits=Limits.from_settings(settings),
+    )
     return HttpBlobStorage(transport)

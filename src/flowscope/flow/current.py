@@ -23,7 +23,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable
-from typing import Any, Final, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from flowscope.flow.project import ProjectInfo
 
 FIELDS: Final = (
     "flow_name",
@@ -36,6 +39,11 @@ FIELDS: Final = (
     "namespace",
     "tags",
     "origin_run_id",
+    "project_name",
+    "branch_name",
+    "project_flow_name",
+    "is_production",
+    "is_user_branch",
 )
 
 LAZY_FIELDS: Final = ("tempdir", "graph", "parameter_names", "parallel", "run", "task")
@@ -86,11 +94,13 @@ class Current:
         flow_cls: type | None = None,
         objects: ObjectOpener | None = None,
         parallel: Parallel | None = None,
+        project: ProjectInfo | None = None,
     ) -> None:
         """Set the fields for one task attempt (runtime only). `pathspec` defaults to
         flow_name/run_id/step_name/task_id; ids are stored as strings. `is_running_flow=False`
         is the same as `_clear()`. `flow_cls` gives `graph`; `objects` opens `run` and `task`;
-        `parallel` is set for the tasks of a @parallel step."""
+        `parallel` is set for the tasks of a @parallel step. `project` (a flow with @project)
+        sets the project fields."""
         self._clear()
         if not is_running_flow:
             return
@@ -113,6 +123,14 @@ class Current:
             objects=objects,
             parallel=parallel,
         )
+        if project is not None:
+            self._fields.update(
+                project_name=project.project_name,
+                branch_name=project.branch_name,
+                project_flow_name=project.project_flow_name,
+                is_production=project.is_production,
+                is_user_branch=project.is_user_branch,
+            )
 
     def _clear(self) -> None:
         """Forget the task (runtime only): every property reads None again; the task's
@@ -248,6 +266,34 @@ class Current:
         if not self._fields:
             return "<current: not inside a running task>"
         return f"<current: {self._fields['pathspec']} attempt {self._fields['retry_count']}>"
+
+    # -- @project (None for a flow without it) -------------------------------------------
+
+    @property
+    def project_name(self) -> str | None:
+        """The @project name of the flow."""
+        return self._fields.get("project_name")
+
+    @property
+    def branch_name(self) -> str | None:
+        """The project branch of the run: 'user.<name>', 'test.<branch>', 'prod' or
+        'prod.<branch>'."""
+        return self._fields.get("branch_name")
+
+    @property
+    def project_flow_name(self) -> str | None:
+        """'<project>.<branch>.<Flow>': the flow's name within its project and branch."""
+        return self._fields.get("project_flow_name")
+
+    @property
+    def is_production(self) -> bool | None:
+        """True for a run on a production branch (--production)."""
+        return self._fields.get("is_production")
+
+    @property
+    def is_user_branch(self) -> bool | None:
+        """True for a run on the user's own branch (no --branch, no --production)."""
+        return self._fields.get("is_user_branch")
 
 
 current: Final = Current()

@@ -11,16 +11,18 @@ without arguments:
 
 Each application creates one `StepDecorator` instance, validated against the step it decorates
 and appended to `func.decorators` (innermost first). The runtime reads those instances:
-`.name` and the typed attributes of each subclass.
+`.name` and the typed attributes of each subclass. An attribute given as a config value
+(`@timeout(seconds=cfg.limit)`) is checked once the configs are loaded (`resolve_configs`).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar, overload
 
 from flowscope.errors import FlowDefinitionError
+from flowscope.flow.deferred import is_deferred, resolve
 from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, is_identifier
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,9 +95,15 @@ class StepDecorator:
         if any(d.name == self.name for d in decorators):
             raise FlowDefinitionError(f"@{self.name} is applied twice to step '{fname}'; keep one.")
         self.step_name = fname
-        self._validate()
+        if not is_deferred(vars(self)):
+            self._validate()
         decorators.append(self)
         return func
+
+    def resolve_configs(self, configs: Mapping[str, Any]) -> None:
+        """Replace attributes given as config values by their values, then check them."""
+        if resolve_attributes(self, configs):
+            self._validate()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.attributes().items())
@@ -223,6 +231,17 @@ def timeout(
     return _apply(TimeoutDecorator(seconds, minutes, hours), func)
 
 
+def resolve_attributes(obj: object, configs: Mapping[str, Any]) -> bool:
+    """Replace every attribute of `obj` that is or holds a config value by its value; True
+    if there was one."""
+    found = False
+    for key, value in list(vars(obj).items()):
+        if is_deferred(value):
+            setattr(obj, key, resolve(value, configs))
+            found = True
+    return found
+
+
 def _apply(decorator: StepDecorator, func: Any) -> Any:
     if func is None:
         return decorator.attach
@@ -235,4 +254,12 @@ def _apply(decorator: StepDecorator, func: Any) -> Any:
 
 
 def _example(name: str) -> str:
-    return {"retry": "times=2", "catch": "var='failure'", "timeout": "seconds=60"}.get(name, "")
+    examples = {
+        "retry": "times=2",
+        "catch": "var='failure'",
+        "timeout": "seconds=60",
+        "resources": "cpu=2, memory=8192",
+        "environment": "vars={'MODE': 'fast'}",
+        "secrets": "sources=['env.MY_SECRETS']",
+    }
+    return examples.get(name, "key=value")

@@ -7,6 +7,12 @@ read-only inside steps. Values are recorded as artifacts of the run under the pa
 Types: str, int, float, bool and `JSONType`; inferred from the default when not given (str when
 there is no default). `convert(text)` turns a command-line string into a value; `resolve(text
 or None)` also applies the default and `required`.
+
+With `separator=","` the value is a list: the text is split and each part converted to the
+type. A default may be a function of one argument, a `ParameterContext` (flow_name,
+user_name, parameter_name, logger, ds_type, configs), called when a run starts and only when
+no value is given (give `type=` too: until it is called, values are read as str); or a
+config value (`default=cfg.alpha`), known once configs are loaded.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 from typing import Any, Final, overload
 
 from flowscope.errors import FlowDefinitionError, ParameterError
+from flowscope.flow.deferred import is_deferred
 from flowscope.flow.names import RESERVED_PARAMETER_NAMES, is_identifier
 
 
@@ -69,6 +76,8 @@ class Parameter:
         type: type[Any] | None = None,
         help: str | None = None,
         required: bool = False,
+        separator: str | None = None,
+        show_default: bool = True,
     ) -> None:
         if not is_identifier(name) or name.startswith("_"):
             raise FlowDefinitionError(
@@ -83,15 +92,40 @@ class Parameter:
         self.help = help
         self.required = bool(required)
         self.attr_name: str | None = None
+        self.show_default = bool(show_default)  # False: help does not show the default
+        self.separator = self._check_separator(separator, type)
+        self.type_given = type is not None
+        # a function or a config value: known only when a run starts (see `bind_default`)
+        self.deferred_default: Any = default if _is_deferred_default(default) else None
+        if self.deferred_default is not None:
+            default = None
         self.type: builtins.type[Any] = self._choose_type(type, default)
         self.default: Any = self._check_default(default)
-        if self.required and default is not None:
+        if self.required and (default is not None or self.deferred_default is not None):
             raise FlowDefinitionError(
                 f"Parameter '{name}' is required and also has a default ({default!r}); "
                 f"drop one of them."
             )
 
+    def _check_separator(self, separator: object, given: type[Any] | None) -> str | None:
+        if separator is None:
+            return None
+        if not isinstance(separator, str) or not separator:
+            raise FlowDefinitionError(
+                f"Parameter '{self.name}': separator={separator!r} is not valid; give the "
+                f"text that separates the values, e.g. separator=','."
+            )
+        if given is JSONType:
+            raise FlowDefinitionError(
+                f"Parameter '{self.name}': separator= splits text into values of a simple "
+                f"type (str, int, float, bool), not JSON; drop one of them."
+            )
+        return separator
+
     def _choose_type(self, given: type[Any] | None, default: object) -> type[Any]:
+        if given is None and self.separator is not None:
+            items = default if isinstance(default, (list, tuple)) and default else [None]
+            return self._choose_type(None, items[0]) if items[0] is not None else str
         if given is None:
             inferred = _infer_type(default)
             if inferred is None:
@@ -111,6 +145,14 @@ class Parameter:
     def _check_default(self, default: Any) -> Any:
         if default is None:
             return None
+        if self.separator is not None:
+            if isinstance(default, str):
+                return self.convert(default)
+            if isinstance(default, (list, tuple)):
+                return [self._check_one(item) for item in default]
+        return self._check_one(default)
+
+    def _check_one(self, default: Any) -> Any:
         kind = self.type
         ok: bool
         if kind is JSONType:
@@ -150,8 +192,23 @@ class Parameter:
         return f"--{self.name}"
 
     def convert(self, raw: str) -> Any:
-        """Turn a command-line string into a value of this parameter's type."""
+        """Turn a command-line string into a value of this parameter's type (a list of them
+        with a separator)."""
         check_text(self.name, raw)
+        if self.separator is not None:
+            parts = raw.split(self.separator) if raw else []
+            return [self._convert_one(part) for part in parts]
+        return self._convert_one(raw)
+
+    def bind_default(self, value: Any) -> None:
+        """Fix the default once it is known (the result of a deferred default); checked
+        against the type like a default written out, the type inferred when not given."""
+        self.deferred_default = None
+        if not self.type_given:
+            self.type = self._choose_type(None, value)
+        self.default = self._check_default(value)
+
+    def _convert_one(self, raw: str) -> Any:
         kind = self.type
         if kind is str:
             return raw
@@ -183,14 +240,18 @@ class Parameter:
         return self.default
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-safe description (name, type, default, required, help)."""
-        return {
+        """A JSON-safe description (name, type, default, required, help; and the separator
+        of a list parameter)."""
+        described = {
             "name": self.name,
             "type": self.type_name,
-            "default": self.default,
+            "default": self.default if self.deferred_default is None else "(computed)",
             "required": self.required,
             "help": self.help,
         }
+        if self.separator is not None:
+            described["separator"] = self.separator
+        return described
 
     # -- descriptor protocol ------------------------------------------------------------
 
@@ -266,6 +327,12 @@ class IncludeFile(Parameter):
                 f"({type(exc).__name__}: {exc}); pass an existing readable file as "
                 f"{self.option} PATH."
             ) from exc
+
+
+def _is_deferred_default(default: object) -> bool:
+    if is_deferred(default):
+        return True
+    return callable(default) and not isinstance(default, type)
 
 
 def check_text(name: str, raw: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore.answers import member, record, record_list
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -32,7 +33,7 @@ from flowscope.metastore.records import (
     TaskRecord,
 )
 from flowscope.metastore.sqltext import canonical_json
-from flowscope.remote.transport import HttpTransport
+from flowscope.remote.transport import Answer, HttpTransport, Limits
 
 BATCH = 5_000
 
@@ -65,8 +66,11 @@ class HttpMetadataProvider:
         token: str | None = None,
         timeout: float = 5.0,
         write_timeout: float | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        self._http = HttpTransport(url, token=token, timeout=timeout, write_timeout=write_timeout)
+        self._http = HttpTransport(
+            url, token=token, timeout=timeout, write_timeout=write_timeout, limits=limits
+        )
         self.url = self._http.url
 
     def __repr__(self) -> str:
@@ -80,19 +84,25 @@ class HttpMetadataProvider:
         self._http.close()
 
     # ---- plumbing --------------------------------------------------------------------
-    def _get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Any:
-        return self._http.request("GET", path, query=query).json()
+    def _get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> tuple[Any, Answer]:
+        """The answer's JSON (checked to be JSON), and the answer, for shape errors."""
+        answer = self._http.request("GET", path, query=query)
+        return answer.json(), answer
 
-    def _get_or_none(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Any:
+    def _get_or_none(
+        self, path: str, query: Sequence[tuple[str, str]] = ()
+    ) -> tuple[Any, Answer] | None:
         try:
             return self._get(path, query)
         except ObjectNotFound:
             return None
 
-    def _post(self, path: str, value: Any, headers: dict[str, str] | None = None) -> Any:
+    def _post(
+        self, path: str, value: Any, headers: dict[str, str] | None = None
+    ) -> tuple[Any, Answer]:
         headers = {"Content-Type": "application/json", **(headers or {})}
         answer = self._http.request("POST", path, body=_body(value), headers=headers, write=True)
-        return answer.json() if answer.body else None
+        return (answer.json() if answer.body else None), answer
 
     def _post_batches(self, path: str, name: str, items: Sequence[Any]) -> None:
         for start in range(0, len(items), BATCH):
@@ -108,7 +118,7 @@ class HttpMetadataProvider:
         body["parameters"] = {k: _json_value(v) for k, v in run.parameters.items()}
         # a fresh key per call: a retry after a lost answer gets the run the first try made
         headers = {"Idempotency-Key": uuid.uuid4().hex}
-        return RunRecord.from_dict(self._post(f"/flows/{_q(run.flow_name)}/runs", body, headers))
+        return record(RunRecord, *self._post(f"/flows/{_q(run.flow_name)}/runs", body, headers))
 
     def heartbeat(
         self,
@@ -150,52 +160,53 @@ class HttpMetadataProvider:
             "add": add if isinstance(add, str) else list(add),
             "remove": remove if isinstance(remove, str) else list(remove),
         }
-        return RunRecord.from_dict(self._post(f"{self._run_path(flow_name, run_id)}/tags", body))
+        return record(RunRecord, *self._post(f"{self._run_path(flow_name, run_id)}/tags", body))
 
     # ---- reads -----------------------------------------------------------------------
     def list_flows(self, tag: str | None = None) -> list[FlowRecord]:
-        data = self._get("/flows", [] if tag is None else [("tag", tag)])
-        return [FlowRecord.from_dict(f) for f in data["flows"]]
+        data, answer = self._get("/flows", [] if tag is None else [("tag", tag)])
+        return record_list(FlowRecord, data, "flows", answer)
 
     def get_flow(self, flow_name: str) -> FlowRecord | None:
-        data = self._get_or_none(f"/flows/{_q(flow_name)}")
-        return None if data is None else FlowRecord.from_dict(data)
+        got = self._get_or_none(f"/flows/{_q(flow_name)}")
+        return None if got is None else record(FlowRecord, *got)
 
     def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:  # noqa: B008
-        data = self._get(f"/flows/{_q(flow_name)}/runs", run_query_params(query))
-        return Page(
-            items=tuple(RunRecord.from_dict(r) for r in data["items"]), cursor=data["cursor"]
-        )
+        data, answer = self._get(f"/flows/{_q(flow_name)}/runs", run_query_params(query))
+        items = record_list(RunRecord, data, "items", answer)
+        cursor = data.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise answer.wrong_shape(f"a string or null cursor, got {type(cursor).__name__}")
+        return Page(items=tuple(items), cursor=cursor)
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
-        data = self._get_or_none(self._run_path(flow_name, run_id))
-        return None if data is None else RunRecord.from_dict(data)
+        got = self._get_or_none(self._run_path(flow_name, run_id))
+        return None if got is None else record(RunRecord, *got)
 
     def get_parameters(self, flow_name: str, run_id: int) -> dict[str, Any]:
-        values: dict[str, Any] = self._get(f"{self._run_path(flow_name, run_id)}/parameters")[
-            "parameters"
-        ]
+        data, answer = self._get(f"{self._run_path(flow_name, run_id)}/parameters")
+        values: dict[str, Any] = member(data, "parameters", dict, answer)
         return values
 
     def list_steps(self, flow_name: str, run_id: int) -> list[StepRecord]:
-        data = self._get(f"{self._run_path(flow_name, run_id)}/steps")
-        return [StepRecord.from_dict(s) for s in data["steps"]]
+        data, answer = self._get(f"{self._run_path(flow_name, run_id)}/steps")
+        return record_list(StepRecord, data, "steps", answer)
 
     def list_tasks(
         self, flow_name: str, run_id: int, step_name: str | None = None
     ) -> list[TaskRecord]:
         query = [] if step_name is None else [("step", step_name)]
-        data = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
-        return [TaskRecord.from_dict(t) for t in data["tasks"]]
+        data, answer = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
+        return record_list(TaskRecord, data, "tasks", answer)
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
     ) -> TaskRecord | None:
         query = [] if attempt is None else [("attempt", str(int(attempt)))]
-        data = self._get_or_none(
+        got = self._get_or_none(
             f"{self._run_path(flow_name, run_id)}/tasks/{_q(int(task_id))}", query
         )
-        return None if data is None else TaskRecord.from_dict(data)
+        return None if got is None else record(TaskRecord, *got)
 
     def _attempt_path(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> str:
         return (
@@ -206,22 +217,23 @@ class HttpMetadataProvider:
     def list_artifacts(
         self, flow_name: str, run_id: int, task_id: int, attempt: int
     ) -> list[ArtifactRecord]:
-        data = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/artifacts")
-        return [ArtifactRecord.from_dict(a) for a in data["artifacts"]]
+        path = f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/artifacts"
+        data, answer = self._get(path)
+        return record_list(ArtifactRecord, data, "artifacts", answer)
 
     def list_step_artifacts(
         self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
     ) -> dict[int, list[ArtifactRecord]]:
         path = f"{self._run_path(flow_name, run_id)}/steps/{_q(step_name)}/artifacts"
-        data = self._get(path, [("name", n) for n in names])
-        return {
-            int(task): [ArtifactRecord.from_dict(a) for a in arts]
-            for task, arts in data["tasks"].items()
-        }
+        data, answer = self._get(path, [("name", n) for n in names])
+        by_task = member(data, "tasks", dict, answer)
+        if not all(task.isdecimal() and task.isascii() for task in by_task):
+            raise answer.wrong_shape("task ids (decimal strings) as the keys of 'tasks'")
+        return {int(task): record_list(ArtifactRecord, by_task, task, answer) for task in by_task}
 
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]:
-        data = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/facts")
-        return [Fact.from_dict(f) for f in data["facts"]]
+        data, answer = self._get(f"{self._attempt_path(flow_name, run_id, task_id, attempt)}/facts")
+        return record_list(Fact, data, "facts", answer)
 
     def live_log_dir(self) -> Path | None:
         return None  # the runner's files are not the service's: logs come with heartbeats

@@ -12,8 +12,7 @@ calls, not one per task.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -29,6 +28,9 @@ from flowscope.metastore.records import (
     StepRecord,
     TaskRecord,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class MetadataProvider(Protocol):

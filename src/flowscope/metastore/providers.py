@@ -1,7 +1,12 @@
-"""Choose a metadata provider by address: a directory (local) or an http(s) URL (service)."""
+"""Choose a metadata provider by address: a directory (local) or an http(s) URL (service).
+
+A `file://` URL names a local directory; any other scheme (`s3://`, `ftp://`, `gs:`) is
+refused, never taken as a relative directory name. Addresses are echoed without credentials.
+"""
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -9,6 +14,10 @@ from typing import Literal
 from flowscope.config import STORE_DIRNAME, ConfigError, Settings, expand_path
 from flowscope.errors import MetadataError
 from flowscope.metastore.provider import MetadataProvider
+from flowscope.remote.transport import Limits
+from flowscope.remote.urls import ServiceAddress, redact, scheme_of
+
+EXPECTED = "a directory or an http(s)://host[:port] URL of a flowscope service (or file:///path)"
 
 
 @dataclass(frozen=True)
@@ -29,16 +38,23 @@ def resolve_address(address: str, *, create: bool = False) -> Address:
     (the runtime) a directory without a store resolves to its `.flowscope`, to be created.
     """
     if not isinstance(address, str) or not address.strip():
-        raise MetadataError(
-            f"A metadata address must be a directory or an http(s) URL, got {address!r}."
-        )
+        raise MetadataError(f"A metadata address must be {EXPECTED}, got {address!r}.")
     kind, _, rest = address.partition("@")
     if kind in ("local", "service") and rest:
         address = rest
-    if address.startswith(("http://", "https://")):
-        return Address("service", address.rstrip("/"))
+    scheme = scheme_of(address)
+    if scheme in ("http", "https"):
+        return Address("service", ServiceAddress.parse(address).url)  # bad ports, credentials
     if kind == "service":
-        raise MetadataError(f"service@ needs an http(s) URL, got {address!r}.")
+        raise MetadataError(f"service@ needs an http(s) URL, got {redact(address)!r}.")
+    if scheme == "file":
+        address = _file_path(address)
+    elif scheme is not None:
+        raise MetadataError(
+            f"The metadata address {redact(address)!r} has the scheme {scheme}:, which "
+            f"flowscope cannot read; expected {EXPECTED}. (A directory whose name holds a "
+            f"colon can be given as ./{redact(address)}.)"
+        )
     from flowscope.metastore.local import is_store
 
     try:
@@ -62,7 +78,10 @@ def open_provider(
         from flowscope.metastore.http import HttpMetadataProvider  # optional: needs the network
 
         return HttpMetadataProvider(
-            where.target, token=settings.service_token, timeout=settings.service_timeout
+            where.target,
+            token=settings.service_token,
+            timeout=settings.service_timeout,
+            limits=Limits.from_settings(settings),
         )
     from flowscope.metastore.local import open_local
 
@@ -74,3 +93,15 @@ def default_address(settings: Settings, cwd: Path | None = None) -> str:
     if settings.service_url:
         return settings.service_url
     return str(settings.store_root(cwd))
+
+
+def _file_path(address: str) -> str:
+    """The local directory a `file:` URL names (file:///p or file://localhost/p)."""
+    parts = urllib.parse.urlsplit(address)
+    if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+        raise MetadataError(
+            f"The metadata address {redact(address)!r} is a file: URL of another host or "
+            f"without an absolute path (scheme file: needs file:///absolute/path); expected "
+            f"{EXPECTED}."
+        )
+    return urllib.parse.unquote(parts.path)

@@ -1,7 +1,8 @@
-"""One HTTP round trip to the metadata service, bounded in time, with keep-alive connections.
+"""One HTTP round trip to the metadata service, bounded in time and size, with keep-alive.
 
 Stdlib only (`http.client`): one persistent connection per thread (and per process: a forked
-worker opens its own). Every call has a total time bound:
+worker opens its own). Every call has a total deadline, which no slow or dripping server can
+stretch (see `flowscope.remote.bounded`):
 
 - reads, and anything before the service has answered once: `timeout` seconds (default 5,
   FLOWSCOPE_SERVICE_TIMEOUT). A dead or unreachable service is a `ServiceUnavailable` naming
@@ -11,10 +12,19 @@ worker opens its own). Every call has a total time bound:
   max(timeout, 20)), so a run survives a service or PostgreSQL restart mid-run. Every write
   is safe to repeat: batches are idempotent on the server, and create_run carries an
   idempotency key.
+- blob transfers: the same bound, plus 1/min_rate seconds for every byte moved (default
+  1 MiB/s, FLOWSCOPE_SERVICE_MIN_RATE_MB), and no socket operation may wait more than
+  `timeout`: a large blob takes what its size needs, a stalled one fails.
+
+Every answer is read up to a bound that fits the call, and no further: JSON answers up to
+`Limits.max_answer` (FLOWSCOPE_SERVICE_MAX_ANSWER_MB, default 32), blob reads up to
+`Limits.max_blob` (FLOWSCOPE_SERVICE_MAX_BLOB_MB, default 4096). A declared Content-Length
+above the bound fails before the body is read.
 
 A stale keep-alive connection (closed by the server while idle) is replaced at once, without
-counting as a failure. Large blob transfers bound each socket operation by `timeout` rather
-than the whole call. Error answers become the flowscope error the server names.
+counting as a failure. Error answers become the flowscope error the server names; an answer
+that is not what a flowscope service sends (an HTML page, JSON of another shape) is a
+`MetadataError` naming the address and what was expected.
 """
 
 from __future__ import annotations
@@ -27,25 +37,85 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from flowscope.config import Settings
 from flowscope.errors import AuthenticationError, MetadataError, ServiceUnavailable
+from flowscope.remote.bounded import (
+    PIECE,
+    Clock,
+    ClockHolder,
+    read_body,
+    timed_response_class,
+)
+from flowscope.remote.urls import ServiceAddress
 from flowscope.remote.wire import error_class
+
+MiB = 1024 * 1024
 
 API_PREFIX = "/api/v1"
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much a call may read, and how slowly a transfer may move (bytes, bytes/s)."""
+
+    max_answer: int = 32 * MiB
+    max_blob: int = 4096 * MiB
+    min_rate: float = 1.0 * MiB
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The FLOWSCOPE_SERVICE_MAX_ANSWER_MB, _MAX_BLOB_MB and _MIN_RATE_MB settings."""
+        return cls(
+            max_answer=int(settings.service_max_answer_mb * MiB),
+            max_blob=int(settings.service_max_blob_mb * MiB),
+            min_rate=settings.service_min_rate_mb * MiB,
+        )
+
+
+@dataclass(frozen=True)
 class Answer:
     status: int
     headers: http.client.HTTPMessage
-    body: bytes
+    body: bytes | bytearray
+    where: str = ""  # "GET http://host/api/v1/flows", for messages
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body as JSON, or a MetadataError saying that a flowscope answer was expected."""
+        try:
+            return json.loads(self.body, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            pass
+        raise MetadataError(
+            f"{self.where} answered {self.status} with {describe_body(self)}, where a JSON "
+            f"answer from a flowscope service was expected. Check that the address is the "
+            f"service's (not another server, a wrong port or a proxy's page)."
+        )
+
+    def wrong_shape(self, expected: str) -> MetadataError:
+        """The error for JSON that is not what a flowscope service answers here."""
+        return MetadataError(
+            f"{self.where} answered JSON of an unexpected shape ({describe_body(self)}); "
+            f"expected {expected}. Check that the address is a flowscope service of a "
+            f"compatible version."
+        )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def describe_body(answer: Answer) -> str:
+    kind = answer.headers.get("Content-Type", "no content type") if answer.headers else "?"
+    if not answer.body:
+        return f"an empty body ({kind})"
+    text = bytes(answer.body[:80]).decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return f"{len(answer.body)} bytes of {kind}: {text!r}"
 
 
 class _Retry(Exception):
@@ -64,21 +134,17 @@ class HttpTransport:
         token: str | None = None,
         timeout: float = 5.0,
         write_timeout: float | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise MetadataError(
-                f"A metadata service URL must be http(s)://host[:port][/prefix], got {url!r}."
-            )
-        if timeout <= 0:
+        address = ServiceAddress.parse(url)
+        if not timeout or timeout <= 0:
             raise MetadataError(f"The service timeout must be positive, got {timeout!r}.")
-        self.url = url.rstrip("/")
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port
-        self.prefix = parts.path.rstrip("/") + API_PREFIX
+        self.url = address.url
+        self._address = address
+        self.prefix = address.path + API_PREFIX
         self.timeout = float(timeout)
         self.write_timeout = float(write_timeout) if write_timeout else max(self.timeout, 20.0)
+        self.limits = limits or Limits()
         self._headers = {"Accept": "application/json", "User-Agent": "flowscope"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
@@ -88,18 +154,21 @@ class HttpTransport:
         self._all: list[http.client.HTTPConnection] = []
 
     # ---- connections ---------------------------------------------------------------------
-    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
-        """This thread's connection, and whether it was used before (may have gone stale)."""
+    def _connection(self) -> tuple[http.client.HTTPConnection, ClockHolder, bool]:
+        """This thread's connection, its clock, and whether it was used before (may be stale)."""
         local = self._local
         conn: http.client.HTTPConnection | None = getattr(local, "conn", None)
         if conn is not None and local.pid == os.getpid():
-            return conn, True
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=self.timeout)
-        local.conn, local.pid = conn, os.getpid()
+            return conn, local.holder, True
+        a = self._address
+        cls = http.client.HTTPSConnection if a.https else http.client.HTTPConnection
+        conn = cls(a.host, a.port, timeout=self.timeout)
+        holder = ClockHolder()
+        conn.response_class = timed_response_class(holder)
+        local.conn, local.holder, local.pid = conn, holder, os.getpid()
         with self._lock:
             self._all.append(conn)
-        return conn, False
+        return conn, holder, False
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -128,22 +197,21 @@ class HttpTransport:
         transfer: bool = False,
         ok: tuple[int, ...] = (),
     ) -> Answer:
-        """Send one request; return the answer if 2xx or in `ok`, else raise its error."""
+        """Send one request; return the answer if 2xx or in `ok`, else raise its error.
+
+        `transfer` marks a blob transfer: its deadline grows with the bytes moved, and a
+        GET's body may be as large as `limits.max_blob`.
+        """
         target = self.prefix + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         bound = self.write_timeout if write and self._answered else self.timeout
-        deadline = time.monotonic() + bound
-        delay, tries, reason = 0.05, 0, ""
+        per_byte = 1.0 / self.limits.min_rate if transfer else 0.0
+        clock = Clock(bound, self.timeout, per_byte)
+        limit = self.limits.max_blob if transfer and method == "GET" else self.limits.max_answer
+        delay, tries, reason, answered = 0.05, 0, "", ""
         while True:
             tries += 1
-            remaining = deadline - time.monotonic()
             try:
-                answer = self._once(
-                    method,
-                    target,
-                    body,
-                    headers,
-                    self.timeout if transfer else max(min(remaining, self.timeout), 0.05),
-                )
+                answer = self._once(method, target, body, headers, clock, limit)
             except _Retry as exc:
                 reason = str(exc)
                 if exc.stale:
@@ -154,16 +222,28 @@ class HttpTransport:
                     return answer
                 if answer.status not in RETRY_STATUSES or error_type(answer) == "SchemaError":
                     self.fail(method, target, answer)
-                reason = f"HTTP {answer.status}: {_error_message(answer)}"
-            if time.monotonic() + delay >= deadline:
-                raise ServiceUnavailable(
-                    f"The metadata service at {self.url} did not answer {method} {path} within "
-                    f"{bound:g} s ({tries} attempt{'s' * (tries > 1)}; last: {reason}). Check that "
-                    f"`flowscope service` is running there and reachable, or raise "
-                    f"FLOWSCOPE_SERVICE_TIMEOUT."
-                )
+                reason = answered = f"HTTP {answer.status}: {_error_message(answer)}"
+            if clock.left() <= delay:
+                self._give_up(method, path, bound, tries, reason, answered)
             time.sleep(delay * (0.5 + random.random() / 2))
             delay = min(delay * 2, 1.0)
+
+    def _give_up(
+        self, method: str, path: str, bound: float, tries: int, reason: str, answered: str
+    ) -> NoReturn:
+        attempts = f"{tries} attempt{'s' * (tries > 1)}"
+        if answered:  # the service is there: its own reason is the one that counts
+            last = "" if answered == reason else f"; last attempt: {reason}"
+            raise ServiceUnavailable(
+                f"The metadata service at {self.url} could not serve {method} {path} within "
+                f"{bound:g} s ({attempts}): it answered {answered}{last}. Try again once it "
+                f"recovers, or raise FLOWSCOPE_SERVICE_TIMEOUT."
+            )
+        raise ServiceUnavailable(
+            f"The metadata service at {self.url} did not answer {method} {path} within "
+            f"{bound:g} s ({attempts}; last: {reason}). Check that `flowscope service` is "
+            f"running there and reachable, or raise FLOWSCOPE_SERVICE_TIMEOUT."
+        )
 
     def _once(
         self,
@@ -171,13 +251,16 @@ class HttpTransport:
         target: str,
         body: bytes | Sequence[bytes | bytearray | memoryview] | None,
         headers: Mapping[str, str] | None,
-        socket_timeout: float,
+        clock: Clock,
+        limit: int,
     ) -> Answer:
-        conn, reused = self._connection()
-        conn.timeout = socket_timeout
-        if conn.sock is not None:
-            conn.sock.settimeout(socket_timeout)
+        conn, holder, reused = self._connection()
+        holder.clock = clock
+        clock.new_attempt()
         try:
+            conn.timeout = clock.wait()  # for connect()
+            if conn.sock is not None:
+                conn.sock.settimeout(conn.timeout)
             conn.putrequest(method, target, skip_accept_encoding=True)
             for name, value in {**self._headers, **(headers or {})}.items():
                 conn.putheader(name, value)
@@ -186,12 +269,21 @@ class HttpTransport:
                 conn.putheader("Content-Length", str(sum(memoryview(c).nbytes for c in chunks)))
             conn.endheaders()
             for chunk in chunks:
-                conn.send(chunk)
+                view = memoryview(chunk).cast("B")
+                for start in range(0, view.nbytes, PIECE):
+                    piece = view[start : start + PIECE]
+                    conn.sock.settimeout(clock.wait_to_move(piece.nbytes))
+                    conn.sock.sendall(piece)
+                    clock.moved(piece.nbytes)
             resp = conn.getresponse()
-            data = resp.read()
+            data = read_body(resp, limit, clock, self._too_large(method, target, limit))
             if resp.will_close:
                 self._drop()
-            return Answer(resp.status, resp.headers, data)
+            where = f"{method} {self.url}{target.split('?')[0]}"
+            return Answer(resp.status, resp.headers, data, where)
+        except MetadataError:  # too large: not an outage, so not retried
+            self._drop()
+            raise
         except socket.gaierror as exc:
             self._drop()
             raise ServiceUnavailable(
@@ -203,6 +295,22 @@ class HttpTransport:
         except (OSError, http.client.HTTPException) as exc:  # refused, timed out, unreachable
             self._drop()
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
+
+    def _too_large(
+        self, method: str, target: str, limit: int
+    ) -> Callable[[int | None], MetadataError]:
+        blob = limit == self.limits.max_blob and limit != self.limits.max_answer
+        setting = "FLOWSCOPE_SERVICE_MAX_BLOB_MB" if blob else "FLOWSCOPE_SERVICE_MAX_ANSWER_MB"
+
+        def error(declared: int | None) -> MetadataError:
+            size = f"{declared} bytes" if declared is not None else "a longer body"
+            return MetadataError(
+                f"{method} {self.url}{target.split('?')[0]} answered with {size}, more than "
+                f"the {limit / MiB:g} MiB this call accepts ({setting}). Check that the "
+                f"address is a flowscope service; raise {setting} if the answer is genuine."
+            )
+
+        return error
 
     def fail(self, method: str, target: str, answer: Answer) -> NoReturn:
         """Raise the flowscope error an error answer stands for."""
@@ -221,20 +329,27 @@ class HttpTransport:
         )
 
 
+def _error_body(answer: Answer) -> Any:
+    try:
+        return json.loads(answer.body)
+    except (ValueError, RecursionError):
+        return None
+
+
 def error_type(answer: Answer) -> str | None:
     try:
-        kind = answer.json()["error"]["type"]
-    except (ValueError, KeyError, TypeError):
+        kind = _error_body(answer)["error"]["type"]
+    except (KeyError, TypeError, IndexError):
         return None
     return kind if isinstance(kind, str) else None
 
 
 def _error_message(answer: Answer) -> str:
     try:
-        message = answer.json()["error"]["message"]
+        message = _error_body(answer)["error"]["message"]
         if isinstance(message, str):
             return message
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, IndexError):
         pass
-    text = answer.body[:200].decode("utf-8", "replace").strip()
+    text = bytes(answer.body[:200]).decode("utf-8", "replace").strip()
     return text or http.client.responses.get(answer.status, "no message")

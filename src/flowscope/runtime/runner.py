@@ -30,6 +30,8 @@ from flowscope.errors import (
 )
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogLine
 from flowscope.metastore.provider import MetadataProvider
@@ -37,6 +39,7 @@ from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
+    Fact,
     NewRun,
     NewTask,
 )
@@ -47,7 +50,7 @@ from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal, attempt_facts
 from flowscope.runtime.livelogs import LiveLogs
 from flowscope.runtime.recording import code_package, environment_info, system_tags
-from flowscope.runtime.resume import ResumePlan
+from flowscope.runtime.resume import ResumePlan, case_facts
 from flowscope.runtime.scheduler import FlowGraphView, Scheduler
 from flowscope.runtime.spec import PARAMETERS_STEP, Parent, StepRules, TaskSpec, step_rules
 from flowscope.runtime.stop import StopRequest
@@ -93,6 +96,7 @@ class RunDriver:
         command_line: str | None = None,
         executor: ExecutorFactory = ForkExecutor,
         objects: ObjectOpener | None = None,
+        project: ProjectInfo | None = None,
     ) -> None:
         if max_workers < 1:
             raise RunError(f"--max-workers must be at least 1, got {max_workers}.")
@@ -108,6 +112,7 @@ class RunDriver:
         self.console = console or Console()
         self.resume = resume
         self.command_line = command_line
+        self.project = project  # @project: its tags go on the run, its fields on `current`
         self.executor_factory = executor
         self.objects = objects  # opens current.run / current.task (the CLI gives one)
         self.flow_name = graph.flow_name
@@ -155,7 +160,7 @@ class RunDriver:
                 flow_name=self.flow_name,
                 user=user,
                 user_tags=self.tags,
-                system_tags=system_tags(user),
+                system_tags=system_tags(user) + (self.project.tags if self.project else ()),
                 parameters=self.parameters,
                 code_key=code_key,
                 origin_run_id=origin_run_id,
@@ -173,6 +178,7 @@ class RunDriver:
             origin_run_id,
             self.parameters,
             self.rules,
+            self.project,
             objects=self.objects,
             parameter_names=tuple(p.name for p in self.graph.parameters.values()),
         )
@@ -374,15 +380,24 @@ class RunDriver:
         origin = self.resume.find(spec)
         if origin is None:
             return False
-        result, count = self.resume.clone(spec.task_id, origin)
+        cloned = self.resume.clone(spec.task_id, origin, self.graph[spec.step])
+        if cloned is None:  # a switch whose recorded case is no longer one: run it again
+            return False
+        result, count, case = cloned
         self.cloned.add(spec.task_id)
         self.journal.starts.append(AttemptStart(spec.task_id, 0))
         self.journal.results.append(result)
         self.console.task_cloned(self._pathspec(spec), origin.pathspec, self._wide(spec.step))
-        self._succeeded(spec, list(result.artifacts), None if count is None else ("",) * count)
+        values = None if count is None else ("",) * count
+        self._succeeded(spec, list(result.artifacts), values, case)
         return True
 
     # ---- outcomes --------------------------------------------------------------------
+    def _resource_facts(self, step: str) -> tuple[Fact, ...]:
+        """@resources: the request, recorded with each attempt (a placing executor honours it)."""
+        requested = declared_resources(self.flow_cls, step)
+        return () if requested is None else (Fact(RESOURCES_FACT, requested.to_json(), "json"),)
+
     def _finished(self, done: Done[TaskOutcome]) -> None:
         spec = self.running.pop(done.key)
         rules = self.rules[spec.step]
@@ -418,7 +433,9 @@ class RunDriver:
                 artifacts=tuple(artifacts),
                 facts=attempt_facts(
                     spec.attempt, done.placement, outcome.foreach_count, outcome.handled
-                ),
+                )
+                + self._resource_facts(spec.step)
+                + case_facts(outcome.case),
                 stdout_key=stdout_key,
                 stderr_key=stderr_key,
                 env_key=self.env_key,
@@ -435,8 +452,8 @@ class RunDriver:
             good = outcome.ok or outcome.handled
             message = "" if good else (outcome.exception or {}).get("message", "")
             self._gang_member_ended(MemberEnd(spec, good, artifacts, pathspec, message), last)
-        elif outcome.ok or (outcome.handled and rules.split_var is None):
-            self._succeeded(spec, artifacts, outcome.foreach_values)
+        elif outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
+            self._succeeded(spec, artifacts, outcome.foreach_values, outcome.case)
         elif not last:
             retry = spec.retry()
             if rules.retry_delay > 0:
@@ -445,7 +462,10 @@ class RunDriver:
             else:
                 self.ready.append(retry)
         else:
-            self._failed(pathspec, (outcome.exception or {}).get("message", ""))
+            message = (outcome.exception or {}).get("message", "")
+            if outcome.handled and rules.switch:
+                message += " (@catch cannot stand in for a switch: no case was chosen)"
+            self._failed(pathspec, message)
 
     def _failed(self, pathspec: str, message: str) -> None:
         self.failed = True
@@ -488,6 +508,7 @@ class RunDriver:
         spec: TaskSpec,
         artifacts: list[ArtifactRecord],
         foreach_values: tuple[str, ...] | None,
+        case: str | int | None = None,
     ) -> None:
         step = spec.step
         self.step_done[step] = self.step_done.get(step, 0) + 1
@@ -496,7 +517,7 @@ class RunDriver:
         if step == "end":
             self.end_ok = True
         index = {a.name: a for a in artifacts}
-        children = self.scheduler.finished(spec, index, foreach_values)
+        children = self.scheduler.finished(spec, index, foreach_values, case)
         whole = True
         if self.rules[step].parallel_foreach:
             children = self.gangs.form(children)

@@ -19,7 +19,10 @@ from typing import Any
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
 from flowscope.flow.current import ObjectOpener, Parallel
+from flowscope.flow.environment import applied, task_environment
 from flowscope.flow.gang import MAIN_IP, PARALLEL_VAR
+from flowscope.flow.project import ProjectInfo
+from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
 from flowscope.runtime.executor import TIMEOUT
@@ -43,6 +46,7 @@ class RunWork:
     origin_run_id: int | None
     parameters: Mapping[str, Any]
     rules: Mapping[str, StepRules]
+    project: ProjectInfo | None = None  # @project: the run's project and branch
     objects: ObjectOpener | None = None  # opens current.run / current.task
     parameter_names: tuple[str, ...] = ()
 
@@ -61,6 +65,7 @@ class TaskOutcome:
     foreach_values: tuple[str, ...] | None = None  # a foreach split: a short repr per item
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
+    case: str | int | None = None  # a switch: the key its condition selected
 
     @property
     def foreach_count(self) -> int | None:
@@ -154,6 +159,7 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
         parallel=None
         if not spec.gang
         else Parallel(MAIN_IP, len(spec.gang), spec.node_index, str(spec.gang[0])),
+        project=work.project,
     )
 
 
@@ -191,6 +197,7 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     known = {r.sha: r for parent in spec.inputs for r in parent.index.values()}
     try:
         frames = _foreach_frames(spec.stack)
+        variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
         if rules.is_join:
             bound = []
             for parent, parent_source in zip(spec.inputs, sources, strict=True):
@@ -203,8 +210,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                 )
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=work.parameters)
-            with time_limit(step, rules.timeout):
-                getattr(flow, step)(Inputs(bound))
+            with applied(variables), time_limit(step, rules.timeout):
+                call_step(flow, step, Inputs(bound))
         else:
             source: ParentArtifacts | None = sources[0] if sources else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": work.parameters}
@@ -222,8 +229,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                     )
                     kwargs["foreach_stack"] = frames
             flow._fs_bind(step, source, **kwargs)
-            with time_limit(step, rules.timeout):
-                getattr(flow, step)()
+            with applied(variables), time_limit(step, rules.timeout):
+                call_step(flow, step)
         transition = flow._fs_transition()
         if step != "end":
             _check_transition(step, transition, rules)
@@ -240,7 +247,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             )
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
-        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs)
+        case = transition.case if rules.switch and transition is not None else None
+        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs, case=case)
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):
@@ -258,6 +266,9 @@ def _check_transition(step: str, transition: Any, rules: StepRules) -> None:
 
     if transition is None:
         raise FlowDefinitionError(f"Step '{step}' finished without calling self.next(...).")
+    if rules.switch and transition.condition is not None:
+        if len(transition.targets) == 1 and transition.targets[0] in rules.targets:
+            return
     if tuple(transition.targets) != rules.targets:
         raise FlowDefinitionError(
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "
