@@ -13,7 +13,13 @@ import pytest
 
 from flowscope import FlowSpec, Parameter, card, current, step
 from flowscope.cards import Markdown, MetaflowCardComponent, ProgressBar
-from flowscope.cards.records import CARDS_FACT, decode_records, live_card_path, read_pointer
+from flowscope.cards.records import (
+    CARDS_FACT,
+    decode_records,
+    live_card_path,
+    read_pointer,
+    read_signal,
+)
 from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
 from flowscope.flow import FlowGraph
@@ -232,7 +238,9 @@ def test_refresh_stores_the_card_behind_a_pointer_at_most_once_per_interval(tmp_
     assert len(_cards(work, outcome)) == 1
 
 
-def test_without_a_live_directory_refresh_stores_nothing_before_the_end(tmp_path) -> None:
+def test_without_a_live_directory_refresh_signals_the_runner_on_stderr(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
     work = _work(RefreshFlow)
     RefreshFlow.pointer = str(tmp_path / "none.json")  # type: ignore[attr-defined]
     try:
@@ -243,8 +251,12 @@ def test_without_a_live_directory_refresh_stores_nothing_before_the_end(tmp_path
     from flowscope.datastore import load_artifact
 
     arts = {a.name: load_artifact(work.store, a.sha, a.serializer) for a in outcome.artifacts}
-    assert arts["seen"] == [None, None, None] and arts["forced"] is None
-    assert len(_cards(work, outcome)) == 1  # the card itself is stored when the task ends
+    assert arts["seen"] == [None, None, None] and arts["forced"] is None  # no pointer file
+    signals = [read_signal(line)[1] for line in capsys.readouterr().err.splitlines()]
+    first, forced = [r for r in signals if r is not None]  # the interval held two back
+    assert (first.index, first.type, forced.index) == (0, "blank", 0)
+    assert first.key != forced.key and "3" in bytes(work.store.get(forced.key)).decode()
+    assert len(_cards(work, outcome)) == 1  # the final card is in the fact
 
 
 def test_within_stops_a_render_in_the_main_thread_and_leaves_one_elsewhere() -> None:

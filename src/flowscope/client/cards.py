@@ -8,8 +8,9 @@
 
 A finished attempt's cards are the `cards` fact it recorded (flowscope.cards.records), each
 a blob in the content store. A running attempt's cards are those it refreshed so far
-(`current.card.refresh()`), when the metadata store keeps live files (local metadata). A
-task cloned by resume shows the cards of the task it was cloned from.
+(`current.card.refresh()`): at once with local metadata, and as of the last heartbeat
+(FLOWSCOPE_HEARTBEAT_INTERVAL) over a service. A task cloned by resume shows the cards of
+the task it was cloned from.
 """
 
 from __future__ import annotations
@@ -152,10 +153,11 @@ def _task(task_or_pathspec: Task | str) -> Task:
 
 
 def _live_records(task: Task) -> list[CardRecord]:
-    """The cards a running attempt refreshed so far (local metadata only)."""
+    """The cards a running attempt refreshed so far: behind pointer files beside the live
+    logs (local metadata), or else in the `cards` fact its heartbeats set (a service)."""
     live_dir = task._provider.live_log_dir()
     if live_dir is None:
-        return []
+        return decode_records(task.metadata_dict.get(CARDS_FACT))
     flow, run_id, _, task_id = task.path_components
     attempt = task.current_attempt
     folder = live_card_path(live_dir, flow, int(run_id), int(task_id), attempt, 0).parent

@@ -144,7 +144,8 @@ def routes(ctx: ServiceContext) -> list[Route]:
         name, run_id = p.flow(request), p.run(request)
         body = await p.read_json(request, ctx.max_body)
         tasks, logs = bodies.heartbeat_tasks(body), bodies.heartbeat_logs(body)
-        await ctx.call(store.heartbeat, name, run_id, tasks, logs)
+        facts = bodies.heartbeat_facts(body)
+        await ctx.call(store.heartbeat, name, run_id, tasks, logs, facts)
         return Response(status_code=204)
 
     async def finish_run(request: Request) -> Response:
