@@ -7,7 +7,8 @@
     GET  /flows/{flow}/runs/{run}              get_run (404 when absent)
     GET  /flows/{flow}/runs/{run}/parameters   get_parameters
     POST /flows/{flow}/runs/{run}/heartbeat    heartbeat {"tasks": [[task_id, attempt], ...],
-                                               "logs": [[task_id, attempt, out, err], ...]}
+                                               "logs": [[task_id, attempt, out, err], ...],
+                                               "facts": [[task_id, attempt, fact], ...]}
     POST /flows/{flow}/runs/{run}/finish       finish_run {"status": ...}
     POST /flows/{flow}/runs/{run}/tags         update_tags {"add": [...], "remove": [...]}
 
