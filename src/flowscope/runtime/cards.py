@@ -171,6 +171,7 @@ class TaskCards:
             step_cards(work.flow_cls, spec.step, policy.timeout), self._refresh, self._warn
         )
         self.tails: dict[str, _Tail] = {}
+        self.stderr = sys.stderr  # the worker's own, for card signals (whatever the step does)
         self.refreshed: dict[int, tuple[float, int]] = {}  # card index -> (when, version)
         self.pointers: list[Path] = []
 
@@ -303,9 +304,8 @@ class TaskCards:
     def _signal(self, record: CardRecord) -> None:
         from flowscope.cards.records import card_signal
 
-        stream = self.tails["stderr"].stream if self.tails else sys.stderr  # not in the tail
-        stream.write(card_signal(record) + "\n")
-        stream.flush()
+        self.stderr.write(card_signal(record) + "\n")  # past the default card's tail
+        self.stderr.flush()
 
     def finish(self, outcome: TaskOutcome) -> TaskOutcome:
         """Render and store every card; the outcome with the `cards` fact added."""
