@@ -59,6 +59,40 @@ def test_readme_flow_example_runs(tmp_path):
     assert "best rate 0.1" in result.stdout
 
 
+def test_readme_query_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    flow = next(b for b in blocks if "class TrainFlow" in b)
+    query = next(b for b in blocks if "where=" in b)
+    (tmp_path / "train.py").write_text(flow)
+    for alpha in ("0.1", "0.9"):
+        result = _run(["train.py", "run", "--alpha", alpha, "--tag", "experiment-3"], tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    checks = (
+        "\nassert [r.id for r in good] == ['1'], list(good)"
+        "\nassert list(table['params.alpha']) == [0.9, 0.1]"
+        "\nassert [t.index for t in run['train'].tasks(where='input = 0.1')] == [1]"
+        "\nprint('query ok')\n"
+    )
+    (tmp_path / "query.py").write_text("from flowscope import namespace\n" + query + checks)
+    result = _run(["query.py"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "query ok" in result.stdout
+
+
+def test_readme_gang_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class GangFlow" in b
+    )
+    (tmp_path / "gang.py").write_text(code)
+    result = _run(["gang.py", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ranks [0, 1, 2] run GangFlow/1" in result.stdout
+    for i in range(3):
+        assert f"node {i} of 3 in GangFlow/1/train/" in result.stdout
+
+
 def test_readme_switch_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = next(
