@@ -4,7 +4,8 @@ it (tests/s3.py), whichever directory's tests ask for them, the HTTP test
 servers (tests/http_servers.py), and a clean environment for every test.
 
 Every test starts with no FLOWSCOPE_* or METAFLOW_* variable from the shell (or from an earlier
-test), FLOWSCOPE_USER=tester, and a fresh client context (settings, namespace, provider), which
+test), FLOWSCOPE_USER=tester, a blob cache of its own (FLOWSCOPE_BLOB_CACHE: a copy cached by
+an earlier test would hide what this one does to a remote blob), and a fresh client context (settings, namespace, provider), which
 is reset again after it. Subprocesses a test starts inherit that environment. FLOWSCOPE_TEST_*
 variables configure the test harness itself (tests/pg.py) and are kept.
 """
@@ -40,11 +41,14 @@ def _clean_session_environment() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """A clean environment and client context for one test (see the module docstring)."""
     from flowscope.client.context import CONTEXT
 
     _clean(monkeypatch)
+    monkeypatch.setenv("FLOWSCOPE_BLOB_CACHE", str(tmp_path_factory.mktemp("blob-cache")))
     CONTEXT.reset()
     yield
     CONTEXT.reset()

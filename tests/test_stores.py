@@ -8,6 +8,7 @@ import pytest
 
 from flowscope.config import Settings
 from flowscope.datastore import LocalStorage
+from flowscope.datastore.cache import CachedStorage
 from flowscope.datastore.http import HttpBlobStorage
 from flowscope.errors import DataStoreError, MetadataError
 from flowscope.metastore.http import HttpMetadataProvider
@@ -52,7 +53,7 @@ def test_a_service_keeps_its_blobs_behind_its_blob_proxy(form: str) -> None:
     assert isinstance(stores.provider, HttpMetadataProvider)
     assert stores.metadata_address == f"service@{URL}"
     assert stores.datastore_address == URL
-    assert isinstance(stores.datastore.storage, HttpBlobStorage)
+    assert _through_cache(stores.datastore.storage, HttpBlobStorage)
     assert stores.datastore.storage.locate("a" * 64) == f"{URL}/api/v1/blobs/{'a' * 64}"
 
 
@@ -85,7 +86,7 @@ def test_an_explicit_datastore_beats_the_environment(tmp_path: Path) -> None:
     stores = open_stores(str(tmp_path), str(tmp_path / "explicit"), settings=settings, create=True)
     assert stores.datastore_address == str(tmp_path / "explicit")
     stores = open_stores(str(tmp_path), URL, settings=settings)
-    assert isinstance(stores.datastore.storage, HttpBlobStorage)
+    assert _through_cache(stores.datastore.storage, HttpBlobStorage)
 
 
 def test_a_relative_or_home_datastore_is_made_absolute(
@@ -147,3 +148,8 @@ def test_the_pair_is_frozen_and_describes_both(tmp_path: Path) -> None:
     assert stores.describe() == f"metadata service@{URL}, datastore {tmp_path}"
     with pytest.raises(AttributeError):
         stores.datastore_address = "elsewhere"  # type: ignore[misc]
+
+
+def _through_cache(storage: object, kind: type) -> bool:
+    """A remote backend is read through the local blob cache: the cache over a `kind`."""
+    return isinstance(storage, CachedStorage) and isinstance(storage.remote, kind)

@@ -55,12 +55,14 @@ def open_stores(
     *,
     settings: Settings,
     create: bool = False,
+    lazy: bool = False,
     cwd: Path | None = None,
 ) -> Stores:
     """Resolve and open the pair. `metadata` None: FLOWSCOPE_SERVICE_URL, else the nearest
     local store from `cwd`. `create` makes a missing local store (the runtime does; the
     client does not). The datastore is opened first, so a bad datastore address is an error
-    (naming it) before anything is created or recorded."""
+    (naming it) before anything is created or recorded. `lazy` (readers) defers opening a
+    datastore that is slow to open (S3) to its first blob access; the runtime does not."""
     from flowscope.datastore import ContentStore, open_storage
     from flowscope.metastore.providers import default_address, open_provider, resolve_address
 
@@ -68,7 +70,7 @@ def open_stores(
         metadata if metadata is not None else default_address(settings, cwd), create=create
     )
     data_address = datastore_address(where, datastore, settings)
-    content = ContentStore(open_storage(data_address, settings))
+    content = ContentStore(open_storage(data_address, settings, lazy=lazy))
     provider = open_provider(where, settings, create=create)
     return Stores(provider.describe(), data_address, provider, content)
 

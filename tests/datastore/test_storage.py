@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flowscope.config import Settings
+from flowscope.datastore.cache import CachedStorage
 from flowscope.datastore import LocalStorage, MemoryStorage, open_storage
 from flowscope.errors import DataStoreError
 
@@ -86,7 +87,9 @@ def test_a_service_url_opens_its_blob_proxy_with_the_settings_token() -> None:
 
     settings = Settings.from_env({"FLOWSCOPE_SERVICE_TOKEN": "s3cret"})
     with ScriptedServer([(404, {"error": {"type": "BlobNotFound", "message": "no"}})]) as server:
-        storage = open_storage(f"{server.url}/prefix/", settings)
+        cached = open_storage(f"{server.url}/prefix/", settings)
+        assert isinstance(cached, CachedStorage)  # remote reads go through the blob cache
+        storage = cached.remote
         assert isinstance(storage, HttpBlobStorage)
         assert storage.locate("a" * 64) == f"{server.url}/prefix/api/v1/blobs/{'a' * 64}"
         assert not storage.exists("a" * 64)

@@ -196,7 +196,7 @@ def test_a_full_disk_behind_the_service_names_the_blob_and_the_artifact(
             with pytest.raises(DataStoreError) as info:
                 save_artifacts(ContentStore(blob_proxy), {"model": b"weights" * 1000})
             message = str(info.value)
-            assert "Cannot save artifact 'model'" in message
+            assert "Cannot store artifact 'model'" in message
             assert "disk is full" in message and "507" not in message.split(":")[0]
             assert str(blobs) not in message and str(tmp_path) not in message
             value = {"model": b"weights" * 1000}

@@ -10,6 +10,7 @@ from flowscope.client.data import load_value
 from flowscope.client.display import artifact_html
 
 if TYPE_CHECKING:
+    from flowscope.client.prefetch import StepArtifacts
     from flowscope.client.task import Task  # the parent's type only: task.py imports this module
     from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 
@@ -18,7 +19,7 @@ class DataArtifact(ClientObject["Task"]):
     """An artifact: `DataArtifact('HelloFlow/2/start/3/x')`, or with `attempt=N` for an
     earlier attempt of a retried task. `.data` is the value, loaded when read."""
 
-    __slots__ = ("_record", "_run", "_task")
+    __slots__ = ("_record", "_run", "_shared", "_task")
 
     _kind = "DataArtifact"
     _level = "artifact"
@@ -27,6 +28,7 @@ class DataArtifact(ClientObject["Task"]):
     _run: RunRecord | None
     _task: TaskRecord | None
     _record: ArtifactRecord | None
+    _shared: StepArtifacts | None  # the step's index, when read while walking the step
 
     def __init__(self, pathspec: str, attempt: int | None = None) -> None:
         self._bind(pathspec, attempt)
@@ -36,6 +38,7 @@ class DataArtifact(ClientObject["Task"]):
         self._run = None
         self._task = None
         self._record = None
+        self._shared = None
 
     @classmethod
     def _from_record(cls, task: Task, record: ArtifactRecord) -> DataArtifact:
@@ -43,6 +46,7 @@ class DataArtifact(ClientObject["Task"]):
             task._provider, task._namespace, (*task._components, record.name), task._attempt
         )
         artifact._run, artifact._task, artifact._record = task._run, task._record, record
+        artifact._shared = task._shared
         return artifact
 
     def _seed(self, parent: Task) -> None:
@@ -93,7 +97,7 @@ class DataArtifact(ClientObject["Task"]):
     @property
     def data(self) -> object:
         """The value (loaded from the datastore on each read)."""
-        return load_value(self._provider, self._artifact_record(), self._name)
+        return load_value(self._provider, self._artifact_record(), self._name, self._shared)
 
     @property
     def sha(self) -> str:

@@ -151,7 +151,7 @@ class ClientContext:
             from flowscope.stores import open_stores
 
             try:
-                stores = open_stores(address, datastore, settings=self.settings())
+                stores = open_stores(address, datastore, settings=self.settings(), lazy=True)
             except ImportError as exc:
                 raise MetadataError(
                     f"Cannot read the metadata service at {address}: its client is not "
@@ -212,7 +212,7 @@ class ClientContext:
             from flowscope.metastore.providers import resolve_address
 
             address = datastore_address(resolve_address(name), None, self.settings())
-            content = ContentStore(open_storage(address, self.settings()))
+            content = ContentStore(open_storage(address, self.settings(), lazy=True))
             stores = Stores(name, address, provider, content)
         self._by_provider[id(provider)] = stores
         return stores

@@ -16,6 +16,7 @@ from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
 
 if TYPE_CHECKING:
     from flowscope.client.artifact import DataArtifact
+    from flowscope.client.prefetch import StepArtifacts
     from flowscope.client.task import Task
     from flowscope.metastore.provider import MetadataProvider
     from flowscope.metastore.records import ArtifactRecord
@@ -23,13 +24,22 @@ if TYPE_CHECKING:
 _NOT_ARTIFACTS = ("__", "_repr_", "_ipython_")  # probes by Python and notebooks
 
 
-def load_value(provider: MetadataProvider, record: ArtifactRecord, owner: str) -> object:
-    """Load an artifact value; datastore errors are re-raised naming the artifact."""
+def load_value(
+    provider: MetadataProvider,
+    record: ArtifactRecord,
+    owner: str,
+    step: StepArtifacts | None = None,
+) -> object:
+    """Load an artifact value; datastore errors are re-raised naming the artifact. `step`: the
+    shared index of the step walked, whose small blobs are fetched in one batch first."""
     from flowscope.datastore import load_artifact
 
     what = f"The artifact {owner}"
+    store = CONTEXT.datastore_for(provider)
+    if step is not None:
+        step.warm(store)
     try:
-        return load_artifact(CONTEXT.datastore_for(provider), record.sha, record.serializer)
+        return load_artifact(store, record.sha, record.serializer)
     except BlobCorrupted as exc:
         # no "resume the run" here: a resume reuses finished tasks as they are, so it never
         # rewrites their blobs; only a new run that produces the same value does
@@ -120,7 +130,8 @@ class TaskData(_ByName):
     __slots__ = ()
 
     def _get(self, name: str) -> object:
-        return load_value(self._task._provider, self._record(name), f"{name!r} of {self._task!r}")
+        task = self._task
+        return load_value(task._provider, self._record(name), f"{name!r} of {task!r}", task._shared)
 
     def __getattr__(self, name: str) -> object:
         return self._get(name)

@@ -33,20 +33,33 @@ def load_artifact(store: ContentStore, sha: str, serializer: str = "pickle") -> 
     return chosen.load(store.open(sha))
 
 
-def save_artifacts(store: ContentStore, values: Mapping[str, object]) -> dict[str, ArtifactInfo]:
+def save_artifacts(
+    store: ContentStore, values: Mapping[str, object], *, where: str = ""
+) -> dict[str, ArtifactInfo]:
     """Save each named value; a value bound to several names is serialized once. On a remote
     storage that moves several blobs at once (``concurrency`` > 1, e.g. S3), they are saved in
-    parallel threads, so a task's small artifacts cost one round trip, not one each."""
+    parallel threads, so a task's small artifacts cost one round trip, not one each. A value
+    that cannot be stored is a DataStoreError naming it (``where``: e.g. " set in step 'x'")."""
     first_names: dict[int, str] = {}
     for name, value in values.items():
         first_names.setdefault(id(value), name)
     unique = {name: values[name] for name in first_names.values()}
 
     def save(name: str) -> ArtifactInfo:
+        value = unique[name]
         try:
-            return save_artifact(store, unique[name])
+            return save_artifact(store, value)
         except DataStoreError as exc:
-            raise DataStoreError(f"Cannot save artifact '{name}': {exc}") from exc
+            raise DataStoreError(f"Cannot store artifact '{name}'{where}: {exc}") from exc
+        except (MemoryError, KeyboardInterrupt) as exc:  # raised by a pickling hook
+            said = f": {exc}" if str(exc) else ""
+            raise DataStoreError(
+                f"Cannot store artifact '{name}'{where}: serializing its value "
+                f"({type(value).__module__}.{type(value).__qualname__}) raised "
+                f"{type(exc).__name__}{said}, from a pickling hook (__reduce__, __getstate__) "
+                f"of the value or of something it holds, or because it is too large for this "
+                f"machine's memory."
+            ) from exc
 
     concurrency = int(getattr(store.storage, "concurrency", 1))  # ConditionalStorage
     if concurrency > 1 and len(unique) > 1:

@@ -88,8 +88,23 @@ class CachedStorage:
                 return None
         return path
 
+    def prefetch(self, keys: Sequence[str]) -> int:
+        """Fetch the blobs of `keys` not cached yet in one batch (the remote's `read_many`:
+        one request through the service, parallel GETs on S3) and keep them; how many were
+        fetched. Keys not stored remotely are skipped (a read of one says so)."""
+        read_many = getattr(self.remote, "read_many", None)
+        missing = [key for key in dict.fromkeys(keys) if self.cached(key) is None]
+        if read_many is None or not missing:
+            return 0
+        fetched: dict[str, bytearray] = read_many(missing)
+        for key, data in fetched.items():
+            self._keep(key, data)
+        return len(fetched)
+
     def _fetch(self, key: str) -> bytearray:
-        data = self.remote.read(key)
+        return self._keep(key, self.remote.read(key))
+
+    def _keep(self, key: str, data: bytearray) -> bytearray:
         if len(data) <= self.max_bytes // 4:  # one blob never pushes out most of the cache
             try:
                 self.local.write(key, [data])

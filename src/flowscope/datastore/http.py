@@ -15,9 +15,10 @@ import urllib.parse
 from collections.abc import Sequence
 
 from flowscope.config import Settings
+from flowscope.datastore import batch
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
-from flowscope.errors import DataStoreError
+from flowscope.errors import BlobNotFound, DataStoreError
 from flowscope.remote.transport import HttpTransport, Limits, error_type
 from flowscope.remote.urls import redact
 
@@ -93,6 +94,31 @@ class HttpBlobStorage:
             raise blob_not_found(key, self._http.url)
         body = answer.body
         return body if isinstance(body, bytearray) else bytearray(body)
+
+    def read_many(self, keys: Sequence[str]) -> dict[str, bytearray]:
+        """The stored blobs among `keys` (those not stored are absent), fetched a batch of
+        blobs a request (`POST /blobs/batch`, bounded by the answer limit in force); a blob
+        the service leaves out of every batch (too large for one) is read on its own."""
+        pending = list(dict.fromkeys(check_key(k) for k in keys))
+        found: dict[str, bytearray] = {}
+        max_bytes = min(batch.MAX_BYTES, self._http.limits.max_answer // 2)
+        while pending:
+            asked = pending[: batch.MAX_KEYS]
+            body = json.dumps({"keys": asked, "max_bytes": max_bytes}).encode()
+            answer = self._http.request(
+                "POST", "/blobs/batch", body=body, headers={"Content-Type": "application/json"}
+            )
+            entries = batch.decode(answer.body, asked)
+            if not entries:  # not even the first fits in one answer: read the rest one by one
+                break
+            found.update((key, data) for key, data in entries.items() if data is not None)
+            pending = [key for key in pending if key not in entries]
+        for key in pending:
+            try:
+                found[key] = self.read(key)
+            except BlobNotFound:
+                pass
+        return found
 
 
 def from_url(url: str, settings: Settings | None = None) -> HttpBlobStorage:

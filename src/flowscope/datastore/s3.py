@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +39,7 @@ import botocore.config  # type: ignore[import-untyped]
 import botocore.exceptions  # type: ignore[import-untyped]
 
 from flowscope.datastore.keys import blob_not_found, check_key
+from flowscope.datastore.s3_address import parse_url
 from flowscope.datastore.s3_parts import (
     PartReader,
     byte_views,
@@ -48,7 +48,7 @@ from flowscope.datastore.s3_parts import (
     slice_views,
 )
 from flowscope.datastore.storage import Chunk
-from flowscope.errors import DataStoreError, DataStoreUnavailable
+from flowscope.errors import BlobNotFound, DataStoreError, DataStoreUnavailable
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
@@ -64,8 +64,6 @@ READ_TIMEOUT = 60.0
 OPEN_RETRY_TIME = 5.0
 """Opening the store (checking the bucket) retries an unanswered endpoint this long at most."""
 
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
-_PREFIX_PART = re.compile(r"[A-Za-z0-9!_.*'()\-=+@,;:]+")
 _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout",
                     "InternalError", "ServiceUnavailable", "ConditionalRequestConflict"}  # fmt: skip
 _CONNECTION_ERRORS = (
@@ -327,6 +325,23 @@ class S3Storage:
                     future.result()
         return out
 
+    def read_many(self, keys: Sequence[str]) -> dict[str, bytearray]:
+        """The stored blobs among `keys` (those not stored are absent), read in parallel."""
+        unique = list(dict.fromkeys(check_key(key) for key in keys))
+
+        def one(key: str) -> bytearray | None:
+            try:
+                return self.read(key)
+            except BlobNotFound:
+                return None
+
+        if len(unique) <= 1:
+            blobs = [one(key) for key in unique]
+        else:
+            with ThreadPoolExecutor(min(EXISTS_CONCURRENCY, len(unique))) as pool:
+                blobs = list(pool.map(one, unique))
+        return {key: data for key, data in zip(unique, blobs, strict=True) if data is not None}
+
 
 def _total_size(answer: dict[str, Any]) -> int:
     content_range = answer.get("ContentRange")  # "bytes 0-99/1234"
@@ -350,25 +365,6 @@ def _read_into(body: Any, buffer: memoryview, start: int, stop: int) -> int:
     if position != stop:  # the connection closed early: a transient failure, retried
         raise botocore.exceptions.ConnectionClosedError(endpoint_url="the S3 response body")
     return position - start
-
-
-def parse_url(url: str) -> tuple[str, str]:
-    """(bucket, prefix) of `s3://bucket[/prefix]`; DataStoreError naming what is wrong."""
-    rest = url[len("s3://") :] if url.lower().startswith("s3://") else ""
-    bucket, _, prefix = rest.partition("/")
-    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
-        raise DataStoreError(
-            f"Cannot open datastore {url!r}: {bucket!r} is not an S3 bucket name (3 to 63 "
-            "lowercase letters, digits, dots and hyphens). Write s3://BUCKET/PREFIX."
-        )
-    parts = [part for part in prefix.strip("/").split("/")] if prefix.strip("/") else []
-    bad = [part for part in parts if not _PREFIX_PART.fullmatch(part) or part in (".", "..")]
-    if bad or "?" in url or "#" in url:
-        raise DataStoreError(
-            f"Cannot open datastore {url!r}: the prefix must be '/'-separated names of letters, "
-            f"digits and -_.!*'()=+@,;: (got {(bad or [prefix])[0]!r:.60})."
-        )
-    return bucket, "/".join(parts)
 
 
 def from_url(url: str, settings: Settings | None = None) -> S3Storage:

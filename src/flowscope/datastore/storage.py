@@ -11,6 +11,11 @@ Backends are named by URL scheme and imported only when chosen::
     open_storage("http://svc:8080")        -> HttpBlobStorage (the service's blob proxy)
     open_storage("s3://bucket/prefix")     -> S3Storage (needs the flowscope[s3] extra)
 
+A remote backend's reads go through the bounded local blob cache (`cache.CachedStorage`).
+With ``lazy=True`` (the client's choice) a backend that is slow to open (S3: its library and
+a bucket check) is opened on its first blob access instead (`lazy.LazyStorage`); its address
+is still checked at once.
+
 Each factory is called with the URL and the `Settings` in force (a backend reads its token,
 timeouts or limits there); `open_storage` reads them from the environment when none are given.
 """
@@ -90,10 +95,20 @@ class ConditionalStorage(BlobStorage, Protocol):
         ...
 
 
+@runtime_checkable
+class BatchStorage(BlobStorage, Protocol):
+    """A remote backend that reads several blobs in one go (one request, or parallel ones)."""
+
+    def read_many(self, keys: Sequence[str]) -> dict[str, bytearray]:
+        """The stored blobs among ``keys``; keys with no blob are absent from the answer."""
+        ...
+
+
 @dataclass(frozen=True)
 class _Backend:
     factory: str  # "module:function", called with the URL and the settings
     install_hint: str | None = None
+    check: str | None = None  # "module:function" checking the URL only, for a lazy open
 
 
 _BACKENDS: Mapping[str, _Backend] = MappingProxyType(
@@ -103,12 +118,14 @@ _BACKENDS: Mapping[str, _Backend] = MappingProxyType(
         "http": _Backend("flowscope.datastore.http:from_url"),
         "https": _Backend("flowscope.datastore.http:from_url"),
         "s3": _Backend(
-            "flowscope.datastore.s3:from_url", "install it with: pip install 'flowscope[s3]'"
+            "flowscope.datastore.s3:from_url",
+            "install it with: pip install 'flowscope[s3]'",
+            check="flowscope.datastore.s3_address:parse_url",
         ),
     }
 )
 
-_CACHED = frozenset({"s3"})
+_CACHED = frozenset({"s3", "http", "https"})
 """Remote backends whose reads go through the local blob cache (`CachedStorage`)."""
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
@@ -117,10 +134,13 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
 Factory: TypeAlias = "Callable[[str, Settings | None], BlobStorage]"
 
 
-def open_storage(url: str | os.PathLike[str], settings: Settings | None = None) -> BlobStorage:
+def open_storage(
+    url: str | os.PathLike[str], settings: Settings | None = None, *, lazy: bool = False
+) -> BlobStorage:
     """Open the backend a URL names: a plain path or ``file://`` URL, ``memory://``,
-    ``s3://bucket/prefix``, or a flowscope service's ``http(s)://`` URL. ``settings`` (default: read from the environment
-    by the backends that need any) carry a service's token and timeout."""
+    ``s3://bucket/prefix``, or a flowscope service's ``http(s)://`` URL. ``settings`` (default:
+    read from the environment by the backends that need any) carry a service's token and
+    timeout. ``lazy``: open a backend that is slow to open when it is first used."""
     if isinstance(url, os.PathLike):
         url = os.fspath(url)
     if not isinstance(url, str) or not url.strip():
@@ -134,7 +154,17 @@ def open_storage(url: str | os.PathLike[str], settings: Settings | None = None) 
             f"Cannot open datastore {url!r}: unknown scheme '{scheme}://'. "
             f"Use a directory path, or one of: {known}."
         )
-    storage = _load_factory(scheme, backend)(url, settings)
+    if lazy and backend.check is not None:
+        from flowscope.datastore.lazy import LazyStorage
+
+        _load(scheme, backend, backend.check)(url)  # a malformed address is refused now
+        return LazyStorage(url, lambda: _open(url, scheme, backend, settings))
+    return _open(url, scheme, backend, settings)
+
+
+def _open(url: str, scheme: str, backend: _Backend, settings: Settings | None) -> BlobStorage:
+    factory: Factory = _load(scheme, backend, backend.factory)
+    storage = factory(url, settings)
     if scheme in _CACHED:
         from flowscope.config import Settings
         from flowscope.datastore.cache import CachedStorage
@@ -145,8 +175,8 @@ def open_storage(url: str | os.PathLike[str], settings: Settings | None = None) 
     return storage
 
 
-def _load_factory(scheme: str, backend: _Backend) -> Factory:
-    module_name, _, attribute = backend.factory.partition(":")
+def _load(scheme: str, backend: _Backend, target: str) -> Callable[..., BlobStorage]:
+    module_name, _, attribute = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -155,5 +185,5 @@ def _load_factory(scheme: str, backend: _Backend) -> Factory:
             f"The {scheme}:// datastore needs the module '{exc.name}', which is not installed; "
             f"{hint}."
         ) from exc
-    factory: Factory = getattr(module, attribute)
-    return factory
+    function: Callable[..., BlobStorage] = getattr(module, attribute)
+    return function

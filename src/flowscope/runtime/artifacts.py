@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flowscope.datastore import ContentStore, load_artifact, save_artifact
+from flowscope.datastore import ContentStore, load_artifact, save_artifacts
 from flowscope.errors import DataStoreError
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.scalars import scalar_text
@@ -55,22 +55,9 @@ def save_outputs(
     """Store new values and index pass-through ones; `known` maps sha -> an existing record."""
     now = time.time()
     records: list[ArtifactRecord] = []
+    saved = save_artifacts(store, values, where=f" set in step '{step}'")  # parallel on S3
     for name, value in values.items():
-        try:
-            info = save_artifact(store, value)
-        except DataStoreError as exc:
-            raise DataStoreError(
-                f"Cannot store artifact '{name}' set in step '{step}': {exc}"
-            ) from exc
-        except (MemoryError, KeyboardInterrupt) as exc:  # workers ignore Ctrl-C: a hook raised it
-            said = f": {exc}" if str(exc) else ""
-            raise DataStoreError(
-                f"Cannot store artifact '{name}' set in step '{step}': serializing its value "
-                f"({type(value).__module__}.{type(value).__qualname__}) raised "
-                f"{type(exc).__name__}{said}, from a pickling hook (__reduce__, __getstate__) "
-                f"of the value or of something it holds, or because it is too large for this "
-                f"machine's memory."
-            ) from exc
+        info = saved[name]
         records.append(
             ArtifactRecord(
                 name, info.sha, info.size, info.type_name, info.serializer, now, scalar_text(value)

@@ -7,6 +7,9 @@
                               BlobCorrupted otherwise; 413 above max_blob bytes on the wire
                               or max_blob_decoded bytes decoded)
     POST /blobs/exists        {"keys": [...]} -> {"present": [...]}
+    POST /blobs/batch         {"keys": [...], "max_bytes": N} -> several stored blobs in one
+                              length-prefixed answer (datastore/batch.py), at most
+                              batch.MAX_KEYS keys and min(N, batch.MAX_BYTES) bytes of blobs
 
 Bytes are moved as stored (compressed, with their header): the client's ContentStore encodes
 and verifies, so the proxy adds no work but one hash check on the way in, made while the
@@ -21,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from flowscope.datastore import BlobStorage
+from flowscope.datastore import BlobStorage, batch
 from flowscope.datastore.cas import StreamVerifier
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.errors import BlobNotFound, BlobTooLarge, DataStoreError, StorageFull
@@ -120,8 +123,47 @@ def routes(ctx: ServiceContext) -> list[Route]:
         present = await ctx.call(blobs.exists_many, checked)
         return json_response({"present": sorted(present)})
 
+    async def read_batch(request: Request) -> Response:
+        blobs = storage()
+        data = await p.read_json(request, ctx.max_body)
+        keys, max_bytes = data.get("keys"), data.get("max_bytes", batch.MAX_BYTES)
+        if not isinstance(keys, list) or not 0 < len(keys) <= batch.MAX_KEYS:
+            raise bad_request(f"keys must be a list of 1 to {batch.MAX_KEYS} blob keys.")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+            raise bad_request("max_bytes must be a whole number of bytes, 0 or more.")
+        try:
+            checked = list(dict.fromkeys(check_key(k) for k in keys))
+        except DataStoreError as exc:
+            raise bad_request(str(exc)) from None
+        budget = min(max_bytes, batch.MAX_BYTES)
+        chunks = await ctx.call(_collect, blobs, checked, budget)
+        return Response(b"".join(chunks), media_type="application/octet-stream")
+
     return [
         Route("/blobs/exists", guarded(exists_many), methods=["POST"]),
+        Route("/blobs/batch", guarded(read_batch), methods=["POST"]),
         Route("/blobs/{key}", guarded(read_blob), methods=["GET", "HEAD"]),
         Route("/blobs/{key}", guarded(write_blob), methods=["PUT"]),
     ]
+
+
+def _collect(blobs: BlobStorage, keys: list[str], budget: int) -> list[bytes]:
+    """The batch answer's chunks: each blob that fits in `budget` bytes (in order; one that
+    does not is left out for the caller to ask again), and a "not stored" entry for each
+    missing key. Sizes are asked first, so a blob that does not fit is never read."""
+    entries: list[tuple[str, bytes | bytearray | None]] = []
+    used = 0
+    for key in keys:
+        try:
+            size = blobs.size(key)
+            if used + size > budget:
+                continue
+            data = blobs.read(key)
+        except BlobNotFound:
+            entries.append((key, None))
+            continue
+        if used + len(data) > budget:  # it grew between the two calls: cannot, but be bounded
+            continue
+        used += len(data)
+        entries.append((key, data))
+    return batch.encode(entries)

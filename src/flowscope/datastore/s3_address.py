@@ -1,0 +1,31 @@
+"""`s3://bucket/prefix` addresses, checked without loading the S3 client library (so a
+client can refuse a bad address at once and open the store itself only when it reads a blob).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flowscope.errors import DataStoreError
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
+_PREFIX_PART = re.compile(r"[A-Za-z0-9!_.*'()\-=+@,;:]+")
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """(bucket, prefix) of `s3://bucket[/prefix]`; DataStoreError naming what is wrong."""
+    rest = url[len("s3://") :] if url.lower().startswith("s3://") else ""
+    bucket, _, prefix = rest.partition("/")
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise DataStoreError(
+            f"Cannot open datastore {url!r}: {bucket!r} is not an S3 bucket name (3 to 63 "
+            "lowercase letters, digits, dots and hyphens). Write s3://BUCKET/PREFIX."
+        )
+    parts = [part for part in prefix.strip("/").split("/")] if prefix.strip("/") else []
+    bad = [part for part in parts if not _PREFIX_PART.fullmatch(part) or part in (".", "..")]
+    if bad or "?" in url or "#" in url:
+        raise DataStoreError(
+            f"Cannot open datastore {url!r}: the prefix must be '/'-separated names of letters, "
+            f"digits and -_.!*'()=+@,;: (got {(bad or [prefix])[0]!r:.60})."
+        )
+    return bucket, "/".join(parts)
