@@ -30,3 +30,58 @@ def test_failed_tasks_read_their_own_attempts_index(client, builder, counting):
     values = {t.index: t.data.v for t in Step(f"{run.pathspec}/each")}
     assert values == {0: 0, 1: 1}
     assert counting.calls["list_artifacts"] == 1 and counting.calls["list_step_artifacts"] == 1
+
+
+def _blob_requests(monkeypatch) -> list[str]:
+    """The blob-proxy requests the client's datastore sends (none for a local datastore)."""
+    from flowscope.client.context import CONTEXT
+    from flowscope.datastore.http import HttpBlobStorage
+
+    storage = CONTEXT.datastore_for(CONTEXT.provider()).storage
+    remote = getattr(storage, "remote", storage)
+    sent: list[str] = []
+    if isinstance(remote, HttpBlobStorage):
+        request = remote._http.request
+
+        def counted(method, path, **kw):
+            sent.append(f"{method} {path.split('/')[1]}/{path.split('/')[2][:5]}")
+            return request(method, path, **kw)
+
+        monkeypatch.setattr(remote._http, "request", counted)
+    return sent
+
+
+def test_walking_a_step_reads_its_small_blobs_in_one_batch(client, builder, monkeypatch):
+    run = builder.foreach(40)
+    sent = _blob_requests(monkeypatch)
+    walked = {
+        (task.index, artifact.id): artifact.data
+        for task in Step(f"{run.pathspec}/square")
+        for artifact in task
+    }
+    assert {v for (_, name), v in walked.items() if name == "y"} == {i * i for i in range(40)}
+    assert len(walked) == 40 * len(list(Step(f"{run.pathspec}/square").task))
+    if client.name == "service":
+        assert sent == ["POST blobs/batch"]  # not one GET per value
+    else:
+        assert sent == []
+    # the same values a fresh walk through task.data reads, again without a request per value
+    sent.clear()
+    again = {(t.index, "y"): t.data.y for t in Step(f"{run.pathspec}/square")}
+    assert again == {k: v for k, v in walked.items() if k[1] == "y"}
+    assert sent == []  # every blob is in the local cache now (service) or local (local)
+
+
+def test_a_failed_batch_falls_back_to_reading_each_value(client, builder, monkeypatch):
+    run = builder.foreach(5)
+    from flowscope.client.context import CONTEXT
+    from flowscope.errors import DataStoreError
+
+    storage = CONTEXT.datastore_for(CONTEXT.provider()).storage
+
+    def broken(keys):
+        raise DataStoreError("the batch route is gone")
+
+    monkeypatch.setattr(storage, "prefetch", broken, raising=False)
+    values = sorted(task.data.y for task in Step(f"{run.pathspec}/square"))
+    assert values == [i * i for i in range(5)]

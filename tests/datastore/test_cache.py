@@ -114,3 +114,31 @@ def test_settings_name_the_cache_and_its_bound(tmp_path: Path) -> None:
         {"FLOWSCOPE_BLOB_CACHE": str(tmp_path / "c"), "FLOWSCOPE_BLOB_CACHE_MB": "0"}
     )
     assert chosen.blob_cache_dir() == tmp_path / "c" and chosen.blob_cache_bytes == 0
+
+
+class BatchMemory(CountingMemory):
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def read_many(self, keys: list[str]) -> dict[str, bytearray]:
+        self.batches.append(list(keys))
+        return {k: bytearray(self._blobs[k]) for k in keys if k in self._blobs}
+
+
+def test_prefetch_fetches_what_is_not_cached_in_one_batch(tmp_path: Path) -> None:
+    remote = BatchMemory()
+    cache = CachedStorage(remote, tmp_path / "cache", max_bytes=1 << 20)
+    blobs = [stored_blob(f"v{i}".encode() * 40) for i in range(5)]
+    for key, blob in blobs:
+        remote.write(key, [blob])
+    keys = [key for key, _ in blobs]
+    assert cache.read(keys[0]) == blobs[0][1]  # cached already: not asked again
+    assert cache.prefetch([*keys, keys[1], "0" * 64]) == 4
+    assert remote.batches == [[*keys[1:], "0" * 64]]
+    for key, blob in blobs:
+        remote.forget(key)
+        assert cache.read(key) == blob  # from disk: the remote has forgotten it
+    assert remote.reads == 1
+    assert cache.prefetch(keys) == 0 and len(remote.batches) == 1
+    assert CachedStorage(CountingMemory(), tmp_path / "c2", 1 << 20).prefetch(keys) == 0

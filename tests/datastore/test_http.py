@@ -32,3 +32,37 @@ def test_blobs_through_the_service(served: str, tmp_path: Path) -> None:
     with pytest.raises(MetadataError, match="No route") as info:
         misplaced.get(key)
     assert not isinstance(info.value, BlobNotFound)
+
+
+def test_read_many_fetches_a_batch_per_request(
+    served: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = HttpBlobStorage(HttpTransport(served, token=TOKEN))
+    store = ContentStore(storage)
+    values = [f"value {i}".encode() * (i + 1) for i in range(30)]
+    keys = [store.put(v) for v in values]
+    local = LocalStorage(tmp_path / "blobs")
+    requests: list[str] = []
+    send = storage._http.request
+
+    def counted(method: str, path: str, **kw: object) -> object:
+        requests.append(f"{method} {path}")
+        return send(method, path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage._http, "request", counted)
+    found = storage.read_many([*keys, "0" * 64, keys[0]])
+    assert requests == ["POST /blobs/batch"]
+    assert set(found) == set(keys)  # the missing key is absent
+    assert all(found[k] == local.read(k) for k in keys)
+
+    # a batch bound smaller than the blobs: several requests, then single GETs for what never fits
+    monkeypatch.setattr("flowscope.datastore.batch.MAX_KEYS", 7)
+    requests.clear()
+    assert storage.read_many(keys) == found | {}
+    assert requests.count("POST /blobs/batch") == 5 and len(requests) == 5
+    monkeypatch.setattr("flowscope.datastore.batch.MAX_BYTES", 1)
+    requests.clear()
+    assert storage.read_many(keys[:3]) == {k: found[k] for k in keys[:3]}
+    assert requests[0] == "POST /blobs/batch" and requests[1:] == [
+        f"GET /blobs/{k}" for k in keys[:3]
+    ]
