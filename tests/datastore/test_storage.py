@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from flowscope.config import Settings
-from flowscope.datastore.cache import CachedStorage
 from flowscope.datastore import LocalStorage, MemoryStorage, open_storage
+from flowscope.datastore.cache import CachedStorage
 from flowscope.errors import DataStoreError
 
 

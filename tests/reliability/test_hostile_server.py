@@ -388,3 +388,43 @@ def test_any_hostile_answer_ends_in_time_as_a_result_or_a_flowscope_error(
     assert error is None or str(error).strip(), (name, behaviour)
     assert elapsed <= bound + SLACK, (name, behaviour, elapsed, error)
     assert peak < 16 * MiB, (name, behaviour, peak)
+
+
+# ---- issue 13: batch blob reads ----------------------------------------------------------
+
+
+def test_an_endless_batch_answer_is_cut_at_the_answer_bound(server: HostileServer) -> None:
+    limits = transport.Limits(max_answer=MiB, max_blob=64 * MiB, min_rate=MiB)
+    blobs = HttpBlobStorage(HttpTransport(server.url, timeout=1.0, limits=limits))
+    server.behaviour = Behaviour("endless", length=10**12)
+    elapsed, error = timed(lambda: blobs.read_many([KEY, "1" * 64]), 30)
+    assert isinstance(error, MetadataError) and "FLOWSCOPE_SERVICE_MAX_ANSWER_MB" in str(error)
+    assert elapsed < 2
+    time.sleep(0.2)
+    assert server.sent < 32 * MiB
+
+
+def test_a_dripping_batch_answer_fails_within_the_timeout(server: HostileServer) -> None:
+    server.behaviour = Behaviour("drip", body=KEY.encode() + b" 3\nabc", interval=0.25)
+    blobs = HttpBlobStorage(HttpTransport(server.url, timeout=1.0))
+    elapsed, error = timed(lambda: blobs.read_many([KEY]), 30)
+    assert isinstance(error, ServiceUnavailable), repr(error)
+    assert elapsed < 1.8
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        KEY.encode() + b" 100\nshort",  # a length past the end of the answer
+        ("f" * 64).encode() + b" 1\nx",  # a blob that was not asked for
+        KEY.encode() + b" 1\nx" + KEY.encode() + b" 1\nx",  # the same blob twice
+        b'{"not": "a batch"}',
+    ],
+    ids=["overlong", "unasked", "twice", "json"],
+)
+def test_a_malformed_batch_answer_is_a_clear_error(server: HostileServer, body: bytes) -> None:
+    server.behaviour = Behaviour("answer", body=body)
+    blobs = HttpBlobStorage(HttpTransport(server.url, timeout=1.0))
+    elapsed, error = timed(lambda: blobs.read_many([KEY, "1" * 64]), 10)
+    assert isinstance(error, FlowscopeError), repr(error)
+    assert "batch blob answer is malformed" in str(error)

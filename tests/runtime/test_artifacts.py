@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from flowscope.datastore import ContentStore, save_artifact
+from flowscope.datastore import ContentStore, load_artifact, save_artifact
 from flowscope.datastore.memory import MemoryStorage
 from flowscope.errors import DataStoreError
 from flowscope.metastore.records import ArtifactRecord
@@ -40,3 +43,56 @@ def test_outputs_are_stored_or_passed_on_and_an_unknown_hash_is_refused() -> Non
     assert records[0] == old
     with pytest.raises(DataStoreError, match="'lost' passed on from an input has unknown hash"):
         save_outputs(store, {}, {"lost": "cd" * 32}, {}, "step")
+
+
+class SlowParallelStorage(MemoryStorage):
+    """A remote-like storage that moves several blobs at once (like S3): each write waits, so
+    only parallel saves finish in time; records which threads wrote."""
+
+    concurrency = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: set[int] = set()
+        self.in_flight = self.most_in_flight = 0
+        self._count = threading.Lock()
+
+    def write_new(self, key: str, chunks: list[bytes]) -> bool:
+        with self._count:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.threads.add(threading.get_ident())
+        time.sleep(0.05)
+        present = self.exists(key)
+        self.write(key, chunks)
+        with self._count:
+            self.in_flight -= 1
+        return not present
+
+
+def test_a_tasks_outputs_are_saved_in_parallel_on_a_parallel_storage() -> None:
+    storage = SlowParallelStorage()
+    store = ContentStore(storage)
+    shared = list(range(100))
+    values = {f"v{i}": f"value {i}" * (i + 1) for i in range(16)} | {"a": shared, "b": shared}
+    records = save_outputs(store, values, {}, {}, "train")
+    assert storage.most_in_flight > 1 and len(storage.threads) > 1
+    sequential = save_outputs(ContentStore(MemoryStorage()), values, {}, {}, "train")
+    strip = [(r.name, r.sha, r.size, r.type_name, r.serializer, r.scalar) for r in records]
+    assert strip == [
+        (r.name, r.sha, r.size, r.type_name, r.serializer, r.scalar) for r in sequential
+    ]
+    assert len(storage._blobs) == 17  # the value bound to two names is stored once
+    by_name = {r.name: r for r in records}
+    for name, value in values.items():
+        assert load_artifact(store, by_name[name].sha, by_name[name].serializer) == value
+
+
+def test_a_value_that_cannot_be_saved_in_parallel_is_named_with_its_step() -> None:
+    class Unpicklable:
+        def __reduce__(self) -> str:
+            raise MemoryError("too big")
+
+    store = ContentStore(SlowParallelStorage())
+    with pytest.raises(DataStoreError, match="Cannot store artifact 'bad' set in step 'train'"):
+        save_outputs(store, {"ok": 1, "bad": Unpicklable(), "ok2": 2}, {}, {}, "train")
