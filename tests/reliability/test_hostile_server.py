@@ -346,6 +346,7 @@ def _provider_calls(provider: Any, blobs: HttpBlobStorage) -> dict[str, Callable
         "blob_read": lambda: blobs.read(KEY),
         "blob_size": lambda: blobs.size(KEY),
         "blob_exists_many": lambda: blobs.exists_many([KEY]),
+        "blob_read_many": lambda: blobs.read_many([KEY]),
         "blob_write": lambda: blobs.write(KEY, [b"z" * 4096]),
     }
 
@@ -353,6 +354,7 @@ def _provider_calls(provider: Any, blobs: HttpBlobStorage) -> dict[str, Callable
 CALL_NAMES = [
     "list_flows", "get_run", "list_tasks", "list_step_artifacts", "get_parameters",
     "create_run", "update_tags", "blob_read", "blob_size", "blob_exists_many", "blob_write",
+    "blob_read_many",
 ]  # fmt: skip
 
 
