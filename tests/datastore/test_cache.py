@@ -142,3 +142,28 @@ def test_prefetch_fetches_what_is_not_cached_in_one_batch(tmp_path: Path) -> Non
     assert remote.reads == 1
     assert cache.prefetch(keys) == 0 and len(remote.batches) == 1
     assert CachedStorage(CountingMemory(), tmp_path / "c2", 1 << 20).prefetch(keys) == 0
+
+
+def test_prefetched_small_blobs_are_held_in_memory_within_a_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowscope.datastore import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "HOLD_BYTES", 2000)
+    remote = BatchMemory()
+    cache = CachedStorage(remote, tmp_path / "cache", max_bytes=1 << 30)
+    small = [stored_blob(os.urandom(600)) for _ in range(5)]  # 3 fit the 2000-byte bound
+    large = stored_blob(os.urandom(cache_module.SMALL + 10))
+    for key, blob in [*small, large]:
+        remote.write(key, [blob])
+    assert cache.prefetch([k for k, _ in small] + [large[0]]) == 6
+    assert cache.cached(large[0]) is not None  # a large one is a file, like any other read
+    assert all(cache.cached(k) is None for k, _ in small)  # small ones: no file each
+    held = [k for k, _ in small if k in cache._held]
+    assert held == [k for k, _ in small][-3:]  # the oldest were dropped
+    assert cache._held_bytes <= 2000
+    for key, blob in small:
+        data = cache.read(key)
+        data[:1] = b"!"  # a reader may change what it is given: the held copy stays intact
+        assert cache.read(key) == blob
+    assert remote.reads == 2  # the two dropped ones were fetched again (then kept as files)

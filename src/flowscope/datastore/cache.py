@@ -10,17 +10,30 @@ The cache is a `LocalStorage` directory shared by every process of the user (wri
 atomic). It is bounded: when what this process added takes the directory past `max_bytes`,
 the least recently used blobs (by mtime, touched on every hit) are removed until it is at
 three quarters of the bound.
+
+`prefetch` fetches many blobs in one batch (a step's small artifacts, when the client walks a
+step). Those smaller than `SMALL` are held in memory instead, a bounded tier of this process
+(a file per 100-byte value would cost more than the batch that brought it); larger ones go to
+the directory like any other read.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from flowscope.datastore.keys import check_key
 from flowscope.datastore.local import TEMP_DIR, LocalStorage
 from flowscope.datastore.storage import BlobStorage, Chunk
+
+SMALL = 64 * 1024
+"""A prefetched blob smaller than this is kept in memory, not as a file: fetching it again in
+a batch costs less than a file of its own (a file's creation takes longer than its bytes)."""
+HOLD_BYTES = 32 * 1024 * 1024
+"""Bytes of prefetched small blobs a cache keeps in memory (the oldest are dropped first)."""
 
 
 class CachedStorage:
@@ -32,6 +45,9 @@ class CachedStorage:
         self.max_bytes = max_bytes
         self._added = 0  # bytes this process put in the cache since it last measured it
         self._measured: int | None = None
+        self._held: OrderedDict[str, bytes] = OrderedDict()  # prefetched, small: in memory
+        self._held_bytes = 0
+        self._lock = threading.Lock()
         concurrency = getattr(remote, "concurrency", None)  # ConditionalStorage
         if concurrency is not None:
             self.concurrency = concurrency
@@ -64,12 +80,18 @@ class CachedStorage:
         self.remote.write(key, chunks)
 
     def read(self, key: str) -> bytearray:
+        held = self._held.get(key)
+        if held is not None:
+            return bytearray(held)  # a copy: readers may trim what they are given
         cached = self._hit(key)
         if cached is not None:
             return self.local.read(key)
         return self._fetch(key)
 
     def read_mapped(self, key: str) -> bytearray | mmap.mmap:
+        held = self._held.get(key)
+        if held is not None:
+            return bytearray(held)
         if self._hit(key) is not None:
             return self.local.read_mapped(key)
         return self._fetch(key)
@@ -90,16 +112,29 @@ class CachedStorage:
 
     def prefetch(self, keys: Sequence[str]) -> int:
         """Fetch the blobs of `keys` not cached yet in one batch (the remote's `read_many`:
-        one request through the service, parallel GETs on S3) and keep them; how many were
-        fetched. Keys not stored remotely are skipped (a read of one says so)."""
+        one request through the service, parallel GETs on S3) and keep them: small ones in
+        memory (`SMALL`, up to `HOLD_BYTES` in all), the others in the cache directory. How
+        many were fetched; keys not stored remotely are skipped (a read of one says so)."""
         read_many = getattr(self.remote, "read_many", None)
-        missing = [key for key in dict.fromkeys(keys) if self.cached(key) is None]
+        unique = dict.fromkeys(keys)
+        missing = [k for k in unique if k not in self._held and self.cached(k) is None]
         if read_many is None or not missing:
             return 0
         fetched: dict[str, bytearray] = read_many(missing)
         for key, data in fetched.items():
-            self._keep(key, data)
+            if len(data) < SMALL:
+                self._hold(key, data)
+            else:
+                self._keep(key, data)
         return len(fetched)
+
+    def _hold(self, key: str, data: bytearray) -> None:
+        with self._lock:
+            self._held[key] = bytes(data)
+            self._held_bytes += len(data)
+            while self._held_bytes > HOLD_BYTES:
+                _, dropped = self._held.popitem(last=False)
+                self._held_bytes -= len(dropped)
 
     def _fetch(self, key: str) -> bytearray:
         return self._keep(key, self.remote.read(key))

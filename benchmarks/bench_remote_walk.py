@@ -1,0 +1,227 @@
+"""A notebook's walk over every artifact of a 300-task run: local, through the service, on S3.
+
+One run of a foreach of `--tasks` tasks, each storing a few small artifacts, is recorded in a
+local store. The same run is then read three ways, each walk in a fresh client process:
+
+    local    the store directory itself (metadata and blobs)
+    service  `flowscope service` over the same database and blob directory (SQLite), read
+             with only its URL and token (metadata and blobs over HTTP)
+    s3       the local metadata, its blobs copied into a radosgw bucket (tests/s3.py starts
+             one), read with FLOWSCOPE_DATASTORE=s3://...
+
+The walk is `for step in run: for task in step: for artifact in task: artifact.data`, timed
+from opening the run to the last value (imports excluded). "cold" starts with an empty blob
+cache, "warm" repeats it with the cache the cold walk left. Prints the medians side by side.
+
+    python benchmarks/bench_remote_walk.py                  # 300 tasks, 5 repeats
+    python benchmarks/bench_remote_walk.py --tasks 50 --repeats 3 --no-s3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+TOKEN = "bench-token-0123456789"
+
+FLOW = """
+from flowscope import FlowSpec, Parameter, step
+
+
+class WalkFlow(FlowSpec):
+    n = Parameter("n", default=300, type=int)
+
+    @step
+    def start(self):
+        self.items = list(range(self.n))
+        self.next(self.body, foreach="items")
+
+    @step
+    def body(self):
+        self.x = self.input * 3
+        self.label = f"item {self.input}"
+        self.vec = [self.input / (k + 1) for k in range(64)]
+        self.stats = {"i": self.input, "square": self.input ** 2}
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.total = sum(i.x for i in inputs)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    WalkFlow()
+"""
+
+WALK = """
+import json, sys, time
+import flowscope
+from flowscope import Run, metadata
+metadata(sys.argv[1])
+start = time.perf_counter()
+count = 0
+for step in Run(sys.argv[2]):
+    for task in step:
+        for artifact in task:
+            artifact.data
+            count += 1
+print(json.dumps({"seconds": time.perf_counter() - start, "values": count}))
+"""
+
+
+def record_run(work: Path, tasks: int, env: dict[str, str]) -> str:
+    (work / "walk_flow.py").write_text(FLOW)
+    subprocess.run(
+        [sys.executable, "walk_flow.py", "run", "--n", str(tasks)],
+        cwd=work,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return f"WalkFlow/{_latest_run(work, env)}"
+
+
+def _latest_run(work: Path, env: dict[str, str]) -> int:
+    code = "from flowscope import Flow, metadata; import sys; metadata(sys.argv[1]); "
+    code += "print(Flow('WalkFlow').latest_run.id)"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(work)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip())
+
+
+def walk(address: str, run: str, env: dict[str, str], cache: Path) -> tuple[float, int]:
+    out = subprocess.run(
+        [sys.executable, "-c", WALK, address, run],
+        env={**env, "FLOWSCOPE_BLOB_CACHE": str(cache)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(answer["seconds"]), int(answer["values"])
+
+
+def measure(address: str, run: str, env: dict[str, str], repeats: int, work: Path) -> dict:
+    cold, warm, values = [], [], set()
+    for i in range(repeats):
+        cache = work / f"cache-{time.monotonic_ns()}-{i}"
+        seconds, count = walk(address, run, env, cache)
+        cold.append(seconds)
+        seconds, count2 = walk(address, run, env, cache)
+        warm.append(seconds)
+        values |= {count, count2}
+        shutil.rmtree(cache, ignore_errors=True)
+    return {"cold": statistics.median(cold), "warm": statistics.median(warm), "values": values}
+
+
+def start_service(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    sys.path.insert(0, str(TESTS))
+    from pg import free_port
+
+    port = free_port()
+    (work / "token").write_text(TOKEN)
+    store = work / ".flowscope"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flowscope.cli.main", "service", "--database",
+         str(store / "metadata.db"), "--blob-root", str(store / "blobs"), "--port", str(port),
+         "--token-file", str(work / "token")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v1/health", timeout=1).read()
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the service did not start within 30 s")
+
+
+def copy_to_s3(blob_dir: Path, url: str) -> int:
+    from flowscope.datastore import open_storage
+
+    storage = open_storage(url)
+    files = [p for p in blob_dir.rglob("*") if p.is_file() and len(p.name) == 64]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda p: storage.write(p.name, [p.read_bytes()]), files))
+    return len(files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-s3", action="store_true", help="skip the radosgw part")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="flowscope-walk-"))
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWSCOPE_", "AWS_"))}
+    base["FLOWSCOPE_USER"] = "bench"
+    results: dict[str, dict] = {}
+    service = gateway = None
+    try:
+        run = record_run(work, args.tasks, base)
+        results["local"] = measure(str(work), run, base, args.repeats, work)
+        service, url = start_service(work, base)
+        with_token = {**base, "FLOWSCOPE_SERVICE_TOKEN": TOKEN}
+        results["service"] = measure(url, run, with_token, args.repeats, work)
+        if not args.no_s3:
+            sys.path.insert(0, str(TESTS))
+            from s3 import RadosGateway
+
+            gateway = RadosGateway().start()
+            s3_env = {**base, **gateway.env()}
+            os.environ.update(gateway.env())
+            s3_url = f"s3://{gateway.bucket}/walk"
+            copied = copy_to_s3(work / ".flowscope" / "blobs", s3_url)
+            print(f"copied {copied} blobs to {s3_url}", file=sys.stderr)
+            on_s3 = {**s3_env, "FLOWSCOPE_DATASTORE": s3_url}
+            results["s3"] = measure(str(work), run, on_s3, args.repeats, work)
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(10)
+        if gateway is not None:
+            gateway.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+
+    local = results["local"]["cold"]
+    print(f"walk of every artifact of {run} ({args.tasks} tasks), medians of {args.repeats}")
+    print(
+        textwrap.dedent(f"""\
+        {"store":<8} {"values":>7} {"cold cache":>11} {"warm cache":>11} {"cold / local":>13}""")
+    )
+    for name, result in results.items():
+        values = ",".join(str(v) for v in sorted(result["values"]))
+        print(
+            f"{name:<8} {values:>7} {result['cold'] * 1000:>9.0f}ms {result['warm'] * 1000:>9.0f}ms"
+            f" {result['cold'] / local:>12.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
