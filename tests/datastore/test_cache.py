@@ -117,6 +117,8 @@ def test_settings_name_the_cache_and_its_bound(tmp_path: Path) -> None:
 
 
 class BatchMemory(CountingMemory):
+    batch_is_one_request = True
+
     def __init__(self) -> None:
         super().__init__()
         self.batches: list[list[str]] = []
@@ -167,3 +169,15 @@ def test_prefetched_small_blobs_are_held_in_memory_within_a_bound(
         data[:1] = b"!"  # a reader may change what it is given: the held copy stays intact
         assert cache.read(key) == blob
     assert remote.reads == 2  # the two dropped ones were fetched again (then kept as files)
+
+
+def test_a_remote_reading_a_request_per_blob_has_its_prefetched_blobs_kept_as_files(
+    tmp_path: Path,
+) -> None:
+    remote = BatchMemory()
+    remote.batch_is_one_request = False  # like S3: parallel GETs, each worth a file
+    cache = CachedStorage(remote, tmp_path / "cache", max_bytes=1 << 20)
+    key, blob = stored_blob(b"small" * 10)
+    remote.write(key, [blob])
+    assert cache.prefetch([key]) == 1
+    assert cache.cached(key) is not None and key not in cache._held

@@ -12,9 +12,10 @@ the least recently used blobs (by mtime, touched on every hit) are removed until
 three quarters of the bound.
 
 `prefetch` fetches many blobs in one batch (a step's small artifacts, when the client walks a
-step). Those smaller than `SMALL` are held in memory instead, a bounded tier of this process
-(a file per 100-byte value would cost more than the batch that brought it); larger ones go to
-the directory like any other read.
+step). When the remote sends a batch in one request (the service's blob proxy), those smaller
+than `SMALL` are held in memory instead, a bounded tier of this process: a file per 100-byte
+value would cost more than the batch that brought it. Larger ones, and every blob of a remote
+that needs a request per blob (S3), go to the directory like any other read.
 """
 
 from __future__ import annotations
@@ -112,8 +113,9 @@ class CachedStorage:
 
     def prefetch(self, keys: Sequence[str]) -> int:
         """Fetch the blobs of `keys` not cached yet in one batch (the remote's `read_many`:
-        one request through the service, parallel GETs on S3) and keep them: small ones in
-        memory (`SMALL`, up to `HOLD_BYTES` in all), the others in the cache directory. How
+        one request through the service, parallel GETs on S3) and keep them: small ones of a
+        one-request batch in memory (`SMALL`, up to `HOLD_BYTES` in all), the others in the
+        cache directory. How
         many were fetched; keys not stored remotely are skipped (a read of one says so)."""
         read_many = getattr(self.remote, "read_many", None)
         unique = dict.fromkeys(keys)
@@ -121,8 +123,9 @@ class CachedStorage:
         if read_many is None or not missing:
             return 0
         fetched: dict[str, bytearray] = read_many(missing)
+        hold = bool(getattr(self.remote, "batch_is_one_request", False))
         for key, data in fetched.items():
-            if len(data) < SMALL:
+            if hold and len(data) < SMALL:
                 self._hold(key, data)
             else:
                 self._keep(key, data)

@@ -28,6 +28,9 @@ EXISTS_BATCH = 10_000
 class HttpBlobStorage:
     """Blobs stored by the metadata service at `transport.url`."""
 
+    batch_is_one_request = True
+    """`read_many` costs one request per batch (the blob cache holds small ones in memory)."""
+
     def __init__(self, transport: HttpTransport) -> None:
         self._http = transport
 
