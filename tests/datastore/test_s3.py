@@ -242,3 +242,28 @@ def test_reads_go_through_the_local_cache_unless_it_is_off(
     assert any((tmp_path / "cache").rglob(key))
     monkeypatch.setenv("FLOWSCOPE_BLOB_CACHE_MB", "0")
     assert isinstance(open_storage(s3_url), S3Storage)
+
+
+def test_read_many_gets_blobs_in_parallel_and_skips_missing_ones(s3_url: str) -> None:
+    storage = _storage(s3_url)
+    blobs = [stored_blob(f"value {i}".encode() * 20) for i in range(30)]
+    for key, blob in blobs[:25]:
+        storage.write(key, [blob])
+    calls = _record_calls(storage)
+    keys = [key for key, _ in blobs]
+    found = storage.read_many(keys + keys[:3])
+    assert found == {key: bytearray(blob) for key, blob in blobs[:25]}
+    assert calls.count("GetObject") == 30  # one each, the repeats asked once
+
+
+def test_a_reader_opens_the_bucket_at_its_first_blob(s3_url: str) -> None:
+    from flowscope.datastore.lazy import LazyStorage
+
+    store = ContentStore(open_storage(s3_url))
+    key = store.put(b"lazy read")
+    lazy = open_storage(s3_url, lazy=True)
+    assert isinstance(lazy, LazyStorage) and not lazy.opened
+    assert ContentStore(lazy).get(key) == b"lazy read" and lazy.opened
+    missing = open_storage("s3://no-such-bucket-flowscope/x", lazy=True)  # no request yet
+    with pytest.raises(DataStoreError, match="no-such-bucket-flowscope.*does not exist"):
+        ContentStore(missing).get(key)
