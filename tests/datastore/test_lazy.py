@@ -78,7 +78,8 @@ def test_readers_open_s3_lazily_and_the_runtime_eagerly(
     settings = _unreachable(monkeypatch)
     url = "s3://no-server-bucket/prefix"
     reader = open_stores(str(tmp_path), url, settings=settings, create=True, lazy=True)
-    assert isinstance(reader.datastore.storage, LazyStorage)
+    lazy = reader.datastore.storage.remote  # type: ignore[attr-defined]  # under the cache
+    assert isinstance(lazy, LazyStorage) and not lazy.opened
     with pytest.raises(DataStoreError, match="no-server-bucket.*does not answer"):
         reader.datastore.get("0" * 64)
     with pytest.raises(DataStoreError, match="no-server-bucket.*does not answer"):

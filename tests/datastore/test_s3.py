@@ -261,9 +261,13 @@ def test_a_reader_opens_the_bucket_at_its_first_blob(s3_url: str) -> None:
 
     store = ContentStore(open_storage(s3_url))
     key = store.put(b"lazy read")
-    lazy = open_storage(s3_url, lazy=True)
+    reader = open_storage(s3_url, lazy=True)
+    lazy = reader.remote  # type: ignore[attr-defined]  # the cache is above it
     assert isinstance(lazy, LazyStorage) and not lazy.opened
-    assert ContentStore(lazy).get(key) == b"lazy read" and lazy.opened
+    assert ContentStore(reader).get(key) == b"lazy read" and lazy.opened
+    again = open_storage(s3_url, lazy=True)  # a new reader: the blob is in the cache now
+    assert ContentStore(again).get(key) == b"lazy read"
+    assert not again.remote.opened  # type: ignore[attr-defined]  # no boto3, no request
     missing = open_storage("s3://no-such-bucket-flowscope/x", lazy=True)  # no request yet
     with pytest.raises(DataStoreError, match="no-such-bucket-flowscope.*does not exist"):
-        ContentStore(missing).get(key)
+        ContentStore(missing).get("f" * 64)  # not cached: the bucket is checked now

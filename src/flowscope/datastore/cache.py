@@ -49,17 +49,15 @@ class CachedStorage:
         self._held: OrderedDict[str, bytes] = OrderedDict()  # prefetched, small: in memory
         self._held_bytes = 0
         self._lock = threading.Lock()
-        concurrency = getattr(remote, "concurrency", None)  # ConditionalStorage
-        if concurrency is not None:
-            self.concurrency = concurrency
 
     def __repr__(self) -> str:
         return f"CachedStorage({self.remote!r}, cache={self.local.root!r})"
 
     def __getattr__(self, name: str) -> object:
-        # the remote's optional methods (write_new of a ConditionalStorage, close), so that
-        # callers probing for them with getattr see exactly what the remote offers
-        if name in ("write_new", "close"):
+        # the remote's optional methods and fields (write_new and concurrency of a
+        # ConditionalStorage, close), so that callers probing for them with getattr see
+        # exactly what the remote offers (asked only when needed: a lazy remote opens then)
+        if name in ("write_new", "concurrency", "close"):
             return getattr(self.remote, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -117,10 +115,10 @@ class CachedStorage:
         one-request batch in memory (`SMALL`, up to `HOLD_BYTES` in all), the others in the
         cache directory. How
         many were fetched; keys not stored remotely are skipped (a read of one says so)."""
-        read_many = getattr(self.remote, "read_many", None)
         unique = dict.fromkeys(keys)
         missing = [k for k in unique if k not in self._held and self.cached(k) is None]
-        if read_many is None or not missing:
+        read_many = getattr(self.remote, "read_many", None) if missing else None
+        if read_many is None:
             return 0
         fetched: dict[str, bytearray] = read_many(missing)
         hold = bool(getattr(self.remote, "batch_is_one_request", False))

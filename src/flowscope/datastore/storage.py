@@ -13,8 +13,8 @@ Backends are named by URL scheme and imported only when chosen::
 
 A remote backend's reads go through the bounded local blob cache (`cache.CachedStorage`).
 With ``lazy=True`` (the client's choice) a backend that is slow to open (S3: its library and
-a bucket check) is opened on its first blob access instead (`lazy.LazyStorage`); its address
-is still checked at once.
+a bucket check) is opened on its first blob access that the cache cannot answer instead
+(`lazy.LazyStorage`, under the cache); its address is still checked at once.
 
 Each factory is called with the URL and the `Settings` in force (a backend reads its token,
 timeouts or limits there); `open_storage` reads them from the environment when none are given.
@@ -158,13 +158,13 @@ def open_storage(
         from flowscope.datastore.lazy import LazyStorage
 
         _load(scheme, backend, backend.check)(url)  # a malformed address is refused now
-        return LazyStorage(url, lambda: _open(url, scheme, backend, settings))
-    return _open(url, scheme, backend, settings)
-
-
-def _open(url: str, scheme: str, backend: _Backend, settings: Settings | None) -> BlobStorage:
-    factory: Factory = _load(scheme, backend, backend.factory)
-    storage = factory(url, settings)
+        # under the cache: a blob already cached is read without opening the backend at all
+        storage: BlobStorage = LazyStorage(
+            url, lambda: _load(scheme, backend, backend.factory)(url, settings)
+        )
+    else:
+        factory: Factory = _load(scheme, backend, backend.factory)
+        storage = factory(url, settings)
     if scheme in _CACHED:
         from flowscope.config import Settings
         from flowscope.datastore.cache import CachedStorage
