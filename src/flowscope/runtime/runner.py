@@ -230,20 +230,28 @@ class RunDriver:
 
     def _interrupted(self, executor: Executor[TaskSpec, TaskOutcome], began: float) -> RunError:
         """Ctrl-C or SIGTERM: end the workers, record every attempt not yet recorded as
-        interrupted and the run as failed, and say how to go on."""
+        interrupted and the run as failed, and say how to go on. The run's finish is tried
+        even when the last results are refused: it marks the attempts still `running` failed
+        too, so the run never stays `running` while the store takes writes."""
         pathspec, hint = f"{self.flow_name}/{self.run_id}", self._resume_hint()
         executor.shutdown()
         for key in list(self.running):
             self._record_interrupted(key)
+        lost = ""
         try:
             self.journal.flush()
+        except MetadataError as exc:
+            lost = f" (its last results could not be recorded: {exc})"
+        try:
             self.provider.finish_run(self.flow_name, self.run_id, "failed")
         except MetadataError as exc:
             return RunInterrupted(
                 f"Run {pathspec} was interrupted; its end could not be recorded ({exc}). {hint}"
             )
         self.console.run_finished(pathspec, "interrupted", time.time() - began)
-        return RunInterrupted(f"Run {pathspec} was interrupted and is recorded as failed. {hint}")
+        return RunInterrupted(
+            f"Run {pathspec} was interrupted and is recorded as failed{lost}. {hint}"
+        )
 
     def _resume_hint(self) -> str:
         return f"Continue it with: python {self._script_name()} resume {self.run_id}"
