@@ -231,9 +231,15 @@ class ForkExecutor(Generic[P, R]):
         except BlockingIOError:
             return
         if not data:
-            self.selector.unregister(fd)
-            os.close(fd)
-            del fork.fds[fd]
+            # held back as in submit(): interrupted half-way, the pipe would be neither
+            # watched nor forgotten, and its worker never reaped (shutdown would poll forever)
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                self.selector.unregister(fd)
+                os.close(fd)
+                del fork.fds[fd]
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             if name in STREAMS and fork.partial[name]:
                 self._emit(fork, name, fork.partial[name])
                 fork.partial[name] = b""
