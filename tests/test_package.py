@@ -22,6 +22,8 @@ HEAVY = [
     "blake3",
     "multiprocessing",
     "asyncio",
+    "dask",
+    "distributed",
 ]
 
 

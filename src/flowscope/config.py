@@ -18,6 +18,10 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 |                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
+| FLOWSCOPE_EXECUTOR              | where tasks run: local (forks) or dask         | local          |
+| FLOWSCOPE_DASK_ADDRESS          | the Dask scheduler (tcp://host:port) for       | unset: a local |
+|                                 | `--executor dask`                              | cluster        |
+| FLOWSCOPE_DASK_CONNECT_TIMEOUT  | seconds to reach the scheduler and its workers | 20             |
 """
 
 from __future__ import annotations
@@ -44,6 +48,18 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name}={raw!r} must be a finite number greater than zero.")
     return value
+
+
+EXECUTORS = ("local", "dask")
+
+
+def _executor(env: Mapping[str, str]) -> str:
+    raw = env.get("FLOWSCOPE_EXECUTOR", "").strip()
+    if not raw:
+        return "local"
+    if raw.lower() not in EXECUTORS:
+        raise ConfigError(f"FLOWSCOPE_EXECUTOR={raw!r:.80} is not one of: {', '.join(EXECUTORS)}.")
+    return raw.lower()
 
 
 def resolve_user(env: Mapping[str, str]) -> str:
@@ -94,6 +110,9 @@ class Settings:
     service_max_blob_mb: float = 4096.0
     service_min_rate_mb: float = 1.0
     datastore: str | None = None
+    executor: str = "local"
+    dask_address: str | None = None
+    dask_connect_timeout: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +139,9 @@ class Settings:
             service_max_blob_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_BLOB_MB", 4096.0, "MiB"),
             service_min_rate_mb=_float(env, "FLOWSCOPE_SERVICE_MIN_RATE_MB", 1.0, "MiB/s"),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
+            executor=_executor(env),
+            dask_address=env.get("FLOWSCOPE_DASK_ADDRESS", "").strip() or None,
+            dask_connect_timeout=_float(env, "FLOWSCOPE_DASK_CONNECT_TIMEOUT", 20.0),
         )
 
     def with_changes(self, **changes: object) -> Settings:

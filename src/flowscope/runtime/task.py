@@ -42,6 +42,7 @@ class RunWork:
     parameters: Mapping[str, Any]
     rules: Mapping[str, StepRules]
     project: ProjectInfo | None = None  # @project: the run's project and branch
+    code_key: str | None = None  # the run's code package in the store (what remote workers load)
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)
