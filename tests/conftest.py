@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["pg", "http_servers"]
+pytest_plugins = ["pg", "http_servers", "dask_clusters"]
 
 TEST_USER = "tester"
 _SETTINGS_PREFIXES = ("FLOWSCOPE_", "METAFLOW_")
