@@ -101,8 +101,13 @@ class CliCluster:
                    "--host", "127.0.0.1", "--no-dashboard", "--no-nanny", "--name", name, *extra]  # fmt: skip
         self.workers.append(
             subprocess.Popen(
-                [*(prefix or []), *command], cwd=self.workdir, env=self.env, stdout=log,
-                stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
+                [*(prefix or []), *command],
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )  # fmt: skip
         )
 
@@ -117,8 +122,7 @@ class CliCluster:
         from distributed import Client
 
         with Client(self.address, timeout=20, set_as_default=False) as client:
-            workers = client.scheduler_info(n_workers=-1)["workers"]
-            return {addr: int(w["pid"]) for addr, w in workers.items()}
+            return {addr: int(pid) for addr, pid in client.run(os.getpid).items()}
 
     def stop(self) -> None:
         for worker in self.workers:  # workers first: without their scheduler they linger

@@ -5,9 +5,10 @@ a directory of their own, so the flows reach the workers only as code packages."
 from __future__ import annotations
 
 import pytest
-from conftest import Workspace
 from test_behaviours import *  # noqa: F403 - the same cases, on this module's workspace
 from test_shapes import *  # noqa: F403
+
+from conftest import Workspace
 
 
 @pytest.fixture

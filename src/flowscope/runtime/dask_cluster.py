@@ -50,12 +50,24 @@ def dask_resources(request: Resources | None, declared: frozenset[str]) -> Requi
     return needs
 
 
+def _quiet() -> None:
+    """Dask logs its connection troubles with tracebacks: the runner says what matters."""
+    import logging
+
+    names = [n for n in logging.root.manager.loggerDict if n.startswith(("distributed", "tornado"))]
+    for name in ("distributed", "tornado", *names):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def _nothing(_payload: Any) -> Mapping[str, float]:
     return {}
 
 
 class DaskSession:
-    def __init__(self, client: Any, cluster: Any, address: str, datastore: str) -> None:
+    def __init__(
+        self, client: Any, cluster: Any, address: str, datastore: str, patience: float = 20.0
+    ) -> None:
+        self.patience = patience  # seconds a cluster may have no worker before a run fails
         self.client = client
         self.cluster = cluster  # a LocalCluster this session started, else None
         self.address = address
@@ -74,6 +86,7 @@ class DaskSession:
                 f"install it with: pip install 'flowscope[dask]'."
             ) from None
         timeout = settings.dask_connect_timeout
+        _quiet()
         cluster = None
         try:
             if address is None:
@@ -107,7 +120,7 @@ class DaskSession:
                 f"({type(exc).__name__}: {exc}). Check --dask-address / FLOWSCOPE_DASK_ADDRESS, "
                 f"or leave it out to run on a local cluster."
             ) from None
-        session = cls(client, cluster, where, datastore)
+        session = cls(client, cluster, where, datastore, timeout)
         try:
             session.check(store, timeout)
         except BaseException:
@@ -177,6 +190,7 @@ class DaskSession:
                 store=store,
                 requirement=requirement,
                 scheduler=self.address,
+                patience=self.patience,
             )
 
         return build

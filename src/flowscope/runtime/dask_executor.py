@@ -62,6 +62,7 @@ class DaskExecutor(Generic[P, R]):
         store: Any = None,
         requirement: Callable[[P], Requirement] = lambda _payload: {},
         scheduler: str = "",
+        patience: float = 20.0,
     ) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -79,10 +80,12 @@ class DaskExecutor(Generic[P, R]):
         self.refused: list[Done[R]] = []
         self._workers: dict[str, Mapping[str, float]] = {}
         self._workers_at = 0.0
+        self.patience = patience  # seconds with no worker at all before the run fails
+        self._no_workers_since: float | None = None
         self._closed = False
         self._lost = False
         client.subscribe_topic(self.topic, self._event)
-        [self.shipped] = client.scatter([shipped], broadcast=True, hash=False)
+        self.shipped = shipped  # pickled with each attempt: a scattered copy dies with a worker
 
     # ---- the protocol ----------------------------------------------------------------
     @property
@@ -162,8 +165,6 @@ class DaskExecutor(Generic[P, R]):
             ended.append(self._end(attempt, None, CANCELLED, None))
         try:
             self.client.unsubscribe_topic(self.topic)
-            if not self._lost and self._connected():
-                self.client.cancel([self.shipped], force=True)
         except Exception:
             pass
         return ended
@@ -263,9 +264,12 @@ class DaskExecutor(Generic[P, R]):
 
     def _end(self, attempt: _Attempt, outcome: Any, failure: str | None, report: Any) -> Done[R]:
         self.attempts.pop(attempt.key, None)
-        if report is not None:
+        if report is not None and not report.rerun:
             where = Placement("dask", report.host, report.pid, report.worker)
             started = report.started
+        elif report is not None:  # it ran on the worker that started it first, and was lost
+            where = Placement("dask", report.host, None, attempt.worker)
+            started = attempt.submitted
         else:
             where = Placement("dask", "", None, attempt.worker)
             started = attempt.submitted
@@ -285,6 +289,16 @@ class DaskExecutor(Generic[P, R]):
             if not self._connected():
                 self._lost = True
                 raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
+            if not self._cluster_resources():
+                self._no_workers_since = self._no_workers_since or now
+                if now - self._no_workers_since > self.patience:
+                    self._lost = True
+                    raise ExecutorLost(
+                        f"the Dask cluster at {self.scheduler} has had no workers for "
+                        f"{self.patience:g} s"
+                    )
+            else:
+                self._no_workers_since = None
             for attempt in list(self.attempts.values()):
                 if attempt.needs and not attempt.worker:
                     missing = self._unplaceable(attempt.needs)

@@ -39,6 +39,7 @@ class Report:
     worker: str
     started: float
     chunks: list[tuple[str, str]] = field(default_factory=list)  # (stream, blob key), in order
+    rerun: bool = False  # refused: the attempt had started on a worker that was lost since
 
 
 class _Shipper:
@@ -91,8 +92,14 @@ def run_attempt(
         work = _WORKS.get(shipped) if isinstance(shipped, PortableWork) else shipped
     except BaseException as exc:
         return Report(None, _unloadable(exc, address, host), host, os.getpid(), address, started)
-    store = getattr(work, "store", None) or _DirectStore()
-    shipper = _Shipper(store, worker, topic, key)
+    store = getattr(work, "store", None)
+    if store is not None and not _first_start(store, topic, key):
+        failure = (
+            f"the Dask worker that started it was lost, and Dask started it again on {address}; "
+            f"an attempt runs once (@retry decides what comes next)"
+        )
+        return Report(None, failure, host, None, address, started, rerun=True)
+    shipper = _Shipper(store or _DirectStore(), worker, topic, key)
     worker.log_event(topic, {"key": key, "started": address})
     fork: ForkExecutor[Any, Any] = ForkExecutor(work, shipper.line, 1)
     task_key = worker.get_current_task()
@@ -113,6 +120,13 @@ def run_attempt(
         _name_the_worker(outcome, address, host)
     failure = done.failure
     return Report(outcome, failure, host, done.placement.pid, address, done.started, shipper.chunks)
+
+
+def _first_start(store: Any, topic: str, key: AttemptKey) -> bool:
+    """Mark the attempt started, in the datastore; False when it was marked already (Dask
+    reruns a task whose worker died, unless its scheduler sets allowed-failures to 0)."""
+    marker = f"flowscope attempt started: {topic} {key[0]} {key[1]}".encode()
+    return bool(store.put_info([marker]).written)
 
 
 def _unwanted(worker: Any, task_key: Any) -> bool:
