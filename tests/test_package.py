@@ -96,6 +96,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.cli.service_cmd": {"uvicorn"},
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
+    "flowscope.runtime.dask_": {"dask", "distributed"},  # flowscope[dask], --executor dask
 }
 CORE = {"blake3", "lz4"}
 
