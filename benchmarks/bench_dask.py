@@ -13,7 +13,7 @@ Each flowscope case runs twice, with N and with 10 tasks, so that the fixed cost
 (interpreter start, imports, connecting, the other steps) cancels out of the cost per task:
 (wall(N) - wall(10)) / (N - 10). The floor's cost per task is wall / N.
 
-    python benchmarks/bench_dask.py [--n 1000] [--max-workers 16]
+    python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1]
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--max-workers", type=int, default=16)
+    parser.add_argument("--nthreads", type=int, default=1, help="threads per dask worker")
     args = parser.parse_args()
     n, small = args.n, 10
     root = Path(tempfile.mkdtemp(prefix="bench-dask-"))
@@ -72,7 +73,8 @@ def main() -> None:
     env.update(FLOWSCOPE_USER="bench", PYTHONPATH=str(HERE.parent / "src"))
     cluster = CliCluster(root / "cluster")
     try:
-        cluster.start([], [])
+        threads = ["--nthreads", str(args.nthreads)]  # the last --nthreads given wins
+        cluster.start(threads, threads)
         raw = floor(cluster.address, n)
         on_dask = ["--executor", "dask", "--dask-address", cluster.address]
         cap = ["--max-workers", str(args.max_workers)]
@@ -80,7 +82,10 @@ def main() -> None:
         for name, extra in (("flowscope on dask", on_dask + cap), ("flowscope local forks", cap)):
             big, little = run_flow(root, n, extra, env), run_flow(root, small, extra, env)
             rows.append((name, big, (big - little) / (n - small)))
-        print(f"{n}-task foreach, 2 dask workers x 1 thread, --max-workers {args.max_workers}")
+        print(
+            f"{n}-task foreach, 2 dask workers x {args.nthreads} thread(s), "
+            f"--max-workers {args.max_workers}"
+        )
         print(f"{'case':32} {'wall s':>8} {'ms/task':>8} {'x floor':>8}")
         for name, wall, per_task in rows:
             print(f"{name:32} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f}")
