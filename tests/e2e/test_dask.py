@@ -240,3 +240,26 @@ def test_ctrl_c_cancels_the_attempts_in_flight_on_the_workers(on_dask, dask_clus
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_without_an_address_a_local_cluster_runs_it_and_leaves_nothing(workspace):
+    """`--executor dask` alone: a LocalCluster sized to this machine, closed with the run;
+    `--max-workers 1` keeps one task in flight at a time."""
+    result = workspace.run("dask_probe", "run", "--executor", "dask", "--max-workers", "1")
+    assert result.code == 0, result.output
+    fs = workspace.client()
+    run = fs.Flow("DaskProbeFlow").latest_run
+    work = sorted(run["work"], key=lambda t: t.started_at)
+    assert {t.metadata_dict["runtime"] for t in work} == {"dask"}
+    for earlier, later in zip(work, work[1:]):
+        assert earlier.finished_at <= later.started_at  # never two in flight
+    root = str(workspace.root)
+
+    def left_behind():
+        found = []
+        for proc in psutil.process_iter(["cwd", "pid"]):
+            if proc.info["cwd"] and proc.info["cwd"].startswith(root) and proc.pid != os.getpid():
+                found.append(proc)
+        return found
+
+    assert not left_behind()
