@@ -251,7 +251,7 @@ def test_without_an_address_a_local_cluster_runs_it_and_leaves_nothing(workspace
     run = fs.Flow("DaskProbeFlow").latest_run
     work = sorted(run["work"], key=lambda t: t.started_at)
     assert {t.metadata_dict["runtime"] for t in work} == {"dask"}
-    for earlier, later in zip(work, work[1:]):
+    for earlier, later in zip(work, work[1:], strict=False):
         assert earlier.finished_at <= later.started_at  # never two in flight
     root = str(workspace.root)
 
