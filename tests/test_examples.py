@@ -59,6 +59,39 @@ def test_readme_flow_example_runs(tmp_path):
     assert "best rate 0.1" in result.stdout
 
 
+def test_readme_query_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    flow = next(b for b in blocks if "class TrainFlow" in b)
+    query = next(b for b in blocks if "where=" in b)
+    (tmp_path / "train.py").write_text(flow)
+    for alpha in ("0.1", "0.9"):
+        result = _run(["train.py", "run", "--alpha", alpha, "--tag", "experiment-3"], tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    checks = (
+        "\nassert [r.id for r in good] == ['1'], list(good)"
+        "\nassert list(table['params.alpha']) == [0.9, 0.1]"
+        "\nassert [t.index for t in run['train'].tasks(where='input = 0.1')] == [1]"
+        "\nprint('query ok')\n"
+    )
+    (tmp_path / "query.py").write_text("from flowscope import namespace\n" + query + checks)
+    result = _run(["query.py"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "query ok" in result.stdout
+
+
+def test_readme_switch_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class ReviewFlow" in b
+    )
+    (tmp_path / "review.py").write_text(code)
+    result = _run(["review.py", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "published after 3 drafts" in result.stdout
+    assert result.stdout.count("/draft/") >= 3  # one task per pass
+
+
 def test_readme_config_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = next(
@@ -70,3 +103,19 @@ def test_readme_config_example_runs(tmp_path):
     result = _run(["score.py", "--branch", "try_it", "run"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test.try_it batch 0.3 ['eu', 'us']" in result.stdout
+
+
+def test_readme_compare_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    flow = next(b for b in blocks if "class TrainFlow" in b)
+    example = next(b for b in blocks if ".diff(" in b)
+    (tmp_path / "train.py").write_text(flow)
+    for alpha in ("0.1", "0.2"):
+        assert _run(["train.py", "run", "--alpha", alpha], tmp_path).returncode == 0
+    script = example.replace("TrainFlow/41", "TrainFlow/1").replace("TrainFlow/42", "TrainFlow/2")
+    script += "\nassert 'alpha' in str(diff) and compare([Run('TrainFlow/1')]).shape[1] == 1\n"
+    (tmp_path / "example.py").write_text(script)
+    result = _run(["example.py"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "~ alpha: 0.1 -> 0.2" in result.stdout

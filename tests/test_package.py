@@ -94,9 +94,13 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.service": {"starlette", "uvicorn", "anyio"},
     "flowscope.metastore.postgres": {"psycopg"},
     "flowscope.cli.service_cmd": {"uvicorn"},
+    "flowscope.cli.ui_cmd": {"uvicorn"},
+    "flowscope.ui": {"jinja2", "markupsafe", "starlette", "uvicorn", "numpy"},  # numpy: arrays
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
+    "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
     "flowscope.runtime.dask_": {"dask", "distributed"},  # flowscope[dask], --executor dask
+    "flowscope.client.comparison": {"pandas"},  # imported by compare() only
 }
 CORE = {"blake3", "lz4"}
 

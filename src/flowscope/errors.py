@@ -11,12 +11,14 @@
     │   └── SwitchError         a switch's condition is missing or matches no case (step)
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
+    ├── QueryError              a runs/tasks filter that is not valid (position, field)
     ├── RunError                a run could not be started, resumed or completed
     │   ├── ExecutorLost        the cluster running its tasks went away mid-run
     │   ├── ExecutorUnavailable the chosen executor cannot run it (refused before start)
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
+    ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
     │   ├── BlobNotFound
     │   ├── BlobCorrupted       what was read does not match its content hash
@@ -126,6 +128,17 @@ class ParameterError(FlowscopeError, ValueError):
     exit_code = 2
 
 
+class QueryError(FlowscopeError, ValueError):
+    """A `where=` filter that cannot be run: a syntax error (`position`, 0-based), an unknown
+    field, or a value of the wrong type for its field."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
 class MergeConflict(FlowscopeError):
     """merge_artifacts found an artifact with different values in different inputs."""
 
@@ -156,6 +169,12 @@ class RunnerError(RunError):
 
 class CardError(FlowscopeError, ValueError):
     """A card (`@card` type, id, options) or a card component was given input it cannot use."""
+
+    exit_code = 2
+
+
+class ComparisonError(FlowscopeError, ValueError):
+    """Objects a run diff or comparison cannot take: runs of different flows, or not runs."""
 
     exit_code = 2
 

@@ -179,9 +179,32 @@ def test_the_client_modules_import_each_other_without_a_cycle():
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
 
 
+# Features loaded on their first use, so `from flowscope import Flow` does not pay for them.
+# These are the only client modules another may import inside a function; nothing imports
+# them at module level (so a lazy import here never hides a cycle).
+ON_DEMAND = {"diff_io", "comparison", "diff"}
+
+
 def test_no_client_module_imports_another_inside_a_function():
-    lazy = {p.name: sorted(_imports(p)[1]) for p in CLIENT.glob("*.py")}
+    lazy = {p.name: sorted(_imports(p)[1] - ON_DEMAND) for p in CLIENT.glob("*.py")}
     assert {name: mods for name, mods in lazy.items() if mods} == {}
+
+
+def test_on_demand_modules_are_not_imported_at_module_level_by_the_objects():
+    at_top = {p.stem: _imports(p)[0] - _imports(p)[1] for p in CLIENT.glob("*.py")}
+    importers = {m for m, deps in at_top.items() if deps & ON_DEMAND and m not in ON_DEMAND}
+    importers -= {"diff_html", "diff_text", "diff_logic", "diff_values"}  # the feature's own parts
+    assert importers == set()
+
+
+def test_importing_the_client_loads_no_on_demand_feature():
+    code = (
+        "import sys, flowscope.client\n"
+        f"print(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in {sorted(ON_DEMAND)!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert flowscope.client.compare.__module__ == "flowscope.client.comparison"
 
 
 def test_the_objects_import_downwards_only():

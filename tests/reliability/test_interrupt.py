@@ -63,7 +63,7 @@ def test_ctrl_c_at_random_moments_never_leaves_a_running_run(project: Project) -
         runner = project.start("wide", "run", "--n", "300", "--max-workers", "8")
         # wait until this trial's run is recorded (the store exists from the first trial on,
         # so its file says nothing), then interrupt a bit later, while tasks run
-        wait_for(lambda: "started by" in project.output_of(runner), 30, "the run to start")
+        wait_for(lambda r=runner: "started by" in project.output_of(r), 30, "the run to start")
         time.sleep(rng.uniform(0.2, 1.0))
         os.killpg(runner.pid, signal.SIGINT)
         code = runner.wait(timeout=30)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flowscope.datastore import ContentStore, open_storage
+from flowscope.runtime.cards import CardPolicy
 from flowscope.runtime.portable import FlowSource, PortableWork, WorkCache, unpack_code
 from flowscope.runtime.recording import code_package
 from flowscope.runtime.task import RunWork
@@ -41,7 +42,8 @@ def _work(tmp_path: Path) -> tuple[PortableWork, str]:
     blobs = str(tmp_path / "blobs")
     store = ContentStore(open_storage(blobs))
     code_key = store.put(code_package(project / "flow.py", "PackedFlow"))
-    work = RunWork(object, store, "PackedFlow", 1, "u", (), None, {}, {}, None, code_key)
+    cards = CardPolicy(live_dir=str(tmp_path / "live"))
+    work = RunWork(object, store, "PackedFlow", 1, "u", (), None, {}, {}, None, cards, code_key)
     source = FlowSource(blobs, "PackedFlow", "__main__")
     return PortableWork.of(work, source), code_key
 
@@ -49,6 +51,7 @@ def _work(tmp_path: Path) -> tuple[PortableWork, str]:
 def test_the_flow_class_is_rebuilt_from_the_code_package(tmp_path: Path) -> None:
     portable, code_key = _work(tmp_path)
     assert "flow_cls" not in portable.values and "store" not in portable.values
+    assert portable.values["cards"].live_dir is None  # the runner's directory stays there
     work = portable.rebuild(tmp_path / "cache")
     assert work.flow_cls.__name__ == "PackedFlow"
     assert work.flow_cls.__module__.startswith("_fs_flow_")

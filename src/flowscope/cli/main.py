@@ -1,4 +1,4 @@
-"""The `flowscope` command: inspect flows and runs, and start the metadata service."""
+"""The `flowscope` command: inspect flows and runs, start the metadata service or the web UI."""
 
 from __future__ import annotations
 
@@ -36,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("flow")
     runs.add_argument("--tag", action="append", default=[], help="only runs with this tag")
     runs.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    runs.add_argument(
+        "--where",
+        metavar="FILTER",
+        help="only runs matching the filter, e.g. \"params.alpha > 0.1 and status = 'succeeded'\"",
+    )
+    reindex = sub.add_parser(
+        "reindex", help="fill the query index (where=) for runs recorded before it existed"
+    )
+    reindex.add_argument("flow", nargs="?", help="only this flow (default: every flow)")
     logs = sub.add_parser("logs", help="print the output of FLOW/RUN/STEP[/TASK]")
     logs.add_argument("pathspec")
     logs.add_argument("--stderr", action="store_true")
@@ -48,9 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run")
     tag.add_argument("tags", nargs="*")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed from run A to run B of one flow: parameters, artifacts, tasks, "
+        "durations, code, environment",
+    )
+    diff.add_argument("a", metavar="A", help="a run, FLOW/RUN (the 'before' side)")
+    diff.add_argument("b", metavar="B", help="another run of the same flow (the 'after' side)")
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+    diff.add_argument(
+        "--all", action="store_true", help="show what is the same too (default: differences only)"
+    )
     sub.add_parser(
         "service", help="the metadata service (see: flowscope service --help)", add_help=False
     )
+    sub.add_parser("ui", help="the web UI (see: flowscope ui --help)", add_help=False)
     sub.add_parser("version", help="print the version")
     return parser
 
@@ -61,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flowscope.cli.service_cmd import main as service_main
 
         return service_main(args_list[1:])
+    if args_list[:1] == ["ui"]:
+        from flowscope.cli.ui_cmd import main as ui_main
+
+        return ui_main(args_list[1:])
     return guarded(lambda: _dispatch(args_list))
 
 
@@ -84,19 +109,25 @@ def _dispatch(argv: list[str]) -> int:
             print(flow.id)
         return 0
     if args.command == "runs":
-        for i, run in enumerate(Flow(args.flow).runs(*args.tag)):
+        for i, run in enumerate(Flow(args.flow).runs(*args.tag, where=args.where)):
             if i >= args.limit:
                 break
             status = "succeeded" if run.successful else ("finished" if run.finished else "running")
             started = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             print(f"{run.pathspec:<28} {status:<10} {started}  {', '.join(sorted(run.user_tags))}")
         return 0
+    if args.command == "reindex":
+        return inspect_cmds.reindex_command(args.flow)
     if args.command == "logs":
         return inspect_cmds.show_logs(
             args.pathspec, "stderr" if args.stderr else "stdout", args.timestamps
         )
     if args.command == "dump":
         return inspect_cmds.dump(args.pathspec, args.values, include=args.include, file=args.file)
+    if args.command == "diff":
+        from flowscope.cli.diff_cmd import diff_command
+
+        return diff_command(args.a, args.b, as_json=args.json, show_all=args.all)
     return inspect_cmds.tag_command(args.action, args.run, args.tags)
 
 

@@ -23,6 +23,7 @@ from flowscope.tags import validate_tag, validate_tags
 
 if TYPE_CHECKING:
     from flowscope.client.data import TaskData
+    from flowscope.client.diff import RunDiff
 
     # the parent's type only (in the base class, a string ruff cannot see); flow.py imports run.py
     from flowscope.client.flow import Flow  # noqa: F401
@@ -141,6 +142,17 @@ class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
         the run has not reached its end step."""
         task = self.end_task
         return None if task is None else task.data
+
+    def diff(self, other: Run, all_values: bool = False) -> RunDiff:
+        """What changed from this run to `other` (a run of the same flow): parameters,
+        artifacts by content hash (with small scalar values), tasks by foreach index, step
+        durations, the code package by file and the environment. `print(diff)` and the
+        notebook display show the differences only; `diff.view()` shows everything.
+        Scalar values are read for the artifacts that differ; `all_values=True` reads those
+        of unchanged artifacts too (one blob per distinct value), for a full view."""
+        from flowscope.client.diff_io import diff_runs  # on demand: difflib and friends
+
+        return diff_runs(self, other, all_values)
 
     # ---- steps -------------------------------------------------------------------------
     def _step_records(self) -> list[StepRecord]:

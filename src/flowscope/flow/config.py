@@ -21,13 +21,15 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.deferred import ConfigExpr
 from flowscope.flow.names import did_you_mean
 from flowscope.flow.parameters import JSONType, Parameter, flow_parameters
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class ParameterContext(NamedTuple):
@@ -232,6 +234,8 @@ class Config(Parameter):
     ) -> dict[str, Any] | None:
         """The value for one run from a file `path` or a `text` given by the user, else
         from the defaults (see the module doc)."""
+        from pathlib import Path  # at run start only: `import flowscope` stays light
+
         if path is not None:
             return self.load(_read(self.name, Path(path)), f"the file {path!r}")
         if text is not None:
@@ -268,6 +272,8 @@ class Config(Parameter):
 
 
 def _find(path: Path, base_dirs: tuple[Path, ...]) -> Path | None:
+    from pathlib import Path
+
     if path.is_absolute():
         return path if path.is_file() else None
     for base in (Path.cwd(), *base_dirs):

@@ -28,7 +28,7 @@ import tarfile
 import tempfile
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,8 @@ class PortableWork:
     def of(cls, work: RunWork, source: FlowSource) -> PortableWork:
         skip = {"flow_cls", "store"}
         values = {f.name: getattr(work, f.name) for f in fields(work) if f.name not in skip}
+        if work.cards.live_dir is not None:  # the runner's directory, not the workers':
+            values["cards"] = replace(work.cards, live_dir=None)  # cards show when tasks end
         return cls(source, values)
 
     @property

@@ -18,8 +18,10 @@ from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
 from flowscope.flow.environment import applied, task_environment
 from flowscope.flow.project import ProjectInfo
 from flowscope.flow.user_decorators import call_step
-from flowscope.metastore.records import ArtifactRecord
+from flowscope.metastore.records import ArtifactRecord, Fact
+from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
+from flowscope.runtime.cards import CardPolicy, TaskCards
 from flowscope.runtime.executor import TIMEOUT
 from flowscope.runtime.spec import Parent, Stack, StepRules, TaskSpec
 
@@ -42,6 +44,7 @@ class RunWork:
     parameters: Mapping[str, Any]
     rules: Mapping[str, StepRules]
     project: ProjectInfo | None = None  # @project: the run's project and branch
+    cards: CardPolicy = CardPolicy()  # @card: render timeout, size limit, live refreshes
     code_key: str | None = None  # the run's code package in the store (what remote workers load)
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
@@ -59,6 +62,9 @@ class TaskOutcome:
     foreach_values: tuple[str, ...] | None = None  # a foreach split: a short repr per item
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
+    input_scalar: str | None = None  # the foreach input, for the query index (JSON text)
+    case: str | int | None = None  # a switch: the key its condition selected
+    facts: tuple[Fact, ...] = ()  # recorded with the attempt (e.g. its cards)
 
     @property
     def foreach_count(self) -> int | None:
@@ -134,12 +140,19 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
 
 
 def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
-    """Run the step; store its artifacts; report what happened."""
+    """Run the step; store its artifacts and its cards (@card); report what happened."""
+    cards = TaskCards.begin(work, spec)
+    outcome = _execute(work, spec)
+    return outcome if cards is None else cards.finish(outcome)
+
+
+def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     step, rules, store = spec.step, work.rules[spec.step], work.store
     _bind_current(work, spec)
     flow = work.flow_cls(use_cli=False)
     sources = [work.artifacts(parent) for parent in spec.inputs]
     known = {r.sha: r for parent in spec.inputs for r in parent.index.values()}
+    input_scalar: str | None = None
     try:
         frames = _foreach_frames(spec.stack)
         variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
@@ -163,6 +176,7 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             if spec.foreach_var is not None and source is not None:
                 item = _input_item(source.load(spec.foreach_var), spec)
                 kwargs["input"], kwargs["index"] = item, spec.stack[-1].index
+                input_scalar = scalar_text(item)
                 if not frames[-1].value_repr:  # the children of a split cloned by resume
                     last = frames[-1]
                     frames = frames[:-1] + (
@@ -187,7 +201,14 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             )
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
-        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs)
+        case = transition.case if rules.switch and transition is not None else None
+        return TaskOutcome(
+            ok=True,
+            artifacts=records,
+            foreach_values=reprs,
+            case=case,
+            input_scalar=input_scalar,
+        )
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):
@@ -205,6 +226,9 @@ def _check_transition(step: str, transition: Any, rules: StepRules) -> None:
 
     if transition is None:
         raise FlowDefinitionError(f"Step '{step}' finished without calling self.next(...).")
+    if rules.switch and transition.condition is not None:
+        if len(transition.targets) == 1 and transition.targets[0] in rules.targets:
+            return
     if tuple(transition.targets) != rules.targets:
         raise FlowDefinitionError(
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "
