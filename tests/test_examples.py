@@ -80,6 +80,19 @@ def test_readme_query_example_runs(tmp_path):
     assert "query ok" in result.stdout
 
 
+def test_readme_gang_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class GangFlow" in b
+    )
+    (tmp_path / "gang.py").write_text(code)
+    result = _run(["gang.py", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ranks [0, 1, 2] run GangFlow/1" in result.stdout
+    for i in range(3):
+        assert f"node {i} of 3 in GangFlow/1/train/" in result.stdout
+
+
 def test_readme_switch_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = next(
