@@ -43,7 +43,9 @@ def _work(tmp_path: Path) -> tuple[PortableWork, str]:
     store = ContentStore(open_storage(blobs))
     code_key = store.put(code_package(project / "flow.py", "PackedFlow"))
     cards = CardPolicy(live_dir=str(tmp_path / "live"))
-    work = RunWork(object, store, "PackedFlow", 1, "u", (), None, {}, {}, None, cards, code_key)
+    work = RunWork(
+        object, store, "PackedFlow", 1, "u", (), None, {}, {}, None, cards, code_key=code_key
+    )
     source = FlowSource(blobs, "PackedFlow", "__main__")
     return PortableWork.of(work, source), code_key
 

@@ -101,7 +101,10 @@ def run_attempt(
         return Report(None, failure, host, None, address, started, rerun=True)
     shipper = _Shipper(store or _DirectStore(), worker, topic, key)
     worker.log_event(topic, {"key": key, "started": address})
-    fork: ForkExecutor[Any, Any] = ForkExecutor(work, shipper.line, 1)
+    user = getattr(work, "user", None)
+    fork: ForkExecutor[Any, Any] = ForkExecutor(
+        _AsUser(work, user) if user else work, shipper.line, 1
+    )
     task_key = worker.get_current_task()
     ended: list[Any] = []
     try:
@@ -120,6 +123,19 @@ def run_attempt(
         _name_the_worker(outcome, address, host)
     failure = done.failure
     return Report(outcome, failure, host, done.placement.pid, address, done.started, shipper.chunks)
+
+
+@dataclass(frozen=True)
+class _AsUser:
+    """The work, called in the fork as the run's user: what the task reads through the client
+    (current.run, current.task) is in that user's namespace, as on the runner's machine."""
+
+    work: Any
+    user: str
+
+    def __call__(self, payload: Any) -> Any:
+        os.environ["FLOWSCOPE_USER"] = self.user  # the fork's own environment only
+        return self.work(payload)
 
 
 def _first_start(store: Any, topic: str, key: AttemptKey) -> bool:
