@@ -31,7 +31,7 @@ from flowscope.runtime.task import RunWork
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/]+(:\d+)?/?$|^[A-Za-z0-9.\-\[\]:]+:\d+$")
 SHARED = (
     "Use a datastore every worker reaches: a directory mounted at the same path on every "
-    "worker, or an http(s):// datastore (--datastore or FLOWSCOPE_DATASTORE)."
+    "worker, or an s3:// or http(s):// datastore (--datastore or FLOWSCOPE_DATASTORE)."
 )
 
 
