@@ -111,7 +111,7 @@ def ui_routes(
         Route("/", g(view.flows)),
         Route("/-/login", g(login.page), methods=["GET"]),
         Route("/-/login", _form(ui, login.submit), methods=["POST"]),
-        Route("/-/logout", _form(ui, login.logout), methods=["POST"]),
+        Route("/-/logout", g(login.logout), methods=["POST"]),
         Mount("/-/static", app=StaticFiles(directory=STATIC), name="static"),
         Route("/-/api/run/{flow}/{run}", g(view.run_json)),
         Route("/-/api/log/{flow}/{run}/{step}/{task}", g(view.log_json)),

@@ -161,7 +161,7 @@ class Login:
         )
         return answer
 
-    def logout(self, request: Request, form: dict[str, list[str]]) -> Response:
+    def logout(self, request: Request) -> Response:
         answer = RedirectResponse(f"{self.ui.base}/-/login", status_code=303)
         secure = request.url.scheme == "https"
         answer.headers.append("set-cookie", cookie_header(self.ui.base, "", 0, secure))
