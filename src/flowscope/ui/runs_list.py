@@ -4,7 +4,12 @@ Status, user and tag filters are the metadata store's own (`RunQuery`), and page
 provider's pages (a cursor), so the first page of a 100,000-run flow costs one listing plus
 one parameter read per run shown. A search (`where`) goes to the filter language of the
 client (`Flow.runs(where=...)`) when this flowscope has it; else the page says it is not
-available. Sorting orders the page shown (the store pages newest first).
+available.
+
+Sorting: the store lists runs newest first only, so any other order is made here, over the
+whole listing, when it is small enough to read (`SORT_ALL` runs; `SORT_ALL_PARAMS` when the
+order is a parameter's, which costs one read per run), and paged by offset; above that the
+page shown is sorted, and the page says so.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
     from flowscope.stores import Stores
 
 PAGE = 50
+SORT_ALL = 5000
+SORT_ALL_PARAMS = 500
 STATUSES = ("running", "succeeded", "failed", "lost")
 SORTS = ("id", "status", "user", "started", "duration")
 MAX_TAGS = 10
@@ -93,10 +100,21 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
     desc = args.get("order", "desc") != "asc"
     cursor = _text(args, "cursor", 2000)
     page = RunsPage(flow, [], [], status, user, tags, where, sort, desc, cursor, None)
+    whole = sort != "id" or not desc
+    sorted_here = False
+    params_of: dict[int, dict[str, Any]] = {}
     if where and not store_filters():
         records = _search(stores, page)
+        if whole:
+            page.notice = (page.notice + "\n" if page.notice else "") + PAGE_ONLY
+    elif whole and (chosen := _sorted_listing(stores, page, params_of)) is not None:
+        records, sorted_here = chosen, True
     else:
-        query = RunQuery(tags_all=tuple(tags), status=status, user=user, limit=PAGE, cursor=cursor)
+        if page.cursor is not None and page.cursor.startswith("@"):
+            page.cursor = None  # an offset into a sorted listing, not the provider's cursor
+        query = RunQuery(
+            tags_all=tuple(tags), status=status, user=user, limit=PAGE, cursor=page.cursor
+        )
         if where:
             query = replace(query, where=where)  # type: ignore[call-arg]
         try:
@@ -110,7 +128,9 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
     now = time.time()
     params_seen: dict[str, None] = {}
     for record in records:
-        params = provider.get_parameters(flow, record.run_id)
+        params = params_of.get(record.run_id)
+        if params is None:
+            params = provider.get_parameters(flow, record.run_id)
         params_seen.update(dict.fromkeys(params))
         page.runs.append(
             {"record": record, "params": params, "duration": run_duration(record, now)}
@@ -118,8 +138,57 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
     page.params = list(params_seen)[:12]
     page.users = sorted({r.user for r in records} | ({user} if user else set()))
     page.tag_facets = sorted({t for r in records for t in r.user_tags} - set(tags))[:30]
-    page.runs.sort(key=_sort_key(sort), reverse=desc)
+    if not sorted_here:
+        page.runs.sort(key=_sort_key(sort), reverse=desc)
     return page
+
+
+PAGE_ONLY = "Sorted within this page only: searches are listed in the store's order."
+
+
+def _sorted_listing(
+    stores: Stores, page: RunsPage, params_of: dict[int, dict[str, Any]]
+) -> list[RunRecord] | None:
+    """One page of the whole listing in `page`'s order, or None (and a notice) when the
+    listing is too long to read here. Parameters read for sorting land in `params_of`."""
+    by_param = page.sort.startswith("param:")
+    bound = SORT_ALL_PARAMS if by_param else SORT_ALL
+    query = RunQuery(tags_all=tuple(page.tags), status=page.status, user=page.user, limit=bound + 1)
+    if page.where:
+        query = replace(query, where=page.where)  # type: ignore[call-arg]
+    try:
+        found = stores.provider.list_runs(page.flow, query)
+    except FlowscopeError as exc:
+        if not page.where:
+            raise
+        page.notice = str(exc)
+        return []
+    if len(found.items) > bound:
+        page.notice = (
+            f"Sorted within this page only: more than {bound} runs match, and the store lists "
+            "runs newest first only. Narrow the list with filters to sort it whole."
+        )
+        return None
+    now = time.time()
+    rows = []
+    for record in found.items:
+        params: dict[str, Any] = {}
+        if by_param:
+            params = params_of[record.run_id] = stores.provider.get_parameters(
+                page.flow, record.run_id
+            )
+        rows.append({"record": record, "params": params, "duration": run_duration(record, now)})
+    rows.sort(key=_sort_key(page.sort), reverse=page.desc)
+    offset = _offset(page.cursor)
+    if offset + PAGE < len(rows):
+        page.next_cursor = f"@{offset + PAGE}"
+    return [row["record"] for row in rows[offset : offset + PAGE]]
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor and cursor.startswith("@") and cursor[1:].isdigit() and len(cursor) < 12:
+        return int(cursor[1:])
+    return 0
 
 
 def _search(stores: Stores, page: RunsPage) -> list[RunRecord]:
