@@ -113,3 +113,49 @@ def test_a_tokenless_service_needs_no_login(store: SqlMetadataStore, tmp_path: P
     assert page.status_code == 200 and 'id="logout"' not in page.text
     assert _call(app, "GET", "/ui/-/login").headers["location"] == "/ui/"
     assert _call(app, "GET", "/api/v1/flows").status_code == 200
+
+
+def test_several_workers_share_the_session_and_the_csrf_secret(tmp_path: Path) -> None:
+    """A real `flowscope service --workers 2`: whichever worker answers, the cookie one of
+    them set is accepted, and the CSRF token one rendered is the one another checks."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from pg import ServiceProcess
+
+    from flowscope.ui.guard import csrf_token
+    from flowscope.ui.login import csrf_secret
+
+    db = SqliteDatabase(tmp_path / "metadata.db")
+    migrate(db)
+    SqlMetadataStore(db).create_run(NewRun(flow_name="PagesFlow", user="alice"))
+    db.close()
+    service = ServiceProcess(str(tmp_path / "metadata.db"), str(tmp_path / "blobs"), workers=2)
+    try:
+        service.start(timeout=60)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        body = urllib.parse.urlencode({"token": service.token}).encode()
+        login = urllib.request.Request(
+            f"{service.url}/ui/-/login", data=body, headers={"Origin": service.url}
+        )
+        try:
+            opener.open(login, timeout=30)
+            raise AssertionError("the login should redirect")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 303
+            cookie = answer.headers["set-cookie"].split(";")[0]
+        expected = csrf_token(csrf_secret(service.token), "PagesFlow/1")
+        for _ in range(8):  # new connections: both workers answer some of them
+            page = urllib.request.Request(
+                f"{service.url}/ui/PagesFlow/1", headers={"Cookie": cookie}
+            )
+            with opener.open(page, timeout=30) as answer:
+                assert answer.status == 200 and expected in answer.read().decode()
+    finally:
+        service.cleanup()
