@@ -122,10 +122,9 @@ def test_several_workers_share_the_session_and_the_csrf_secret(tmp_path: Path) -
     import urllib.parse
     import urllib.request
 
-    from pg import ServiceProcess
-
     from flowscope.ui.guard import csrf_token
     from flowscope.ui.login import csrf_secret
+    from pg import ServiceProcess
 
     db = SqliteDatabase(tmp_path / "metadata.db")
     migrate(db)
