@@ -59,6 +59,18 @@ def test_readme_flow_example_runs(tmp_path):
     assert "best rate 0.1" in result.stdout
 
 
+def test_readme_switch_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    code = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "class ReviewFlow" in b
+    )
+    (tmp_path / "review.py").write_text(code)
+    result = _run(["review.py", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "published after 3 drafts" in result.stdout
+    assert result.stdout.count("/draft/") >= 3  # one task per pass
+
+
 def test_readme_config_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = next(

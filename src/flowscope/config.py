@@ -18,6 +18,12 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 |                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
+| FLOWSCOPE_CARD_TIMEOUT          | seconds a card may take to render (@card's     | 45             |
+|                                 | default timeout); then it shows the timeout    |                |
+| FLOWSCOPE_CARD_MAX_MB           | largest card stored (MiB); a bigger one is     | 16             |
+|                                 | replaced by an error card saying so            |                |
+| FLOWSCOPE_CARD_REFRESH_INTERVAL | least seconds between two stored refreshes of  | 1              |
+|                                 | a running task's card (current.card.refresh()) |                |
 """
 
 from __future__ import annotations
@@ -94,6 +100,9 @@ class Settings:
     service_max_blob_mb: float = 4096.0
     service_min_rate_mb: float = 1.0
     datastore: str | None = None
+    card_timeout: float = 45.0
+    card_max_mb: float = 16.0
+    card_refresh_interval: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +129,9 @@ class Settings:
             service_max_blob_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_BLOB_MB", 4096.0, "MiB"),
             service_min_rate_mb=_float(env, "FLOWSCOPE_SERVICE_MIN_RATE_MB", 1.0, "MiB/s"),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
+            card_timeout=_float(env, "FLOWSCOPE_CARD_TIMEOUT", 45.0),
+            card_max_mb=_float(env, "FLOWSCOPE_CARD_MAX_MB", 16.0, "MiB"),
+            card_refresh_interval=_float(env, "FLOWSCOPE_CARD_REFRESH_INTERVAL", 1.0),
         )
 
     def with_changes(self, **changes: object) -> Settings:

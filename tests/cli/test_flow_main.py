@@ -132,6 +132,11 @@ def test_the_origin_of_a_resume(tmp_path: Path) -> None:
         assert flow_main._origin_run(provider, "HelloFlow", "4", "u") == 4  # named: as asked
         with pytest.raises(InvalidPathspec):
             flow_main._origin_run(provider, "HelloFlow", "latest", "u")
+        done = provider.create_run(NewRun("HelloFlow", "u"))
+        provider.finish_run("HelloFlow", done.run_id, "succeeded")
+        # resume STEP starts from the newest run that ended, succeeded too; plain resume not
+        assert flow_main._origin_run(provider, "HelloFlow", None, "u", any_end=True) == 5
+        assert flow_main._origin_run(provider, "HelloFlow", None, "u") == 2
     finally:
         provider.close()
 

@@ -41,6 +41,11 @@ def test_options_parameters_flags_lists_and_json():
 def test_resume_takes_the_origin_run_as_its_argument():
     assert resume_args({"origin_run_id": 3, "max_workers": 2}) == ["3", "--max-workers", "2"]
     assert resume_args({}) == []
+    assert resume_args({"origin_run_id": 3, "step_to_rerun": "train"}) == [
+        "train",
+        "--origin-run-id",
+        "3",
+    ]
 
 
 def test_bad_values_and_reserved_names_are_refused():

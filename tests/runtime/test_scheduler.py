@@ -9,10 +9,18 @@ from flowscope.runtime.spec import Frame, TaskSpec, task_key
 
 
 class Graph:
-    """A hand-written graph view: step -> (successors, is_join, foreach var)."""
+    """A hand-written graph view: step -> (successors, is_join, foreach var), plus the cases
+    of its switch steps and the steps on a loop."""
 
-    def __init__(self, steps: dict[str, tuple[list[str], bool, str | None]]) -> None:
+    def __init__(
+        self,
+        steps: dict[str, tuple[list[str], bool, str | None]],
+        switches: dict[str, dict] | None = None,
+        repeating: frozenset[str] = frozenset(),
+    ) -> None:
         self.steps = steps
+        self.switches = switches or {}
+        self.repeating = repeating
 
     def successors(self, step: str) -> list[str]:
         return self.steps[step][0]
@@ -22,6 +30,12 @@ class Graph:
 
     def foreach_var(self, step: str) -> str | None:
         return self.steps[step][2]
+
+    def switch_cases(self, step: str):
+        return self.switches.get(step)
+
+    def repeats(self, step: str) -> bool:
+        return step in self.repeating
 
 
 LINEAR = Graph(
@@ -56,8 +70,9 @@ NESTED = Graph(
 )
 
 
-def drive(graph: Graph, counts: dict[str, int] | None = None, order=lambda xs: xs):
-    """Run the scheduler to completion, finishing ready tasks in `order`; return all specs."""
+def drive(graph: Graph, counts: dict[str, int] | None = None, order=lambda xs: xs, choose=None):
+    """Run the scheduler to completion, finishing ready tasks in `order`; return all specs.
+    `choose(spec, done_so_far)` gives the case a switch task reports."""
     counts = counts or {}
     scheduler = Scheduler(graph)
     ready = list(scheduler.initial())
@@ -67,7 +82,8 @@ def drive(graph: Graph, counts: dict[str, int] | None = None, order=lambda xs: x
         spec = ready.pop(0)
         done.append(spec)
         values = [f"v{i}" for i in range(counts[spec.step])] if spec.step in counts else None
-        ready.extend(scheduler.finished(spec, {}, values))
+        case = choose(spec, done) if graph.switch_cases(spec.step) is not None else None
+        ready.extend(scheduler.finished(spec, {}, values, case))
     assert not scheduler.open_joins
     return done
 
@@ -128,13 +144,14 @@ def test_task_keys_identify_tasks_across_runs():
     assert task_key("inner", (Frame("start", 1, 2, True), Frame("outer", 2, 3, True))) == (
         "inner",
         (("start", 1), ("outer", 2)),
+        0,
     )
 
 
 def test_spec_foreach_index_is_innermost_foreach_frame():
     spec = TaskSpec(7, "x", (Frame("s", 3, 4, True), Frame("t", 1, 2, False)), ())
     assert spec.foreach_index == 3
-    assert spec.key == ("x", (("s", 3), ("t", 1)))
+    assert spec.key == ("x", (("s", 3), ("t", 1)), 0)
     assert spec.pathspec("F", 2) == "F/2/x/7"
     retry = spec.retry()
     assert (retry.task_id, retry.attempt, retry.stack) == (7, 1, spec.stack)
@@ -163,3 +180,201 @@ def test_a_finished_task_hands_its_artifact_index_to_the_next():
     (a,) = scheduler.finished(start, index)  # type: ignore[arg-type]
     (parent,) = a.inputs
     assert (parent.task_id, parent.step, parent.index) == (start.task_id, "start", index)
+
+
+# ---- switches and loops ------------------------------------------------------------------
+
+VALUES = Graph(
+    {
+        "start": (["fast", "slow"], False, None),
+        "fast": (["one", "two"], False, None),
+        "slow": (["one", "two"], False, None),
+        "one": (["end"], False, None),
+        "two": (["end"], False, None),
+        "end": ([], False, None),
+    },
+    switches={
+        "start": {"fast": "fast", "slow": "slow"},
+        "fast": {1: "one", 2: "two"},
+        "slow": {1: "one", 2: "two"},
+    },
+)
+
+
+def test_a_switch_runs_only_the_case_its_task_reports_at_the_same_stack():
+    picks = {"start": "slow", "slow": 2}
+    done = drive(VALUES, choose=lambda spec, _: picks[spec.step])
+    assert [s.step for s in done] == ["start", "slow", "two", "end"]
+    start, slow, two, _ = done
+    assert slow.stack == two.stack == () and slow.inputs[0].task_id == start.task_id
+    assert two.inputs[0].step == "slow" and all(s.pass_number == 0 for s in done)
+
+
+def test_a_switch_case_must_be_a_key_of_its_own_kind():
+    scheduler = Scheduler(VALUES)
+    (start,) = scheduler.initial()
+    (fast,) = scheduler.finished(start, {}, case="fast")
+    with pytest.raises(ValueError, match=r"switch 'fast' finished with case '1' \(str\)"):
+        scheduler.finished(fast, {}, case="1")
+    with pytest.raises(ValueError, match="finished with no case; its cases are 1, 2"):
+        scheduler.finished(fast, {}, case=None)
+    bools = Graph(
+        {"s": (["a", "b"], False, None), "a": ([], False, None), "b": ([], False, None)},
+        switches={"s": {True: "a", False: "b"}},
+    )
+    spec = Scheduler(bools, start="s").initial()[0]
+    with pytest.raises(ValueError, match=r"case 1 \(int\)"):
+        Scheduler(bools, start="s").finished(spec, {}, case=1)
+    assert [c.step for c in Scheduler(bools, start="s").finished(spec, {}, case=False)] == ["b"]
+
+
+def test_a_switch_in_a_branch_lets_the_join_close_the_split_with_the_chosen_case():
+    graph = Graph(
+        {
+            "start": (["a", "b"], False, None),
+            "a": (["join"], False, None),
+            "b": (["c", "d"], False, None),
+            "c": (["join"], False, None),
+            "d": (["join"], False, None),
+            "join": (["end"], True, None),
+            "end": ([], False, None),
+        },
+        switches={"b": {"c": "c", "d": "d"}},
+    )
+    for pick in ("c", "d"):
+        done = drive(graph, choose=lambda spec, _, pick=pick: pick)
+        steps = [s.step for s in done]
+        assert sorted(steps) == sorted(["start", "a", "b", pick, "join", "end"])
+        (join,) = [s for s in done if s.step == "join"]
+        assert [p.step for p in join.inputs] == ["a", pick] and join.stack == ()
+        (case,) = [s for s in done if s.step == pick]
+        assert case.stack == (Frame("start", 1, 2, False),)
+
+
+def test_a_switch_in_a_foreach_takes_each_items_own_case():
+    graph = Graph(
+        {
+            "start": (["work"], False, "items"),
+            "work": (["even", "odd"], False, None),
+            "even": (["collect"], False, None),
+            "odd": (["collect"], False, None),
+            "collect": (["join"], False, None),
+            "join": (["end"], True, None),
+            "end": ([], False, None),
+        },
+        switches={"work": {"even": "even", "odd": "odd"}},
+    )
+    parity = lambda spec, _: "even" if spec.foreach_index % 2 == 0 else "odd"  # noqa: E731
+    done = drive(graph, {"start": 5}, order=lambda xs: list(reversed(xs)), choose=parity)
+    assert sum(s.step == "even" for s in done) == 3 and sum(s.step == "odd" for s in done) == 2
+    collects = {s.foreach_index: s for s in done if s.step == "collect"}
+    assert sorted(collects) == [0, 1, 2, 3, 4]
+    assert [collects[i].inputs[0].step for i in range(5)] == ["even", "odd"] * 2 + ["even"]
+    (join,) = [s for s in done if s.step == "join"]
+    assert ids(join.inputs) == tuple(collects[i].task_id for i in range(5))
+
+
+def test_nested_switches_and_a_case_that_fans_out():
+    graph = Graph(
+        {
+            "start": (["deep", "fan"], False, None),
+            "deep": (["x", "y"], False, None),
+            "x": (["end"], False, None),
+            "y": (["end"], False, None),
+            "fan": (["work"], False, "items"),
+            "work": (["fan_join"], False, None),
+            "fan_join": (["end"], True, None),
+            "end": ([], False, None),
+        },
+        switches={"start": {"deep": "deep", "wide": "fan"}, "deep": {"x": "x", "y": "y"}},
+    )
+    deep = drive(graph, choose=lambda spec, _: {"start": "deep", "deep": "y"}[spec.step])
+    assert [s.step for s in deep] == ["start", "deep", "y", "end"]
+    wide = drive(graph, {"fan": 3}, choose=lambda spec, _: "wide")
+    assert [s.step for s in wide].count("work") == 3
+    assert [s.step for s in wide][-2:] == ["fan_join", "end"]
+
+
+LOOP = Graph(
+    {
+        "start": (["count_up"], False, None),
+        "count_up": (["count_up", "train"], False, None),
+        "train": (["evaluate"], False, None),
+        "evaluate": (["train", "end"], False, None),
+        "end": ([], False, None),
+    },
+    switches={
+        "count_up": {True: "count_up", False: "train"},
+        "evaluate": {"again": "train", "done": "end"},
+    },
+    repeating=frozenset({"count_up", "train", "evaluate"}),
+)
+
+
+def _loop_choice(times: int, rounds: int):
+    def choose(spec, done):
+        if spec.step == "count_up":
+            return sum(s.step == "count_up" for s in done) < times
+        return "done" if sum(s.step == "train" for s in done) >= rounds else "again"
+
+    return choose
+
+
+def test_a_loop_runs_a_new_task_per_pass_each_the_parent_of_the_next():
+    done = drive(LOOP, choose=_loop_choice(3, 2))
+    assert [s.step for s in done] == [
+        "start",
+        *["count_up"] * 3,
+        *["train", "evaluate"] * 2,
+        "end",
+    ]
+    counts = [s for s in done if s.step == "count_up"]
+    assert [s.pass_number for s in counts] == [0, 1, 2]
+    assert [s.inputs[0].task_id for s in counts[1:]] == [s.task_id for s in counts[:2]]
+    assert [s.pass_number for s in done if s.step == "evaluate"] == [0, 1]
+    assert done[-1].pass_number == 0  # end is not on a loop
+    assert len({s.key for s in done}) == len(done)  # every pass is its own task
+    again = drive(LOOP, choose=_loop_choice(3, 2))
+    assert [s.key for s in again] == [s.key for s in done]  # the same identities every run
+    assert [s.step for s in drive(LOOP, choose=_loop_choice(1, 1))] == [
+        "start",
+        "count_up",
+        "train",
+        "evaluate",
+        "end",
+    ]
+
+
+def test_loop_passes_are_counted_per_foreach_item_and_a_foreach_inside_a_loop_joins_per_pass():
+    graph = Graph(
+        {
+            "start": (["spin"], False, "items"),
+            "spin": (["spin", "fan"], False, None),
+            "fan": (["body"], False, "parts"),
+            "body": (["gather"], False, None),
+            "gather": (["fan", "join"], True, None),
+            "join": (["end"], True, None),
+            "end": ([], False, None),
+        },
+        switches={"spin": {True: "spin", False: "fan"}, "gather": {"more": "fan", "no": "join"}},
+        repeating=frozenset({"spin", "fan", "body", "gather"}),
+    )
+
+    def choose(spec, done):
+        item = spec.stack[0].index
+        if spec.step == "spin":  # item i spins i + 1 times
+            return spec.pass_number < item
+        return "more" if spec.pass_number == 0 else "no"  # two rounds of fan/body/gather
+
+    done = drive(graph, {"start": 2, "fan": 2}, choose=choose)
+    spins = [(s.stack[0].index, s.pass_number) for s in done if s.step == "spin"]
+    assert sorted(spins) == [(0, 0), (1, 0), (1, 1)]
+    bodies = sorted(
+        (s.stack[0].index, s.pass_number, s.foreach_index) for s in done if s.step == "body"
+    )
+    assert bodies == [(i, p, j) for i in range(2) for p in range(2) for j in range(2)]
+    gathers = [s for s in done if s.step == "gather"]
+    assert len(gathers) == 4 and all(len(g.inputs) == 2 for g in gathers)
+    (join,) = [s for s in done if s.step == "join"]
+    last = {s.stack[0].index: s.task_id for s in gathers if s.pass_number == 1}
+    assert ids(join.inputs) == (last[0], last[1])  # each item's last pass closes its frame

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 
 from flowscope import FlowSpec, catch, retry, step, timeout
 from flowscope.flow import FlowGraph
@@ -51,3 +52,34 @@ def test_a_task_spec_is_plain_data_an_executor_can_send_anywhere() -> None:
     spec = TaskSpec(4, "body", (frame,), (parent,), "items", attempt=1)
     assert pickle.loads(pickle.dumps(spec)) == spec
     assert spec.foreach_index == 1 and spec.retry().attempt == 2
+
+
+class SwitchRulesFlow(FlowSpec):
+    @step
+    def start(self):
+        self.pick = "b"
+        self.next({"a": self.a, "b": self.b}, condition="pick")
+
+    @step
+    def a(self):
+        self.next(self.end)
+
+    @step
+    def b(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+def test_a_switch_steps_rules_name_every_case_and_mark_it_a_switch() -> None:
+    rules = step_rules(FlowGraph.from_class(SwitchRulesFlow))
+    assert rules["start"].switch and rules["start"].targets == ("a", "b")
+    assert not rules["a"].switch and not rules["end"].switch
+
+
+def test_a_pass_number_makes_a_distinct_identity() -> None:
+    spec = TaskSpec(4, "spin", (), ())
+    assert spec.key == ("spin", (), 0)
+    assert replace(spec, pass_number=2).key == ("spin", (), 2) != spec.key

@@ -8,9 +8,16 @@ never raises; `CardBuilder` (builder.py) is what `current.card` is inside a step
 card (default_card.py) is a pure function of a `TaskSummary` (summary.py) and draws the flow
 with graph_svg.py. Third-party libraries (markdown-it-py, nh3, vl-convert-python, PyYAML, from
 the `flowscope[cards]` extra) are imported only when a component that needs them renders.
+
+Reading cards back (`get_cards`, `Card`, `CardContainer`) is the client's job
+(flowscope.client.cards); those names are loaded from there on first use, so that the layers
+below the client (flow/ for @card, runtime/) can import this package.
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 from flowscope.cards.artifact import Artifact
 from flowscope.cards.builder import CardBuilder, CardComponents
@@ -28,8 +35,10 @@ from flowscope.cards.widgets import Error, ProgressBar, ValueBox
 __all__ = [
     "Artifact",
     "ArtifactSummary",
+    "Card",
     "CardBuilder",
     "CardComponents",
+    "CardContainer",
     "CardSpec",
     "Error",
     "GraphStep",
@@ -45,6 +54,17 @@ __all__ = [
     "ValueBox",
     "VegaChart",
     "YAMLViewer",
+    "get_cards",
     "render_card",
     "render_graph_svg",
 ]
+
+_FROM_CLIENT = ("Card", "CardContainer", "get_cards")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_CLIENT:
+        raise AttributeError(f"module 'flowscope.cards' has no attribute {name!r}")
+    value = getattr(import_module("flowscope.client.cards"), name)
+    globals()[name] = value
+    return value

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flowscope.cli.card_cmds import add_card_parser
 from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
 from flowscope.cli.flow_session import FlowSession, origin_run
@@ -116,11 +117,24 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
 
     resume = sub.add_parser(
         "resume",
-        help="re-run a run from its first failed step",
-        description="Re-run from the first failed step, cloning tasks that succeeded.",
+        help="re-run a run from its failed step, or from STEP",
+        description="Start a new run that clones the tasks of an earlier run that succeeded "
+        "and runs the rest again: from the first failed step, or from STEP on (STEP and every "
+        "step after it run again, what comes before is cloned).",
+        epilog="Examples: resume (your newest failed run) | resume 3 (run 3) | resume train "
+        "--origin-run-id 3 (run 3 again from step train)",
     )
     resume.add_argument(
-        "run_id", nargs="?", help="the run to resume (default: your newest failed or lost run)"
+        "step",
+        nargs="?",
+        metavar="STEP",
+        help="the step to run again from (a run id here is taken as --origin-run-id)",
+    )
+    resume.add_argument(
+        "--origin-run-id",
+        metavar="ID",
+        help="the run to resume (default: your newest failed or lost run; with STEP, your "
+        "newest finished run)",
     )
     _run_options(resume)
 
@@ -147,6 +161,7 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run_id", metavar="RUN_ID")
     tag.add_argument("tags", nargs="*", metavar="TAG")
+    add_card_parser(sub)
     return parser
 
 
@@ -193,7 +208,7 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
 
     parser = build_parser(flow_cls)
     args = parser.parse_args(argv)
-    if args.command in ("logs", "dump", "tag"):
+    if args.command in ("logs", "dump", "tag", "card"):
         return _inspect(flow_cls.__name__, args)
     settings = Settings.from_env()
     session = FlowSession(flow_cls, args, settings)
@@ -223,6 +238,10 @@ def _inspect(flow_name: str, args: argparse.Namespace) -> int:
     from flowscope.client import namespace
 
     namespace(None)  # the flow's own runs, whoever ran them
+    if args.command == "card":
+        from flowscope.cli.card_cmds import run_card_command
+
+        return run_card_command(flow_name, args)
     if args.command == "tag":
         if args.action != "list" and not args.tags:
             raise ParameterError(f"tag {args.action} needs at least one TAG.")
@@ -255,6 +274,10 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
     plan = session.plan
     if plan is not None:
         parameters = plan.parameters
+        if session.resume_step is not None:
+            from flowscope.runtime.resume import rerun_steps
+
+            plan.rerun = rerun_steps(graph, session.resume_step)
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
     runner = RunDriver(
         flow_cls,

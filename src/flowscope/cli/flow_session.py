@@ -32,6 +32,7 @@ class FlowSession:
         self.settings = settings
         self.configs: dict[str, Any] = {}
         self.plan: ResumePlan | None = None
+        self.resume_step: str | None = None  # resume STEP: the step to run again from
         self._stores: Stores | None = None
 
     def prepare(self) -> None:
@@ -129,7 +130,10 @@ class FlowSession:
 
         provider = self.stores().provider
         name = self.flow_cls.__name__
-        origin = origin_run(provider, name, self.args.run_id, self.settings.user)
+        self.resume_step, run_id = resume_target(self.args.step, self.args.origin_run_id)
+        origin = origin_run(
+            provider, name, run_id, self.settings.user, any_end=self.resume_step is not None
+        )
         # a live runner heartbeats every interval: three missed ones mean it is gone
         live = 3 * self.settings.heartbeat_interval
         return ResumePlan(provider, name, origin, live_within=live)
@@ -179,25 +183,43 @@ def _log(*parts: object) -> None:
     print(*parts, file=sys.stderr)
 
 
-def origin_run(provider: Any, flow_name: str, run_id: str | None, user: str) -> int:
+def resume_target(step: str | None, origin_run_id: str | None) -> tuple[str | None, str | None]:
+    """(STEP, run id) from `resume [STEP] [--origin-run-id ID]`. A step name is an identifier,
+    so a positional made of digits is a run id (`resume 3`, as before --origin-run-id)."""
+    if step is not None and step.isdigit():
+        if origin_run_id is not None and origin_run_id != step:
+            raise ParameterError(
+                f"resume was given run {step} and --origin-run-id {origin_run_id}; name the "
+                f"run once: resume [STEP] --origin-run-id ID."
+            )
+        return None, step
+    return step, origin_run_id
+
+
+def origin_run(
+    provider: Any, flow_name: str, run_id: str | None, user: str, *, any_end: bool = False
+) -> int:
     """The run to resume: the one named, else the newest run of `user` that ended without
-    succeeding (failed, or lost: its runner died). Never another user's run, never one that
-    is still running; name a run to resume one of those."""
+    succeeding (failed, or lost: its runner died), or, with `any_end` (resume STEP), the newest
+    that ended in any way. Never another user's run, never one that is still running; name a
+    run to resume one of those."""
     from flowscope.metastore.records import RunQuery
     from flowscope.pathspec import check_id
 
     if run_id is not None:
         return int(check_id("run", run_id))
+    statuses = ("succeeded", "failed", "lost") if any_end else ("failed", "lost")
     newest = [
         page.items[0].run_id
-        for status in ("failed", "lost")
+        for status in statuses
         if (
             page := provider.list_runs(flow_name, RunQuery(status=status, user=user, limit=1))
         ).items
     ]
     if not newest:
+        which = "finished" if any_end else "failed"
         raise RunError(
-            f"There is no failed run of {flow_name} by user '{user}' to resume; name the run "
-            f"to resume (resume RUN_ID), or start one with `run`."
+            f"There is no {which} run of {flow_name} by user '{user}' to resume; name the run "
+            f"to resume (resume --origin-run-id ID), or start one with `run`."
         )
     return int(max(newest))

@@ -3,6 +3,7 @@
 Pure: nothing here does I/O except reading the flow's source (and IncludeFile's file).
 """
 
+from flowscope.flow.card import card
 from flowscope.flow.config import Config, ConfigValue, ParameterContext
 from flowscope.flow.contract import ArtifactSource, ForeachFrame, Transition, foreach_items
 from flowscope.flow.current import current
@@ -42,6 +43,7 @@ __all__ = [
     "StepMutator",
     "StepNode",
     "Transition",
+    "card",
     "catch",
     "check",
     "config_expr",

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from flowscope.cards.builder import CardBuilder
     from flowscope.flow.project import ProjectInfo
 
 FIELDS: Final = (
@@ -42,10 +43,11 @@ FIELDS: Final = (
 class Current:
     """Read-only facts about the running task; None outside a task (see the module doc)."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_card", "_fields")
 
     def __init__(self) -> None:
         self._fields: dict[str, Any] = {}
+        self._card: CardBuilder | None = None
 
     def _bind(
         self,
@@ -94,6 +96,16 @@ class Current:
     def _clear(self) -> None:
         """Forget the task (runtime only): every property reads None again."""
         self._fields = {}
+
+    def _set_card(self, builder: CardBuilder | None) -> None:
+        """Bind `current.card` for one task attempt, or unbind it with None (runtime only)."""
+        self._card = builder
+
+    @property
+    def card(self) -> CardBuilder | None:
+        """The task's cards (`append`, `extend`, `clear`, `["id"]`, `refresh()`; see
+        flowscope.cards.builder); None outside a running task."""
+        return self._card
 
     @property
     def is_running_flow(self) -> bool:

@@ -34,6 +34,7 @@ from flowscope.flow.parameters import Parameter, flow_parameters
 from flowscope.flow.project import add_flow_decorator
 
 _BUILTIN = {
+    "card": "flowscope.flow.card",
     "retry": "flowscope.flow.decorators",
     "catch": "flowscope.flow.decorators",
     "timeout": "flowscope.flow.decorators",

@@ -59,8 +59,12 @@ def option_args(options: Mapping[str, Any]) -> list[str]:
 
 
 def resume_args(options: Mapping[str, Any]) -> list[str]:
-    """`resume [RUN_ID] ...`: `origin_run_id=` is the run to resume, the rest are options."""
+    """`resume [STEP] [--origin-run-id ID] ...`: `origin_run_id=` is the run to resume,
+    `step_to_rerun=` the step to run again from (as the family's), the rest are options."""
     rest = dict(options)
     origin = rest.pop("origin_run_id", None)
-    positional = [] if origin is None else [str(origin)]
+    step = rest.pop("step_to_rerun", None)
+    positional = [] if step is None else [_text("step_to_rerun", step)]
+    if origin is not None:
+        positional += [str(origin)] if step is None else ["--origin-run-id", str(origin)]
     return positional + option_args(rest)

@@ -41,13 +41,14 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal, attempt_facts
 from flowscope.runtime.livelogs import LiveLogs
 from flowscope.runtime.recording import code_package, environment_info, system_tags
-from flowscope.runtime.resume import ResumePlan
+from flowscope.runtime.resume import ResumePlan, case_facts
 from flowscope.runtime.scheduler import FlowGraphView, Scheduler
 from flowscope.runtime.spec import PARAMETERS_STEP, Parent, StepRules, TaskSpec, step_rules
 from flowscope.runtime.stop import StopRequest
@@ -135,6 +136,7 @@ class RunDriver:
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by forks
+            warm_cards(self.flow_cls, self.rules)  # @card: the renderer and graphs, likewise
             code_key = None
             if self.script is not None:
                 code_key = self.store.put(code_package(self.script, self.flow_name))
@@ -162,6 +164,7 @@ class RunDriver:
             )
         )
         self.run_id = run_id = record.run_id
+        live_dir = self.provider.live_log_dir()
         work = RunWork(
             self.flow_cls,
             self.store,
@@ -173,9 +176,9 @@ class RunDriver:
             self.parameters,
             self.rules,
             self.project,
+            CardPolicy.of(self.settings, live_dir),
         )
         self.work = work
-        live_dir = self.provider.live_log_dir()
         self.journal = Journal(self.provider, self.flow_name, run_id)
         self.logs = LiveLogs(self.console, self.store, self.flow_name, run_id, live_dir)
         self.heartbeat = Heartbeat(
@@ -342,12 +345,16 @@ class RunDriver:
         origin = self.resume.find(spec)
         if origin is None:
             return False
-        result, count = self.resume.clone(spec.task_id, origin)
+        cloned = self.resume.clone(spec.task_id, origin, self.graph[spec.step])
+        if cloned is None:  # a switch whose recorded case is no longer one: run it again
+            return False
+        result, count, case = cloned
         self.cloned.add(spec.task_id)
         self.journal.starts.append(AttemptStart(spec.task_id, 0))
         self.journal.results.append(result)
         self.console.task_cloned(self._pathspec(spec), origin.pathspec, self._wide(spec.step))
-        self._succeeded(spec, list(result.artifacts), None if count is None else ("",) * count)
+        values = None if count is None else ("",) * count
+        self._succeeded(spec, list(result.artifacts), values, case)
         return True
 
     # ---- outcomes --------------------------------------------------------------------
@@ -382,7 +389,9 @@ class RunDriver:
                 facts=attempt_facts(
                     spec.attempt, done.placement, outcome.foreach_count, outcome.handled
                 )
-                + self._resource_facts(spec.step),
+                + self._resource_facts(spec.step)
+                + case_facts(outcome.case)
+                + outcome.facts,
                 stdout_key=stdout_key,
                 stderr_key=stderr_key,
                 env_key=self.env_key,
@@ -395,8 +404,8 @@ class RunDriver:
         self.console.task_finished(
             pathspec, status, time.time() - done.started, self._wide(spec.step)
         )
-        if outcome.ok or (outcome.handled and rules.split_var is None):
-            self._succeeded(spec, artifacts, outcome.foreach_values)
+        if outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
+            self._succeeded(spec, artifacts, outcome.foreach_values, outcome.case)
         elif not last:
             retry = spec.retry()
             if rules.retry_delay > 0:
@@ -407,6 +416,8 @@ class RunDriver:
         else:
             self.failed = True
             message = (outcome.exception or {}).get("message", "")
+            if outcome.handled and rules.switch:
+                message += " (@catch cannot stand in for a switch: no case was chosen)"
             self.console.note(
                 f"Task {pathspec} failed: {message}\nFix it and continue with: "
                 f"python {self._script_name()} resume {self.run_id}"
@@ -422,6 +433,7 @@ class RunDriver:
         spec: TaskSpec,
         artifacts: list[ArtifactRecord],
         foreach_values: tuple[str, ...] | None,
+        case: str | int | None = None,
     ) -> None:
         step = spec.step
         self.step_done[step] = self.step_done.get(step, 0) + 1
@@ -430,7 +442,7 @@ class RunDriver:
         if step == "end":
             self.end_ok = True
         index = {a.name: a for a in artifacts}
-        for child in self.scheduler.finished(spec, index, foreach_values):
+        for child in self.scheduler.finished(spec, index, foreach_values, case):
             self._enqueue(child)
 
     def _record_interrupted(self, key: AttemptKey) -> None:

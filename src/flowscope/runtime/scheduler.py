@@ -4,6 +4,14 @@ Every task carries a stack of frames, one per enclosing split (static or foreach
 pushes a frame on each child; the join that closes it pops the frame and waits until one
 input per branch (or per foreach item) has finished with the same remaining stack. The
 scheduler numbers the tasks it creates, so a task's id is known as soon as it exists.
+
+A switch step (flow/switch.py) has one successor per task: the case its task reports (the
+key its condition's value selected). The chosen step starts at the switch task's stack, so
+a switch pushes no frame and nothing waits for the cases that did not run. On a loop (a case
+going back to an earlier step, or to itself) the same step runs again at the same stack: each
+task of a step that may repeat carries its pass, the number of tasks of that step and stack
+created before it, which makes its identity for resume. Steps that cannot repeat skip the
+count (pass 0), so flows without loops pay nothing for it.
 """
 
 from __future__ import annotations
@@ -13,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flowscope.flow import FlowGraph
+from flowscope.flow.source import CaseKey
+from flowscope.flow.switch import match_case, show_keys, show_value
 from flowscope.metastore.records import ArtifactRecord
-from flowscope.runtime.spec import Frame, Parent, Stack, TaskSpec
+from flowscope.runtime.spec import Frame, Parent, Stack, TaskSpec, stack_key
 
 
 class StepGraph(Protocol):
@@ -26,12 +36,22 @@ class StepGraph(Protocol):
 
     def foreach_var(self, step: str) -> str | None: ...
 
+    def switch_cases(self, step: str) -> Mapping[CaseKey, str] | None:
+        """Case key -> step for a switch step; None for any other step."""
+        ...
+
+    def repeats(self, step: str) -> bool:
+        """True when the step lies on a loop (it may run more than once at one stack)."""
+        ...
+
 
 class FlowGraphView:
     """A FlowGraph as the scheduler sees it."""
 
     def __init__(self, graph: FlowGraph) -> None:
         self.graph = graph
+        self._cases = {n.name: dict(n.switch_cases) for n in graph.nodes.values() if n.is_switch}
+        self._repeats = graph.looping_steps
 
     def successors(self, step: str) -> list[str]:
         return list(self.graph[step].out_funcs)
@@ -42,6 +62,12 @@ class FlowGraphView:
     def foreach_var(self, step: str) -> str | None:
         node = self.graph[step]
         return node.foreach_param if node.type == "foreach" else None
+
+    def switch_cases(self, step: str) -> Mapping[CaseKey, str] | None:
+        return self._cases.get(step)
+
+    def repeats(self, step: str) -> bool:
+        return step in self._repeats
 
 
 @dataclass
@@ -58,6 +84,7 @@ class Scheduler:
         self.start = start
         self._next_id = first_id
         self._joins: dict[tuple[str, Stack], _OpenJoin] = {}
+        self._passes: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
 
     def new_id(self) -> int:
         """A fresh task id (also for tasks the runner records itself, like the parameters)."""
@@ -72,13 +99,19 @@ class Scheduler:
         spec: TaskSpec,
         index: Mapping[str, ArtifactRecord],
         foreach_values: Sequence[str] | None = None,
+        case: CaseKey | None = None,
     ) -> list[TaskSpec]:
         """The tasks unlocked by `spec` having finished well with artifacts `index`.
 
         `foreach_values` gives, when the step was a foreach split, a short repr of each item
-        (empty strings when they are not known); its length is the number of items.
+        (empty strings when they are not known); its length is the number of items. `case`
+        gives, when the step was a switch, the key its condition selected.
         """
-        targets = list(self.graph.successors(spec.step))
+        cases = self.graph.switch_cases(spec.step)
+        if cases is not None:
+            targets = [self._chosen(spec.step, cases, case)]
+        else:
+            targets = list(self.graph.successors(spec.step))
         if not targets:
             return []
         done = Parent(spec.task_id, spec.step, spec.stack, index)
@@ -116,10 +149,25 @@ class Scheduler:
         inputs = tuple(join.arrived[i] for i in sorted(join.arrived))
         return [self._spec(target, outer, inputs)]
 
+    @staticmethod
+    def _chosen(step: str, cases: Mapping[CaseKey, str], case: CaseKey | None) -> str:
+        key = None if case is None else match_case(cases, case)
+        if key is None:
+            given = "no case" if case is None else f"case {show_value(case)}"
+            raise ValueError(
+                f"switch {step!r} finished with {given}; its cases are {show_keys(cases)}"
+            )
+        return cases[key]
+
     def _spec(
         self, step: str, stack: Stack, inputs: tuple[Parent, ...], var: str | None = None
     ) -> TaskSpec:
-        return TaskSpec(self.new_id(), step, stack, inputs, var)
+        number = 0
+        if self.graph.repeats(step):
+            place = (step, stack_key(stack))
+            number = self._passes.get(place, 0)
+            self._passes[place] = number + 1
+        return TaskSpec(self.new_id(), step, stack, inputs, var, pass_number=number)
 
     @property
     def open_joins(self) -> Mapping[tuple[str, Stack], _OpenJoin]:

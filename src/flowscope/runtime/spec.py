@@ -7,7 +7,7 @@ no open file), so an executor may send it to another process or machine as it is
 
     Frame       one enclosing split of a task: static branch or foreach item
     Parent      a finished task as the tasks after it see it (its place and artifact index)
-    TaskSpec    a task to run: id, attempt, step, frames, parents
+    TaskSpec    a task to run: id, attempt, step, frames, pass, parents
     StepRules   what a step's graph node and decorators ask of every task of the step
 """
 
@@ -46,9 +46,16 @@ class Frame:
 Stack = tuple[Frame, ...]
 
 
-def task_key(step: str, stack: Stack) -> tuple[Any, ...]:
-    """A task's identity independent of task ids: its step and its path through splits."""
-    return (step, tuple((f.step, f.index) for f in stack))
+def stack_key(stack: Stack) -> tuple[tuple[str, int], ...]:
+    """A path through splits, independent of counts and item values."""
+    return tuple((f.step, f.index) for f in stack)
+
+
+def task_key(step: str, stack: Stack, pass_number: int = 0) -> tuple[Any, ...]:
+    """A task's identity independent of task ids: its step, its path through splits, and its
+    pass (how many tasks of the same step and path came before it: more than 0 only on a
+    loop of switch steps)."""
+    return (step, stack_key(stack), pass_number)
 
 
 @dataclass(frozen=True)
@@ -71,10 +78,11 @@ class TaskSpec:
     inputs: tuple[Parent, ...]  # the finished tasks it reads, in join order
     foreach_var: str | None = None  # for a foreach item: the parent's artifact to index
     attempt: int = 0
+    pass_number: int = 0  # on a loop: the tasks of this step and stack that came before
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return task_key(self.step, self.stack)
+        return task_key(self.step, self.stack, self.pass_number)
 
     @property
     def foreach_index(self) -> int | None:
@@ -102,6 +110,7 @@ class StepRules:
     retry_delay: float  # seconds between attempts
     timeout: float | None  # @timeout, in seconds
     catch_var: str | None  # @catch: the artifact that stores the failure
+    switch: bool = False  # a switch: self.next names one of `targets`, chosen by a condition
 
     @classmethod
     def of(cls, node: StepNode) -> StepRules:
@@ -115,6 +124,7 @@ class StepRules:
             retry_delay=float(getattr(retry, "minutes_between_retries", 0) or 0) * 60.0,
             timeout=seconds or None,
             catch_var=(getattr(catch, "var", None) or "_catch_exception") if catch else None,
+            switch=node.is_switch,
         )
 
     def last_attempt(self, attempt: int) -> bool:

@@ -18,8 +18,9 @@ from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
 from flowscope.flow.environment import applied, task_environment
 from flowscope.flow.project import ProjectInfo
 from flowscope.flow.user_decorators import call_step
-from flowscope.metastore.records import ArtifactRecord
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
+from flowscope.runtime.cards import CardPolicy, TaskCards
 from flowscope.runtime.executor import TIMEOUT
 from flowscope.runtime.spec import Parent, Stack, StepRules, TaskSpec
 
@@ -42,6 +43,7 @@ class RunWork:
     parameters: Mapping[str, Any]
     rules: Mapping[str, StepRules]
     project: ProjectInfo | None = None  # @project: the run's project and branch
+    cards: CardPolicy = CardPolicy()  # @card: render timeout, size limit, live refreshes
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)
@@ -58,6 +60,8 @@ class TaskOutcome:
     foreach_values: tuple[str, ...] | None = None  # a foreach split: a short repr per item
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
+    case: str | int | None = None  # a switch: the key its condition selected
+    facts: tuple[Fact, ...] = ()  # recorded with the attempt (e.g. its cards)
 
     @property
     def foreach_count(self) -> int | None:
@@ -133,7 +137,13 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
 
 
 def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
-    """Run the step; store its artifacts; report what happened."""
+    """Run the step; store its artifacts and its cards (@card); report what happened."""
+    cards = TaskCards.begin(work, spec)
+    outcome = _execute(work, spec)
+    return outcome if cards is None else cards.finish(outcome)
+
+
+def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     step, rules, store = spec.step, work.rules[spec.step], work.store
     _bind_current(work, spec)
     flow = work.flow_cls(use_cli=False)
@@ -186,7 +196,8 @@ def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             )
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
-        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs)
+        case = transition.case if rules.switch and transition is not None else None
+        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs, case=case)
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):
@@ -204,6 +215,9 @@ def _check_transition(step: str, transition: Any, rules: StepRules) -> None:
 
     if transition is None:
         raise FlowDefinitionError(f"Step '{step}' finished without calling self.next(...).")
+    if rules.switch and transition.condition is not None:
+        if len(transition.targets) == 1 and transition.targets[0] in rules.targets:
+            return
     if tuple(transition.targets) != rules.targets:
         raise FlowDefinitionError(
             f"Step '{step}' called self.next({', '.join(transition.targets)}) but the flow graph "

@@ -1,4 +1,4 @@
-"""A switch inside one branch of a static split (issue 11, part 2: not run by tests yet).
+"""A switch inside one branch of a static split (issue 11; run by tests/e2e/test_switches.py).
 
 When run: start splits into `a` and `b`; both run. `b` switches on pick = "c", so `c` runs and
 `d` has no tasks. The join takes two inputs, from `a` and from `c` (inputs.a and inputs.c),

@@ -1,4 +1,5 @@
-"""A switch inside a foreach: each item takes its own case (issue 11, part 2: not run yet).
+"""A switch inside a foreach: each item takes its own case (issue 11; run by
+tests/e2e/test_switches.py).
 
 When run: `work` runs 5 times (items 0..4). Items 0, 2, 4 take case "even" (3 tasks of
 `even`), items 1, 3 take "odd" (2 tasks of `odd`). `collect` runs 5 times, each with one

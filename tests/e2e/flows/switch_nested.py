@@ -1,4 +1,5 @@
-"""A switch inside a case of another switch, and a case that fans out (issue 11, part 2).
+"""A switch inside a case of another switch, and a case that fans out (issue 11; run by
+tests/e2e/test_switches.py).
 
 When run with the defaults (outer = "deep", inner = "y"): start -> deep -> y -> meet -> end;
 `shallow`, `x`, `fan`, `work` and `fan_join` have no tasks. With `--outer shallow`: start ->

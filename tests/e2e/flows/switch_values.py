@@ -1,4 +1,4 @@
-"""Switches on a str, an int and a bool artifact (issue 11, for part 2: not run by tests yet).
+"""Switches on a str, an int and a bool artifact (issue 11; run by tests/e2e/test_switches.py).
 
 When run with the defaults (`python switch_values.py run`):
 - start sets route = "fast" (from --mode) and takes case "fast": `fast` runs, `slow` does not

@@ -1,0 +1,105 @@
+"""Where a task's cards are recorded: the `cards` fact of its attempt, and, while it runs, a
+small pointer file per card beside the live logs. Shared by the runtime (which writes them)
+and the client (which reads them); plain values and paths, no I/O but the pointer files.
+
+    CardRecord(index=0, type="default", id=None, key="<blake3 hex>", size=11423)
+
+The card's HTML is a blob in the content store under `key`. The fact's value is the JSON list
+of the attempt's CardRecords, in decorator order. A running task that calls
+`current.card.refresh()` stores each refreshed card as a blob and points to it from
+`live_card_path(...)` (local metadata only: a service has no live directory), so a reader
+sees it before the task ends; the pointer is removed when the task ends and the fact holds
+the final card.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final
+
+CARDS_FACT: Final = "cards"
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    """One stored card of a task attempt."""
+
+    index: int  # its place among the step's @card decorators, top first
+    type: str
+    id: str | None
+    key: str  # the content key of its HTML
+    size: int  # bytes of HTML
+    ok: bool = True  # False when it shows a render error instead of what was asked
+    updated_at: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: Any) -> CardRecord | None:
+        """A record from its JSON form; None for anything malformed."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            index, kind, key, size = data["index"], data["type"], data["key"], data["size"]
+            card_id = data.get("id")
+            if not (
+                isinstance(index, int)
+                and isinstance(kind, str)
+                and isinstance(key, str)
+                and isinstance(size, int)
+                and (card_id is None or isinstance(card_id, str))
+            ):
+                return None
+            return cls(
+                index,
+                kind,
+                card_id,
+                key,
+                size,
+                bool(data.get("ok", True)),
+                float(data.get("updated_at", 0.0)),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def encode_records(records: list[CardRecord]) -> str:
+    """The value of the `cards` fact."""
+    return json.dumps([asdict(r) for r in records], separators=(",", ":"))
+
+
+def decode_records(value: str | None) -> list[CardRecord]:
+    """The records in a `cards` fact's value (malformed entries are left out)."""
+    if not value:
+        return []
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    return [r for r in (CardRecord.from_json(item) for item in data) if r is not None]
+
+
+def live_card_path(
+    live_dir: Path, flow_name: str, run_id: int, task_id: int, attempt: int, index: int
+) -> Path:
+    """The pointer to the latest refreshed card `index` of a running attempt."""
+    name = f"{int(task_id)}.{int(attempt)}.card{int(index)}.json"
+    return Path(live_dir) / flow_name / str(int(run_id)) / name
+
+
+def write_pointer(path: Path, record: CardRecord) -> None:
+    """Point to `record`, atomically (a reader sees the old pointer or the new one)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(asdict(record)))
+    os.replace(temporary, path)
+
+
+def read_pointer(path: Path) -> CardRecord | None:
+    """The record a pointer file holds; None when there is none (or it is malformed)."""
+    try:
+        return CardRecord.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
