@@ -1,7 +1,7 @@
 """The UI's pages inside a real `flowscope service` process (SQLite, a token file; tests/pg.py),
 in real headless Chromium: the token login (a wrong token refused, an HttpOnly SameSite=Strict
 cookie no script can read, pages then readable, logout), every page over the service, hostile
-strings executing nothing, tag edits through the service, a running flow updating live, and
+strings executing nothing (in cards too, each in a sandboxed frame), tag edits through the service, a running flow updating live, and
 reading with JavaScript off. A failing test leaves a screenshot (browser.py: artifacts_dir)."""
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def service() -> Iterator[ServiceProcess]:
         hostile = FLOWS / "hostile.py"
         _run(root, svc, hostile, "--note", HOSTILE[1], "--tag", HOSTILE[0], "--tag", HOSTILE[2])
         _run(root, svc, hostile, "--alpha", "2", "--note", HOSTILE[2])
+        _run(root, svc, FLOWS / "carded.py")
         svc.root = root  # type: ignore[attr-defined]
         yield svc
     finally:
@@ -150,6 +151,16 @@ def test_every_page_over_the_service_and_hostile_strings_stay_text(
         page.locator(f"#preview-{name} .fs-preview").wait_for(state="attached")
     assert page.locator("#preview-frame table tbody tr").count() == 3
     assert HOSTILE[0] in page.locator("#preview-text pre").inner_text()
+    page.goto(f"{service.url}/ui/CardedFlow/1/start")
+    page.locator("#tasks tbody a").first.click()
+    page.locator("#cards iframe").first.wait_for()
+    assert page.locator("#cards iframe").count() == 2
+    assert page.locator("#cards iframe").first.get_attribute("sandbox") == ""
+    texts = [
+        page.frame_locator(f"#cards figure[data-card='{i}'] iframe").locator("body").inner_text()
+        for i in (0, 1)
+    ]
+    assert any("plain card text" in t for t in texts) and any("Carded" in t for t in texts)
     page.goto(f"{service.url}/ui/HostileFlow")
     page.locator("#runs input[value='HostileFlow/1']").check()
     page.locator("#runs input[value='HostileFlow/2']").check()

@@ -11,7 +11,8 @@ Pages (reading works with JavaScript off)::
     /ui/FLOW/RUN/STEP/TASK       a task             /ui/compare?runs=FLOW/1,FLOW/2
 
 and under /ui/-/ (a name no flow can have): static files, the JSON the page script polls for
-live updates (runs, logs), artifact previews, the tag-edit form's POST, and the login page
+live updates (runs, logs), artifact previews, a task's cards (cards.py: each in a sandboxed
+frame), the tag-edit form's POST, and the login page
 (login.py: with a token, every other page needs the session cookie it sets). Every user string
 reaches the page through Jinja2 with autoescape on, or through the escaping SVG renderers.
 """
@@ -116,6 +117,7 @@ def ui_routes(
         Route("/-/api/run/{flow}/{run}", g(view.run_json)),
         Route("/-/api/log/{flow}/{run}/{step}/{task}", g(view.log_json)),
         Route("/-/preview/{flow}/{run}/{step}/{task}/{name}", g(view.preview)),
+        Route("/-/card/{flow}/{run}/{step}/{task}/{index}", g(view.card)),
         Route("/-/tags/{flow}/{run}", _form(ui, view.tags), methods=["POST"]),
         Route("/compare", g(view.compare)),
         Route("/{flow}", g(view.runs)),

@@ -38,7 +38,6 @@ CSP = (
     "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'self'"
 )
-CARD_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
