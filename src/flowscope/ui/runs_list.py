@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from flowscope.stores import Stores
 
 PAGE = 50
-SORT_ALL = 5000
+SORT_ALL = 2000
 SORT_ALL_PARAMS = 500
 STATUSES = ("running", "succeeded", "failed", "lost")
 SORTS = ("id", "status", "user", "started", "duration")
