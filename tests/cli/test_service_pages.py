@@ -158,3 +158,12 @@ def test_several_workers_share_the_session_and_the_csrf_secret(tmp_path: Path) -
                 assert answer.status == 200 and expected in answer.read().decode()
     finally:
         service.cleanup()
+
+
+def test_the_service_serves_the_pages_unless_told_not_to() -> None:
+    from flowscope.cli.service_cmd import _serve_parser
+
+    base = ["--database", "x.db", "--blob-root", "blobs"]
+    assert _serve_parser().parse_args(base).no_ui is False
+    assert _serve_parser().parse_args([*base, "--no-ui"]).no_ui is True
+    assert service_pages.available()  # the dev environment has the ui extra
