@@ -274,6 +274,10 @@ class ServiceProcess:
 
 
 METADATA_TABLES = (
+    "query_fields",
+    "task_inputs",
+    "scalar_params",
+    "scalar_artifacts",
     "run_requests",
     "task_facts",
     "artifacts",

@@ -59,6 +59,27 @@ def test_readme_flow_example_runs(tmp_path):
     assert "best rate 0.1" in result.stdout
 
 
+def test_readme_query_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    flow = next(b for b in blocks if "class TrainFlow" in b)
+    query = next(b for b in blocks if "where=" in b)
+    (tmp_path / "train.py").write_text(flow)
+    for alpha in ("0.1", "0.9"):
+        result = _run(["train.py", "run", "--alpha", alpha, "--tag", "experiment-3"], tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    checks = (
+        "\nassert [r.id for r in good] == ['1'], list(good)"
+        "\nassert list(table['params.alpha']) == [0.9, 0.1]"
+        "\nassert [t.index for t in run['train'].tasks(where='input = 0.1')] == [1]"
+        "\nprint('query ok')\n"
+    )
+    (tmp_path / "query.py").write_text("from flowscope import namespace\n" + query + checks)
+    result = _run(["query.py"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "query ok" in result.stdout
+
+
 def test_readme_switch_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     code = next(

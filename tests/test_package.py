@@ -95,6 +95,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.cli.ui_cmd": {"uvicorn"},
     "flowscope.ui": {"jinja2", "markupsafe", "starlette", "uvicorn", "numpy"},  # numpy: arrays
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
+    "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
     "flowscope.client.comparison": {"pandas"},  # imported by compare() only
 }

@@ -11,6 +11,7 @@
     │   └── SwitchError         a switch's condition is missing or matches no case (step)
     ├── ParameterError          a parameter value that cannot be used
     ├── MergeConflict           merge_artifacts found differing values
+    ├── QueryError              a runs/tasks filter that is not valid (position, field)
     ├── RunError                a run could not be started, resumed or completed
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
@@ -123,6 +124,17 @@ class ParameterError(FlowscopeError, ValueError):
     """A parameter value that is missing, or cannot be converted to the parameter's type."""
 
     exit_code = 2
+
+
+class QueryError(FlowscopeError, ValueError):
+    """A `where=` filter that cannot be run: a syntax error (`position`, 0-based), an unknown
+    field, or a value of the wrong type for its field."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
 
 
 class MergeConflict(FlowscopeError):

@@ -23,7 +23,18 @@ def test_every_command_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     names = set(sub.choices)  # type: ignore[arg-type]
-    assert names == {"flows", "runs", "logs", "dump", "tag", "diff", "service", "ui", "version"}
+    assert names == {
+        "flows",
+        "runs",
+        "logs",
+        "dump",
+        "tag",
+        "diff",
+        "service",
+        "ui",
+        "version",
+        "reindex",
+    }
     helps = {a.dest: a.help for a in sub._choices_actions}  # type: ignore[attr-defined]
     assert all(helps[name] for name in names)
 
@@ -103,3 +114,22 @@ def test_runs_as_a_module() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, f"{flowscope.__version__}\n")
+
+
+def test_runs_where_and_reindex(workspace: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    # the fixture records its artifacts without scalars, as runs recorded before the index
+    code, out, err = _run(["runs", "HelloFlow", "--where", "data.x = 1"], capsys)
+    assert code == 2 and out == "" and "Unknown field 'data.x'" in err and "reindex" in err
+    code, out, _ = _run(["reindex", "HelloFlow"], capsys)
+    assert (code, out) == (0, "reindexed 1 run(s): 0 parameter(s), 4 scalar artifact(s)\n")
+    assert _run(["reindex"], capsys)[1] == out  # idempotent, every flow
+    from flowscope.client import Step
+
+    body = Step(f"{workspace.run}/body")
+    assert [t.id for t in body.tasks(where="data.alpha >= 3")] == ["3"]
+    assert [t.id for t in Step(f"{workspace.run}/start").tasks(where="data.long != 'y'")] == ["1"]
+    code, out, err = _run(["runs", "HelloFlow", "--where", "status = 'succeeded'"], capsys)
+    assert code == 0 and out.split()[:1] == ["HelloFlow/1"]
+    assert _run(["runs", "HelloFlow", "--where", "user = 'nobody'"], capsys)[1] == ""
+    code, _, err = _run(["runs", "HelloFlow", "--where", "status =="], capsys)
+    assert code == 2 and "position" in err and "^" in err

@@ -33,6 +33,7 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+from flowscope.metastore.scalars import scalar_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py, when run alone
 _pg = importlib.import_module("pg")
@@ -209,8 +210,16 @@ class Builder:
         records = []
         for name, value in values.items():
             info = save_artifact(self.store, value)
-            records.append(
-                ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, self.now)
+            records.append(  # scalars carried for the query index, as the runtime does
+                ArtifactRecord(
+                    name,
+                    info.sha,
+                    info.size,
+                    info.type_name,
+                    info.serializer,
+                    self.now,
+                    scalar_text(value),
+                )
             )
         return tuple(records)
 

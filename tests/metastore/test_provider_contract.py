@@ -8,13 +8,15 @@ SQLite and over a real PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from flowscope.errors import MetadataError, ObjectNotFound, RunAlreadyFinished, TagError
+from flowscope.errors import MetadataError, ObjectNotFound, QueryError, RunAlreadyFinished, TagError
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -413,3 +415,114 @@ def test_identity_and_no_content_store(provider: MetadataProvider) -> None:
     assert provider.describe().split("@")[0] in ("local", "sql", "service")
     assert not hasattr(provider, "content_store")  # the datastore is chosen on its own
     assert provider.read_live_log("F", 1, 1, 0, "stdout") is None
+
+
+# ---- where= filters and run rows (the query index) ---------------------------------------
+def _scored_run(p: MetadataProvider, alpha: Any, score: Any, **kw: Any) -> int:
+    """A finished run whose end task recorded `score` (and a non-scalar artifact)."""
+    run_id = new_run(p, parameters={"alpha": alpha, "label": f"a{alpha}"}, **kw)
+    p.create_tasks("F", run_id, [NewTask("start", 1), NewTask("end", 2)])
+    p.start_attempts("F", run_id, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    end = [
+        ArtifactRecord("score", "b" * 64, 3, "float", "pickle", scalar=json.dumps(score)),
+        ArtifactRecord("model", "c" * 64, 9, "dict", "pickle"),
+    ]
+    p.finish_attempts(
+        "F",
+        run_id,
+        [AttemptResult(1, 0, "succeeded"), AttemptResult(2, 0, "succeeded", artifacts=tuple(end))],
+    )
+    p.finish_run("F", run_id, "succeeded")
+    return run_id
+
+
+def _where(p: MetadataProvider, text: str, **kw: Any) -> list[int]:
+    return ids(p.list_runs("F", RunQuery(where=text, **kw)).items)
+
+
+def test_where_filters_on_parameters_and_end_task_artifacts(provider: MetadataProvider) -> None:
+    a = _scored_run(provider, 0.05, 0.95)
+    b = _scored_run(provider, 0.2, 0.91)
+    c = _scored_run(provider, 0.3, 0.5)
+    d = new_run(provider, parameters={"alpha": 0.4})  # still running, no end task
+    assert _where(provider, "params.alpha > 0.1 and data.score >= 0.9") == [b]
+    assert _where(provider, "params.alpha > 0.1 or data.score >= 0.9") == [d, c, b, a]
+    assert _where(provider, "params.alpha in (0.05, 0.3)") == [c, a]
+    assert _where(provider, "not data.score >= 0.9") == [d, c]  # missing: not matched, negated
+    assert _where(provider, "data.score != 0.5") == [b, a]  # != never matches a missing value
+    assert _where(provider, "params.label = 'a0.2'") == [b]
+    assert _where(provider, "status = 'running'") == [d]
+    assert _where(provider, "status in ('succeeded') and user = 'alice'") == [c, b, a]
+    assert _where(provider, "finished_at >= '2000-01-01' and duration >= 0") == [c, b, a]
+    assert _where(provider, "tags contains 'user:alice' and not tags contains 'x'") == [d, c, b, a]
+    # pages follow the filter
+    first = provider.list_runs("F", RunQuery(where="data.score > 0", limit=2))
+    assert ids(first.items) == [c, b] and first.cursor is not None
+    rest = provider.list_runs("F", RunQuery(where="data.score > 0", limit=2, cursor=first.cursor))
+    assert ids(rest.items) == [a]
+
+
+def test_where_reports_unknown_fields_and_type_mismatches(provider: MetadataProvider) -> None:
+    _scored_run(provider, 0.05, 0.95)
+    with pytest.raises(QueryError, match=r"params\.alpah.*did you mean 'params\.alpha'"):
+        _where(provider, "params.alpah > 0.1")
+    with pytest.raises(QueryError, match=r"params\.alpha holds numbers.*the string 'x'"):
+        _where(provider, "params.alpha > 'x'")
+    with pytest.raises(QueryError, match=r"expected a value.*position 16"):
+        _where(provider, "params.alpha > ")
+    with pytest.raises(QueryError, match="status is one of"):
+        _where(provider, "status = 'done'")
+
+
+def test_where_values_are_bound_not_spliced(provider: MetadataProvider) -> None:
+    run = new_run(provider, parameters={"name": "x'); DROP TABLE runs; --"})
+    assert _where(provider, "params.name = 'x\\'); DROP TABLE runs; --'") == [run]
+    assert ids(provider.list_runs("F").items) == [run]
+
+
+def test_run_rows_carry_scalar_parameters_and_artifacts(provider: MetadataProvider) -> None:
+    a = _scored_run(provider, 0.05, 0.95)
+    b = _scored_run(provider, 2, None)
+    page = provider.list_run_rows("F", RunQuery(where="params.alpha >= 0"))
+    assert [r.run.run_id for r in page.items] == [b, a]
+    assert page.items[0].params == {"alpha": 2, "label": "a2"}
+    assert page.items[0].data == {"score": None}  # a None artifact is a scalar; model is not
+    assert page.items[1].data == {"score": 0.95}
+    assert page.items[1].run == provider.get_run("F", a)
+
+
+def test_tasks_where_filters_on_foreach_inputs_and_data(provider: MetadataProvider) -> None:
+    run_id = new_run(provider)
+    provider.create_tasks(
+        "F", run_id, [NewTask("train", i, foreach_index=i - 1) for i in (1, 2, 3)]
+    )
+    provider.start_attempts("F", run_id, [AttemptStart(i, 0) for i in (1, 2, 3)])
+    provider.finish_attempts(
+        "F",
+        run_id,
+        [
+            AttemptResult(
+                i,
+                0,
+                "succeeded",
+                input=json.dumps(x),
+                artifacts=(replace(art("loss", size=i), scalar=json.dumps(i * 1.5)),),
+            )
+            for i, x in ((1, 0.1), (2, 0.2), (3, "big"))
+        ],
+    )
+
+    def tasks(where: str) -> list[int]:
+        return [t.task_id for t in provider.list_tasks("F", run_id, "train", where=where)]
+
+    assert tasks("input = 0.1") == [1]
+    rows = provider.list_task_rows("F", run_id, "train", where="index >= 1")
+    assert [(r.task.task_id, r.input, r.data) for r in rows] == [
+        (2, 0.2, {"loss": 3.0}),
+        (3, "big", {"loss": 4.5}),
+    ]
+    assert [r.task for r in rows] == provider.list_tasks("F", run_id, "train", where="index >= 1")
+    assert tasks("input = 'big' or data.loss < 2") == [1, 3]
+    assert tasks("index >= 1") == [2, 3]
+    with pytest.raises(QueryError, match="did you mean 'data.loss'"):
+        tasks("data.los = 1")

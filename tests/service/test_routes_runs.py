@@ -203,3 +203,22 @@ def test_update_tags(api: Api, store: SqlMetadataStore) -> None:
     assert error_of(api.post(f"{RUNS}/9/tags", json={"add": ["x"]})) == (404, "ObjectNotFound")
     assert error_of(api.post(f"{RUNS}/1/tags", json={"add": [None]})) == (400, "TagError")
     assert error_of(api.post(f"{RUNS}/1/tags", json={"add": 3})) == (400, "TagError")
+
+
+def test_list_runs_where_answers_400_with_the_parsers_message(
+    api: Api, store: SqlMetadataStore
+) -> None:
+    seed_run(store)
+    bad = api.get(RUNS, params={"where": "status = "})
+    assert error_of(bad) == (400, "QueryError")
+    assert "expected a value" in bad.json()["error"]["message"]
+    assert "^" in bad.json()["error"]["message"]
+    typo = api.get(RUNS, params={"where": "stauts = 'failed'"})
+    assert error_of(typo) == (400, "QueryError") and "did you mean 'status'" in typo.text
+    too_long = api.get(RUNS, params={"where": "status = 'failed' or " * 400 + "user = 'x'"})
+    assert error_of(too_long) == (400, "BadRequest")
+    assert error_of(api.get(RUNS, params={"values": "maybe"})) == (400, "BadRequest")
+    found = api.get(RUNS, params={"where": "status != 'failed'", "values": "true"})
+    assert found.status_code == 200, found.text
+    item = found.json()["items"][0]
+    assert set(item) == {"run", "params", "data"} and item["run"]["flow_name"] == "F"

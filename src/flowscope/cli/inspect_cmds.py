@@ -1,4 +1,5 @@
-"""logs, dump and tag: the same client calls a notebook makes, printed for a terminal."""
+"""logs, dump, tag and reindex: the same client calls a notebook makes, printed for a
+terminal."""
 
 from __future__ import annotations
 
@@ -107,5 +108,20 @@ def tag_command(action: str, run_pathspec: str, tags: list[str], out: TextIO | N
     out.write(
         f"{run.pathspec}\n  user tags:   {', '.join(sorted(run.user_tags)) or '-'}\n"
         f"  system tags: {', '.join(sorted(run.system_tags))}\n"
+    )
+    return 0
+
+
+def reindex_command(flow: str | None, out: TextIO | None = None) -> int:
+    from flowscope.client.context import CONTEXT
+    from flowscope.reindex import reindex
+
+    out = out or sys.stdout
+    report = reindex(CONTEXT.stores(), flow)
+    out.write(
+        f"reindexed {report.runs} run(s): {report.parameters} parameter(s), "
+        f"{report.artifacts} scalar artifact(s)"
+        + (f"; {report.skipped} artifact(s) could not be read" if report.skipped else "")
+        + "\n"
     )
     return 0

@@ -36,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("flow")
     runs.add_argument("--tag", action="append", default=[], help="only runs with this tag")
     runs.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    runs.add_argument(
+        "--where",
+        metavar="FILTER",
+        help="only runs matching the filter, e.g. \"params.alpha > 0.1 and status = 'succeeded'\"",
+    )
+    reindex = sub.add_parser(
+        "reindex", help="fill the query index (where=) for runs recorded before it existed"
+    )
+    reindex.add_argument("flow", nargs="?", help="only this flow (default: every flow)")
     logs = sub.add_parser("logs", help="print the output of FLOW/RUN/STEP[/TASK]")
     logs.add_argument("pathspec")
     logs.add_argument("--stderr", action="store_true")
@@ -100,13 +109,15 @@ def _dispatch(argv: list[str]) -> int:
             print(flow.id)
         return 0
     if args.command == "runs":
-        for i, run in enumerate(Flow(args.flow).runs(*args.tag)):
+        for i, run in enumerate(Flow(args.flow).runs(*args.tag, where=args.where)):
             if i >= args.limit:
                 break
             status = "succeeded" if run.successful else ("finished" if run.finished else "running")
             started = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             print(f"{run.pathspec:<28} {status:<10} {started}  {', '.join(sorted(run.user_tags))}")
         return 0
+    if args.command == "reindex":
+        return inspect_cmds.reindex_command(args.flow)
     if args.command == "logs":
         return inspect_cmds.show_logs(
             args.pathspec, "stderr" if args.stderr else "stdout", args.timestamps

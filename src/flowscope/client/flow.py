@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from flowscope.client.base import Container, did_you_mean, not_found
 from flowscope.client.display import flow_html
+from flowscope.client.query import RunList
 from flowscope.client.run import Run
 from flowscope.errors import NamespaceMismatch
 from flowscope.metastore.records import SUCCEEDED, RunQuery
@@ -101,10 +102,15 @@ class Flow(Container[None, Run]):
         run._resolve()
         return run
 
-    def runs(self, *tags: str) -> Iterator[Run]:
-        """The runs in the namespace that carry all of `tags`, newest first (filtered by the
-        metadata store)."""
-        return self._runs(self._query(tuple(validate_tag(t) for t in tags)))
+    def runs(self, *tags: str, where: str | None = None) -> RunList:
+        """The runs in the namespace that carry all of `tags` and match the filter `where`
+        (for example "params.alpha > 0.1 and data.score >= 0.9"; the README has the
+        grammar), newest first, filtered by the metadata store. Iterate the result, or call
+        `.to_pandas()` on it. A filter that is not valid raises QueryError at this call."""
+        query = self._query(tuple(validate_tag(t) for t in tags), where=where)
+        if where is not None:  # check it now: a typo is an error here, not an empty loop later
+            self._provider.list_runs(self._components[0], replace(query, limit=1))
+        return RunList(self._provider, self._components[0], query, self._runs)
 
     def _latest(self, status: str | None) -> Run | None:
         page = self._provider.list_runs(self._components[0], self._query(limit=1, status=status))

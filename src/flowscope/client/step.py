@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flowscope.client.base import Container, check_namespace, did_you_mean, not_found, to_datetime
 from flowscope.client.display import step_html
 from flowscope.client.prefetch import StepArtifacts
+from flowscope.client.query import TaskList
 from flowscope.client.task import Task
 from flowscope.tags import validate_tag
 
@@ -128,12 +129,20 @@ class Step(Container["Run", Task]):
             raise not_found(f"Task('{self.pathspec}/{key}')")
         return Task._from_record(self._provider, self._namespace, record, self._run, None)
 
-    def tasks(self, *tags: str) -> Iterator[Task]:
-        """The step's tasks, newest first, if the run carries all of `tags` (else none)."""
+    def tasks(self, *tags: str, where: str | None = None) -> TaskList:
+        """The step's tasks, newest first, if the run carries all of `tags` (else none), that
+        match the filter `where` (fields `input`, `index`, `data.NAME`: "input = 0.1").
+        Iterate the result, or call `.to_pandas()` on it. A filter that is not valid raises
+        QueryError at this call."""
         wanted = {validate_tag(t) for t in tags}
-        if wanted - self.tags:
-            return iter(())
-        return self._children()
+        empty = bool(wanted - self.tags)
+        if where is not None:
+            flow, run_id, name = self._components
+            records = self._provider.list_tasks(flow, int(run_id), name, where=where)
+            tasks = iter(()) if empty else self._tasks_of(records)
+        else:
+            tasks = iter(()) if empty else self._children()
+        return TaskList(self._provider, self._components, where, tasks, empty)
 
     @property
     def task(self) -> Task | None:

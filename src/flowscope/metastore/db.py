@@ -138,6 +138,7 @@ class SqliteDatabase:
             raise MetadataError(f"Cannot open the metadata database {self.path}: {exc}") from exc
         try:
             raw.execute("PRAGMA busy_timeout = 5000")
+            raw.execute("PRAGMA cache_size = -32000")  # 32 MB of pages: filters scan indexes
             if not self.read_only:
                 self._retry(lambda: raw.execute("PRAGMA journal_mode = WAL"))
                 raw.execute("PRAGMA synchronous = NORMAL")

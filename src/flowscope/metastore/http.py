@@ -29,8 +29,10 @@ from flowscope.metastore.records import (
     Page,
     RunQuery,
     RunRecord,
+    RunRow,
     StepRecord,
     TaskRecord,
+    TaskRow,
 )
 from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import Answer, HttpTransport, Limits
@@ -179,6 +181,22 @@ class HttpMetadataProvider:
             raise answer.wrong_shape(f"a string or null cursor, got {type(cursor).__name__}")
         return Page(items=tuple(items), cursor=cursor)
 
+    def list_run_rows(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:  # noqa: B008
+        params = [*run_query_params(query), ("values", "true")]
+        data, answer = self._get(f"/flows/{_q(flow_name)}/runs", params)
+        items = tuple(
+            RunRow(
+                record(RunRecord, member(item, "run", dict, answer), answer),
+                member(item, "params", dict, answer),
+                member(item, "data", dict, answer),
+            )
+            for item in member(data, "items", list, answer)
+        )
+        cursor = data.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise answer.wrong_shape(f"a string or null cursor, got {type(cursor).__name__}")
+        return Page(items=items, cursor=cursor)
+
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         got = self._get_or_none(self._run_path(flow_name, run_id))
         return None if got is None else record(RunRecord, *got)
@@ -193,11 +211,30 @@ class HttpMetadataProvider:
         return record_list(StepRecord, data, "steps", answer)
 
     def list_tasks(
-        self, flow_name: str, run_id: int, step_name: str | None = None
+        self,
+        flow_name: str,
+        run_id: int,
+        step_name: str | None = None,
+        where: str | None = None,
     ) -> list[TaskRecord]:
         query = [] if step_name is None else [("step", step_name)]
+        if where is not None:
+            query.append(("where", where))
         data, answer = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
         return record_list(TaskRecord, data, "tasks", answer)
+
+    def list_task_rows(
+        self, flow_name: str, run_id: int, step_name: str, where: str | None = None
+    ) -> list[TaskRow]:
+        query = [("step", step_name), ("values", "true")]
+        if where is not None:
+            query.append(("where", where))
+        data, answer = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
+        rows = []
+        for item in member(data, "tasks", list, answer):
+            task = record(TaskRecord, member(item, "task", dict, answer), answer)
+            rows.append(TaskRow(task, member(item, "data", dict, answer), item.get("input")))
+        return rows
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None
@@ -256,4 +293,6 @@ def run_query_params(query: RunQuery) -> list[tuple[str, str]]:
             params.append((name, repr(float(number))))
     params.append(("limit", str(int(query.limit))))
     params += [(f"param.{k}", canonical_json(v)) for k, v in sorted(query.parameters.items())]
+    if query.where is not None:
+        params.append(("where", query.where))
     return params

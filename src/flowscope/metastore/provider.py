@@ -27,6 +27,7 @@ from flowscope.metastore.records import (
     RunRecord,
     StepRecord,
     TaskRecord,
+    TaskRow,
 )
 
 if TYPE_CHECKING:
@@ -81,7 +82,14 @@ class MetadataProvider(Protocol):
 
     def get_flow(self, flow_name: str) -> FlowRecord | None: ...
 
-    def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page: ...
+    def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
+        """A page of RunRecords, newest first; `query.where` is a filter (filters.py)."""
+        ...
+
+    def list_run_rows(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
+        """The same page as `list_runs`, as RunRows: each run with its scalar parameters and
+        its end task's scalar artifacts (what `to_pandas()` shows), in one call."""
+        ...
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None: ...
 
@@ -90,9 +98,21 @@ class MetadataProvider(Protocol):
     def list_steps(self, flow_name: str, run_id: int) -> list[StepRecord]: ...
 
     def list_tasks(
-        self, flow_name: str, run_id: int, step_name: str | None = None
+        self,
+        flow_name: str,
+        run_id: int,
+        step_name: str | None = None,
+        where: str | None = None,
     ) -> list[TaskRecord]:
-        """Tasks with their latest attempt, by task id."""
+        """Tasks with their latest attempt, by task id; `where` (a filter, with a step) keeps
+        the tasks it matches."""
+        ...
+
+    def list_task_rows(
+        self, flow_name: str, run_id: int, step_name: str, where: str | None = None
+    ) -> list[TaskRow]:
+        """The tasks `list_tasks` gives, as TaskRows: each with its scalar artifacts and its
+        foreach input (what `tasks(...).to_pandas()` shows), in one call."""
         ...
 
     def get_task(

@@ -117,6 +117,9 @@ class ArtifactRecord(Record):
     type_name: str
     serializer: str
     created_at: float = 0.0
+    scalar: str | None = None
+    """The value as JSON text when it is a scalar (metastore/scalars.py), for the query index;
+    None for other values, and in records read back from a store."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,8 @@ class AttemptResult(Record):
     stderr_key: str | None = None
     env_key: str | None = None
     exception: Mapping[str, Any] | None = None
+    input: str | None = None
+    """The task's foreach input as JSON text when it is a scalar (metastore/scalars.py)."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttemptResult:
@@ -203,6 +208,44 @@ class RunQuery(Record):
     parameters: Mapping[str, Any] = field(default_factory=dict)
     limit: int = 100
     cursor: str | None = None
+    where: str | None = None
+    """A filter in the query language (metastore/filters.py), evaluated by the store."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow(Record):
+    """A task with its scalar artifacts and its foreach input (None when it has none or it is
+    not a scalar): one row of `tasks(...).to_pandas()`."""
+
+    task: TaskRecord
+    data: Mapping[str, Any] = field(default_factory=dict)
+    input: Any = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TaskRow:
+        return TaskRow(
+            task=TaskRecord.from_dict(data["task"]),
+            data=dict(data.get("data") or {}),
+            input=data.get("input"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow(Record):
+    """A run with its scalar parameters and its end task's scalar artifacts: one row of
+    `runs(...).to_pandas()`."""
+
+    run: RunRecord
+    params: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRow:
+        return RunRow(
+            run=RunRecord.from_dict(data["run"]),
+            params=dict(data.get("params") or {}),
+            data=dict(data.get("data") or {}),
+        )
 
 
 @dataclass(frozen=True, slots=True)

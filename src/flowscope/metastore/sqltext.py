@@ -119,8 +119,14 @@ def task_from_row(row: Any, cutoff: float) -> TaskRecord:
     )
 
 
-def runs_query(flow_name: str, q: RunQuery, cutoff: float) -> tuple[str, list[Any]]:
-    """The SELECT for a page of runs, newest first, with every filter applied in SQL."""
+def runs_query(
+    flow_name: str,
+    q: RunQuery,
+    cutoff: float,
+    condition: tuple[str, list[Any]] | None = None,
+) -> tuple[str, list[Any]]:
+    """The SELECT for a page of runs, newest first, with every filter applied in SQL;
+    `condition` is the compiled `where=` filter (query_index.condition)."""
     where = ["r.flow_name = ?"]
     params: list[Any] = [flow_name]
     if q.cursor is not None:
@@ -171,6 +177,9 @@ def runs_query(flow_name: str, q: RunQuery, cutoff: float) -> tuple[str, list[An
             "AND p.run_id = r.run_id AND p.name = ? AND p.value = ?)"
         )
         params += [name, canonical_json(value)]
+    if condition is not None:
+        where.append(f"({condition[0]})")
+        params += condition[1]
     limit = min(max(int(q.limit), 1), MAX_PAGE)
     params.append(limit + 1)
     sql = (

@@ -13,8 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flowscope.errors import MetadataError, ObjectNotFound, RunAlreadyFinished, TagError
+from flowscope.errors import (
+    MetadataError,
+    ObjectNotFound,
+    QueryError,
+    RunAlreadyFinished,
+    TagError,
+)
+from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Database, Row
+from flowscope.metastore.filter_sql import Target
 from flowscope.metastore.records import (
     FAILED,
     RUNNING,
@@ -29,8 +37,10 @@ from flowscope.metastore.records import (
     Page,
     RunQuery,
     RunRecord,
+    RunRow,
     StepRecord,
     TaskRecord,
+    TaskRow,
 )
 from flowscope.metastore.sqltext import (
     MAX_PAGE,
@@ -147,6 +157,7 @@ class SqlMetadataStore:
                 "INSERT INTO run_params (flow_name, run_id, name, value) VALUES (?, ?, ?, ?)",
                 [(run.flow_name, run_id, k, canonical_json(v)) for k, v in run.parameters.items()],
             )
+            query_index.record_parameters(conn, run.flow_name, run_id, run.parameters)
             if request_key is not None:
                 conn.execute(
                     "UPDATE run_requests SET run_id = ? WHERE request_key = ?",
@@ -353,6 +364,7 @@ class SqlMetadataStore:
                     for f in r.facts
                 ],
             )
+            query_index.record_results(conn, flow_name, run_id, results)
 
         self.db.write(work)
 
@@ -428,15 +440,47 @@ class SqlMetadataStore:
         )
         return FlowRecord(rows[0][0], rows[0][1]) if rows else None
 
+    def _runs_page(
+        self, conn: Connection, flow_name: str, query: RunQuery
+    ) -> tuple[str, list[Any]]:
+        cutoff = self._cutoff()
+        target = Target("runs", flow_name, cutoff=cutoff)
+        return runs_query(
+            flow_name, query, cutoff, query_index.condition(conn, target, query.where)
+        )
+
     def list_runs(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
         cutoff = self._cutoff()
-        sql, params = runs_query(flow_name, query, cutoff)
+
+        def work(conn: Connection) -> list[Row]:
+            return conn.execute(*self._runs_page(conn, flow_name, query))
+
         with gc_paused():  # thousands of small objects at once: no collection passes midway
-            rows = self.db.read(lambda c: c.execute(sql, params))
+            rows = self.db.read(work)
             limit = min(max(query.limit, 1), MAX_PAGE)
             more = len(rows) > limit
             items = tuple(run_from_row(r, cutoff) for r in rows[:limit])
         return Page(items=items, cursor=str(items[-1].run_id) if more and items else None)
+
+    def list_run_rows(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
+        """A page of runs as RunRows (their scalar parameters and end-task artifacts), in one
+        statement that returns one row per run; no blob is read."""
+        cutoff = self._cutoff()
+        dialect = self.db.dialect
+
+        def work(conn: Connection) -> list[Row]:
+            page_sql, params = self._runs_page(conn, flow_name, query)
+            return conn.execute(*query_index.run_rows_sql(page_sql, params, flow_name, dialect))
+
+        decode = query_index.decode_values
+        with gc_paused():
+            rows = self.db.read(work)
+            limit = min(max(query.limit, 1), MAX_PAGE)
+            more = len(rows) > limit
+            items = tuple(
+                RunRow(run_from_row(r, cutoff), decode(r[-2]), decode(r[-1])) for r in rows[:limit]
+            )
+        return Page(items=items, cursor=str(items[-1].run.run_id) if more and items else None)
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         rows = self.db.read(
@@ -479,19 +523,58 @@ class SqlMetadataStore:
             for r in rows
         ]
 
-    def list_tasks(
-        self, flow_name: str, run_id: int, step_name: str | None = None
-    ) -> list[TaskRecord]:
-        sql = f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
+    def _task_rows(
+        self, flow_name: str, run_id: int, step_name: str | None, where: str | None, values: bool
+    ) -> list[Row]:
+        columns = TASK_COLUMNS + (
+            query_index.task_values_columns(self.db.dialect) if values else ""
+        )
+        sql = f"SELECT {columns} {TASK_FROM_LATEST} WHERE t.flow_name = ? AND t.run_id = ?"
         params: list[Any] = [flow_name, run_id]
         if step_name is not None:
             sql += " AND t.step_name = ?"
             params.append(step_name)
-        sql += " ORDER BY t.task_id"
+
+        def work(conn: Connection) -> list[Row]:
+            if where is None:
+                return conn.execute(sql + " ORDER BY t.task_id", params)
+            if step_name is None:
+                raise QueryError("A tasks filter applies to the tasks of one step: name the step.")
+            target = Target("tasks", flow_name, step_name=step_name, cutoff=self._cutoff())
+            found = query_index.condition(conn, target, where)
+            assert found is not None
+            return conn.execute(f"{sql} AND ({found[0]}) ORDER BY t.task_id", params + found[1])
+
+        return self.db.read(work)
+
+    def list_tasks(
+        self,
+        flow_name: str,
+        run_id: int,
+        step_name: str | None = None,
+        where: str | None = None,
+    ) -> list[TaskRecord]:
         cutoff = self._cutoff()
         with gc_paused():
-            rows = self.db.read(lambda c: c.execute(sql, params))
+            rows = self._task_rows(flow_name, run_id, step_name, where, values=False)
             return [task_from_row(r, cutoff) for r in rows]
+
+    def list_task_rows(
+        self, flow_name: str, run_id: int, step_name: str, where: str | None = None
+    ) -> list[TaskRow]:
+        """The tasks `list_tasks` gives, with their scalar artifacts and foreach inputs."""
+        cutoff = self._cutoff()
+        decode = query_index.decode_values
+        with gc_paused():
+            rows = self._task_rows(flow_name, run_id, step_name, where, values=True)
+            return [
+                TaskRow(
+                    task_from_row(r, cutoff),
+                    decode(r[-2]),
+                    None if r[-1] is None else json.loads(r[-1]),
+                )
+                for r in rows
+            ]
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None

@@ -13,6 +13,7 @@ from typing import Any
 from flowscope.datastore import ContentStore, load_artifact, save_artifact
 from flowscope.errors import DataStoreError
 from flowscope.metastore.records import ArtifactRecord
+from flowscope.metastore.scalars import scalar_text
 
 
 class ParentArtifacts:
@@ -71,7 +72,9 @@ def save_outputs(
                 f"machine's memory."
             ) from exc
         records.append(
-            ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now)
+            ArtifactRecord(
+                name, info.sha, info.size, info.type_name, info.serializer, now, scalar_text(value)
+            )
         )
     for name, sha in passthrough.items():
         if name in values:
@@ -82,7 +85,9 @@ def save_outputs(
                 f"Artifact '{name}' passed on from an input has unknown hash {sha}."
             )
         records.append(
-            ArtifactRecord(name, sha, base.size, base.type_name, base.serializer, base.created_at)
+            ArtifactRecord(
+                name, sha, base.size, base.type_name, base.serializer, base.created_at, base.scalar
+            )
         )
     records.sort(key=lambda r: r.name)
     return records

@@ -41,6 +41,7 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
+from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
@@ -320,7 +321,15 @@ class RunDriver:
             for name, value in sorted(self.parameters.items()):
                 info = save_artifact(self.store, value)
                 records.append(
-                    ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer, now)
+                    ArtifactRecord(
+                        name,
+                        info.sha,
+                        info.size,
+                        info.type_name,
+                        info.serializer,
+                        now,
+                        scalar_text(value),
+                    )
                 )
         self.cloned.add(task_id)
         self.journal.tasks.append(NewTask(PARAMETERS_STEP, task_id))
@@ -396,6 +405,7 @@ class RunDriver:
                 stderr_key=stderr_key,
                 env_key=self.env_key,
                 exception=outcome.exception,
+                input=outcome.input_scalar,
             )
         )
         status = (

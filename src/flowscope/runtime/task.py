@@ -19,6 +19,7 @@ from flowscope.flow.environment import applied, task_environment
 from flowscope.flow.project import ProjectInfo
 from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord, Fact
+from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
 from flowscope.runtime.cards import CardPolicy, TaskCards
 from flowscope.runtime.executor import TIMEOUT
@@ -60,6 +61,7 @@ class TaskOutcome:
     foreach_values: tuple[str, ...] | None = None  # a foreach split: a short repr per item
     exception: dict[str, Any] | None = None
     handled: bool = False  # failed, but a catch decorator let the flow go on
+    input_scalar: str | None = None  # the foreach input, for the query index (JSON text)
     case: str | int | None = None  # a switch: the key its condition selected
     facts: tuple[Fact, ...] = ()  # recorded with the attempt (e.g. its cards)
 
@@ -149,6 +151,7 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     flow = work.flow_cls(use_cli=False)
     sources = [work.artifacts(parent) for parent in spec.inputs]
     known = {r.sha: r for parent in spec.inputs for r in parent.index.values()}
+    input_scalar: str | None = None
     try:
         frames = _foreach_frames(spec.stack)
         variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
@@ -172,6 +175,7 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             if spec.foreach_var is not None and source is not None:
                 item = _input_item(source.load(spec.foreach_var), spec)
                 kwargs["input"], kwargs["index"] = item, spec.stack[-1].index
+                input_scalar = scalar_text(item)
                 if not frames[-1].value_repr:  # the children of a split cloned by resume
                     last = frames[-1]
                     frames = frames[:-1] + (
@@ -197,7 +201,13 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
         values, passthrough = flow._fs_outputs()
         records = save_outputs(store, values, passthrough, known, step)
         case = transition.case if rules.switch and transition is not None else None
-        return TaskOutcome(ok=True, artifacts=records, foreach_values=reprs, case=case)
+        return TaskOutcome(
+            ok=True,
+            artifacts=records,
+            foreach_values=reprs,
+            case=case,
+            input_scalar=input_scalar,
+        )
     except BaseException as exc:  # the step's failure is the task's outcome, whatever it is
         info = describe_exception(exc)
         if isinstance(exc, SystemExit):

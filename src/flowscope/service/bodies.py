@@ -105,6 +105,7 @@ def _artifact(a: Mapping[str, Any], where: str) -> ArtifactRecord:
         type_name=p.text(a.get("type_name"), f"{where}.type_name", max_length=1000),
         serializer=p.text(a.get("serializer"), f"{where}.serializer", max_length=200),
         created_at=p.number(a.get("created_at", 0.0), f"{where}.created_at") or 0.0,
+        scalar=p.optional_text(a.get("scalar"), f"{where}.scalar"),
     )
 
 
@@ -147,6 +148,7 @@ def attempt_results(body: Mapping[str, Any]) -> list[AttemptResult]:
                 stderr_key=p.optional_text(r.get("stderr_key"), f"{where}.stderr_key"),
                 env_key=p.optional_text(r.get("env_key"), f"{where}.env_key"),
                 exception=exception,
+                input=p.optional_text(r.get("input"), f"{where}.input"),
             )
         )
     return out

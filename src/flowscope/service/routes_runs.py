@@ -14,8 +14,10 @@
 Run listing query: `tag` (repeatable; all must match), `any_tag` (repeatable; one must),
 `status`, `user`, `since`, `until` (epoch seconds, created in [since, until)),
 `param.NAME=VALUE` (VALUE is JSON; text that is not JSON is taken as a string), `limit`,
-`cursor` (from the previous page). Every value is a bound SQL parameter; at most
-`max_filters` (100 by default) tag, any_tag and param.NAME filters in all (400 above).
+`cursor` (from the previous page), `where` (a filter, metastore/filters.py; at most
+MAX_QUERY_LENGTH characters; 400 with the parser's message when it is not valid), `values=true`
+(list_run_rows: each item is {"run", "params", "data"}). Every value is a bound SQL parameter;
+at most `max_filters` (100 by default) tag, any_tag and param.NAME filters in all (400 above).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.metastore.records import RunQuery
 from flowscope.service import bodies, parse as p
 from flowscope.service.context import DEFAULT_MAX_FILTERS, ServiceContext, guarded
@@ -38,7 +41,7 @@ from flowscope.tags import validate_tag
 
 RUN_QUERY_STATUSES = ("running", "succeeded", "failed", "lost")
 _RUN_QUERY_KEYS = frozenset(
-    {"tag", "any_tag", "status", "user", "since", "until", "limit", "cursor"}
+    {"tag", "any_tag", "status", "user", "since", "until", "limit", "cursor", "where", "values"}
 )
 _FILTER_KEYS = frozenset({"tag", "any_tag"})
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9._:\-]{8,200}\Z")
@@ -84,6 +87,7 @@ def run_query(params: QueryParams, max_filters: int = DEFAULT_MAX_FILTERS) -> Ru
         )
     cursor = params.get("cursor")
     user = params.get("user")
+    where = params.get("where")
     since, until, limit = params.get("since"), params.get("until"), params.get("limit")
     return RunQuery(
         tags_all=tuple(validate_tag(t) for t in params.getlist("tag")),
@@ -95,6 +99,7 @@ def run_query(params: QueryParams, max_filters: int = DEFAULT_MAX_FILTERS) -> Ru
         parameters=parameters,
         limit=100 if limit is None else _int_param(limit, "limit"),
         cursor=None if cursor is None else str(_int_param(cursor, "cursor")),
+        where=None if where is None else p.text(where, "where", max_length=MAX_QUERY_LENGTH),
     )
 
 
@@ -115,6 +120,13 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def list_runs(request: Request) -> Response:
         name, query = p.flow(request), run_query(request.query_params, ctx.max_filters)
+        values = request.query_params.get("values")
+        if values not in (None, "true", "false"):
+            raise bad_request(f"values must be true or false, got {values[:40]!r}.")
+        if values == "true":
+            rows = await ctx.call(store.list_run_rows, name, query)
+            items = [{"run": record(r.run), "params": r.params, "data": r.data} for r in rows.items]
+            return json_response({"items": items, "cursor": rows.cursor})
         page = await ctx.call(store.list_runs, name, query)
         return json_response({"items": [record(r) for r in page.items], "cursor": page.cursor})
 

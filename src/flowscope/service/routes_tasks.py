@@ -1,7 +1,8 @@
 """Steps, tasks, attempts, artifact indexes and facts. Writes come in batches.
 
     GET  {run}/steps                                   list_steps
-    GET  {run}/tasks?step=S                            list_tasks (latest attempts)
+    GET  {run}/tasks?step=S&where=F                    list_tasks (latest attempts; F a filter)
+    GET  {run}/tasks?step=S&where=F&values=true        list_task_rows: {"task", "data", "input"}
     POST {run}/tasks                                   create_tasks {"tasks": [...]}
     POST {run}/attempts                                start_attempts {"attempts": [...]}
     POST {run}/attempts/finish                         finish_attempts {"results": [...]}
@@ -21,10 +22,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.pathspec import check_id
 from flowscope.service import bodies, parse as p
 from flowscope.service.context import ServiceContext, guarded
-from flowscope.service.wire import json_response, record
+from flowscope.service.wire import bad_request, json_response, record
 
 
 def routes(ctx: ServiceContext) -> list[Route]:
@@ -35,13 +37,20 @@ def routes(ctx: ServiceContext) -> list[Route]:
         return json_response({"steps": [record(s) for s in steps]})
 
     async def list_tasks(request: Request) -> Response:
-        step = request.query_params.get("step")
-        tasks = await ctx.call(
-            store.list_tasks,
-            p.flow(request),
-            p.run(request),
-            None if step is None else check_id("step", step),
-        )
+        step, where = request.query_params.get("step"), request.query_params.get("where")
+        values = request.query_params.get("values")
+        if values not in (None, "true", "false"):
+            raise bad_request(f"values must be true or false, got {values[:40]!r}.")
+        name, run_id = p.flow(request), p.run(request)
+        step = None if step is None else check_id("step", step)
+        where = None if where is None else p.text(where, "where", max_length=MAX_QUERY_LENGTH)
+        if values == "true":
+            if step is None:
+                raise bad_request("values=true lists the tasks of one step: give step=NAME.")
+            rows = await ctx.call(store.list_task_rows, name, run_id, step, where)
+            items = [{"task": record(r.task), "data": r.data, "input": r.input} for r in rows]
+            return json_response({"tasks": items})
+        tasks = await ctx.call(store.list_tasks, name, run_id, step, where)
         return json_response({"tasks": [record(t) for t in tasks]})
 
     async def create_tasks(request: Request) -> Response:

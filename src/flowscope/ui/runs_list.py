@@ -116,7 +116,7 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
             tags_all=tuple(tags), status=status, user=user, limit=PAGE, cursor=page.cursor
         )
         if where:
-            query = replace(query, where=where)  # type: ignore[call-arg]
+            query = replace(query, where=where)
         try:
             found = provider.list_runs(flow, query)
         except FlowscopeError as exc:  # a filter that does not parse: the parser's message
@@ -206,7 +206,7 @@ def _search(stores: Stores, page: RunsPage) -> list[RunRecord]:
     flow = Flow._make(stores.provider, None, (page.flow,))
     offset = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
     try:
-        runs = flow.runs(*page.tags, where=page.where)  # type: ignore[call-arg]
+        runs = flow.runs(*page.tags, where=page.where)
         chosen = list(itertools.islice(runs, offset, offset + PAGE + 1))
     except FlowscopeError as exc:
         page.notice = str(exc)

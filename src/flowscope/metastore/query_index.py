@@ -1,0 +1,197 @@
+"""The query index in SQL: recording scalar values, reading the field catalog, and the
+statements behind `where=` and `to_pandas()`. Functions of a `Connection`; the store calls
+them inside its transactions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flowscope.metastore.db import Connection
+from flowscope.metastore.filter_sql import Catalog, Target, catalog_scopes, compile_filter
+from flowscope.metastore.filters import parse
+from flowscope.metastore.records import AttemptResult
+from flowscope.metastore.scalars import StoredScalar, is_scalar, stored, stored_text
+
+_FIELD_INSERT = (
+    "INSERT INTO query_fields (flow_name, scope, step_name, name, kind) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def record_parameters(
+    conn: Connection, flow_name: str, run_id: int, parameters: Mapping[str, Any]
+) -> None:
+    """Index a run's scalar parameter values (called when the run is created)."""
+    rows = [(k, stored(v)) for k, v in sorted(parameters.items()) if _plain_scalar(v)]
+    if not rows:
+        return
+    conn.executemany(
+        "INSERT INTO scalar_params (flow_name, run_id, name, kind, num, txt) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(flow_name, run_id, name, *value) for name, value in rows],
+    )
+    conn.executemany(
+        _FIELD_INSERT, sorted({(flow_name, "params", "", name, v[0]) for name, v in rows})
+    )
+
+
+def _plain_scalar(value: Any) -> bool:
+    return type(value) in (bool, int, float, str, type(None)) and is_scalar(value)
+
+
+def record_results(
+    conn: Connection, flow_name: str, run_id: int, results: Sequence[AttemptResult]
+) -> None:
+    """Index the scalar artifacts and foreach inputs that finished attempts carry."""
+    artifacts = [
+        (r.task_id, r.attempt, a.name, value)
+        for r in results
+        for a in r.artifacts
+        if (value := stored_text(a.scalar)) is not None
+    ]
+    inputs = [(r.task_id, value) for r in results if (value := stored_text(r.input)) is not None]
+    if not artifacts and not inputs:
+        return
+    task_ids = sorted({t for t, *_ in artifacts} | {t for t, _ in inputs})
+    steps = _steps_of(conn, flow_name, run_id, task_ids)
+    record_artifact_rows(
+        conn, flow_name, run_id, [(t, a, steps[t], n, v) for t, a, n, v in artifacts if t in steps]
+    )
+    record_input_rows(conn, flow_name, run_id, [(t, steps[t], v) for t, v in inputs if t in steps])
+
+
+def _steps_of(conn: Connection, flow_name: str, run_id: int, task_ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(task_ids), 500):
+        chunk = task_ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT task_id, step_name FROM tasks WHERE flow_name = ? AND run_id = ? "
+            f"AND task_id IN ({', '.join('?' * len(chunk))})",
+            [flow_name, run_id, *chunk],
+        )
+        found.update((int(t), str(s)) for t, s in rows)
+    return found
+
+
+def record_artifact_rows(
+    conn: Connection,
+    flow_name: str,
+    run_id: int,
+    rows: Sequence[tuple[int, int, str, str, StoredScalar]],
+) -> None:
+    """(task_id, attempt, step_name, name, (kind, num, txt)) rows of scalar artifacts. They
+    replace the rows of earlier attempts of the same tasks: the index holds each task's
+    latest recorded attempt, so a filter needs no join to find it."""
+    if not rows:
+        return
+    latest: dict[int, int] = {}
+    for t, a, *_ in rows:
+        latest[t] = max(a, latest.get(t, a))
+    conn.executemany(
+        "DELETE FROM scalar_artifacts WHERE flow_name = ? AND run_id = ? AND task_id = ? "
+        "AND attempt < ?",
+        [(flow_name, run_id, t, a) for t, a in sorted(latest.items())],
+    )
+    conn.executemany(
+        "INSERT INTO scalar_artifacts (flow_name, run_id, task_id, attempt, step_name, name, "
+        "kind, num, txt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(flow_name, run_id, t, a, step, name, *value) for t, a, step, name, value in rows],
+    )
+    conn.executemany(
+        _FIELD_INSERT,
+        sorted({(flow_name, "data", step, name, value[0]) for _, _, step, name, value in rows}),
+    )
+
+
+def record_input_rows(
+    conn: Connection, flow_name: str, run_id: int, rows: Sequence[tuple[int, str, StoredScalar]]
+) -> None:
+    """(task_id, step_name, (kind, num, txt)) rows of scalar foreach inputs."""
+    if not rows:
+        return
+    conn.executemany(
+        "INSERT INTO task_inputs (flow_name, run_id, task_id, kind, num, txt) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(flow_name, run_id, t, *value) for t, _, value in rows],
+    )
+    conn.executemany(
+        _FIELD_INSERT, sorted({(flow_name, "input", step, "", v[0]) for _, step, v in rows})
+    )
+
+
+def load_catalog(conn: Connection, target: Target) -> Catalog:
+    """The fields a filter over `target` may name, with the kinds of value recorded."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for scope, step in catalog_scopes(target):
+        rows = conn.execute(
+            "SELECT name, kind FROM query_fields WHERE flow_name = ? AND scope = ? "
+            "AND step_name = ?",
+            (target.flow_name, scope, step),
+        )
+        for name, kind in rows:
+            found.setdefault((scope, str(name)), set()).add(str(kind))
+    return {key: frozenset(kinds) for key, kinds in found.items()}
+
+
+def condition(conn: Connection, target: Target, where: str | None) -> tuple[str, list[Any]] | None:
+    """The SQL condition of a filter (parsed and checked against the catalog), or None."""
+    if where is None:
+        return None
+    expr = parse(where)  # a syntax error before any query
+    return compile_filter(expr, target, load_catalog(conn, target))
+
+
+# a run's values as one JSON object, built by the database from each value's exact JSON text
+_OBJECT = {
+    "sqlite": (
+        "'{' || group_concat(json_quote(v.name) || ':' || CASE v.kind "
+        "WHEN 'str' THEN json_quote(v.txt) ELSE COALESCE(v.txt, 'null') END, ',') || '}'"
+    ),
+    "postgresql": (
+        "json_object_agg(v.name, CASE v.kind WHEN 'str' THEN to_json(v.txt) "
+        "ELSE COALESCE(v.txt, 'null')::json END)"
+    ),
+}
+
+
+def run_rows_sql(
+    page_sql: str, page_params: list[Any], flow_name: str, dialect: str
+) -> tuple[str, list[Any]]:
+    """One statement for a page of runs with their scalar parameters and end-task artifacts:
+    RUN_COLUMNS, then two JSON objects of values (`decode_values`)."""
+    obj = _OBJECT[dialect]
+    sql = (
+        f"WITH page AS ({page_sql}) SELECT page.*, "
+        f"(SELECT {obj} FROM scalar_params v "
+        "WHERE v.flow_name = ? AND v.run_id = page.run_id), "
+        f"(SELECT {obj} FROM scalar_artifacts v "
+        "WHERE v.flow_name = ? AND v.step_name = ? AND v.run_id = page.run_id) "
+        "FROM page ORDER BY page.run_id DESC"
+    )
+    return sql, [*page_params, flow_name, flow_name, "end"]
+
+
+def task_values_columns(dialect: str) -> str:
+    """Two more columns for a task listing (over `tasks t`): its latest attempt's scalar
+    artifacts as a JSON object, and its foreach input as JSON text (NULL when none)."""
+    quote = "json_quote(i.txt)" if dialect == "sqlite" else "to_json(i.txt)::text"
+    return (
+        f", (SELECT {_OBJECT[dialect]} FROM scalar_artifacts v WHERE v.flow_name = t.flow_name "
+        "AND v.run_id = t.run_id AND v.task_id = t.task_id AND v.attempt = t.last_attempt), "
+        f"(SELECT CASE i.kind WHEN 'str' THEN {quote} ELSE COALESCE(i.txt, 'null') END "
+        "FROM task_inputs i WHERE i.flow_name = t.flow_name AND i.run_id = t.run_id "
+        "AND i.task_id = t.task_id)"
+    )
+
+
+def decode_values(packed: Any) -> dict[str, Any]:
+    """The values of one run from its JSON object (text on SQLite, parsed on PostgreSQL)."""
+    if packed is None:
+        return {}
+    if isinstance(packed, str):
+        value: dict[str, Any] = json.loads(packed)
+        return value
+    return dict(packed)

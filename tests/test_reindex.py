@@ -1,0 +1,54 @@
+"""flowscope reindex (flowscope/reindex.py): the index filled for runs recorded before it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowscope.config import Settings
+from flowscope.datastore import save_artifact
+from flowscope.errors import MetadataError, QueryError
+from flowscope.metastore.records import (
+    ArtifactRecord,
+    AttemptResult,
+    AttemptStart,
+    NewRun,
+    NewTask,
+    RunQuery,
+)
+from flowscope.reindex import MAX_BLOB, reindex
+from flowscope.stores import open_stores
+
+
+def test_reindex_indexes_parameters_and_small_scalar_artifacts(tmp_path: Path) -> None:
+    stores = open_stores(
+        str(tmp_path), settings=Settings.from_env({"FLOWSCOPE_USER": "u"}), create=True
+    )
+    store = stores.provider
+    run = store.create_run(NewRun("F", "u")).run_id
+    # recorded as before the index: no scalar carried, and parameters written afterwards
+    store.db.write(  # type: ignore[attr-defined]
+        lambda c: c.execute(
+            "INSERT INTO run_params (flow_name, run_id, name, value) VALUES ('F', ?, 'a', '2')",
+            (run,),
+        )
+    )
+    values = {"score": 0.9, "name": "x", "big": "y" * (MAX_BLOB * 2), "items": [1, 2]}
+    records = []
+    for name, value in values.items():
+        info = save_artifact(stores.datastore, value)
+        records.append(ArtifactRecord(name, info.sha, info.size, info.type_name, info.serializer))
+    store.create_tasks("F", run, [NewTask("end", 1)])
+    store.start_attempts("F", run, [AttemptStart(1, 0)])
+    store.finish_attempts("F", run, [AttemptResult(1, 0, "succeeded", artifacts=tuple(records))])
+    with pytest.raises(QueryError, match="data.score"):
+        store.list_runs("F", RunQuery(where="data.score > 0.5"))
+    report = reindex(stores, "F")
+    assert (report.runs, report.parameters, report.artifacts) == (1, 1, 2)
+    where = "data.score > 0.5 and data.name = 'x' and params.a = 2"
+    assert [r.run_id for r in store.list_runs("F", RunQuery(where=where)).items] == [run]
+    assert reindex(stores).artifacts == 2  # again: nothing doubled
+    with pytest.raises(MetadataError, match="no flow named 'G'"):
+        reindex(stores, "G")
+    stores.close()
