@@ -84,7 +84,7 @@ def test_sorting_orders_the_whole_listing_and_pages_it(many: Any) -> None:
 def test_a_listing_too_long_to_sort_here_says_so(many: Any, monkeypatch: Any) -> None:
     from flowscope.ui import runs_list
 
-    monkeypatch.setattr(runs_list, "SORT_ALL_PARAMS", 10)
+    monkeypatch.setattr(runs_list, "SORT_ALL", 10)
     page = read_runs(many, "F", {"sort": "param:alpha", "order": "asc"}, [])
     assert page.notice is not None and "this page only" in page.notice
     alphas = [r["params"]["alpha"] for r in page.runs]

@@ -86,7 +86,6 @@ class Pages:
         page = runs_list.read_runs(self.stores, flow, args, tags)
         return self.ui.render(
             "runs.html", page=page, link=runs_list.link, statuses=runs_list.STATUSES,
-            where_ok=runs_list.where_supported(),
         )  # fmt: skip
 
     # ---- a run -------------------------------------------------------------------------
