@@ -154,7 +154,7 @@ def main() -> None:
         (f"step page, {args.tasks:,} tasks", step_page, ""),
         (f"runs list, first page of {args.runs:,}", first, " (target < 100)"),
         ("runs list, tag + status filter", tagged, ""),
-        ("runs list sorted by status (whole listing)", by_status, ""),
+        ("runs list sorted by status", by_status, " (over 2,000 runs: the page)"),
         ("runs list with a tag, sorted by a parameter", by_param, ""),
     ]
     print(f"stores built in {built:.1f} s ({args.tasks:,}-task foreach, {args.runs:,} runs)")

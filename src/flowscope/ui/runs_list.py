@@ -139,13 +139,14 @@ def _sorted_listing(
 ) -> list[dict[str, Any]] | None:
     """One page of the whole listing in `page`'s order, or None (and a notice) when the
     listing is too long to read here."""
-    found = stores.provider.list_run_rows(page.flow, _with(query, limit=SORT_ALL + 1))
-    if len(found.items) > SORT_ALL:
+    counted = stores.provider.list_runs(page.flow, _with(query, limit=SORT_ALL + 1))
+    if len(counted.items) > SORT_ALL:  # the records alone say so: their columns cost more
         page.notice = (
             f"Sorted within this page only: more than {SORT_ALL:,} runs match, and the store "
             "lists runs newest first only. Narrow the list with filters to sort it whole."
         )
         return None
+    found = stores.provider.list_run_rows(page.flow, _with(query, limit=SORT_ALL))
     rows = [_row(r, now) for r in found.items]
     rows.sort(key=_sort_key(page.sort), reverse=page.desc)
     offset = _offset(page.cursor)
