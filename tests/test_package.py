@@ -36,6 +36,13 @@ def test_import_flowscope_loads_no_driver_client_or_framework():
     assert not [m for m in HEAVY if m in loaded]
 
 
+def test_the_s3_client_loads_only_when_an_s3_address_is_opened():
+    loaded = _modules_after(
+        "from flowscope.datastore import ContentStore, open_storage; import flowscope.stores"
+    )
+    assert not [m for m in ("boto3", "botocore", "flowscope.datastore.s3") if m in loaded]
+
+
 def test_authoring_imports_stay_light_too():
     loaded = _modules_after("from flowscope import FlowSpec, step, Parameter, current")
     assert not [m for m in HEAVY if m in loaded and m != "argparse"]
@@ -95,6 +102,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.cli.ui_cmd": {"uvicorn"},
     "flowscope.ui": {"jinja2", "markupsafe", "starlette", "uvicorn", "numpy"},  # numpy: arrays
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
+    "flowscope.datastore.s3": {"boto3", "botocore"},  # flowscope[s3], only for s3:// addresses
     "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
     "flowscope.client.comparison": {"pandas"},  # imported by compare() only

@@ -21,7 +21,8 @@
     │   ├── BlobNotFound
     │   ├── BlobCorrupted       what was read does not match its content hash
     │   ├── BlobTooLarge        a blob is larger than a configured limit allows
-    │   └── StorageFull         the disk (or quota) behind the datastore is full
+    │   ├── StorageFull         the disk (or quota) behind the datastore is full
+    │   └── DataStoreUnavailable  the datastore's server did not answer in time
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
@@ -182,6 +183,10 @@ class BlobCorrupted(DataStoreError):
     """The bytes read do not hash to the key they were stored under."""
 
     key: str | None = None
+
+
+class DataStoreUnavailable(DataStoreError):
+    """The datastore's server (an S3 endpoint) did not answer within the retry time."""
 
 
 class BlobTooLarge(DataStoreError):

@@ -95,6 +95,9 @@ def test_a_crashing_worker_fails_only_its_task(workspace, mode, needle):
     assert run.finished and not run.successful
     task = run["work"].task
     assert needle in task.exception.message
+    if mode == "segv":  # said where the user looks, with the Python frames of the crash
+        assert f"flowscope: {task.exception.message}" in task.stderr
+        assert "segmentation fault" in task.stderr.lower() and "in work" in task.stderr
     assert run["start"].task.successful
 
 
@@ -105,8 +108,8 @@ def test_catch_stores_the_failure_and_the_flow_goes_on(workspace):
     assert run.successful
     guarded = run["guarded"].task
     assert guarded.finished and not guarded.successful
-    assert guarded.data.problem.type == "KeyError"
-    assert run.data.problem.type == "KeyError"
+    assert guarded.data.problem.type == "builtins.KeyError"
+    assert run.data.problem.type == "builtins.KeyError"
 
 
 def test_timeout_stops_a_slow_step(workspace):
@@ -137,3 +140,71 @@ def test_resume_clones_successful_tasks_and_reruns_from_the_failure(workspace):
     assert run.data.mode == "resume"
     assert run.command_line.endswith("behaviours.py resume")
     assert fs.Run("BehaviourFlow/1").command_line.endswith(f"run --mode resume --marker {marker}")
+
+
+def test_current_tells_a_running_task_everything_about_itself(workspace):
+    result = workspace.run("current_fields", "run", "--tag", "mine")
+    assert result.code == 0, result.output
+    check_current(workspace.client().Flow("CurrentFlow").latest_run)
+
+
+def check_current(run) -> None:
+    """What CurrentFlow (flows/current_fields.py) recorded, run with --tag mine."""
+    start = run["start"].task
+    facts = start.data.facts
+    assert facts == {
+        "flow_name": "CurrentFlow",
+        "run_id": run.id,
+        "step_name": "start",
+        "task_id": start.id,
+        "retry_count": 0,
+        "origin_run_id": None,
+        "pathspec": start.pathspec,
+        "namespace": "user:tester",
+        "username": "tester",
+        "is_running_flow": True,
+        "is_parallel": False,
+    }
+    assert set(start.data.tags_seen) == set(run.tags) | set(run.system_tags)
+    assert "mine" in start.data.tags_seen
+    assert start.data.parameter_names_seen == ["alpha"]
+    assert start.data.graph_steps == [("start", "start"), ("end", "end")]
+    # the client objects: the task sees itself running, and its run
+    assert start.data.task_seen == (start.pathspec, False)
+    pathspec, finished, tags = start.data.run_seen
+    assert pathspec == run.pathspec and finished is False and "mine" in tags
+    # the task's tempdir is its own and goes with it
+    assert run["end"].task.data.scratch_removed is True
+    assert run["end"].task.data.end_facts["step_name"] == "end"
+    assert run["end"].task.data.parallel_seen is None
+
+
+def test_a_failed_gang_fails_the_run_and_resume_runs_the_gang_again(workspace):
+    marker = workspace.root / "ready"
+    first = workspace.run("gang", "run", "--marker", str(marker))
+    assert first.code == 1
+    assert "node 1 is not ready" in first.output and "its @parallel gang failed" in first.output
+    fs = workspace.client()
+    failed = fs.Run("GangFlow/1")
+    assert not failed.successful and "join" not in failed
+    marker.write_text("ready")
+    second = workspace.run("gang", "resume")
+    assert second.code == 0, second.output
+    run = fs.Flow("GangFlow").latest_run
+    assert run.id == "2" and run.successful
+    assert run["start"].task.origin_pathspec is not None
+    assert all(t.origin_pathspec is None for t in run["train"])
+    assert run.data.nodes == [0, 1, 2]
+
+
+def test_the_familys_input_timeout_and_catch_behaviours(workspace):
+    result = workspace.run("compat", "run")
+    assert result.code == 0, result.output
+    run = workspace.client().Flow("CompatFlow").latest_run
+    assert run.data.seen == [("x", "x"), ("y", "y")]
+    assert run.data.caught == [False, True]
+    slow = next(t for t in run["second"] if t.index == 1)
+    assert slow.data.at_second == "y"  # set before the timeout, kept by @catch
+    assert slow.data.timed_out.type == "builtins.TimeoutError"
+    assert "exceeded its @timeout of 1 seconds" in slow.data.timed_out.exception
+    assert slow.data.timed_out.stacktrace.startswith("Traceback")

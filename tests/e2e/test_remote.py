@@ -35,6 +35,8 @@ def _summary(workspace, address: str, flow: str) -> dict:
         ("branch", []),
         ("foreach", ["--n", "25", "--max-workers", "4"]),
         ("behaviours", ["--mode", "catch"]),
+        ("gang", ["--width", "3"]),
+        ("compat", []),
     ],
 )
 def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
@@ -55,6 +57,8 @@ def test_a_run_recorded_to_the_service_reads_the_same_as_a_local_one(
         "branch": "BranchFlow",
         "foreach": "ForeachFlow",
         "behaviours": "BehaviourFlow",
+        "gang": "GangFlow",
+        "compat": "CompatFlow",
     }[flow]
     here = _summary(workspace, str(workspace.root), name)
     there = _summary(workspace, pg_service.url, name)
@@ -233,3 +237,20 @@ def test_a_bad_datastore_address_is_refused_before_anything_is_recorded(workspac
     assert result.code != 0
     assert "ftp://example.org/blobs" in result.stderr and "Traceback" not in result.output
     assert not (workspace.root / ".flowscope").exists()
+
+
+def test_current_and_its_client_objects_work_on_the_service(workspace, pg_service, monkeypatch):
+    from test_behaviours import check_current
+
+    import flowscope
+    from pg import reset_database
+
+    reset_database(pg_service.database)
+    workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = pg_service.token
+    monkeypatch.setenv("FLOWSCOPE_SERVICE_TOKEN", pg_service.token)
+    result = workspace.run("current_fields", "--metadata", pg_service.url, "run", "--tag", "mine")
+    assert result.code == 0, result.output
+    assert not (workspace.root / ".flowscope" / "metadata.db").exists()
+    flowscope.metadata(pg_service.url)
+    flowscope.namespace(None)
+    check_current(flowscope.Flow("CurrentFlow").latest_run)

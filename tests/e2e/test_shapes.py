@@ -69,3 +69,24 @@ def test_wide_foreach_prints_progress_not_every_task(workspace):
     assert result.code == 0, result.output
     assert "step body: 40/40 tasks done" in result.stdout
     assert result.stdout.count("] started") < 40
+
+
+def test_a_parallel_step_runs_as_a_gang_and_its_join_takes_every_node(workspace):
+    result = workspace.run("gang", "run", "--width", "4", "--max-workers", "2")
+    assert result.code == 0, result.output
+    run = workspace.client().Flow("GangFlow").latest_run
+    tasks = sorted(run["train"], key=lambda t: t.index)
+    assert [t.index for t in tasks] == [0, 1, 2, 3]
+    assert [t.data.node for t in tasks] == [0, 1, 2, 3]
+    assert {(t.data.num_nodes, t.data.main_ip) for t in tasks} == {(4, "127.0.0.1")}
+    assert [t.stdout for t in tasks] == [f"node {i} of 4\n" for i in range(4)]
+    assert run.data.nodes == [0, 1, 2, 3]
+    assert run.data.controls == [tasks[0].id]  # node 0 is the control task
+    assert [p.id for p in run["join"].task.parent_tasks] == [t.id for t in tasks]
+
+
+def test_show_marks_the_parallel_step(workspace):
+    result = workspace.run("gang", "show")
+    assert result.code == 0, result.output
+    assert "train [parallel] @parallel()" in result.stdout
+    assert "(num_parallel: a gang of tasks)" in result.stdout

@@ -73,6 +73,82 @@ def test_the_module_instance() -> None:
     assert current.is_running_flow is False
 
 
+def test_lazy_fields_are_none_outside_a_task(fresh: Current) -> None:
+    from flowscope.flow.current import LAZY_FIELDS
+
+    for name in LAZY_FIELDS:
+        assert getattr(fresh, name) is None, name
+    assert fresh.is_parallel is False
+
+
+def _bind(fresh: Current, **extra) -> None:
+    fresh._bind(flow_name="F", run_id=4, step_name="a", task_id=9, **extra)
+
+
+def test_tempdir_is_made_on_first_use_and_removed_with_the_task(fresh: Current) -> None:
+    import os
+
+    _bind(fresh)
+    path = fresh.tempdir
+    assert path is not None and os.path.isdir(path) and "flowscope-a-9-" in path
+    assert fresh.tempdir == path  # one per task
+    with open(os.path.join(path, "scratch"), "w") as f:
+        f.write("x")
+    fresh._clear()
+    assert not os.path.exists(path) and fresh.tempdir is None
+    _bind(fresh)
+    again = fresh.tempdir
+    _bind(fresh)  # binding the next task forgets (and removes) the last one's
+    assert again is not None and not os.path.exists(again)
+    fresh._clear()
+
+
+def test_parameter_names_graph_and_parallel(fresh: Current) -> None:
+    from flowscope import FlowSpec, Parameter, step
+    from flowscope.flow.current import Parallel
+
+    class G(FlowSpec):
+        alpha = Parameter("alpha", default=1)
+
+        @step
+        def start(self):
+            self.next(self.end)
+
+        @step
+        def end(self):
+            pass
+
+    gang = Parallel("127.0.0.1", 3, 1, "7")
+    _bind(fresh, parameter_names=["alpha"], flow_cls=G, parallel=gang)
+    assert fresh.parameter_names == ("alpha",)
+    graph = fresh.graph
+    assert graph is not None and graph["flow_name"] == "G"
+    assert [s["name"] for s in graph["steps"]] == ["start", "end"]
+    assert fresh.graph is graph  # made once per task
+    assert fresh.parallel == gang and fresh.parallel.num_nodes == 3 and fresh.is_parallel
+
+
+def test_run_and_task_are_opened_lazily_by_the_opener_the_runtime_was_given(
+    fresh: Current,
+) -> None:
+    from flowscope.errors import FlowscopeError
+
+    opened: list[tuple[str, str]] = []
+
+    def opener(kind: str, pathspec: str) -> object:
+        opened.append((kind, pathspec))
+        return f"<{kind} {pathspec}>"
+
+    _bind(fresh, objects=opener)
+    assert opened == []
+    assert fresh.task == "<task F/4/a/9>" and fresh.run == "<run F/4>"
+    assert fresh.task == "<task F/4/a/9>"
+    assert opened == [("task", "F/4/a/9"), ("run", "F/4")]
+    _bind(fresh)
+    with pytest.raises(FlowscopeError, match="current.run needs the client"):
+        _ = fresh.run
+
+
 def test_project_fields_are_set_for_a_project_flow_only() -> None:
     from flowscope.flow import current
     from flowscope.flow.project import ProjectDecorator

@@ -7,7 +7,7 @@ from flowscope import flow
 BRIEF = {
     "ArtifactSource", "FlowGraph", "FlowSpec", "ForeachFrame", "IncludeFile", "Inputs",
     "JSONType", "Parameter", "StepNode", "Transition", "catch", "check", "current",
-    "format_graph", "retry", "step", "timeout",
+    "format_graph", "parallel", "retry", "step", "timeout",
 }  # fmt: skip
 
 

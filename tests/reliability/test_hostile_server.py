@@ -274,6 +274,22 @@ def test_a_database_outage_keeps_the_services_reason(server: HostileServer) -> N
     assert server.url in message
 
 
+@pytest.mark.parametrize("kind", ["DatabaseUnavailable", "ObjectNotFound", "TagError"])
+def test_a_known_error_without_a_message_still_says_who_answered_what(
+    server: HostileServer, kind: str
+) -> None:
+    """Found by the property test below: `{"error": {"type": ..., "message": ""}}` became an
+    error with an empty message."""
+    server.behaviour = Behaviour(
+        "answer", status=400, body=json_body({"error": {"type": kind, "message": ""}})
+    )
+    provider = open_provider(server.url, env_settings(FLOWSCOPE_SERVICE_TIMEOUT="1"))
+    elapsed, error = timed(provider.list_flows, 10)
+    assert isinstance(error, FlowscopeError), repr(error)
+    message = str(error)
+    assert server.url in message and "400" in message and kind in message, message
+
+
 # ---- property: whatever the server does, every call ends in time, bounded, as a result or a
 # FlowscopeError ------------------------------------------------------------------------------
 

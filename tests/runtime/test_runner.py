@@ -73,7 +73,7 @@ def test_retry_then_catch_are_recorded_attempt_by_attempt(tmp_path: Path):
     first = provider.get_task("FlakyFlow", 1, flaky.task_id, 0)
     assert first.status == "failed"
     (risky,) = artifacts(provider, "FlakyFlow", 1, "risky")
-    assert risky["problem"].type == "RuntimeError"
+    assert risky["problem"].type == "builtins.RuntimeError"
     assert "handled by @catch" in output
 
 

@@ -40,7 +40,7 @@ def test_an_exit_a_crash_and_an_exception_are_failures_that_say_what_happened() 
     done, _ = run_one(lambda p: os._exit(3))
     assert done.outcome is None and done.failure == "the worker process exited with code 3"
     done, _ = run_one(lambda p: (faulthandler.disable(), ctypes.string_at(0)))
-    assert done.failure == "the worker process was killed by SIGSEGV"
+    assert done.failure == "the worker process was killed by SIGSEGV (a segmentation fault)"
 
     def boom(p: Any) -> None:
         raise ValueError("no good")

@@ -178,7 +178,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=16,
         metavar="N",
-        help="tasks run at once, each in its own process (default 16)",
+        help="tasks run at once, each in its own process (default 16); a @parallel gang "
+        "starts whole, alone when it is wider",
     )
     parser.add_argument(
         "--run-id-file",
@@ -257,6 +258,7 @@ def _inspect(flow_name: str, args: argparse.Namespace) -> int:
 
 
 def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSession) -> int:
+    from flowscope.cli.client_objects import ClientObjects
     from flowscope.runtime.console import Console
     from flowscope.runtime.runner import RunDriver
     from flowscope.tags import validate_tags
@@ -292,6 +294,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
         console=console,
         resume=plan,
         command_line=_command_line(),
+        objects=ClientObjects(stores.metadata_address, stores.datastore_address),
         project=session.project(),
     )
     # The runner answers Ctrl-C while it runs and puts this back when it returns: by then the

@@ -7,7 +7,7 @@ from flowscope.flow.card import card
 from flowscope.flow.config import Config, ConfigValue, ParameterContext
 from flowscope.flow.contract import ArtifactSource, ForeachFrame, Transition, foreach_items
 from flowscope.flow.current import current
-from flowscope.flow.decorators import StepDecorator, catch, retry, step, timeout
+from flowscope.flow.decorators import StepDecorator, catch, parallel, retry, step, timeout
 from flowscope.flow.deferred import config_expr
 from flowscope.flow.environment import environment
 from flowscope.flow.graph import FlowGraph, StepNode
@@ -52,6 +52,7 @@ __all__ = [
     "foreach_items",
     "format_graph",
     "graph_to_dict",
+    "parallel",
     "project",
     "resources",
     "retry",

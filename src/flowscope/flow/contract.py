@@ -37,13 +37,14 @@ class Transition:
     """What a step asked for with self.next(...): target step names, and foreach's artifact.
 
     For a switch, `targets` holds only the chosen case's step, `condition` the artifact's
-    name and `case` the key its value selected.
+    name and `case` the key its value selected. For num_parallel=N, `num_parallel` is N.
     """
 
     targets: tuple[str, ...]
     foreach: str | None = None
     condition: str | None = None
     case: str | int | None = None
+    num_parallel: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`@step` and the step decorators `@retry`, `@catch` and `@timeout`. Pure.
+"""`@step` and the step decorators `@retry`, `@catch`, `@timeout` and `@parallel`. Pure.
 
 `@step` marks a method of a FlowSpec as a step: it sets `func.is_step = True` and gives the
 function an empty list `func.decorators`. Step decorators are stacked above `@step`, with or
@@ -185,6 +185,21 @@ class TimeoutDecorator(StepDecorator):
                 f"give a positive limit, e.g. @timeout(minutes=10)."
             )
         self.seconds = total
+
+
+class ParallelDecorator(StepDecorator):
+    """Run the step's tasks as a gang: the step before it calls self.next(self.<step>,
+    num_parallel=N), and the N tasks start together (see flow/gang.py)."""
+
+    name = "parallel"
+
+
+def parallel(func: F) -> F:
+    """Run this step as a gang of N tasks started by self.next(self.<step>, num_parallel=N);
+    each task reads its place from current.parallel. The step after it must be a join."""
+    if not callable(func):
+        raise FlowDefinitionError(f"@parallel takes no arguments: write @parallel; got {func!r}.")
+    return ParallelDecorator().attach(func)
 
 
 @overload

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
+from flowscope.flow.gang import PARALLEL_VAR
 from flowscope.flow.names import did_you_mean
 from flowscope.flow.parameters import Parameter, flow_parameters
 from flowscope.flow.source import (
@@ -44,6 +45,9 @@ class StepNode:
     (a dict of cases with condition=), 'split' (several targets), else 'start' / 'end' by
     name, else 'join' (takes `inputs`) or 'linear'. A join that splits again is typed
     'split', 'foreach' or 'split-switch': read join-ness from `is_join`, never from `type`.
+    A step that calls `self.next(self.train, num_parallel=N)` is typed 'foreach' with
+    `parallel_foreach` set, as in the family; its `foreach_param` is PARALLEL_VAR (no artifact:
+    see flow/gang.py). A step decorated with @parallel has `parallel_step` set.
     A switch has `condition` (the artifact's name) and `switch_cases` (key -> step, in source
     order); its `out_funcs` are the distinct steps of its cases. `split_parents` lists the enclosing
     split/foreach steps, innermost last (for a join, ending with the split it closes);
@@ -66,6 +70,8 @@ class StepNode:
     signature: Signature = NO_SIGNATURE
     condition: str | None = None
     switch_cases: tuple[tuple[CaseKey, str], ...] = ()
+    parallel_foreach: bool = False  # it calls self.next(self.<step>, num_parallel=N)
+    parallel_step: bool = False  # it is decorated with @parallel
 
     @property
     def is_foreach(self) -> bool:
@@ -244,6 +250,9 @@ class _Builder:
         chosen = transition_call(calls)
         out_funcs = list(chosen.targets) if chosen else []
         foreach = chosen.foreach if chosen else None
+        parallel_foreach = chosen is not None and chosen.num_parallel and foreach is None
+        if parallel_foreach:
+            foreach = PARALLEL_VAR
         is_join = sig.takes_inputs
         is_switch = chosen is not None and chosen.is_switch and foreach is None
         return StepNode(
@@ -261,6 +270,8 @@ class _Builder:
             signature=sig,
             condition=chosen.condition if is_switch and chosen else None,
             switch_cases=chosen.cases if is_switch and chosen else (),
+            parallel_foreach=parallel_foreach,
+            parallel_step=any(d.name == "parallel" for d in step_decorators(func)),
         )
 
 

@@ -2,7 +2,7 @@
 
 `check(graph)` raises one GraphError listing every problem found, each naming its step and
 line; `problems(graph)` returns the list without raising. The rules for switch steps and
-loops live in flow/lint_switch.py.
+loops live in flow/lint_switch.py, those for @parallel steps in flow/lint_parallel.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flowscope.errors import GraphError, GraphProblem
-from flowscope.flow import lint_switch
+from flowscope.flow import lint_parallel, lint_switch
 from flowscope.flow.graph import FlowGraph, StepNode
 from flowscope.flow.names import RESERVED, did_you_mean, is_identifier, name_problem
 from flowscope.flow.topology import Arrival
@@ -35,6 +35,7 @@ def problems(graph: FlowGraph) -> list[GraphProblem]:
     found.extend(_reachability(graph))
     found.extend(_structure(graph))
     found.extend(lint_switch.graph_problems(graph))
+    found.extend(lint_parallel.graph_problems(graph))
     found.extend(_parameters(graph))
     return sorted(found, key=lambda p: p.line or 0)
 

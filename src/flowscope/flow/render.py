@@ -23,7 +23,9 @@ def _transition(graph: FlowGraph, node: StepNode) -> list[str]:
             lines.append(f"     {repr(key):<{width}} => {target}{again}")
         return lines
     text = "=> " + ", ".join(node.out_funcs)
-    if node.foreach_param is not None:
+    if node.parallel_foreach:
+        text += "  (num_parallel: a gang of tasks)"
+    elif node.foreach_param is not None:
         text += f"  (foreach over self.{node.foreach_param})"
     return [text]
 
@@ -32,6 +34,8 @@ def _kinds(graph: FlowGraph, node: StepNode) -> list[str]:
     kinds = ["join"] if node.is_join else []
     if node.is_switch:
         kinds.append("switch")
+    if node.parallel_step:
+        kinds.append("parallel")
     if node.name in graph.conditional_steps:
         kinds.append("may not run")
     if node.name in graph.looping_steps:
@@ -92,6 +96,8 @@ def graph_to_dict(graph: FlowGraph) -> dict[str, Any]:
                 "matching_join": node.matching_join,
                 "condition": node.condition,
                 "switch_cases": [[key, target] for key, target in node.switch_cases],
+                "parallel_foreach": node.parallel_foreach,
+                "parallel_step": node.parallel_step,
                 "may_not_run": node.name in graph.conditional_steps,
                 "may_repeat": node.name in graph.looping_steps,
                 "decorators": [

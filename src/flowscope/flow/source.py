@@ -36,6 +36,7 @@ class NextCall:
     problems: tuple[str, ...] = ()
     condition: str | None = None
     cases: tuple[tuple[CaseKey, str], ...] = ()
+    num_parallel: bool = False  # num_parallel=<expression> was given (its value is a run's)
 
     @property
     def is_switch(self) -> bool:
@@ -200,8 +201,11 @@ def _read_call(call: ast.Call, self_name: str, is_tail: bool) -> NextCall:
             )
     foreach: str | None = None
     condition: str | None = None
+    num_parallel = False
     for kw in call.keywords:
-        if kw.arg in ("foreach", "condition"):
+        if kw.arg == "num_parallel":
+            num_parallel = True
+        elif kw.arg in ("foreach", "condition"):
             value = kw.value
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 if kw.arg == "foreach":
@@ -218,13 +222,13 @@ def _read_call(call: ast.Call, self_name: str, is_tail: bool) -> NextCall:
                     condition = ""
         elif kw.arg is None:
             problems.append(
-                "self.next(**...) cannot be read from the source; use foreach='name' or "
-                "condition='name'."
+                "self.next(**...) cannot be read from the source; use foreach='name', "
+                "condition='name' or num_parallel=N."
             )
         else:
             problems.append(
-                f"self.next() got an unknown keyword argument '{kw.arg}'; only foreach= and "
-                f"condition= are supported."
+                f"self.next() got an unknown keyword argument '{kw.arg}'; only foreach=, "
+                f"condition= and num_parallel= are supported."
             )
     if switch_dict:
         targets = list(dict.fromkeys(t for _, t in cases))
@@ -236,6 +240,7 @@ def _read_call(call: ast.Call, self_name: str, is_tail: bool) -> NextCall:
         tuple(problems),
         condition,
         tuple(cases),
+        num_parallel,
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any, Final
 from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.contract import NO_INPUT, ArtifactSource, ForeachFrame, Transition
 from flowscope.flow.decorators import is_step
+from flowscope.flow.gang import check_num_parallel
 from flowscope.flow.inputs import Inputs
 from flowscope.flow.merge import Adopted, MergeInput, plan_merge
 from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean, name_problem
@@ -156,13 +157,17 @@ class FlowSpec:
 
     @property
     def input(self) -> Any:
-        """The foreach item this task runs for."""
+        """The foreach item this task runs for: in the first step of a foreach body and in
+        every step after it up to the join (read from the foreach's artifact there, None when
+        that artifact is no longer set, as in the family)."""
         if self._fs_input is NO_INPUT:
-            raise FlowDefinitionError(
-                f"self.input is only set in steps that run once per foreach item; step "
-                f"'{self._fs_step}' is not one. A step runs per item when the step before it "
-                f"calls self.next(self.<step>, foreach='<artifact>')."
-            )
+            if not self._fs_stack:
+                raise FlowDefinitionError(
+                    f"self.input is only set in steps that run once per foreach item; step "
+                    f"'{self._fs_step}' is not one. A step runs per item when the step before "
+                    f"it calls self.next(self.<step>, foreach='<artifact>')."
+                )
+            _set(self, "_fs_input", self._fs_frame_value(self._fs_stack[-1], False))
         return self._fs_input
 
     @property
@@ -194,11 +199,18 @@ class FlowSpec:
         except (IndexError, KeyError):
             return None
 
-    def next(self, *steps: Any, foreach: str | None = None, condition: str | None = None) -> None:
+    def next(
+        self,
+        *steps: Any,
+        foreach: str | None = None,
+        condition: str | None = None,
+        num_parallel: int | None = None,
+    ) -> None:
         """Name the step(s) that run after this one: self.next(self.a), self.next(self.a,
-        self.b), self.next(self.a, foreach='items') to run `a` once per item, or
+        self.b), self.next(self.a, foreach='items') to run `a` once per item,
         self.next({'x': self.a, 'y': self.b}, condition='var') to run only the step whose key
-        is the value of self.var."""
+        is the value of self.var, or self.next(self.a, num_parallel=4) to run the @parallel
+        step `a` as a gang of 4 tasks."""
         step = self._fs_running("self.next(...)")
         if self._fs_next is not None:
             raise FlowDefinitionError(
@@ -224,6 +236,9 @@ class FlowSpec:
                 f"step '{step}' called self.next() without a step; name one: "
                 f"self.next(self.<step>)."
             )
+        if num_parallel is not None:
+            _set(self, "_fs_next", self._fs_parallel(step, targets, foreach, num_parallel))
+            return
         if foreach is not None:
             self._fs_check_foreach(step, targets, foreach)
         call, _ = self._fs_static(step)
@@ -418,6 +433,24 @@ class FlowSpec:
                 f"flow, like self.end."
             )
         return str(func.__name__)
+
+    def _fs_parallel(
+        self, step: str, targets: tuple[str, ...], foreach: object, num_parallel: object
+    ) -> Transition:
+        if foreach is not None:
+            raise FlowDefinitionError(
+                f"step '{step}': num_parallel= cannot go with foreach=; choose one of them."
+            )
+        count = check_num_parallel(step, targets, num_parallel)
+        call, _ = self._fs_static(step)
+        if call is None or not call.num_parallel or call.targets != targets:
+            where = f"line {call.line}" if call else "no self.next call"
+            raise FlowDefinitionError(
+                f"step '{step}' called self.next(self.{targets[0]}, num_parallel={count}), but "
+                f"its source ({where}) does not; write the self.next(...) call with its step "
+                f"and num_parallel= spelled out."
+            )
+        return Transition(targets, None, num_parallel=count)
 
     def _fs_check_foreach(self, step: str, targets: tuple[str, ...], foreach: object) -> None:
         if not isinstance(foreach, str):

@@ -29,9 +29,11 @@ from flowscope.errors import (
     StoreVanished,
 )
 from flowscope.flow import FlowGraph
+from flowscope.flow.current import ObjectOpener
 from flowscope.flow.project import ProjectInfo
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
+from flowscope.logs import LogLine
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -44,7 +46,8 @@ from flowscope.metastore.records import (
 from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import WIDE, Console
-from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
+from flowscope.runtime.executor import CANCELLED, AttemptKey, Done, Executor, ExecutorFactory
+from flowscope.runtime.gangs import Gangs, MemberEnd
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal, attempt_facts
 from flowscope.runtime.livelogs import LiveLogs
@@ -94,6 +97,7 @@ class RunDriver:
         resume: ResumePlan | None = None,
         command_line: str | None = None,
         executor: ExecutorFactory = ForkExecutor,
+        objects: ObjectOpener | None = None,
         project: ProjectInfo | None = None,
     ) -> None:
         if max_workers < 1:
@@ -112,6 +116,7 @@ class RunDriver:
         self.command_line = command_line
         self.project = project  # @project: its tags go on the run, its fields on `current`
         self.executor_factory = executor
+        self.objects = objects  # opens current.run / current.task (the CLI gives one)
         self.flow_name = graph.flow_name
         self.rules: dict[str, StepRules] = step_rules(graph)
         self.scheduler = Scheduler(FlowGraphView(graph))
@@ -119,6 +124,7 @@ class RunDriver:
         self.delayed: list[tuple[float, int, TaskSpec]] = []  # retries waiting for their time
         self.running: dict[AttemptKey, TaskSpec] = {}
         self.cloned: set[int] = set()
+        self.gangs = Gangs()  # the tasks of @parallel steps, started and ended together
         self.step_totals: dict[str, int] = {}
         self.step_done: dict[str, int] = {}
         self.failed = False
@@ -178,6 +184,8 @@ class RunDriver:
             self.rules,
             self.project,
             CardPolicy.of(self.settings, live_dir),
+            objects=self.objects,
+            parameter_names=tuple(p.name for p in self.graph.parameters.values()),
         )
         self.work = work
         self.journal = Journal(self.provider, self.flow_name, run_id)
@@ -195,6 +203,7 @@ class RunDriver:
         executor: Executor[TaskSpec, TaskOutcome] = self.executor_factory(
             work, self.logs.line, self.max_workers
         )
+        self.executor = executor
         try:
             self.params = self._record_parameters()
             for spec in self.scheduler.initial((self.params,)):
@@ -270,7 +279,10 @@ class RunDriver:
                 self.ready.append(heapq.heappop(self.delayed)[2])
             while self.ready and not self.failed and len(in_flight) < executor.capacity:
                 spec = self.ready.popleft()
-                if not self._clone(spec):
+                if spec.gang:
+                    if not self._start_gang(executor, spec, len(in_flight)):
+                        break
+                elif not self._clone(spec):
                     self._launch(executor, spec)
             wait = 0.5
             if self.delayed and not len(in_flight):
@@ -286,12 +298,12 @@ class RunDriver:
             in_flight = executor.in_flight()
 
     # ---- scheduling ------------------------------------------------------------------
-    def _enqueue(self, spec: TaskSpec) -> None:
+    def _enqueue(self, spec: TaskSpec, may_clone: bool = True) -> None:
         self.step_totals[spec.step] = self.step_totals.get(spec.step, 0) + 1
         self.ready.append(spec)
-        origin = (
-            self.resume.origin_pathspec(spec, self._inputs_cloned(spec)) if self.resume else None
-        )
+        origin = None
+        if self.resume is not None and may_clone:
+            origin = self.resume.origin_pathspec(spec, self._inputs_cloned(spec))
         self.journal.tasks.append(
             NewTask(
                 step_name=spec.step,
@@ -342,10 +354,36 @@ class RunDriver:
     def _launch(self, executor: Executor[TaskSpec, TaskOutcome], spec: TaskSpec) -> None:
         key = (spec.task_id, spec.attempt)
         self.logs.begin(key, self._pathspec(spec))
-        executor.submit(key, spec, self.rules[spec.step].timeout)
+        executor.submit(key, spec, self.rules[spec.step].hard_timeout)
         self.running[key] = spec
         self.journal.starts.append(AttemptStart(spec.task_id, spec.attempt, time.time()))
         self.console.task_started(self._pathspec(spec), spec.attempt, self._wide(spec.step))
+
+    def _start_gang(
+        self, executor: Executor[TaskSpec, TaskOutcome], first: TaskSpec, busy: int
+    ) -> bool:
+        """Start (or, on resume, clone) every task of `first`'s gang at once. A gang waits
+        until it fits beside what runs, or until nothing runs when it is wider than
+        --max-workers; False (and the gang back at the head of the queue) when it waits."""
+        members = self.gangs.take(self.ready, first)
+        if busy and busy + len(members) > executor.capacity:
+            self.ready.extendleft(reversed(members))
+            return False
+        if self._gang_clones(members):
+            for member in members:
+                self._clone(member)
+            return True
+        self.gangs.reset(first)
+        for member in members:
+            self._launch(executor, member)
+        return True
+
+    def _gang_clones(self, members: list[TaskSpec]) -> bool:
+        """Resume clones a gang only whole: when every member of it succeeded before."""
+        resume = self.resume
+        return resume is not None and all(
+            self._inputs_cloned(m) and resume.find(m) is not None for m in members
+        )
 
     def _clone(self, spec: TaskSpec) -> bool:
         """Resume: reuse the origin run's successful task instead of running it again."""
@@ -379,6 +417,16 @@ class RunDriver:
         outcome = done.outcome
         if outcome is None:
             info = crash_info(done.failure or "the worker ended without a result", spec, rules)
+            stopped_by = self.gangs.failure(spec) if spec.gang else None
+            if stopped_by is not None and done.failure == CANCELLED:
+                info["message"] = (
+                    f"step '{spec.step}' was stopped: {stopped_by.pathspec} of its @parallel "
+                    f"gang failed"
+                )
+            # said where the user looks: the task's stderr (and the console), not only here
+            self.logs.line(
+                done.key, "stderr", LogLine(time.time(), f"flowscope: {info['message']}")
+            )
             if rules.catch_var is not None and last:
                 outcome = caught_outcome_without_process(self.work, spec, info)
             else:
@@ -414,7 +462,11 @@ class RunDriver:
         self.console.task_finished(
             pathspec, status, time.time() - done.started, self._wide(spec.step)
         )
-        if outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
+        if spec.gang:
+            good = outcome.ok or outcome.handled
+            message = "" if good else (outcome.exception or {}).get("message", "")
+            self._gang_member_ended(MemberEnd(spec, good, artifacts, pathspec, message), last)
+        elif outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
             self._succeeded(spec, artifacts, outcome.foreach_values, outcome.case)
         elif not last:
             retry = spec.retry()
@@ -424,14 +476,41 @@ class RunDriver:
             else:
                 self.ready.append(retry)
         else:
-            self.failed = True
             message = (outcome.exception or {}).get("message", "")
             if outcome.handled and rules.switch:
                 message += " (@catch cannot stand in for a switch: no case was chosen)"
-            self.console.note(
-                f"Task {pathspec} failed: {message}\nFix it and continue with: "
-                f"python {self._script_name()} resume {self.run_id}"
-            )
+            self._failed(pathspec, message)
+
+    def _failed(self, pathspec: str, message: str) -> None:
+        self.failed = True
+        self.console.note(
+            f"Task {pathspec} failed: {message}\nFix it and continue with: "
+            f"python {self._script_name()} resume {self.run_id}"
+        )
+
+    def _gang_member_ended(self, end: MemberEnd, last: bool) -> None:
+        """A task of a gang ended: stop the others if it failed; once all have ended, go on,
+        retry the whole gang, or fail the run (runtime/gangs.py)."""
+        cancel, ends = self.gangs.ended(end)
+        for task_id in cancel:
+            self.executor.cancel((task_id, end.spec.attempt))
+        if ends is None:
+            return
+        failed = next((e for e in ends if not e.good), None)
+        if failed is None:
+            for member in ends:
+                self._succeeded(member.spec, member.artifacts, None)
+        elif not last:
+            delay = self.rules[end.spec.step].retry_delay
+            due = time.time() + delay  # one time for all: the gang becomes ready as a whole
+            for retry in (e.spec.retry() for e in ends):
+                if delay > 0:
+                    heapq.heappush(self.delayed, (due, retry.task_id, retry))
+                else:
+                    self.ready.append(retry)
+        else:
+            first = self.gangs.failure(end.spec) or failed
+            self._failed(first.pathspec, f"{first.message} (its @parallel gang failed)")
 
     def _with_parameters(self, artifacts: list[ArtifactRecord]) -> list[ArtifactRecord]:
         names = {a.name for a in artifacts}
@@ -452,8 +531,13 @@ class RunDriver:
         if step == "end":
             self.end_ok = True
         index = {a.name: a for a in artifacts}
-        for child in self.scheduler.finished(spec, index, foreach_values, case):
-            self._enqueue(child)
+        children = self.scheduler.finished(spec, index, foreach_values, case)
+        whole = True
+        if self.rules[step].parallel_foreach:
+            children = self.gangs.form(children)
+            whole = self._gang_clones(children)
+        for child in children:
+            self._enqueue(child, whole)
 
     def _record_interrupted(self, key: AttemptKey) -> None:
         spec = self.running.pop(key)

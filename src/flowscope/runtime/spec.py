@@ -7,7 +7,7 @@ no open file), so an executor may send it to another process or machine as it is
 
     Frame       one enclosing split of a task: static branch or foreach item
     Parent      a finished task as the tasks after it see it (its place and artifact index)
-    TaskSpec    a task to run: id, attempt, step, frames, pass, parents
+    TaskSpec    a task to run: id, attempt, step, frames, pass, parents (and its gang)
     StepRules   what a step's graph node and decorators ask of every task of the step
 """
 
@@ -22,6 +22,7 @@ from flowscope.flow.graph import StepNode
 from flowscope.metastore.records import ArtifactRecord
 
 PARAMETERS_STEP = "_parameters"  # the hidden task whose artifacts are the run's parameters
+TIMEOUT_GRACE = 5.0  # seconds past @timeout before a task that did not stop is killed
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ class TaskSpec:
     foreach_var: str | None = None  # for a foreach item: the parent's artifact to index
     attempt: int = 0
     pass_number: int = 0  # on a loop: the tasks of this step and stack that came before
+    gang: tuple[int, ...] = ()  # a @parallel task: the task ids of its gang, node order
+
+    @property
+    def node_index(self) -> int:
+        """A @parallel task's place in its gang (0 is the control task)."""
+        return self.stack[-1].index
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -111,6 +118,8 @@ class StepRules:
     timeout: float | None  # @timeout, in seconds
     catch_var: str | None  # @catch: the artifact that stores the failure
     switch: bool = False  # a switch: self.next names one of `targets`, chosen by a condition
+    parallel_foreach: bool = False  # it starts a gang with num_parallel=
+    parallel_step: bool = False  # @parallel: its tasks run as a gang
 
     @classmethod
     def of(cls, node: StepNode) -> StepRules:
@@ -125,7 +134,15 @@ class StepRules:
             timeout=seconds or None,
             catch_var=(getattr(catch, "var", None) or "_catch_exception") if catch else None,
             switch=node.is_switch,
+            parallel_foreach=node.parallel_foreach,
+            parallel_step=node.parallel_step,
         )
+
+    @property
+    def hard_timeout(self) -> float | None:
+        """When the executor kills a task: @timeout raises inside the step first (keeping what
+        it set for @catch); this stops a step that does not return to Python in time."""
+        return None if self.timeout is None else self.timeout + TIMEOUT_GRACE
 
     def last_attempt(self, attempt: int) -> bool:
         return attempt >= self.retries

@@ -7,15 +7,20 @@ raises: the outcome, good or bad, is a `TaskOutcome` that goes back to the runne
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
+from flowscope.flow.current import ObjectOpener, Parallel
 from flowscope.flow.environment import applied, task_environment
+from flowscope.flow.gang import MAIN_IP, PARALLEL_VAR
 from flowscope.flow.project import ProjectInfo
 from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord, Fact
@@ -45,6 +50,8 @@ class RunWork:
     rules: Mapping[str, StepRules]
     project: ProjectInfo | None = None  # @project: the run's project and branch
     cards: CardPolicy = CardPolicy()  # @card: render timeout, size limit, live refreshes
+    objects: ObjectOpener | None = None  # opens current.run / current.task
+    parameter_names: tuple[str, ...] = ()
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)
@@ -90,17 +97,34 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
 
 
 class CaughtException:
-    """What a catch decorator stores: the failure, readable without the failing code."""
+    """What a catch decorator stores: the failure, readable without the failing code.
+
+    As in the family: `type` names the class as 'module.Class' (e.g. 'builtins.KeyError'),
+    `exception` is the message and `stacktrace` the traceback. Also `message` and
+    `traceback` (the same two texts), `class_name` ('KeyError') and `module` ('builtins')."""
 
     def __init__(self, info: Mapping[str, Any]) -> None:
-        self.type = str(info.get("type", "Exception"))
+        self.class_name = str(info.get("type", "Exception"))
+        self.module = str(info.get("module", "builtins"))
+        self.type = f"{self.module}.{self.class_name}" if self.module else self.class_name
         self.message = str(info.get("message", ""))
         self.traceback = str(info.get("traceback", ""))
+
+    @property
+    def exception(self) -> str:
+        """The exception's message (the family's name for it)."""
+        return self.message
+
+    @property
+    def stacktrace(self) -> str:
+        """The formatted traceback (the family's name for it)."""
+        return self.traceback
 
     def __repr__(self) -> str:
         return f"CaughtException({self.type}: {self.message})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
 
 
 def _foreach_frames(stack: Stack) -> tuple[ForeachFrame, ...]:
@@ -134,8 +158,39 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
         tags=work.tags,
         origin_run_id=None if work.origin_run_id is None else str(work.origin_run_id),
         is_running_flow=True,
+        parameter_names=work.parameter_names,
+        flow_cls=work.flow_cls,
+        objects=work.objects,
+        parallel=None
+        if not spec.gang
+        else Parallel(MAIN_IP, len(spec.gang), spec.node_index, str(spec.gang[0])),
         project=work.project,
     )
+
+
+def timeout_message(step: str, seconds: float | None) -> str:
+    return f"step '{step}' exceeded its @timeout of {seconds or 0:g} seconds and was stopped"
+
+
+@contextlib.contextmanager
+def time_limit(step: str, seconds: float | None) -> Iterator[None]:
+    """Raise TimeoutError inside the step once it has run `seconds` (@timeout), so that what
+    it set before stays for @catch to keep, as in the family. Only the main thread of a
+    process can take the alarm; elsewhere the executor's hard limit is the only one."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(timeout_message(step, seconds))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
@@ -167,12 +222,14 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                 )
                 bound.append(child)
             flow._fs_bind(step, None, foreach_stack=frames, parameters=work.parameters)
-            with applied(variables):
+            with applied(variables), time_limit(step, rules.timeout):
                 call_step(flow, step, Inputs(bound))
         else:
             source: ParentArtifacts | None = sources[0] if sources else None
             kwargs: dict[str, Any] = {"foreach_stack": frames, "parameters": work.parameters}
-            if spec.foreach_var is not None and source is not None:
+            if spec.foreach_var == PARALLEL_VAR:  # a node of a gang: its input is its index
+                kwargs["input"], kwargs["index"] = spec.node_index, spec.node_index
+            elif spec.foreach_var is not None and source is not None:
                 item = _input_item(source.load(spec.foreach_var), spec)
                 kwargs["input"], kwargs["index"] = item, spec.stack[-1].index
                 input_scalar = scalar_text(item)
@@ -185,14 +242,17 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
                     )
                     kwargs["foreach_stack"] = frames
             flow._fs_bind(step, source, **kwargs)
-            with applied(variables):
+            with applied(variables), time_limit(step, rules.timeout):
                 call_step(flow, step)
         transition = flow._fs_transition()
         if step != "end":
             _check_transition(step, transition, rules)
         reprs = None
-        if rules.split_var is not None:
+        if rules.parallel_foreach:
+            items: list[Any] = list(range(transition.num_parallel or 1))
+        elif rules.split_var is not None:
             items = foreach_items(flow, rules.split_var)
+        if rules.split_var is not None:
             n = len(items)
             reprs = tuple(
                 ForeachFrame.for_item(step, rules.split_var, i, n, x).value_repr
@@ -289,8 +349,7 @@ def crash_info(failure: str, spec: TaskSpec, rules: StepRules) -> dict[str, Any]
         return {
             "type": "TimeoutError",
             "module": "builtins",
-            "message": f"step '{spec.step}' exceeded its @timeout of {rules.timeout or 0:g} "
-            f"seconds and was stopped",
+            "message": timeout_message(spec.step, rules.timeout),
             "traceback": "",
         }
     return {

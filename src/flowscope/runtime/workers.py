@@ -8,6 +8,7 @@ and its outcome from a result pipe. Single-threaded, so forking is safe.
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import os
 import pickle
@@ -26,6 +27,14 @@ from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, Out
 STREAMS = ("stdout", "stderr")
 _CHUNK = 1 << 16
 _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+_SIGNAL_MEANING: dict[int, str] = {
+    signal.SIGSEGV: "a segmentation fault",
+    signal.SIGBUS: "a bus error",
+    signal.SIGFPE: "a floating-point exception",
+    signal.SIGILL: "an illegal instruction",
+    signal.SIGABRT: "an abort",
+    signal.SIGKILL: "sent by a user, or by the system when memory runs out",
+}
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -93,6 +102,7 @@ def _child(
             errors="backslashreplace",
             line_buffering=True,
         )
+        faulthandler.enable(sys.stderr)  # a fatal signal prints the Python frames to stderr
         outcome = work(payload)
         payload = memoryview(pickle.dumps(outcome, protocol=5))
         while payload:
@@ -267,7 +277,10 @@ class ForkExecutor(Generic[P, R]):
                 name = signal.Signals(sig).name
             except ValueError:
                 name = f"signal {sig}"
-            return done(None, f"the worker process was killed by {name}")
+            what = _SIGNAL_MEANING.get(sig)
+            return done(
+                None, f"the worker process was killed by {name}" + (f" ({what})" if what else "")
+            )
         return done(None, f"the worker process exited with code {os.WEXITSTATUS(status)}")
 
 
