@@ -274,6 +274,22 @@ def test_a_database_outage_keeps_the_services_reason(server: HostileServer) -> N
     assert server.url in message
 
 
+@pytest.mark.parametrize("kind", ["DatabaseUnavailable", "ObjectNotFound", "TagError"])
+def test_a_known_error_without_a_message_still_says_who_answered_what(
+    server: HostileServer, kind: str
+) -> None:
+    """Found by the property test below: `{"error": {"type": ..., "message": ""}}` became an
+    error with an empty message."""
+    server.behaviour = Behaviour(
+        "answer", status=400, body=json_body({"error": {"type": kind, "message": ""}})
+    )
+    provider = open_provider(server.url, env_settings(FLOWSCOPE_SERVICE_TIMEOUT="1"))
+    elapsed, error = timed(provider.list_flows, 10)
+    assert isinstance(error, FlowscopeError), repr(error)
+    message = str(error)
+    assert server.url in message and "400" in message and kind in message, message
+
+
 # ---- property: whatever the server does, every call ends in time, bounded, as a result or a
 # FlowscopeError ------------------------------------------------------------------------------
 
@@ -372,3 +388,15 @@ def test_any_hostile_answer_ends_in_time_as_a_result_or_a_flowscope_error(
     assert error is None or str(error).strip(), (name, behaviour)
     assert elapsed <= bound + SLACK, (name, behaviour, elapsed, error)
     assert peak < 16 * MiB, (name, behaviour, peak)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ftp://bob:hunter2@host/x", "s3://bob:hunter2@B/x", "file://bob:hunter2@host/x"],
+)
+def test_credentials_in_a_datastore_address_are_never_echoed(address: str) -> None:
+    from flowscope.datastore import open_storage
+
+    with pytest.raises(FlowscopeError) as info:
+        open_storage(address)
+    assert "hunter2" not in str(info.value), str(info.value)

@@ -322,6 +322,9 @@ class HttpTransport:
             )
         cls = error_class(kind)
         if cls is not None:
+            if message.endswith("with no message"):  # name who said so, at least
+                path = target.split("?")[0]
+                message = f"The metadata service at {self.url} answered {method} {path}: {message}."
             raise cls(message)
         raise MetadataError(
             f"The metadata service at {self.url} answered {method} {target.split('?')[0]} with "
@@ -347,9 +350,13 @@ def error_type(answer: Answer) -> str | None:
 def _error_message(answer: Answer) -> str:
     try:
         message = _error_body(answer)["error"]["message"]
-        if isinstance(message, str):
+        if isinstance(message, str) and message.strip():
             return message
     except (KeyError, TypeError, IndexError):
         pass
+    else:  # a well-formed error without a message: say what little the answer did say
+        kind = error_type(answer) or "an error"
+        reason = http.client.responses.get(answer.status, "")
+        return f"HTTP {answer.status} {reason} ({kind}) with no message".replace("  ", " ")
     text = bytes(answer.body[:200]).decode("utf-8", "replace").strip()
     return text or http.client.responses.get(answer.status, "no message")
