@@ -225,21 +225,20 @@ class ForkExecutor(Generic[P, R]):
         return ended
 
     def _read(self, fork: _Fork, fd: int) -> None:
-        name = fork.fds[fd]
+        name = fork.fds.get(fd)
+        if name is None:  # forgotten at EOF by a read that Ctrl-C cut short: finish the job
+            self._forget(fd)
+            return
         try:
             data = os.read(fd, _CHUNK)
         except BlockingIOError:
             return
         if not data:
-            # held back as in submit(): interrupted half-way, the pipe would be neither
-            # watched nor forgotten, and its worker never reaped (shutdown would poll forever)
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-            try:
-                self.selector.unregister(fd)
-                os.close(fd)
-                del fork.fds[fd]
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            # forgotten first, so a Ctrl-C in between never leaves a fork that waits for ever
+            # on a pipe nobody watches (shutdown would poll for it endlessly); at worst the
+            # pipe stays watched (the next read forgets it) or open until the process exits
+            del fork.fds[fd]
+            self._forget(fd)
             if name in STREAMS and fork.partial[name]:
                 self._emit(fork, name, fork.partial[name])
                 fork.partial[name] = b""
@@ -252,6 +251,10 @@ class ForkExecutor(Generic[P, R]):
         fork.partial[name] = rest
         for raw in complete:
             self._emit(fork, name, raw)
+
+    def _forget(self, fd: int) -> None:
+        self.selector.unregister(fd)
+        os.close(fd)
 
     def _emit(self, fork: _Fork, stream: str, raw: bytes) -> None:
         line = LogLine(time.time(), raw.decode("utf-8", "backslashreplace"))
