@@ -37,6 +37,13 @@ class Framework:
     python: str  # the interpreter that has it installed
     env: dict[str, str]  # the whole environment of its children
     run_args: tuple[str, ...] = ()  # extra options `python flow.py run` needs on this side
+    # variables that depend on the store directory a child runs in: (NAME, template with
+    # {dir}, the directory's name), e.g. a datastore prefix of its own on S3 (run.py --s3)
+    dir_env: tuple[tuple[str, str], ...] = ()
+
+    def env_for(self, cwd: Path) -> dict[str, str]:
+        """The environment of a child running in `cwd`."""
+        return {**self.env, **{name: value.format(dir=cwd.name) for name, value in self.dir_env}}
 
 
 def clean_environ() -> dict[str, str]:
@@ -93,7 +100,7 @@ def run_timed(
         proc = subprocess.Popen(
             [fw.python, *argv],
             cwd=cwd,
-            env=fw.env,
+            env=fw.env_for(cwd),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -147,7 +154,7 @@ def run_probe(
         proc = subprocess.run(
             argv,
             cwd=cwd,
-            env={**fw.env, **(env or {})},
+            env={**fw.env_for(cwd), **(env or {})},
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py                   # everything, 5 repeats (~30 min)
     .venv/bin/python benchmarks/run.py --quick           # 1 repeat, small sizes (~2 min; CI)
     .venv/bin/python benchmarks/run.py --only W1,W3 --repeats 3 --json out.json
+    .venv/bin/python benchmarks/run.py --s3 --only W2,W3,W4 --repeats 3   # both on radosgw
 
 flowscope is the interpreter running this script; Metaflow is installed on first use into
 benchmarks/.venv-metaflow (see metaflow_env.py). Exits 1 when a workload failed (not when a
@@ -70,6 +71,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workdir", metavar="DIR", help="parent of the temp dirs (default $TMPDIR)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp stores for inspection")
+    parser.add_argument(
+        "--s3",
+        action="store_true",
+        help="keep both sides' artifacts on one radosgw S3 server started for the run "
+        "(flowscope --datastore s3://..., Metaflow METAFLOW_DEFAULT_DATASTORE=s3); needs the "
+        "Debian radosgw packages",
+    )
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (1 if args.quick else 5)
     if args.repeats < 1 or args.heavy_repeats < 1:
@@ -140,9 +148,18 @@ def render(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workdir = new_workdir(args.workdir)
+    gateway = None
     try:
         fws = frameworks(args, workdir)
+        if args.s3:
+            import s3_env
+
+            log("starting radosgw (1 mon + 1 in-memory OSD) for --s3")
+            gateway = s3_env.start_gateway()
+            fws = [s3_env.on_s3(fw, gateway, workdir) for fw in fws]
     except BaseException:
+        if gateway is not None:
+            gateway.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     ctx = Context(
@@ -169,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # a bug in a workload is reported like a failed case
                 rows.append(ctx.fail(Row(wid, module.TITLE), exc))
     finally:
+        if gateway is not None:
+            gateway.cleanup()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.time() - started
@@ -180,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         f"flowscope vs Metaflow {metaflow_env.METAFLOW_VERSION} | {stamp} | "
         f"{info['cpu']}, {info['cores']} cores, {info['memory']} | Python {info['python']} | "
         f"{'quick' if args.quick else 'full'}, {args.repeats} repeat(s), "
-        f"took {elapsed / 60:.1f} min"
+        f"{'artifacts on radosgw S3, ' if args.s3 else ''}took {elapsed / 60:.1f} min"
     )
     print("ratio = Metaflow median / flowscope median (higher: flowscope faster or smaller)")
     print(render(rows))

@@ -1,5 +1,6 @@
 """Shared across the whole suite: one throwaway PostgreSQL and one set of real service
-processes per session (tests/pg.py), whichever directory's tests ask for them, the HTTP test
+processes per session (tests/pg.py), one radosgw S3 server when a test asks for
+it (tests/s3.py), whichever directory's tests ask for them, the HTTP test
 servers (tests/http_servers.py), and a clean environment for every test.
 
 Every test starts with no FLOWSCOPE_* or METAFLOW_* variable from the shell (or from an earlier
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["pg", "http_servers"]
+pytest_plugins = ["pg", "http_servers", "s3", "dask_clusters"]
 
 TEST_USER = "tester"
 _SETTINGS_PREFIXES = ("FLOWSCOPE_", "METAFLOW_")

@@ -132,3 +132,29 @@ def test_readme_compare_example_runs(tmp_path):
     result = _run(["example.py"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "~ alpha: 0.1 -> 0.2" in result.stdout
+
+
+def test_readme_cards_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    (tmp_path / "report.py").write_text(next(b for b in blocks if "class ReportFlow" in b))
+    result = _run(["report.py", "run"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "mean score 0.81" in result.stdout
+    example = next(b for b in blocks if "get_cards(task)" in b)
+    script = example.replace("cards[0].view()", "cards[0].view(open_browser=False)")
+    script += (
+        "\nassert [(c.type, c.id) for c in cards] == [('default', None), ('blank', 'scores')]"
+        "\nassert 'Cross-validation' in cards[0].html and 'fold' in cards[1].html"
+        "\nassert len(get_cards(task.pathspec, id='scores')) == 1"
+        "\nprint('cards ok')\n"
+    )
+    (tmp_path / "example.py").write_text(script)
+    read = _run(["example.py"], tmp_path)
+    assert read.returncode == 0 and "cards ok" in read.stdout, read.stdout + read.stderr
+    listed = _run(["report.py", "card", "list", "1/start"], tmp_path)
+    assert listed.returncode == 0 and "blank id=scores" in listed.stdout, listed.stderr
+    saved = _run(
+        ["report.py", "card", "get", "1/start", "scores.html", "--type", "blank"], tmp_path
+    )
+    assert saved.returncode == 0 and "Scores" in (tmp_path / "scores.html").read_text()

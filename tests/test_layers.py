@@ -35,6 +35,9 @@ MODULE_STRING = re.compile(r"flowscope(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?")
 ALLOWED_STRING_IMPORTS = {
     # FlowSpec() run as a script (`python flow.py run`) hands over to the flow's CLI
     ("flowscope.flow.spec", "flowscope.cli.flow_main"),
+    # `from flowscope.cards import get_cards` (issue 12's documented spelling): cards/__init__
+    # hands the reading names to the client on first use, so flow -> cards never loads it
+    ("flowscope.cards", "flowscope.client.cards"),
 }
 
 

@@ -22,6 +22,8 @@ HEAVY = [
     "blake3",
     "multiprocessing",
     "asyncio",
+    "dask",
+    "distributed",
 ]
 
 
@@ -34,6 +36,13 @@ def _modules_after(statement: str) -> set[str]:
 def test_import_flowscope_loads_no_driver_client_or_framework():
     loaded = _modules_after("import flowscope")
     assert not [m for m in HEAVY if m in loaded]
+
+
+def test_the_s3_client_loads_only_when_an_s3_address_is_opened():
+    loaded = _modules_after(
+        "from flowscope.datastore import ContentStore, open_storage; import flowscope.stores"
+    )
+    assert not [m for m in ("boto3", "botocore", "flowscope.datastore.s3") if m in loaded]
 
 
 def test_authoring_imports_stay_light_too():
@@ -95,8 +104,10 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.cli.ui_cmd": {"uvicorn"},
     "flowscope.ui": {"jinja2", "markupsafe", "starlette", "uvicorn", "numpy"},  # numpy: arrays
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
+    "flowscope.datastore.s3": {"boto3", "botocore"},  # flowscope[s3], only for s3:// addresses
     "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
+    "flowscope.runtime.dask_": {"dask", "distributed"},  # flowscope[dask], --executor dask
     "flowscope.client.comparison": {"pandas"},  # imported by compare() only
 }
 CORE = {"blake3", "lz4"}

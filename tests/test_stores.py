@@ -107,7 +107,7 @@ def test_an_empty_environment_value_means_unset(tmp_path: Path) -> None:
     "bad, match",
     [
         ("ftp://example.org/x", "'ftp://example.org/x'.*unknown scheme"),
-        ("s3://bucket/p", "'s3://bucket/p'.*S3 storage is not available"),
+        ("s3://B/p", "'s3://B/p'.*not an S3 bucket name"),
         ("http://", "'http://'.*flowscope service"),
         ("http://host:port", "'http://host:port'.*flowscope service"),
         ("", "datastore address must be.*''"),

@@ -110,7 +110,11 @@ def _loads(ctx: Context, stores) -> list[Row]:
                     paths[fw.name],
                     name,
                     cwd=stores[fw.name],
-                    env={"METAFLOW_CLIENT_CACHE_PATH": str(cache)},
+                    # (flowscope's cache of blobs read from S3 too, with run.py --s3)
+                    env={
+                        "METAFLOW_CLIENT_CACHE_PATH": str(cache),
+                        "FLOWSCOPE_BLOB_CACHE": str(cache / "flowscope"),
+                    },
                 )["seconds"]
             finally:
                 ctx.discard(cache)

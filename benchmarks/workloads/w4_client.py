@@ -68,7 +68,7 @@ def make_runs(fw: Framework, cwd: Path, n: int, parallel: int = 2) -> None:
                         subprocess.Popen(
                             [*argv, "--i", str(i)],
                             cwd=cwd,
-                            env=fw.env,
+                            env=fw.env_for(cwd),
                             stdout=log,
                             stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL,

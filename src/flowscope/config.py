@@ -15,7 +15,12 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_SERVICE_MIN_RATE_MB   | slowest blob transfer accepted (MiB/s): a blob | 1              |
 |                                 | may take the timeout + its size at this rate   |                |
 | FLOWSCOPE_DATASTORE             | where artifacts, logs, code packages live      | the metadata's |
-|                                 | (a directory, file:// or http(s):// URL)       | (blobs/, proxy)|
+|                                 | (a directory, file://, s3:// or http(s):// URL)| (blobs/, proxy)|
+| FLOWSCOPE_BLOB_CACHE            | local cache of blobs read from s3://           | ~/.cache/      |
+|                                 | (by content hash; always safe to delete)       | flowscope/blobs|
+| FLOWSCOPE_BLOB_CACHE_MB         | its bound in MiB (0: no cache)                 | 2048           |
+| FLOWSCOPE_DATASTORE_RETRY_TIME  | seconds an s3:// transfer retries a server that| 60             |
+|                                 | does not answer, before the task fails         |                |
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
 | FLOWSCOPE_CARD_TIMEOUT          | seconds a card may take to render (@card's     | 45             |
@@ -24,6 +29,10 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 |                                 | replaced by an error card saying so            |                |
 | FLOWSCOPE_CARD_REFRESH_INTERVAL | least seconds between two stored refreshes of  | 1              |
 |                                 | a running task's card (current.card.refresh()) |                |
+| FLOWSCOPE_EXECUTOR              | where tasks run: local (forks) or dask         | local          |
+| FLOWSCOPE_DASK_ADDRESS          | the Dask scheduler (tcp://host:port) for       | unset: a local |
+|                                 | `--executor dask`                              | cluster        |
+| FLOWSCOPE_DASK_CONNECT_TIMEOUT  | seconds to reach the scheduler and its workers | 20             |
 """
 
 from __future__ import annotations
@@ -50,6 +59,39 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name}={raw!r} must be a finite number greater than zero.")
     return value
+
+
+EXECUTORS = ("local", "dask")
+
+
+def _executor(env: Mapping[str, str]) -> str:
+    raw = env.get("FLOWSCOPE_EXECUTOR", "").strip()
+    if not raw:
+        return "local"
+    if raw.lower() not in EXECUTORS:
+        raise ConfigError(f"FLOWSCOPE_EXECUTOR={raw!r:.80} is not one of: {', '.join(EXECUTORS)}.")
+    return raw.lower()
+
+
+def _mebibytes(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default * 1024 * 1024
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number of MiB.") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must be 0 (no cache) or more.")
+    return value * 1024 * 1024
+
+
+def _cache_dir(env: Mapping[str, str]) -> Path | None:
+    if env.get("FLOWSCOPE_BLOB_CACHE"):
+        return expand_path(env["FLOWSCOPE_BLOB_CACHE"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "flowscope" / "blobs"
+    return None
 
 
 def resolve_user(env: Mapping[str, str]) -> str:
@@ -100,9 +142,15 @@ class Settings:
     service_max_blob_mb: float = 4096.0
     service_min_rate_mb: float = 1.0
     datastore: str | None = None
+    datastore_retry_time: float = 60.0
+    blob_cache: Path | None = None  # None: ~/.cache/flowscope/blobs (`blob_cache_dir`)
+    blob_cache_bytes: int = 2048 * 1024 * 1024
     card_timeout: float = 45.0
     card_max_mb: float = 16.0
     card_refresh_interval: float = 1.0
+    executor: str = "local"
+    dask_address: str | None = None
+    dask_connect_timeout: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,13 +177,24 @@ class Settings:
             service_max_blob_mb=_float(env, "FLOWSCOPE_SERVICE_MAX_BLOB_MB", 4096.0, "MiB"),
             service_min_rate_mb=_float(env, "FLOWSCOPE_SERVICE_MIN_RATE_MB", 1.0, "MiB/s"),
             datastore=env.get("FLOWSCOPE_DATASTORE", "").strip() or None,
+            datastore_retry_time=_float(env, "FLOWSCOPE_DATASTORE_RETRY_TIME", 60.0),
+            blob_cache=_cache_dir(env),
+            blob_cache_bytes=_mebibytes(env, "FLOWSCOPE_BLOB_CACHE_MB", 2048),
             card_timeout=_float(env, "FLOWSCOPE_CARD_TIMEOUT", 45.0),
             card_max_mb=_float(env, "FLOWSCOPE_CARD_MAX_MB", 16.0, "MiB"),
             card_refresh_interval=_float(env, "FLOWSCOPE_CARD_REFRESH_INTERVAL", 1.0),
+            executor=_executor(env),
+            dask_address=env.get("FLOWSCOPE_DASK_ADDRESS", "").strip() or None,
+            dask_connect_timeout=_float(env, "FLOWSCOPE_DASK_CONNECT_TIMEOUT", 20.0),
         )
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def blob_cache_dir(self) -> Path:
+        """Where blobs read from remote datastores are cached (`blob_cache`, else
+        ~/.cache/flowscope/blobs)."""
+        return self.blob_cache or Path.home() / ".cache" / "flowscope" / "blobs"
 
     def store_root(self, cwd: Path | None = None) -> Path:
         """The local store directory: explicit root, else the nearest one up, else cwd/.flowscope."""

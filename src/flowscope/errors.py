@@ -13,6 +13,8 @@
     ├── MergeConflict           merge_artifacts found differing values
     ├── QueryError              a runs/tasks filter that is not valid (position, field)
     ├── RunError                a run could not be started, resumed or completed
+    │   ├── ExecutorLost        the cluster running its tasks went away mid-run
+    │   ├── ExecutorUnavailable the chosen executor cannot run it (refused before start)
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
@@ -21,7 +23,8 @@
     │   ├── BlobNotFound
     │   ├── BlobCorrupted       what was read does not match its content hash
     │   ├── BlobTooLarge        a blob is larger than a configured limit allows
-    │   └── StorageFull         the disk (or quota) behind the datastore is full
+    │   ├── StorageFull         the disk (or quota) behind the datastore is full
+    │   └── DataStoreUnavailable  the datastore's server did not answer in time
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
@@ -145,6 +148,15 @@ class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
 
 
+class ExecutorLost(RunError):
+    """The engine that runs the tasks (a cluster's scheduler) went away during a run."""
+
+
+class ExecutorUnavailable(RunError):
+    """The chosen executor cannot run this run (not installed, not reachable, cannot reach
+    the run's datastore); nothing was recorded."""
+
+
 class RunInterrupted(RunError):
     """The run was stopped by Ctrl-C or SIGTERM; it is recorded as failed."""
 
@@ -182,6 +194,10 @@ class BlobCorrupted(DataStoreError):
     """The bytes read do not hash to the key they were stored under."""
 
     key: str | None = None
+
+
+class DataStoreUnavailable(DataStoreError):
+    """The datastore's server (an S3 endpoint) did not answer within the retry time."""
 
 
 class BlobTooLarge(DataStoreError):

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from flowscope.cards.records import (
+    SIGNAL,
     CardRecord,
+    card_signal,
     decode_records,
     encode_records,
     live_card_path,
     read_pointer,
+    read_signal,
     write_pointer,
 )
 
@@ -56,3 +59,30 @@ def test_pointers_are_replaced_whole_and_read_back(tmp_path: Path) -> None:
 def test_path_parts_are_numbers() -> None:
     with pytest.raises(ValueError):
         live_card_path(Path("/x"), "Flow", "1/../..", 1, 0, 0)  # type: ignore[arg-type]
+
+
+def test_a_card_signal_round_trips_and_keeps_what_was_printed_before_it() -> None:
+    record = CardRecord(2, "blank", "live", "c" * 64, 30, True, 7.5)
+    assert read_signal(card_signal(record)) == ("", record)
+    assert read_signal("half a line" + card_signal(record)) == ("half a line", record)
+    assert read_signal("an ordinary line") == ("an ordinary line", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SIGNAL,
+        SIGNAL + "{",
+        SIGNAL + "[]",
+        SIGNAL + '{"index": 0, "type": "blank", "key": "../../etc", "size": 1}',
+        SIGNAL + '{"index": 0, "type": "blank", "key": "' + "A" * 64 + '", "size": 1}',
+        SIGNAL
+        + '{"index": 0, "type": "blank", "key": "'
+        + "a" * 64
+        + '", "size": 1, "x": "'
+        + "y" * 5000
+        + '"}',
+    ],
+)
+def test_a_malformed_signal_is_output_not_a_card(text: str) -> None:
+    assert read_signal(text) == (text, None)

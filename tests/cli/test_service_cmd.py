@@ -86,8 +86,8 @@ def test_unusable_settings_are_one_line_errors(
     missing = str(tmp_path / "nope")
     assert main(["--database", db, "--blob-root", blobs, "--token-file", missing]) == 1
     assert "Cannot read the token file" in capsys.readouterr().err
-    assert main(["--database", db, "--blob-root", "s3://bucket/x"]) == 1
-    assert "S3" in capsys.readouterr().err
+    assert main(["--database", db, "--blob-root", "s3://Bad_Bucket/x"]) == 1
+    assert "not an S3 bucket name" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--database", db, "--blob-root", blobs, "--workers", "0"])
 

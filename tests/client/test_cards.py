@@ -129,7 +129,7 @@ def test_a_running_tasks_refreshed_card_is_read_through_its_pointer(client, buil
     task_id = builder.task(run, "start", {}, status=None)  # still running
     pathspec = run.task("start")
     assert len(get_cards(pathspec)) == 0
-    if backend.live_dir is None:  # a service: refreshed cards show when the task ends
+    if backend.live_dir is None:  # a service: refreshed cards come with heartbeats
         return
     doc = _doc("live 1")
     record = CardRecord(0, "default", None, builder.blob(doc.encode()), len(doc))
@@ -140,6 +140,21 @@ def test_a_running_tasks_refreshed_card_is_read_through_its_pointer(client, buil
     doc2 = _doc("live 2")
     write_pointer(path, CardRecord(0, "default", None, builder.blob(doc2.encode()), len(doc2)))
     assert [c.html for c in get_cards(Task(pathspec))] == [doc2]
+
+
+def test_a_running_tasks_refreshed_card_is_read_from_its_heartbeat(client, builder):
+    from flowscope.cards.records import CARDS_FACT, encode_records
+    from flowscope.metastore.records import Fact
+
+    run = builder.new_run("CardFlow", parameters={})
+    task_id = builder.task(run, "start", {}, status=None)  # still running
+    pathspec = run.task("start")
+    for text in ("live 1", "live 2"):
+        doc = _doc(text)
+        record = CardRecord(0, "blank", "live", builder.blob(doc.encode()), len(doc))
+        fact = Fact(CARDS_FACT, encode_records([record]), "json")
+        builder.provider.heartbeat(run.flow, run.run_id, [(task_id, 0)], (), [(task_id, 0, fact)])
+        assert [(c.id, c.html) for c in get_cards(pathspec)] == [("live", doc)]
 
 
 def test_card_objects_are_the_clients(client, builder):

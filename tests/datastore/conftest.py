@@ -37,6 +37,11 @@ def _http(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     return open_storage(service.url, settings)
 
 
+def _s3(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
+    """An S3Storage on the session's radosgw (tests/s3.py), under a prefix of its own."""
+    return open_storage(request.getfixturevalue("s3_url"))
+
+
 IN_PROCESS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStorage]] = {
     "local": _local,
     "local-fsync-nomap": _local_fsync_no_map,
@@ -47,6 +52,7 @@ IN_PROCESS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStorage]] = {
 IMPLEMENTATIONS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStorage]] = {
     **IN_PROCESS,
     "http": _http,
+    "s3": _s3,
 }
 """Every BlobStorage the contract suite runs against; add new backends here."""
 

@@ -48,14 +48,19 @@ def test_memory_urls_open_a_new_store_each_time() -> None:
     assert first is not second
 
 
-def test_s3_is_refused_with_what_to_do_instead() -> None:
-    with pytest.raises(DataStoreError, match="S3 storage is not available.*shared directory"):
+def test_s3_without_its_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, "flowscope.datastore.s3", raising=False)
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 -> ModuleNotFoundError
+    with pytest.raises(DataStoreError, match=r"module 'boto3'.*pip install 'flowscope\[s3\]'"):
         open_storage("s3://bucket/prefix")
 
 
 def test_an_unknown_scheme_lists_the_known_ones() -> None:
     with pytest.raises(
-        DataStoreError, match=r"unknown scheme 'gs://'.*file://, http://, https://, memory://"
+        DataStoreError,
+        match=r"unknown scheme 'gs://'.*file://, http://, https://, memory://, s3://",
     ):
         open_storage("gs://bucket")
 

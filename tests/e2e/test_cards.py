@@ -4,10 +4,14 @@ and `get_cards`), recorded locally and to a real service: the same cards either 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import time
 
 import pytest
+
+from conftest import FLOWS
 
 READ = """
 import json, sys
@@ -106,3 +110,69 @@ def test_the_same_cards_over_a_service(workspace, sqlite_service) -> None:
     _check(remote)
     listed = workspace.run("cards", "--metadata", sqlite_service.url, "card", "list", "1")
     assert listed.code == 0 and "CardsFlow/1/start/2  default" in listed.stdout, listed.output
+
+
+def _live_card(address: str) -> tuple[str, str] | None:
+    """(the task's status, the live card's HTML) of LiveCardsFlow's running start task."""
+    import flowscope
+    from flowscope.cards import get_cards
+    from flowscope.errors import FlowscopeError
+
+    flowscope.metadata(address)
+    flowscope.namespace(None)
+    try:
+        (task,) = list(flowscope.Flow("LiveCardsFlow").latest_run["start"])
+    except (FlowscopeError, ValueError):  # no run or no task yet
+        return None
+    found = get_cards(task, id="live")
+    return (task.status, found[0].html) if found else None
+
+
+def _wait_for_card(address: str, text: str, proc: subprocess.Popen[str]) -> tuple[str, str]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[0]
+        seen = _live_card(address)
+        if seen is not None and text in seen[1]:
+            return seen
+        time.sleep(0.2)
+    raise AssertionError(f"no card showing {text!r} within 60 s; last seen: {seen!r:.300}")
+
+
+@pytest.mark.service
+def test_a_refreshed_card_reaches_the_service_while_the_task_runs(
+    workspace, sqlite_service, monkeypatch
+) -> None:
+    from pg import reset_database
+
+    reset_database(sqlite_service.database)
+    workspace.env["FLOWSCOPE_SERVICE_TOKEN"] = sqlite_service.token
+    monkeypatch.setenv("FLOWSCOPE_SERVICE_TOKEN", sqlite_service.token)
+    shutil.copy(FLOWS / "live_cards.py", workspace.root / "live_cards.py")
+    proc = subprocess.Popen(
+        [sys.executable, "live_cards.py", "--metadata", sqlite_service.url, "run"],
+        cwd=workspace.root,
+        env=workspace.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status, shown = _wait_for_card(sqlite_service.url, "phase one", proc)
+        assert status == "running"
+        assert "<script>" not in shown and "phase two" not in shown
+        (workspace.root / "go").touch()
+        status, shown = _wait_for_card(sqlite_service.url, "phase two", proc)
+        assert status == "running" and "phase one" not in shown
+        (workspace.root / "finish").touch()
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, output
+    assert "after the first refresh" in output and "flowscope-card" not in output
+    status, shown = _live_card(sqlite_service.url) or ("", "")
+    assert status == "succeeded" and "phase final" in shown  # the final card replaced it
+    log = workspace.run("live_cards", "--metadata", sqlite_service.url, "logs", "1/start")
+    assert "after the first refresh" in log.stdout and "flowscope-card" not in log.output

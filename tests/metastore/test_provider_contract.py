@@ -396,6 +396,23 @@ def test_heartbeat_marks_attempts_alive(provider: MetadataProvider) -> None:
     provider.heartbeat("F", 99, [(1, 0)])  # an unknown run is not an error
 
 
+def test_heartbeat_facts_are_set_only_while_the_attempt_runs(provider: MetadataProvider) -> None:
+    new_run(provider)
+    provider.create_tasks("F", 1, [NewTask("start", 1), NewTask("start", 2)])
+    provider.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    live = [(1, 0, Fact("cards", '["first"]', "json", 3.0)), (9, 0, Fact("cards", "x", "json"))]
+    provider.heartbeat("F", 1, [(1, 0)], (), live)  # an unknown task is no error
+    provider.heartbeat("F", 1, [(1, 0)], (), [(1, 0, Fact("cards", '["second"]', "json", 4.0))])
+    ((fact,),) = [provider.list_facts("F", 1, 1, 0)]
+    assert (fact.field, fact.value, fact.type) == ("cards", '["second"]', "json")
+    final = AttemptResult(1, 0, "succeeded", facts=(Fact("cards", '["final"]', "json", 5.0),))
+    provider.finish_attempts("F", 1, [final, AttemptResult(2, 0, "succeeded")])
+    late = [(1, 0, Fact("cards", '["late"]', "json")), (2, 0, Fact("cards", '["late"]', "json"))]
+    provider.heartbeat("F", 1, [], (), late)  # the attempts have ended: nothing changes
+    assert [f.value for f in provider.list_facts("F", 1, 1, 0)] == ['["final"]']
+    assert provider.list_facts("F", 1, 2, 0) == []
+
+
 def test_batch_writes_are_idempotent(provider: MetadataProvider) -> None:
     new_run(provider)
     tasks = [NewTask("body", i, foreach_index=i - 1) for i in range(1, 301)]

@@ -158,3 +158,22 @@ def test_tags_are_added_and_removed_but_system_tags_stay(
 def test_tags_of_a_missing_run_are_refused(clocked_store: SqlMetadataStore) -> None:
     with pytest.raises(ObjectNotFound, match=r"Run\('F/9'\) does not exist"):
         clocked_store.update_tags("F", 9, add=["x"])
+
+
+def test_a_heartbeat_sets_logs_and_facts_of_running_attempts_only(
+    clocked_store: SqlMetadataStore, clock: Clock
+) -> None:
+    store = clocked_store
+    store.create_run(NewRun("F", "u"))
+    store.create_tasks("F", 1, [NewTask("s", 1), NewTask("s", 2)])
+    store.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    store.finish_attempts("F", 1, [AttemptResult(2, 0, "succeeded", stdout_key="final")])
+    clock.now = 1004.0
+    logs = [(1, 0, "out-1", None), (2, 0, "late", "late")]
+    facts = [(1, 0, Fact("cards", "[1]", "json")), (2, 0, Fact("cards", "[2]", "json"))]
+    store.heartbeat("F", 1, tasks=[(1, 0), (2, 0)], logs=logs, facts=facts)
+    running, done = store.list_tasks("F", 1)
+    assert (running.stdout_key, running.stderr_key, running.heartbeat_at) == ("out-1", None, 1004.0)
+    assert (done.stdout_key, done.stderr_key) == ("final", None)
+    assert store.list_facts("F", 1, 1, 0) == [Fact("cards", "[1]", "json", 1004.0)]
+    assert store.list_facts("F", 1, 2, 0) == []

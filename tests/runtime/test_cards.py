@@ -8,14 +8,22 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flowscope import FlowSpec, Parameter, card, current, step
 from flowscope.cards import Markdown, MetaflowCardComponent, ProgressBar
-from flowscope.cards.records import CARDS_FACT, decode_records, live_card_path, read_pointer
+from flowscope.cards.records import (
+    CARDS_FACT,
+    decode_records,
+    live_card_path,
+    read_pointer,
+    read_signal,
+)
 from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
+from flowscope.errors import StorageFull
 from flowscope.flow import FlowGraph
 from flowscope.runtime.cards import CardPolicy, graph_view, within
 from flowscope.runtime.spec import Parent, TaskSpec, step_rules
@@ -232,7 +240,9 @@ def test_refresh_stores_the_card_behind_a_pointer_at_most_once_per_interval(tmp_
     assert len(_cards(work, outcome)) == 1
 
 
-def test_without_a_live_directory_refresh_stores_nothing_before_the_end(tmp_path) -> None:
+def test_without_a_live_directory_refresh_signals_the_runner_on_stderr(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
     work = _work(RefreshFlow)
     RefreshFlow.pointer = str(tmp_path / "none.json")  # type: ignore[attr-defined]
     try:
@@ -243,8 +253,40 @@ def test_without_a_live_directory_refresh_stores_nothing_before_the_end(tmp_path
     from flowscope.datastore import load_artifact
 
     arts = {a.name: load_artifact(work.store, a.sha, a.serializer) for a in outcome.artifacts}
-    assert arts["seen"] == [None, None, None] and arts["forced"] is None
-    assert len(_cards(work, outcome)) == 1  # the card itself is stored when the task ends
+    assert arts["seen"] == [None, None, None] and arts["forced"] is None  # no pointer file
+    signals = [read_signal(line)[1] for line in capsys.readouterr().err.splitlines()]
+    first, forced = [r for r in signals if r is not None]  # the interval held two back
+    assert (first.index, first.type, forced.index) == (0, "blank", 0)
+    assert first.key != forced.key and "3" in bytes(work.store.get(forced.key)).decode()
+    assert len(_cards(work, outcome)) == 1  # the final card is in the fact
+
+
+class RefusesCards(ContentStore):
+    """A store that is full for card documents only (artifacts still go in)."""
+
+    def put(self, data: Any) -> str:
+        if bytes(data[:15]) == b"<!DOCTYPE html>":
+            raise StorageFull("Could not store blob: the disk is full")
+        return super().put(data)
+
+
+def test_a_store_that_refuses_cards_fails_neither_the_refresh_nor_the_task(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = replace(
+        _work(RefreshFlow, CardPolicy(live_dir=str(tmp_path))),
+        store=RefusesCards(MemoryStorage()),
+    )
+    RefreshFlow.pointer = str(tmp_path / "none.json")  # type: ignore[attr-defined]
+    try:
+        outcome = work(TaskSpec(task_id=2, step="start", stack=(), inputs=()))
+    finally:
+        del RefreshFlow.pointer  # type: ignore[attr-defined]
+    assert outcome.ok and outcome.facts == ()  # no card recorded, the task and its artifacts stand
+    assert {a.name for a in outcome.artifacts} == {"seen", "forced"}
+    err = capsys.readouterr().err
+    assert "RefreshFlow/7/start/2: card refresh failed: Could not store blob" in err
+    assert "RefreshFlow/7/start/2: cards could not be stored: Could not store blob" in err
 
 
 def test_within_stops_a_render_in_the_main_thread_and_leaves_one_elsewhere() -> None:

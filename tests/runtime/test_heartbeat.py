@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from flowscope.cards.records import CardRecord, card_signal, decode_records
 from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
 from flowscope.logs import LogLine
@@ -16,9 +17,13 @@ from flowscope.runtime.livelogs import LiveLogs
 class Provider:
     def __init__(self) -> None:
         self.beats: list[tuple[list[Any], list[Any]]] = []
+        self.facts: list[list[Any]] = []
 
-    def heartbeat(self, flow: str, run_id: int, tasks: Any = (), logs: Any = ()) -> None:
+    def heartbeat(
+        self, flow: str, run_id: int, tasks: Any = (), logs: Any = (), facts: Any = ()
+    ) -> None:
         self.beats.append((list(tasks), list(logs)))
+        self.facts.append(list(facts))
 
 
 class Clock:
@@ -61,3 +66,23 @@ def test_snapshots_only_for_attempts_whose_output_grew() -> None:
     clock.now += 5
     beat.beat_if_due([(1, 0)])
     assert [(t, a) for t, a, _, e in provider.beats[-1][1] if e] == [(1, 0)]
+
+
+def test_cards_refreshed_since_the_last_beat_go_with_it_as_the_cards_fact() -> None:
+    beat, provider, clock, logs = setup(snapshots=False)
+    logs.begin((1, 0), "F/1/a/1")
+    logs.begin((2, 0), "F/1/a/2")
+    first, second = (CardRecord(0, "blank", "live", c * 64, 5) for c in "ab")
+    logs.line((1, 0), "stderr", LogLine(1.0, card_signal(first)))
+    clock.now += 5
+    beat.beat_if_due([(1, 0), (2, 0)])
+    ((task, attempt, fact),) = provider.facts[-1]
+    assert (task, attempt, fact.field, fact.type) == (1, 0, "cards", "json")
+    assert decode_records(fact.value) == [first] and fact.created_at == clock.now
+    clock.now += 5
+    beat.beat_if_due([(1, 0), (2, 0)])  # no new refresh: nothing sent again
+    assert provider.facts[-1] == []
+    logs.line((1, 0), "stderr", LogLine(2.0, card_signal(second)))
+    clock.now += 5
+    beat.beat_if_due([(1, 0)])
+    assert [decode_records(f.value) for _, _, f in provider.facts[-1]] == [[second]]

@@ -7,6 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
+from flowscope.cards.records import CardRecord, card_signal
 from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
 from flowscope.logs import LogLine, decode
@@ -93,3 +94,19 @@ def test_logs_that_cannot_be_stored_on_the_way_out_are_left_out(tmp_path: Path) 
     else:
         raise AssertionError("a failed store was ignored outside the way out")
     assert live.count((2, 0)) == (0, 0)
+
+
+def test_a_card_signal_is_kept_as_the_attempts_latest_card_not_as_output() -> None:
+    live, out, store = logs(None)
+    live.begin((3, 0), "F/7/a/3")
+    first, second = (CardRecord(0, "blank", None, c * 64, 5) for c in "ab")
+    other = CardRecord(1, "default", None, "c" * 64, 5)
+    live.line((3, 0), "stderr", LogLine(1.0, card_signal(first)))
+    live.line((3, 0), "stderr", LogLine(2.0, "partial" + card_signal(other)))
+    live.line((3, 0), "stderr", LogLine(3.0, card_signal(second)))
+    live.line((3, 0), "stdout", LogLine(4.0, card_signal(first)))  # only stderr carries them
+    assert live.live_cards((3, 0)) == (second, other)
+    assert live.count((3, 0)) == (1, 1) and out.getvalue().count("flowscope-card") == 1
+    stdout, stderr = live.end((3, 0))
+    assert [ln.text for ln in decode(bytes(store.get(stderr)))] == ["partial"]
+    assert live.live_cards((3, 0)) == ()  # forgotten with the attempt

@@ -143,6 +143,19 @@ def test_heartbeats() -> None:
     assert "logs[0] must be" in _refused(lambda: bodies.heartbeat_logs({"logs": [[1, 0, None]]}))
 
 
+def test_heartbeat_facts() -> None:
+    assert bodies.heartbeat_facts({}) == []
+    fact = {"field": "cards", "value": "[]", "type": "json", "created_at": 2.0}
+    assert bodies.heartbeat_facts({"facts": [[2, 0, fact]]}) == [
+        (2, 0, Fact("cards", "[]", "json", 2.0))
+    ]
+    assert "list of [task_id, attempt, fact]" in _refused(
+        lambda: bodies.heartbeat_facts({"facts": {}})
+    )
+    for bad in ([2, 0], [2, 0, "cards"], [0, 0, fact], [2, 0, {"field": "cards"}]):
+        assert "facts[0]" in _refused(lambda bad=bad: bodies.heartbeat_facts({"facts": [bad]}))
+
+
 def test_run_status() -> None:
     assert bodies.run_status({"status": "failed"}) == "failed"
     assert "got 'lost'" in _refused(lambda: bodies.run_status({"status": "lost"}))

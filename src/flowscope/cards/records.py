@@ -7,9 +7,11 @@ and the client (which reads them); plain values and paths, no I/O but the pointe
 The card's HTML is a blob in the content store under `key`. The fact's value is the JSON list
 of the attempt's CardRecords, in decorator order. A running task that calls
 `current.card.refresh()` stores each refreshed card as a blob and points to it from
-`live_card_path(...)` (local metadata only: a service has no live directory), so a reader
-sees it before the task ends; the pointer is removed when the task ends and the fact holds
-the final card.
+`live_card_path(...)` (local metadata), so a reader sees it before the task ends; the
+pointer is removed when the task ends and the fact holds the final card. Where the metadata
+store keeps no live files (a service), the task instead prints a `card_signal(record)` line
+on its stderr: the runner takes it out of the output (`read_signal`) and sends the attempt's
+latest records with its next heartbeat, as the running attempt's `cards` fact.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Any, Final
 
 CARDS_FACT: Final = "cards"
+SIGNAL: Final = "\x00flowscope-card\x00"  # starts a card_signal line (never in a task's log)
+MAX_SIGNAL_CHARS: Final = 4096  # a longer "signal" is output, not a card
 
 
 @dataclass(frozen=True)
@@ -103,3 +107,25 @@ def read_pointer(path: Path) -> CardRecord | None:
         return CardRecord.from_json(json.loads(path.read_text()))
     except (OSError, ValueError):
         return None
+
+
+def card_signal(record: CardRecord) -> str:
+    """The line (without its newline) a running task prints to tell the runner that card
+    `record.index` is now `record`."""
+    return SIGNAL + json.dumps(asdict(record), separators=(",", ":"))
+
+
+def read_signal(text: str) -> tuple[str, CardRecord | None]:
+    """A line of output split into what the task printed before a card signal (all of it
+    when there is none) and the signalled record (None when none, or when malformed). A
+    signal's key must be a content key: 64 lowercase hex digits."""
+    at = text.find(SIGNAL)
+    if at < 0 or len(text) - at > MAX_SIGNAL_CHARS:
+        return text, None
+    try:
+        record = CardRecord.from_json(json.loads(text[at + len(SIGNAL) :]))
+    except ValueError:
+        return text, None
+    if record is None or len(record.key) != 64 or record.key.strip("0123456789abcdef"):
+        return text, None
+    return text[:at], record

@@ -8,8 +8,9 @@
 
 A finished attempt's cards are the `cards` fact it recorded (flowscope.cards.records), each
 a blob in the content store. A running attempt's cards are those it refreshed so far
-(`current.card.refresh()`), when the metadata store keeps live files (local metadata). A
-task cloned by resume shows the cards of the task it was cloned from.
+(`current.card.refresh()`): at once with local metadata, and as of the last heartbeat
+(FLOWSCOPE_HEARTBEAT_INTERVAL) over a service. A task cloned by resume shows the cards of
+the task it was cloned from.
 """
 
 from __future__ import annotations
@@ -152,19 +153,20 @@ def _task(task_or_pathspec: Task | str) -> Task:
 
 
 def _live_records(task: Task) -> list[CardRecord]:
-    """The cards a running attempt refreshed so far (local metadata only)."""
+    """The cards a running attempt refreshed so far: the `cards` fact its heartbeats set (a
+    service, or a local store without live files), updated by the pointer files beside the
+    live logs (local metadata, written at once)."""
+    found = {r.index: r for r in decode_records(task.metadata_dict.get(CARDS_FACT))}
     live_dir = task._provider.live_log_dir()
-    if live_dir is None:
-        return []
-    flow, run_id, _, task_id = task.path_components
-    attempt = task.current_attempt
-    folder = live_card_path(live_dir, flow, int(run_id), int(task_id), attempt, 0).parent
-    found = []
-    for path in sorted(folder.glob(f"{int(task_id)}.{attempt}.card*.json")):
-        record = read_pointer(path)
-        if record is not None:
-            found.append(record)
-    return sorted(found, key=lambda r: r.index)
+    if live_dir is not None:
+        flow, run_id, _, task_id = task.path_components
+        attempt = task.current_attempt
+        folder = live_card_path(live_dir, flow, int(run_id), int(task_id), attempt, 0).parent
+        for path in sorted(folder.glob(f"{int(task_id)}.{attempt}.card*.json")):
+            record = read_pointer(path)
+            if record is not None:
+                found[record.index] = record
+    return [found[index] for index in sorted(found)]
 
 
 def task_card_records(task: Task) -> tuple[Task, list[CardRecord]]:

@@ -2,9 +2,11 @@
 
 ``ContentStore`` sits on any ``BlobStorage``. On the way in it hashes the bytes, skips the
 write when the key is already stored (the same value stored twice takes the space of one),
-and encodes the rest (see ``encoding``). On the way out it decodes and checks what it read
-against the key, so damaged or altered data is never returned. ``StreamVerifier`` checks a
-stored form as it arrives (the service's uploads), with bounded memory.
+and encodes the rest (see ``encoding``). On a remote ``ConditionalStorage`` (S3) a small blob
+is sent with a store-if-absent write instead of being looked up first: one round trip, not two.
+On the way out it decodes and checks what it read against the key, so damaged or altered data
+is never returned. ``StreamVerifier`` checks a stored form as it arrives (the service's
+uploads), with bounded memory.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from flowscope.errors import DataStoreError
 
 PARALLEL_HASH_MIN = 1024 * 1024
 """Hash with several threads from this many bytes on."""
+ASK_FIRST_MIN = 8 * 1024 * 1024
+"""On a ConditionalStorage, blobs this large are looked up before they are encoded and sent
+(one round trip is cheap next to their transfer); smaller ones are sent conditionally."""
 
 
 @dataclass(frozen=True)
@@ -114,12 +119,18 @@ class ContentStore:
         views = [_byte_view(chunk) for chunk in chunks]
         logical_size = sum(view.nbytes for view in views)
         key = _digest(views, logical_size)
-        if self._storage.exists(key):
-            return PutResult(key, self._storage.size(key), logical_size, written=False)
+        write_new = getattr(self._storage, "write_new", None)  # ConditionalStorage
+        if write_new is None or logical_size >= ASK_FIRST_MIN:
+            if self._storage.exists(key):
+                return PutResult(key, self._storage.size(key), logical_size, written=False)
         stored = encode(views)
-        self._storage.write(key, stored)
+        written = True
+        if write_new is None:
+            self._storage.write(key, stored)
+        else:  # one request, no question first; an already stored copy (same bytes) stays
+            written = write_new(key, stored)
         stored_size = sum(memoryview(chunk).nbytes for chunk in stored)
-        return PutResult(key, stored_size, logical_size, written=True)
+        return PutResult(key, stored_size, logical_size, written=written)
 
     def get(self, key: str) -> bytearray:
         """The logical bytes stored under ``key``, checked against it."""

@@ -9,6 +9,7 @@ Backends are named by URL scheme and imported only when chosen::
     open_storage("file:///data/flowscope") -> LocalStorage
     open_storage("memory://")              -> MemoryStorage (a new, empty one each call)
     open_storage("http://svc:8080")        -> HttpBlobStorage (the service's blob proxy)
+    open_storage("s3://bucket/prefix")     -> S3Storage (needs the flowscope[s3] extra)
 
 Each factory is called with the URL and the `Settings` in force (a backend reads its token,
 timeouts or limits there); `open_storage` reads them from the environment when none are given.
@@ -26,6 +27,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from flowscope.errors import DataStoreError
+from flowscope.remote.urls import redact
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
@@ -76,6 +78,19 @@ class MappableStorage(BlobStorage, Protocol):
         ...
 
 
+@runtime_checkable
+class ConditionalStorage(BlobStorage, Protocol):
+    """A remote backend where asking first costs a round trip: it stores a blob only if its
+    key is absent, in one request, and moves several blobs at once."""
+
+    concurrency: int
+    """How many blobs (or parts of one) it transfers at once."""
+
+    def write_new(self, key: str, chunks: Sequence[Chunk]) -> bool:
+        """Like ``write``; whether this call stored the blob (False: it was already stored)."""
+        ...
+
+
 @dataclass(frozen=True)
 class _Backend:
     factory: str  # "module:function", called with the URL and the settings
@@ -88,15 +103,14 @@ _BACKENDS: Mapping[str, _Backend] = MappingProxyType(
         "memory": _Backend("flowscope.datastore.memory:from_url"),
         "http": _Backend("flowscope.datastore.http:from_url"),
         "https": _Backend("flowscope.datastore.http:from_url"),
+        "s3": _Backend(
+            "flowscope.datastore.s3:from_url", "install it with: pip install 'flowscope[s3]'"
+        ),
     }
 )
 
-_NOT_YET: Mapping[str, str] = MappingProxyType(
-    {
-        "s3": "S3 storage is not available in this version of flowscope. For now, point every "
-        "worker and client at one shared directory (a path or a file:// URL).",
-    }
-)
+_CACHED = frozenset({"s3"})
+"""Remote backends whose reads go through the local blob cache (`CachedStorage`)."""
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
 
@@ -105,25 +119,32 @@ Factory: TypeAlias = "Callable[[str, Settings | None], BlobStorage]"
 
 
 def open_storage(url: str | os.PathLike[str], settings: Settings | None = None) -> BlobStorage:
-    """Open the backend a URL names: a plain path or ``file://`` URL, ``memory://``, or a
-    flowscope service's ``http(s)://`` URL. ``settings`` (default: read from the environment
+    """Open the backend a URL names: a plain path or ``file://`` URL, ``memory://``,
+    ``s3://bucket/prefix``, or a flowscope service's ``http(s)://`` URL. ``settings`` (default: read from the environment
     by the backends that need any) carry a service's token and timeout."""
     if isinstance(url, os.PathLike):
         url = os.fspath(url)
     if not isinstance(url, str) or not url.strip():
         raise DataStoreError(f"A datastore URL must be a non-empty str or path, got {url!r:.80}")
+    # `url` may carry credentials (user:secret@): no message below repeats them
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else "file"
-    if scheme in _NOT_YET:
-        raise DataStoreError(f"Cannot open datastore {url!r}: {_NOT_YET[scheme]}")
     backend = _BACKENDS.get(scheme)
     if backend is None:
         known = ", ".join(f"{name}://" for name in sorted(_BACKENDS))
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: unknown scheme '{scheme}://'. "
+            f"Cannot open datastore {redact(url)!r}: unknown scheme '{scheme}://'. "
             f"Use a directory path, or one of: {known}."
         )
-    return _load_factory(scheme, backend)(url, settings)
+    storage = _load_factory(scheme, backend)(url, settings)
+    if scheme in _CACHED:
+        from flowscope.config import Settings
+        from flowscope.datastore.cache import CachedStorage
+
+        settings = Settings.from_env() if settings is None else settings
+        if settings.blob_cache_bytes > 0:
+            storage = CachedStorage(storage, settings.blob_cache_dir(), settings.blob_cache_bytes)
+    return storage
 
 
 def _load_factory(scheme: str, backend: _Backend) -> Factory:

@@ -128,12 +128,26 @@ class HttpMetadataProvider:
         run_id: int,
         tasks: Sequence[tuple[int, int]] = (),
         logs: Sequence[tuple[int, int, str | None, str | None]] = (),
+        facts: Sequence[tuple[int, int, Fact]] = (),
     ) -> None:
         pairs = [[int(t), int(a)] for t, a in tasks]
         snapshots = [[int(t), int(a), out, err] for t, a, out, err in logs]
-        self._post(
-            f"{self._run_path(flow_name, run_id)}/heartbeat", {"tasks": pairs, "logs": snapshots}
-        )
+        body: dict[str, Any] = {"tasks": pairs, "logs": snapshots}
+        if facts:  # only then: a service from before live facts takes the beat as it was
+            body["facts"] = [
+                [
+                    int(t),
+                    int(a),
+                    {
+                        "field": f.field,
+                        "value": f.value,
+                        "type": f.type,
+                        "created_at": f.created_at,
+                    },
+                ]
+                for t, a, f in facts
+            ]
+        self._post(f"{self._run_path(flow_name, run_id)}/heartbeat", body)
 
     def finish_run(self, flow_name: str, run_id: int, status: str) -> None:
         self._post(f"{self._run_path(flow_name, run_id)}/finish", {"status": status})

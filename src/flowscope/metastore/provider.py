@@ -49,10 +49,13 @@ class MetadataProvider(Protocol):
         run_id: int,
         tasks: Sequence[tuple[int, int]] = (),
         logs: Sequence[tuple[int, int, str | None, str | None]] = (),
+        facts: Sequence[tuple[int, int, Fact]] = (),
     ) -> None:
         """Mark the run, and the given (task_id, attempt) pairs, alive now. `logs` gives
         (task_id, attempt, stdout_key, stderr_key): the output so far of running attempts,
-        as blobs, for providers that cannot see a worker's live log files."""
+        as blobs, for providers that cannot see a worker's live log files. `facts` gives
+        (task_id, attempt, fact): facts of running attempts so far (their latest refreshed
+        cards), set only while the attempt runs; finish_attempts records the final ones."""
         ...
 
     def finish_run(self, flow_name: str, run_id: int, status: str) -> None: ...

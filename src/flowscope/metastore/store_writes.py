@@ -18,6 +18,7 @@ from flowscope.metastore.records import (
     SUCCEEDED,
     AttemptResult,
     AttemptStart,
+    Fact,
     NewRun,
     NewTask,
     RunRecord,
@@ -112,6 +113,7 @@ class StoreWrites(StoreBase):
         run_id: int,
         tasks: Sequence[tuple[int, int]] = (),
         logs: Sequence[tuple[int, int, str | None, str | None]] = (),
+        facts: Sequence[tuple[int, int, Fact]] = (),
     ) -> None:
         now = self._clock()
 
@@ -132,6 +134,21 @@ class StoreWrites(StoreBase):
                     "stderr_key = COALESCE(?, stderr_key) WHERE flow_name = ? AND run_id = ? "
                     "AND task_id = ? AND attempt = ? AND status = ?",
                     [(out, err, flow_name, run_id, t, a, RUNNING) for t, a, out, err in logs],
+                )
+            if facts:  # facts of running attempts so far; finish_attempts sets the final ones
+                conn.executemany(
+                    "INSERT INTO task_facts (flow_name, run_id, task_id, attempt, field, value, "
+                    "type, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 "
+                    "FROM attempts WHERE flow_name = ? AND run_id = ? AND task_id = ? "
+                    "AND attempt = ? AND status = ?) "
+                    "ON CONFLICT (flow_name, run_id, task_id, attempt, field) "
+                    "DO UPDATE SET value = excluded.value, type = excluded.type, "
+                    "created_at = excluded.created_at",
+                    [
+                        (flow_name, run_id, t, a, f.field, f.value, f.type, f.created_at or now)
+                        + (flow_name, run_id, t, a, RUNNING)
+                        for t, a, f in facts
+                    ],
                 )
 
         self.db.write(work)

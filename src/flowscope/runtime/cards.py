@@ -6,7 +6,8 @@ card (each within its timeout), stores each as a blob and returns the outcome wi
 `cards` (flowscope.cards.records) that the runner records with the attempt. A card that
 fails or times out never fails the task: it shows the error, and the task's stderr says why.
 `current.card.refresh()` stores the card as it is now, at most once per
-`CardPolicy.refresh_interval`, behind a pointer file that readers follow (local metadata).
+`CardPolicy.refresh_interval`, behind a pointer file that readers follow (local metadata), or
+else tells the runner with a signal line on stderr, which it sends on with its heartbeats.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ TAIL_CHARS = 20_000
 @dataclass(frozen=True)
 class CardPolicy:
     """What the run's settings ask of cards (see flowscope.config), and the live directory of
-    the metadata store (None for a service: refreshed cards are then seen when tasks end)."""
+    the metadata store (None for a service: refreshed cards then travel with heartbeats)."""
 
     timeout: float = 45.0
     max_bytes: int = 16 * 1024 * 1024
@@ -170,6 +171,7 @@ class TaskCards:
             step_cards(work.flow_cls, spec.step, policy.timeout), self._refresh, self._warn
         )
         self.tails: dict[str, _Tail] = {}
+        self.stderr = sys.stderr  # the worker's own, for card signals (whatever the step does)
         self.refreshed: dict[int, tuple[float, int]] = {}  # card index -> (when, version)
         self.pointers: list[Path] = []
 
@@ -265,33 +267,45 @@ class TaskCards:
             print(f"{self.pathspec}: {name}: {problem}", file=sys.stderr)
 
     def _refresh(self, card: CardComponents, force: bool) -> None:
-        """`current.card.refresh()`: store the card as it is now (rate-limited)."""
-        if self.policy.live_dir is None:
-            return  # nobody could follow it before the task ends
+        """`current.card.refresh()`: store the card as it is now (rate-limited) and point to
+        it: a pointer file beside the live logs, or else a signal line the runner sends on
+        with its heartbeats (see flowscope.cards.records)."""
         index = self.builder.cards.index(card)
         now = time.time()
         last, version = self.refreshed.get(index, (0.0, -1))
         if not force and (now - last < self.policy.refresh_interval or version == card.version):
             return
-        from flowscope.cards.records import live_card_path, write_pointer
-
         try:
-            rendered = self._render(index, card, self._summary(None))
-            record = self._store(index, rendered)
-            path = live_card_path(
-                Path(self.policy.live_dir),
-                self.work.flow_name,
-                self.work.run_id,
-                self.spec.task_id,
-                self.spec.attempt,
-                index,
-            )
-            write_pointer(path, record)
-            if path not in self.pointers:
-                self.pointers.append(path)
+            record = self._store(index, self._render(index, card, self._summary(None)))
+            if self.policy.live_dir is None:
+                self._signal(record)
+            else:
+                self._point(record)
         except Exception as exc:  # a refresh is never worth failing the step for
             print(f"{self.pathspec}: card refresh failed: {exc}", file=sys.stderr)
         self.refreshed[index] = (time.time(), card.version)
+
+    def _point(self, record: CardRecord) -> None:
+        from flowscope.cards.records import live_card_path, write_pointer
+
+        assert self.policy.live_dir is not None
+        path = live_card_path(
+            Path(self.policy.live_dir),
+            self.work.flow_name,
+            self.work.run_id,
+            self.spec.task_id,
+            self.spec.attempt,
+            record.index,
+        )
+        write_pointer(path, record)
+        if path not in self.pointers:
+            self.pointers.append(path)
+
+    def _signal(self, record: CardRecord) -> None:
+        from flowscope.cards.records import card_signal
+
+        self.stderr.write(card_signal(record) + "\n")  # past the default card's tail
+        self.stderr.flush()
 
     def finish(self, outcome: TaskOutcome) -> TaskOutcome:
         """Render and store every card; the outcome with the `cards` fact added."""

@@ -4,6 +4,10 @@ Each line is kept with its attempt (stored as the attempt's log blob when it end
 as a snapshot with heartbeats), echoed to the console, and, when the metadata provider
 declares a live log directory (`MetadataProvider.live_log_dir`), appended to a file per
 attempt and stream that readers follow while the attempt runs.
+
+A line of stderr that carries a card signal (`current.card.refresh()` where there are no live
+files: see flowscope.cards.records) is not output: the attempt's latest record of that card
+is kept instead, for the heartbeat to send on (`live_cards`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from flowscope.cards.records import SIGNAL, CardRecord, read_signal
 from flowscope.datastore import ContentStore
 from flowscope.errors import DataStoreError
 from flowscope.logs import LogLine, encode
@@ -26,6 +31,7 @@ class _Output:
     pathspec: str
     lines: dict[str, list[LogLine]] = field(default_factory=lambda: {s: [] for s in STREAMS})
     files: dict[str, BinaryIO] = field(default_factory=dict)
+    cards: dict[int, CardRecord] = field(default_factory=dict)  # card index -> latest record
 
 
 class LiveLogs:
@@ -60,6 +66,13 @@ class LiveLogs:
         output = self._outputs.get(key)
         if output is None:  # an attempt this run did not begin: nothing to attach it to
             return
+        if stream == "stderr" and SIGNAL in line.text:
+            text, record = read_signal(line.text)
+            if record is not None:
+                output.cards[record.index] = record
+                if not text:
+                    return
+                line = LogLine(line.timestamp, text)  # what the task printed before it
         output.lines[stream].append(line)
         self.console.line(output.pathspec, stream, line)
         if self.live_dir is None:
@@ -87,6 +100,13 @@ class LiveLogs:
         if output is None:
             return (0, 0)
         return (len(output.lines["stdout"]), len(output.lines["stderr"]))
+
+    def live_cards(self, key: AttemptKey) -> tuple[CardRecord, ...]:
+        """The latest record of each card the attempt signalled so far, in card order."""
+        output = self._outputs.get(key)
+        if output is None:
+            return ()
+        return tuple(output.cards[index] for index in sorted(output.cards))
 
     def store_log(self, key: AttemptKey, stream: str) -> str | None:
         """The attempt's output so far as a blob (its key), or None when there is none."""

@@ -188,6 +188,26 @@ def heartbeat_logs(body: Mapping[str, Any]) -> list[tuple[int, int, str | None, 
     return out
 
 
+def heartbeat_facts(body: Mapping[str, Any]) -> list[tuple[int, int, Fact]]:
+    """[[task_id, attempt, {field, value, type, created_at}], ...]: facts of running attempts
+    so far (their latest refreshed cards)."""
+    rows = body.get("facts", [])
+    if not isinstance(rows, list) or len(rows) > MAX_BATCH:
+        raise bad_request("facts must be a list of [task_id, attempt, fact].")
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != 3 or not isinstance(row[2], dict):
+            raise bad_request(f"facts[{i}] must be [task_id, attempt, fact].")
+        out.append(
+            (
+                p.integer(row[0], f"facts[{i}][0]", minimum=1),
+                p.integer(row[1], f"facts[{i}][1]"),
+                _fact(row[2], f"facts[{i}][2]"),
+            )
+        )
+    return out
+
+
 def _blob_key(value: Any, where: str) -> str | None:
     if value is None:
         return None

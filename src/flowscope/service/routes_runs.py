@@ -7,7 +7,8 @@
     GET  /flows/{flow}/runs/{run}              get_run (404 when absent)
     GET  /flows/{flow}/runs/{run}/parameters   get_parameters
     POST /flows/{flow}/runs/{run}/heartbeat    heartbeat {"tasks": [[task_id, attempt], ...],
-                                               "logs": [[task_id, attempt, out, err], ...]}
+                                               "logs": [[task_id, attempt, out, err], ...],
+                                               "facts": [[task_id, attempt, fact], ...]}
     POST /flows/{flow}/runs/{run}/finish       finish_run {"status": ...}
     POST /flows/{flow}/runs/{run}/tags         update_tags {"add": [...], "remove": [...]}
 
@@ -156,7 +157,8 @@ def routes(ctx: ServiceContext) -> list[Route]:
         name, run_id = p.flow(request), p.run(request)
         body = await p.read_json(request, ctx.max_body)
         tasks, logs = bodies.heartbeat_tasks(body), bodies.heartbeat_logs(body)
-        await ctx.call(store.heartbeat, name, run_id, tasks, logs)
+        facts = bodies.heartbeat_facts(body)
+        await ctx.call(store.heartbeat, name, run_id, tasks, logs, facts)
         return Response(status_code=204)
 
     async def finish_run(request: Request) -> Response:
