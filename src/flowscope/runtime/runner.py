@@ -34,7 +34,7 @@ from flowscope.flow.project import ProjectInfo
 from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -427,7 +427,7 @@ class RunDriver:
                 )
             # said where the user looks: the task's stderr (and the console), not only here
             self.logs.line(
-                done.key, "stderr", LogLine(time.time(), f"flowscope: {info['message']}")
+                done.key, "stderr", LogRecord(time.time(), f"flowscope: {info['message']}")
             )
             if rules.catch_var is not None and last:
                 outcome = caught_outcome_without_process(self.work, spec, info)
