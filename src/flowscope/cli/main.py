@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
 
-
 FLOW_COMMANDS = """\
 A flow file is its own command (see python flow.py --help):
   python flow.py run [--PARAM VALUE] [--tag TAG] [--max-workers N]
