@@ -388,3 +388,15 @@ def test_any_hostile_answer_ends_in_time_as_a_result_or_a_flowscope_error(
     assert error is None or str(error).strip(), (name, behaviour)
     assert elapsed <= bound + SLACK, (name, behaviour, elapsed, error)
     assert peak < 16 * MiB, (name, behaviour, peak)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ftp://bob:hunter2@host/x", "s3://bob:hunter2@B/x", "file://bob:hunter2@host/x"],
+)
+def test_credentials_in_a_datastore_address_are_never_echoed(address: str) -> None:
+    from flowscope.datastore import open_storage
+
+    with pytest.raises(FlowscopeError) as info:
+        open_storage(address)
+    assert "hunter2" not in str(info.value), str(info.value)

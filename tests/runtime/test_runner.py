@@ -119,3 +119,33 @@ def test_run_interrupted_is_a_run_error_with_exit_code_130(tmp_path: Path):
     assert run.status == "failed"
     (start,) = provider.list_tasks("NestedFlow", 1, "start")
     assert start.status == "failed" and start.exception["type"] == "KeyboardInterrupt"
+
+
+def test_an_executor_that_lost_its_engine_fails_the_run_with_the_resume_command(tmp_path: Path):
+    """A cluster executor whose scheduler is gone raises ExecutorLost from poll: the runner
+    ends what is in flight, records it and the run as failed, and says how to go on."""
+    from flowscope.errors import ExecutorLost
+
+    ended = []
+
+    class LosesItsScheduler(InlineExecutor):
+        def poll(self, timeout):
+            raise ExecutorLost("the Dask scheduler at tcp://gone:8786 was lost")
+
+        def shutdown(self, grace=2.0):  # ends what was in flight, polling nothing
+            ended.append(True)
+            self._queued.clear()
+            return []
+
+    with pytest.raises(ExecutorLost) as caught:
+        run_flow(NestedFlow, tmp_path / ".flowscope", executor=LosesItsScheduler)
+    message = str(caught.value)
+    assert "tcp://gone:8786 was lost" in message and "resume 1" in message
+    assert ended and not isinstance(caught.value, RunInterrupted)
+    from flowscope.metastore.local import open_local
+
+    provider = open_local(tmp_path / ".flowscope", create=False)
+    (run,) = provider.list_runs("NestedFlow", RunQuery()).items
+    assert run.status == "failed"
+    (start,) = provider.list_tasks("NestedFlow", 1, "start")
+    assert start.status == "failed"

@@ -49,6 +49,7 @@ from flowscope.datastore.s3_parts import (
 )
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import DataStoreError, DataStoreUnavailable
+from flowscope.remote.urls import redact
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
@@ -358,14 +359,14 @@ def parse_url(url: str) -> tuple[str, str]:
     bucket, _, prefix = rest.partition("/")
     if not _BUCKET.fullmatch(bucket) or ".." in bucket:
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: {bucket!r} is not an S3 bucket name (3 to 63 "
+            f"Cannot open datastore {redact(url)!r}: {redact(bucket)!r} is not an S3 bucket name (3 to 63 "
             "lowercase letters, digits, dots and hyphens). Write s3://BUCKET/PREFIX."
         )
     parts = [part for part in prefix.strip("/").split("/")] if prefix.strip("/") else []
     bad = [part for part in parts if not _PREFIX_PART.fullmatch(part) or part in (".", "..")]
     if bad or "?" in url or "#" in url:
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: the prefix must be '/'-separated names of letters, "
+            f"Cannot open datastore {redact(url)!r}: the prefix must be '/'-separated names of letters, "
             f"digits and -_.!*'()=+@,;: (got {(bad or [prefix])[0]!r:.60})."
         )
     return bucket, "/".join(parts)

@@ -23,6 +23,7 @@ from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
 from flowscope.errors import (
     DataStoreError,
+    ExecutorLost,
     MetadataError,
     RunError,
     RunInterrupted,
@@ -187,6 +188,7 @@ class RunDriver:
             CardPolicy.of(self.settings, live_dir),
             objects=self.objects,
             parameter_names=tuple(p.name for p in self.graph.parameters.values()),
+            code_key=code_key,
         )
         self.work = work
         self.journal = Journal(self.provider, self.flow_name, run_id)
@@ -212,6 +214,8 @@ class RunDriver:
             self._loop(executor, stop)
         except KeyboardInterrupt:
             raise self._interrupted(executor, began) from None
+        except ExecutorLost as exc:  # the cluster went away: what ran is kept, resume goes on
+            raise self._interrupted(executor, began, lost=exc) from None
         except (MetadataError, DataStoreError) as exc:  # progress can no longer be recorded
             executor.shutdown()
             raise self._unrecorded(exc) from exc
@@ -229,22 +233,33 @@ class RunDriver:
         self.console.run_finished(f"{self.flow_name}/{run_id}", status, time.time() - began)
         return RunResult(self.flow_name, run_id, status)
 
-    def _interrupted(self, executor: Executor[TaskSpec, TaskOutcome], began: float) -> RunError:
-        """Ctrl-C or SIGTERM: end the workers, record every attempt not yet recorded as
-        interrupted and the run as failed, and say how to go on."""
+    def _interrupted(
+        self,
+        executor: Executor[TaskSpec, TaskOutcome],
+        began: float,
+        lost: ExecutorLost | None = None,
+    ) -> RunError:
+        """Ctrl-C or SIGTERM (or the executor lost its engine): end the workers, record every
+        attempt not yet recorded as interrupted and the run as failed, and say how to go on."""
         pathspec, hint = f"{self.flow_name}/{self.run_id}", self._resume_hint()
         executor.shutdown()
         for key in list(self.running):
             self._record_interrupted(key)
+        what = "was interrupted" if lost is None else f"stopped: {lost}"
+        error = RunInterrupted if lost is None else ExecutorLost
         try:
             self.journal.flush()
             self.provider.finish_run(self.flow_name, self.run_id, "failed")
         except MetadataError as exc:
+            return error(f"Run {pathspec} {what}; its end could not be recorded ({exc}). {hint}")
+        self.console.run_finished(
+            pathspec, "interrupted" if lost is None else "failed", time.time() - began
+        )
+        if lost is None:
             return RunInterrupted(
-                f"Run {pathspec} was interrupted; its end could not be recorded ({exc}). {hint}"
+                f"Run {pathspec} was interrupted and is recorded as failed. {hint}"
             )
-        self.console.run_finished(pathspec, "interrupted", time.time() - began)
-        return RunInterrupted(f"Run {pathspec} was interrupted and is recorded as failed. {hint}")
+        return ExecutorLost(f"Run {pathspec} {what}; it is recorded as failed. {hint}")
 
     def _resume_hint(self) -> str:
         return f"Continue it with: python {self._script_name()} resume {self.run_id}"
