@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flowscope.datastore import ContentStore, open_storage
-from flowscope.logs import LogLine, decode
+from flowscope.logs import LogRecord, decode
 from flowscope.runtime import dask_worker
 from flowscope.runtime.task import TaskOutcome
 
@@ -32,10 +32,10 @@ def test_output_goes_out_in_announced_chunks_in_order(tmp_path: Path) -> None:
     store = ContentStore(open_storage(str(tmp_path)))
     worker = _Worker()
     shipper = dask_worker._Shipper(store, worker, "t", (1, 0))
-    shipper.line((1, 0), "stdout", LogLine(1.0, "one"))
-    shipper.line((1, 0), "stderr", LogLine(2.0, "warn"))
+    shipper.line((1, 0), "stdout", LogRecord(1.0, "one"))
+    shipper.line((1, 0), "stderr", LogRecord(2.0, "warn"))
     shipper.flush(announce=True)
-    shipper.line((1, 0), "stdout", LogLine(3.0, "two"))
+    shipper.line((1, 0), "stdout", LogRecord(3.0, "two"))
     shipper.flush(announce=False)
     assert [stream for stream, _ in shipper.chunks] == ["stdout", "stderr", "stdout"]
     texts = [[line.text for line in decode(bytes(store.get(k)))] for _, k in shipper.chunks]

@@ -138,7 +138,10 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     )
     _run_options(resume)
 
-    sub.add_parser("show", help="print the flow's steps and how they connect")
+    sub.add_parser(
+        "show",
+        help="print the flow's steps and how they connect (a switch step with its cases)",
+    )
     sub.add_parser("check", help="validate the flow graph without running it")
 
     logs = sub.add_parser(

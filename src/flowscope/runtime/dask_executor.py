@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from flowscope.errors import ExecutorLost
-from flowscope.logs import LogLine, decode
+from flowscope.logs import LogRecord, decode
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 P = TypeVar("P")
@@ -204,7 +204,7 @@ class DaskExecutor(Generic[P, R]):
             else:
                 data = bytes(self.store.get(chunk))
         except Exception as exc:
-            line = LogLine(time.time(), f"[flowscope: output lost ({exc})]")
+            line = LogRecord(time.time(), f"[flowscope: output lost ({exc})]")
             self.on_output(attempt.key, "stderr", line)
             return
         for line in decode(data):

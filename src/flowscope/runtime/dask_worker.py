@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowscope.logs import LogLine, encode
+from flowscope.logs import LogRecord, encode
 from flowscope.runtime.executor import CANCELLED, AttemptKey
 from flowscope.runtime.portable import PortableWork, WorkCache
 from flowscope.runtime.workers import ForkExecutor
@@ -47,11 +47,11 @@ class _Shipper:
 
     def __init__(self, store: Any, worker: Any, topic: str, key: AttemptKey) -> None:
         self.store, self.worker, self.topic, self.key = store, worker, topic, key
-        self.pending: dict[str, list[LogLine]] = {"stdout": [], "stderr": []}
+        self.pending: dict[str, list[LogRecord]] = {"stdout": [], "stderr": []}
         self.chunks: list[tuple[str, str]] = []
         self.due = time.time() + FLUSH_EVERY
 
-    def line(self, _key: AttemptKey, stream: str, line: LogLine) -> None:
+    def line(self, _key: AttemptKey, stream: str, line: LogRecord) -> None:
         self.pending[stream].append(line)
 
     def flush_if_due(self) -> None:

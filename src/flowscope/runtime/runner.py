@@ -32,9 +32,10 @@ from flowscope.errors import (
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
 from flowscope.flow.project import ProjectInfo
+from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -368,8 +369,9 @@ class RunDriver:
         self.cloned.add(task_id)
         self.journal.tasks.append(NewTask(PARAMETERS_STEP, task_id))
         self.journal.starts.append(AttemptStart(task_id, 0))
+        graph = Fact(STEP_GRAPH_FACT, json.dumps(step_successors(self.graph)), "json", time.time())
         self.journal.results.append(
-            AttemptResult(task_id, 0, "succeeded", artifacts=tuple(records))
+            AttemptResult(task_id, 0, "succeeded", artifacts=tuple(records), facts=(graph,))
         )
         return Parent(task_id, PARAMETERS_STEP, (), {r.name: r for r in records})
 
@@ -447,7 +449,7 @@ class RunDriver:
                 )
             # said where the user looks: the task's stderr (and the console), not only here
             self.logs.line(
-                done.key, "stderr", LogLine(time.time(), f"flowscope: {info['message']}")
+                done.key, "stderr", LogRecord(time.time(), f"flowscope: {info['message']}")
             )
             if rules.catch_var is not None and last:
                 outcome = caught_outcome_without_process(self.work, spec, info)

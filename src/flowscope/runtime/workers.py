@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 STREAMS = ("stdout", "stderr")
@@ -257,7 +257,7 @@ class ForkExecutor(Generic[P, R]):
         os.close(fd)
 
     def _emit(self, fork: _Fork, stream: str, raw: bytes) -> None:
-        line = LogLine(time.time(), raw.decode("utf-8", "backslashreplace"))
+        line = LogRecord(time.time(), raw.decode("utf-8", "backslashreplace"))
         self.on_output(fork.key, stream, line)
 
     def _reap(self, fork: _Fork) -> Done[R]:
