@@ -145,6 +145,8 @@ def main() -> None:
         step_page = timed(app, f"/ui/WideFlow/{run_id}/body", args.repeats)
         first = timed(app, "/ui/ManyFlow", args.repeats)
         tagged = timed(app, "/ui/ManyFlow?tag=exp-3&status=succeeded", args.repeats)
+        by_status = timed(app, "/ui/ManyFlow?sort=status&order=asc", args.repeats)
+        by_param = timed(app, "/ui/ManyFlow?sort=param:alpha&order=asc&tag=exp-3", args.repeats)
         stores.close()
     rows = [
         (f"run page, {args.tasks:,}-task foreach", run_page, " (target < 300)"),
@@ -152,6 +154,8 @@ def main() -> None:
         (f"step page, {args.tasks:,} tasks", step_page, ""),
         (f"runs list, first page of {args.runs:,}", first, " (target < 100)"),
         ("runs list, tag + status filter", tagged, ""),
+        ("runs list sorted by status", by_status, " (over 2,000 runs: the page)"),
+        ("runs list with a tag, sorted by a parameter", by_param, ""),
     ]
     print(f"stores built in {built:.1f} s ({args.tasks:,}-task foreach, {args.runs:,} runs)")
     for label, seconds, target in rows:

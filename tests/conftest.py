@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["pg", "http_servers", "s3"]
+pytest_plugins = ["pg", "http_servers", "s3", "dask_clusters"]
 
 TEST_USER = "tester"
 _SETTINGS_PREFIXES = ("FLOWSCOPE_", "METAFLOW_")

@@ -118,6 +118,21 @@ def test_readme_config_example_runs(tmp_path):
     assert "test.try_it batch 0.3 ['eu', 'us']" in result.stdout
 
 
+def test_readme_runner_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    flow = next(b for b in blocks if "class ScoreFlow" in b)
+    example = next(b for b in blocks if "Runner(" in b)
+    config = next(b for b in re.findall(r"```json\n(.*?)```", readme, re.S) if "limits" in b)
+    (tmp_path / "score.py").write_text(flow)
+    (tmp_path / "score.json").write_text(config)
+    (tmp_path / "example.py").write_text(example)
+    result = _run(["example.py"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "user.tester batch 0.3 ['eu', 'us']" in result.stdout  # the list, joined and split
+    assert result.stdout.rstrip().endswith("successful 4")
+
+
 def test_readme_compare_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flowscope.logs import LogLine, decode, encode, encode_line, text_of
+from flowscope.logs import LogRecord, decode, encode, encode_line, text_of
 
 
 def test_a_record_is_a_timestamp_a_space_and_the_line() -> None:
@@ -15,9 +15,9 @@ def test_a_record_is_a_timestamp_a_space_and_the_line() -> None:
 
 def test_encode_then_decode_round_trips() -> None:
     lines = [
-        LogLine(1700000000.123456, "first"),
-        LogLine(1700000001.0, "  spaced  out"),
-        LogLine(3.0, ""),
+        LogRecord(1700000000.123456, "first"),
+        LogRecord(1700000001.0, "  spaced  out"),
+        LogRecord(3.0, ""),
     ]
     assert list(decode(encode(lines))) == lines
 
@@ -30,10 +30,10 @@ def test_unencodable_text_is_escaped_not_lost() -> None:
 
 def test_foreign_lines_are_kept_with_time_zero() -> None:
     assert list(decode(b"not-a-stamp text\n1.000000 ok\n")) == [
-        LogLine(0.0, "not-a-stamp text"),
-        LogLine(1.0, "ok"),
+        LogRecord(0.0, "not-a-stamp text"),
+        LogRecord(1.0, "ok"),
     ]
-    assert list(decode(b"\xff\xfe 2\n")) == [LogLine(0.0, "\ufffd\ufffd 2")]
+    assert list(decode(b"\xff\xfe 2\n")) == [LogRecord(0.0, "\ufffd\ufffd 2")]
 
 
 def test_text_of_strips_timestamps() -> None:
@@ -42,5 +42,14 @@ def test_text_of_strips_timestamps() -> None:
 
 
 def test_datetime_is_utc() -> None:
-    moment = LogLine(0.0, "x").datetime
+    moment = LogRecord(0.0, "x").datetime
     assert moment.tzinfo is timezone.utc and moment.year == 1970
+
+
+def test_one_class_is_named_logline_the_clients_public_one():
+    import flowscope.logs
+    from flowscope.client import LogLine
+
+    assert not hasattr(flowscope.logs, "LogLine")  # the stored form is LogRecord
+    stamp, line = LogLine(LogRecord(0.0, "x").datetime, "x")
+    assert (stamp.year, line) == (1970, "x")

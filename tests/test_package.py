@@ -22,6 +22,8 @@ HEAVY = [
     "blake3",
     "multiprocessing",
     "asyncio",
+    "dask",
+    "distributed",
 ]
 
 
@@ -105,6 +107,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.datastore.s3": {"boto3", "botocore"},  # flowscope[s3], only for s3:// addresses
     "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
+    "flowscope.runtime.dask_": {"dask", "distributed"},  # flowscope[dask], --executor dask
     "flowscope.client.comparison": {"pandas"},  # imported by compare() only
 }
 CORE = {"blake3", "lz4"}

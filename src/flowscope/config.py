@@ -29,6 +29,10 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 |                                 | replaced by an error card saying so            |                |
 | FLOWSCOPE_CARD_REFRESH_INTERVAL | least seconds between two stored refreshes of  | 1              |
 |                                 | a running task's card (current.card.refresh()) |                |
+| FLOWSCOPE_EXECUTOR              | where tasks run: local (forks) or dask         | local          |
+| FLOWSCOPE_DASK_ADDRESS          | the Dask scheduler (tcp://host:port) for       | unset: a local |
+|                                 | `--executor dask`                              | cluster        |
+| FLOWSCOPE_DASK_CONNECT_TIMEOUT  | seconds to reach the scheduler and its workers | 20             |
 """
 
 from __future__ import annotations
@@ -55,6 +59,18 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name}={raw!r} must be a finite number greater than zero.")
     return value
+
+
+EXECUTORS = ("local", "dask")
+
+
+def _executor(env: Mapping[str, str]) -> str:
+    raw = env.get("FLOWSCOPE_EXECUTOR", "").strip()
+    if not raw:
+        return "local"
+    if raw.lower() not in EXECUTORS:
+        raise ConfigError(f"FLOWSCOPE_EXECUTOR={raw!r:.80} is not one of: {', '.join(EXECUTORS)}.")
+    return raw.lower()
 
 
 def _mebibytes(env: Mapping[str, str], name: str, default: int) -> int:
@@ -132,6 +148,9 @@ class Settings:
     card_timeout: float = 45.0
     card_max_mb: float = 16.0
     card_refresh_interval: float = 1.0
+    executor: str = "local"
+    dask_address: str | None = None
+    dask_connect_timeout: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -164,6 +183,9 @@ class Settings:
             card_timeout=_float(env, "FLOWSCOPE_CARD_TIMEOUT", 45.0),
             card_max_mb=_float(env, "FLOWSCOPE_CARD_MAX_MB", 16.0, "MiB"),
             card_refresh_interval=_float(env, "FLOWSCOPE_CARD_REFRESH_INTERVAL", 1.0),
+            executor=_executor(env),
+            dask_address=env.get("FLOWSCOPE_DASK_ADDRESS", "").strip() or None,
+            dask_connect_timeout=_float(env, "FLOWSCOPE_DASK_CONNECT_TIMEOUT", 20.0),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -13,6 +13,8 @@
     ├── MergeConflict           merge_artifacts found differing values
     ├── QueryError              a runs/tasks filter that is not valid (position, field)
     ├── RunError                a run could not be started, resumed or completed
+    │   ├── ExecutorLost        the cluster running its tasks went away mid-run
+    │   ├── ExecutorUnavailable the chosen executor cannot run it (refused before start)
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── CardError               a card or card component was given input it cannot use
@@ -144,6 +146,15 @@ class MergeConflict(FlowscopeError):
 
 class RunError(FlowscopeError):
     """A run could not be started, resumed, or completed."""
+
+
+class ExecutorLost(RunError):
+    """The engine that runs the tasks (a cluster's scheduler) went away during a run."""
+
+
+class ExecutorUnavailable(RunError):
+    """The chosen executor cannot run this run (not installed, not reachable, cannot reach
+    the run's datastore); nothing was recorded."""
 
 
 class RunInterrupted(RunError):

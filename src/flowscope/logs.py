@@ -12,7 +12,10 @@ from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
-class LogLine:
+class LogRecord:
+    """One stored line: seconds since the epoch and the text. (The client shows it to users
+    as `flowscope.client.LogLine`, a (datetime, line) pair.)"""
+
     timestamp: float
     text: str
 
@@ -25,17 +28,17 @@ def encode_line(timestamp: float, text: str) -> bytes:
     return f"{timestamp:.6f} {text.rstrip(chr(10))}\n".encode("utf-8", "backslashreplace")
 
 
-def encode(lines: Iterable[LogLine]) -> bytes:
+def encode(lines: Iterable[LogRecord]) -> bytes:
     return b"".join(encode_line(line.timestamp, line.text) for line in lines)
 
 
-def decode(data: bytes) -> Iterator[LogLine]:
+def decode(data: bytes) -> Iterator[LogRecord]:
     for raw in data.decode("utf-8", "replace").splitlines():
         stamp, _, text = raw.partition(" ")
         try:
-            yield LogLine(float(stamp), text)
+            yield LogRecord(float(stamp), text)
         except ValueError:  # not one of our records: keep the text
-            yield LogLine(0.0, raw)
+            yield LogRecord(0.0, raw)
 
 
 def text_of(data: bytes) -> str:

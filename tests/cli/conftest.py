@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flowscope.datastore import ContentStore, LocalStorage, save_artifact
-from flowscope.logs import LogLine, encode
+from flowscope.logs import LogRecord, encode
 from flowscope.metastore.local import open_local
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -67,8 +67,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Works
             (2, {"alpha": 2}),
             (3, {"alpha": 3}),
         ):
-            out = blobs.put(encode([LogLine(T0 + task_id, f"hello from {task_id}")]))
-            err = blobs.put(encode([LogLine(T0, f"warning {task_id}")]))
+            out = blobs.put(encode([LogRecord(T0 + task_id, f"hello from {task_id}")]))
+            err = blobs.put(encode([LogRecord(T0, f"warning {task_id}")]))
             results.append(
                 AttemptResult(
                     task_id,

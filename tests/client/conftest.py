@@ -24,7 +24,7 @@ import pytest
 
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
-from flowscope.logs import LogLine, encode
+from flowscope.logs import LogRecord, encode
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -204,7 +204,7 @@ class Builder:
     def log(self, *lines: str) -> str | None:
         if not lines:
             return None
-        return self.blob(encode(LogLine(self.tick(), line) for line in lines))
+        return self.blob(encode(LogRecord(self.tick(), line) for line in lines))
 
     def artifacts(self, values: dict[str, Any]) -> tuple[ArtifactRecord, ...]:
         records = []

@@ -78,3 +78,33 @@ def test_nested_foreach_items_keep_to_their_own_branch():
     assert lineage.parents(ijoins[1], before, tasks_of) == inners[2:]
     assert lineage.children(outers[0], graph, before, tasks_of) == inners[:2]
     assert lineage.parents(ojoin, before, tasks_of) == ijoins
+
+
+def test_a_run_records_its_graph_so_lineage_needs_no_code_package(tmp_path, monkeypatch):
+    from tests.runtime.support import NestedFlow, run_flow
+
+    from flowscope.client import Task
+    from flowscope.client.context import CONTEXT
+
+    root = tmp_path / ".flowscope"
+    result, provider, _ = run_flow(NestedFlow, root)  # in process: no script, no code package
+    assert result.status == "succeeded"
+    (params,) = provider.list_tasks("NestedFlow", result.run_id, "_parameters")
+    facts = {
+        f.field: f for f in provider.list_facts("NestedFlow", result.run_id, params.task_id, 0)
+    }
+    recorded = lineage.parse_recorded(facts["step-graph"].value, "NestedFlow/1")
+    assert recorded["start"] == ("outer",) and recorded["end"] == ()
+    monkeypatch.setenv("FLOWSCOPE_USER", "tester")
+    CONTEXT.reset()
+    CONTEXT.set_stores(str(root), None)
+    try:
+        from flowscope.client import namespace
+
+        namespace(None)
+        (start,) = provider.list_tasks("NestedFlow", result.run_id, "start")
+        children = list(Task(f"NestedFlow/{result.run_id}/start/{start.task_id}").child_tasks)
+        assert [t.pathspec.split("/")[2] for t in children] == ["outer", "outer"]
+        assert {len(list(t.child_tasks)) for t in children} == {3}
+    finally:
+        CONTEXT.reset()

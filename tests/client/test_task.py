@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from flowscope.client import Run, Step, Task
@@ -337,8 +339,62 @@ def test_parent_and_child_tasks_are_task_objects(lineage_run):
 def test_lineage_without_a_code_package_is_a_clear_error(client, builder):
     from flowscope.errors import FlowDefinitionError
 
-    run = builder.foreach(2)  # recorded without a code package
-    with pytest.raises(FlowDefinitionError, match="code package"):
+    run = builder.foreach(2)  # recorded without a code package or a step graph
+    with pytest.raises(FlowDefinitionError, match="no step graph and has no code package"):
+        list(Task(run.task("start")).child_tasks)
+
+
+LINEAGE_GRAPH = {
+    "start": ["a", "b"],
+    "a": ["join1"],
+    "b": ["join1"],
+    "join1": ["body"],
+    "body": ["join2"],
+    "join2": ["end"],
+    "end": [],
+}
+
+
+def _graph_run(builder, graph_fact: str, code: dict[str, str] | None = None):
+    """The lineage_run shape, its step graph recorded on its parameters task."""
+    run = builder.new_run("LineageFlow", code=code)
+    builder.task(run, "_parameters", {}, facts={"step-graph": graph_fact})
+    builder.task(run, "start", {})
+    builder.task(run, "a", {}, stack=[("start", 0, 2, False)])
+    builder.task(run, "b", {}, stack=[("start", 1, 2, False)])
+    builder.task(run, "join1", {})
+    for i in range(3):
+        builder.task(run, "body", {}, foreach_index=i, stack=[("join1", i, 3, True)])
+    builder.task(run, "join2", {})
+    builder.task(run, "end", {})
+    return builder.finish(run)
+
+
+def test_lineage_reads_the_graph_recorded_with_the_run_without_a_code_package(client, builder):
+    run = _graph_run(builder, json.dumps(LINEAGE_GRAPH))
+    bodies = [run.task("body", i) for i in range(3)]
+    assert list(Task(run.task("start")).child_task_pathspecs) == [run.task("a"), run.task("b")]
+    assert list(Task(run.task("join1")).parent_task_pathspecs) == [run.task("a"), run.task("b")]
+    assert list(Task(run.task("join1")).child_task_pathspecs) == bodies
+    assert list(Task(run.task("join2")).parent_task_pathspecs) == bodies
+    assert [t.pathspec for t in Task(run.task("end")).parent_tasks] == [run.task("join2")]
+
+
+def test_the_recorded_graph_wins_over_the_code_package(client, builder):
+    # the package's source says start -> a, b; the run recorded start -> a only (the graph
+    # it ran), so b is no child of start
+    graph = {**LINEAGE_GRAPH, "start": ["a"]}
+    run = _graph_run(builder, json.dumps(graph), code={"flow.py": LINEAGE_SCRIPT})
+    assert list(Task(run.task("start")).child_task_pathspecs) == [run.task("a")]
+    assert list(Task(run.task("b")).parent_task_pathspecs) == []
+
+
+@pytest.mark.parametrize("fact", ["not json", "[1, 2]", '{"start": "a"}', '{"start": [1]}'])
+def test_a_malformed_recorded_graph_is_a_clear_error(client, builder, fact):
+    from flowscope.errors import FlowDefinitionError
+
+    run = _graph_run(builder, fact, code={"flow.py": LINEAGE_SCRIPT})
+    with pytest.raises(FlowDefinitionError, match="step graph recorded with .* is malformed"):
         list(Task(run.task("start")).child_tasks)
 
 

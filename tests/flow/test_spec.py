@@ -1,17 +1,19 @@
-"""FlowSpec driven by hand, as the runtime drives it, over in-memory artifact sources."""
+"""FlowSpec driven by hand, as the runtime drives it, over in-memory artifact sources.
+
+The rules FlowSpec applies through its parts are tested with them: artifact names in
+test_attributes.py, self.next calls (plain, foreach, num_parallel, switch) in
+test_transitions.py, foreach helpers in test_foreach.py, the parsed source in test_static.py."""
 
 from __future__ import annotations
 
 import sys
 import types
-from typing import Any
 
 import pytest
 
-from flowscope.errors import FlowDefinitionError, ParameterError, SwitchError
-from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Parameter, Transition, step
+from flowscope.errors import FlowDefinitionError, ParameterError
+from flowscope.flow import ArtifactSource, FlowSpec, ForeachFrame, Transition, step
 from flowscope.flow.contract import foreach_items
-from flowscope.flow.names import RESERVED
 
 from .shapes import BranchFlow, ForeachFlow, LinearFlow, TrainFlow
 from .sources import FakeSource, bound, branch_inputs
@@ -60,53 +62,6 @@ def test_missing_artifact_suggests_names_and_explains_flow_on() -> None:
     assert "Did you mean 'score'?" in message and "flow on to the steps after it" in message
     assert not hasattr(flow, "nothing")
     assert getattr(flow, "nothing", "fallback") == "fallback"
-
-
-def test_private_names_are_artifacts_but_internal_ones_are_refused() -> None:
-    flow = bound(LinearFlow, "start")
-    flow._cache = {"k": 1}
-    with pytest.raises(FlowDefinitionError, match="'_fs_scratch' is reserved"):
-        flow._fs_scratch = 1
-    assert flow._fs_outputs() == ({"_cache": {"k": 1}}, {})
-
-
-@pytest.mark.parametrize(
-    ("name", "fragment"),
-    [
-        ("name", "'name' is reserved by flowscope (FlowSpec.name)"),
-        ("next", "'next' is reserved"),
-        ("input", "'input' is reserved"),
-        ("index", "'index' is reserved"),
-        ("merge_artifacts", "reserved"),
-        ("middle", "'middle' is a step of LinearFlow"),
-        ("__weird__", "names starting with '__'"),
-    ],
-)
-def test_reserved_names_cannot_be_artifacts(name: str, fragment: str) -> None:
-    flow = bound(LinearFlow, "start")
-    with pytest.raises(FlowDefinitionError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
-        setattr(flow, name, 1)
-    assert flow._fs_outputs() == ({}, {})
-
-
-class WithClassAttribute(FlowSpec):
-    LIMIT = 10
-
-    def helper(self) -> int:  # pragma: no cover - never run
-        return 1
-
-
-def test_class_attributes_and_methods_cannot_be_shadowed() -> None:
-    flow = bound(WithClassAttribute, "start")
-    with pytest.raises(FlowDefinitionError, match="'LIMIT' is a class attribute"):
-        flow.LIMIT = 11
-    with pytest.raises(FlowDefinitionError, match="'helper' is a class attribute"):
-        flow.helper = 1
-
-
-def test_every_public_flowspec_attribute_is_reserved() -> None:
-    public = {n for n in dir(FlowSpec) if not n.startswith("_")}
-    assert public == set(RESERVED)
 
 
 def test_deleting_an_artifact_stops_it_flowing_on() -> None:
@@ -242,42 +197,6 @@ def test_next_twice_is_an_error_naming_the_step() -> None:
         flow.next(flow.end)
 
 
-def test_next_must_match_the_static_graph() -> None:
-    flow = bound(LinearFlow, "middle")
-    with pytest.raises(FlowDefinitionError) as info:
-        flow.next(flow.start)
-    message = str(info.value)
-    assert "step 'middle' called self.next(self.start)" in message
-    assert "reads self.next(self.end)" in message
-    assert flow._fs_transition() is None
-
-
-def test_next_argument_errors() -> None:
-    flow = bound(LinearFlow, "middle")
-    with pytest.raises(FlowDefinitionError, match=r"pass the step itself: self.next\(self.end\)"):
-        flow.next("end")
-    other = LinearFlow(use_cli=False)
-    with pytest.raises(FlowDefinitionError, match="takes steps of this flow"):
-        flow.next(other.end)
-    with pytest.raises(FlowDefinitionError, match="without a step"):
-        flow.next()
-    with pytest.raises(FlowDefinitionError, match="only be called inside a running step"):
-        LinearFlow(use_cli=False).next(flow.end)
-
-
-def test_next_foreach_errors() -> None:
-    flow = bound(ForeachFlow, "start")
-    with pytest.raises(FlowDefinitionError, match="sets no artifact 'items'"):
-        flow.next(flow.work, foreach="items")
-    with pytest.raises(FlowDefinitionError, match="foreach= takes the name of an artifact"):
-        flow.next(flow.work, foreach=[1, 2])
-    flow.items = [1]
-    with pytest.raises(FlowDefinitionError, match="needs exactly one target step, got 2"):
-        flow.next(flow.work, flow.join, foreach="items")
-    flow.next(flow.work, foreach="items")
-    assert flow._fs_transition() == Transition(("work",), "items")
-
-
 # -- joins -----------------------------------------------------------------------------------
 
 
@@ -313,114 +232,14 @@ class StepsOnlyFlow(FlowSpec):
         pass
 
 
+def test_the_runner_imports_warm_static_from_here() -> None:
+    from flowscope.flow import spec, static
+
+    assert spec.warm_static is static.warm_static
+    assert spec.__all__ == ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
+
+
 def test_end_step_has_no_transition() -> None:
     flow = bound(StepsOnlyFlow, "end", FakeSource({}))
     flow.end()
     assert flow._fs_transition() is None
-
-
-# -- switch steps ----------------------------------------------------------------------------
-
-
-class RouteFlow(FlowSpec):
-    choice = Parameter("choice", default="b")
-
-    @step
-    def start(self):
-        self.next(self.pick)
-
-    @step
-    def pick(self):
-        self.next({"a": self.a, "b": self.b}, condition="route")
-
-    @step
-    def by_param(self):
-        self.next({"a": self.a, "b": self.b}, condition="choice")
-
-    @step
-    def by_number(self):
-        self.next({0: self.a, 1: self.b}, condition="n")
-
-    @step
-    def built(self):
-        cases = {"a": self.a, "b": self.b}
-        self.next(cases, condition="route")
-
-    @step
-    def a(self):
-        self.next(self.end)
-
-    @step
-    def b(self):
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-
-
-def _route(step_name: str, **artifacts: object) -> Any:
-    source = FakeSource({name: (f"sha-{name}", value) for name, value in artifacts.items()})
-    return bound(RouteFlow, step_name, source, parameters={"choice": "a"})
-
-
-def test_a_switch_takes_the_case_its_artifact_names() -> None:
-    flow = _route("pick", route="b")
-    flow.pick()
-    assert flow._fs_transition() == Transition(("b",), None, condition="route", case="b")
-    flow = _route("by_param")
-    flow.by_param()
-    assert flow._fs_transition() == Transition(("a",), None, condition="choice", case="a")
-    flow = _route("by_number", n=1)
-    flow.by_number()
-    assert flow._fs_transition() == Transition(("b",), None, condition="n", case=1)
-
-
-def test_a_switch_value_that_is_no_case_names_step_artifact_value_and_keys() -> None:
-    flow = _route("pick", route="c")
-    with pytest.raises(SwitchError) as info:
-        flow.pick()
-    message = str(info.value)
-    assert "step 'pick'" in message and "self.route" in message
-    assert "'c' (str)" in message and "'a', 'b'" in message
-    assert flow._fs_transition() is None
-    flow = _route("by_number", n="1")
-    with pytest.raises(SwitchError, match=r"'1' \(str\) is not the key 1 \(int\)"):
-        flow.by_number()
-
-
-def test_a_switch_on_a_missing_artifact_says_so_with_a_suggestion() -> None:
-    flow = _route("pick", rout="a")
-    with pytest.raises(SwitchError) as info:
-        flow.pick()
-    message = str(info.value)
-    assert "condition='route' but has no artifact 'route'" in message
-    assert "Did you mean 'rout'?" in message
-
-
-def test_a_switch_must_be_written_as_a_literal_dict() -> None:
-    flow = _route("built", route="a")
-    with pytest.raises(
-        FlowDefinitionError, match=r"its source \(line \d+\) reads no dict of cases"
-    ):
-        flow.built()
-
-
-def test_a_switch_called_wrongly_at_run_time_is_refused() -> None:
-    flow = _route("pick", route="a")
-    with pytest.raises(FlowDefinitionError, match="needs condition='<artifact>'"):
-        flow.next({"a": flow.a, "b": flow.b})
-    with pytest.raises(FlowDefinitionError, match="one dict of cases"):
-        flow.next({"a": flow.a}, flow.b, condition="route")
-    with pytest.raises(FlowDefinitionError, match="one dict of cases"):
-        flow.next(flow.a, condition="route")
-    with pytest.raises(FlowDefinitionError, match="condition=3"):
-        flow.next({"a": flow.a, "b": flow.b}, condition=3)
-    with pytest.raises(FlowDefinitionError, match="pass the step itself"):
-        flow.next({"a": "a", "b": flow.b}, condition="route")
-    with pytest.raises(FlowDefinitionError, match="the switch key 1.5 is a float"):
-        flow.next({1.5: flow.a, "b": flow.b}, condition="route")
-    with pytest.raises(FlowDefinitionError, match=r"called self.next\(\{'b': self.a"):
-        flow.next({"b": flow.a, "a": flow.b}, condition="route")
-    flow.pick()
-    assert flow._fs_transition() == Transition(("a",), None, condition="route", case="a")

@@ -1,5 +1,6 @@
-"""Metadata test fixtures: the PostgreSQL/service fixtures of tests/pg.py, and one fixture per
-metadata provider for the contract suite (see test_provider_contract.PROVIDERS)."""
+"""Metadata test fixtures: the PostgreSQL/service fixtures of tests/pg.py, one fixture per
+metadata provider for the contract suite (see test_provider_contract.PROVIDERS), and a SQLite
+store on a hand-set clock for the tests of the store's parts (tests/metastore/test_store*.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from flowscope.metastore.db import open_database
+from flowscope.metastore.db import SqliteDatabase, open_database
 from flowscope.metastore.migrations import migrate
 from flowscope.metastore.store import SqlMetadataStore
 from pg import PgServer, ServiceProcess, reset_database
+
+from .clock import Clock
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture()
+def clocked_store(tmp_path: Path, clock: Clock) -> Iterator[SqlMetadataStore]:
+    """A store whose time is `clock` and whose runs read as lost after 10 silent seconds."""
+    db = SqliteDatabase(tmp_path / "clocked.db")
+    migrate(db)
+    store = SqlMetadataStore(db, lost_after=10.0, clock=clock)
+    yield store
+    store.close()
 
 
 @pytest.fixture()

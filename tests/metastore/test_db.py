@@ -137,3 +137,70 @@ def test_a_write_to_a_database_deleted_while_open_is_refused_as_vanished(tmp_pat
     with _pytest.raises(StoreVanished, match=f"no longer exists: {tmp_path}"):
         db.write(lambda conn: conn.execute("INSERT INTO t VALUES (2)"))
     db.close()
+
+
+class _InterruptedAfter(sqlite3.Connection):
+    """A connection on which Ctrl-C arrives while one chosen statement runs: the statement
+    completes in SQLite, then KeyboardInterrupt is raised as it returns (where a signal
+    handler raises it)."""
+
+    statement = ""
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        cursor = super().execute(sql, *args)
+        if sql == type(self).statement:
+            type(self).statement = ""  # once
+            raise KeyboardInterrupt
+        return cursor
+
+
+@pytest.mark.parametrize("statement", ["BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"])
+def test_a_unit_of_work_interrupted_anywhere_leaves_no_transaction_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement: str
+) -> None:
+    """Ctrl-C landing inside any statement of a unit of work (even BEGIN itself) must not leave
+    the connection inside a transaction: the next write would fail with "cannot start a
+    transaction within a transaction", and a run could not be recorded as ended."""
+    db = SqliteDatabase(tmp_path / "m.db")
+    monkeypatch.setattr(
+        db,
+        "_open",
+        lambda: sqlite3.connect(
+            db.path, timeout=5.0, isolation_level=None, factory=_InterruptedAfter
+        ),
+    )
+    _table(db)
+    _InterruptedAfter.statement = statement
+
+    def refused(conn: Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (1, 'x')")
+        if statement == "ROLLBACK":
+            raise MetadataError("refused")
+
+    with pytest.raises((KeyboardInterrupt, MetadataError)):
+        if statement == "BEGIN":
+            db.read(lambda c: c.execute("SELECT v FROM t"))
+        else:
+            db.write(refused)
+    committed = statement == "COMMIT"  # it completed: the write is there, only the news is lost
+    db.write(lambda c: c.execute("INSERT INTO t VALUES (2, 'y')"))
+    assert db.read(lambda c: c.execute("SELECT k FROM t ORDER BY k")) == (
+        [(1,), (2,)] if committed else [(2,)]
+    )
+
+
+def test_a_transaction_left_open_on_the_connection_is_rolled_back_by_the_next_unit(
+    tmp_path: Path,
+) -> None:
+    """A second Ctrl-C can land between an interrupted unit's failure and its ROLLBACK; the
+    next unit of work on that connection ends the stale transaction instead of failing."""
+    db = SqliteDatabase(tmp_path / "m.db")
+    _table(db)
+    raw = db._connection().raw
+    raw.execute("BEGIN IMMEDIATE")
+    raw.execute("INSERT INTO t VALUES (1, 'stale')")
+    db.write(lambda c: c.execute("INSERT INTO t VALUES (2, 'y')"))
+    assert db.read(lambda c: c.execute("SELECT k FROM t")) == [(2,)]
+    raw.execute("BEGIN")
+    assert db.read(lambda c: c.execute("SELECT k FROM t")) == [(2,)]
+    assert not raw.in_transaction

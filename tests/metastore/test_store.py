@@ -1,112 +1,62 @@
-"""SqlMetadataStore's own rules (metastore/store.py), beyond the provider contract: an injected
-clock decides liveness, idempotency keys make create_run retry-safe, bad finishes are refused."""
+"""SqlMetadataStore as assembled (metastore/store.py): one class over its parts, answering the
+whole provider protocol, with the helpers callers import from this module. The parts' rules are
+tested in test_store_base.py, test_store_writes.py, test_store_reads.py and
+test_store_listings.py; the behaviour every provider shares in test_provider_contract.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+import inspect
 
-import pytest
-
-from flowscope.errors import MetadataError
-from flowscope.metastore.db import SqliteDatabase
-from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
+from flowscope.metastore import store as store_module
+from flowscope.metastore.provider import MetadataProvider
+from flowscope.metastore.records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
+from flowscope.metastore.store_base import StoreBase
+from flowscope.metastore.store_listings import StoreListings, iter_all_runs
+from flowscope.metastore.store_reads import StoreReads, live_log_path
+from flowscope.metastore.store_writes import StoreWrites
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def _public(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_")}
 
 
-@pytest.fixture()
-def clock() -> Clock:
-    return Clock()
+def test_the_store_is_its_parts_over_one_base() -> None:
+    assert SqlMetadataStore.__mro__[1:] == (
+        StoreWrites,
+        StoreReads,
+        StoreListings,
+        StoreBase,
+        object,
+    )
 
 
-@pytest.fixture()
-def store(tmp_path: Path, clock: Clock) -> Iterator[SqlMetadataStore]:
-    db = SqliteDatabase(tmp_path / "m.db")
-    migrate(db)
-    s = SqlMetadataStore(db, lost_after=10.0, clock=clock)
-    yield s
-    s.close()
+def test_the_parts_share_no_public_method() -> None:
+    parts = [_public(p) - _public(StoreBase) for p in (StoreWrites, StoreReads, StoreListings)]
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            assert not a & b
 
 
-def test_the_default_description_names_the_database(tmp_path: Path) -> None:
-    db = SqliteDatabase(tmp_path / "m.db")
-    assert SqlMetadataStore(db).describe() == f"sql@{tmp_path / 'm.db'}"
-    assert SqlMetadataStore(db, description="local@x").describe() == "local@x"
+def test_every_provider_method_is_answered_with_its_signature() -> None:
+    protocol = {
+        n for n, v in vars(MetadataProvider).items() if callable(v) and not n.startswith("_")
+    }
+    assert protocol <= _public(SqlMetadataStore)
+    for name in protocol:
+        expected = list(inspect.signature(getattr(MetadataProvider, name)).parameters)
+        got = list(inspect.signature(getattr(SqlMetadataStore, name)).parameters)
+        assert got[: len(expected)] == expected, name
 
 
-def test_times_come_from_the_clock_and_silence_means_lost(
-    store: SqlMetadataStore, clock: Clock
-) -> None:
-    run = store.create_run(NewRun("F", "u"))
-    assert run.created_at == 1000.0 and run.status == "running"
-    clock.now = 1011.0
-    assert store.get_run("F", 1).status == "lost"  # type: ignore[union-attr]
-    assert [r.run_id for r in store.list_runs("F", RunQuery(status="lost")).items] == [1]
-    store.heartbeat("F", 1)
-    assert store.get_run("F", 1).status == "running"  # type: ignore[union-attr]
-    assert store.list_runs("F", RunQuery(status="lost")).items == ()
+def test_the_module_exports_the_store_and_its_helpers() -> None:
+    assert store_module.__all__ == ["SqlMetadataStore", "iter_all_runs", "live_log_path"]
+    assert store_module.iter_all_runs is iter_all_runs
+    assert store_module.live_log_path is live_log_path
 
 
-def test_running_attempts_are_lost_without_their_own_heartbeat(
-    store: SqlMetadataStore, clock: Clock
-) -> None:
-    store.create_run(NewRun("F", "u"))
-    store.create_tasks("F", 1, [NewTask("s", 1), NewTask("s", 2)])
-    store.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
-    clock.now += 11
-    store.heartbeat("F", 1, tasks=[(1, 0)])
-    assert [t.status for t in store.list_tasks("F", 1)] == ["running", "lost"]
-
-
-def test_finishing_a_run_fails_its_still_running_attempts(
-    store: SqlMetadataStore, clock: Clock
-) -> None:
-    store.create_run(NewRun("F", "u"))
-    store.create_tasks("F", 1, [NewTask("s", 1), NewTask("s", 2)])
-    store.start_attempts("F", 1, [AttemptStart(1, 0), AttemptStart(2, 0)])
-    store.finish_attempts("F", 1, [AttemptResult(1, 0, "succeeded")])
-    clock.now = 1005.0
-    store.finish_run("F", 1, "failed")
-    run = store.get_run("F", 1)
-    assert run is not None and (run.status, run.finished_at) == ("failed", 1005.0)
-    assert [t.status for t in store.list_tasks("F", 1)] == ["succeeded", "failed"]
-
-
-@pytest.mark.parametrize("status", ["running", "lost", "done", ""])
-def test_a_run_finishes_only_as_succeeded_or_failed(store: SqlMetadataStore, status: str) -> None:
-    store.create_run(NewRun("F", "u"))
-    with pytest.raises(MetadataError, match="succeeded or failed"):
-        store.finish_run("F", 1, status)
-
-
-def test_a_request_key_creates_one_run_however_often_it_is_sent(store: SqlMetadataStore) -> None:
-    first = store.create_run(NewRun("F", "u"), request_key="k1")
-    again = store.create_run(NewRun("F", "u"), request_key="k1")
-    other = store.create_run(NewRun("F", "u"), request_key="k2")
-    assert (first.run_id, again.run_id, other.run_id) == (1, 1, 2)
-    assert [r.run_id for r in store.list_runs("F").items] == [2, 1]
-    with pytest.raises(MetadataError, match="already used to create a run of 'F'"):
-        store.create_run(NewRun("G", "u"), request_key="k1")
-
-
-def test_run_ids_count_per_flow(store: SqlMetadataStore) -> None:
-    ids = [store.create_run(NewRun(name, "u")).run_id for name in ("A", "B", "A", "A", "B")]
-    assert ids == [1, 1, 2, 3, 2]
-
-
-def test_an_explicit_creation_time_wins_over_the_clock(store: SqlMetadataStore) -> None:
-    assert store.create_run(NewRun("F", "u", created_at=5.0)).created_at == 5.0
-
-
-def test_parameters_are_kept_as_json_values(store: SqlMetadataStore) -> None:
-    store.create_run(NewRun("F", "u", parameters={"n": 3, "xs": [1, "a"], "s": "v"}))
-    assert store.get_parameters("F", 1) == {"n": 3, "xs": [1, "a"], "s": "v"}
+def test_one_store_writes_and_reads_back(clocked_store: SqlMetadataStore) -> None:
+    run = clocked_store.create_run(NewRun("F", "u", user_tags=("t",)))
+    assert clocked_store.get_run("F", run.run_id) == run
+    assert clocked_store.list_runs("F").items == (run,)
+    assert [f.flow_name for f in clocked_store.list_flows(tag="t")] == ["F"]

@@ -430,3 +430,15 @@ def test_a_malformed_batch_answer_is_a_clear_error(server: HostileServer, body: 
     elapsed, error = timed(lambda: blobs.read_many([KEY, "1" * 64]), 10)
     assert isinstance(error, FlowscopeError), repr(error)
     assert "batch blob answer is malformed" in str(error)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ftp://bob:hunter2@host/x", "s3://bob:hunter2@B/x", "file://bob:hunter2@host/x"],
+)
+def test_credentials_in_a_datastore_address_are_never_echoed(address: str) -> None:
+    from flowscope.datastore import open_storage
+
+    with pytest.raises(FlowscopeError) as info:
+        open_storage(address)
+    assert "hunter2" not in str(info.value), str(info.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowscope.errors import RunnerError
-from flowscope.runner_api.flowfile import flow_name_of
+from flowscope.runner_api.flowfile import flow_name_of, separators_of
 
 
 def test_the_main_block_names_the_flow(tmp_path):
@@ -35,3 +35,17 @@ def test_ambiguous_broken_or_unreadable_files_are_clear_errors(tmp_path):
         flow_name_of(path)
     with pytest.raises(RunnerError, match="Cannot read"):
         flow_name_of(tmp_path / "missing.py")
+
+
+def test_separators_are_read_from_literal_parameter_declarations(tmp_path):
+    path = tmp_path / "f.py"
+    path.write_text(
+        "from flowscope import FlowSpec, Parameter\nimport flowscope\n"
+        "SEP = ';'\n"
+        "class A(FlowSpec):\n"
+        "    a = Parameter('letters', separator=',')\n"
+        "    b = flowscope.Parameter(name='nums', type=int, separator=' ')\n"
+        "    c = Parameter('plain', default=1)\n"
+        "    d = Parameter('computed', separator=SEP)\n"
+    )
+    assert separators_of(path) == {"letters": ",", "nums": " "}

@@ -105,3 +105,51 @@ def test_over_the_service(project, sqlite_service, monkeypatch):
             t.pathspec for t in run["train"]
         )
     assert not (project / ".flowscope").exists()
+
+
+OPTIONS_FLOW = """from flowscope import Config, FlowSpec, Parameter, current, step
+
+
+class OptionsFlow(FlowSpec):
+    cfg = Config("cfg", default_value={"size": 1})
+    extra = Config("extra", default_value={"k": "none"})
+    letters = Parameter("letters", separator=",", default="z")
+
+    @step
+    def start(self):
+        if current.retry_count == 0:
+            raise RuntimeError("first attempt fails")
+        self.size = self.cfg.size
+        self.k = self.extra.k
+        self.got = list(self.letters)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    OptionsFlow()
+"""
+
+
+def test_configs_separated_lists_and_decospecs_reach_the_run(project):
+    (project / "options.py").write_text(OPTIONS_FLOW)
+    (project / "extra.json").write_text('{"k": "from file"}')
+    with Runner(
+        "options.py",
+        cwd=project,
+        show_output=False,
+        config_value=[("cfg", {"size": 7})],
+        config={"extra": "extra.json"},
+        decospecs=["retry:times=1"],
+    ) as runner:
+        running = runner.run(letters=["a", "b", "c"])
+        assert running.status == "successful", running.stderr
+        data = running.run["start"].task.data
+        assert (data.size, data.k, data.got) == (7, "from file", ["a", "b", "c"])
+        assert running.run.data.cfg == {"size": 7}
+    # without --with the first attempt's failure fails the run
+    with Runner("options.py", cwd=project, show_output=False) as runner:
+        assert runner.run().status == "failed"

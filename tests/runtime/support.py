@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from flowscope import FlowSpec, catch, retry, step
 from flowscope.config import Settings
 from flowscope.flow import FlowGraph
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.runtime.console import Console
 from flowscope.runtime.executor import CANCELLED, AttemptKey, Done, OutputSink, Placement
 
@@ -52,7 +52,7 @@ class InlineExecutor(Generic[P, R]):
                 ended.append(Done(key, None, CANCELLED, where, 0.0))
                 continue
             outcome = self.work(payload)
-            self.on_output(key, "stdout", LogLine(1.0, f"ran {key}"))
+            self.on_output(key, "stdout", LogRecord(1.0, f"ran {key}"))
             ended.append(Done(key, outcome, None, where, 0.0))
         return ended
 

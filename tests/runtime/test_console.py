@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.runtime.console import WIDE, Console
 
 
@@ -38,6 +38,6 @@ def test_quiet_prints_nothing() -> None:
     out = io.StringIO()
     console = Console(out, quiet=True)
     console.run_started("F/1", "ann")
-    console.line("F/1/a/2", "stdout", LogLine(1.0, "x"))
+    console.line("F/1/a/2", "stdout", LogRecord(1.0, "x"))
     console.note("hello")
     assert out.getvalue() == ""

@@ -8,7 +8,7 @@ from typing import Any
 from flowscope.cards.records import CardRecord, card_signal, decode_records
 from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.runtime.console import Console
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.livelogs import LiveLogs
@@ -54,7 +54,7 @@ def test_snapshots_only_for_attempts_whose_output_grew() -> None:
     beat, provider, clock, logs = setup(snapshots=True)
     logs.begin((1, 0), "F/1/a/1")
     logs.begin((2, 0), "F/1/a/2")
-    logs.line((1, 0), "stdout", LogLine(1.0, "one"))
+    logs.line((1, 0), "stdout", LogRecord(1.0, "one"))
     clock.now += 5
     beat.beat_if_due([(1, 0), (2, 0)])
     ((_, snaps),) = provider.beats
@@ -62,7 +62,7 @@ def test_snapshots_only_for_attempts_whose_output_grew() -> None:
     clock.now += 5
     beat.beat_if_due([(1, 0), (2, 0)])  # nothing new
     assert provider.beats[-1][1] == []
-    logs.line((1, 0), "stderr", LogLine(2.0, "warn"))
+    logs.line((1, 0), "stderr", LogRecord(2.0, "warn"))
     clock.now += 5
     beat.beat_if_due([(1, 0)])
     assert [(t, a) for t, a, _, e in provider.beats[-1][1] if e] == [(1, 0)]
@@ -73,7 +73,7 @@ def test_cards_refreshed_since_the_last_beat_go_with_it_as_the_cards_fact() -> N
     logs.begin((1, 0), "F/1/a/1")
     logs.begin((2, 0), "F/1/a/2")
     first, second = (CardRecord(0, "blank", "live", c * 64, 5) for c in "ab")
-    logs.line((1, 0), "stderr", LogLine(1.0, card_signal(first)))
+    logs.line((1, 0), "stderr", LogRecord(1.0, card_signal(first)))
     clock.now += 5
     beat.beat_if_due([(1, 0), (2, 0)])
     ((task, attempt, fact),) = provider.facts[-1]
@@ -82,7 +82,7 @@ def test_cards_refreshed_since_the_last_beat_go_with_it_as_the_cards_fact() -> N
     clock.now += 5
     beat.beat_if_due([(1, 0), (2, 0)])  # no new refresh: nothing sent again
     assert provider.facts[-1] == []
-    logs.line((1, 0), "stderr", LogLine(2.0, card_signal(second)))
+    logs.line((1, 0), "stderr", LogRecord(2.0, card_signal(second)))
     clock.now += 5
     beat.beat_if_due([(1, 0)])
     assert [decode_records(f.value) for _, _, f in provider.facts[-1]] == [[second]]

@@ -10,7 +10,7 @@ from pathlib import Path
 from flowscope.cards.records import CardRecord, card_signal
 from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
-from flowscope.logs import LogLine, decode
+from flowscope.logs import LogRecord, decode
 from flowscope.metastore.store import live_log_path
 from flowscope.runtime.console import Console
 from flowscope.runtime.livelogs import LiveLogs
@@ -25,8 +25,8 @@ def logs(live_dir: Path | None) -> tuple[LiveLogs, io.StringIO, ContentStore]:
 def test_lines_are_echoed_followed_live_and_stored_when_the_attempt_ends(tmp_path: Path) -> None:
     live, out, store = logs(tmp_path)
     live.begin((3, 0), "F/7/a/3")
-    live.line((3, 0), "stdout", LogLine(1.5, "hello"))
-    live.line((3, 0), "stdout", LogLine(2.5, "again"))
+    live.line((3, 0), "stdout", LogRecord(1.5, "hello"))
+    live.line((3, 0), "stdout", LogRecord(2.5, "again"))
     assert "[F/7/a/3] hello" in out.getvalue()
     path = live_log_path(tmp_path, "F", 7, 3, 0, "stdout")
     assert [line.text for line in decode(path.read_bytes())] == ["hello", "again"]
@@ -43,7 +43,7 @@ def test_lines_are_echoed_followed_live_and_stored_when_the_attempt_ends(tmp_pat
 def test_without_a_live_directory_nothing_is_written_but_lines_are_kept(tmp_path: Path) -> None:
     live, _, _ = logs(None)
     live.begin((1, 0), "F/7/a/1")
-    live.line((1, 0), "stderr", LogLine(1.0, "oops"))
+    live.line((1, 0), "stderr", LogRecord(1.0, "oops"))
     assert live.count((1, 0)) == (0, 1) and live.store_log((1, 0), "stderr")
     assert list(tmp_path.iterdir()) == []
 
@@ -52,10 +52,10 @@ def test_lines_of_unknown_attempts_are_dropped_and_close_removes_live_files(
     tmp_path: Path,
 ) -> None:
     live, out, _ = logs(tmp_path)
-    live.line((9, 0), "stdout", LogLine(1.0, "stray"))
+    live.line((9, 0), "stdout", LogRecord(1.0, "stray"))
     assert out.getvalue() == ""
     live.begin((1, 0), "F/7/a/1")
-    live.line((1, 0), "stdout", LogLine(1.0, "x"))
+    live.line((1, 0), "stdout", LogRecord(1.0, "x"))
     live.close()
     assert not live_log_path(tmp_path, "F", 7, 1, 0, "stdout").exists()
 
@@ -67,8 +67,8 @@ def test_a_live_file_that_cannot_be_written_stops_live_output_not_the_run(
     shutil.rmtree(tmp_path / "live")  # the directory made at the start is gone (or full)
     (tmp_path / "live").write_text("a file where the live directory should be")
     live.begin((1, 0), "F/7/a/1")
-    live.line((1, 0), "stdout", LogLine(1.0, "kept"))
-    live.line((1, 0), "stdout", LogLine(2.0, "still kept"))
+    live.line((1, 0), "stdout", LogRecord(1.0, "kept"))
+    live.line((1, 0), "stdout", LogRecord(2.0, "still kept"))
     assert live.count((1, 0)) == (2, 0) and live.live_dir is None
     assert "Live task output is no longer written" in out.getvalue()
 
@@ -83,10 +83,10 @@ def test_logs_that_cannot_be_stored_on_the_way_out_are_left_out(tmp_path: Path) 
 
     store.put = full  # type: ignore[method-assign]
     live.begin((1, 0), "F/7/a/1")
-    live.line((1, 0), "stdout", LogLine(1.0, "x"))
+    live.line((1, 0), "stdout", LogRecord(1.0, "x"))
     assert live.end((1, 0), best_effort=True) == (None, None)
     live.begin((2, 0), "F/7/a/2")
-    live.line((2, 0), "stdout", LogLine(1.0, "x"))
+    live.line((2, 0), "stdout", LogRecord(1.0, "x"))
     try:
         live.end((2, 0))
     except DataStoreError:
@@ -101,10 +101,10 @@ def test_a_card_signal_is_kept_as_the_attempts_latest_card_not_as_output() -> No
     live.begin((3, 0), "F/7/a/3")
     first, second = (CardRecord(0, "blank", None, c * 64, 5) for c in "ab")
     other = CardRecord(1, "default", None, "c" * 64, 5)
-    live.line((3, 0), "stderr", LogLine(1.0, card_signal(first)))
-    live.line((3, 0), "stderr", LogLine(2.0, "partial" + card_signal(other)))
-    live.line((3, 0), "stderr", LogLine(3.0, card_signal(second)))
-    live.line((3, 0), "stdout", LogLine(4.0, card_signal(first)))  # only stderr carries them
+    live.line((3, 0), "stderr", LogRecord(1.0, card_signal(first)))
+    live.line((3, 0), "stderr", LogRecord(2.0, "partial" + card_signal(other)))
+    live.line((3, 0), "stderr", LogRecord(3.0, card_signal(second)))
+    live.line((3, 0), "stdout", LogRecord(4.0, card_signal(first)))  # only stderr carries them
     assert live.live_cards((3, 0)) == (second, other)
     assert live.count((3, 0)) == (1, 1) and out.getvalue().count("flowscope-card") == 1
     stdout, stderr = live.end((3, 0))

@@ -80,3 +80,37 @@ def test_capacity_and_keys_are_checked() -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_workers_die_with_the_runner_on_linux() -> None:
     assert callable(die_with_parent_hook())
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_ctrl_c_as_a_worker_pipe_is_closed_still_lets_shutdown_finish(when: str) -> None:
+    """Ctrl-C (the runner's handler raising KeyboardInterrupt in its wait) just before or just
+    after a pipe at EOF is taken out of the selector: the fork's bookkeeping stays whole, so
+    shutdown() reaps the worker and returns, instead of polling for ever for a pipe nobody
+    watches."""
+    import threading
+
+    executor = ForkExecutor(lambda p: None, lambda k, s, line: None, 1)
+    unregister = executor.selector.unregister
+    fired: list[int] = []
+
+    def unregister_with_ctrl_c(fd: Any) -> Any:
+        if fired or when == "after":
+            key = unregister(fd)
+        if not fired:
+            fired.append(fd)
+            raise KeyboardInterrupt
+        return key
+
+    executor.selector.unregister = unregister_with_ctrl_c  # type: ignore[method-assign]
+    executor.submit((1, 0), None)
+    deadline = time.time() + 20
+    with pytest.raises(KeyboardInterrupt):
+        while time.time() < deadline:
+            executor.poll(0.05)
+    assert fired
+    finished = threading.Event()
+    thread = threading.Thread(target=lambda: (executor.shutdown(0.5), finished.set()), daemon=True)
+    thread.start()
+    assert finished.wait(10), "shutdown() never returned"
+    assert not executor.in_flight()

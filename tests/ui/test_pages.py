@@ -51,15 +51,24 @@ def test_runs_list_filters_facets_params_and_sorting(client: Any) -> None:
     assert client.get("/ui/HostileFlow", params={"status": "bogus"}).status_code == 400
 
 
-def test_search_box_uses_the_filter_language_or_says_it_is_missing(client: Any) -> None:
-    from flowscope.ui.runs_list import where_supported
+def test_scalar_results_are_columns_sorted_over_the_whole_listing(client: Any) -> None:
+    page = client.get("/ui/HostileFlow")
+    assert ">data.accuracy" in page.text and ">data.label" in page.text
+    assert ">0.55<" in page.text and ">0.7<" in page.text  # alpha 0.5 and 2
+    assert_escaped(page.text)  # the label is a hostile string, shown as text
+    up = client.get("/ui/HostileFlow", params={"sort": "data:accuracy", "order": "asc"}).text
+    assert up.index('data-run="1"') < up.index('data-run="2"')
+    down = client.get("/ui/HostileFlow", params={"sort": "data:accuracy"}).text
+    assert down.index('data-run="2"') < down.index('data-run="1"')
+    assert 'id="notice"' not in up  # two runs: the whole listing was sorted
 
+
+def test_search_box_uses_the_filter_language(client: Any) -> None:
     page = client.get("/ui/HostileFlow", params={"where": "params.alpha > 1"})
     assert page.status_code == 200
-    if where_supported():
-        assert 'data-run="2"' in page.text and 'data-run="1"' not in page.text
-    else:
-        assert "not available" in page.text
+    assert 'data-run="2"' in page.text and 'data-run="1"' not in page.text
+    bad = client.get("/ui/HostileFlow", params={"where": "params.alpha >"})
+    assert bad.status_code == 200 and 'id="notice"' in bad.text and "<tr data-run" not in bad.text
 
 
 def test_run_page_shows_graph_timeline_params_tags_command_and_code(client: Any) -> None:
@@ -200,3 +209,8 @@ def test_bad_addresses_are_one_line_errors(client: Any) -> None:
     assert client.get("/ui/HostileFlow/1/nostep").status_code == 404
     assert client.get("/ui/HostileFlow/1/start/99999").status_code == 404
     assert client.get("/ui/HostileFlow/1/start/1", params={"attempt": "x"}).status_code == 400
+
+
+def test_parameters_are_not_repeated_as_results(client: Any) -> None:
+    page = client.get("/ui/HostileFlow").text
+    assert ">data.total" in page and ">data.alpha" not in page and ">data.note" not in page

@@ -59,3 +59,34 @@ def test_links_keep_the_state(many: Any) -> None:
     assert link(page, status="failed") == "?status=failed&user=ann&tag=t1"
     assert link(page, drop_tag="t1", user=None) == "?"
     assert "tag=%3Cx%3E" in link(page, add_tag="<x>")
+
+
+def test_sorting_orders_the_whole_listing_and_pages_it(many: Any) -> None:
+    by_alpha = read_runs(many, "F", {"sort": "param:alpha", "order": "asc"}, [])
+    assert [r["params"]["alpha"] for r in by_alpha.runs] == list(range(PAGE))
+    assert by_alpha.notice is None and by_alpha.next_cursor == f"@{PAGE}"
+    rest = read_runs(
+        many, "F", {"sort": "param:alpha", "order": "asc", "cursor": by_alpha.next_cursor}, []
+    )
+    assert [r["params"]["alpha"] for r in rest.runs] == list(range(PAGE, PAGE + 5))
+    assert rest.next_cursor is None
+    oldest = read_runs(many, "F", {"sort": "id", "order": "asc"}, [])
+    assert [r["record"].run_id for r in oldest.runs] == list(range(1, PAGE + 1))
+    by_user = read_runs(many, "F", {"sort": "user", "order": "asc"}, [])
+    assert {r["record"].user for r in by_user.runs[:27]} == {"ann"}  # 27 of 55 are ann's
+    ann_tagged = read_runs(many, "F", {"sort": "param:alpha", "user": "ann"}, ["t1"])
+    alphas = [r["params"]["alpha"] for r in ann_tagged.runs]
+    assert alphas == sorted(alphas, reverse=True) and all(a % 2 and a % 3 == 1 for a in alphas)
+    # an offset is no provider cursor: the newest-first listing starts again
+    assert read_runs(many, "F", {"cursor": "@50"}, []).runs[0]["record"].run_id == PAGE + 5
+
+
+def test_a_listing_too_long_to_sort_here_says_so(many: Any, monkeypatch: Any) -> None:
+    from flowscope.ui import runs_list
+
+    monkeypatch.setattr(runs_list, "SORT_ALL", 10)
+    page = read_runs(many, "F", {"sort": "param:alpha", "order": "asc"}, [])
+    assert page.notice is not None and "this page only" in page.notice
+    alphas = [r["params"]["alpha"] for r in page.runs]
+    assert alphas == sorted(alphas) and min(alphas) == 5  # the newest page, sorted
+    assert page.next_cursor is not None and not page.next_cursor.startswith("@")

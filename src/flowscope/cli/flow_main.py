@@ -138,7 +138,10 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     )
     _run_options(resume)
 
-    sub.add_parser("show", help="print the flow's steps and how they connect")
+    sub.add_parser(
+        "show",
+        help="print the flow's steps and how they connect (a switch step with its cases)",
+    )
     sub.add_parser("check", help="validate the flow graph without running it")
 
     logs = sub.add_parser(
@@ -180,6 +183,19 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="tasks run at once, each in its own process (default 16); a @parallel gang "
         "starts whole, alone when it is wider",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default=None,
+        help="where tasks run: local forks (default) or a Dask cluster (FLOWSCOPE_EXECUTOR)",
+    )
+    parser.add_argument(
+        "--dask-address",
+        metavar="tcp://HOST:PORT",
+        default=None,
+        help="the Dask scheduler for --executor dask (FLOWSCOPE_DASK_ADDRESS; default: a "
+        "local cluster sized to this machine)",
     )
     parser.add_argument(
         "--run-id-file",
@@ -281,6 +297,7 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
 
             plan.rerun = rerun_steps(graph, session.resume_step)
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0].endswith(".py") else None
+    chosen = _executor(flow_cls, args, session, stores)
     runner = RunDriver(
         flow_cls,
         graph,
@@ -296,13 +313,39 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
         command_line=_command_line(),
         objects=ClientObjects(stores.metadata_address, stores.datastore_address),
         project=session.project(),
+        executor=chosen.factory,
     )
     # The runner answers Ctrl-C while it runs and puts this back when it returns: by then the
     # outcome is recorded, so a late Ctrl-C (up to the process's exit) is ignored, never a
     # KeyboardInterrupt or death by signal for a run already recorded.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    result = runner.run()
+    try:
+        result = runner.run()
+    finally:
+        chosen.close()
     return 0 if result.status == "succeeded" else 1
+
+
+def _executor(flow_cls: type, args: argparse.Namespace, session: FlowSession, stores: Any) -> Any:
+    """--executor / FLOWSCOPE_EXECUTOR, opened (a cluster is reached and checked now, before
+    anything is recorded)."""
+    from flowscope.runtime.executors import open_executor
+
+    settings = session.settings
+    name = getattr(args, "executor", None) or settings.executor
+    address = getattr(args, "dask_address", None)
+    if name == "dask" and address is None:
+        address = settings.dask_address
+    return open_executor(
+        name,
+        settings,
+        flow_cls=flow_cls,
+        datastore_address=stores.datastore_address,
+        store=stores.datastore,
+        address=address,
+        configs=session.configs,
+        with_decorators=tuple(getattr(args, "with_decorators", [])),
+    )
 
 
 def _command_line() -> str:

@@ -9,11 +9,28 @@ from collections.abc import Sequence
 from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
 
+FLOW_COMMANDS = """\
+A flow file is its own command (see python flow.py --help):
+  python flow.py run [--PARAM VALUE] [--tag TAG] [--max-workers N]
+                     [--with DECO[:K=V]] [--run-id-file PATH]
+  python flow.py --config NAME FILE run        a Config from a file
+  python flow.py --config-value NAME JSON run  a Config given as text
+  python flow.py --branch NAME run             @project: branch test.NAME
+  python flow.py --production run              @project: the prod branch
+  python flow.py resume [STEP] [--origin-run-id ID]
+                                  again from the failed step, or from STEP
+  python flow.py show             the graph, switch steps with their cases
+  python flow.py dump RUN/STEP --include a,b --file out.pkl
+                                  export artifact values (a pickled dict)
+From Python: from flowscope import Runner; Runner("flow.py").run(alpha=0.1)"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowscope",
         description="Inspect flows and their runs; start the team metadata service.",
+        epilog=FLOW_COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--metadata",
@@ -47,11 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("flow", nargs="?", help="only this flow (default: every flow)")
     logs = sub.add_parser("logs", help="print the output of FLOW/RUN/STEP[/TASK]")
     logs.add_argument("pathspec")
-    logs.add_argument("--stderr", action="store_true")
-    logs.add_argument("--timestamps", action="store_true")
+    logs.add_argument("--stderr", action="store_true", help="print stderr instead of stdout")
+    logs.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
     dump = sub.add_parser("dump", help="list the artifacts of FLOW/RUN/STEP[/TASK]")
     dump.add_argument("pathspec")
-    dump.add_argument("--values", action="store_true")
+    dump.add_argument("--values", action="store_true", help="print a short form of each value")
     add_export_options(dump)
     tag = sub.add_parser("tag", help="add, remove, replace or list the tags of FLOW/RUN")
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])

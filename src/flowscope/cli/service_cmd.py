@@ -2,7 +2,7 @@
 
     flowscope service --database URL --blob-root URL [--host 127.0.0.1] [--port 8080]
                       [--token-file PATH] [--insecure] [--workers N] [--allowed-host NAME]
-                      [--max-*] [--header-timeout S] [--body-timeout S]
+                      [--max-*] [--header-timeout S] [--body-timeout S] [--no-ui]
     flowscope service migrate --database URL
 
 `--database` takes a PostgreSQL URL (postgresql://user@host:port/db) or a SQLite path.
@@ -10,6 +10,8 @@ Pending migrations are applied on start (each in a transaction); a database whos
 newer than this flowscope is refused. Without a token the service listens on loopback only,
 unless `--insecure` says otherwise. Requests must name a host the service answers to (the
 bound address, loopback names for a loopback bind, each `--allowed-host`; service/guard.py).
+The web UI's pages are served under /ui/ when the ui extra is installed (cli/service_pages.py),
+behind the same token (a login page sets a session cookie), unless `--no-ui`.
 """
 
 from __future__ import annotations
@@ -120,6 +122,12 @@ def _serve_parser() -> argparse.ArgumentParser:
         default=8,
         help="PostgreSQL connections per worker (default: %(default)s)",
     )
+    parser.add_argument(
+        "--no-ui",
+        action="store_true",
+        help="do not serve the web UI under /ui/ (served by default when flowscope[ui] is "
+        "installed; behind the token, with a login page)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
@@ -192,7 +200,7 @@ def run_serve(argv: list[str]) -> int:
         )
     from flowscope.config import Settings
     from flowscope.datastore import open_storage
-    from flowscope.service.server import ServiceConfig, read_token, serve
+    from flowscope.service.server import FACTORY, ServiceConfig, read_token, serve
 
     if args.token_file:
         read_token(args.token_file)  # fail now, not in a worker
@@ -214,6 +222,16 @@ def run_serve(argv: list[str]) -> int:
         bind=args.host,
         allowed_hosts=tuple(args.allowed_host),
     )
+    from flowscope.cli import service_pages
+
+    ui = not args.no_ui and service_pages.available()
+    if not args.no_ui and not ui:
+        print(
+            f"{PROG}: no web UI (pip install 'flowscope[ui]' to serve it under /ui/).",
+            file=sys.stderr,
+        )
+    if ui and args.workers > 1 and not args.token_file:
+        service_pages.share_secret()
     serve(
         config,
         host=args.host,
@@ -221,6 +239,8 @@ def run_serve(argv: list[str]) -> int:
         workers=args.workers,
         access_log=args.access_log,
         log_level=args.log_level,
+        pages=service_pages.pages if ui else None,
+        factory=service_pages.FACTORY if ui else FACTORY,
     )
     return 0
 

@@ -2,8 +2,10 @@
 
 As in the family, lineage is read from two things: the flow's step graph (which step follows
 which) and each task's path through the splits that enclose it (its foreach stack, which here
-holds static splits too). The graph is read from the flow's source in the run's code package,
-with `ast` only: the flow's code is never imported or run by the client.
+holds static splits too). The graph is the one the runtime recorded with the run (the fact
+`step-graph` of its parameters task); for runs recorded before that fact existed, it is read
+from the flow's source in the run's code package, with `ast` only: the flow's code is never
+imported or run by the client.
 
 A parent of task T (step S) is a task of a step that precedes S in the graph, created before
 T, whose path agrees with T's as far as both go. Tasks entering a foreach have one parent (the
@@ -15,12 +17,19 @@ of T is a task of a following step that has T among its parents.
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import FlowDefinitionError
+from flowscope.flow.render import STEP_GRAPH_FACT
 from flowscope.flow.source import FunctionNode, next_calls, transition_call
 from flowscope.metastore.records import TaskRecord
+
+if TYPE_CHECKING:
+    from flowscope.metastore.provider import MetadataProvider
+
+PARAMETERS_STEP = "_parameters"  # the run's hidden first task (runtime/spec.py names it too)
 
 Successors = Mapping[str, tuple[str, ...]]
 Path = tuple[tuple[str, int], ...]
@@ -74,6 +83,54 @@ def successors_from_source(source: str, flow_name: str) -> dict[str, tuple[str, 
         call = transition_call(next_calls(func))
         graph[name] = tuple(dict.fromkeys(call.targets)) if call is not None else ()
     return graph
+
+
+def parse_recorded(value: str, run: str) -> dict[str, tuple[str, ...]]:
+    """The `step-graph` fact's JSON text as {step: successors}; a malformed one is an error."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not all(
+        isinstance(name, str)
+        and isinstance(targets, list)
+        and all(isinstance(t, str) for t in targets)
+        for name, targets in data.items()
+    ):
+        raise FlowDefinitionError(
+            f"The step graph recorded with Run('{run}') is malformed (fact {STEP_GRAPH_FACT!r}"
+            f" should map each step to a list of step names), so its lineage cannot be read."
+        )
+    return {name: tuple(targets) for name, targets in data.items()}
+
+
+def recorded_successors(
+    provider: MetadataProvider, flow_name: str, run_id: int
+) -> dict[str, tuple[str, ...]] | None:
+    """The step graph recorded with the run, or None when the run has none (an older run)."""
+    for task in provider.list_tasks(flow_name, run_id, PARAMETERS_STEP):
+        for fact in provider.list_facts(flow_name, run_id, task.task_id, 0):
+            if fact.field == STEP_GRAPH_FACT:
+                return parse_recorded(fact.value, f"{flow_name}/{run_id}")
+    return None
+
+
+def run_successors(
+    provider: MetadataProvider, flow_name: str, run_id: int, source: Callable[[], str | None]
+) -> dict[str, tuple[str, ...]]:
+    """The run's step graph: as recorded with it, else read from `source()` (the flow source
+    in its code package)."""
+    recorded = recorded_successors(provider, flow_name, run_id)
+    if recorded is not None:
+        return recorded
+    text = source()
+    if text is None:
+        raise FlowDefinitionError(
+            f"Run('{flow_name}/{run_id}') recorded no step graph and has no code package (it "
+            f"was recorded by an older flowscope and not started from a .py file), so its "
+            f"lineage cannot be read."
+        )
+    return successors_from_source(text, flow_name)
 
 
 def predecessors(graph: Successors) -> dict[str, tuple[str, ...]]:

@@ -30,7 +30,7 @@ from flowscope.client.data import TaskArtifacts, TaskData
 from flowscope.client.display import task_html
 from flowscope.client.status import StatusMixin
 from flowscope.client.values import LogLine, Metadata, TaskException
-from flowscope.errors import DataStoreError, FlowDefinitionError
+from flowscope.errors import DataStoreError
 from flowscope.metastore.records import SUCCEEDED
 
 if TYPE_CHECKING:
@@ -332,22 +332,18 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
     def _lineage(self, children: bool) -> list[TaskRecord]:
 
         flow, run_id = self._components[:2]
-        code = self.code
-        source = None if code is None else code.flowspec
-        if source is None:
-            raise FlowDefinitionError(
-                f"The lineage of {self._name} is read from the flow's step graph, in its run's "
-                f"code package, and Run('{flow}/{run_id}') has none (it was not started from "
-                f"a .py file)."
-            )
-        graph = lineage.successors_from_source(source, flow)
-        before = lineage.predecessors(graph)
         provider = self._provider
+        graph = lineage.run_successors(provider, flow, int(run_id), self._flow_source)
+        before = lineage.predecessors(graph)
         tasks_of = lineage.step_cache(lambda step: provider.list_tasks(flow, int(run_id), step))
         record = self._task_record()
         if children:
             return lineage.children(record, graph, before, tasks_of)
         return lineage.parents(record, before, tasks_of)
+
+    def _flow_source(self) -> str | None:
+        code = self.code
+        return None if code is None else code.flowspec
 
     def _tasks(self, records: list[TaskRecord]) -> Iterator[Task]:
         run = self._run_record()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import DataStoreError
+from flowscope.remote.urls import redact
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
@@ -153,12 +154,12 @@ def from_url(url: str, settings: Settings | None = None) -> LocalStorage:
     parsed = urllib.parse.urlsplit(url)
     if parsed.netloc not in ("", "localhost"):
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: file:// URLs must name a local path "
-            f"(file:///path), not the host '{parsed.netloc}'. Mount the share and use its path."
+            f"Cannot open datastore {redact(url)!r}: file:// URLs must name a local path "
+            f"(file:///path), not the host '{redact(parsed.netloc)}'. Mount the share and use its path."
         )
     path = urllib.parse.unquote(parsed.path)
     if not path:
-        raise DataStoreError(f"Cannot open datastore {url!r}: the URL names no directory.")
+        raise DataStoreError(f"Cannot open datastore {redact(url)!r}: the URL names no directory.")
     return LocalStorage(path)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from flowscope.errors import DataStoreError
+from flowscope.remote.urls import redact
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 _PREFIX_PART = re.compile(r"[A-Za-z0-9!_.*'()\-=+@,;:]+")
@@ -18,14 +19,15 @@ def parse_url(url: str) -> tuple[str, str]:
     bucket, _, prefix = rest.partition("/")
     if not _BUCKET.fullmatch(bucket) or ".." in bucket:
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: {bucket!r} is not an S3 bucket name (3 to 63 "
-            "lowercase letters, digits, dots and hyphens). Write s3://BUCKET/PREFIX."
+            f"Cannot open datastore {redact(url)!r}: {redact(bucket)!r} is not an S3 bucket "
+            "name (3 to 63 lowercase letters, digits, dots and hyphens). Write "
+            "s3://BUCKET/PREFIX."
         )
     parts = [part for part in prefix.strip("/").split("/")] if prefix.strip("/") else []
     bad = [part for part in parts if not _PREFIX_PART.fullmatch(part) or part in (".", "..")]
     if bad or "?" in url or "#" in url:
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: the prefix must be '/'-separated names of letters, "
-            f"digits and -_.!*'()=+@,;: (got {(bad or [prefix])[0]!r:.60})."
+            f"Cannot open datastore {redact(url)!r}: the prefix must be '/'-separated names of "
+            f"letters, digits and -_.!*'()=+@,;: (got {(bad or [prefix])[0]!r:.60})."
         )
     return bucket, "/".join(parts)

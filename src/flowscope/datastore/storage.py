@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from flowscope.errors import DataStoreError
+from flowscope.remote.urls import redact
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
@@ -145,13 +146,14 @@ def open_storage(
         url = os.fspath(url)
     if not isinstance(url, str) or not url.strip():
         raise DataStoreError(f"A datastore URL must be a non-empty str or path, got {url!r:.80}")
+    # `url` may carry credentials (user:secret@): no message below repeats them
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else "file"
     backend = _BACKENDS.get(scheme)
     if backend is None:
         known = ", ".join(f"{name}://" for name in sorted(_BACKENDS))
         raise DataStoreError(
-            f"Cannot open datastore {url!r}: unknown scheme '{scheme}://'. "
+            f"Cannot open datastore {redact(url)!r}: unknown scheme '{scheme}://'. "
             f"Use a directory path, or one of: {known}."
         )
     if lazy and backend.check is not None:

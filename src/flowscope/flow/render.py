@@ -107,3 +107,14 @@ def graph_to_dict(graph: FlowGraph) -> dict[str, Any]:
             for node in graph
         ],
     }
+
+
+STEP_GRAPH_FACT = "step-graph"
+"""The fact, recorded on a run's parameters task, that holds `step_successors()` as JSON: the
+graph the run ran, which the client's lineage reads (no code package needed)."""
+
+
+def step_successors(graph: FlowGraph) -> dict[str, list[str]]:
+    """{step: the steps it can go to}, steps in topological order (a switch's distinct cases;
+    a foreach's or a gang's body)."""
+    return {node.name: list(node.out_funcs) for node in graph}

@@ -13,56 +13,43 @@ Runtime hooks, called in this order for each task:
 
 Give `parameters` (the run's values, by parameter name) to every bind: they are read-only
 artifacts, re-serialized only where the parent task does not already hold them.
+
+FlowSpec keeps a task's state and the authoring API over it; the rules live beside it:
+which names may be artifacts (attributes.py), what a self.next call builds (transitions.py),
+foreach checks and items (foreach.py), a step's source parsed once per class (static.py;
+`warm_static` is re-exported here for the runner).
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
-import inspect
-import itertools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
 from flowscope.errors import FlowDefinitionError, ParameterError
+from flowscope.flow.attributes import (
+    check_artifact_name,
+    deleted_artifact,
+    internal_name,
+    missing_artifact,
+    read_only_input,
+)
 from flowscope.flow.contract import NO_INPUT, ArtifactSource, ForeachFrame, Transition
-from flowscope.flow.decorators import is_step
-from flowscope.flow.gang import check_num_parallel
+from flowscope.flow.foreach import frame_item
 from flowscope.flow.inputs import Inputs
 from flowscope.flow.merge import Adopted, MergeInput, plan_merge
-from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, did_you_mean, name_problem
+from flowscope.flow.names import INTERNAL_PREFIX
 from flowscope.flow.parameters import Parameter, flow_parameters
-from flowscope.flow.source import (
-    NextCall,
-    Signature,
-    next_calls,
-    parse_function,
-    signature,
-    transition_call,
-)
-from flowscope.flow.switch import switch_transition
+from flowscope.flow.source import NextCall, Signature
+from flowscope.flow.static import static_of, warm_static as warm_static
+from flowscope.flow.transitions import next_transition
 
 __all__ = ["ArtifactSource", "FlowSpec", "ForeachFrame", "Inputs", "Transition"]
 
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 _MISSING: Final = object()
 _set: Final = object.__setattr__  # flowscope's own state; `self.x = ...` is for artifacts
-
-
-def _internal_name(name: str) -> str:
-    return (
-        f"'{name}' is reserved: names starting with '{INTERNAL_PREFIX}' hold flowscope's own "
-        f"state and cannot be artifacts (setting one would lose the step's artifacts). Choose "
-        f"another name."
-    )
-
-
-_FLOW_ON_HINT = (
-    "Artifacts set with self.<name> = ... flow on to the steps after it; in a join, read "
-    "them from the inputs (inputs.<branch>.<name>) or adopt them with "
-    "self.merge_artifacts(inputs)."
-)
 
 
 class FlowSpec:
@@ -190,14 +177,7 @@ class FlowSpec:
             return self._fs_input
         values = self._fs_values
         items = values[frame.var] if frame.var in values else self._fs_load(frame.var)
-        if items is _MISSING:
-            return None
-        try:
-            return items[frame.index]
-        except TypeError:  # no __getitem__: walk to the item
-            return next(itertools.islice(items, frame.index, None), None)
-        except (IndexError, KeyError):
-            return None
+        return None if items is _MISSING else frame_item(items, frame.index)
 
     def next(
         self,
@@ -217,40 +197,10 @@ class FlowSpec:
                 f"step '{step}' called self.next(...) twice; call it exactly once, as the "
                 f"last statement of the step."
             )
-        if condition is not None or any(isinstance(s, Mapping) for s in steps):
-            chosen = switch_transition(
-                step,
-                steps,
-                foreach=foreach,
-                condition=condition,
-                target_name=lambda target: self._fs_target_name(step, target),
-                read=lambda name: getattr(self, name),
-                known=lambda: self._fs_known() | set(self._fs_params),
-                written=self._fs_static(step)[0],
-            )
-            _set(self, "_fs_next", chosen)
-            return
-        targets = tuple(self._fs_target_name(step, s) for s in steps)
-        if not targets:
-            raise FlowDefinitionError(
-                f"step '{step}' called self.next() without a step; name one: "
-                f"self.next(self.<step>)."
-            )
-        if num_parallel is not None:
-            _set(self, "_fs_next", self._fs_parallel(step, targets, foreach, num_parallel))
-            return
-        if foreach is not None:
-            self._fs_check_foreach(step, targets, foreach)
-        call, _ = self._fs_static(step)
-        written = (call.targets, call.foreach) if call else ((), None)
-        if (targets, foreach) != written:
-            where = f"line {call.line}" if call else "no self.next call"
-            raise FlowDefinitionError(
-                f"step '{step}' called {_show_next(targets, foreach)}, but its source ({where}) "
-                f"reads {_show_next(*written)}; write the self.next(...) call with its steps "
-                f"spelled out."
-            )
-        _set(self, "_fs_next", Transition(targets, foreach))
+        transition = next_transition(
+            self, step, steps, foreach=foreach, condition=condition, num_parallel=num_parallel
+        )
+        _set(self, "_fs_next", transition)
 
     def merge_artifacts(
         self,
@@ -285,7 +235,7 @@ class FlowSpec:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith(INTERNAL_PREFIX):
-            raise FlowDefinitionError(_internal_name(name))
+            raise FlowDefinitionError(internal_name(name))
         self._fs_check_writable(name)
         self._fs_values[name] = value
         self._fs_loaded.discard(name)
@@ -309,7 +259,7 @@ class FlowSpec:
 
     def __delattr__(self, name: str) -> None:
         if name.startswith(INTERNAL_PREFIX):
-            raise FlowDefinitionError(_internal_name(name))
+            raise FlowDefinitionError(internal_name(name))
         self._fs_check_writable(name)
         if name in self._fs_values:
             del self._fs_values[name]
@@ -356,7 +306,7 @@ class FlowSpec:
         """The step's self.next call and signature as written in its source (parsed once).
 
         Only the step's own function is parsed: cheap enough for every task."""
-        return _static_of(type(self), step)  # type: ignore[arg-type]  # classes hash
+        return static_of(type(self), step)  # type: ignore[arg-type]  # classes hash
 
     def _fs_names(self) -> frozenset[str]:
         """The names of the bound source's artifacts (asked once per bind)."""
@@ -389,9 +339,8 @@ class FlowSpec:
     def _fs_missing(self, name: str) -> str:
         where = f"step '{self._fs_step}' of {self.name}" if self._fs_step else self.name
         if name in self._fs_deleted:
-            return f"{where}: the artifact '{name}' was deleted in this step."
-        hint = did_you_mean(name, self._fs_known() | set(self._fs_params))
-        return f"{where} has no artifact '{name}'.{hint} {_FLOW_ON_HINT}"
+            return deleted_artifact(where, name)
+        return missing_artifact(where, name, self._fs_known() | set(self._fs_params))
 
     def _fs_parameter_value(self, param: Parameter) -> Any:
         """The value of a parameter (read through the Parameter descriptor)."""
@@ -420,111 +369,8 @@ class FlowSpec:
             raise FlowDefinitionError(f"{what} can only be called inside a running step.")
         return self._fs_step
 
-    def _fs_target_name(self, step: str, target: Any) -> str:
-        if isinstance(target, str):
-            raise FlowDefinitionError(
-                f"step '{step}' called self.next({target!r}); pass the step itself: "
-                f"self.next(self.{target})."
-            )
-        func = getattr(target, "__func__", None)
-        if func is None or getattr(target, "__self__", None) is not self or not is_step(func):
-            raise FlowDefinitionError(
-                f"step '{step}' called self.next({target!r}); self.next takes steps of this "
-                f"flow, like self.end."
-            )
-        return str(func.__name__)
-
-    def _fs_parallel(
-        self, step: str, targets: tuple[str, ...], foreach: object, num_parallel: object
-    ) -> Transition:
-        if foreach is not None:
-            raise FlowDefinitionError(
-                f"step '{step}': num_parallel= cannot go with foreach=; choose one of them."
-            )
-        count = check_num_parallel(step, targets, num_parallel)
-        call, _ = self._fs_static(step)
-        if call is None or not call.num_parallel or call.targets != targets:
-            where = f"line {call.line}" if call else "no self.next call"
-            raise FlowDefinitionError(
-                f"step '{step}' called self.next(self.{targets[0]}, num_parallel={count}), but "
-                f"its source ({where}) does not; write the self.next(...) call with its step "
-                f"and num_parallel= spelled out."
-            )
-        return Transition(targets, None, num_parallel=count)
-
-    def _fs_check_foreach(self, step: str, targets: tuple[str, ...], foreach: object) -> None:
-        if not isinstance(foreach, str):
-            raise FlowDefinitionError(
-                f"step '{step}': foreach= takes the name of an artifact, as in "
-                f"foreach='items'; got {foreach!r}."
-            )
-        if len(targets) != 1:
-            raise FlowDefinitionError(
-                f"step '{step}': foreach='{foreach}' needs exactly one target step, got "
-                f"{len(targets)}."
-            )
-        if foreach not in self._fs_known():
-            raise FlowDefinitionError(
-                f"step '{step}' uses foreach='{foreach}' but sets no artifact '{foreach}'; "
-                f"set self.{foreach} = [...] before self.next(...)."
-            )
-
     def _fs_check_writable(self, name: str) -> None:
         """Raise FlowDefinitionError unless `name` can be set (or deleted) as an artifact."""
         if self._fs_read_only:
-            raise FlowDefinitionError(
-                f"The inputs of a join are read-only ({self._fs_label()}.{name}); set "
-                f"self.{name} in the join step instead."
-            )
-        flow = self.name
-        if name.startswith("__"):
-            raise FlowDefinitionError(
-                f"'{name}': names starting with '__' cannot be artifacts; choose another name."
-            )
-        problem = name_problem("artifact", name)
-        if problem:
-            raise FlowDefinitionError(problem)
-        static = inspect.getattr_static(type(self), name, _MISSING)
-        if isinstance(static, Parameter):
-            raise FlowDefinitionError(
-                f"Parameter '{name}' is read-only inside a flow; store a changed value under "
-                f"another name, e.g. self.{name}_used = ..."
-            )
-        if is_step(static):
-            raise FlowDefinitionError(
-                f"'{name}' is a step of {flow}; an artifact cannot use a step's name. "
-                f"Choose another name."
-            )
-        if name in RESERVED:
-            raise FlowDefinitionError(
-                f"'{name}' is reserved by flowscope (FlowSpec.{name}); choose another "
-                f"artifact name."
-            )
-        if static is not _MISSING:
-            raise FlowDefinitionError(
-                f"'{name}' is a class attribute of {flow}; an artifact cannot shadow it. "
-                f"Choose another name."
-            )
-
-
-def _show_next(targets: tuple[str, ...], foreach: str | None) -> str:
-    args = [f"self.{t}" for t in targets]
-    if foreach is not None:
-        args.append(f"foreach={foreach!r}")
-    return f"self.next({', '.join(args)})"
-
-
-@functools.lru_cache(maxsize=1024)
-def _static_of(klass: type, step: str) -> tuple[NextCall | None, Signature]:
-    """Parse a step's function once per class: a forked worker inherits the parsed result."""
-    func = getattr(klass, step, None)
-    if not is_step(func):
-        raise FlowDefinitionError(f"{klass.__name__} has no step '{step}'.")
-    fnode = parse_function(func)
-    return (transition_call(next_calls(fnode)), signature(fnode))
-
-
-def warm_static(klass: type, steps: Iterable[str]) -> None:
-    """Parse every step's source now, so that forked workers do not each parse it again."""
-    for step in steps:
-        _static_of(klass, step)
+            raise FlowDefinitionError(read_only_input(self._fs_label(), name))
+        check_artifact_name(type(self), self.name, name)

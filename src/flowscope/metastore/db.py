@@ -79,6 +79,14 @@ def _is_damaged(exc: sqlite3.Error) -> bool:
     )
 
 
+def _end_stale_transaction(raw: sqlite3.Connection) -> None:
+    """Roll back a transaction an interrupted unit of work left open on this connection (a
+    second Ctrl-C during its rollback). Units of work never nest, so any open transaction at
+    the start of one is stale; left open, every later BEGIN would fail."""
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
 def unwritable_reason(path: Path) -> str | None:
     """Why this process cannot write the SQLite database at `path` (the file, or its
     directory, where SQLite keeps its -wal and -shm files), or None when it can."""
@@ -218,11 +226,13 @@ class SqliteDatabase:
         conn = self._connection()
 
         def once() -> T:
-            conn.raw.execute("BEGIN")
+            _end_stale_transaction(conn.raw)
             try:
+                conn.raw.execute("BEGIN")
                 return work(conn)
             finally:
-                conn.raw.execute("COMMIT")
+                if conn.raw.in_transaction:
+                    conn.raw.execute("COMMIT")
 
         return self._retry(once)
 
@@ -233,13 +243,15 @@ class SqliteDatabase:
         self._check_present(conn)
 
         def once() -> T:
-            conn.raw.execute("BEGIN IMMEDIATE")
-            try:
+            _end_stale_transaction(conn.raw)
+            try:  # BEGIN inside: an interrupt as it returns must still roll back
+                conn.raw.execute("BEGIN IMMEDIATE")
                 result = work(conn)
+                conn.raw.execute("COMMIT")
             except BaseException:
-                conn.raw.execute("ROLLBACK")
+                if conn.raw.in_transaction:  # not after a COMMIT that went through
+                    conn.raw.execute("ROLLBACK")
                 raise
-            conn.raw.execute("COMMIT")
             return result
 
         try:

@@ -1,4 +1,5 @@
-"""Which flow a flow file defines, read with `ast` (the file is not imported or run)."""
+"""What the Runner needs to know of a flow file, read with `ast` (it is not imported or run):
+which flow it runs, and the `separator=` of its parameters."""
 
 from __future__ import annotations
 
@@ -40,9 +41,7 @@ def _flow_classes(module: ast.Module) -> list[str]:
     return [name for name in bases if is_flow(name, frozenset({name}))]
 
 
-def flow_name_of(path: Path) -> str:
-    """The flow class a file runs: the one its `__main__` block instantiates, else its only
-    FlowSpec subclass."""
+def _parse(path: Path) -> ast.Module:
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -53,6 +52,13 @@ def flow_name_of(path: Path) -> str:
         module = ast.parse(source)
     except SyntaxError as exc:
         raise RunnerError(f"The flow file {str(path)!r} does not parse: {exc}") from None
+    return module
+
+
+def flow_name_of(path: Path) -> str:
+    """The flow class a file runs: the one its `__main__` block instantiates, else its only
+    FlowSpec subclass."""
+    module = _parse(path)
     classes = {n.name for n in module.body if isinstance(n, ast.ClassDef)}
     called = _main_call(module, classes)
     if called is not None:
@@ -65,3 +71,28 @@ def flow_name_of(path: Path) -> str:
         f'`if __name__ == "__main__": YourFlow()`'
         + (f" (it defines {', '.join(flows)})." if flows else ".")
     )
+
+
+def _literal_text(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def separators_of(path: Path) -> dict[str, str]:
+    """{parameter name: separator} for each `Parameter(NAME, ..., separator="X")` of the file
+    given as literals (a separator computed at run time is not known here)."""
+    found: dict[str, str] = {}
+    for node in ast.walk(_parse(path)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if called != "Parameter":
+            continue
+        keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        name = _literal_text(node.args[0] if node.args else keywords.get("name"))
+        separator = _literal_text(keywords.get("separator"))
+        if name is not None and separator:
+            found[name] = separator
+    return found

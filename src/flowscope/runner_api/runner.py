@@ -21,9 +21,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import RunnerError
-from flowscope.runner_api.command import option_args, resume_args
+from flowscope.runner_api.command import option_args, resume_args, split_top_level
 from flowscope.runner_api.executing import ExecutingRun
-from flowscope.runner_api.flowfile import flow_name_of
+from flowscope.runner_api.flowfile import flow_name_of, separators_of
 from flowscope.runner_api.process import CommandProcess
 
 if TYPE_CHECKING:
@@ -38,7 +38,9 @@ class Runner:
     """Runs `flow_file` (a path, relative to `cwd`) in a subprocess. `show_output` copies its
     output to this process's while `run()`/`resume()` wait; `env` adds to (or overrides) the
     environment; `cwd` is where it runs (its store is found from there); further keyword
-    arguments are the flow's top-level options (`metadata=`, `datastore=`, `quiet=`)."""
+    arguments are the flow's top-level options (`metadata=`, `datastore=`, `quiet=`,
+    `config=[(NAME, FILE)]`, `config_value=[(NAME, VALUE)]`) and `decospecs=[SPEC, ...]`,
+    which every run and resume started here gets as `--with SPEC`."""
 
     def __init__(
         self,
@@ -55,12 +57,14 @@ class Runner:
         if not self.flow_file.is_file():
             raise RunnerError(f"There is no flow file {str(flow_file)!r} in {str(self.cwd)!r}.")
         self.flow_name = flow_name_of(self.flow_file)
+        self.separators = separators_of(self.flow_file)
         self.show_output = show_output
         self.env = {**os.environ, **dict(env or {})}
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.file_read_timeout = float(file_read_timeout)
         self.top_level = dict(kwargs)
-        self._top_args = option_args(self.top_level)  # bad options fail here, not in the child
+        # bad options fail here, not in the child
+        self._top_args, self._each_args = split_top_level(self.top_level)
         self._directory: Path | None = None
         self._processes: list[CommandProcess] = []
 
@@ -87,8 +91,9 @@ class Runner:
     # ---- commands ----------------------------------------------------------------------
     def run(self, **kwargs: Any) -> ExecutingRun:
         """Run the flow and wait for it to end. Keyword arguments are its parameters and run
-        options (`tags=[...]`, `max_workers=N`)."""
-        return self._blocking(["run", *option_args(kwargs)])
+        options (`tags=[...]`, `max_workers=N`, `decospecs=[...]`); a list for a parameter
+        with `separator=` is joined with it."""
+        return self._blocking(["run", *self._run_args(kwargs)])
 
     def resume(self, **kwargs: Any) -> ExecutingRun:
         """Resume a run (`origin_run_id=`, default: your newest failed run) and wait."""
@@ -96,13 +101,16 @@ class Runner:
 
     async def async_run(self, **kwargs: Any) -> ExecutingRun:
         """Start the flow and return once its run is recorded (see `ExecutingRun.wait`)."""
-        return await self._started(["run", *option_args(kwargs)])
+        return await self._started(["run", *self._run_args(kwargs)])
 
     async def async_resume(self, **kwargs: Any) -> ExecutingRun:
         """Start a resume and return once its run is recorded."""
         return await self._started(["resume", *resume_args(kwargs)])
 
     # ---- plumbing ----------------------------------------------------------------------
+    def _run_args(self, options: Mapping[str, Any]) -> list[str]:
+        return option_args(options, self.separators)
+
     def _start(self, command: list[str]) -> CommandProcess:
         if self._directory is None:
             self._directory = Path(tempfile.mkdtemp(prefix="flowscope-runner-"))
@@ -115,6 +123,7 @@ class Runner:
             "--run-id-file",
             str(directory / "run-id"),
             *command[1:],
+            *self._each_args,
         ]
         process = CommandProcess(argv, directory, self.cwd, self.env)
         self._processes.append(process)

@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 from typing import TextIO
 
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 
 WIDE = 16  # steps with more tasks than this print a progress line instead of each start/end
 
@@ -45,7 +45,7 @@ class Console:
         if not wide or status != "succeeded":
             self._say(f"[{pathspec}] {status} in {seconds:.2f}s")
 
-    def line(self, pathspec: str, stream: str, line: LogLine) -> None:
+    def line(self, pathspec: str, stream: str, line: LogRecord) -> None:
         if self.quiet:
             return
         target = self.out if stream == "stdout" else sys.stderr

@@ -28,10 +28,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 
 AttemptKey = tuple[int, int]  # (task id, attempt)
-OutputSink = Callable[[AttemptKey, str, LogLine], None]  # (attempt, "stdout"|"stderr", line)
+OutputSink = Callable[[AttemptKey, str, LogRecord], None]  # (attempt, "stdout"|"stderr", line)
 
 TIMEOUT = "timeout"  # the failure of an attempt stopped for exceeding its timeout
 CANCELLED = "cancelled"  # the failure of an attempt ended by cancel() or shutdown()

@@ -58,12 +58,12 @@ def attempt_facts(
 ) -> tuple[Fact, ...]:
     """The facts recorded with a finished attempt: which attempt, where it ran, and what the
     scheduler and the client need to know of its outcome."""
-    facts = [
-        Fact("attempt", str(attempt), "int"),
-        Fact("pid", str(where.pid), "int"),
-        Fact("hostname", where.host, "str"),
-        Fact("runtime", where.runtime, "str"),
-    ]
+    facts = [Fact("attempt", str(attempt), "int")]
+    if where.pid is not None:  # unknown for an attempt lost with its remote worker
+        facts.append(Fact("pid", str(where.pid), "int"))
+    if where.host:
+        facts.append(Fact("hostname", where.host, "str"))
+    facts.append(Fact("runtime", where.runtime, "str"))
     if where.worker:
         facts.append(Fact("worker", where.worker, "str"))
     if foreach_count is not None:

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from flowscope.cards.records import SIGNAL, CardRecord, read_signal
 from flowscope.datastore import ContentStore
 from flowscope.errors import DataStoreError
-from flowscope.logs import LogLine, encode
+from flowscope.logs import LogRecord, encode
 from flowscope.runtime.console import Console
 from flowscope.runtime.executor import AttemptKey
 
@@ -29,7 +29,7 @@ STREAMS = ("stdout", "stderr")
 @dataclass
 class _Output:
     pathspec: str
-    lines: dict[str, list[LogLine]] = field(default_factory=lambda: {s: [] for s in STREAMS})
+    lines: dict[str, list[LogRecord]] = field(default_factory=lambda: {s: [] for s in STREAMS})
     files: dict[str, BinaryIO] = field(default_factory=dict)
     cards: dict[int, CardRecord] = field(default_factory=dict)  # card index -> latest record
 
@@ -61,7 +61,7 @@ class LiveLogs:
     def begin(self, key: AttemptKey, pathspec: str) -> None:
         self._outputs[key] = _Output(pathspec)
 
-    def line(self, key: AttemptKey, stream: str, line: LogLine) -> None:
+    def line(self, key: AttemptKey, stream: str, line: LogRecord) -> None:
         """The executor's output sink."""
         output = self._outputs.get(key)
         if output is None:  # an attempt this run did not begin: nothing to attach it to
@@ -72,7 +72,7 @@ class LiveLogs:
                 output.cards[record.index] = record
                 if not text:
                     return
-                line = LogLine(line.timestamp, text)  # what the task printed before it
+                line = LogRecord(line.timestamp, text)  # what the task printed before it
         output.lines[stream].append(line)
         self.console.line(output.pathspec, stream, line)
         if self.live_dir is None:

@@ -23,6 +23,7 @@ from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
 from flowscope.errors import (
     DataStoreError,
+    ExecutorLost,
     MetadataError,
     RunError,
     RunInterrupted,
@@ -31,9 +32,10 @@ from flowscope.errors import (
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
 from flowscope.flow.project import ProjectInfo
+from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -186,6 +188,7 @@ class RunDriver:
             CardPolicy.of(self.settings, live_dir),
             objects=self.objects,
             parameter_names=tuple(p.name for p in self.graph.parameters.values()),
+            code_key=code_key,
         )
         self.work = work
         self.journal = Journal(self.provider, self.flow_name, run_id)
@@ -211,6 +214,8 @@ class RunDriver:
             self._loop(executor, stop)
         except KeyboardInterrupt:
             raise self._interrupted(executor, began) from None
+        except ExecutorLost as exc:  # the cluster went away: what ran is kept, resume goes on
+            raise self._interrupted(executor, began, lost=exc) from None
         except (MetadataError, DataStoreError) as exc:  # progress can no longer be recorded
             executor.shutdown()
             raise self._unrecorded(exc) from exc
@@ -228,22 +233,40 @@ class RunDriver:
         self.console.run_finished(f"{self.flow_name}/{run_id}", status, time.time() - began)
         return RunResult(self.flow_name, run_id, status)
 
-    def _interrupted(self, executor: Executor[TaskSpec, TaskOutcome], began: float) -> RunError:
-        """Ctrl-C or SIGTERM: end the workers, record every attempt not yet recorded as
-        interrupted and the run as failed, and say how to go on."""
+    def _interrupted(
+        self,
+        executor: Executor[TaskSpec, TaskOutcome],
+        began: float,
+        lost: ExecutorLost | None = None,
+    ) -> RunError:
+        """Ctrl-C or SIGTERM (or the executor lost its engine): end the workers, record every
+        attempt not yet recorded as interrupted and the run as failed, and say how to go on.
+        The run's finish is tried even when the last results are refused: it marks the
+        attempts still `running` failed too, so the run never stays `running` while the
+        store takes writes."""
         pathspec, hint = f"{self.flow_name}/{self.run_id}", self._resume_hint()
         executor.shutdown()
         for key in list(self.running):
             self._record_interrupted(key)
+        what = "was interrupted" if lost is None else f"stopped: {lost}"
+        error = RunInterrupted if lost is None else ExecutorLost
+        unrecorded = ""
         try:
             self.journal.flush()
+        except MetadataError as exc:
+            unrecorded = f" (its last results could not be recorded: {exc})"
+        try:
             self.provider.finish_run(self.flow_name, self.run_id, "failed")
         except MetadataError as exc:
+            return error(f"Run {pathspec} {what}; its end could not be recorded ({exc}). {hint}")
+        self.console.run_finished(
+            pathspec, "interrupted" if lost is None else "failed", time.time() - began
+        )
+        if lost is None:
             return RunInterrupted(
-                f"Run {pathspec} was interrupted; its end could not be recorded ({exc}). {hint}"
+                f"Run {pathspec} was interrupted and is recorded as failed{unrecorded}. {hint}"
             )
-        self.console.run_finished(pathspec, "interrupted", time.time() - began)
-        return RunInterrupted(f"Run {pathspec} was interrupted and is recorded as failed. {hint}")
+        return ExecutorLost(f"Run {pathspec} {what}; it is recorded as failed{unrecorded}. {hint}")
 
     def _resume_hint(self) -> str:
         return f"Continue it with: python {self._script_name()} resume {self.run_id}"
@@ -346,8 +369,9 @@ class RunDriver:
         self.cloned.add(task_id)
         self.journal.tasks.append(NewTask(PARAMETERS_STEP, task_id))
         self.journal.starts.append(AttemptStart(task_id, 0))
+        graph = Fact(STEP_GRAPH_FACT, json.dumps(step_successors(self.graph)), "json", time.time())
         self.journal.results.append(
-            AttemptResult(task_id, 0, "succeeded", artifacts=tuple(records))
+            AttemptResult(task_id, 0, "succeeded", artifacts=tuple(records), facts=(graph,))
         )
         return Parent(task_id, PARAMETERS_STEP, (), {r.name: r for r in records})
 
@@ -425,7 +449,7 @@ class RunDriver:
                 )
             # said where the user looks: the task's stderr (and the console), not only here
             self.logs.line(
-                done.key, "stderr", LogLine(time.time(), f"flowscope: {info['message']}")
+                done.key, "stderr", LogRecord(time.time(), f"flowscope: {info['message']}")
             )
             if rules.catch_var is not None and last:
                 outcome = caught_outcome_without_process(self.work, spec, info)

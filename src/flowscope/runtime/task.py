@@ -52,6 +52,7 @@ class RunWork:
     cards: CardPolicy = CardPolicy()  # @card: render timeout, size limit, live refreshes
     objects: ObjectOpener | None = None  # opens current.run / current.task
     parameter_names: tuple[str, ...] = ()
+    code_key: str | None = None  # the run's code package in the store (what remote workers load)
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)

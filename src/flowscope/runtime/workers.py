@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from flowscope.logs import LogLine
+from flowscope.logs import LogRecord
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 STREAMS = ("stdout", "stderr")
@@ -225,15 +225,20 @@ class ForkExecutor(Generic[P, R]):
         return ended
 
     def _read(self, fork: _Fork, fd: int) -> None:
-        name = fork.fds[fd]
+        name = fork.fds.get(fd)
+        if name is None:  # forgotten at EOF by a read that Ctrl-C cut short: finish the job
+            self._forget(fd)
+            return
         try:
             data = os.read(fd, _CHUNK)
         except BlockingIOError:
             return
         if not data:
-            self.selector.unregister(fd)
-            os.close(fd)
+            # forgotten first, so a Ctrl-C in between never leaves a fork that waits for ever
+            # on a pipe nobody watches (shutdown would poll for it endlessly); at worst the
+            # pipe stays watched (the next read forgets it) or open until the process exits
             del fork.fds[fd]
+            self._forget(fd)
             if name in STREAMS and fork.partial[name]:
                 self._emit(fork, name, fork.partial[name])
                 fork.partial[name] = b""
@@ -247,8 +252,12 @@ class ForkExecutor(Generic[P, R]):
         for raw in complete:
             self._emit(fork, name, raw)
 
+    def _forget(self, fd: int) -> None:
+        self.selector.unregister(fd)
+        os.close(fd)
+
     def _emit(self, fork: _Fork, stream: str, raw: bytes) -> None:
-        line = LogLine(time.time(), raw.decode("utf-8", "backslashreplace"))
+        line = LogRecord(time.time(), raw.decode("utf-8", "backslashreplace"))
         self.on_output(fork.key, stream, line)
 
     def _reap(self, fork: _Fork) -> Done[R]:

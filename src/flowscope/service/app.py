@@ -7,6 +7,11 @@ that, every request must pass the same-origin guard (guard.py: Host, Origin, JSO
 Errors are JSON (`wire.py`), 500s are generic and logged, nothing is ever unpickled. The app
 keeps no state between requests beyond the store's connection pool, so several instances
 can serve one PostgreSQL.
+
+A web front end (the UI's pages, built by the CLI: the service never imports them) may be
+handed in as `pages`: it is mounted at `/ui` (and `{prefix}/ui`) beside the API, sees the
+service's store, blobs, token and allowed hosts (`Served`), and applies its own same-origin
+rule and its own token check (a login and a cookie), so it is not behind the API's.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -42,6 +48,37 @@ if TYPE_CHECKING:
 API_PREFIX = "/api/v1"
 HEALTH_PATH = f"{API_PREFIX}/health"
 SERVICE_VERSION = 1
+PAGES_PATH = "/ui"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a web front end mounted in the service is handed: the service's own parts."""
+
+    store: SqlMetadataStore
+    blobs: BlobStorage | None
+    token: str | None  # None: a tokenless (loopback) service, whose pages need no login
+    hosts: AllowedHosts
+    base: str  # where the pages are mounted: "/ui", or "{prefix}/ui"
+
+
+PagesFactory = Callable[[Served], ASGIApp]
+
+
+class PathDispatch:
+    """Pure ASGI: requests under one of `mounts`' paths go to that app, the rest to `app`."""
+
+    def __init__(self, app: ASGIApp, mounts: dict[str, ASGIApp]) -> None:
+        self.app, self.mounts = app, mounts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            for base, mounted in self.mounts.items():
+                if path == base or path.startswith(base + "/"):
+                    await mounted(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def _digest(token: str) -> bytes:
@@ -98,6 +135,7 @@ def create_app(
     prefix: str = "",
     threads: int = 16,
     allowed_hosts: AllowedHosts | None = None,
+    pages: PagesFactory | None = None,
 ) -> ASGIApp:
     """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
 
@@ -109,6 +147,7 @@ def create_app(
     reverse proxy may forward requests with or without stripping that path.
     `allowed_hosts` are the Host names served (`guard.py`; loopback names by default); every
     request passes the same-origin guard before the token check.
+    `pages` builds the web front end mounted at `/ui` (and `{prefix}/ui`); see the module.
     """
     ctx = ServiceContext(
         store=store,
@@ -179,4 +218,10 @@ def create_app(
     )
     app.router.redirect_slashes = False
     guarded_app = BearerAuth(app, token, prefix) if token else app
-    return SameOriginGuard(guarded_app, allowed_hosts or AllowedHosts.for_bind("127.0.0.1"))
+    hosts = allowed_hosts or AllowedHosts.for_bind("127.0.0.1")
+    api_app = SameOriginGuard(guarded_app, hosts)
+    if pages is None:
+        return api_app
+    bases = [PAGES_PATH] + ([prefix + PAGES_PATH] if prefix else [])
+    served = {base: pages(Served(store, blobs, token, hosts, base)) for base in bases}
+    return PathDispatch(api_app, served)

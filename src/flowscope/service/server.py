@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp
 
@@ -29,7 +29,11 @@ from flowscope.service.context import (
     DEFAULT_MAX_FILTERS,
 )
 
+if TYPE_CHECKING:
+    from flowscope.service.app import PagesFactory
+
 CONFIG_ENV = "FLOWSCOPE_SERVICE_CONFIG"
+FACTORY = "flowscope.service.server:app_from_env"
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,9 @@ def open_service_database(url: str, pool_size: int = 8) -> Database:
     return open_database(str(path))
 
 
-def build_app(config: ServiceConfig) -> ASGIApp:
-    """The app for `config`; the schema must be the current one (run migrations first)."""
+def build_app(config: ServiceConfig, pages: PagesFactory | None = None) -> ASGIApp:
+    """The app for `config`; the schema must be the current one (run migrations first).
+    `pages`: the web front end to mount beside the API (service/app.py)."""
     from flowscope.service.app import create_app
     from flowscope.service.guard import AllowedHosts
 
@@ -116,6 +121,7 @@ def build_app(config: ServiceConfig) -> ASGIApp:
         prefix=config.prefix,
         threads=config.pool_size + 2,
         allowed_hosts=AllowedHosts.for_bind(config.bind, config.allowed_hosts),
+        pages=pages,
     )
 
 
@@ -135,7 +141,11 @@ def serve(
     workers: int = 1,
     access_log: bool = False,
     log_level: str = "info",
+    pages: PagesFactory | None = None,
+    factory: str = FACTORY,
 ) -> None:
+    """Run the service. With `workers` > 1 each worker builds its app with `factory` (a
+    "module:function" of no arguments; with `pages`, one that mounts the same pages)."""
     import uvicorn
 
     from flowscope.service.deadlines import protocol_factory
@@ -153,8 +163,6 @@ def serve(
     }
     if workers > 1:
         os.environ[CONFIG_ENV] = config.to_json()
-        uvicorn.run(
-            "flowscope.service.server:app_from_env", factory=True, workers=workers, **options
-        )
+        uvicorn.run(factory, factory=True, workers=workers, **options)
     else:
-        uvicorn.run(build_app(config), **options)
+        uvicorn.run(build_app(config, pages), **options)

@@ -6,6 +6,8 @@ reading.py   runs, steps and tasks as the pages show them (provider + datastore 
 runs_list.py the runs list: filters, facets, parameter columns, sorting, paging
 compare.py   runs side by side, differences only, charts of scalar results
 preview.py   artifact previews loaded on demand, bounded
+cards.py     a task's cards, each in a sandboxed frame served with its own strict CSP
+login.py     behind a token (the service): the login page, the session cookie, logout
 graph.py     the run's step graph (shape from the code package, state from the records)
 timeline.py  the Gantt SVG of task attempts
 guard.py     Host/Origin checks, CSRF tokens, security headers

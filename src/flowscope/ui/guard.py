@@ -1,16 +1,15 @@
-"""The UI's request checks: Host and Origin, CSRF tokens for writes, security headers.
+"""The UI's request checks: the same-origin rules, CSRF tokens for writes, security headers.
 
-- Host: a request must name one of the allowed host names (loopback names by default), so a
-  page reached through DNS rebinding (a foreign name that resolves to 127.0.0.1) is refused.
-- Origin: when a browser sends one, it must be this UI's own origin (scheme://Host); a write
-  (POST) must send it or a same-origin Referer. Cross-site pages can neither write nor read.
-- CSRF: a write carries a token that is an HMAC, under a secret made when the app is, of the
-  run it changes; `csrf_token` makes it, `check_csrf` checks it in constant time.
+- Host and Origin: the rules every flowscope server applies (`flowscope.web.origin`, shared
+  with the service's API): a request must name an allowed host (loopback names by default),
+  so a page reached through DNS rebinding is refused; an Origin must be this UI's own; a
+  write (POST) must send it or a same-origin Referer. The UI answers a refusal with a plain
+  403 page.
+- CSRF: a write carries a token that is an HMAC, under a secret made when the app is (or
+  handed to it, so that several server processes agree), of the run it changes;
+  `csrf_token` makes it, `check_csrf` checks it in constant time.
 - Every answer carries a Content-Security-Policy that allows only this origin's script and
   style files (no inline script), data: images, and frames from this origin only.
-
-The service's own Host/Origin middleware may take this one's place when the UI is mounted in
-`flowscope service`.
 """
 
 from __future__ import annotations
@@ -19,7 +18,13 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
+
+from flowscope.web.origin import (
+    LOOPBACK_NAMES as _LOOPBACK,
+    AllowedHosts,
+    check_request,
+    first_headers,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -27,20 +32,18 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_NAMES = ("127.0.0.1", *(n for n in _LOOPBACK if n != "127.0.0.1"))
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'self'"
 )
-CARD_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"cache-control", b"no-store"),
 ]
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def host_name(host: str) -> str:
@@ -54,18 +57,24 @@ def host_name(host: str) -> str:
 
 
 class HostOriginGuard:
-    """ASGI middleware refusing foreign Host headers and cross-origin requests with 403."""
+    """ASGI middleware refusing foreign Host headers and cross-origin requests with 403, and
+    adding the security headers to every answer. `allowed_hosts`: names, or the service's
+    `AllowedHosts` when the UI is served by `flowscope service`."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] | AllowedHosts) -> None:
         self.app = app
-        self.allowed = {h.strip().lower().strip("[]") for h in allowed_hosts}
+        self.hosts = (
+            allowed_hosts
+            if isinstance(allowed_hosts, AllowedHosts)
+            else AllowedHosts.named(allowed_hosts)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        problem = self.problem(scope.get("method", "GET"), headers)
+        problem = self.problem(scope.get("method", "GET"), headers, scope.get("scheme", "http"))
         if problem is not None:
             await _refuse(send, problem)
             return
@@ -81,30 +90,11 @@ class HostOriginGuard:
 
         await self.app(scope, receive, with_headers)
 
-    def problem(self, method: str, headers: dict[str, str]) -> str | None:
-        host = headers.get("host", "")
-        if host_name(host) not in self.allowed:
-            return "This address is not one this UI answers to (Host refused)."
-        origin = headers.get("origin")
-        if origin is not None and origin != "null":
-            if not _same_origin(origin, host):
-                return "Cross-origin requests are refused (Origin is not this UI)."
-        if method.upper() not in SAFE_METHODS:
-            if origin == "null":
-                return "Writes from an opaque origin are refused."
-            if origin is None:
-                referer = headers.get("referer")
-                if referer is None or not _same_origin(referer, host):
-                    return "A write must come from this UI's own pages (no Origin or Referer)."
-        return None
-
-
-def _same_origin(url: str, host: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.strip().lower()
+    def problem(self, method: str, headers: dict[str, str], scheme: str = "http") -> str | None:
+        """The refusal's message when the request breaks a same-origin rule, else None."""
+        raw = first_headers((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+        refusal = check_request(method, raw, scheme, self.hosts, writes="same-origin")
+        return None if refusal is None else refusal.message
 
 
 async def _refuse(send: Send, reason: str) -> None:

@@ -17,7 +17,7 @@ from flowscope.errors import FlowscopeError, ObjectNotFound, TagError
 from flowscope.metastore.records import FINISHED_STATUSES, RunQuery
 from flowscope.pathspec import parse
 from flowscope.tags import validate_tags
-from flowscope.ui import compare as comparing, reading, runs_list
+from flowscope.ui import cards as carding, compare as comparing, reading, runs_list
 from flowscope.ui.graph import duration_text
 from flowscope.ui.guard import check_csrf, csrf_token
 from flowscope.ui.preview import preview_artifact
@@ -86,7 +86,6 @@ class Pages:
         page = runs_list.read_runs(self.stores, flow, args, tags)
         return self.ui.render(
             "runs.html", page=page, link=runs_list.link, statuses=runs_list.STATUSES,
-            where_ok=runs_list.where_supported(),
         )  # fmt: skip
 
     # ---- a run -------------------------------------------------------------------------
@@ -162,10 +161,21 @@ class Pages:
             shown = [(ts, line) for ts, line in lines if query.lower() in line.lower()]
             logs[stream] = shown
         live = view.record.status not in FINISHED_STATUSES and view.record.status != "lost"
+        cards, cards_note = carding.task_cards(self.stores, flow, int(run_id), step, int(task_id))
         return self.ui.render(
             "task.html", view=view, t=view.record, r=view.run, logs=logs, q=query,
-            live=live and not query, attempt=attempt,
+            live=live and not query, attempt=attempt, cards=cards, cards_note=cards_note,
         )  # fmt: skip
+
+    def card(self, request: Request) -> Response:
+        flow, run_id, step, task_id = _ids(request, "task")
+        raw = request.path_params["index"]
+        if not raw.isdigit() or len(raw) > 4:
+            raise FlowscopeError(f"A card's index is a number, not {raw[:20]!r}.")
+        html = carding.card_html(self.stores, flow, int(run_id), step, int(task_id), int(raw))
+        return Response(
+            html, media_type="text/html", headers={"content-security-policy": carding.CARD_CSP}
+        )
 
     def log_json(self, request: Request) -> Response:
         flow, run_id, step, task_id = _ids(request, "task")

@@ -1,35 +1,40 @@
-"""The runs list of a flow: filters, facets, parameter columns, sorting and paging.
+"""The runs list of a flow: filters, facets, columns for parameters and scalar results,
+sorting and paging.
 
-Status, user and tag filters are the metadata store's own (`RunQuery`), and pages are the
-provider's pages (a cursor), so the first page of a 100,000-run flow costs one listing plus
-one parameter read per run shown. A search (`where`) goes to the filter language of the
-client (`Flow.runs(where=...)`) when this flowscope has it; else the page says it is not
-available. Sorting orders the page shown (the store pages newest first).
+Status, user and tag filters and the search box (the filter language, `RunQuery.where`) are
+the metadata store's own, and rows come from `list_run_rows`: each run with its scalar
+parameters and its end task's scalar results, one call a page. Pages are the provider's
+(a cursor), so the first page of a 100,000-run flow costs one call.
+
+Sorting: the store lists runs newest first only, so any other order is made here, over the
+whole listing, when it is small enough to read (`SORT_ALL` runs, one call), and paged by
+offset (`@N` cursors); above that the page shown is sorted, and the page says so.
 """
 
 from __future__ import annotations
 
-import inspect
-import itertools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import FlowscopeError, ObjectNotFound
-from flowscope.metastore.records import Page, RunQuery
+from flowscope.metastore.records import RunQuery
 from flowscope.tags import validate_tag
 from flowscope.ui.reading import run_duration
 
 if TYPE_CHECKING:
-    from flowscope.metastore.records import RunRecord
+    from flowscope.metastore.records import RunRow
     from flowscope.stores import Stores
 
 PAGE = 50
+SORT_ALL = 2000
 STATUSES = ("running", "succeeded", "failed", "lost")
 SORTS = ("id", "status", "user", "started", "duration")
+COLUMN_SORTS = ("param:", "data:")
 MAX_TAGS = 10
 MAX_WHERE = 2000
+MAX_COLUMNS = 12
 
 
 @dataclass
@@ -48,24 +53,7 @@ class RunsPage:
     users: list[str] = field(default_factory=list)
     tag_facets: list[str] = field(default_factory=list)
     notice: str | None = None
-
-
-def store_filters() -> bool:
-    """True when the metadata store takes a filter (`RunQuery.where`): pages stay its own."""
-    return "where" in {f.name for f in fields(RunQuery)}
-
-
-def where_supported() -> bool:
-    """True when this flowscope has the filter language: in the store's query, or in the
-    client's `Flow.runs(where=...)`."""
-    from flowscope.client import Flow
-
-    if store_filters():
-        return True
-    try:
-        return "where" in inspect.signature(Flow.runs).parameters
-    except (TypeError, ValueError):
-        return False
+    data: list[str] = field(default_factory=list)  # the scalar results shown as columns
 
 
 def _text(args: Mapping[str, str], name: str, limit: int = 500) -> str | None:
@@ -88,68 +76,89 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
     tags = [validate_tag(t) for t in tags]
     where = _text(args, "where", MAX_WHERE) or ""
     sort = args.get("sort", "id")
-    if sort not in SORTS and not sort.startswith("param:"):
+    if sort not in SORTS and not sort.startswith(COLUMN_SORTS):
         sort = "id"
     desc = args.get("order", "desc") != "asc"
     cursor = _text(args, "cursor", 2000)
     page = RunsPage(flow, [], [], status, user, tags, where, sort, desc, cursor, None)
-    if where and not store_filters():
-        records = _search(stores, page)
-    else:
-        query = RunQuery(tags_all=tuple(tags), status=status, user=user, limit=PAGE, cursor=cursor)
-        if where:
-            query = replace(query, where=where)
-        try:
-            found = provider.list_runs(flow, query)
-        except FlowscopeError as exc:  # a filter that does not parse: the parser's message
-            if not where:
-                raise
-            page.notice = str(exc)
-            found = Page((), None)
-        records, page.next_cursor = list(found.items), found.cursor
+    query = RunQuery(
+        tags_all=tuple(tags), status=status, user=user, where=where or None, limit=PAGE
+    )
     now = time.time()
-    params_seen: dict[str, None] = {}
-    for record in records:
-        params = provider.get_parameters(flow, record.run_id)
-        params_seen.update(dict.fromkeys(params))
-        page.runs.append(
-            {"record": record, "params": params, "duration": run_duration(record, now)}
-        )
-    page.params = list(params_seen)[:12]
+    try:
+        rows = None
+        if sort != "id" or not desc:
+            rows = _sorted_listing(stores, page, query, now)
+        if rows is None:
+            offset_cursor = page.cursor is not None and page.cursor.startswith("@")
+            if offset_cursor:
+                page.cursor = None  # an offset into a sorted listing, not the provider's cursor
+            found = provider.list_run_rows(flow, _with(query, cursor=page.cursor))
+            rows = [_row(r, now) for r in found.items]
+            page.next_cursor = found.cursor
+            rows.sort(key=_sort_key(sort), reverse=desc)
+    except FlowscopeError as exc:  # a filter that does not parse: the parser's message
+        if not where:
+            raise
+        page.notice, rows = str(exc), []
+    page.runs = rows
+    page.params = _columns(r["params"] for r in rows)
+    # parameters are artifacts too: the end step's results are the other names
+    page.data = _columns({k: v for k, v in r["data"].items() if k not in r["params"]} for r in rows)
+    records = [r["record"] for r in rows]
     page.users = sorted({r.user for r in records} | ({user} if user else set()))
     page.tag_facets = sorted({t for r in records for t in r.user_tags} - set(tags))[:30]
-    page.runs.sort(key=_sort_key(sort), reverse=desc)
     return page
 
 
-def _search(stores: Stores, page: RunsPage) -> list[RunRecord]:
-    """A page of runs matching `where`, through the client's `Flow.runs(where=...)` (a
-    store without filters: pages are counted in runs)."""
-    if not where_supported():
-        page.notice = (
-            "Search with the filter language is not available in this flowscope version; "
-            "the status, user and tag filters still work."
-        )
-        query = RunQuery(tags_all=tuple(page.tags), status=page.status, user=page.user, limit=PAGE)
-        return list(stores.provider.list_runs(page.flow, query).items)
-    from flowscope.client import Flow
+def _with(query: RunQuery, **changes: Any) -> RunQuery:
+    from dataclasses import replace
 
-    flow = Flow._make(stores.provider, None, (page.flow,))
-    offset = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
-    try:
-        runs = flow.runs(*page.tags, where=page.where)
-        chosen = list(itertools.islice(runs, offset, offset + PAGE + 1))
-    except FlowscopeError as exc:
-        page.notice = str(exc)
-        return []
-    if len(chosen) > PAGE:
-        page.next_cursor = str(offset + PAGE)
-    records = [r._run_record() for r in chosen[:PAGE]]
-    return [
-        r for r in records
-        if (page.status is None or r.status == page.status)
-        and (page.user is None or r.user == page.user)
-    ]  # fmt: skip
+    return replace(query, **changes)
+
+
+def _row(found: RunRow, now: float) -> dict[str, Any]:
+    data = {k: v for k, v in found.data.items() if not k.startswith("_")}
+    return {
+        "record": found.run,
+        "params": dict(found.params),
+        "data": data,
+        "duration": run_duration(found.run, now),
+    }
+
+
+def _columns(mappings: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for mapping in mappings:
+        seen.update(dict.fromkeys(mapping))
+    return list(seen)[:MAX_COLUMNS]
+
+
+def _sorted_listing(
+    stores: Stores, page: RunsPage, query: RunQuery, now: float
+) -> list[dict[str, Any]] | None:
+    """One page of the whole listing in `page`'s order, or None (and a notice) when the
+    listing is too long to read here."""
+    counted = stores.provider.list_runs(page.flow, _with(query, limit=SORT_ALL + 1))
+    if len(counted.items) > SORT_ALL:  # the records alone say so: their columns cost more
+        page.notice = (
+            f"Sorted within this page only: more than {SORT_ALL:,} runs match, and the store "
+            "lists runs newest first only. Narrow the list with filters to sort it whole."
+        )
+        return None
+    found = stores.provider.list_run_rows(page.flow, _with(query, limit=SORT_ALL))
+    rows = [_row(r, now) for r in found.items]
+    rows.sort(key=_sort_key(page.sort), reverse=page.desc)
+    offset = _offset(page.cursor)
+    if offset + PAGE < len(rows):
+        page.next_cursor = f"@{offset + PAGE}"
+    return rows[offset : offset + PAGE]
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor and cursor.startswith("@") and cursor[1:].isdigit() and len(cursor) < 12:
+        return int(cursor[1:])
+    return 0
 
 
 _MISSING = object()
@@ -165,9 +174,9 @@ def _value_key(value: object) -> tuple[int, float, str]:
 
 
 def _sort_key(sort: str) -> Any:
-    if sort.startswith("param:"):
-        name = sort[6:]
-        return lambda row: _value_key(row["params"].get(name, _MISSING))
+    if sort.startswith(COLUMN_SORTS):
+        column, name = ("params", sort[6:]) if sort.startswith("param:") else ("data", sort[5:])
+        return lambda row: _value_key(row[column].get(name, _MISSING))
     if sort == "status":
         return lambda row: row["record"].status
     if sort == "user":
