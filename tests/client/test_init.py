@@ -182,7 +182,7 @@ def test_the_client_modules_import_each_other_without_a_cycle():
 # Features loaded on their first use, so `from flowscope import Flow` does not pay for them.
 # These are the only client modules another may import inside a function; nothing imports
 # them at module level (so a lazy import here never hides a cycle).
-ON_DEMAND = {"diff_io", "comparison", "diff"}
+ON_DEMAND = {"diff_io", "comparison", "diff", "lineage"}
 
 
 def test_no_client_module_imports_another_inside_a_function():

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flowscope.client import lineage
 from flowscope.client.artifact import DataArtifact
 from flowscope.client.base import (
     FINISHED,
@@ -330,6 +329,7 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
 
     # ---- lineage (lineage.py) ----------------------------------------------------------
     def _lineage(self, children: bool) -> list[TaskRecord]:
+        from flowscope.client import lineage  # on demand: the flow package's graph parser
 
         flow, run_id = self._components[:2]
         provider = self._provider

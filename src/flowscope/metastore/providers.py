@@ -14,7 +14,6 @@ from typing import Literal
 from flowscope.config import STORE_DIRNAME, ConfigError, Settings, expand_path
 from flowscope.errors import MetadataError
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.remote.transport import Limits
 from flowscope.remote.urls import ServiceAddress, redact, scheme_of
 
 EXPECTED = "a directory or an http(s)://host[:port] URL of a flowscope service (or file:///path)"
@@ -76,6 +75,7 @@ def open_provider(
     where = address if isinstance(address, Address) else resolve_address(address, create=create)
     if where.kind == "service":
         from flowscope.metastore.http import HttpMetadataProvider  # optional: needs the network
+        from flowscope.remote.transport import Limits  # http.client, ssl: only for a service
 
         return HttpMetadataProvider(
             where.target,
