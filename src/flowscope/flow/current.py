@@ -20,8 +20,6 @@ hands the runtime an `ObjectOpener`, which the runtime passes on to `_bind`.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
@@ -140,6 +138,8 @@ class Current:
         tempdir = self._lazy.get("tempdir")
         self._fields, self._lazy = {}, {}
         if tempdir is not None:
+            import shutil  # only for a task that made a tempdir: `import flowscope` stays light
+
             shutil.rmtree(tempdir, ignore_errors=True)
 
     def _set_card(self, builder: CardBuilder | None) -> None:
@@ -229,6 +229,8 @@ class Current:
             return None
         if "tempdir" not in self._lazy:
             prefix = f"flowscope-{self._fields['step_name']}-{self._fields['task_id']}-"
+            import tempfile  # on first use of current.tempdir
+
             self._lazy["tempdir"] = tempfile.mkdtemp(prefix=prefix)
         path: str = self._lazy["tempdir"]
         return path
