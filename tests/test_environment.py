@@ -20,6 +20,8 @@ def test_a_test_sees_only_the_fixed_user() -> None:
         for k, v in os.environ.items()
         if k.startswith(("FLOWSCOPE_", "METAFLOW_")) and not k.startswith("FLOWSCOPE_TEST_")
     }
+    cache = seen.pop("FLOWSCOPE_BLOB_CACHE", None)  # each test's own blob cache (conftest.py)
+    assert cache is not None and "blob-cache" in cache
     assert seen == {"FLOWSCOPE_USER": TEST_USER}
 
 

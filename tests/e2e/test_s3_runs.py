@@ -158,7 +158,7 @@ def test_a_server_gone_mid_run_stops_the_run_and_resume_completes(pair, rgw) -> 
     assert proc.returncode == 1, out + err
     assert "Traceback" not in err
     assert "did not answer" in err and url in err and "resume 1" in err
-    again = remote.run("waiting", "resume", "1")  # the run stays `running`: name it
+    again = remote.run("waiting", "resume", "1")  # the run was recorded failed as it stopped
     assert again.code == 0, again.output
     summary = _summary(remote, _store(remote), "WaitingFlow")
     assert summary["successful"] is True

@@ -9,6 +9,7 @@ executor's business (`runtime/executor.py`); what is written, the journal's
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import signal
@@ -24,6 +25,7 @@ from flowscope.datastore import ContentStore, save_artifact
 from flowscope.errors import (
     DataStoreError,
     ExecutorLost,
+    FlowscopeError,
     MetadataError,
     RunError,
     RunInterrupted,
@@ -218,6 +220,9 @@ class RunDriver:
             raise self._interrupted(executor, began, lost=exc) from None
         except (MetadataError, DataStoreError) as exc:  # progress can no longer be recorded
             executor.shutdown()
+            if isinstance(exc, DataStoreError):  # the metadata may still answer: say it ended
+                with contextlib.suppress(FlowscopeError):
+                    self.provider.finish_run(self.flow_name, run_id, "failed")
             raise self._unrecorded(exc) from exc
         except BaseException:
             executor.shutdown()  # never leave workers running unwatched
