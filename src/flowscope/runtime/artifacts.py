@@ -60,7 +60,14 @@ def save_outputs(
         info = saved[name]
         records.append(
             ArtifactRecord(
-                name, info.sha, info.size, info.type_name, info.serializer, now, scalar_text(value)
+                name,
+                info.sha,
+                info.size,
+                info.type_name,
+                info.serializer,
+                now,
+                scalar_text(value),
+                info.inline,
             )
         )
     for name, sha in passthrough.items():
@@ -73,7 +80,14 @@ def save_outputs(
             )
         records.append(
             ArtifactRecord(
-                name, sha, base.size, base.type_name, base.serializer, base.created_at, base.scalar
+                name,
+                sha,
+                base.size,
+                base.type_name,
+                base.serializer,
+                base.created_at,
+                base.scalar,
+                base.inline,
             )
         )
     records.sort(key=lambda r: r.name)
