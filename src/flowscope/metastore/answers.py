@@ -136,15 +136,27 @@ def record(cls: type[R], value: Any, answer: Answer) -> R:
     """`value` as a `cls` record, or the error saying which field was wrong."""
     if type(value) is not dict:
         raise answer.wrong_shape(f"{_describe(cls)}, got {type(value).__name__}")
+    kwargs: dict[str, Any] = {}
     for field in _table(typing.cast(type, cls)):
         got = value.get(field.name, _MISSING)
         if got is _MISSING:
             if field.required:
                 raise answer.wrong_shape(f"{_describe(cls)} with the field {field.name!r}")
-        elif field.check is not None and not field.check(got):
+            continue
+        if field.check is not None and not field.check(got):
             raise _refuse(typing.cast(type, cls), field, got, answer)
+        kwargs[field.name] = tuple(got) if type(got) is list else got
+    if _plain(typing.cast(type, cls)):  # built from the checked fields: no second pass
+        return cls(**kwargs)
     made: R = cls.from_dict(value)  # type: ignore[attr-defined]
     return made
+
+
+@functools.cache
+def _plain(cls: type) -> bool:
+    """Whether `cls` keeps the shared `Record.from_dict` (fields as given, lists as tuples)."""
+    shared: Any = _records.Record.__dict__["from_dict"]
+    return bool(all(vars(base).get("from_dict", shared) is shared for base in cls.__mro__))
 
 
 def member(data: Any, key: str, kind: type, answer: Answer) -> Any:
