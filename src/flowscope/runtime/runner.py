@@ -370,6 +370,7 @@ class RunDriver:
                         info.serializer,
                         now,
                         scalar_text(value),
+                        info.inline,
                     )
                 )
         self.cloned.add(task_id)
