@@ -21,7 +21,7 @@ from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
 from flowscope.cli.family_options import add_run_limits, add_top_level, log_limit_bytes, resolve
 from flowscope.cli.flow_session import FlowSession, origin_run
-from flowscope.errors import ParameterError
+from flowscope.errors import FlowscopeError, ParameterError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
 
@@ -331,11 +331,33 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
         from flowscope.client import namespace
 
         namespace(user_namespace or None)
+    objects = runner.objects
     try:
         result = runner.run()
+    except FlowscopeError:  # refused or stopped: the hooks for a run that did not succeed
+        pathspec = f"{graph.flow_name}/{runner.run_id}" if runner.run_id else None
+        _exit_hooks(flow_cls, False, pathspec, objects, console)
+        raise
     finally:
         chosen.close()
+    _exit_hooks(flow_cls, result.status == "succeeded", result.pathspec, objects, console)
     return 0 if result.status == "succeeded" else 1
+
+
+def _exit_hooks(
+    flow_cls: type, succeeded: bool, pathspec: str | None, objects: Any, console: Any
+) -> None:
+    """@exit_hook functions, if the flow has any (a flow without flow decorators pays
+    nothing). Ctrl-C stops a hook that hangs."""
+    if not any("_fs_flow_decorators" in vars(k) for k in flow_cls.__mro__):
+        return
+    from flowscope.cli.exit_hooks import run_exit_hooks
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run_exit_hooks(flow_cls, succeeded, pathspec, objects, console)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _executor(flow_cls: type, args: argparse.Namespace, session: FlowSession, stores: Any) -> Any:
