@@ -170,6 +170,16 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
     )
 
 
+def gang_variables(spec: TaskSpec) -> dict[str, str]:
+    """MF_PARALLEL_* for a task of a @parallel gang, as current.parallel has them."""
+    return {
+        "MF_PARALLEL_MAIN_IP": MAIN_IP,
+        "MF_PARALLEL_NUM_NODES": str(len(spec.gang)),
+        "MF_PARALLEL_NODE_INDEX": str(spec.node_index),
+        "MF_PARALLEL_CONTROL_TASK_ID": str(spec.gang[0]),
+    }
+
+
 def timeout_message(step: str, seconds: float | None) -> str:
     return f"step '{step}' exceeded its @timeout of {seconds or 0:g} seconds and was stopped"
 
@@ -212,6 +222,8 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     try:
         frames = _foreach_frames(spec.stack)
         variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
+        if spec.gang:  # the family's variables for code that reads its gang from the environment
+            variables = {**gang_variables(spec), **variables}
         if rules.is_join:
             bound = []
             for parent, parent_source in zip(spec.inputs, sources, strict=True):
