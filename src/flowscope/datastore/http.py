@@ -46,8 +46,13 @@ class HttpBlobStorage:
 
     def serves(self, address: str) -> bool:
         """Whether the service's blob root is the datastore at `address` (a run's recorded
-        one); the service answers yes or no and never reveals its root."""
-        answer = self._http.request("GET", "/blobs/serves", query=[("datastore", address)])
+        one); the service answers yes or no and never reveals its root. A service too old
+        to know the question serves no recorded datastore."""
+        answer = self._http.request(
+            "GET", "/blobs/serves", query=[("datastore", address)], ok=(404,)
+        )
+        if answer.status == 404:
+            return False
         data = answer.json()
         served = data.get("served") if isinstance(data, dict) else None
         if not isinstance(served, bool):
