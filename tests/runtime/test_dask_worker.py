@@ -44,8 +44,10 @@ def test_output_goes_out_in_announced_chunks_in_order(tmp_path: Path) -> None:
 
 
 def test_a_missing_module_is_named_with_the_worker() -> None:
-    message = dask_worker._unloadable(ModuleNotFoundError("x", name="torch"), "tcp://w:1", "h")
+    message = dask_worker._unloadable("torch", "ModuleNotFoundError: x", "tcp://w:1", "h")
     assert "'torch'" in message and "tcp://w:1" in message and "install it" in message
+    other = dask_worker._unloadable(None, "SyntaxError: bad", "tcp://w:1", "h")
+    assert other.endswith("(host h): SyntaxError: bad")
     outcome = TaskOutcome(
         ok=False, exception={"type": "ModuleNotFoundError", "message": "No module named 'np'"}
     )

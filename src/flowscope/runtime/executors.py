@@ -9,6 +9,7 @@ Another engine (Ray) is one more branch here and a module behind the executor pr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,9 +46,10 @@ def open_executor(
         return OpenExecutor(ForkExecutor)
     if name == "dask":
         from flowscope.runtime.dask_cluster import DaskSession
-        from flowscope.runtime.portable import FlowSource
+        from flowscope.runtime.portable import FlowSource, travelling
 
+        environment = travelling(os.environ, settings.dask_env)  # refused before connecting
         session = DaskSession.open(settings, address, datastore_address, store)
-        source = FlowSource.of(flow_cls, datastore_address, configs, with_decorators)
+        source = FlowSource.of(flow_cls, datastore_address, configs, with_decorators, environment)
         return OpenExecutor(session.factory(source), session.close)
     raise ExecutorUnavailable(f"--executor {name!r:.40} is not one of: {', '.join(EXECUTORS)}.")
