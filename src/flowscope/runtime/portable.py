@@ -154,7 +154,23 @@ class PortableWork:
             flow_cls = getattr(module, self.source.class_name)
         prepare(flow_cls, self.source.configs)
         attach_everywhere(flow_cls, list(self.source.with_decorators))
-        return RunWork(flow_cls=flow_cls, store=store, **self.values)
+        work = RunWork(flow_cls=flow_cls, store=store, **self.values)
+        warm(work)
+        return work
+
+
+def warm(work: RunWork) -> None:
+    """Do once, in a process that forks one child per attempt, what every child would
+    otherwise redo: parse the steps' source, load the card renderer (for a flow with cards),
+    load the content hasher."""
+    import importlib
+
+    from flowscope.flow.spec import warm_static
+    from flowscope.runtime.cards import warm_cards
+
+    warm_static(work.flow_cls, list(work.rules))
+    warm_cards(work.flow_cls, work.rules)
+    importlib.import_module("blake3")  # what an artifact's address is computed with
 
 
 def code_cache_dir() -> Path:
