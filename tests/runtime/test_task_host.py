@@ -151,7 +151,9 @@ def test_a_host_killed_mid_attempt_is_seen_and_a_pool_starts_a_new_one():
 
 def test_a_host_ends_with_its_attempt_when_its_worker_closes_the_pipe(host: TaskHost):
     host.run(attempt(sleepy, 30))
-    time.sleep(0.3)
+    end = time.time() + 20  # the host may still be starting
+    while not psutil.Process(host.process.pid).children() and time.time() < end:
+        time.sleep(0.05)
     (child,) = psutil.Process(host.process.pid).children()
     host.close(grace=5)
     assert host.process.returncode == 0
