@@ -7,6 +7,7 @@ a directory of its own, tests/dask_clusters.py), then:
 - floor: raw `client.map` of a no-op (a function of flowscope, as the scheduler must
   import it) over N items, gathered;
 - dask: `python foreach.py run --n N --executor dask --dask-address ...` (benchmarks/flows);
+- dask, isolation host: the same with `--dask-isolation host` (no fork per attempt);
 - local: the same flow on the fork executor.
 
 Each flowscope case runs twice, with N and with 10 tasks, so that the fixed cost of a run
@@ -111,7 +112,12 @@ def main() -> None:
         on_dask = ["--executor", "dask", "--dask-address", cluster.address]
         cap = ["--max-workers", str(args.max_workers)]
         rows = [("raw client.map no-op (floor)", raw, raw / n, raw_cpu / n)]
-        for name, extra in (("flowscope on dask", on_dask + cap), ("flowscope local forks", cap)):
+        cases = (
+            ("flowscope on dask", on_dask + cap),
+            ("flowscope on dask, isolation host", [*on_dask, "--dask-isolation", "host", *cap]),
+            ("flowscope local forks", cap),
+        )
+        for name, extra in cases:
             big, big_cpu = run_flow(root, n, extra, env, cluster)
             little, little_cpu = run_flow(root, small, extra, env, cluster)
             per_task, cpu = (big - little) / (n - small), (big_cpu - little_cpu) / (n - small)
@@ -121,12 +127,12 @@ def main() -> None:
             f"--max-workers {args.max_workers}; load average {os.getloadavg()[0]:.1f}"
         )
         print(
-            f"{'case':32} {'wall s':>8} {'ms/task':>8} {'x floor':>8} {'cpu ms/task':>12} "
+            f"{'case':34} {'wall s':>8} {'ms/task':>8} {'x floor':>8} {'cpu ms/task':>12} "
             f"{'x floor':>8}"
         )
         for name, wall, per_task, cpu in rows:
             print(
-                f"{name:32} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f} "
+                f"{name:34} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f} "
                 f"{cpu * 1000:12.2f} {cpu / rows[0][3]:8.1f}"
             )
     finally:

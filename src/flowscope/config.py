@@ -36,6 +36,9 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_DASK_ENV              | names (comma-separated) of more of the runner's| none           |
 |                                 | variables that tasks on Dask workers get; they |                |
 |                                 | cross the Dask wire in clear: no secrets       |                |
+| FLOWSCOPE_DASK_ISOLATION        | fork: each attempt in a fork of a task host;   | fork           |
+|                                 | host: in the task host itself (faster; tasks   |                |
+|                                 | share class state and the Python-level output) |                |
 """
 
 from __future__ import annotations
@@ -66,6 +69,18 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
 
 
 EXECUTORS = ("local", "dask")
+
+
+ISOLATIONS = ("fork", "host")
+
+
+def _isolation(env: Mapping[str, str]) -> str:
+    raw = env.get("FLOWSCOPE_DASK_ISOLATION", "").strip()
+    if raw and raw not in ISOLATIONS:
+        raise ConfigError(
+            f"FLOWSCOPE_DASK_ISOLATION={raw!r:.40} is not one of: {', '.join(ISOLATIONS)}."
+        )
+    return raw or "fork"
 
 
 def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -167,6 +182,7 @@ class Settings:
     dask_address: str | None = None
     dask_connect_timeout: float = 20.0
     dask_env: tuple[str, ...] = ()  # more variables sent with each task (runtime/portable.py)
+    dask_isolation: str = "fork"  # how a worker isolates attempts (runtime/task_host.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -203,6 +219,7 @@ class Settings:
             dask_address=env.get("FLOWSCOPE_DASK_ADDRESS", "").strip() or None,
             dask_connect_timeout=_float(env, "FLOWSCOPE_DASK_CONNECT_TIMEOUT", 20.0),
             dask_env=_names(env, "FLOWSCOPE_DASK_ENV"),
+            dask_isolation=_isolation(env),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -81,7 +81,23 @@ def test_every_task_runs_on_a_worker_and_records_where(on_dask, dask_cluster):
         assert meta["runtime"] == "dask"
         assert meta["worker"] in workers  # a worker of this cluster
         assert meta["hostname"] == socket.gethostname()
-        assert int(meta["pid"]) not in (os.getpid(), *workers.values())  # a fork of the worker
+        assert int(meta["pid"]) not in (os.getpid(), *workers.values())  # a fork of a host
+    assert len({t.metadata_dict["pid"] for t in tasks}) == 6  # each attempt its own fork
+    assert run["join"].task.data.values == [0, 10, 20]
+    assert sorted(t.stdout.split(" on ")[0] for t in run["work"]) == ["item 0", "item 1", "item 2"]
+
+
+def test_isolation_host_runs_the_attempts_in_the_workers_task_hosts(on_dask, dask_cluster):
+    """--dask-isolation host: no fork per attempt; the same semantics for a plain flow, and
+    the output that goes through print() is still each task's own."""
+    result = on_dask.run("dask_probe", "run", "--dask-isolation", "host")
+    assert result.code == 0, result.output
+    workers = dask_cluster.worker_pids()
+    run = on_dask.client().Flow("DaskProbeFlow").latest_run
+    tasks = [t for s in run for t in s]
+    hosts = {(t.metadata_dict["worker"], t.metadata_dict["pid"]) for t in tasks}
+    assert len({pid for _, pid in hosts}) == len(hosts) <= 2 * len(workers)  # a few hosts
+    assert all(int(pid) not in workers.values() for _, pid in hosts)
     assert run["join"].task.data.values == [0, 10, 20]
     assert sorted(t.stdout.split(" on ")[0] for t in run["work"]) == ["item 0", "item 1", "item 2"]
 

@@ -171,3 +171,32 @@ def test_work_that_cannot_be_loaded_is_said_not_raised(host: TaskHost):
     assert message[0] == "unloadable" and message[1] == "no_such_module_here"
     host.run(attempt(square, 2, key=(2, 0)))  # the host is still good
     assert until_done(host)[1][1] == 4
+
+
+def leave(_: Any) -> None:
+    raise SystemExit(3)
+
+
+def test_isolation_host_runs_attempts_in_the_host_itself_with_its_trade_off(host: TaskHost):
+    here = [Attempt((i, 0), "", Counter(), None, None, {}, "host") for i in range(2)]
+    results = []
+    for one in here:
+        host.run(one)
+        results.append(until_done(host)[1])
+    assert [r[1] for r in results] == [1, 2]  # the trade-off: tasks share the class state
+    assert {r[3] for r in results} == {host.process.pid}  # no fork
+    host.run(Attempt((3, 0), "", talk, 1, None, {"FLOWSCOPE_TEST_VAR": "set"}, "host"))
+    lines, done = until_done(host)
+    assert ("stdout", "out 1") in lines and done[1] == "set"  # print() is captured
+    host.run(Attempt((4, 0), "", talk, 2, None, {}, "host"))
+    assert until_done(host)[1][1] == "unset"  # the variables were put back
+
+
+def test_isolation_host_a_step_that_ends_its_process_ends_the_host_after_saying_so(
+    host: TaskHost,
+):
+    host.run(Attempt((1, 0), "", leave, None, None, {}, "host"))
+    _, done = until_done(host)
+    assert done[1] is None and "SystemExit" in done[2]
+    host.process.wait(timeout=10)
+    assert not host.alive()

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowscope.logs import LogRecord, encode
-from flowscope.runtime.executor import CANCELLED, AttemptKey
+from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey
 from flowscope.runtime.portable import PortableWork
 from flowscope.runtime.task_host import Attempt, HostPool
 
 LOG_TOPIC = "flowscope-{run}"  # the Dask event topic of one executor's attempts
 FLUSH_EVERY = 0.5  # seconds between two chunks of an attempt's output
+HARD_GRACE = 2.0  # isolation "host": seconds past its @timeout before its host is killed
 
 
 class _StoreCache:
@@ -130,6 +131,7 @@ def run_attempt(
         payload,
         timeout,
         shipped.task_environment() if portable else {},
+        shipped.source.isolation if portable else "fork",
     )
     ran = _on_a_host(attempt, shipper, worker, (address, host))
     outcome, failure, pid, began = ran
@@ -150,10 +152,18 @@ def _on_a_host(
         return None, f"the Dask worker could not start a task host ({exc})", None, None
     cancelled_at: float | None = None
     task_key = worker.get_current_task()
+    in_host = attempt.isolation == "host"  # no fork to kill: the host is what ends
+    overdue = time.time() + attempt.timeout + HARD_GRACE if attempt.timeout else None
     try:
         host.run(attempt)
         while True:
             message = host.recv(0.2)
+            if message is None and in_host and overdue is not None and time.time() > overdue:
+                _HOSTS.drop(host)
+                return None, TIMEOUT, None, None
+            if message is None and in_host and _unwanted(worker, task_key):
+                _HOSTS.drop(host)
+                return None, CANCELLED, None, None
             if message is None:
                 if cancelled_at is None and _unwanted(worker, task_key):
                     host.cancel(attempt.key)

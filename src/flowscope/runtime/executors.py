@@ -35,6 +35,7 @@ def open_executor(
     address: str | None = None,
     configs: Mapping[str, Any] | None = None,
     with_decorators: tuple[str, ...] = (),
+    isolation: str = "fork",
 ) -> OpenExecutor:
     """The executor `name` for one run of `flow_cls`; refuses (ExecutorUnavailable) before
     anything is recorded when it cannot run it."""
@@ -50,6 +51,8 @@ def open_executor(
 
         environment = travelling(os.environ, settings.dask_env)  # refused before connecting
         session = DaskSession.open(settings, address, datastore_address, store)
-        source = FlowSource.of(flow_cls, datastore_address, configs, with_decorators, environment)
+        source = FlowSource.of(
+            flow_cls, datastore_address, configs, with_decorators, environment, isolation
+        )
         return OpenExecutor(session.factory(source), session.close)
     raise ExecutorUnavailable(f"--executor {name!r:.40} is not one of: {', '.join(EXECUTORS)}.")

@@ -49,6 +49,7 @@ class FlowSource:
     configs: Mapping[str, Any] = field(default_factory=dict)
     with_decorators: tuple[str, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)  # see `travelling`
+    isolation: str = "fork"  # how a worker runs each attempt (runtime/task_host.py)
 
     @classmethod
     def of(
@@ -58,6 +59,7 @@ class FlowSource:
         configs: Mapping[str, Any] | None = None,
         with_decorators: tuple[str, ...] = (),
         environment: Mapping[str, str] | None = None,
+        isolation: str = "fork",
     ) -> FlowSource:
         return cls(
             datastore,
@@ -66,6 +68,7 @@ class FlowSource:
             dict(configs or {}),
             with_decorators,
             dict(environment or {}),
+            isolation,
         )
 
 

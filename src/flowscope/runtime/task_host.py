@@ -7,7 +7,8 @@ started once per worker thread that needs one (a fresh interpreter, spawned, not
 the flow module loaded, `portable.WorkCache`), and runs every attempt through the local
 `ForkExecutor`, so an attempt keeps what the local executor gives: its own stdout and stderr, a
 hard `@timeout`, a crash or `sys.exit` that takes down only the attempt, and no flow class state
-shared between tasks (each attempt is a fresh fork of the host).
+shared between tasks (each attempt is a fresh fork of the host). The opt-in isolation "host"
+(`--dask-isolation host`) runs attempts in the host itself instead: see `_run_here`.
 
     TaskHost      the worker's handle on one host: `run(...)` sends an attempt, then `recv`
     HostPool      the idle hosts of a worker process (a dead one is dropped, a new one started)
@@ -19,6 +20,7 @@ worker closes the request pipe (or dies: the kernel closes it), killing the atte
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import select
@@ -29,9 +31,10 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from flowscope.logs import LogRecord
 from flowscope.runtime.executor import AttemptKey
 
 _HEADER = struct.Struct(">Q")
@@ -54,6 +57,7 @@ class Attempt:
     payload: Any
     timeout: float | None
     environment: Mapping[str, str]
+    isolation: str = "fork"  # "host": run in the host itself (see `_run_here`)
 
 
 class _Channel:
@@ -137,14 +141,7 @@ class TaskHost:
     def run(self, attempt: Attempt) -> None:
         """Start `attempt` (the work travels only the first time for this host)."""
         if attempt.work_key and attempt.work_key in self.known:
-            attempt = Attempt(
-                attempt.key,
-                attempt.work_key,
-                None,
-                attempt.payload,
-                attempt.timeout,
-                attempt.environment,
-            )
+            attempt = replace(attempt, shipped=None)
         self._send(("run", attempt))
         self.known.add(attempt.work_key)
 
@@ -271,6 +268,9 @@ def serve(channel: _Channel) -> None:
                 missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
                 channel.send(("unloadable", missing, f"{type(exc).__name__}: {exc}"))
                 continue
+            if attempt.isolation == "host":
+                _run_here(channel, work, attempt)
+                continue
             if forks is None:
                 forks = ForkExecutor(_InFork(work, {}), sink, 1, close_in_child=channel.fds())
             forks.work = _InFork(work, attempt.environment)
@@ -291,6 +291,56 @@ def serve(channel: _Channel) -> None:
     finally:
         if forks is not None:
             forks.shutdown(grace=0.5)
+
+
+class _Lines(io.TextIOBase):
+    """sys.stdout or sys.stderr of an attempt run in the host: each line goes to the worker
+    as it is written."""
+
+    def __init__(self, channel: _Channel, stream: str) -> None:
+        self.channel, self.stream, self.partial = channel, stream, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *complete, self.partial = (self.partial + text).split("\n")
+        if complete:
+            now = time.time()
+            self.channel.send(("lines", [(self.stream, LogRecord(now, t)) for t in complete]))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.partial:
+            self.channel.send(("lines", [(self.stream, LogRecord(time.time(), self.partial))]))
+            self.partial = ""
+
+
+def _run_here(channel: _Channel, work: Any, attempt: Attempt) -> None:
+    """Isolation "host": run the attempt in this process, no fork. What it gives up, and
+    what it keeps: tasks share the flow class's state (one host runs many); only what goes
+    through sys.stdout and sys.stderr is the task's output (a write to fd 1 or 2 goes to the
+    worker's log). A crash still takes down only this host (the worker starts another), and
+    a hard @timeout or a cancel ends the host (the worker kills it, runtime/dask_worker.py).
+    A step that ends its process (sys.exit) ends the host, after saying so."""
+    saved, streams = dict(os.environ), (sys.stdout, sys.stderr)
+    out, err = _Lines(channel, "stdout"), _Lines(channel, "stderr")
+    started, outcome, failure = time.time(), None, None
+    os.environ.update(attempt.environment)
+    sys.stdout, sys.stderr = out, err
+    try:
+        outcome = work(attempt.payload)
+    except BaseException as exc:
+        failure = f"the step ended its task host ({type(exc).__name__}: {exc})"
+    finally:
+        out.flush()
+        err.flush()
+        sys.stdout, sys.stderr = streams
+        os.environ.clear()
+        os.environ.update(saved)
+    channel.send(("done", outcome, failure, os.getpid(), started))
+    if failure is not None:  # what it left behind is not to be trusted by the next attempt
+        os._exit(70)
 
 
 def main(argv: list[str]) -> None:
