@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "retry": "flowscope.flow",
     "step": "flowscope.flow",
     "timeout": "flowscope.flow",
+    # data tools
+    "S3": "flowscope.datatools",
     # inspecting
     "DataArtifact": "flowscope.client",
     "Flow": "flowscope.client",
@@ -79,6 +81,7 @@ __all__ = [
     "Parameter",
     "Run",
     "Runner",
+    "S3",
     "Step",
     "StepMutator",
     "Task",
@@ -138,6 +141,7 @@ if TYPE_CHECKING:  # pragma: no cover
         metadata as metadata,
         namespace as namespace,
     )
+    from flowscope.datatools import S3 as S3
     from flowscope.errors import (
         FlowscopeError as FlowscopeError,
         InvalidPathspec as InvalidPathspec,

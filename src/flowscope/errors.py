@@ -24,7 +24,12 @@
     │   ├── BlobCorrupted       what was read does not match its content hash
     │   ├── BlobTooLarge        a blob is larger than a configured limit allows
     │   ├── StorageFull         the disk (or quota) behind the datastore is full
-    │   └── DataStoreUnavailable  the datastore's server did not answer in time
+    │   ├── DataStoreUnavailable  the datastore's server did not answer in time
+    │   └── S3Error             flowscope.S3 (the data tool) failed
+    │       ├── S3NotFound      no such object
+    │       ├── S3AccessDenied  the credentials may not read or write it
+    │       ├── S3URLError      a key or URL outside the root (also a ValueError)
+    │       └── S3InvalidObject a value put() cannot store (also a TypeError)
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
@@ -206,6 +211,26 @@ class BlobTooLarge(DataStoreError):
 
 class StorageFull(DataStoreError):
     """The disk (or quota) behind the datastore is full: nothing was stored."""
+
+
+class S3Error(DataStoreError):
+    """`flowscope.S3` (the family's `metaflow.S3` data tool) could not do what was asked."""
+
+
+class S3NotFound(S3Error):
+    """The S3 object asked for does not exist (get without return_missing=True)."""
+
+
+class S3AccessDenied(S3Error):
+    """The credentials in use may not read or write that S3 object."""
+
+
+class S3URLError(S3Error, ValueError):
+    """A key or URL that is not an S3 object under the root `S3` was opened with."""
+
+
+class S3InvalidObject(S3Error, TypeError):
+    """A value `S3.put` cannot store: give bytes or str."""
 
 
 class MetadataError(FlowscopeError):
