@@ -17,6 +17,7 @@
     │   ├── ExecutorUnavailable the chosen executor cannot run it (refused before start)
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
+    ├── MulticoreError          a parallel_map call failed in its child process
     ├── CardError               a card or card component was given input it cannot use
     ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
@@ -171,6 +172,10 @@ class RunInterrupted(RunError):
 class RunnerError(RunError):
     """A run started through the Runner API did not start (its command ended before a run was
     recorded, naming why), or did not finish within the time it was given."""
+
+
+class MulticoreError(FlowscopeError):
+    """A call of parallel_map (or parallel_imap_unordered) failed in its child process."""
 
 
 class CardError(FlowscopeError, ValueError):
