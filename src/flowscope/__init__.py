@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigValue": "flowscope.flow",
     "JSONTypeClass": "flowscope.flow.parameters",
     "USER_SKIP_STEP": "flowscope.flow.user_decorators",
+    "UserStepDecorator": "flowscope.flow.user_classes",
     "schedule": "flowscope.flow.deployment",
     "trigger": "flowscope.flow.deployment",
     "trigger_on_finish": "flowscope.flow.deployment",
@@ -97,6 +98,7 @@ __all__ = [
     "StepMutator",
     "Task",
     "USER_SKIP_STEP",
+    "UserStepDecorator",
     "__version__",
     "card",
     "catch",
@@ -196,6 +198,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from flowscope.flow.exit_hook import exit_hook as exit_hook
     from flowscope.flow.parameters import JSONTypeClass as JSONTypeClass
+    from flowscope.flow.user_classes import UserStepDecorator as UserStepDecorator
     from flowscope.flow.user_decorators import USER_SKIP_STEP as USER_SKIP_STEP
     from flowscope.multicore import (
         parallel_imap_unordered as parallel_imap_unordered,

@@ -13,3 +13,4 @@ def test_a_flow_with_deploy_decorators_and_step_helpers_runs_locally(workspace):
     run = workspace.client().Flow("FamilyExtrasFlow").latest_run
     assert run["start"].task.data.squares == [100, 101, 104, 109, 116]
     assert run.data.skipped_ran is False
+    assert run.data.stamp == "done:end"  # a class-based user decorator

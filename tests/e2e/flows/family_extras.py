@@ -4,6 +4,7 @@
 from flowscope import (
     USER_SKIP_STEP,
     FlowSpec,
+    UserStepDecorator,
     parallel_map,
     profile,
     schedule,
@@ -17,6 +18,15 @@ from flowscope import (
 @user_step_decorator
 def skipped(step_name, flow, inputs=None, attributes=None):
     yield USER_SKIP_STEP
+
+
+class stamped(UserStepDecorator):
+    def init(self, mark="?"):
+        self.mark = mark
+
+    def post_step(self, step_name, flow, exception=None):
+        flow.stamp = f"{self.mark}:{step_name}"
+        return exception, None
 
 
 @schedule(daily=True)
@@ -36,6 +46,7 @@ class FamilyExtrasFlow(FlowSpec):
         self.never = True
         self.next(self.end)
 
+    @stamped(mark="done")
     @step
     def end(self):
         self.skipped_ran = hasattr(self, "never")
