@@ -34,6 +34,7 @@ from flowscope.metastore.records import (
     TaskRecord,
     TaskRow,
 )
+from flowscope.metastore.run_table import RunTable, from_wire
 from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import Answer, HttpTransport, Limits
 
@@ -210,6 +211,14 @@ class HttpMetadataProvider:
         if cursor is not None and not isinstance(cursor, str):
             raise answer.wrong_shape(f"a string or null cursor, got {type(cursor).__name__}")
         return Page(items=items, cursor=cursor)
+
+    def list_run_table(self, flow_name: str, query: RunQuery = RunQuery()) -> RunTable:  # noqa: B008
+        data, answer = self._get(f"/flows/{_q(flow_name)}/table", run_query_params(query))
+        return from_wire(data, answer.wrong_shape)
+
+    def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
+        query = [("where", where)] + ([] if step_name is None else [("step", step_name)])
+        self._get(f"/flows/{_q(flow_name)}/check", query)
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         got = self._get_or_none(self._run_path(flow_name, run_id))

@@ -33,6 +33,8 @@ from flowscope.metastore.records import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from flowscope.metastore.run_table import RunTable
+
 
 class MetadataProvider(Protocol):
     # ---- identity --------------------------------------------------------------------
@@ -92,6 +94,16 @@ class MetadataProvider(Protocol):
     def list_run_rows(self, flow_name: str, query: RunQuery = RunQuery()) -> Page:
         """The same page as `list_runs`, as RunRows: each run with its scalar parameters and
         its end task's scalar artifacts (what `to_pandas()` shows), in one call."""
+        ...
+
+    def list_run_table(self, flow_name: str, query: RunQuery = RunQuery()) -> RunTable:
+        """The same page as `list_runs` as columns, with each run's packed scalar values
+        (run_table.py): the bulk read behind `to_pandas()`, one call per page."""
+        ...
+
+    def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
+        """Raise QueryError unless `where` is a valid filter of the runs of `flow_name`
+        (with `step_name`: of the tasks of that step). Reads no run."""
         ...
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None: ...
