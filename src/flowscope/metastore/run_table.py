@@ -34,6 +34,7 @@ SCOPES = ("params", "data")
 KIND_LETTERS = frozenset("fibnsj")
 _EXACT_INT = 2**53
 _NUMERIC = frozenset("fib")
+_NAN = float("nan")
 
 Packed = tuple[str, str, bytes, str | None]
 """(names, kinds, nums, texts) of one run and scope."""
@@ -90,7 +91,7 @@ class PackedScope:
         index: dict[tuple[str, str], int] = {}
         shape_of = []
         for found in packed:
-            if found is None:
+            if found is None or not found[1]:  # no values (not packed, or none to pack)
                 shape_of.append(-1)
                 continue
             key = (found[0], found[1])
@@ -98,11 +99,12 @@ class PackedScope:
             if shape is None:
                 shape = index[key] = len(index)
             shape_of.append(shape)
+        pairs = list(zip(shape_of, packed, strict=True))
         return cls(
             shapes=tuple(index),
             shape_of=tuple(shape_of),
-            nums=tuple(b"" if p is None else p[2] for p in packed),
-            texts=tuple(None if p is None else p[3] for p in packed),
+            nums=tuple(b"" if s < 0 or p is None else p[2] for s, p in pairs),
+            texts=tuple(None if s < 0 or p is None else p[3] for s, p in pairs),
         )
 
 
@@ -138,10 +140,11 @@ def unpack(scope: PackedScope, prefix: str = "") -> dict[str, list[Any]]:
         names_text, kinds = scope.shapes[shape]
         names = _names(names_text, kinds)
         width = len(kinds)
-        numbers = array("d")
-        numbers.frombytes(b"".join([scope.nums[r] for r in rows]))
-        if len(numbers) != width * len(rows):
+        joined = b"".join([scope.nums[r] for r in rows])
+        if len(joined) != 8 * width * len(rows):
             raise MetadataError("A packed run row has the wrong number of values.")
+        numbers = array("d")
+        numbers.frombytes(joined)
         if sys.byteorder != "little":
             numbers.byteswap()
         texts = _texts(scope, rows, kinds)
@@ -206,13 +209,14 @@ def _texts(scope: PackedScope, rows: list[int], kinds: str) -> list[list[Any]]:
 
 # ---- the wire form (the service's GET /flows/{flow}/table) ---------------------------------
 def to_wire(table: RunTable) -> dict[str, Any]:
-    """A JSON-able dict; each scope's numbers travel as one base64 string."""
+    """A JSON-able dict. Numbers travel as base64 strings of float64s (each scope's packed
+    numbers; the times, NaN for no finish), so they are never printed or parsed as text."""
     return {
         "run_ids": list(table.run_ids),
         "users": list(table.users),
         "statuses": list(table.statuses),
-        "created_at": list(table.created_at),
-        "finished_at": list(table.finished_at),
+        "created_at": _b64(_doubles(table.created_at)),
+        "finished_at": _b64(_doubles([_NAN if f is None else f for f in table.finished_at])),
         "tags": [list(t) for t in table.tags],
         "params": _scope_to_wire(table.params),
         "data": _scope_to_wire(table.data),
@@ -224,9 +228,33 @@ def _scope_to_wire(scope: PackedScope) -> dict[str, Any]:
     return {
         "shapes": [list(s) for s in scope.shapes],
         "shape_of": list(scope.shape_of),
-        "nums": base64.b64encode(b"".join(scope.nums)).decode("ascii"),
+        "nums": _b64(b"".join(scope.nums)),
         "texts": list(scope.texts),
     }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(data: Any, key: str) -> bytes:
+    if not isinstance(data, str):
+        raise MetadataError(f"a run table whose {key} is a base64 string")
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError:
+        raise MetadataError(f"a run table whose {key} is base64") from None
+
+
+def _floats(data: Any, key: str, n: int) -> list[float]:
+    blob = _unb64(data.get(key), key)
+    if len(blob) != 8 * n:
+        raise MetadataError(f"a run table whose {key} holds {n} doubles")
+    values = array("d")
+    values.frombytes(blob)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values.tolist()
 
 
 Wrong = Callable[[str], Exception]
@@ -245,18 +273,18 @@ def from_wire(data: Any, wrong: Wrong | None = None) -> RunTable:
 
 
 def _from_wire(data: Any) -> RunTable:
-    run_ids = _list(data, "run_ids", int)
+    run_ids = _list(data, "run_ids", {int})
     n = len(run_ids)
     cursor = data.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise MetadataError("a run table whose cursor is a string or null")
     return RunTable(
         run_ids=run_ids,
-        users=_list(data, "users", str, n),
-        statuses=_list(data, "statuses", str, n),
-        created_at=_list(data, "created_at", (int, float), n),
-        finished_at=_list(data, "finished_at", (int, float, type(None)), n),
-        tags=tuple(tuple(t) for t in _list(data, "tags", list, n, of=str)),
+        users=_list(data, "users", {str}, n),
+        statuses=_list(data, "statuses", {str}, n),
+        created_at=tuple(_floats(data, "created_at", n)),
+        finished_at=tuple(None if f != f else f for f in _floats(data, "finished_at", n)),
+        tags=tuple(tuple(t) for t in _list(data, "tags", {list}, n, of=str)),
         params=_scope_from_wire(data.get("params"), "params", n),
         data=_scope_from_wire(data.get("data"), "data", n),
         cursor=cursor,
@@ -264,34 +292,33 @@ def _from_wire(data: Any) -> RunTable:
 
 
 def _list(
-    data: Any, key: str, kind: Any, n: int | None = None, of: type | None = None
+    data: Any, key: str, kinds: set[type], n: int | None = None, of: type | None = None
 ) -> tuple[Any, ...]:
     found = data.get(key) if isinstance(data, Mapping) else None
     if not isinstance(found, list) or (n is not None and len(found) != n):
         raise MetadataError(
             f"a run table whose {key} is a list{'' if n is None else f' of {n} items'}"
         )
-    for item in found:
-        bad = not isinstance(item, kind) or (kind is int and isinstance(item, bool))
-        if bad or (of is not None and not all(isinstance(x, of) for x in item)):
-            raise MetadataError(f"a run table whose {key} holds no {type(item).__name__}")
+    # exact types (bool is no int here), found a set at a time: thousands of items a list
+    wrong = {type(x) for x in found} - kinds
+    if not wrong and of is not None:
+        wrong = {type(x) for item in found for x in item} - {of}
+    if wrong:
+        raise MetadataError(f"a run table whose {key} holds no {wrong.pop().__name__}")
     return tuple(found)
 
 
 def _scope_from_wire(data: Any, name: str, n: int) -> PackedScope:
     if not isinstance(data, Mapping):
         raise MetadataError(f"a run table whose {name} is an object")
-    shapes = _list(data, "shapes", list, of=str)
+    shapes = _list(data, "shapes", {list}, of=str)
     if not all(len(s) == 2 for s in shapes):
         raise MetadataError(f"a run table whose {name}.shapes are [names, kinds] pairs")
-    shape_of = _list(data, "shape_of", int, n)
+    shape_of = _list(data, "shape_of", {int}, n)
     if any(not -1 <= s < len(shapes) for s in shape_of):
         raise MetadataError(f"a run table whose {name}.shape_of names its shapes")
-    texts = _list(data, "texts", (str, type(None)), n)
-    try:
-        blob = base64.b64decode(str(data.get("nums", "")), validate=True)
-    except ValueError:
-        raise MetadataError(f"a run table whose {name}.nums is base64") from None
+    texts = _list(data, "texts", {str, type(None)}, n)
+    blob = _unb64(data.get("nums"), f"{name}.nums")
     widths = [0 if s < 0 else 8 * len(shapes[s][1]) for s in shape_of]
     if sum(widths) != len(blob):
         raise MetadataError(f"a run table whose {name}.nums holds {sum(widths)} bytes")
