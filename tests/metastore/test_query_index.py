@@ -120,13 +120,16 @@ def _packed(store: SqlMetadataStore, run: int) -> dict[str, tuple[object, ...]]:
 def test_packed_rows_follow_the_scalar_rows_they_pack(tmp_path: Path) -> None:
     store = _store(tmp_path)
     run = store.create_run(NewRun("F", "u", parameters={"b": "x", "a": 1, "c": [1]})).run_id
-    assert _packed(store, run) == {"params": ('["a", "b"]', "is", '["x"]')}
+    assert _packed(store, run) == {
+        "params": ('["a", "b"]', "is", '["x"]'),
+        "data": ("[]", "", None),
+    }
     store.create_tasks("F", run, [NewTask("start", 1), NewTask("end", 2)])
     store.start_attempts("F", run, [AttemptStart(1, 0), AttemptStart(2, 0)])
     store.finish_attempts(
         "F", run, [AttemptResult(1, 0, "succeeded", artifacts=(_art("early", 1),))]
     )
-    assert "data" not in _packed(store, run)  # only the end task's artifacts are packed
+    assert _packed(store, run)["data"] == ("[]", "", None)  # only the end task's are packed
     store.finish_attempts("F", run, [AttemptResult(2, 0, "failed", artifacts=(_art("s", 1),))])
     assert _packed(store, run)["data"] == ('["s"]', "i", None)
     store.start_attempts("F", run, [AttemptStart(2, 1)])

@@ -32,7 +32,7 @@ def record_parameters(
     rows = [(k, stored(v)) for k, v in sorted(parameters.items()) if _plain_scalar(v)]
     if rows:
         _insert_parameters(conn, flow_name, run_id, rows)
-    repack(conn, flow_name, [run_id], ("params",))
+    repack(conn, flow_name, [run_id])  # both scopes: a new run's data row starts empty
 
 
 def _insert_parameters(
