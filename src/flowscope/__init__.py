@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "StepMutator": "flowscope.flow",
     "config_expr": "flowscope.flow",
     "environment": "flowscope.flow",
+    "exit_hook": "flowscope.flow.exit_hook",
     "project": "flowscope.flow",
     "resources": "flowscope.flow",
     "secrets": "flowscope.flow",
@@ -89,6 +90,7 @@ __all__ = [
     "default_metadata",
     "default_namespace",
     "environment",
+    "exit_hook",
     "get_metadata",
     "get_namespace",
     "metadata",
@@ -161,4 +163,5 @@ if TYPE_CHECKING:  # pragma: no cover
         timeout as timeout,
         user_step_decorator as user_step_decorator,
     )
+    from flowscope.flow.exit_hook import exit_hook as exit_hook
     from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

@@ -19,8 +19,9 @@ from typing import Any
 from flowscope.cli.card_cmds import add_card_parser
 from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
+from flowscope.cli.family_options import add_run_limits, add_top_level, log_limit_bytes, resolve
 from flowscope.cli.flow_session import FlowSession, origin_run
-from flowscope.errors import ParameterError
+from flowscope.errors import FlowscopeError, ParameterError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
 
@@ -102,10 +103,12 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         action="store_true",
         help="@project flows: run on the production branch",
     )
+    add_top_level(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="run the flow", description="Run the flow.")
     _run_options(run)
+    add_run_limits(run, namespace=True)
     for param in _parameters(flow_cls):
         text = (param.help or "").strip()
         run.add_argument(
@@ -137,6 +140,7 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
         "newest finished run)",
     )
     _run_options(resume)
+    add_run_limits(resume, namespace=False)
 
     sub.add_parser(
         "show",
@@ -179,7 +183,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-workers",
         type=int,
-        default=16,
+        default=None,
         metavar="N",
         help="tasks run at once, each in its own process (default 16); a @parallel gang "
         "starts whole, alone when it is wider",
@@ -225,6 +229,7 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
 
     parser = build_parser(flow_cls)
     args = parser.parse_args(argv)
+    resolve(args, os.environ)
     if args.command in ("logs", "dump", "tag", "card"):
         return _inspect(flow_cls.__name__, args)
     settings = Settings.from_env()
@@ -307,6 +312,8 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
         parameters=parameters,
         tags=tags,
         max_workers=args.max_workers,
+        max_num_splits=args.max_num_splits,
+        max_log_bytes=log_limit_bytes(args),
         script=script,
         console=console,
         resume=plan,
@@ -319,11 +326,38 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
     # outcome is recorded, so a late Ctrl-C (up to the process's exit) is ignored, never a
     # KeyboardInterrupt or death by signal for a run already recorded.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    user_namespace = getattr(args, "user_namespace", None)
+    if user_namespace is not None:  # what client calls inside the steps see (forks inherit it)
+        from flowscope.client import namespace
+
+        namespace(user_namespace or None)
+    objects = runner.objects
     try:
         result = runner.run()
+    except FlowscopeError:  # refused or stopped: the hooks for a run that did not succeed
+        pathspec = f"{graph.flow_name}/{runner.run_id}" if runner.run_id else None
+        _exit_hooks(flow_cls, False, pathspec, objects, console)
+        raise
     finally:
         chosen.close()
+    _exit_hooks(flow_cls, result.status == "succeeded", result.pathspec, objects, console)
     return 0 if result.status == "succeeded" else 1
+
+
+def _exit_hooks(
+    flow_cls: type, succeeded: bool, pathspec: str | None, objects: Any, console: Any
+) -> None:
+    """@exit_hook functions, if the flow has any (a flow without flow decorators pays
+    nothing). Ctrl-C stops a hook that hangs."""
+    if not any("_fs_flow_decorators" in vars(k) for k in flow_cls.__mro__):
+        return
+    from flowscope.cli.exit_hooks import run_exit_hooks
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run_exit_hooks(flow_cls, succeeded, pathspec, objects, console)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _executor(flow_cls: type, args: argparse.Namespace, session: FlowSession, stores: Any) -> Any:

@@ -229,7 +229,21 @@ class ClientContext:
             return self._address
 
     def set_metadata(self, address: str) -> str:
-        return self.set_stores(_checked(address))
+        address = _checked(address)
+        if address in ("local", "service"):  # the family's names of a kind of provider
+            address = self._kind(address)
+        return self.set_stores(address)
+
+    def _kind(self, kind: str) -> str:
+        settings = self.settings()
+        if kind == "local":  # the nearest local store, even with a service configured
+            return str(settings.store_root())
+        if not settings.service_url:
+            raise MetadataError(
+                "metadata('service') needs the service's address: set FLOWSCOPE_SERVICE_URL, or "
+                "give it, as in metadata('http://HOST:PORT')."
+            )
+        return settings.service_url
 
     def get_metadata(self) -> str:
         with self._lock:
@@ -294,7 +308,8 @@ def default_namespace() -> str:
 
 def metadata(ms: str) -> str:
     """Read from another metadata provider: a local store directory (`/dir`, `local@/dir`)
-    or a metadata service (`http(s)://host:port/prefix`, `service@URL`). The switch is
+    or a metadata service (`http(s)://host:port/prefix`, `service@URL`); `'local'` alone is
+    the nearest local store, `'service'` alone the one in FLOWSCOPE_SERVICE_URL. The switch is
     global for the process. A directory without a store, or a service that does not answer
     within FLOWSCOPE_SERVICE_TIMEOUT, is an error here. Returns `get_metadata()`."""
     return CONTEXT.set_metadata(ms)
