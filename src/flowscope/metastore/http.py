@@ -218,7 +218,9 @@ class HttpMetadataProvider:
 
     def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
         query = [("where", where)] + ([] if step_name is None else [("step", step_name)])
-        self._get(f"/flows/{_q(flow_name)}/check", query)
+        data, answer = self._get(f"/flows/{_q(flow_name)}/check", query)
+        if member(data, "valid", bool, answer) is not True:
+            raise answer.wrong_shape('{"valid": true} or a QueryError')
 
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         got = self._get_or_none(self._run_path(flow_name, run_id))
