@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "compare": "flowscope.client",
     "default_metadata": "flowscope.client",
     "default_namespace": "flowscope.client",
+    "inspect_spin": "flowscope.client",
     "get_metadata": "flowscope.client",
     "get_namespace": "flowscope.client",
     "metadata": "flowscope.client",
@@ -93,6 +94,7 @@ __all__ = [
     "exit_hook",
     "get_metadata",
     "get_namespace",
+    "inspect_spin",
     "metadata",
     "namespace",
     "parallel",
@@ -132,6 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover
         default_namespace as default_namespace,
         get_metadata as get_metadata,
         get_namespace as get_namespace,
+        inspect_spin as inspect_spin,
         metadata as metadata,
         namespace as namespace,
     )

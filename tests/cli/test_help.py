@@ -62,6 +62,7 @@ def _flow_help(tmp_path: Path, *command: str) -> str:
                 "--environment {local,conda,pypi,uv}",
                 "--pylint, --no-pylint",
                 "switch step",
+                "spin",
                 "resume",
                 "from STEP",
                 "dump",
@@ -86,6 +87,7 @@ def _flow_help(tmp_path: Path, *command: str) -> str:
             ["[STEP]", "--origin-run-id ID", "--run-id-file PATH", "--with", "--max-num-splits N"],
         ),
         (("dump",), ["--include NAMES", "--file PATH"]),
+        (("spin",), ["STEP|RUN/STEP/TASK", "--persist", "--artifacts-module FILE"]),
     ],
 )
 def test_a_flow_files_help_shows_its_options(tmp_path, command, shown):

@@ -21,6 +21,7 @@ from flowscope.cli.errors import guarded
 from flowscope.cli.export import add_export_options
 from flowscope.cli.family_options import add_run_limits, add_top_level, log_limit_bytes, resolve
 from flowscope.cli.flow_session import FlowSession, origin_run
+from flowscope.cli.spin_cmd import add_spin_parser
 from flowscope.errors import FlowscopeError, ParameterError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
@@ -169,6 +170,7 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     tag.add_argument("run_id", metavar="RUN_ID")
     tag.add_argument("tags", nargs="*", metavar="TAG")
     add_card_parser(sub)
+    add_spin_parser(sub)
     return parser
 
 
@@ -243,6 +245,10 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     if args.command == "show":
         print(format_graph(graph))
         return 0
+    if args.command == "spin":
+        from flowscope.cli.spin_cmd import spin_command
+
+        return spin_command(flow_cls, graph, args, session)
     return _run(flow_cls, graph, args, session)
 
 

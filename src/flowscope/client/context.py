@@ -16,6 +16,7 @@ using them; a provider belongs to exactly one pair, so it also names the object'
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ __all__ = [
     "ClientContext",
     "default_metadata",
     "default_namespace",
+    "inspect_spin",
     "get_metadata",
     "get_namespace",
     "metadata",
@@ -318,6 +320,22 @@ def metadata(ms: str) -> str:
 def get_metadata() -> str:
     """The provider in force, as `local@<dir>` or `service@<url>`."""
     return CONTEXT.get_metadata()
+
+
+def inspect_spin(directory: str | os.PathLike[str] = ".") -> str:
+    """Read what `python flow.py spin ... --persist` kept: the spin store in `directory`
+    (`.flowscope_spin`), as `metadata()` would. Returns `get_metadata()`."""
+    from pathlib import Path
+
+    from flowscope.config import SPIN_DIRNAME, STORE_DIRNAME
+
+    root = Path(directory) / SPIN_DIRNAME  # a directory holding a store, as a project's
+    if not (root / STORE_DIRNAME / "metadata.db").exists():
+        raise MetadataError(
+            f"There is no spin store in {Path(directory).absolute()} (no {SPIN_DIRNAME}); "
+            f"run `python flow.py spin STEP --persist` there first."
+        )
+    return CONTEXT.set_metadata(str(root))
 
 
 def default_metadata() -> str:

@@ -40,6 +40,8 @@ CLI_OPTIONS = frozenset(
         "datastore_root",
         "environment",
         "quiet",
+        "persist",
+        "artifacts_module",
     }
 )
 CONFIG_OPTIONS = {"config": "--config", "config_value": "--config-value"}
