@@ -550,6 +550,25 @@ def test_check_filter_reads_no_run_and_names_the_problem(provider: MetadataProvi
     assert ids(provider.list_runs("F").items) == [run_id]
 
 
+def test_run_index_is_the_tasks_and_their_artifact_listings(provider: MetadataProvider) -> None:
+    run_id = _scored_run(provider, 0.05, 0.95)
+    provider.create_tasks("F", run_id, [NewTask("train", 3, foreach_index=0)])
+    provider.start_attempts("F", run_id, [AttemptStart(3, 0)])
+    provider.finish_attempts("F", run_id, [AttemptResult(3, 0, "failed", artifacts=(art("x"),))])
+    provider.start_attempts("F", run_id, [AttemptStart(3, 1)])  # running: its artifacts none yet
+    index = provider.list_run_index("F", run_id)
+    assert list(index.tasks) == provider.list_tasks("F", run_id)
+    expected = {}
+    for step in ("start", "end", "train"):
+        expected.update(provider.list_step_artifacts("F", run_id, step))
+    assert {t: list(found) for t, found in index.artifacts.items()} == expected
+    assert sorted(index.artifacts) == [2] and [a.name for a in index.artifacts[2]] == [
+        "model",
+        "score",
+    ]
+    assert provider.list_run_index("F", 999) == type(index)((), {})
+
+
 def test_tasks_where_filters_on_foreach_inputs_and_data(provider: MetadataProvider) -> None:
     run_id = new_run(provider)
     provider.create_tasks(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.records import NewTask, RunQuery
+from flowscope.metastore.run_index import from_wire as from_index_wire
 from flowscope.metastore.run_table import from_wire, unpack
 from flowscope.metastore.store import SqlMetadataStore
 
@@ -50,8 +51,19 @@ def test_check_answers_valid_or_the_parsers_message(api: Api, store: SqlMetadata
     assert step.status_code == 200
 
 
-def test_both_routes_need_the_token(api: Api, store: SqlMetadataStore) -> None:
+def test_the_run_index_is_the_stores_index_on_the_wire(api: Api, store: SqlMetadataStore) -> None:
+    run = _seed(store)[0]
+    store.create_tasks("F", run, [NewTask("start", 1)])
+    answer = api.get(f"/flows/F/runs/{run}/index")
+    assert answer.status_code == 200, answer.text
+    assert from_index_wire(answer.json(), "F", run, ValueError) == store.list_run_index("F", run)
+    assert error_of(api.get(f"/flows/F/runs/{run}/index", params={"x": "1"}))[0] == 400
+    assert error_of(api.get("/flows/F/runs/x/index"))[0] == 400
+
+
+def test_the_routes_need_the_token(api: Api, store: SqlMetadataStore) -> None:
     _seed(store)
-    for path in ("/flows/F/table", "/flows/F/check?where=user%20%3D%20%27a%27"):
+    paths = ("/flows/F/table", "/flows/F/check?where=user%20%3D%20%27a%27", "/flows/F/runs/1/index")
+    for path in paths:
         assert error_of(api.get(path, auth=False))[0] == 401
         assert error_of(api.get(path, token="wrong-token-xyz"))[0] == 401

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore import run_index
 from flowscope.metastore.answers import member, record, record_list
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -34,6 +35,7 @@ from flowscope.metastore.records import (
     TaskRecord,
     TaskRow,
 )
+from flowscope.metastore.run_index import RunIndex
 from flowscope.metastore.run_table import RunTable, from_wire
 from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import Answer, HttpTransport, Limits
@@ -260,6 +262,10 @@ class HttpMetadataProvider:
             task = record(TaskRecord, member(item, "task", dict, answer), answer)
             rows.append(TaskRow(task, member(item, "data", dict, answer), item.get("input")))
         return rows
+
+    def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
+        data, answer = self._get(f"{self._run_path(flow_name, run_id)}/index")
+        return run_index.from_wire(data, flow_name, int(run_id), answer.wrong_shape)
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None

@@ -33,6 +33,7 @@ from flowscope.metastore.records import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from flowscope.metastore.run_index import RunIndex
     from flowscope.metastore.run_table import RunTable
 
 
@@ -128,6 +129,11 @@ class MetadataProvider(Protocol):
     ) -> list[TaskRow]:
         """The tasks `list_tasks` gives, as TaskRows: each with its scalar artifacts and its
         foreach input (what `tasks(...).to_pandas()` shows), in one call."""
+        ...
+
+    def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
+        """Every task of a run (as `list_tasks`) with its latest attempt's artifact records
+        (as `list_step_artifacts`, for every step), in one call: what a run diff reads."""
         ...
 
     def get_task(

@@ -16,7 +16,16 @@ from flowscope.errors import QueryError
 from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Row
 from flowscope.metastore.filter_sql import Target
-from flowscope.metastore.records import Page, RunQuery, RunRecord, RunRow, TaskRecord, TaskRow
+from flowscope.metastore.records import (
+    ArtifactRecord,
+    Page,
+    RunQuery,
+    RunRecord,
+    RunRow,
+    TaskRecord,
+    TaskRow,
+)
+from flowscope.metastore.run_index import RunIndex
 from flowscope.metastore.run_table import Packed, PackedScope, RunTable
 from flowscope.metastore.sqltext import (
     MAX_PAGE,
@@ -144,6 +153,35 @@ class StoreListings(StoreBase):
         with gc_paused():
             rows = self._task_rows(flow_name, run_id, step_name, where, values=False)
             return [task_from_row(r, cutoff) for r in rows]
+
+    def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
+        """Every task of the run (as `list_tasks`) and the artifact records of each one's
+        latest attempt (as `list_step_artifacts`, for all steps), in one read."""
+        cutoff = self._cutoff()
+        sql = (
+            "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at "
+            "FROM tasks t JOIN artifacts x ON x.flow_name = t.flow_name AND x.run_id = t.run_id "
+            "AND x.task_id = t.task_id AND x.attempt = t.last_attempt "
+            "WHERE t.flow_name = ? AND t.run_id = ? ORDER BY t.task_id, x.name"
+        )
+
+        def work(conn: Connection) -> tuple[list[Row], list[Row]]:
+            tasks = conn.execute(
+                f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} WHERE t.flow_name = ? "
+                "AND t.run_id = ? ORDER BY t.task_id",
+                [flow_name, run_id],
+            )
+            return tasks, conn.execute(sql, [flow_name, run_id])
+
+        with gc_paused():
+            tasks, artifacts = self.db.read(work)
+            found: dict[int, list[ArtifactRecord]] = {}
+            for r in artifacts:
+                found.setdefault(int(r[0]), []).append(ArtifactRecord(*r[1:]))
+            return RunIndex(
+                tuple(task_from_row(r, cutoff) for r in tasks),
+                {task_id: tuple(records) for task_id, records in found.items()},
+            )
 
     def list_task_rows(
         self, flow_name: str, run_id: int, step_name: str, where: str | None = None

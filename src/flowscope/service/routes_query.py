@@ -1,5 +1,7 @@
-"""Queries in bulk: a page of runs as columns, and checking a filter without running it.
+"""Queries in bulk: a page of runs as columns, a run's task and artifact index as columns,
+and checking a filter without running it.
 
+    GET  /flows/{flow}/runs/{run}/index      list_run_index: run_index.to_wire's object
     GET  /flows/{flow}/table?...             list_run_table: the run listing's query keys
                                              (routes_runs: tag, status, where, limit, cursor
                                              ...); the answer is run_table.to_wire's object
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from flowscope.metastore import run_index
 from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.metastore.run_table import to_wire
 from flowscope.pathspec import check_id
@@ -52,7 +55,14 @@ def routes(ctx: ServiceContext) -> list[Route]:
         await ctx.call(store.check_filter, p.flow(request), where, step)
         return json_response({"valid": True})
 
+    async def index(request: Request) -> Response:
+        if request.query_params:
+            raise bad_request("The run index takes no query keys.")
+        found = await ctx.call(store.list_run_index, p.flow(request), p.run(request))
+        return json_response(run_index.to_wire(found))
+
     return [
+        Route("/flows/{flow}/runs/{run}/index", guarded(index), methods=["GET"]),
         Route("/flows/{flow}/table", guarded(run_table), methods=["GET"]),
         Route("/flows/{flow}/check", guarded(check), methods=["GET"]),
     ]
