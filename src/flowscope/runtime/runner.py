@@ -10,6 +10,7 @@ executor's business (`runtime/executor.py`); what is written, the journal's
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import json
 import signal
@@ -18,7 +19,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore, save_artifact
@@ -33,7 +34,6 @@ from flowscope.errors import (
 )
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
-from flowscope.flow.project import ProjectInfo
 from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
@@ -51,7 +51,6 @@ from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import CANCELLED, AttemptKey, Done, Executor, ExecutorFactory
-from flowscope.runtime.gangs import Gangs, MemberEnd
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal, attempt_facts
 from flowscope.runtime.livelogs import LiveLogs
@@ -68,6 +67,10 @@ from flowscope.runtime.task import (
     interrupted_info,
 )
 from flowscope.runtime.workers import ForkExecutor
+
+if TYPE_CHECKING:
+    from flowscope.flow.project import ProjectInfo
+    from flowscope.runtime.gangs import Gangs, MemberEnd
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,6 @@ class RunDriver:
         self.delayed: list[tuple[float, int, TaskSpec]] = []  # retries waiting for their time
         self.running: dict[AttemptKey, TaskSpec] = {}
         self.cloned: set[int] = set()
-        self.gangs = Gangs()  # the tasks of @parallel steps, started and ended together
         self.step_totals: dict[str, int] = {}
         self.step_done: dict[str, int] = {}
         self.failed = False
@@ -136,6 +138,13 @@ class RunDriver:
         self.run_id = 0
         self.params = Parent(0, PARAMETERS_STEP, (), {})  # the run's parameters, as a task
         self.env_key: str | None = None
+
+    @functools.cached_property
+    def gangs(self) -> Gangs:
+        """The tasks of @parallel steps, started and ended together (loaded for such a step)."""
+        from flowscope.runtime.gangs import Gangs
+
+        return Gangs()
 
     # ---- the run ---------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -494,6 +503,8 @@ class RunDriver:
         if spec.gang:
             good = outcome.ok or outcome.handled
             message = "" if good else (outcome.exception or {}).get("message", "")
+            from flowscope.runtime.gangs import MemberEnd
+
             self._gang_member_ended(MemberEnd(spec, good, artifacts, pathspec, message), last)
         elif outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
             self._succeeded(spec, artifacts, outcome.foreach_values, outcome.case)
