@@ -16,9 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flowscope.cli.card_cmds import add_card_parser
 from flowscope.cli.errors import guarded
-from flowscope.cli.export import add_export_options
 from flowscope.cli.flow_session import FlowSession, origin_run
 from flowscope.errors import ParameterError
 
@@ -184,6 +182,8 @@ def _add_dump(sub: Any, flow_cls: type) -> None:
     dump.add_argument("pathspec", metavar="RUN/STEP[/TASK]")
     dump.add_argument("--values", action="store_true", help="print a short form of each value")
     dump.add_argument("--attempt", type=int, help="an earlier attempt of a retried task")
+    from flowscope.cli.export import add_export_options  # declared for `dump` only
+
     add_export_options(dump)
 
 
@@ -195,6 +195,8 @@ def _add_tag(sub: Any, flow_cls: type) -> None:
 
 
 def _add_card(sub: Any, flow_cls: type) -> None:
+    from flowscope.cli.card_cmds import add_card_parser
+
     add_card_parser(sub)
 
 

@@ -38,6 +38,7 @@ How the scheduler carries its state through a switch (runtime/scheduler.py, part
 
 from __future__ import annotations
 
+import numbers
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
@@ -55,8 +56,6 @@ _REPR.maxother = 60
 def _kind(value: object) -> str:
     if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):  # numpy's too
         return "bool"
-    import numbers  # loaded for a switch's case values only (its ABCs take time to build)
-
     if isinstance(value, numbers.Integral):
         return "int"
     if isinstance(value, str):
