@@ -122,7 +122,7 @@ def test_readme_runner_example_runs(tmp_path):
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     flow = next(b for b in blocks if "class ScoreFlow" in b)
-    example = next(b for b in blocks if "Runner(" in b)
+    example = next(b for b in blocks if "Runner(" in b and ".spin(" not in b)
     config = next(b for b in re.findall(r"```json\n(.*?)```", readme, re.S) if "limits" in b)
     (tmp_path / "score.py").write_text(flow)
     (tmp_path / "score.json").write_text(config)
@@ -131,6 +131,24 @@ def test_readme_runner_example_runs(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "user.tester batch 0.3 ['eu', 'us']" in result.stdout  # the list, joined and split
     assert result.stdout.rstrip().endswith("successful 4")
+
+
+def test_readme_spin_example_runs(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    flow = next(b for b in blocks if "class TrainFlow" in b)
+    example = next(b for b in blocks if ".spin(" in b)
+    (tmp_path / "train.py").write_text(flow)
+    assert _run(["train.py", "run"], tmp_path).returncode == 0
+    (tmp_path / "overrides.py").write_text('ARTIFACTS = {"rate": 0.5}\n')
+    spun = _run(["train.py", "spin", "train", "--artifacts-module", "overrides.py"], tmp_path)
+    assert spun.returncode == 0, spun.stdout + spun.stderr
+    kept = _run(["train.py", "spin", "1/train/4", "--persist"], tmp_path)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    (tmp_path / "example.py").write_text(example + "\nprint('done', spun.task.data.rate)\n")
+    result = _run(["example.py"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith("done 0.01")
 
 
 def test_readme_compare_example_runs(tmp_path):

@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "StepMutator": "flowscope.flow",
     "config_expr": "flowscope.flow",
     "environment": "flowscope.flow",
+    "exit_hook": "flowscope.flow.exit_hook",
     "project": "flowscope.flow",
     "resources": "flowscope.flow",
     "secrets": "flowscope.flow",
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "compare": "flowscope.client",
     "default_metadata": "flowscope.client",
     "default_namespace": "flowscope.client",
+    "inspect_spin": "flowscope.client",
     "get_metadata": "flowscope.client",
     "get_namespace": "flowscope.client",
     "metadata": "flowscope.client",
@@ -89,8 +91,10 @@ __all__ = [
     "default_metadata",
     "default_namespace",
     "environment",
+    "exit_hook",
     "get_metadata",
     "get_namespace",
+    "inspect_spin",
     "metadata",
     "namespace",
     "parallel",
@@ -130,6 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover
         default_namespace as default_namespace,
         get_metadata as get_metadata,
         get_namespace as get_namespace,
+        inspect_spin as inspect_spin,
         metadata as metadata,
         namespace as namespace,
     )
@@ -161,4 +166,5 @@ if TYPE_CHECKING:  # pragma: no cover
         timeout as timeout,
         user_step_decorator as user_step_decorator,
     )
+    from flowscope.flow.exit_hook import exit_hook as exit_hook
     from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

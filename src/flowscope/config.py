@@ -46,6 +46,7 @@ from pathlib import Path
 from flowscope.errors import ConfigError as ConfigError  # its home was here: still importable
 
 STORE_DIRNAME = ".flowscope"
+SPIN_DIRNAME = ".flowscope_spin"  # where `spin --persist` keeps what it ran (see cli/spin_cmd.py)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, unit: str = "seconds") -> float:

@@ -145,6 +145,17 @@ def test_service_at_needs_a_url(fresh):
         metadata("service@/not/a/url")
 
 
+def test_the_familys_kind_names_pick_the_default_stores(fresh, monkeypatch):
+    root = _store(fresh)
+    monkeypatch.chdir(fresh)
+    with pytest.raises(MetadataError, match="set FLOWSCOPE_SERVICE_URL"):
+        metadata("service")
+    monkeypatch.setenv("FLOWSCOPE_SERVICE_URL", "http://127.0.0.1:9/api")
+    assert default_metadata() == "service@http://127.0.0.1:9/api"  # the settings read again
+    assert metadata("local") == f"local@{root}"  # local even with a service configured
+    assert not (fresh / "local").exists()
+
+
 def test_default_metadata_walks_up_from_the_working_directory(fresh, monkeypatch):
     root = _store(fresh)
     deep = fresh / "a" / "b"

@@ -28,6 +28,13 @@ def _memory(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     return MemoryStorage()
 
 
+def _overlay(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
+    """Writes to memory over a local store holding nothing yet (the contract's view)."""
+    from flowscope.datastore.overlay import OverlayStorage
+
+    return OverlayStorage(MemoryStorage(), LocalStorage(tmp_path / "lower"))
+
+
 def _http(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStorage:
     """The blob proxy of a real `flowscope service` process (tests/pg.py), emptied first."""
     pytest.importorskip("uvicorn")
@@ -46,6 +53,7 @@ IN_PROCESS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStorage]] = {
     "local": _local,
     "local-fsync-nomap": _local_fsync_no_map,
     "memory": _memory,
+    "overlay": _overlay,
 }
 """The backends ContentStore's own tests run over (fast, in this process)."""
 

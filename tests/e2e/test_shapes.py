@@ -83,6 +83,15 @@ def test_a_parallel_step_runs_as_a_gang_and_its_join_takes_every_node(workspace)
     assert run.data.nodes == [0, 1, 2, 3]
     assert run.data.controls == [tasks[0].id]  # node 0 is the control task
     assert [p.id for p in run["join"].task.parent_tasks] == [t.id for t in tasks]
+    assert [t.data.env for t in tasks] == [  # the family's variables, for code that reads them
+        {
+            "MF_PARALLEL_MAIN_IP": "127.0.0.1",
+            "MF_PARALLEL_NUM_NODES": "4",
+            "MF_PARALLEL_NODE_INDEX": str(i),
+            "MF_PARALLEL_CONTROL_TASK_ID": tasks[0].id,
+        }
+        for i in range(4)
+    ]
 
 
 def test_show_marks_the_parallel_step(workspace):

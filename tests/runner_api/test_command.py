@@ -121,3 +121,10 @@ def test_a_list_for_a_separated_parameter_is_joined():
         option_args({"letters": ["a,b"]}, separators)
     with pytest.raises(RunnerError, match="must be str, int or float"):
         option_args({"letters": [True]}, separators)
+
+
+def test_the_familys_run_limits_and_top_level_kinds_become_their_options():
+    args = option_args({"max_num_splits": 500, "max_log_size": 2, "namespace": ""})
+    assert args == ["--max-num-splits", "500", "--max-log-size", "2", "--namespace", ""]
+    top, each = split_top_level({"metadata": "local", "datastore_root": "s3://b/p"})
+    assert top == ["--metadata", "local", "--datastore-root", "s3://b/p"] and each == []

@@ -110,3 +110,25 @@ def test_a_card_signal_is_kept_as_the_attempts_latest_card_not_as_output() -> No
     stdout, stderr = live.end((3, 0))
     assert [ln.text for ln in decode(bytes(store.get(stderr)))] == ["partial"]
     assert live.live_cards((3, 0)) == ()  # forgotten with the attempt
+
+
+def test_output_beyond_the_limit_is_cut_in_the_middle_and_followers_are_told(
+    tmp_path: Path,
+) -> None:
+    out = io.StringIO()
+    store = ContentStore(MemoryStorage())
+    live = LiveLogs(Console(out), store, "F", 7, tmp_path, max_log_bytes=400)
+    live.begin((3, 0), "F/7/a/3")
+    for i in range(100):
+        live.line((3, 0), "stdout", LogRecord(float(i), f"line {i:04d}"))  # 9 bytes each
+    assert "[F/7/a/3] line 0099" in out.getvalue()  # the console sees everything
+    path = live_log_path(tmp_path, "F", 7, 3, 0, "stdout")
+    followed = [line.text for line in decode(path.read_bytes())]
+    assert followed[:33] == [f"line {i:04d}" for i in range(33)]
+    assert len(followed) == 34 and "end of the stored log" in followed[33]
+    assert live.count((3, 0)) == (100, 0)
+    stdout, _ = live.end((3, 0))
+    stored = [line.text for line in decode(bytes(store.get(stdout)))]
+    assert stored[:33] == followed[:33]
+    assert stored[-1] == "line 0099" and "left out" in stored[33]
+    assert len(stored) == 33 + 1 + 11

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from flowscope.cli.errors import guarded
+from flowscope.cli.family_options import add_run_limits, add_top_level, log_limit_bytes, resolve
 from flowscope.cli.flow_session import FlowSession, origin_run
-from flowscope.errors import ParameterError
+from flowscope.errors import FlowscopeError, ParameterError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
 
@@ -104,6 +105,7 @@ def build_parser(flow_cls: type, argv: Sequence[str] | None = None) -> argparse.
         action="store_true",
         help="@project flows: run on the production branch",
     )
+    add_top_level(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in _commands_in(argv):
         _COMMANDS[command](sub, flow_cls)
@@ -119,6 +121,7 @@ def _commands_in(argv: Sequence[str] | None) -> list[str]:
 def _add_run(sub: Any, flow_cls: type) -> None:
     run = sub.add_parser("run", help="run the flow", description="Run the flow.")
     _run_options(run)
+    add_run_limits(run, namespace=True)
     for param in _parameters(flow_cls):
         text = (param.help or "").strip()
         run.add_argument(
@@ -152,6 +155,7 @@ def _add_resume(sub: Any, flow_cls: type) -> None:
         "newest finished run)",
     )
     _run_options(resume)
+    add_run_limits(resume, namespace=False)
 
 
 def _add_show(sub: Any, flow_cls: type) -> None:
@@ -200,6 +204,12 @@ def _add_card(sub: Any, flow_cls: type) -> None:
     add_card_parser(sub)
 
 
+def _add_spin(sub: Any, flow_cls: type) -> None:
+    from flowscope.cli.spin_cmd import add_spin_parser
+
+    add_spin_parser(sub)
+
+
 _COMMANDS: dict[str, Callable[[Any, type], None]] = {  # in the order --help lists them
     "run": _add_run,
     "resume": _add_resume,
@@ -209,6 +219,7 @@ _COMMANDS: dict[str, Callable[[Any, type], None]] = {  # in the order --help lis
     "dump": _add_dump,
     "tag": _add_tag,
     "card": _add_card,
+    "spin": _add_spin,
 }
 
 
@@ -223,7 +234,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-workers",
         type=int,
-        default=16,
+        default=None,
         metavar="N",
         help="tasks run at once, each in its own process (default 16); a @parallel gang "
         "starts whole, alone when it is wider",
@@ -269,6 +280,7 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
 
     parser = build_parser(flow_cls, argv)
     args = parser.parse_args(argv)
+    resolve(args, os.environ)
     if args.command in ("logs", "dump", "tag", "card"):
         return _inspect(flow_cls.__name__, args)
     settings = Settings.from_env()
@@ -282,6 +294,10 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     if args.command == "show":
         print(format_graph(graph))
         return 0
+    if args.command == "spin":
+        from flowscope.cli.spin_cmd import spin_command
+
+        return spin_command(flow_cls, graph, args, session)
     return _run(flow_cls, graph, args, session)
 
 
@@ -351,6 +367,8 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
         parameters=parameters,
         tags=tags,
         max_workers=args.max_workers,
+        max_num_splits=args.max_num_splits,
+        max_log_bytes=log_limit_bytes(args),
         script=script,
         console=console,
         resume=plan,
@@ -363,11 +381,38 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
     # outcome is recorded, so a late Ctrl-C (up to the process's exit) is ignored, never a
     # KeyboardInterrupt or death by signal for a run already recorded.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    user_namespace = getattr(args, "user_namespace", None)
+    if user_namespace is not None:  # what client calls inside the steps see (forks inherit it)
+        from flowscope.client import namespace
+
+        namespace(user_namespace or None)
+    objects = runner.objects
     try:
         result = runner.run()
+    except FlowscopeError:  # refused or stopped: the hooks for a run that did not succeed
+        pathspec = f"{graph.flow_name}/{runner.run_id}" if runner.run_id else None
+        _exit_hooks(flow_cls, False, pathspec, objects, console)
+        raise
     finally:
         chosen.close()
+    _exit_hooks(flow_cls, result.status == "succeeded", result.pathspec, objects, console)
     return 0 if result.status == "succeeded" else 1
+
+
+def _exit_hooks(
+    flow_cls: type, succeeded: bool, pathspec: str | None, objects: Any, console: Any
+) -> None:
+    """@exit_hook functions, if the flow has any (a flow without flow decorators pays
+    nothing). Ctrl-C stops a hook that hangs."""
+    if not any("_fs_flow_decorators" in vars(k) for k in flow_cls.__mro__):
+        return
+    from flowscope.cli.exit_hooks import run_exit_hooks
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run_exit_hooks(flow_cls, succeeded, pathspec, objects, console)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _executor(flow_cls: type, args: argparse.Namespace, session: FlowSession, stores: Any) -> Any:

@@ -116,12 +116,15 @@ class FlowSession:
             self.flow_cls.__name__, self.settings.user, self.args.branch, self.args.production
         )
 
-    def stores(self) -> Stores:
+    def stores(self, create: bool = True) -> Stores:
         if self._stores is None:
             from flowscope.stores import open_stores
 
             self._stores = open_stores(
-                self.args.metadata or None, self.args.datastore, settings=self.settings, create=True
+                self.args.metadata or None,
+                self.args.datastore,
+                settings=self.settings,
+                create=create,
             )
         return self._stores
 

@@ -34,6 +34,7 @@ from flowscope.client.context import (
     default_namespace,
     get_metadata,
     get_namespace,
+    inspect_spin,
     metadata,
     namespace,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "TaskException",
     "compare",
     "default_metadata",
+    "inspect_spin",
     "default_namespace",
     "get_metadata",
     "get_namespace",

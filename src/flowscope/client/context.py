@@ -16,6 +16,7 @@ using them; a provider belongs to exactly one pair, so it also names the object'
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ __all__ = [
     "ClientContext",
     "default_metadata",
     "default_namespace",
+    "inspect_spin",
     "get_metadata",
     "get_namespace",
     "metadata",
@@ -229,7 +231,21 @@ class ClientContext:
             return self._address
 
     def set_metadata(self, address: str) -> str:
-        return self.set_stores(_checked(address))
+        address = _checked(address)
+        if address in ("local", "service"):  # the family's names of a kind of provider
+            address = self._kind(address)
+        return self.set_stores(address)
+
+    def _kind(self, kind: str) -> str:
+        settings = self.settings()
+        if kind == "local":  # the nearest local store, even with a service configured
+            return str(settings.store_root())
+        if not settings.service_url:
+            raise MetadataError(
+                "metadata('service') needs the service's address: set FLOWSCOPE_SERVICE_URL, or "
+                "give it, as in metadata('http://HOST:PORT')."
+            )
+        return settings.service_url
 
     def get_metadata(self) -> str:
         with self._lock:
@@ -294,7 +310,8 @@ def default_namespace() -> str:
 
 def metadata(ms: str) -> str:
     """Read from another metadata provider: a local store directory (`/dir`, `local@/dir`)
-    or a metadata service (`http(s)://host:port/prefix`, `service@URL`). The switch is
+    or a metadata service (`http(s)://host:port/prefix`, `service@URL`); `'local'` alone is
+    the nearest local store, `'service'` alone the one in FLOWSCOPE_SERVICE_URL. The switch is
     global for the process. A directory without a store, or a service that does not answer
     within FLOWSCOPE_SERVICE_TIMEOUT, is an error here. Returns `get_metadata()`."""
     return CONTEXT.set_metadata(ms)
@@ -303,6 +320,22 @@ def metadata(ms: str) -> str:
 def get_metadata() -> str:
     """The provider in force, as `local@<dir>` or `service@<url>`."""
     return CONTEXT.get_metadata()
+
+
+def inspect_spin(directory: str | os.PathLike[str] = ".") -> str:
+    """Read what `python flow.py spin ... --persist` kept: the spin store in `directory`
+    (`.flowscope_spin`), as `metadata()` would. Returns `get_metadata()`."""
+    from pathlib import Path
+
+    from flowscope.config import SPIN_DIRNAME, STORE_DIRNAME
+
+    root = Path(directory) / SPIN_DIRNAME  # a directory holding a store, as a project's
+    if not (root / STORE_DIRNAME / "metadata.db").exists():
+        raise MetadataError(
+            f"There is no spin store in {Path(directory).absolute()} (no {SPIN_DIRNAME}); "
+            f"run `python flow.py spin STEP --persist` there first."
+        )
+    return CONTEXT.set_metadata(str(root))
 
 
 def default_metadata() -> str:

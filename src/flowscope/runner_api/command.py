@@ -26,7 +26,24 @@ from flowscope.errors import RunnerError
 ALIASES = {"tags": "tag"}
 # options that name things the Runner API itself manages
 RESERVED = frozenset({"run_id_file"})
-CLI_OPTIONS = frozenset({"tag", "max_workers", "metadata", "datastore", "quiet"})
+CLI_OPTIONS = frozenset(
+    {
+        "tag",
+        "max_workers",
+        "max_num_splits",
+        "max_log_size",
+        "namespace",
+        "executor",
+        "dask_address",
+        "metadata",
+        "datastore",
+        "datastore_root",
+        "environment",
+        "quiet",
+        "persist",
+        "artifacts_module",
+    }
+)
 CONFIG_OPTIONS = {"config": "--config", "config_value": "--config-value"}
 WITH_NAMES = ("decospecs", "with_", "with")  # the spellings of `--with`
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from flowscope.client.run import Run
+    from flowscope.client.task import Task
 
 
 class ExecutingRun:
@@ -99,3 +100,43 @@ class ExecutingRun:
     def kill(self) -> None:
         """Stop the run now (it is recorded as failed, and can be resumed)."""
         self._process.kill()
+
+
+class ExecutingTask(ExecutingRun):
+    """What `Runner.spin()` returns: the spin's status and output, and with `persist=True`
+    the spun task as the client reads it from the spin store (`task`, `run`)."""
+
+    def __init__(
+        self,
+        process: CommandProcess,
+        run_id: str | None,
+        open_run: Callable[[str], Run],
+        open_task: Callable[[str], Task],
+    ) -> None:
+        super().__init__(process, run_id or "", open_run)
+        self._kept = run_id
+        self._open_task = open_task
+
+    def __repr__(self) -> str:
+        return f"<ExecutingTask status={self.status!r} kept={self._kept is not None}>"
+
+    @property
+    def task(self) -> Task:
+        """The spun task, with its artifacts and output (`spin(..., persist=True)` only)."""
+        return self._open_task(self._needs_kept())
+
+    @property
+    def run(self) -> Run:
+        """The one-task run the spin store keeps (`spin(..., persist=True)` only)."""
+        self._needs_kept()
+        return super().run
+
+    def _needs_kept(self) -> str:
+        if self._kept is None:
+            from flowscope.errors import RunnerError
+
+            raise RunnerError(
+                "This spin kept nothing to read: call spin(..., persist=True) to keep its task "
+                "and artifacts."
+            )
+        return self._kept

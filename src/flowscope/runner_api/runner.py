@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import RunnerError
 from flowscope.runner_api.command import option_args, resume_args, split_top_level
-from flowscope.runner_api.executing import ExecutingRun
+from flowscope.runner_api.executing import ExecutingRun, ExecutingTask
 from flowscope.runner_api.flowfile import flow_name_of, separators_of
 from flowscope.runner_api.process import CommandProcess
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from flowscope.client.run import Run
+    from flowscope.client.task import Task
 
 DEFAULT_FILE_READ_TIMEOUT = 3600.0  # seconds a command may take to record its run
 
@@ -99,6 +100,18 @@ class Runner:
         """Resume a run (`origin_run_id=`, default: your newest failed run) and wait."""
         return self._blocking(["resume", *resume_args(kwargs)])
 
+    def spin(self, step: str, **kwargs: Any) -> ExecutingTask:
+        """Run one step again on a past task's inputs and wait (`python flow.py spin`):
+        `step` is a step (your latest run's first task of it) or `RUN/STEP/TASK`;
+        `persist=True` keeps the task for `.task`; `artifacts_module=FILE` overrides inputs."""
+        process = self._start(["spin", step, *option_args(kwargs)])
+        try:
+            process.wait_blocking(self.show_output)
+        except BaseException:
+            process.kill()
+            raise
+        return ExecutingTask(process, process.run_id(), self._open_spin_run, self._open_spin_task)
+
     async def async_run(self, **kwargs: Any) -> ExecutingRun:
         """Start the flow and return once its run is recorded (see `ExecutingRun.wait`)."""
         return await self._started(["run", *self._run_args(kwargs)])
@@ -145,6 +158,29 @@ class Runner:
         process = self._start(command)
         run_id = await process.wait_for_run_id(self.file_read_timeout)
         return ExecutingRun(process, run_id, self._open_run)
+
+    def _spin_provider(self) -> Any:
+        from flowscope.client.context import CONTEXT
+        from flowscope.config import SPIN_DIRNAME
+
+        return CONTEXT.stores_for(str(self.cwd / SPIN_DIRNAME)).provider
+
+    def _open_spin_run(self, run_id: str) -> Run:
+        from flowscope.client.run import Run
+
+        record = self._spin_provider().get_run(self.flow_name, int(run_id))
+        return Run._from_record(self._spin_provider(), None, record)
+
+    def _open_spin_task(self, run_id: str) -> Task:
+        """The task a `spin --persist` kept: its run's one task that is not the parameters'."""
+        from flowscope.client.lineage import PARAMETERS_STEP
+        from flowscope.client.task import Task
+
+        provider = self._spin_provider()
+        run = provider.get_run(self.flow_name, int(run_id))
+        listed = provider.list_tasks(self.flow_name, int(run_id))
+        tasks = [t for t in listed if t.step_name != PARAMETERS_STEP]
+        return Task._from_record(provider, None, tasks[0], run)
 
     def _open_run(self, run_id: str) -> Run:
         """The run in the store the command recorded it in (whatever the namespace)."""

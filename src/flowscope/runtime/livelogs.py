@@ -22,6 +22,7 @@ from flowscope.errors import DataStoreError
 from flowscope.logs import LogRecord, encode
 from flowscope.runtime.console import Console
 from flowscope.runtime.executor import AttemptKey
+from flowscope.runtime.logbuffer import LogBuffer
 
 STREAMS = ("stdout", "stderr")
 
@@ -29,7 +30,7 @@ STREAMS = ("stdout", "stderr")
 @dataclass
 class _Output:
     pathspec: str
-    lines: dict[str, list[LogRecord]] = field(default_factory=lambda: {s: [] for s in STREAMS})
+    lines: dict[str, LogBuffer]  # per stream, each within --max-log-size
     files: dict[str, BinaryIO] = field(default_factory=dict)
     cards: dict[int, CardRecord] = field(default_factory=dict)  # card index -> latest record
 
@@ -42,8 +43,11 @@ class LiveLogs:
         flow_name: str,
         run_id: int,
         live_dir: Path | None,
+        *,
+        max_log_bytes: int | None = None,
     ) -> None:
         self.console = console
+        self.max_log_bytes = max_log_bytes
         self.store = store
         self.flow_name = flow_name
         self.run_id = run_id
@@ -59,7 +63,8 @@ class LiveLogs:
                 self.live_dir = None
 
     def begin(self, key: AttemptKey, pathspec: str) -> None:
-        self._outputs[key] = _Output(pathspec)
+        limit = self.max_log_bytes
+        self._outputs[key] = _Output(pathspec, {s: LogBuffer(limit) for s in STREAMS})
 
     def line(self, key: AttemptKey, stream: str, line: LogRecord) -> None:
         """The executor's output sink."""
@@ -73,10 +78,18 @@ class LiveLogs:
                 if not text:
                     return
                 line = LogRecord(line.timestamp, text)  # what the task printed before it
-        output.lines[stream].append(line)
+        kept = output.lines[stream]
+        was_full = kept.full
+        live = kept.add(line)
         self.console.line(output.pathspec, stream, line)
-        if self.live_dir is None:
+        if self.live_dir is None or was_full:
             return
+        if not live:  # the first line past the start: readers following live are told once
+            line = LogRecord(
+                line.timestamp,
+                "[flowscope: the rest of this output is kept at "
+                "the end of the stored log, within --max-log-size]",
+            )
         try:
             handle = output.files.get(stream)
             if handle is None:
@@ -99,7 +112,7 @@ class LiveLogs:
         output = self._outputs.get(key)
         if output is None:
             return (0, 0)
-        return (len(output.lines["stdout"]), len(output.lines["stderr"]))
+        return (output.lines["stdout"].seen, output.lines["stderr"].seen)
 
     def live_cards(self, key: AttemptKey) -> tuple[CardRecord, ...]:
         """The latest record of each card the attempt signalled so far, in card order."""
@@ -111,7 +124,7 @@ class LiveLogs:
     def store_log(self, key: AttemptKey, stream: str) -> str | None:
         """The attempt's output so far as a blob (its key), or None when there is none."""
         output = self._outputs.get(key)
-        lines = output.lines[stream] if output else None
+        lines = output.lines[stream].lines() if output else None
         return self.store.put(encode(lines)) if lines else None
 
     def end(self, key: AttemptKey, *, best_effort: bool = False) -> tuple[str | None, str | None]:

@@ -99,6 +99,8 @@ class RunDriver:
         parameters: Mapping[str, Any],
         tags: tuple[str, ...] = (),
         max_workers: int = 16,
+        max_num_splits: int | None = None,
+        max_log_bytes: int | None = None,
         script: Path | None = None,
         console: Console | None = None,
         resume: ResumePlan | None = None,
@@ -117,6 +119,8 @@ class RunDriver:
         self.parameters = dict(parameters)
         self.tags = tags
         self.max_workers = max_workers
+        self.max_num_splits = max_num_splits  # a foreach wider than this fails its task
+        self.max_log_bytes = max_log_bytes  # per task and stream (--max-log-size)
         self.script = script
         self.console = console or Console()
         self.resume = resume
@@ -200,10 +204,18 @@ class RunDriver:
             objects=self.objects,
             parameter_names=tuple(p.name for p in self.graph.parameters.values()),
             code_key=code_key,
+            max_num_splits=self.max_num_splits,
         )
         self.work = work
         self.journal = Journal(self.provider, self.flow_name, run_id)
-        self.logs = LiveLogs(self.console, self.store, self.flow_name, run_id, live_dir)
+        self.logs = LiveLogs(
+            self.console,
+            self.store,
+            self.flow_name,
+            run_id,
+            live_dir,
+            max_log_bytes=self.max_log_bytes,
+        )
         self.heartbeat = Heartbeat(
             self.provider,
             self.flow_name,

@@ -55,6 +55,7 @@ class RunWork:
     objects: ObjectOpener | None = None  # opens current.run / current.task
     parameter_names: tuple[str, ...] = ()
     code_key: str | None = None  # the run's code package in the store (what remote workers load)
+    max_num_splits: int | None = None  # --max-num-splits: a wider foreach fails its task
 
     def __call__(self, spec: TaskSpec) -> TaskOutcome:
         return execute(self, spec)
@@ -89,7 +90,7 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if not f.filename.startswith(_PACKAGE_DIR)]
     lines = ["Traceback (most recent call last):\n"] if mine else []
-    lines += traceback.format_list(mine or frames[-1:])
+    lines += traceback.format_list(mine)  # none: a check of flowscope's own, its message alone
     lines += traceback.format_exception_only(kind, exc)
     return {
         "type": kind.__name__,
@@ -171,6 +172,16 @@ def _bind_current(work: RunWork, spec: TaskSpec) -> None:
     )
 
 
+def gang_variables(spec: TaskSpec) -> dict[str, str]:
+    """MF_PARALLEL_* for a task of a @parallel gang, as current.parallel has them."""
+    return {
+        "MF_PARALLEL_MAIN_IP": MAIN_IP,
+        "MF_PARALLEL_NUM_NODES": str(len(spec.gang)),
+        "MF_PARALLEL_NODE_INDEX": str(spec.node_index),
+        "MF_PARALLEL_CONTROL_TASK_ID": str(spec.gang[0]),
+    }
+
+
 def timeout_message(step: str, seconds: float | None) -> str:
     return f"step '{step}' exceeded its @timeout of {seconds or 0:g} seconds and was stopped"
 
@@ -213,6 +224,8 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     try:
         frames = _foreach_frames(spec.stack)
         variables = task_environment(work.flow_cls, step)  # @environment, @secrets: this task
+        if spec.gang:  # the family's variables for code that reads its gang from the environment
+            variables = {**gang_variables(spec), **variables}
         if rules.is_join:
             bound = []
             for parent, parent_source in zip(spec.inputs, sources, strict=True):
@@ -257,6 +270,7 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
             items = foreach_items(flow, rules.split_var)
         if rules.split_var is not None:
             n = len(items)
+            _check_splits(step, rules.split_var, n, work.max_num_splits)
             reprs = tuple(
                 ForeachFrame.for_item(step, rules.split_var, i, n, x).value_repr
                 for i, x in enumerate(items)
@@ -281,6 +295,17 @@ def _execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
         return TaskOutcome(ok=False, exception=info)
     finally:
         current._clear()
+
+
+def _check_splits(step: str, var: str, n: int, limit: int | None) -> None:
+    if limit is not None and n > limit:
+        from flowscope.errors import RunError
+
+        raise RunError(
+            f"Step '{step}' splits into {n} tasks over '{var}', more than --max-num-splits "
+            f"{limit} allows. Run again with --max-num-splits {n} (or more) if that many is "
+            f"intended."
+        )
 
 
 def _check_transition(step: str, transition: Any, rules: StepRules) -> None:

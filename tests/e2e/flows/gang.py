@@ -19,6 +19,7 @@ class GangFlow(FlowSpec):
         here = current.parallel
         self.node, self.num_nodes, self.main_ip = here.node_index, here.num_nodes, here.main_ip
         self.control = here.control_task_id
+        self.env = {k: v for k, v in os.environ.items() if k.startswith("MF_PARALLEL_")}
         if self.marker and not os.path.exists(self.marker) and self.node == 1:
             raise RuntimeError("node 1 is not ready")
         print(f"node {self.node} of {self.num_nodes}")
