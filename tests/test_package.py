@@ -67,6 +67,7 @@ NOT_ON_THE_RUN_PATH = [
     "flowscope.metastore.filters",  # the filter language: a where= only
     "flowscope.metastore.filter_sql",
     "flowscope.runtime.gangs",  # @parallel only
+    "flowscope.flow.project",  # flows with flow-level decorators (@project) only
     "flowscope.runtime.dask_cluster",  # --executor dask only
     "flowscope.runtime.dask_executor",
     "flowscope.runtime.portable",
@@ -86,7 +87,6 @@ NOT_FOR_AUTHORING = [  # besides those: what `from flowscope import FlowSpec, st
     "flowscope.flow.graph",
     "flowscope.flow.lint",
     "flowscope.flow.mutators",
-    "flowscope.flow.project",
     "flowscope.flow.resources",
     "flowscope.flow.secrets",
     "flowscope.flow.user_decorators",
