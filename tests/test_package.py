@@ -195,6 +195,7 @@ OPTIONAL = {  # module prefix -> the extra that provides its third-party imports
     "flowscope.ui": {"jinja2", "markupsafe", "starlette", "uvicorn", "numpy"},  # numpy: arrays
     "flowscope.datastore.reducers": {"numpy"},  # only when a pickle holds numpy arrays
     "flowscope.datastore.s3": {"boto3", "botocore"},  # flowscope[s3], only for s3:// addresses
+    "flowscope.datatools.s3": {"boto3", "botocore"},  # flowscope[s3], only when S3() is used
     "flowscope.client.query": {"pandas"},  # the data extra, only in to_pandas()
     "flowscope.cards": {"nh3", "markdown_it", "vl_convert", "yaml"},  # imported at render
     "flowscope.runtime.dask_": {"dask", "distributed"},  # flowscope[dask], --executor dask

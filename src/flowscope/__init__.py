@@ -37,6 +37,18 @@ _EXPORTS: dict[str, str] = {
     "retry": "flowscope.flow",
     "step": "flowscope.flow",
     "timeout": "flowscope.flow",
+    "ConfigValue": "flowscope.flow",
+    "JSONTypeClass": "flowscope.flow.parameters",
+    "USER_SKIP_STEP": "flowscope.flow.user_decorators",
+    "UserStepDecorator": "flowscope.flow.user_classes",
+    "schedule": "flowscope.flow.deployment",
+    "trigger": "flowscope.flow.deployment",
+    "trigger_on_finish": "flowscope.flow.deployment",
+    # data tools
+    "S3": "flowscope.datatools",
+    "parallel_map": "flowscope.multicore",
+    "parallel_imap_unordered": "flowscope.multicore",
+    "profile": "flowscope.profiling",
     # inspecting
     "DataArtifact": "flowscope.client",
     "Flow": "flowscope.client",
@@ -64,6 +76,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Config",
+    "ConfigValue",
     "DataArtifact",
     "Flow",
     "FlowMutator",
@@ -72,6 +85,7 @@ __all__ = [
     "IncludeFile",
     "InvalidPathspec",
     "JSONType",
+    "JSONTypeClass",
     "Metaflow",
     "NBRunner",
     "NamespaceMismatch",
@@ -79,9 +93,12 @@ __all__ = [
     "Parameter",
     "Run",
     "Runner",
+    "S3",
     "Step",
     "StepMutator",
     "Task",
+    "USER_SKIP_STEP",
+    "UserStepDecorator",
     "__version__",
     "card",
     "catch",
@@ -98,12 +115,18 @@ __all__ = [
     "metadata",
     "namespace",
     "parallel",
+    "parallel_imap_unordered",
+    "parallel_map",
+    "profile",
     "project",
     "resources",
     "retry",
+    "schedule",
     "secrets",
     "step",
     "timeout",
+    "trigger",
+    "trigger_on_finish",
     "user_step_decorator",
 ]
 
@@ -138,6 +161,7 @@ if TYPE_CHECKING:  # pragma: no cover
         metadata as metadata,
         namespace as namespace,
     )
+    from flowscope.datatools import S3 as S3
     from flowscope.errors import (
         FlowscopeError as FlowscopeError,
         InvalidPathspec as InvalidPathspec,
@@ -146,6 +170,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from flowscope.flow import (
         Config as Config,
+        ConfigValue as ConfigValue,
         FlowMutator as FlowMutator,
         FlowSpec as FlowSpec,
         IncludeFile as IncludeFile,
@@ -166,5 +191,18 @@ if TYPE_CHECKING:  # pragma: no cover
         timeout as timeout,
         user_step_decorator as user_step_decorator,
     )
+    from flowscope.flow.deployment import (
+        schedule as schedule,
+        trigger as trigger,
+        trigger_on_finish as trigger_on_finish,
+    )
     from flowscope.flow.exit_hook import exit_hook as exit_hook
+    from flowscope.flow.parameters import JSONTypeClass as JSONTypeClass
+    from flowscope.flow.user_classes import UserStepDecorator as UserStepDecorator
+    from flowscope.flow.user_decorators import USER_SKIP_STEP as USER_SKIP_STEP
+    from flowscope.multicore import (
+        parallel_imap_unordered as parallel_imap_unordered,
+        parallel_map as parallel_map,
+    )
+    from flowscope.profiling import profile as profile
     from flowscope.runner_api import NBRunner as NBRunner, Runner as Runner

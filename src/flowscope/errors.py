@@ -17,6 +17,7 @@
     │   ├── ExecutorUnavailable the chosen executor cannot run it (refused before start)
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
+    ├── MulticoreError          a parallel_map call failed in its child process
     ├── CardError               a card or card component was given input it cannot use
     ├── ComparisonError         runs that cannot be compared (other flows, not runs)
     ├── DataStoreError          artifact data could not be read or written
@@ -24,7 +25,12 @@
     │   ├── BlobCorrupted       what was read does not match its content hash
     │   ├── BlobTooLarge        a blob is larger than a configured limit allows
     │   ├── StorageFull         the disk (or quota) behind the datastore is full
-    │   └── DataStoreUnavailable  the datastore's server did not answer in time
+    │   ├── DataStoreUnavailable  the datastore's server did not answer in time
+    │   └── S3Error             flowscope.S3 (the data tool) failed
+    │       ├── S3NotFound      no such object
+    │       ├── S3AccessDenied  the credentials may not read or write it
+    │       ├── S3URLError      a key or URL outside the root (also a ValueError)
+    │       └── S3InvalidObject a value put() cannot store (also a TypeError)
     ├── MetadataError           the metadata store or service failed
     │   ├── ServiceUnavailable  the service did not answer in time
     │   ├── DatabaseUnavailable the database behind the store did not answer in time
@@ -168,6 +174,10 @@ class RunnerError(RunError):
     recorded, naming why), or did not finish within the time it was given."""
 
 
+class MulticoreError(FlowscopeError):
+    """A call of parallel_map (or parallel_imap_unordered) failed in its child process."""
+
+
 class CardError(FlowscopeError, ValueError):
     """A card (`@card` type, id, options) or a card component was given input it cannot use."""
 
@@ -206,6 +216,26 @@ class BlobTooLarge(DataStoreError):
 
 class StorageFull(DataStoreError):
     """The disk (or quota) behind the datastore is full: nothing was stored."""
+
+
+class S3Error(DataStoreError):
+    """`flowscope.S3` (the family's `metaflow.S3` data tool) could not do what was asked."""
+
+
+class S3NotFound(S3Error):
+    """The S3 object asked for does not exist (get without return_missing=True)."""
+
+
+class S3AccessDenied(S3Error):
+    """The credentials in use may not read or write that S3 object."""
+
+
+class S3URLError(S3Error, ValueError):
+    """A key or URL that is not an S3 object under the root `S3` was opened with."""
+
+
+class S3InvalidObject(S3Error, TypeError):
+    """A value `S3.put` cannot store: give bytes or str."""
 
 
 class MetadataError(FlowscopeError):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import runpy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -103,6 +102,8 @@ def artifact_overrides(path: str | None) -> dict[str, Any]:
     """`ARTIFACTS` of the module at `path`: a dict of artifact names to values."""
     if path is None:
         return {}
+    import runpy
+
     file = Path(path)
     if not file.is_file():
         raise ParameterError(f"--artifacts-module {path}: there is no such file.")

@@ -30,6 +30,9 @@ class JSONType:
     """Marks a parameter whose value is JSON text, parsed with `json.loads`: `type=JSONType`."""
 
 
+JSONTypeClass = JSONType  # the family's name of the class (its JSONType is an instance)
+
+
 TYPE_NAMES: Final[dict[type[Any], str]] = {
     str: "str",
     int: "int",

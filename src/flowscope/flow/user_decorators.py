@@ -28,6 +28,9 @@ from flowscope.errors import FlowDefinitionError
 from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
 
 DecoratorFunction = Callable[..., Generator[Any, Any, Any]]
+USER_SKIP_STEP: dict[
+    str, Any
+] = {}  # `yield USER_SKIP_STEP` skips the step (the family's name for {})
 
 
 class UserDecorator(StepDecorator):
