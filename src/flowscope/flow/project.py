@@ -25,7 +25,7 @@ from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.decorators import (  # the flow-level list lives beside step_decorators
     FLOW_DECORATORS as FLOW_DECORATORS,
     add_flow_decorator as add_flow_decorator,
-    flow_decorators,
+    flow_decorators as flow_decorators,
     resolve_attributes,
 )
 from flowscope.flow.deferred import is_deferred
