@@ -7,11 +7,15 @@ a directory of its own, tests/dask_clusters.py), then:
 - floor: raw `client.map` of a no-op (a function of flowscope, as the scheduler must
   import it) over N items, gathered;
 - dask: `python foreach.py run --n N --executor dask --dask-address ...` (benchmarks/flows);
+- dask, isolation host: the same with `--dask-isolation host` (no fork per attempt);
 - local: the same flow on the fork executor.
 
 Each flowscope case runs twice, with N and with 10 tasks, so that the fixed cost of a run
 (interpreter start, imports, connecting, the other steps) cancels out of the cost per task:
-(wall(N) - wall(10)) / (N - 10). The floor's cost per task is wall / N.
+(wall(N) - wall(10)) / (N - 10). The floor's cost per task is wall / N. The CPU columns add
+up user + system time of every process involved (the run's, the client's for the floor, the
+scheduler's, the workers', their task hosts' and the forks'), per task the same way: on a
+machine shared with other work, it is the steadier figure.
 
     python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1]
 """
@@ -33,32 +37,61 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from dask_clusters import CliCluster  # noqa: E402
 
 
-def floor(address: str, n: int) -> float:
+def cluster_cpu(cluster: CliCluster) -> float:
+    """CPU seconds used so far by the scheduler, the workers and everything below them."""
+    import psutil
+
+    total = 0.0
+    for proc in [cluster.scheduler, *cluster.workers]:
+        if proc is None:
+            continue
+        try:
+            top = psutil.Process(proc.pid)
+            for p in [top, *top.children(recursive=True)]:
+                t = p.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def floor(cluster: CliCluster, n: int) -> tuple[float, float]:
     from distributed import Client
 
     from flowscope.runtime.dask_worker import noop
 
-    with Client(address, timeout=30, set_as_default=False) as client:
+    with Client(cluster.address, timeout=30, set_as_default=False) as client:
         client.gather(client.map(noop, range(20), pure=False))  # warm both workers
+        cpu = own_cpu() + cluster_cpu(cluster)
         began = time.perf_counter()
         results = client.gather(client.map(noop, range(n), pure=False))
         wall = time.perf_counter() - began
+        cpu = own_cpu() + cluster_cpu(cluster) - cpu
     assert results == list(range(n))
-    return wall
+    return wall, cpu
 
 
-def run_flow(root: Path, n: int, extra: list[str], env: dict[str, str]) -> float:
+def run_flow(
+    root: Path, n: int, extra: list[str], env: dict[str, str], cluster: CliCluster
+) -> tuple[float, float]:
     work = Path(tempfile.mkdtemp(dir=root))
     shutil.copy(HERE / "flows" / "foreach.py", work / "foreach.py")
+    cpu = own_cpu() + cluster_cpu(cluster)
     began = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "foreach.py", "--quiet", "run", "--n", str(n), *extra],
         cwd=work, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     wall = time.perf_counter() - began
+    cpu = own_cpu() + cluster_cpu(cluster) - cpu
     if proc.returncode != 0:
         raise SystemExit(f"the run failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return wall
+    return wall, cpu
 
 
 def main() -> None:
@@ -75,20 +108,33 @@ def main() -> None:
     try:
         threads = ["--nthreads", str(args.nthreads)]  # the last --nthreads given wins
         cluster.start(threads, threads)
-        raw = floor(cluster.address, n)
+        raw, raw_cpu = floor(cluster, n)
         on_dask = ["--executor", "dask", "--dask-address", cluster.address]
         cap = ["--max-workers", str(args.max_workers)]
-        rows = [("raw client.map no-op (floor)", raw, raw / n)]
-        for name, extra in (("flowscope on dask", on_dask + cap), ("flowscope local forks", cap)):
-            big, little = run_flow(root, n, extra, env), run_flow(root, small, extra, env)
-            rows.append((name, big, (big - little) / (n - small)))
+        rows = [("raw client.map no-op (floor)", raw, raw / n, raw_cpu / n)]
+        cases = (
+            ("flowscope on dask", on_dask + cap),
+            ("flowscope on dask, isolation host", [*on_dask, "--dask-isolation", "host", *cap]),
+            ("flowscope local forks", cap),
+        )
+        for name, extra in cases:
+            big, big_cpu = run_flow(root, n, extra, env, cluster)
+            little, little_cpu = run_flow(root, small, extra, env, cluster)
+            per_task, cpu = (big - little) / (n - small), (big_cpu - little_cpu) / (n - small)
+            rows.append((name, big, per_task, cpu))
         print(
             f"{n}-task foreach, 2 dask workers x {args.nthreads} thread(s), "
-            f"--max-workers {args.max_workers}"
+            f"--max-workers {args.max_workers}; load average {os.getloadavg()[0]:.1f}"
         )
-        print(f"{'case':32} {'wall s':>8} {'ms/task':>8} {'x floor':>8}")
-        for name, wall, per_task in rows:
-            print(f"{name:32} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f}")
+        print(
+            f"{'case':34} {'wall s':>8} {'ms/task':>8} {'x floor':>8} {'cpu ms/task':>12} "
+            f"{'x floor':>8}"
+        )
+        for name, wall, per_task, cpu in rows:
+            print(
+                f"{name:34} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f} "
+                f"{cpu * 1000:12.2f} {cpu / rows[0][3]:8.1f}"
+            )
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -274,6 +274,7 @@ class ServiceProcess:
 
 
 METADATA_TABLES = (
+    "run_values",
     "query_fields",
     "task_inputs",
     "scalar_params",

@@ -132,3 +132,18 @@ def test_flowscope_datastore_is_read_and_blank_means_unset() -> None:
     )
     assert Settings.from_env({"FLOWSCOPE_DATASTORE": "  "}).datastore is None
     assert Settings.from_env({}).datastore is None
+
+
+def test_dask_env_names_the_variables_sent_with_each_task():
+    settings = Settings.from_env({"FLOWSCOPE_DASK_ENV": " MODE, API_URL ,,"})
+    assert settings.dask_env == ("MODE", "API_URL")
+    assert Settings.from_env({}).dask_env == ()
+    with pytest.raises(FlowscopeError, match="FLOWSCOPE_DASK_ENV names 'A-B'"):
+        Settings.from_env({"FLOWSCOPE_DASK_ENV": "MODE,A-B"})
+
+
+def test_dask_isolation_is_fork_unless_host_is_asked_for():
+    assert Settings.from_env({}).dask_isolation == "fork"
+    assert Settings.from_env({"FLOWSCOPE_DASK_ISOLATION": "host"}).dask_isolation == "host"
+    with pytest.raises(FlowscopeError, match="FLOWSCOPE_DASK_ISOLATION='thread' is not one of"):
+        Settings.from_env({"FLOWSCOPE_DASK_ISOLATION": "thread"})

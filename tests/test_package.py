@@ -66,7 +66,6 @@ NOT_ON_THE_RUN_PATH = [
     "flowscope.cards.types",
     "flowscope.metastore.filters",  # the filter language: a where= only
     "flowscope.metastore.filter_sql",
-    "flowscope.runtime.gangs",  # @parallel only
     "flowscope.flow.project",  # flows with flow-level decorators (@project) only
     "flowscope.runtime.dask_cluster",  # --executor dask only
     "flowscope.runtime.dask_executor",

@@ -48,6 +48,10 @@ def test_reindex_indexes_parameters_and_small_scalar_artifacts(tmp_path: Path) -
     assert (report.runs, report.parameters, report.artifacts) == (1, 1, 2)
     where = "data.score > 0.5 and data.name = 'x' and params.a = 2"
     assert [r.run_id for r in store.list_runs("F", RunQuery(where=where)).items] == [run]
+    packed = store.db.read(  # type: ignore[attr-defined]
+        lambda c: c.execute("SELECT scope, names, kinds FROM run_values ORDER BY scope")
+    )
+    assert packed == [("data", '["name", "score"]', "sf"), ("params", '["a"]', "i")]
     assert reindex(stores).artifacts == 2  # again: nothing doubled
     with pytest.raises(MetadataError, match="no flow named 'G'"):
         reindex(stores, "G")

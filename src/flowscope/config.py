@@ -33,6 +33,12 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_DASK_ADDRESS          | the Dask scheduler (tcp://host:port) for       | unset: a local |
 |                                 | `--executor dask`                              | cluster        |
 | FLOWSCOPE_DASK_CONNECT_TIMEOUT  | seconds to reach the scheduler and its workers | 20             |
+| FLOWSCOPE_DASK_ENV              | names (comma-separated) of more of the runner's| none           |
+|                                 | variables that tasks on Dask workers get; they |                |
+|                                 | cross the Dask wire in clear: no secrets       |                |
+| FLOWSCOPE_DASK_ISOLATION        | fork: each attempt in a fork of a task host;   | fork           |
+|                                 | host: in the task host itself (faster; tasks   |                |
+|                                 | share class state and the Python-level output) |                |
 """
 
 from __future__ import annotations
@@ -63,6 +69,29 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
 
 
 EXECUTORS = ("local", "dask")
+
+
+ISOLATIONS = ("fork", "host")
+
+
+def _isolation(env: Mapping[str, str]) -> str:
+    raw = env.get("FLOWSCOPE_DASK_ISOLATION", "").strip()
+    if raw and raw not in ISOLATIONS:
+        raise ConfigError(
+            f"FLOWSCOPE_DASK_ISOLATION={raw!r:.40} is not one of: {', '.join(ISOLATIONS)}."
+        )
+    return raw or "fork"
+
+
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of environment variable names."""
+    found = tuple(n.strip() for n in env.get(name, "").split(",") if n.strip())
+    for item in found:
+        if not (item.isascii() and item.isidentifier()):
+            raise ConfigError(
+                f"{name} names {item!r:.60}, which is not a variable name (letters, digits, _)."
+            )
+    return found
 
 
 def _executor(env: Mapping[str, str]) -> str:
@@ -152,6 +181,8 @@ class Settings:
     executor: str = "local"
     dask_address: str | None = None
     dask_connect_timeout: float = 20.0
+    dask_env: tuple[str, ...] = ()  # more variables sent with each task (runtime/portable.py)
+    dask_isolation: str = "fork"  # how a worker isolates attempts (runtime/task_host.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -187,6 +218,8 @@ class Settings:
             executor=_executor(env),
             dask_address=env.get("FLOWSCOPE_DASK_ADDRESS", "").strip() or None,
             dask_connect_timeout=_float(env, "FLOWSCOPE_DASK_CONNECT_TIMEOUT", 20.0),
+            dask_env=_names(env, "FLOWSCOPE_DASK_ENV"),
+            dask_isolation=_isolation(env),
         )
 
     def with_changes(self, **changes: object) -> Settings:

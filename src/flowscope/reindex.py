@@ -1,7 +1,8 @@
 """`flowscope reindex`: fill the query index for runs recorded before it existed.
 
 For every run of a flow (or of every flow): its scalar parameters, and the scalar artifacts of
-each task's latest attempt. Only blobs of at most `MAX_BLOB` bytes are loaded (a scalar's
+each task's latest attempt, then the run's packed values (`run_values`, what `to_pandas()`
+reads) rebuilt from them. Only blobs of at most `MAX_BLOB` bytes are loaded (a scalar's
 pickle is far smaller); larger artifacts are not scalars anyway. Writing is idempotent: rows
 already in the index are kept. Works on a store this process opens with SQL (a local store);
 a service's database is reindexed on the service host (`flowscope reindex --metadata DIR`
@@ -74,5 +75,6 @@ def _reindex_run(
     def work(conn: Any) -> None:
         query_index.record_parameters(conn, flow, run_id, parameters)
         query_index.record_artifact_rows(conn, flow, run_id, rows)
+        query_index.repack(conn, flow, [run_id], ("data",))  # also when no end artifact was read
 
     store.db.write(work)

@@ -85,15 +85,17 @@ def test_run_list_iterates_lazily(client, builder, monkeypatch):
     for _ in range(3):
         builder.hello()
     flow = Flow("HelloFlow")
-    calls = []
-    real = flow._provider.list_runs
+    calls, checks = [], []
+    real, check = flow._provider.list_runs, flow._provider.check_filter
     monkeypatch.setattr(flow._provider, "list_runs", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(flow._provider, "check_filter", lambda *a: checks.append(a) or check(*a))
     runs = flow.runs(where="params.alpha > 0")
-    assert len(calls) == 1  # the up-front check of the filter (one run asked for)
-    assert next(runs).id == "3" and len(calls) == 2
-    assert [r.id for r in runs] == ["2", "1"] and len(calls) == 2
+    assert checks == [("HelloFlow", "params.alpha > 0")]  # the up-front check: no run read
+    assert calls == []
+    assert next(runs).id == "3" and len(calls) == 1
+    assert [r.id for r in runs] == ["2", "1"] and len(calls) == 1
     unfiltered = flow.runs()
-    assert len(calls) == 2 and iter(unfiltered) is unfiltered
+    assert len(calls) == 1 and iter(unfiltered) is unfiltered and len(checks) == 1
 
 
 def test_tasks_where_selects_foreach_tasks_by_input_index_and_data(client, builder):

@@ -46,10 +46,23 @@ def own_cluster(tmp_path: Path) -> Iterator[CliCluster]:
 
 
 def _children(pids) -> list[psutil.Process]:
+    """Every process below the workers: their task hosts and the attempts forked from them."""
     found = []
     for pid in pids:
         try:
             found += psutil.Process(pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def _attempts(pids) -> list[psutil.Process]:
+    """The attempts running on the workers: the forks of their task hosts (the hosts, their
+    direct children, stay between attempts)."""
+    found = []
+    for host in (h for pid in pids for h in _children([pid]) if h.ppid() == pid):
+        try:
+            found += host.children(recursive=True)
         except psutil.NoSuchProcess:
             pass
     return found
@@ -68,7 +81,23 @@ def test_every_task_runs_on_a_worker_and_records_where(on_dask, dask_cluster):
         assert meta["runtime"] == "dask"
         assert meta["worker"] in workers  # a worker of this cluster
         assert meta["hostname"] == socket.gethostname()
-        assert int(meta["pid"]) not in (os.getpid(), *workers.values())  # a fork of the worker
+        assert int(meta["pid"]) not in (os.getpid(), *workers.values())  # a fork of a host
+    assert len({t.metadata_dict["pid"] for t in tasks}) == 6  # each attempt its own fork
+    assert run["join"].task.data.values == [0, 10, 20]
+    assert sorted(t.stdout.split(" on ")[0] for t in run["work"]) == ["item 0", "item 1", "item 2"]
+
+
+def test_isolation_host_runs_the_attempts_in_the_workers_task_hosts(on_dask, dask_cluster):
+    """--dask-isolation host: no fork per attempt; the same semantics for a plain flow, and
+    the output that goes through print() is still each task's own."""
+    result = on_dask.run("dask_probe", "run", "--dask-isolation", "host")
+    assert result.code == 0, result.output
+    workers = dask_cluster.worker_pids()
+    run = on_dask.client().Flow("DaskProbeFlow").latest_run
+    tasks = [t for s in run for t in s]
+    hosts = {(t.metadata_dict["worker"], t.metadata_dict["pid"]) for t in tasks}
+    assert len({pid for _, pid in hosts}) == len(hosts) <= 2 * len(workers)  # a few hosts
+    assert all(int(pid) not in workers.values() for _, pid in hosts)
     assert run["join"].task.data.values == [0, 10, 20]
     assert sorted(t.stdout.split(" on ")[0] for t in run["work"]) == ["item 0", "item 1", "item 2"]
 
@@ -203,7 +232,8 @@ def test_the_scheduler_lost_mid_run_fails_cleanly_with_the_resume_command(worksp
             start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_for(lambda: _children(workers.values()), 60, "a task running on a worker")
+        _wait_for(lambda: _attempts(workers.values()), 60, "a task running on a worker")
+        below = _children(workers.values())  # the task hosts and the attempts
         assert own_cluster.scheduler is not None
         own_cluster.scheduler.kill()
         assert proc.wait(timeout=90) == 1
@@ -216,7 +246,7 @@ def test_the_scheduler_lost_mid_run_fails_cleanly_with_the_resume_command(worksp
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
     own_cluster.stop()
-    assert not [p for p in _children(workers.values()) if p.is_running()]
+    _wait_for(lambda: not [p for p in below if p.is_running()], 10, "the hosts to end")
     fs = workspace.client()
     assert fs.Flow("DaskProbeFlow").latest_run.successful is False
 
@@ -230,12 +260,12 @@ def test_ctrl_c_cancels_the_attempts_in_flight_on_the_workers(on_dask, dask_clus
         cwd=on_dask.root, env=on_dask.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        _wait_for(lambda: _children(workers.values()), 60, "a task running on a worker")
+        _wait_for(lambda: _attempts(workers.values()), 60, "a task running on a worker")
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
         assert proc.returncode == 130, output
         assert b"resume" in output
-        _wait_for(lambda: not _children(workers.values()), 20, "the forks on the workers to end")
+        _wait_for(lambda: not _attempts(workers.values()), 20, "the forks on the workers to end")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -262,4 +292,5 @@ def test_without_an_address_a_local_cluster_runs_it_and_leaves_nothing(workspace
                 found.append(proc)
         return found
 
-    assert not left_behind()
+    # the workers are gone; their task hosts see their pipes close and end at once
+    _wait_for(lambda: not left_behind(), 10, "the local cluster's processes to end")

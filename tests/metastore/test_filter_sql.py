@@ -136,3 +136,28 @@ def test_random_trees_compile_or_fail_cleanly_and_never_splice_values(expr: Expr
     for p in params:
         if isinstance(p, (int, float)) and not isinstance(p, bool) and abs(p) > 10:
             assert repr(p) not in sql
+
+
+def test_an_and_of_value_comparisons_is_one_chained_id_subquery(db: sqlite3.Connection) -> None:
+    db.executemany(
+        "INSERT INTO scalar_params VALUES ('F', ?, ?, 'number', ?, NULL)",
+        [(1, "mixed", 5.0), (2, "mixed", 6.0), (3, "mixed", 7.0), (3, "alpha", 2.0)],
+    )
+    db.executemany(
+        "INSERT INTO scalar_artifacts VALUES ('F', ?, 9, 0, 'end', 'score', 'number', ?, NULL)",
+        [(1, 0.5), (3, 0.9)],
+    )
+    text = "params.alpha >= 1 and user = 'u' and data.score > 0.1 and params.mixed < 7"
+    sql, params = sql_of(text)
+    # runs are read once, for the ids in all three value tests: not probed once per test
+    assert sql.count("r.run_id IN (") == 1 and sql.count("+v.run_id IN (") == 2
+    assert sql.count("?") == len(params)
+    assert matching(db, text) == [1]
+    assert matching(db, "params.alpha >= 1 and data.score > 0.1") == [1, 3]
+    assert matching(db, "not (params.mixed > 5 and data.score > 0)") == [1, 2]
+    assert matching(db, "(params.mixed > 5 or data.score > 0.6) and params.alpha > 1") == [3]
+    plan = " | ".join(
+        r[3] for r in db.execute(f"EXPLAIN QUERY PLAN SELECT 1 FROM runs r WHERE {sql}", params)
+    )
+    assert "COVERING INDEX scalar_params_by_num" in plan
+    assert "COVERING INDEX scalar_artifacts_by_num" in plan

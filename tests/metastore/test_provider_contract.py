@@ -27,6 +27,7 @@ from flowscope.metastore.records import (
     NewTask,
     RunQuery,
 )
+from flowscope.metastore.run_table import unpack
 
 PROVIDERS = [
     "provider_sqlite",
@@ -506,6 +507,66 @@ def test_run_rows_carry_scalar_parameters_and_artifacts(provider: MetadataProvid
     assert page.items[0].data == {"score": None}  # a None artifact is a scalar; model is not
     assert page.items[1].data == {"score": 0.95}
     assert page.items[1].run == provider.get_run("F", a)
+
+
+def test_run_table_is_the_run_rows_as_columns(provider: MetadataProvider) -> None:
+    a = _scored_run(provider, 0.05, 0.95)
+    b = _scored_run(provider, 2, None)
+    c = new_run(provider, parameters={"alpha": 2**60, "flag": True, "label": "é\u2603"})
+    _scored_run(provider, -1, 1.0, user="bob", system_tags=("user:bob",))
+    query = RunQuery(where="params.alpha >= 0")
+    table = provider.list_run_table("F", query)
+    rows = provider.list_run_rows("F", query).items
+    assert list(table.run_ids) == [c, b, a] == [r.run.run_id for r in rows]
+    assert list(table.statuses) == ["running", "succeeded", "succeeded"]
+    assert list(table.users) == ["alice"] * 3 and table.tags[0] == ("user:alice",)
+    assert list(table.created_at) == [r.run.created_at for r in rows]
+    assert table.finished_at[0] is None and table.finished_at[1] == rows[1].run.finished_at
+    params, data = unpack(table.params, "params."), unpack(table.data, "data.")
+    assert params == {
+        "params.alpha": [2**60, 2, 0.05],
+        "params.flag": [True, None, None],
+        "params.label": ["é\u2603", "a2", "a0.05"],
+    }
+    assert [type(v) for v in params["params.alpha"]] == [int, int, float]
+    assert data == {"data.score": [None, None, 0.95]}  # c has no end task; b's score is None
+    first = provider.list_run_table("F", replace(query, limit=2))
+    assert list(first.run_ids) == [c, b] and first.cursor is not None
+    rest = provider.list_run_table("F", replace(query, limit=2, cursor=first.cursor))
+    assert list(rest.run_ids) == [a] and rest.cursor is None
+    assert len(provider.list_run_table("F", RunQuery(where="params.alpha > 1e300"))) == 0
+
+
+def test_check_filter_reads_no_run_and_names_the_problem(provider: MetadataProvider) -> None:
+    run_id = _scored_run(provider, 0.05, 0.95)
+    provider.check_filter("F", "params.alpha > 0.1 and data.score >= 0.9")
+    with pytest.raises(QueryError, match=r"did you mean 'params\.alpha'"):
+        provider.check_filter("F", "params.alpah > 0.1")
+    with pytest.raises(QueryError, match="position"):
+        provider.check_filter("F", "params.alpha >")
+    provider.check_filter("F", "index = 1", step_name="end")
+    with pytest.raises(QueryError, match="field of runs"):
+        provider.check_filter("F", "status = 'failed'", step_name="end")
+    assert ids(provider.list_runs("F").items) == [run_id]
+
+
+def test_run_index_is_the_tasks_and_their_artifact_listings(provider: MetadataProvider) -> None:
+    run_id = _scored_run(provider, 0.05, 0.95)
+    provider.create_tasks("F", run_id, [NewTask("train", 3, foreach_index=0)])
+    provider.start_attempts("F", run_id, [AttemptStart(3, 0)])
+    provider.finish_attempts("F", run_id, [AttemptResult(3, 0, "failed", artifacts=(art("x"),))])
+    provider.start_attempts("F", run_id, [AttemptStart(3, 1)])  # running: its artifacts none yet
+    index = provider.list_run_index("F", run_id)
+    assert list(index.tasks) == provider.list_tasks("F", run_id)
+    expected = {}
+    for step in ("start", "end", "train"):
+        expected.update(provider.list_step_artifacts("F", run_id, step))
+    assert {t: list(found) for t, found in index.artifacts.items()} == expected
+    assert sorted(index.artifacts) == [2] and [a.name for a in index.artifacts[2]] == [
+        "model",
+        "score",
+    ]
+    assert provider.list_run_index("F", 999) == type(index)((), {})
 
 
 def test_tasks_where_filters_on_foreach_inputs_and_data(provider: MetadataProvider) -> None:

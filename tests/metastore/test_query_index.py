@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from flowscope.metastore.db import open_database
 from flowscope.metastore.filter_sql import Target
 from flowscope.metastore.migrations import migrate
-from flowscope.metastore.query_index import load_catalog
+from flowscope.metastore.query_index import load_catalog, repack
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -104,3 +104,48 @@ def test_run_rows_give_values_back_exactly(number: float, text: str) -> None:
         (row,) = store.list_run_rows("F").items
         assert row.params == params and type(row.params["f"]) is float
         store.close()
+
+
+def _packed(store: SqlMetadataStore, run: int) -> dict[str, tuple[object, ...]]:
+    rows = store.db.read(
+        lambda c: c.execute(
+            "SELECT scope, names, kinds, texts FROM run_values WHERE flow_name = 'F' "
+            "AND run_id = ?",
+            [run],
+        )
+    )
+    return {str(r[0]): tuple(r[1:]) for r in rows}
+
+
+def test_packed_rows_follow_the_scalar_rows_they_pack(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    run = store.create_run(NewRun("F", "u", parameters={"b": "x", "a": 1, "c": [1]})).run_id
+    assert _packed(store, run) == {
+        "params": ('["a", "b"]', "is", '["x"]'),
+        "data": ("[]", "", None),
+    }
+    store.create_tasks("F", run, [NewTask("start", 1), NewTask("end", 2)])
+    store.start_attempts("F", run, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    store.finish_attempts(
+        "F", run, [AttemptResult(1, 0, "succeeded", artifacts=(_art("early", 1),))]
+    )
+    assert _packed(store, run)["data"] == ("[]", "", None)  # only the end task's are packed
+    store.finish_attempts("F", run, [AttemptResult(2, 0, "failed", artifacts=(_art("s", 1),))])
+    assert _packed(store, run)["data"] == ('["s"]', "i", None)
+    store.start_attempts("F", run, [AttemptStart(2, 1)])
+    later = (_art("s", 2.5), _art("t", True))
+    store.finish_attempts("F", run, [AttemptResult(2, 1, "succeeded", artifacts=later)])
+    assert _packed(store, run)["data"] == ('["s", "t"]', "fb", None)  # the later attempt's
+
+
+def test_repack_rebuilds_every_run_and_a_table_reads_runs_without_packed_rows(
+    tmp_path: Path,
+) -> None:
+    store = _store(tmp_path)
+    runs = [store.create_run(NewRun("F", "u", parameters={"a": i})).run_id for i in range(3)]
+    before = store.list_run_table("F")
+    store.db.write(lambda c: c.execute("DELETE FROM run_values WHERE run_id <> ?", [runs[0]]))
+    assert store.list_run_table("F") == before  # the missing ones packed from the scalar rows
+    assert store.db.write(lambda c: repack(c, "F")) == 6  # 3 runs x 2 scopes
+    assert _packed(store, runs[2]) == {"params": ('["a"]', "i", None), "data": ("[]", "", None)}
+    assert store.list_run_table("F") == before

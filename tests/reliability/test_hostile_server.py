@@ -175,6 +175,9 @@ def _calls(provider: Any) -> dict[str, Callable[[], Any]]:
         "list_step_artifacts": lambda: provider.list_step_artifacts("F", 1, "s"),
         "list_facts": lambda: provider.list_facts("F", 1, 2, 0),
         "update_tags": lambda: provider.update_tags("F", 1, add=["x"]),
+        "list_run_table": lambda: provider.list_run_table("F"),
+        "list_run_index": lambda: provider.list_run_index("F", 1),
+        "check_filter": lambda: provider.check_filter("F", "user = 'a'"),
     }
 
 

@@ -44,8 +44,10 @@ def test_output_goes_out_in_announced_chunks_in_order(tmp_path: Path) -> None:
 
 
 def test_a_missing_module_is_named_with_the_worker() -> None:
-    message = dask_worker._unloadable(ModuleNotFoundError("x", name="torch"), "tcp://w:1", "h")
+    message = dask_worker._unloadable("torch", "ModuleNotFoundError: x", "tcp://w:1", "h")
     assert "'torch'" in message and "tcp://w:1" in message and "install it" in message
+    other = dask_worker._unloadable(None, "SyntaxError: bad", "tcp://w:1", "h")
+    assert other.endswith("(host h): SyntaxError: bad")
     outcome = TaskOutcome(
         ok=False, exception={"type": "ModuleNotFoundError", "message": "No module named 'np'"}
     )
@@ -53,3 +55,54 @@ def test_a_missing_module_is_named_with_the_worker() -> None:
     assert outcome.exception is not None
     assert "No module named 'np'" in outcome.exception["message"]
     assert "tcp://w:2" in outcome.exception["message"]
+
+
+class _Running:
+    """What `_unwanted` reads of a Dask worker: its status, and its task's state."""
+
+    def __init__(self, state: str = "executing") -> None:
+        self.status = "running"
+        self.state = type("S", (), {"tasks": {"t": type("T", (), {"state": state})()}})()
+        self.events: list[Any] = []
+
+    def get_current_task(self) -> str:
+        return "t"
+
+    def log_event(self, topic: str, message: Any) -> None:
+        self.events.append(message)
+
+
+def _sleepy(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return 1
+
+
+def test_isolation_host_a_hard_timeout_kills_the_host_and_the_next_attempt_gets_a_new_one(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from flowscope.runtime.executor import TIMEOUT
+    from flowscope.runtime.task_host import Attempt
+
+    worker = _Running()
+    shipper = dask_worker._Shipper(dask_worker._DirectStore(), worker, "t", (1, 0))
+    began = time.time()
+    slow = Attempt((1, 0), "", _sleepy, 60, 0.3, {}, "host")
+    outcome, failure, _, _ = dask_worker._on_a_host(slow, shipper, worker, ("tcp://w:1", "h"))
+    assert outcome is None and failure == TIMEOUT
+    assert time.time() - began < 0.3 + dask_worker.HARD_GRACE + 5
+    quick = Attempt((2, 0), "", _sleepy, 0, None, {}, "host")
+    assert dask_worker._on_a_host(quick, shipper, worker, ("tcp://w:1", "h"))[0] == 1
+
+
+def test_isolation_host_a_cancel_kills_the_host(tmp_path: Path) -> None:
+    from flowscope.runtime.executor import CANCELLED
+    from flowscope.runtime.task_host import Attempt
+
+    worker = _Running(state="cancelled")
+    shipper = dask_worker._Shipper(dask_worker._DirectStore(), worker, "t", (1, 0))
+    slow = Attempt((1, 0), "", _sleepy, 60, None, {}, "host")
+    assert dask_worker._on_a_host(slow, shipper, worker, ("w", "h"))[1] == CANCELLED

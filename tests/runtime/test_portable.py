@@ -82,3 +82,40 @@ def test_a_hostile_code_package_cannot_write_outside_the_cache(tmp_path: Path) -
         unpack_code(store, key, tmp_path / "deep" / "cache")
     assert not (tmp_path / "escaped.py").exists()
     assert not (tmp_path / "deep" / "cache" / key).exists()
+
+
+def test_the_policy_settings_and_the_named_variables_travel_and_nothing_else():
+    from flowscope.runtime.portable import travelling
+
+    runner_env = {
+        "FLOWSCOPE_SERVICE_TIMEOUT": "9",
+        "FLOWSCOPE_CARD_TIMEOUT": "3",
+        "FLOWSCOPE_ROOT": "/home/me/.flowscope",  # a place on the runner's machine
+        "FLOWSCOPE_SERVICE_TOKEN": "s3cr3t",
+        "AWS_SECRET_ACCESS_KEY": "k",
+        "MODE": "fast",
+        "HOME": "/home/me",
+    }
+    assert travelling(runner_env) == {
+        "FLOWSCOPE_SERVICE_TIMEOUT": "9",
+        "FLOWSCOPE_CARD_TIMEOUT": "3",
+    }
+    sent = travelling(runner_env, ("MODE", "UNSET_HERE"))
+    assert sent["MODE"] == "fast" and "UNSET_HERE" not in sent and "HOME" not in sent
+    assert "s3cr3t" not in repr(sent) and "k" not in sent.values()
+
+
+@pytest.mark.parametrize("name", ["FLOWSCOPE_SERVICE_TOKEN", "FLOWSCOPE_SERVICE_TOKEN_FILE"])
+def test_the_service_token_is_refused_even_when_named(name: str):
+    from flowscope.errors import ConfigError
+    from flowscope.runtime.portable import travelling
+
+    with pytest.raises(ConfigError, match=f"names {name}, which is never sent"):
+        travelling({name: "x"}, (name,))
+
+
+def test_each_attempt_runs_as_the_runs_user_with_what_travelled():
+    source = FlowSource("/d", "F", "m", environment={"MODE": "fast", "FLOWSCOPE_USER": "spoof"})
+    work = PortableWork(source, {"user": "alice", "code_key": None})
+    assert work.task_environment() == {"MODE": "fast", "FLOWSCOPE_USER": "alice"}
+    assert PortableWork(FlowSource("/d", "F", "m"), {"user": None}).task_environment() == {}

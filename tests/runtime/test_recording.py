@@ -11,6 +11,7 @@ from flowscope.runtime.recording import (
     code_package,
     environment_info,
     installed_packages,
+    parameter_artifacts,
 )
 
 
@@ -54,3 +55,15 @@ def test_code_package_holds_the_flow_and_python_files_beside_it(tmp_path: Path):
     with tarfile.open(fileobj=BytesIO(blob)) as tar:
         names = set(tar.getnames())
     assert names == {"flow.py", "helper.py", CODE_INFO_NAME}
+
+
+def test_parameter_artifacts_are_saved_sorted_with_their_scalar_text(tmp_path: Path):
+    from flowscope.datastore import load_artifact
+
+    from .support import datastore
+
+    store = datastore(tmp_path)
+    records = parameter_artifacts(store, {"beta": [1, 2], "alpha": 0.5})
+    assert [r.name for r in records] == ["alpha", "beta"]
+    assert records[0].scalar == "0.5" and records[0].type_name == "builtins.float"
+    assert load_artifact(store, records[1].sha, records[1].serializer) == [1, 2]

@@ -253,6 +253,14 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "local cluster sized to this machine)",
     )
     parser.add_argument(
+        "--dask-isolation",
+        choices=("fork", "host"),
+        default=None,
+        help="on Dask workers, each attempt runs in a fork of a task host (fork, the default), "
+        "or in the task host itself (host: faster, but tasks share class state and only "
+        "Python-level output is captured; FLOWSCOPE_DASK_ISOLATION)",
+    )
+    parser.add_argument(
         "--run-id-file",
         metavar="PATH",
         help="write the new run's id to this file as soon as the run starts",
@@ -434,6 +442,7 @@ def _executor(flow_cls: type, args: argparse.Namespace, session: FlowSession, st
         address=address,
         configs=session.configs,
         with_decorators=tuple(getattr(args, "with_decorators", [])),
+        isolation=getattr(args, "dask_isolation", None) or settings.dask_isolation,
     )
 
 

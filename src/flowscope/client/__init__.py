@@ -86,10 +86,10 @@ __all__ = [
     "TaskException",
     "compare",
     "default_metadata",
-    "inspect_spin",
     "default_namespace",
     "get_metadata",
     "get_namespace",
+    "inspect_spin",
     "metadata",
     "namespace",
 ]

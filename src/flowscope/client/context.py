@@ -34,9 +34,9 @@ __all__ = [
     "ClientContext",
     "default_metadata",
     "default_namespace",
-    "inspect_spin",
     "get_metadata",
     "get_namespace",
+    "inspect_spin",
     "metadata",
     "namespace",
 ]

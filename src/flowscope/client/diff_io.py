@@ -82,17 +82,18 @@ def snapshot(run: Run) -> RunSnapshot:
     flow, run_id = run.path_components
     rid = int(run_id)
     record = run._fetch()  # the latest status, even if the object was made earlier
+    index = provider.list_run_index(flow, rid)  # every task and its artifacts: one call
     tasks: dict[str, list[TaskRecord]] = {}
-    for task in provider.list_tasks(flow, rid):
+    for task in index.tasks:
         tasks.setdefault(task.step_name, []).append(task)
+    artifacts = index.artifacts
     steps: dict[str, StepSnapshot] = {}
     for step in provider.list_steps(flow, rid):
         name = step.step_name
         if not visible(name):
             continue  # internal steps: `_parameters` is diffed as the parameters
-        index = provider.list_step_artifacts(flow, rid, name) if tasks.get(name) else {}
         steps[name] = StepSnapshot(
-            name, tuple(_task(t, index.get(t.task_id, ())) for t in tasks.get(name, ()))
+            name, tuple(_task(t, artifacts.get(t.task_id, ())) for t in tasks.get(name, ()))
         )
     return RunSnapshot(
         pathspec=run.pathspec,

@@ -109,7 +109,7 @@ class Flow(Container[None, Run]):
         `.to_pandas()` on it. A filter that is not valid raises QueryError at this call."""
         query = self._query(tuple(validate_tag(t) for t in tags), where=where)
         if where is not None:  # check it now: a typo is an error here, not an empty loop later
-            self._provider.list_runs(self._components[0], replace(query, limit=1))
+            self._provider.check_filter(self._components[0], where)
         return RunList(self._provider, self._components[0], query, self._runs)
 
     def _latest(self, status: str | None) -> Run | None:

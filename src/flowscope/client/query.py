@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import did_you_mean, visible
 from flowscope.errors import FlowscopeError, QueryError
+from flowscope.metastore.run_table import unpack
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run
@@ -65,21 +66,53 @@ class RunList(Iterator["Run"]):
         """One row per run, newest first: id, status, user, started_at, finished_at,
         duration (seconds), tags, then `params.NAME` for every scalar parameter and
         `data.NAME` for every scalar artifact of the end task. `columns` keeps those named,
-        in that order. Reads the whole selection (independently of any iteration)."""
-        rows = list(self.rows())
-        runs = [r.run for r in rows]
+        in that order. Reads the whole selection (independently of any iteration): one
+        provider call per page of runs as columns (`list_run_table`), no artifact blob."""
+        pandas = _pandas()
+        ids: list[int] = []
+        users: list[str] = []
+        statuses: list[str] = []
+        created: list[float] = []
+        finished: list[float | None] = []
+        tags: list[tuple[str, ...]] = []
+        params: dict[str, list[Any]] = {}
+        data: dict[str, list[Any]] = {}
+        query = self._query
+        while True:
+            table = self._provider.list_run_table(self._flow_name, query)
+            done = len(ids)
+            ids += table.run_ids
+            users += table.users
+            statuses += table.statuses
+            created += table.created_at
+            finished += table.finished_at
+            tags += table.tags
+            _extend(params, unpack(table.params, "params."), done, len(ids))
+            _extend(data, unpack(table.data, "data."), done, len(ids))
+            if table.cursor is None:
+                break
+            query = replace(query, cursor=table.cursor)
         fixed: dict[str, Any] = {
-            "id": [str(r.run_id) for r in runs],
-            "status": [r.status for r in runs],
-            "user": [r.user for r in runs],
-            "started_at": Times([r.created_at for r in runs]),
-            "finished_at": Times([r.finished_at for r in runs]),
+            "id": [str(r) for r in ids],
+            "status": statuses,
+            "user": users,
+            "started_at": Times(created),
+            "finished_at": Times(finished),
             "duration": [
-                None if r.finished_at is None else r.finished_at - r.created_at for r in runs
+                None if f is None else f - c for c, f in zip(created, finished, strict=True)
             ],
-            "tags": [r.tags for r in runs],
+            "tags": tags,
         }
-        return frame(fixed, [r.params for r in rows], [r.data for r in rows], columns, "run")
+        return frame(pandas, fixed, {**params, **data}, columns, "run")
+
+
+def _extend(into: dict[str, list[Any]], page: dict[str, list[Any]], done: int, total: int) -> None:
+    """Append a page's columns to `into` (rows done..total), None where one has no value."""
+    for name, column in page.items():
+        into.setdefault(name, [None] * done).extend(column)
+    for column in into.values():
+        if len(column) < total:
+            column.extend([None] * (total - len(column)))
 
 
 class TaskList(Iterator["Task"]):
@@ -109,6 +142,7 @@ class TaskList(Iterator["Task"]):
         """One row per task, newest first: id, status, started_at, finished_at, duration,
         index (in the foreach), input (the foreach item, when a scalar), then `data.NAME` for
         every scalar artifact. `columns` keeps those named, in that order."""
+        pandas = _pandas()
         flow, run_id, step = self._components
         rows = (
             []
@@ -131,38 +165,45 @@ class TaskList(Iterator["Task"]):
             "index": [t.foreach_index for t in tasks],
             "input": [r.input for r in rows],
         }
-        return frame(fixed, [{} for _ in rows], [r.data for r in rows], columns, "task")
+        return frame(pandas, fixed, _columns([r.data for r in rows], "data."), columns, "task")
 
 
 class Times(list[float | None]):
     """A column of epoch seconds, made aware UTC datetimes by `frame` (vectorized)."""
 
 
-def frame(
-    fixed: dict[str, Any],
-    params: list[Mapping[str, Any]],
-    data: list[Mapping[str, Any]],
-    columns: Sequence[str] | None,
-    what: str,
-) -> Any:
-    """A DataFrame: the fixed columns, then `params.NAME` and `data.NAME` (sorted) from one
-    mapping per row each (a missing value is None; hidden `_` artifacts left out)."""
+def _pandas() -> Any:
     try:
         import pandas  # type: ignore[import-untyped]  # optional: only to_pandas needs it
     except ImportError:
         raise FlowscopeError(
             "to_pandas() needs pandas, which is not installed: pip install 'flowscope[data]'."
         ) from None
-    sources: dict[str, tuple[list[Mapping[str, Any]], str]] = {}
-    for prefix, rows in (("params.", params), ("data.", data)):
-        for key in sorted({k for r in rows for k in r if visible(k)}):
-            sources[prefix + key] = (rows, key)
-    names = [*fixed, *sources]
+    return pandas
+
+
+def _columns(rows: list[Mapping[str, Any]], prefix: str) -> dict[str, list[Any]]:
+    """Columns `prefix + key`, sorted, from one mapping per row (None where a row has none)."""
+    keys = sorted({k for r in rows for k in r})
+    return {prefix + k: [r.get(k) for r in rows] for k in keys}
+
+
+def frame(
+    pandas: Any,
+    fixed: dict[str, Any],
+    values: dict[str, list[Any]],
+    columns: Sequence[str] | None,
+    what: str,
+) -> Any:
+    """A DataFrame: the fixed columns, then the value columns (`params.NAME`, `data.NAME`;
+    a missing value is None; hidden `_` names left out), built once from the columns."""
+    values = {k: v for k, v in values.items() if visible(k.partition(".")[2])}
+    names = [*fixed, *values]
     if columns is not None:
         if isinstance(columns, str):
             columns = [columns]
         for c in columns:
-            if c not in names:
+            if c not in fixed and c not in values:
                 hint = did_you_mean(str(c), names)
                 raise QueryError(
                     f"Unknown column {c!r} for to_pandas(): no selected {what} has it"
@@ -171,14 +212,8 @@ def frame(
         names = list(dict.fromkeys(columns))
     built: dict[str, Any] = {}
     for name in names:
-        if name in fixed:
-            column = fixed[name]
-            if isinstance(column, Times):
-                column = pandas.to_datetime(
-                    pandas.Series(column, dtype="float64"), unit="s", utc=True
-                )
-            built[name] = column
-        else:
-            rows, key = sources[name]
-            built[name] = pandas.Series([r.get(key) for r in rows], dtype="object")
-    return pandas.DataFrame(built, columns=names).infer_objects()
+        column = fixed[name] if name in fixed else values[name]
+        if isinstance(column, Times):
+            column = pandas.to_datetime(pandas.Series(column, dtype="float64"), unit="s", utc=True)
+        built[name] = column
+    return pandas.DataFrame(built, columns=names)

@@ -29,6 +29,7 @@ from flowscope.errors import QueryError, TagError
 from flowscope.metastore.filters import (
     OPERATORS,
     And,
+    Compare,
     Contains,
     Expr,
     Field,
@@ -100,6 +101,8 @@ class _Compiler:
     def compile(self, expr: Expr) -> str:
         if isinstance(expr, Not):
             return f"NOT ({self.compile(expr.operand)})"
+        if isinstance(expr, And) and self.target.kind == "runs":
+            return self.conjunction(expr)
         if isinstance(expr, (And, Or)):
             joiner = " AND " if isinstance(expr, And) else " OR "
             return "(" + joiner.join(f"({self.compile(e)})" for e in expr.operands) + ")"
@@ -108,6 +111,32 @@ class _Compiler:
         values = expr.values if isinstance(expr, In) else (expr.value,)
         op = "=" if isinstance(expr, In) else expr.op
         return self.comparison(expr.field, op, values, isinstance(expr, In))
+
+    def conjunction(self, expr: And) -> str:
+        """`a and b` over runs. Comparisons of parameters and artifacts select run ids from
+        the covering indexes; two or more of them are chained into one subquery, each
+        probing the next one's id list (`AND +v.run_id IN (...)`: the `+` keeps SQLite from
+        looking each id up in another index), so only the runs in all of them are read from
+        `runs`. Separate `r.run_id IN` lists would each be probed against every run."""
+        sets: list[tuple[str, list[Any]]] = []
+        others: list[tuple[str, list[Any]]] = []
+        for operand in expr.operands:
+            mark = len(self.params)
+            sql = self.compile(operand)
+            found = (sql, self.params[mark:])
+            del self.params[mark:]
+            (sets if _selects_ids(operand) else others).append(found)
+        parts = [f"({sql})" for sql, _ in others]
+        for _, params in others:
+            self.params += params
+        if sets:
+            chained, params = sets[-1][0][len(_RUN_SET) : -1], sets[-1][1]
+            for sql, own in reversed(sets[:-1]):
+                chained = f"{sql[len(_RUN_SET) : -1]} AND +v.run_id IN ({chained})"
+                params = own + params
+            parts.append(f"{_RUN_SET}{chained})")
+            self.params += params
+        return "(" + " AND ".join(parts) + ")"
 
     def contains(self, expr: Contains) -> str:
         field = expr.field
@@ -271,6 +300,18 @@ class _Compiler:
             return "v.kind = ?" if op == "=" else "v.kind <> ?"
         column = "v.txt" if kind == "str" else "v.num"
         return f"(v.kind = ? AND {column} {'<>' if op == '!=' else op} ?)"
+
+
+_RUN_SET = "r.run_id IN ("
+
+
+def _selects_ids(expr: Expr) -> bool:
+    """Does `expr` compile (over runs) to `r.run_id IN (SELECT v.run_id ...)`?"""
+    return (
+        isinstance(expr, (Compare, In))
+        and expr.field.key is not None
+        and expr.field.name in ("params", "data")
+    )
 
 
 def _value_params(value: Scalar) -> list[Any]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore import run_index
 from flowscope.metastore.answers import member, record, record_list
 from flowscope.metastore.records import (
     ArtifactRecord,
@@ -34,6 +35,8 @@ from flowscope.metastore.records import (
     TaskRecord,
     TaskRow,
 )
+from flowscope.metastore.run_index import RunIndex
+from flowscope.metastore.run_table import RunTable, from_wire
 from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import Answer, HttpTransport, Limits
 
@@ -211,6 +214,16 @@ class HttpMetadataProvider:
             raise answer.wrong_shape(f"a string or null cursor, got {type(cursor).__name__}")
         return Page(items=items, cursor=cursor)
 
+    def list_run_table(self, flow_name: str, query: RunQuery = RunQuery()) -> RunTable:  # noqa: B008
+        data, answer = self._get(f"/flows/{_q(flow_name)}/table", run_query_params(query))
+        return from_wire(data, answer.wrong_shape)
+
+    def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
+        query = [("where", where)] + ([] if step_name is None else [("step", step_name)])
+        data, answer = self._get(f"/flows/{_q(flow_name)}/check", query)
+        if member(data, "valid", bool, answer) is not True:
+            raise answer.wrong_shape('{"valid": true} or a QueryError')
+
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None:
         got = self._get_or_none(self._run_path(flow_name, run_id))
         return None if got is None else record(RunRecord, *got)
@@ -249,6 +262,10 @@ class HttpMetadataProvider:
             task = record(TaskRecord, member(item, "task", dict, answer), answer)
             rows.append(TaskRow(task, member(item, "data", dict, answer), item.get("input")))
         return rows
+
+    def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
+        data, answer = self._get(f"{self._run_path(flow_name, run_id)}/index")
+        return run_index.from_wire(data, flow_name, int(run_id), answer.wrong_shape)
 
     def get_task(
         self, flow_name: str, run_id: int, task_id: int, attempt: int | None = None

@@ -33,6 +33,9 @@ from flowscope.metastore.records import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from flowscope.metastore.run_index import RunIndex
+    from flowscope.metastore.run_table import RunTable
+
 
 class MetadataProvider(Protocol):
     # ---- identity --------------------------------------------------------------------
@@ -94,6 +97,16 @@ class MetadataProvider(Protocol):
         its end task's scalar artifacts (what `to_pandas()` shows), in one call."""
         ...
 
+    def list_run_table(self, flow_name: str, query: RunQuery = RunQuery()) -> RunTable:
+        """The same page as `list_runs` as columns, with each run's packed scalar values
+        (run_table.py): the bulk read behind `to_pandas()`, one call per page."""
+        ...
+
+    def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
+        """Raise QueryError unless `where` is a valid filter of the runs of `flow_name`
+        (with `step_name`: of the tasks of that step). Reads no run."""
+        ...
+
     def get_run(self, flow_name: str, run_id: int) -> RunRecord | None: ...
 
     def get_parameters(self, flow_name: str, run_id: int) -> dict[str, Any]: ...
@@ -116,6 +129,11 @@ class MetadataProvider(Protocol):
     ) -> list[TaskRow]:
         """The tasks `list_tasks` gives, as TaskRows: each with its scalar artifacts and its
         foreach input (what `tasks(...).to_pandas()` shows), in one call."""
+        ...
+
+    def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
+        """Every task of a run (as `list_tasks`) with its latest attempt's artifact records
+        (as `list_step_artifacts`, for every step), in one call: what a run diff reads."""
         ...
 
     def get_task(

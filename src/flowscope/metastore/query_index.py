@@ -11,10 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from flowscope.metastore.db import Connection
 from flowscope.metastore.records import AttemptResult
+from flowscope.metastore.run_table import SCOPES, Packed, pack
 from flowscope.metastore.scalars import StoredScalar, is_scalar, stored, stored_text
 
 if TYPE_CHECKING:  # the filter language loads only for a query with where= (load_catalog)
     from flowscope.metastore.filter_sql import Catalog, Target
+
+END_STEP = "end"
+"""The step whose scalar artifacts are a run's `data.NAME` values."""
 
 _FIELD_INSERT = (
     "INSERT INTO query_fields (flow_name, scope, step_name, name, kind) VALUES (?, ?, ?, ?, ?) "
@@ -27,8 +31,14 @@ def record_parameters(
 ) -> None:
     """Index a run's scalar parameter values (called when the run is created)."""
     rows = [(k, stored(v)) for k, v in sorted(parameters.items()) if _plain_scalar(v)]
-    if not rows:
-        return
+    if rows:
+        _insert_parameters(conn, flow_name, run_id, rows)
+    repack(conn, flow_name, [run_id])  # both scopes: a new run's data row starts empty
+
+
+def _insert_parameters(
+    conn: Connection, flow_name: str, run_id: int, rows: list[tuple[str, StoredScalar]]
+) -> None:
     conn.executemany(
         "INSERT INTO scalar_params (flow_name, run_id, name, kind, num, txt) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -105,6 +115,8 @@ def record_artifact_rows(
         _FIELD_INSERT,
         sorted({(flow_name, "data", step, name, value[0]) for _, _, step, name, value in rows}),
     )
+    if any(step == END_STEP for _, _, step, _, _ in rows):
+        repack(conn, flow_name, [run_id], ("data",))
 
 
 def record_input_rows(
@@ -201,3 +213,69 @@ def decode_values(packed: Any) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(packed)
         return value
     return dict(packed)
+
+
+# ---- packed rows (run_table.py): one row per run and scope, for tables of runs ----------------
+_SCALAR_ROWS = {
+    "params": "SELECT run_id, name, kind, num, txt FROM scalar_params WHERE flow_name = ?",
+    "data": "SELECT run_id, name, kind, num, txt FROM scalar_artifacts WHERE flow_name = ? "
+    f"AND step_name = '{END_STEP}'",
+}
+_UPSERT = (
+    "INSERT INTO run_values (flow_name, run_id, scope, names, kinds, nums, texts) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (flow_name, run_id, scope) DO UPDATE SET "
+    "names = excluded.names, kinds = excluded.kinds, nums = excluded.nums, texts = excluded.texts"
+)
+_CHUNK = 500
+
+
+def packed_from_scalars(
+    conn: Connection, flow_name: str, run_ids: Sequence[int], scope: str
+) -> dict[int, Packed]:
+    """The packed values of runs, built from the scalar tables; a run without values is
+    left out."""
+    found: dict[int, list[tuple[str, str, float | None, str | None]]] = {}
+    for start in range(0, len(run_ids), _CHUNK):
+        chunk = list(run_ids[start : start + _CHUNK])
+        sql = f"{_SCALAR_ROWS[scope]} AND run_id IN ({', '.join('?' * len(chunk))})"
+        for run_id, name, kind, num, txt in conn.execute(sql, [flow_name, *chunk]):
+            found.setdefault(int(run_id), []).append((str(name), str(kind), num, txt))
+    return {run_id: pack(rows) for run_id, rows in found.items()}
+
+
+def repack(
+    conn: Connection,
+    flow_name: str,
+    run_ids: Sequence[int] | None = None,
+    scopes: Sequence[str] = SCOPES,
+) -> int:
+    """Rewrite the packed rows of runs (every run of the flow for None) from the scalar
+    tables, the source of truth; returns how many rows were written."""
+    if run_ids is None:
+        found = conn.execute("SELECT run_id FROM runs WHERE flow_name = ?", [flow_name])
+        run_ids = [int(r[0]) for r in found]
+    empty = pack([])
+    for start in range(0, len(run_ids), _CHUNK):
+        chunk = run_ids[start : start + _CHUNK]
+        for scope in scopes:
+            packed = packed_from_scalars(conn, flow_name, chunk, scope)
+            conn.executemany(_UPSERT, [(flow_name, r, scope, *packed.get(r, empty)) for r in chunk])
+    return len(run_ids) * len(scopes)
+
+
+def table_sql(page_sql: str, page_params: list[Any]) -> tuple[str, list[Any]]:
+    """One statement for a page of runs (`runs_query`) as a table: run_id, user_name, status,
+    created_at, finished_at, heartbeat_at, user_tags, system_tags, then names, kinds, nums,
+    texts of the parameters and of the end task's artifacts (NULL when not packed yet). Rows
+    come in no particular order (the caller sorts them: a sort here would copy every blob)."""
+    packed = ", ".join(f"{t}.names, {t}.kinds, {t}.nums, {t}.texts" for t in ("p", "d"))
+    join = (
+        "LEFT JOIN run_values {t} ON {t}.flow_name = page.flow_name "
+        "AND {t}.run_id = page.run_id AND {t}.scope = ?"
+    )
+    sql = (
+        f"WITH page AS ({page_sql}) SELECT page.run_id, page.user_name, page.status, "
+        "page.created_at, page.finished_at, page.heartbeat_at, page.user_tags, "
+        f"page.system_tags, {packed} FROM page {join.format(t='p')} {join.format(t='d')}"
+    )
+    return sql, [*page_params, "params", "data"]

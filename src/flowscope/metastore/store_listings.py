@@ -15,12 +15,24 @@ from typing import Any
 from flowscope.errors import QueryError
 from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Row
-from flowscope.metastore.records import Page, RunQuery, RunRecord, RunRow, TaskRecord, TaskRow
+from flowscope.metastore.records import (
+    ArtifactRecord,
+    Page,
+    RunQuery,
+    RunRecord,
+    RunRow,
+    TaskRecord,
+    TaskRow,
+)
+from flowscope.metastore.run_index import RunIndex
+from flowscope.metastore.run_table import Packed, PackedScope, RunTable
 from flowscope.metastore.sqltext import (
     MAX_PAGE,
     TASK_COLUMNS,
     TASK_FROM_LATEST,
     gc_paused,
+    live_status,
+    parse_tags,
     run_from_row,
     runs_query,
     task_from_row,
@@ -77,6 +89,40 @@ class StoreListings(StoreBase):
             )
         return Page(items=items, cursor=str(items[-1].run.run_id) if more and items else None)
 
+    def list_run_table(self, flow_name: str, query: RunQuery = RunQuery()) -> RunTable:
+        """The same page as `list_runs`, as columns with each run's packed values (the
+        `run_values` rows; a run without them is packed from the scalar tables here)."""
+        cutoff = self._cutoff()
+        limit = min(max(query.limit, 1), MAX_PAGE)
+
+        def work(conn: Connection) -> tuple[list[Row], dict[str, dict[int, Packed]]]:
+            page_sql, params = self._runs_page(conn, flow_name, query)
+            rows = conn.execute(*query_index.table_sql(page_sql, params))
+            rows.sort(key=_run_id, reverse=True)  # newest first
+            late: dict[str, dict[int, Packed]] = {}
+            for scope, at in (("params", 8), ("data", 12)):
+                missing = [int(r[0]) for r in rows[:limit] if r[at] is None]
+                if missing:
+                    late[scope] = query_index.packed_from_scalars(conn, flow_name, missing, scope)
+            return rows, late
+
+        with gc_paused():
+            rows, late = self.db.read(work)
+            cursor = str(rows[limit - 1][0]) if len(rows) > limit else None
+            return table_from_rows(rows[:limit], late, cutoff, cursor)
+
+    def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
+        """Raise QueryError unless `where` is a valid filter of the runs of `flow_name` (or,
+        with `step_name`, of the tasks of that step): parsed and compiled, no row read."""
+        from flowscope.metastore.filter_sql import Target
+
+        target = (
+            Target("runs", flow_name)
+            if step_name is None
+            else Target("tasks", flow_name, step_name=step_name)
+        )
+        self.db.read(lambda conn: query_index.condition(conn, target, where))
+
     def _task_rows(
         self, flow_name: str, run_id: int, step_name: str | None, where: str | None, values: bool
     ) -> list[Row]:
@@ -115,6 +161,35 @@ class StoreListings(StoreBase):
             rows = self._task_rows(flow_name, run_id, step_name, where, values=False)
             return [task_from_row(r, cutoff) for r in rows]
 
+    def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
+        """Every task of the run (as `list_tasks`) and the artifact records of each one's
+        latest attempt (as `list_step_artifacts`, for all steps), in one read."""
+        cutoff = self._cutoff()
+        sql = (
+            "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at "
+            "FROM tasks t JOIN artifacts x ON x.flow_name = t.flow_name AND x.run_id = t.run_id "
+            "AND x.task_id = t.task_id AND x.attempt = t.last_attempt "
+            "WHERE t.flow_name = ? AND t.run_id = ? ORDER BY t.task_id, x.name"
+        )
+
+        def work(conn: Connection) -> tuple[list[Row], list[Row]]:
+            tasks = conn.execute(
+                f"SELECT {TASK_COLUMNS} {TASK_FROM_LATEST} WHERE t.flow_name = ? "
+                "AND t.run_id = ? ORDER BY t.task_id",
+                [flow_name, run_id],
+            )
+            return tasks, conn.execute(sql, [flow_name, run_id])
+
+        with gc_paused():
+            tasks, artifacts = self.db.read(work)
+            found: dict[int, list[ArtifactRecord]] = {}
+            for r in artifacts:
+                found.setdefault(int(r[0]), []).append(ArtifactRecord(*r[1:]))
+            return RunIndex(
+                tuple(task_from_row(r, cutoff) for r in tasks),
+                {task_id: tuple(records) for task_id, records in found.items()},
+            )
+
     def list_task_rows(
         self, flow_name: str, run_id: int, step_name: str, where: str | None = None
     ) -> list[TaskRow]:
@@ -131,6 +206,47 @@ class StoreListings(StoreBase):
                 )
                 for r in rows
             ]
+
+
+def _run_id(row: Row) -> int:
+    return int(row[0])
+
+
+def table_from_rows(
+    rows: list[Row], late: dict[str, dict[int, Packed]], cutoff: float, cursor: str | None
+) -> RunTable:
+    """A RunTable from `query_index.table_sql` rows; `late` has the packed values of runs
+    without a `run_values` row, by scope."""
+    if not rows:
+        return RunTable((), (), (), (), (), (), PackedScope(), PackedScope(), cursor)
+    cols = list(zip(*rows, strict=True))
+    run_ids = tuple(int(r) for r in cols[0])
+    tags: dict[tuple[str, str], tuple[str, ...]] = {}
+    for key in set(zip(cols[6], cols[7], strict=True)):
+        tags[key] = tuple(sorted(set(parse_tags(key[0])) | set(parse_tags(key[1]))))
+    scopes = []
+    for scope, at in (("params", 8), ("data", 12)):
+        filled = late.get(scope, {})
+        packed: list[Packed | None] = [
+            (names, kinds, bytes(nums), texts) if names is not None else filled.get(run_id)
+            for run_id, names, kinds, nums, texts in zip(
+                run_ids, cols[at], cols[at + 1], cols[at + 2], cols[at + 3], strict=True
+            )
+        ]
+        scopes.append(PackedScope.of(packed))
+    return RunTable(
+        run_ids=run_ids,
+        users=cols[1],
+        statuses=tuple(
+            live_status(s, h, c, cutoff) for s, h, c in zip(cols[2], cols[5], cols[3], strict=True)
+        ),
+        created_at=cols[3],
+        finished_at=cols[4],
+        tags=tuple(tags[key] for key in zip(cols[6], cols[7], strict=True)),
+        params=scopes[0],
+        data=scopes[1],
+        cursor=cursor,
+    )
 
 
 def iter_all_runs(store: Any, flow_name: str, query: RunQuery = RunQuery()) -> Iterable[RunRecord]:

@@ -3,9 +3,9 @@
     DaskExecutor  the `Executor` over a connected `distributed.Client`
     (dask_cluster.DaskSession connects, probes the datastore, and builds one per run)
 
-`submit` sends `dask_worker.run_attempt` with the run's work (scattered once per run),
-the payload and the attempt's key; `poll` waits on one queue fed from the client's event
-thread by the futures' done callbacks and by the attempts' output events. An attempt's
+`submit` sends `dask_worker.run_attempt` with the run's work, the payload and the attempt's
+key; `poll` waits on one queue, fed by the futures' done callbacks (which fetch the reports,
+in batches, off the runner's thread) and by the attempts' output events. An attempt's
 output arrives as chunks in the datastore (announced while it runs, listed in its report
 at the end); each line reaches `on_output` once, in order, with the time it was printed.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import queue
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -33,6 +34,7 @@ R = TypeVar("R")
 Requirement = Mapping[str, float]  # Dask resource name -> amount
 LATE = 30.0  # seconds past its @timeout before the runner gives up on an attempt's report
 RECHECK = 2.0  # seconds between two looks at the cluster's workers
+LINGER = 0.01  # seconds a poll waits for more ends after the first, to record them together
 
 
 @dataclass
@@ -76,6 +78,8 @@ class DaskExecutor(Generic[P, R]):
         )
         self.topic = f"flowscope-{uuid.uuid4().hex[:12]}"
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._landing: deque[tuple[AttemptKey, Any]] = deque()  # ended, report not fetched
+        self._unsent: list[tuple[AttemptKey, Any, float | None]] = []  # submitted, not sent
         self.attempts: dict[AttemptKey, _Attempt] = {}
         self.refused: list[Done[R]] = []
         self._workers: dict[str, Mapping[str, float]] = {}
@@ -96,8 +100,8 @@ class DaskExecutor(Generic[P, R]):
         return self.attempts.keys()
 
     def submit(self, key: AttemptKey, payload: P, timeout: float | None = None) -> None:
-        from flowscope.runtime.dask_worker import run_attempt
-
+        """Queue the attempt; the next `poll` sends those queued in one graph update (per
+        resource need), which costs the client and the scheduler much less than one each."""
         if key in self.attempts:
             raise ValueError(f"attempt {key} is already in flight")
         needs = dict(self.requirement(payload))
@@ -106,23 +110,13 @@ class DaskExecutor(Generic[P, R]):
         if missing:
             self.refused.append(Done(key, None, missing, Placement("dask", "", None), now))
             return
-        future = self.client.submit(
-            run_attempt,
-            self.shipped,
-            payload,
-            key,
-            timeout,
-            self.topic,
-            key=f"flowscope-attempt-{self.topic}-{key[0]}-{key[1]}",
-            pure=False,
-            retries=0,
-            resources=needs or None,
-        )
         deadline = now + timeout + LATE if timeout else None
-        self.attempts[key] = _Attempt(key, future, now, deadline, needs)
-        future.add_done_callback(lambda _f, key=key: self.events.put(("done", key)))
+        self.attempts[key] = _Attempt(key, None, now, deadline, needs)
+        self._unsent.append((key, payload, timeout))
 
     def poll(self, timeout: float) -> list[Done[R]]:
+        if self._unsent and not self._lost:
+            self._send()
         ended, self.refused = self.refused, []
         if self._lost:
             raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
@@ -130,12 +124,17 @@ class DaskExecutor(Generic[P, R]):
             if not ended:
                 time.sleep(min(timeout, 0.05))
             return ended
-        finished: list[AttemptKey] = []
+        finished: list[tuple[AttemptKey, Any]] = []  # (key, its report or None)
         try:
             kind, value = self.events.get(timeout=0 if ended else timeout)
             self._take(kind, value, finished)
+            until = time.monotonic() + LINGER  # what ends together is recorded together
             while True:
-                kind, value = self.events.get_nowait()
+                left = until - time.monotonic()
+                if left > 0 and len(finished) < len(self.attempts):
+                    kind, value = self.events.get(timeout=left)
+                else:
+                    kind, value = self.events.get_nowait()
                 self._take(kind, value, finished)
         except queue.Empty:
             pass
@@ -145,17 +144,18 @@ class DaskExecutor(Generic[P, R]):
 
     def cancel(self, key: AttemptKey) -> None:
         attempt = self.attempts.get(key)
-        if attempt is not None and not attempt.cancelled:
-            attempt.cancelled = True
-            if not self._lost:
-                self.client.cancel([attempt.future], force=True)
+        if attempt is None or attempt.cancelled:
+            return
+        attempt.cancelled = True
+        if attempt.future is not None and not self._lost:  # unsent, it ends at the next poll
+            self.client.cancel([attempt.future], force=True)
 
     def shutdown(self, grace: float = 2.0) -> list[Done[R]]:
         if self._closed:
             return []
         self._closed = True
         ended, self.refused = self.refused, []
-        futures = [a.future for a in self.attempts.values()]
+        futures = [a.future for a in self.attempts.values() if a.future is not None]
         if futures and not self._lost and self._connected():
             try:
                 self.client.cancel(futures, force=True)
@@ -169,13 +169,64 @@ class DaskExecutor(Generic[P, R]):
             pass
         return ended
 
+    def _send(self) -> None:
+        from flowscope.runtime.dask_worker import run_attempt
+
+        groups: dict[tuple[tuple[str, float], ...], list[tuple[AttemptKey, Any, Any]]] = {}
+        for key, payload, timeout in self._unsent:
+            attempt = self.attempts.get(key)
+            if attempt is not None and attempt.cancelled:  # cancelled before it was sent
+                self.refused.append(self._end(attempt, None, CANCELLED, None))
+            elif attempt is not None and attempt.future is None:
+                groups.setdefault(tuple(sorted(attempt.needs.items())), []).append(
+                    (key, payload, timeout)
+                )
+        self._unsent = []
+        for needs, batch in groups.items():
+            keys = [key for key, _, _ in batch]
+            futures = self.client.map(
+                run_attempt,
+                [self.shipped] * len(batch),
+                [payload for _, payload, _ in batch],
+                keys,
+                [timeout for _, _, timeout in batch],
+                [self.topic] * len(batch),
+                key=[f"flowscope-attempt-{self.topic}-{k[0]}-{k[1]}" for k in keys],
+                pure=False,
+                retries=0,
+                resources=dict(needs) or None,
+            )
+            for key, future in zip(keys, futures, strict=True):
+                self.attempts[key].future = future
+                future.add_done_callback(lambda f, key=key: self._landed(key, f))
+
     # ---- events ----------------------------------------------------------------------
+    def _landed(self, key: AttemptKey, future: Any) -> None:
+        """Dask's callback thread (one for the process): an attempt's task ended. Its report
+        is fetched here, with those of the others that ended meanwhile in one gather, so that
+        the runner never waits on a round trip to a worker."""
+        if future.status != "finished":
+            self.events.put(("done", (key, None)))
+            return
+        self._landing.append((key, future))
+        batch = []
+        while self._landing:
+            batch.append(self._landing.popleft())
+        if not batch:
+            return
+        try:
+            reports = list(self.client.gather([f for _, f in batch]))
+        except Exception:  # one of them failed (or the client closes): one by one
+            reports = [_result(f) for _, f in batch]
+        for (landed, _), report in zip(batch, reports, strict=True):
+            self.events.put(("done", (landed, report)))
+
     def _event(self, event: Any) -> None:
         """The client's event thread: an attempt's start or output chunk."""
         _, message = event
         self.events.put(("log", message))
 
-    def _take(self, kind: str, value: Any, finished: list[AttemptKey]) -> None:
+    def _take(self, kind: str, value: Any, finished: list[tuple[AttemptKey, Any]]) -> None:
         if kind == "done":
             finished.append(value)
             return
@@ -211,19 +262,12 @@ class DaskExecutor(Generic[P, R]):
             self.on_output(attempt.key, stream, line)
 
     # ---- ends ------------------------------------------------------------------------
-    def _reports(self, keys: list[AttemptKey]) -> list[Done[R]]:
-        attempts = [self.attempts[k] for k in dict.fromkeys(keys) if k in self.attempts]
-        finished = [a for a in attempts if a.future.status == "finished"]
-        reports: list[Any] = []
-        if finished:
-            try:
-                reports = self.client.gather([a.future for a in finished], errors="skip")
-            except Exception:
-                reports = []
-        got = {a.key: r for a, r in zip(finished, reports, strict=False)}
+    def _reports(self, landed: list[tuple[AttemptKey, Any]]) -> list[Done[R]]:
         ended: list[Done[R]] = []
-        for attempt in attempts:
-            ended.append(self._ended(attempt, got.get(attempt.key)))
+        for key, report in landed:
+            attempt = self.attempts.get(key)
+            if attempt is not None:
+                ended.append(self._ended(attempt, report))
         return ended
 
     def _ended(self, attempt: _Attempt, report: Any) -> Done[R]:
@@ -340,3 +384,11 @@ class DaskExecutor(Generic[P, R]):
             }
             self._workers_at = now
         return self._workers
+
+
+def _result(future: Any) -> Any:
+    """A finished future's report, or None when it cannot be had."""
+    try:
+        return future.result(timeout=10)
+    except Exception:
+        return None

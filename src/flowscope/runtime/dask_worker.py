@@ -2,30 +2,55 @@
 
 The Dask scheduler unpickles every task too, so what is submitted are functions of this
 module (flowscope is installed wherever Dask runs); the user's code travels as data, the
-run's `PortableWork`. `run_attempt` rebuilds the run's work once per worker process, then runs
-the attempt in a fork of the worker through the local `ForkExecutor` (its own stdout and
-stderr, a hard `@timeout`, and a crash that takes only the attempt down). The attempt's output
+run's `PortableWork`. `run_attempt` hands the attempt to a task host of this worker (a warm,
+single-threaded process, runtime/task_host.py), which rebuilds the run's work once and runs
+the attempt in a fork of itself through the local `ForkExecutor` (its own stdout and stderr,
+a hard `@timeout`, a crash that takes only the attempt down, no class state shared). The
+worker itself never forks: it is big, and it has threads. The attempt's output
 goes to the datastore in chunks, each announced to the runner as a Dask event, so the runner
 shows it while the attempt runs, as the service path ships live logs as blobs.
 """
 
 from __future__ import annotations
 
-import os
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from flowscope.logs import LogRecord, encode
-from flowscope.runtime.executor import CANCELLED, AttemptKey
-from flowscope.runtime.portable import PortableWork, WorkCache
-from flowscope.runtime.workers import ForkExecutor
+from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey
+from flowscope.runtime.portable import PortableWork
+from flowscope.runtime.task_host import Attempt, HostPool
 
 LOG_TOPIC = "flowscope-{run}"  # the Dask event topic of one executor's attempts
 FLUSH_EVERY = 0.5  # seconds between two chunks of an attempt's output
+HARD_GRACE = 2.0  # isolation "host": seconds past its @timeout before its host is killed
 
-_WORKS = WorkCache()  # this worker process's rebuilt runs
+
+class _StoreCache:
+    """The datastores this worker process opened, by address (for the output chunks and the
+    start markers; the task hosts open their own)."""
+
+    def __init__(self) -> None:
+        self._stores: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, address: str) -> Any:
+        with self._lock:
+            store = self._stores.get(address)
+            if store is None:
+                from flowscope.datastore import ContentStore, open_storage
+
+                store = self._stores[address] = ContentStore(open_storage(address))
+            return store
+
+
+# this worker process's own (the scheduler calls functions, not objects): the idle task
+# hosts, and the datastores opened
+_HOSTS = HostPool()
+_STORES = _StoreCache()
 
 
 @dataclass
@@ -83,59 +108,87 @@ class _DirectStore:
 def run_attempt(
     shipped: Any, payload: Any, key: AttemptKey, timeout: float | None, topic: str
 ) -> Report:
-    """Run one attempt of `shipped` (a `PortableWork`, or any picklable callable) here."""
+    """Run one attempt of `shipped` (a `PortableWork`, or any picklable callable) here, in a
+    fork of one of this worker's task hosts."""
     from distributed import get_worker
 
     worker = get_worker()
     host, address, started = socket.gethostname(), worker.address, time.time()
-    try:
-        work = _WORKS.get(shipped) if isinstance(shipped, PortableWork) else shipped
-    except BaseException as exc:
-        return Report(None, _unloadable(exc, address, host), host, os.getpid(), address, started)
-    store = getattr(work, "store", None)
+    portable = isinstance(shipped, PortableWork)
+    store = _STORES.get(shipped.source.datastore) if portable else None
     if store is not None and not _first_start(store, topic, key):
-        failure = (
+        refused = (
             f"the Dask worker that started it was lost, and Dask started it again on {address}; "
             f"an attempt runs once (@retry decides what comes next)"
         )
-        return Report(None, failure, host, None, address, started, rerun=True)
+        return Report(None, refused, host, None, address, started, rerun=True)
     shipper = _Shipper(store or _DirectStore(), worker, topic, key)
     worker.log_event(topic, {"key": key, "started": address})
-    user = getattr(work, "user", None)
-    fork: ForkExecutor[Any, Any] = ForkExecutor(
-        _AsUser(work, user) if user else work, shipper.line, 1
+    attempt = Attempt(
+        key,
+        shipped.cache_key if portable else "",
+        shipped,
+        payload,
+        timeout,
+        shipped.task_environment() if portable else {},
+        shipped.source.isolation if portable else "fork",
     )
-    task_key = worker.get_current_task()
-    ended: list[Any] = []
-    try:
-        fork.submit(key, payload, timeout)
-        while not ended:
-            ended = list(fork.poll(0.2))
-            shipper.flush_if_due()
-            if not ended and _unwanted(worker, task_key):
-                fork.cancel(key)
-    finally:
-        ended += fork.shutdown(grace=1.0)
+    ran = _on_a_host(attempt, shipper, worker, (address, host))
+    outcome, failure, pid, began = ran
     shipper.flush(announce=False)
-    done = ended[0]
-    outcome = done.outcome
     if outcome is not None:
         _name_the_worker(outcome, address, host)
-    failure = done.failure
-    return Report(outcome, failure, host, done.placement.pid, address, done.started, shipper.chunks)
+    return Report(outcome, failure, host, pid, address, began or started, shipper.chunks)
 
 
-@dataclass(frozen=True)
-class _AsUser:
-    """The work, called in the fork as the run's user: what the task reads through the client
-    (current.run, current.task) is in that user's namespace, as on the runner's machine."""
-
-    work: Any
-    user: str
-
-    def __call__(self, payload: Any) -> Any:
-        os.environ["FLOWSCOPE_USER"] = self.user  # the fork's own environment only
-        return self.work(payload)
+def _on_a_host(
+    attempt: Attempt, shipper: _Shipper, worker: Any, where: tuple[str, str]
+) -> tuple[Any, str | None, int | None, float | None]:
+    """Run `attempt` on an idle task host of this worker: (outcome, failure, pid, started).
+    A host that ends mid-attempt fails only the attempt; the next one starts a new host."""
+    try:
+        host = _HOSTS.take()
+    except OSError as exc:
+        return None, f"the Dask worker could not start a task host ({exc})", None, None
+    cancelled_at: float | None = None
+    task_key = worker.get_current_task()
+    in_host = attempt.isolation == "host"  # no fork to kill: the host is what ends
+    overdue = time.time() + attempt.timeout + HARD_GRACE if attempt.timeout else None
+    try:
+        host.run(attempt)
+        while True:
+            message = host.recv(0.2)
+            if message is None and in_host and overdue is not None and time.time() > overdue:
+                _HOSTS.drop(host)
+                return None, TIMEOUT, None, None
+            if message is None and in_host and _unwanted(worker, task_key):
+                _HOSTS.drop(host)
+                return None, CANCELLED, None, None
+            if message is None:
+                if cancelled_at is None and _unwanted(worker, task_key):
+                    host.cancel(attempt.key)
+                    cancelled_at = time.time()
+                elif cancelled_at is not None and time.time() - cancelled_at > 5:
+                    _HOSTS.drop(host)  # it does not answer: end it, and its attempt with it
+                    return None, CANCELLED, None, None
+            elif message[0] == "lines":
+                for stream, line in message[1]:
+                    shipper.line(attempt.key, stream, line)
+            elif message[0] == "unloadable":
+                _HOSTS.give(host)
+                return None, _unloadable(message[1], message[2], *where), None, None
+            else:
+                _, outcome, failure, pid, began = message
+                _HOSTS.give(host)
+                return outcome, failure, pid, began
+            shipper.flush_if_due()
+    except (EOFError, OSError):
+        why = host.why_gone()
+        _HOSTS.drop(host)
+        return None, f"the worker's task host running it ended ({why})", None, None
+    except BaseException:
+        _HOSTS.drop(host)
+        raise
 
 
 def _first_start(store: Any, topic: str, key: AttemptKey) -> bool:
@@ -146,7 +199,7 @@ def _first_start(store: Any, topic: str, key: AttemptKey) -> bool:
 
 
 def _unwanted(worker: Any, task_key: Any) -> bool:
-    """The attempt was cancelled, or this worker lost its scheduler: stop the fork."""
+    """The attempt was cancelled, or this worker lost its scheduler: stop it."""
     status = str(getattr(worker.status, "name", worker.status))
     if status not in ("running", "paused"):
         return True
@@ -154,16 +207,14 @@ def _unwanted(worker: Any, task_key: Any) -> bool:
     return state is None or state.state in ("cancelled", "released", "forgotten")
 
 
-def _unloadable(exc: BaseException, address: str, host: str) -> str:
-    if isinstance(exc, ModuleNotFoundError):
+def _unloadable(module: str | None, why: str, address: str, host: str) -> str:
+    """The flow's code could not be loaded (`module`: the one missing, if that is why)."""
+    if module:
         return (
-            f"the flow's code imports the module '{exc.name}', which Dask worker {address} "
+            f"the flow's code imports the module '{module}', which Dask worker {address} "
             f"(host {host}) does not have; install it in the workers' Python environment"
         )
-    return (
-        f"the flow's code could not be loaded on Dask worker {address} (host {host}): "
-        f"{type(exc).__name__}: {exc}"
-    )
+    return f"the flow's code could not be loaded on Dask worker {address} (host {host}): {why}"
 
 
 def _name_the_worker(outcome: Any, address: str, host: str) -> None:

@@ -9,6 +9,7 @@ Another engine (Ray) is one more branch here and a module behind the executor pr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ def open_executor(
     address: str | None = None,
     configs: Mapping[str, Any] | None = None,
     with_decorators: tuple[str, ...] = (),
+    isolation: str = "fork",
 ) -> OpenExecutor:
     """The executor `name` for one run of `flow_cls`; refuses (ExecutorUnavailable) before
     anything is recorded when it cannot run it."""
@@ -45,9 +47,12 @@ def open_executor(
         return OpenExecutor(ForkExecutor)
     if name == "dask":
         from flowscope.runtime.dask_cluster import DaskSession
-        from flowscope.runtime.portable import FlowSource
+        from flowscope.runtime.portable import FlowSource, travelling
 
+        environment = travelling(os.environ, settings.dask_env)  # refused before connecting
         session = DaskSession.open(settings, address, datastore_address, store)
-        source = FlowSource.of(flow_cls, datastore_address, configs, with_decorators)
+        source = FlowSource.of(
+            flow_cls, datastore_address, configs, with_decorators, environment, isolation
+        )
         return OpenExecutor(session.factory(source), session.close)
     raise ExecutorUnavailable(f"--executor {name!r:.40} is not one of: {', '.join(EXECUTORS)}.")

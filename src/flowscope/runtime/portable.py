@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from flowscope.errors import RunError
+from flowscope.errors import ConfigError, RunError
 from flowscope.runtime.task import RunWork
 
 CODE_CACHE_ENV = "FLOWSCOPE_CODE_CACHE"  # where workers unpack code packages (else tmp)
@@ -48,6 +48,8 @@ class FlowSource:
     module: str
     configs: Mapping[str, Any] = field(default_factory=dict)
     with_decorators: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)  # see `travelling`
+    isolation: str = "fork"  # how a worker runs each attempt (runtime/task_host.py)
 
     @classmethod
     def of(
@@ -56,10 +58,50 @@ class FlowSource:
         datastore: str,
         configs: Mapping[str, Any] | None = None,
         with_decorators: tuple[str, ...] = (),
+        environment: Mapping[str, str] | None = None,
+        isolation: str = "fork",
     ) -> FlowSource:
         return cls(
-            datastore, flow_cls.__name__, flow_cls.__module__, dict(configs or {}), with_decorators
+            datastore,
+            flow_cls.__name__,
+            flow_cls.__module__,
+            dict(configs or {}),
+            with_decorators,
+            dict(environment or {}),
+            isolation,
         )
+
+
+# The runner's settings that travel with each task: policies (numbers), never secrets, nor
+# what names a place on the runner's machine (its store, its caches), nor the executor's own.
+TRAVELLING_SETTINGS = (
+    "FLOWSCOPE_SERVICE_TIMEOUT",
+    "FLOWSCOPE_SERVICE_MAX_ANSWER_MB",
+    "FLOWSCOPE_SERVICE_MAX_BLOB_MB",
+    "FLOWSCOPE_SERVICE_MIN_RATE_MB",
+    "FLOWSCOPE_DATASTORE_RETRY_TIME",
+    "FLOWSCOPE_HEARTBEAT_INTERVAL",
+    "FLOWSCOPE_LOST_AFTER",
+    "FLOWSCOPE_CARD_TIMEOUT",
+    "FLOWSCOPE_CARD_MAX_MB",
+    "FLOWSCOPE_CARD_REFRESH_INTERVAL",
+)
+# Never sent, even when FLOWSCOPE_DASK_ENV names them: a worker needs its own.
+STAY_HOME = ("FLOWSCOPE_SERVICE_TOKEN", "FLOWSCOPE_SERVICE_TOKEN_FILE", "FLOWSCOPE_USER")
+
+
+def travelling(env: Mapping[str, str], extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The variables of the runner's environment `env` a task on another machine runs with:
+    the policy settings set here (TRAVELLING_SETTINGS), and the names in `extra`
+    (FLOWSCOPE_DASK_ENV) that are set. They cross the engine's wire in clear, so secrets
+    stay home: the service token is refused, and a worker reads its own (or @secrets)."""
+    for name in extra:
+        if name in STAY_HOME:
+            raise ConfigError(
+                f"FLOWSCOPE_DASK_ENV names {name}, which is never sent to Dask workers (it "
+                f"would cross the wire in clear, or is the run's own); set it on the workers."
+            )
+    return {n: env[n] for n in (*TRAVELLING_SETTINGS, *extra) if n in env}
 
 
 @dataclass(frozen=True)
@@ -76,6 +118,13 @@ class PortableWork:
         if work.cards.live_dir is not None:  # the runner's directory, not the workers':
             values["cards"] = replace(work.cards, live_dir=None)  # cards show when tasks end
         return cls(source, values)
+
+    def task_environment(self) -> dict[str, str]:
+        """The variables set in each attempt's process: the run's user (so that what a task
+        reads through the client, current.run or current.task, is in that user's namespace,
+        as on the runner's machine), then the travelling ones."""
+        user = self.values.get("user")
+        return {**self.source.environment, **({"FLOWSCOPE_USER": str(user)} if user else {})}
 
     @property
     def cache_key(self) -> str:
@@ -108,7 +157,23 @@ class PortableWork:
             flow_cls = getattr(module, self.source.class_name)
         prepare(flow_cls, self.source.configs)
         attach_everywhere(flow_cls, list(self.source.with_decorators))
-        return RunWork(flow_cls=flow_cls, store=store, **self.values)
+        work = RunWork(flow_cls=flow_cls, store=store, **self.values)
+        warm(work)
+        return work
+
+
+def warm(work: RunWork) -> None:
+    """Do once, in a process that forks one child per attempt, what every child would
+    otherwise redo: parse the steps' source, load the card renderer (for a flow with cards),
+    load the content hasher."""
+    import importlib
+
+    from flowscope.flow.spec import warm_static
+    from flowscope.runtime.cards import warm_cards
+
+    warm_static(work.flow_cls, list(work.rules))
+    warm_cards(work.flow_cls, work.rules)
+    importlib.import_module("blake3")  # what an artifact's address is computed with
 
 
 def code_cache_dir() -> Path:

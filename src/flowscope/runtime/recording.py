@@ -9,8 +9,13 @@ import platform
 import sys
 import tarfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from flowscope.datastore import ContentStore, save_artifact
+from flowscope.metastore.records import ArtifactRecord
+from flowscope.metastore.scalars import scalar_text
 
 CODE_INFO_NAME = ".flowscope_code.json"
 _SKIP_DIRS = {
@@ -116,3 +121,16 @@ def system_tags(user: str, runtime: str = "local") -> tuple[str, ...]:
         f"python_version:{platform.python_version()}",
         f"flowscope_version:{__version__}",
     )
+
+
+def parameter_artifacts(store: ContentStore, parameters: Mapping[str, Any]) -> list[ArtifactRecord]:
+    """Save the run's parameters as artifacts of its parameters task, sorted by name."""
+    now, records = time.time(), []
+    for name, value in sorted(parameters.items()):
+        info = save_artifact(store, value)
+        records.append(
+            ArtifactRecord(
+                name, info.sha, info.size, info.type_name, info.serializer, now, scalar_text(value)
+            )
+        )
+    return records

@@ -3,26 +3,24 @@
 Each turn launches the ready tasks the executor has room for (or clones them, on resume),
 flushes the journal, polls the executor for attempts that ended and records their outcomes,
 flushes again, and beats the heartbeat when it is due. Where attempts execute is the
-executor's business (`runtime/executor.py`); what is written, the journal's
-(`runtime/journal.py`); task output, the live logs' (`runtime/livelogs.py`).
+executor's business (`runtime/executor.py`); what an ended attempt means (retry, @catch,
+failure), `runtime/outcomes.py`'s; what is written, the journal's (`runtime/journal.py`);
+task output, the live logs' (`runtime/livelogs.py`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import heapq
 import json
 import signal
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowscope.config import Settings
-from flowscope.datastore import ContentStore, save_artifact
+from flowscope.datastore import ContentStore
 from flowscope.errors import (
     DataStoreError,
     ExecutorLost,
@@ -30,12 +28,10 @@ from flowscope.errors import (
     MetadataError,
     RunError,
     RunInterrupted,
-    StoreVanished,
 )
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
 from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
-from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogRecord
 from flowscope.metastore.provider import MetadataProvider
@@ -47,30 +43,37 @@ from flowscope.metastore.records import (
     NewRun,
     NewTask,
 )
-from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import WIDE, Console
-from flowscope.runtime.executor import CANCELLED, AttemptKey, Done, Executor, ExecutorFactory
+from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
+from flowscope.runtime.gangs import Gangs, MemberEnd
 from flowscope.runtime.heartbeat import Heartbeat
-from flowscope.runtime.journal import Journal, attempt_facts
+from flowscope.runtime.journal import Journal
 from flowscope.runtime.livelogs import LiveLogs
-from flowscope.runtime.recording import code_package, environment_info, system_tags
-from flowscope.runtime.resume import ResumePlan, case_facts
+from flowscope.runtime.outcomes import (
+    Backlog,
+    attempt_result,
+    interrupted_result,
+    judge,
+    resource_facts,
+    stopped_error,
+    unrecorded_error,
+)
+from flowscope.runtime.recording import (
+    code_package,
+    environment_info,
+    parameter_artifacts,
+    system_tags,
+)
+from flowscope.runtime.resume import ResumePlan
 from flowscope.runtime.scheduler import FlowGraphView, Scheduler
 from flowscope.runtime.spec import PARAMETERS_STEP, Parent, StepRules, TaskSpec, step_rules
 from flowscope.runtime.stop import StopRequest
-from flowscope.runtime.task import (
-    RunWork,
-    TaskOutcome,
-    caught_outcome_without_process,
-    crash_info,
-    interrupted_info,
-)
+from flowscope.runtime.task import RunWork, TaskOutcome
 from flowscope.runtime.workers import ForkExecutor
 
 if TYPE_CHECKING:
     from flowscope.flow.project import ProjectInfo
-    from flowscope.runtime.gangs import Gangs, MemberEnd
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,10 @@ class RunDriver:
         self.flow_name = graph.flow_name
         self.rules: dict[str, StepRules] = step_rules(graph)
         self.scheduler = Scheduler(FlowGraphView(graph))
-        self.ready: deque[TaskSpec] = deque()
-        self.delayed: list[tuple[float, int, TaskSpec]] = []  # retries waiting for their time
+        self.backlog = Backlog()  # ready tasks, and retries waiting for their time
         self.running: dict[AttemptKey, TaskSpec] = {}
         self.cloned: set[int] = set()
+        self.gangs = Gangs()  # the tasks of @parallel steps, started and ended together
         self.step_totals: dict[str, int] = {}
         self.step_done: dict[str, int] = {}
         self.failed = False
@@ -142,13 +145,6 @@ class RunDriver:
         self.run_id = 0
         self.params = Parent(0, PARAMETERS_STEP, (), {})  # the run's parameters, as a task
         self.env_key: str | None = None
-
-    @functools.cached_property
-    def gangs(self) -> Gangs:
-        """The tasks of @parallel steps, started and ended together (loaded for such a step)."""
-        from flowscope.runtime.gangs import Gangs
-
-        return Gangs()
 
     # ---- the run ---------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -274,25 +270,19 @@ class RunDriver:
         executor.shutdown()
         for key in list(self.running):
             self._record_interrupted(key)
-        what = "was interrupted" if lost is None else f"stopped: {lost}"
-        error = RunInterrupted if lost is None else ExecutorLost
-        unrecorded = ""
+        unrecorded = None
         try:
             self.journal.flush()
         except MetadataError as exc:
-            unrecorded = f" (its last results could not be recorded: {exc})"
+            unrecorded = exc
         try:
             self.provider.finish_run(self.flow_name, self.run_id, "failed")
         except MetadataError as exc:
-            return error(f"Run {pathspec} {what}; its end could not be recorded ({exc}). {hint}")
+            return stopped_error(pathspec, hint, lost, unfinished=exc)
         self.console.run_finished(
             pathspec, "interrupted" if lost is None else "failed", time.time() - began
         )
-        if lost is None:
-            return RunInterrupted(
-                f"Run {pathspec} was interrupted and is recorded as failed{unrecorded}. {hint}"
-            )
-        return ExecutorLost(f"Run {pathspec} {what}; it is recorded as failed{unrecorded}. {hint}")
+        return stopped_error(pathspec, hint, lost, unrecorded=unrecorded)
 
     def _resume_hint(self) -> str:
         return f"Continue it with: python {self._script_name()} resume {self.run_id}"
@@ -301,41 +291,27 @@ class RunDriver:
         return self.script.name if self.script else "flow.py"
 
     def _unrecorded(self, exc: MetadataError | DataStoreError) -> RunError:
-        """The error for a run whose progress could not be recorded. Nothing more is written
-        (the store is not answering, or is full): the run stays `running` until its
-        heartbeat is stale, then reads as `lost`, and what was recorded before stays true."""
-        if isinstance(exc, StoreVanished):  # nothing left to resume from: say so instead
-            return RunError(
-                f"Run {self.flow_name}/{self.run_id} stopped: {exc} Its workers were ended; "
-                f"run the flow again to record it anew."
-            )
-        which = (
-            "metadata store answers" if isinstance(exc, MetadataError) else "datastore takes writes"
-        )
-        return RunError(
-            f"Run {self.flow_name}/{self.run_id} stopped: its progress could not be recorded "
-            f"({exc}). Its workers were ended. Once the {which} again, continue "
-            f"it with: python {self._script_name()} resume {self.run_id}"
-        )
+        resume = f"python {self._script_name()} resume {self.run_id}"
+        return unrecorded_error(exc, f"{self.flow_name}/{self.run_id}", resume)
 
     def _loop(self, executor: Executor[TaskSpec, TaskOutcome], stop: StopRequest) -> None:
         in_flight = executor.in_flight()
-        while ((self.ready or self.delayed) and not self.failed) or len(in_flight):
+        backlog = self.backlog
+        while (backlog and not self.failed) or len(in_flight):
             if stop.requested:  # a safe point: nothing is half-recorded between two turns
                 raise KeyboardInterrupt
             now = time.time()
-            while self.delayed and self.delayed[0][0] <= now:
-                self.ready.append(heapq.heappop(self.delayed)[2])
-            while self.ready and not self.failed and len(in_flight) < executor.capacity:
-                spec = self.ready.popleft()
+            backlog.release(now)
+            while backlog.ready and not self.failed and len(in_flight) < executor.capacity:
+                spec = backlog.ready.popleft()
                 if spec.gang:
                     if not self._start_gang(executor, spec, len(in_flight)):
                         break
                 elif not self._clone(spec):
                     self._launch(executor, spec)
-            wait = 0.5
-            if self.delayed and not len(in_flight):
-                wait = max(0.0, self.delayed[0][0] - now)
+            wait, due = 0.5, backlog.wait(now)
+            if due is not None and not len(in_flight):
+                wait = due
             with stop.waiting():  # a stop request interrupts these at once
                 self.journal.flush()
                 ended = executor.poll(min(wait, self.heartbeat.wait()))
@@ -349,7 +325,7 @@ class RunDriver:
     # ---- scheduling ------------------------------------------------------------------
     def _enqueue(self, spec: TaskSpec, may_clone: bool = True) -> None:
         self.step_totals[spec.step] = self.step_totals.get(spec.step, 0) + 1
-        self.ready.append(spec)
+        self.backlog.ready.append(spec)
         origin = None
         if self.resume is not None and may_clone:
             origin = self.resume.origin_pathspec(spec, self._inputs_cloned(spec))
@@ -377,21 +353,7 @@ class RunDriver:
         if self.resume is not None:
             records = self.resume.parameter_artifacts()
         else:
-            now = time.time()
-            records = []
-            for name, value in sorted(self.parameters.items()):
-                info = save_artifact(self.store, value)
-                records.append(
-                    ArtifactRecord(
-                        name,
-                        info.sha,
-                        info.size,
-                        info.type_name,
-                        info.serializer,
-                        now,
-                        scalar_text(value),
-                    )
-                )
+            records = parameter_artifacts(self.store, self.parameters)
         self.cloned.add(task_id)
         self.journal.tasks.append(NewTask(PARAMETERS_STEP, task_id))
         self.journal.starts.append(AttemptStart(task_id, 0))
@@ -415,9 +377,9 @@ class RunDriver:
         """Start (or, on resume, clone) every task of `first`'s gang at once. A gang waits
         until it fits beside what runs, or until nothing runs when it is wider than
         --max-workers; False (and the gang back at the head of the queue) when it waits."""
-        members = self.gangs.take(self.ready, first)
+        members = self.gangs.take(self.backlog.ready, first)
         if busy and busy + len(members) > executor.capacity:
-            self.ready.extendleft(reversed(members))
+            self.backlog.ready.extendleft(reversed(members))
             return False
         if self._gang_clones(members):
             for member in members:
@@ -454,84 +416,32 @@ class RunDriver:
         self._succeeded(spec, list(result.artifacts), values, case)
         return True
 
-    # ---- outcomes --------------------------------------------------------------------
-    def _resource_facts(self, step: str) -> tuple[Fact, ...]:
-        """@resources: the request, recorded with each attempt (a placing executor honours it)."""
-        requested = declared_resources(self.flow_cls, step)
-        return () if requested is None else (Fact(RESOURCES_FACT, requested.to_json(), "json"),)
-
+    # ---- outcomes (judged in runtime/outcomes.py) -------------------------------------
     def _finished(self, done: Done[TaskOutcome]) -> None:
         spec = self.running.pop(done.key)
         rules = self.rules[spec.step]
-        last = rules.last_attempt(spec.attempt)
-        outcome = done.outcome
-        if outcome is None:
-            info = crash_info(done.failure or "the worker ended without a result", spec, rules)
-            stopped_by = self.gangs.failure(spec) if spec.gang else None
-            if stopped_by is not None and done.failure == CANCELLED:
-                info["message"] = (
-                    f"step '{spec.step}' was stopped: {stopped_by.pathspec} of its @parallel "
-                    f"gang failed"
-                )
-            # said where the user looks: the task's stderr (and the console), not only here
-            self.logs.line(
-                done.key, "stderr", LogRecord(time.time(), f"flowscope: {info['message']}")
-            )
-            if rules.catch_var is not None and last:
-                outcome = caught_outcome_without_process(self.work, spec, info)
-            else:
-                outcome = TaskOutcome(ok=False, exception=info)
+        verdict = judge(done, spec, rules, self.work, self.gangs, list(self.params.index.values()))
+        if verdict.note is not None:  # said where the user looks: the task's stderr too
+            self.logs.line(done.key, "stderr", LogRecord(time.time(), verdict.note))
         pathspec = self._pathspec(spec)
-        artifacts = list(outcome.artifacts)
-        if outcome.ok or outcome.handled:
-            artifacts = self._with_parameters(artifacts)
-        stdout_key, stderr_key = self.logs.end(done.key)
+        logs = self.logs.end(done.key)
+        resources = resource_facts(self.flow_cls, spec.step)
         self.journal.results.append(
-            AttemptResult(
-                spec.task_id,
-                spec.attempt,
-                "succeeded" if outcome.ok else "failed",
-                finished_at=time.time(),
-                artifacts=tuple(artifacts),
-                facts=attempt_facts(
-                    spec.attempt, done.placement, outcome.foreach_count, outcome.handled
-                )
-                + self._resource_facts(spec.step)
-                + case_facts(outcome.case)
-                + outcome.facts,
-                stdout_key=stdout_key,
-                stderr_key=stderr_key,
-                env_key=self.env_key,
-                exception=outcome.exception,
-                input=outcome.input_scalar,
-            )
-        )
-        status = (
-            "handled by @catch" if outcome.handled else ("succeeded" if outcome.ok else "failed")
+            attempt_result(spec, verdict, done, logs, self.env_key, resources)
         )
         self.console.task_finished(
-            pathspec, status, time.time() - done.started, self._wide(spec.step)
+            pathspec, verdict.status, time.time() - done.started, self._wide(spec.step)
         )
-        if spec.gang:
-            good = outcome.ok or outcome.handled
-            message = "" if good else (outcome.exception or {}).get("message", "")
-            from flowscope.runtime.gangs import MemberEnd
-
-            self._gang_member_ended(MemberEnd(spec, good, artifacts, pathspec, message), last)
-        elif outcome.ok or (outcome.handled and rules.split_var is None and not rules.switch):
-            self._succeeded(spec, artifacts, outcome.foreach_values, outcome.case)
-        elif not last:
-            retry = spec.retry()
-            if rules.retry_delay > 0:
-                due = time.time() + rules.retry_delay
-                heapq.heappush(self.delayed, (due, retry.task_id, retry))
-            else:
-                self.ready.append(retry)
+        outcome = verdict.outcome
+        if verdict.next == "gang":
+            end = MemberEnd(spec, verdict.good, verdict.artifacts, pathspec, verdict.message)
+            self._gang_member_ended(end, rules.last_attempt(spec.attempt))
+        elif verdict.next == "succeed":
+            self._succeeded(spec, verdict.artifacts, outcome.foreach_values, outcome.case)
+        elif verdict.next == "retry":
+            self.backlog.retry([spec.retry()], rules.retry_delay)
         else:
-            message = (outcome.exception or {}).get("message", "")
-            if outcome.handled and rules.switch:
-                message += " (@catch cannot stand in for a switch: no case was chosen)"
-            self._failed(pathspec, message)
+            self._failed(pathspec, verdict.message)
 
     def _failed(self, pathspec: str, message: str) -> None:
         self.failed = True
@@ -553,21 +463,12 @@ class RunDriver:
             for member in ends:
                 self._succeeded(member.spec, member.artifacts, None)
         elif not last:
-            delay = self.rules[end.spec.step].retry_delay
-            due = time.time() + delay  # one time for all: the gang becomes ready as a whole
-            for retry in (e.spec.retry() for e in ends):
-                if delay > 0:
-                    heapq.heappush(self.delayed, (due, retry.task_id, retry))
-                else:
-                    self.ready.append(retry)
+            self.backlog.retry(
+                [e.spec.retry() for e in ends], self.rules[end.spec.step].retry_delay
+            )
         else:
             first = self.gangs.failure(end.spec) or failed
             self._failed(first.pathspec, f"{first.message} (its @parallel gang failed)")
-
-    def _with_parameters(self, artifacts: list[ArtifactRecord]) -> list[ArtifactRecord]:
-        names = {a.name for a in artifacts}
-        extra = [r for r in self.params.index.values() if r.name not in names]
-        return sorted(artifacts + extra, key=lambda a: a.name) if extra else artifacts
 
     def _succeeded(
         self,
@@ -593,19 +494,8 @@ class RunDriver:
 
     def _record_interrupted(self, key: AttemptKey) -> None:
         spec = self.running.pop(key)
-        stdout_key, stderr_key = self.logs.end(key, best_effort=True)
-        self.journal.results.append(
-            AttemptResult(
-                spec.task_id,
-                spec.attempt,
-                "failed",
-                finished_at=time.time(),
-                stdout_key=stdout_key,
-                stderr_key=stderr_key,
-                env_key=self.env_key,
-                exception=interrupted_info(),
-            )
-        )
+        logs = self.logs.end(key, best_effort=True)
+        self.journal.results.append(interrupted_result(spec, logs, self.env_key))
 
 
 __all__ = ["RunDriver", "RunInterrupted", "RunResult"]

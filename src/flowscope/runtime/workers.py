@@ -127,7 +127,14 @@ class ForkExecutor(Generic[P, R]):
     """The `Executor` that forks the runner once per attempt; `work(payload)` runs in the child
     and its return value is pickled back."""
 
-    def __init__(self, work: Callable[[P], R], on_output: OutputSink, capacity: int) -> None:
+    def __init__(
+        self,
+        work: Callable[[P], R],
+        on_output: OutputSink,
+        capacity: int,
+        *,
+        close_in_child: tuple[int, ...] = (),
+    ) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self.work = work
@@ -139,6 +146,7 @@ class ForkExecutor(Generic[P, R]):
         self._host = socket.gethostname()
         self._die_with_parent = die_with_parent_hook()  # resolved once, before any fork
         self._closed = False
+        self._close_in_child = close_in_child  # the caller's own fds a worker must not hold
 
     @property
     def capacity(self) -> int:
@@ -164,9 +172,10 @@ class ForkExecutor(Generic[P, R]):
             if pid == 0:  # pragma: no cover - runs in the child
                 for r, _ in pipes:
                     os.close(r)
-                for selected in list((self.selector.get_map() or {}).values()):
+                held = [s.fd for s in (self.selector.get_map() or {}).values()]
+                for fd in (*held, *self._close_in_child):
                     try:
-                        os.close(selected.fd)
+                        os.close(fd)
                     except OSError:
                         pass
                 fds = (pipes[0][1], pipes[1][1], pipes[2][1])

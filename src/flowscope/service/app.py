@@ -1,6 +1,6 @@
 """The metadata service as an ASGI app: `create_app(store, ...)`.
 
-Routes live under /api/v1 (see routes_runs, routes_tasks, routes_blobs); `GET /api/v1/health`
+Routes live under /api/v1 (see routes_runs, routes_tasks, routes_blobs, routes_query); `GET /api/v1/health`
 needs no token and reports the schema version. With a token configured every other request
 must carry `Authorization: Bearer <token>`, compared in constant time; otherwise 401. Before
 that, every request must pass the same-origin guard (guard.py: Host, Origin, JSON writes).
@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flowscope.metastore.store import SqlMetadataStore
-from flowscope.service import routes_blobs, routes_runs, routes_tasks
+from flowscope.service import routes_blobs, routes_query, routes_runs, routes_tasks
 from flowscope.service.context import (
     DEFAULT_MAX_BLOB,
     DEFAULT_MAX_BLOB_DECODED,
@@ -205,6 +205,7 @@ def create_app(
 
     api = [Route("/health", health, methods=["GET"])]
     api += routes_runs.routes(ctx) + routes_tasks.routes(ctx) + routes_blobs.routes(ctx)
+    api += routes_query.routes(ctx)
     # every unmatched path is a JSON 404, never a redirect to a slash variant
     router = Router(api, redirect_slashes=False)
     prefix = prefix.rstrip("/")

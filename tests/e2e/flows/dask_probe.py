@@ -30,7 +30,10 @@ class DaskProbeFlow(FlowSpec):
                 time.sleep(0.05)
             print("after the gate")
         if self.mode == "kill-worker" and self.input == 0 and current.retry_count == 0:
-            os.kill(os.getppid(), signal.SIGKILL)  # the Dask worker this attempt forked from
+            # the Dask worker: the parent of the task host this attempt is a fork of
+            with open(f"/proc/{os.getppid()}/stat") as stat:
+                worker = int(stat.read().rsplit(")", 1)[1].split()[1])
+            os.kill(worker, signal.SIGKILL)
             time.sleep(30)
         if self.mode == "missing-module":
             import only_on_the_client  # noqa: F401
