@@ -92,6 +92,7 @@ NOT_FOR_AUTHORING = [  # besides those: what `from flowscope import FlowSpec, st
     "flowscope.runtime",
     "flowscope.datastore",
     "flowscope.metastore.store",
+    "flowscope.metastore.run_table",  # the client's to_pandas only
     "flowscope.cards",
 ]
 
