@@ -57,8 +57,13 @@ def clean_environ() -> dict[str, str]:
     return env
 
 
-def flowscope_framework(python: str) -> Framework:
-    return Framework(FLOWSCOPE, python, {**clean_environ(), "BENCH_PKG": FLOWSCOPE})
+def flowscope_framework(python: str, source: str | None = None) -> Framework:
+    """flowscope as `python` imports it, or from the source directory `source` (a checkout's
+    src/, first on the children's PYTHONPATH: another tree timed with the same interpreter)."""
+    env = {**clean_environ(), "BENCH_PKG": FLOWSCOPE}
+    if source is not None:
+        env["PYTHONPATH"] = str(Path(source).resolve())
+    return Framework(FLOWSCOPE, python, env)
 
 
 def metaflow_framework(python: str, workdir: Path) -> Framework:

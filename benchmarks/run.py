@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py --quick           # 1 repeat, small sizes (~2 min; CI)
     .venv/bin/python benchmarks/run.py --only W1,W3 --repeats 3 --json out.json
     .venv/bin/python benchmarks/run.py --s3 --only W2,W3,W4 --repeats 3   # both on radosgw
+    .venv/bin/python benchmarks/run.py --flowscope-only --source ../wt-x/src --only W1,W5
 
 flowscope is the interpreter running this script; Metaflow is installed on first use into
 benchmarks/.venv-metaflow (see metaflow_env.py). Exits 1 when a workload failed (not when a
@@ -72,6 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp stores for inspection")
     parser.add_argument(
+        "--source",
+        metavar="DIR",
+        help="time the flowscope of this source directory (a checkout's src/, put first on "
+        "the children's PYTHONPATH) instead of the one installed in this interpreter",
+    )
+    parser.add_argument(
         "--s3",
         action="store_true",
         help="keep both sides' artifacts on one radosgw S3 server started for the run "
@@ -116,7 +123,7 @@ def frameworks(args: argparse.Namespace, workdir: Path) -> list:
             f"{sys.executable} cannot import flowscope: run this script with the "
             f"project's venv (.venv/bin/python benchmarks/run.py)."
         )
-    fws = [flowscope_framework(sys.executable)]
+    fws = [flowscope_framework(sys.executable, source=args.source)]
     if not args.flowscope_only:
         log(f"Metaflow {metaflow_env.METAFLOW_VERSION}: checking {args.metaflow_venv}")
         python = metaflow_env.ensure(Path(args.metaflow_venv), pins=metaflow_env.pins_of_this_env())

@@ -57,6 +57,96 @@ def test_client_import_loads_no_http_client_or_web_framework():
     ]
 
 
+# Loaded on first use only: none of these may load on the way to, or during, a plain run.
+NOT_ON_THE_RUN_PATH = [
+    "flowscope.cards.builder",  # the components and the renderer: steps with @card
+    "flowscope.cards.default_card",
+    "flowscope.cards.graph_svg",
+    "flowscope.cards.summary",
+    "flowscope.cards.types",
+    "flowscope.metastore.filters",  # the filter language: a where= only
+    "flowscope.metastore.filter_sql",
+    "flowscope.flow.project",  # flows with flow-level decorators (@project) only
+    "flowscope.runtime.dask_cluster",  # --executor dask only
+    "flowscope.runtime.dask_executor",
+    "flowscope.runtime.portable",
+    "flowscope.cli.card_cmds",  # `card` and `dump --file` only
+    "flowscope.cli.export",
+    "flowscope.client",  # current.run / current.task only
+    "flowscope.service",
+    "flowscope.ui",
+    "html",
+    "pprint",
+    "tempfile",
+]
+NOT_FOR_AUTHORING = [  # besides those: what `from flowscope import FlowSpec, step` leaves out
+    "flowscope.flow.card",
+    "flowscope.flow.config",
+    "flowscope.flow.environment",
+    "flowscope.flow.graph",
+    "flowscope.flow.lint",
+    "flowscope.flow.mutators",
+    "flowscope.flow.resources",
+    "flowscope.flow.secrets",
+    "flowscope.flow.user_decorators",
+    "flowscope.runtime",
+    "flowscope.datastore",
+    "flowscope.metastore.store",
+    "flowscope.metastore.run_table",  # the client's to_pandas only
+    "flowscope.cards",
+]
+
+
+def _modules_of_a_hello_run(tmp_path) -> set[str]:
+    """The modules of the runner's process at the end of `python examples/hello.py run`."""
+    from pathlib import Path
+
+    hello = Path(__file__).resolve().parents[1] / "examples" / "hello.py"
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = [{str(hello)!r}, '--quiet', 'run']\n"
+        "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert (tmp_path / ".flowscope").is_dir()  # it did run
+    return set(out.stdout.split())
+
+
+def test_a_plain_run_loads_only_what_it_uses(tmp_path):
+    loaded = _modules_of_a_hello_run(tmp_path)
+    assert "flowscope.runtime.runner" in loaded  # the check can see what a run loads
+    assert not [m for m in NOT_ON_THE_RUN_PATH if m in loaded]
+
+
+def test_the_package_and_the_authoring_names_load_no_feature_modules():
+    for statement in (
+        "import flowscope",
+        "from flowscope import FlowSpec, step, Flow, namespace",
+        "from flowscope import FlowSpec, step, current, Parameter",
+    ):
+        loaded = _modules_after(statement)
+        assert "flowscope" in loaded
+        client = {"flowscope.client", "html"} if "Flow," in statement else set()  # asked for
+        unwanted = [m for m in NOT_ON_THE_RUN_PATH + NOT_FOR_AUTHORING if m in loaded - client]
+        assert not unwanted, statement
+
+
+def test_a_name_shared_with_its_module_stays_the_public_object():
+    """flowscope.flow loads lazily; `card`, `current`, `project`... name modules too."""
+    code = (
+        "import flowscope.flow.project, flowscope.flow.current, flowscope.flow.card\n"
+        "from flowscope.flow import card, current, project\n"
+        "from flowscope import current as top\n"
+        "print(callable(card), callable(project), type(current).__name__, top is current)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "Current", "True"]
+
+
 def test_every_name_in_all_resolves():
     for name in flowscope.__all__:
         assert getattr(flowscope, name) is not None, name

@@ -4,6 +4,7 @@ tests/e2e/test_cli.py."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,35 @@ def test_help_hides_a_default_when_asked() -> None:
     run = next(a for a in parser._actions if a.dest == "command").choices["run"]  # type: ignore[index]
     (option,) = [a for a in run._actions if a.option_strings == ["--token"]]
     assert option.help == "(optional; or set FLOWSCOPE_RUN_TOKEN)" and "abc" not in option.help
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    action = next(a for a in parser._actions if a.dest == "command")
+    return list(action.choices)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--quiet", "run", "--who", "me", "--alpha", "3"],
+        ["--branch", "show", "run", "--who", "x"],  # a value that is a command's name
+        ["resume", "3", "--tag", "t"],
+        ["--metadata", "d", "logs", "--stderr", "1/start"],
+        ["dump", "1/start", "--include", "a,b"],
+        ["card", "list", "1", "--as-json"],
+        ["tag", "add", "1", "run"],
+    ],
+)
+def test_a_command_line_parses_alike_with_only_the_commands_it_names(argv: list[str]) -> None:
+    """Only the commands named on the line are declared; what the line means is unchanged."""
+    lean = flow_main.build_parser(HelloFlow, argv)
+    assert set(_commands(lean)) == {c for c in flow_main._COMMANDS if c in argv}
+    assert len(_commands(lean)) < len(flow_main._COMMANDS)
+    assert lean.parse_args(argv) == flow_main.build_parser(HelloFlow).parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["run", "-h"], ["--quiet", "rnu"]])
+def test_help_and_unknown_commands_see_every_command(argv: list[str]) -> None:
+    parser = flow_main.build_parser(HelloFlow, argv)
+    assert _commands(parser) == list(flow_main._COMMANDS)
+    assert parser.format_help() == flow_main.build_parser(HelloFlow).format_help()

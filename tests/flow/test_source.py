@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from flowscope.errors import FlowDefinitionError
+from flowscope.flow import source
 from flowscope.flow.source import (
     NextCall,
     assignment_lines,
@@ -69,6 +70,66 @@ def test_a_function_parses_and_signatures_are_read() -> None:
     assert not signature(_def("def s(self): pass")).takes_inputs
     assert signature(_def("async def s(self): pass")).is_async
     assert signature(_def("def s(self, *, k=1): pass")).has_star_args
+
+
+class Awkward:
+    """Blocks whose end an indentation scan guesses wrong, and a decorator over lines."""
+
+    def text(self) -> str:
+        return """
+not indented: this line is inside the string
+"""
+
+    # fmt: off
+    @staticmethod
+    @pytest.mark.parametrize(
+        "x", [1]
+    )
+    def decorated(x: int) -> None:
+        self = x
+        self.next(  # type: ignore[attr-defined]
+    self.end  # type: ignore[attr-defined]
+        )
+    # fmt: on
+
+    def one_line(self) -> None: self.next(self.end)  # type: ignore[attr-defined]  # fmt: skip
+
+    def after(self) -> None:
+        pass
+
+
+def _by_inspect(obj: Any) -> ast.stmt:
+    """The block as inspect finds it (tokenizing the file), parsed with absolute lines."""
+    lines, first = inspect.getsourcelines(obj)
+    text = "".join(lines)
+    if not text[:1].isspace():
+        module = ast.parse(text)
+        ast.increment_lineno(module, first - 1)
+        return module.body[0]
+    module = ast.parse("if 1:\n" + text)
+    ast.increment_lineno(module, first - 2)
+    block = module.body[0]
+    assert isinstance(block, ast.If)
+    return block.body[0]
+
+
+@pytest.mark.parametrize("name", ["text", "decorated", "one_line", "after"])
+def test_each_block_parses_as_inspect_finds_it(name: str) -> None:
+    """The block is found without tokenizing the file, or else by inspect: the same tree."""
+    func = getattr(Awkward, name)
+    try:
+        source._parsed(*source._source_lines(func))
+        guessed = True
+    except SyntaxError:
+        guessed = False
+    assert guessed is (name in ("one_line", "after"))  # the string and the decorator: inspect
+    node = parse_function(func)
+    assert node.name == name
+    expected = _by_inspect(func)
+    assert ast.dump(node, include_attributes=True) == ast.dump(expected, include_attributes=True)
+    whole = parse_class(Awkward)
+    same = ast.dump(_by_inspect(Awkward), include_attributes=True)
+    assert ast.dump(whole, include_attributes=True) == same
 
 
 def test_source_that_cannot_be_read_is_a_definition_error() -> None:

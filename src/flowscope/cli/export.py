@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -76,6 +74,9 @@ def task_key(task: Any) -> str:
 
 
 def write_pickle(path: str, value: Any) -> Path:
+    import pickle  # only for `dump --file` (the command line of every run parses this module)
+    import tempfile
+
     target = Path(path).expanduser()
     if not target.parent.is_dir():
         raise DataStoreError(

@@ -12,16 +12,13 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flowscope.cli.card_cmds import add_card_parser
 from flowscope.cli.errors import guarded
-from flowscope.cli.export import add_export_options
 from flowscope.cli.family_options import add_run_limits, add_top_level, log_limit_bytes, resolve
 from flowscope.cli.flow_session import FlowSession, origin_run
-from flowscope.cli.spin_cmd import add_spin_parser
 from flowscope.errors import FlowscopeError, ParameterError
 
 EPILOG = "Inspect runs from Python with: from flowscope import Flow; Flow('NAME').latest_run"
@@ -57,7 +54,11 @@ def _default_text(param: Any) -> str:
     return f"{text}; or set {env_names(param)[0]}"
 
 
-def build_parser(flow_cls: type) -> argparse.ArgumentParser:
+def build_parser(flow_cls: type, argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The flow's command line. Given `argv`, only the commands it names are declared in
+    full (argparse takes some 0.2-0.5 ms a parser and more per option, every run): the
+    command a line runs is always among the words it contains; a line naming none, or asking
+    for --help, gets them all."""
     name = flow_cls.__name__
     parser = argparse.ArgumentParser(
         prog=f"python {Path(sys.argv[0]).name}",
@@ -106,7 +107,18 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     )
     add_top_level(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in _commands_in(argv):
+        _COMMANDS[command](sub, flow_cls)
+    return parser
 
+
+def _commands_in(argv: Sequence[str] | None) -> list[str]:
+    if argv is None or "-h" in argv or "--help" in argv:
+        return list(_COMMANDS)
+    return [c for c in _COMMANDS if c in argv] or list(_COMMANDS)
+
+
+def _add_run(sub: Any, flow_cls: type) -> None:
     run = sub.add_parser("run", help="run the flow", description="Run the flow.")
     _run_options(run)
     add_run_limits(run, namespace=True)
@@ -119,6 +131,8 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
             help=f"{text} ({_default_text(param)})".strip(),
         )
 
+
+def _add_resume(sub: Any, flow_cls: type) -> None:
     resume = sub.add_parser(
         "resume",
         help="re-run a run from its failed step, or from STEP",
@@ -143,12 +157,19 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     _run_options(resume)
     add_run_limits(resume, namespace=False)
 
+
+def _add_show(sub: Any, flow_cls: type) -> None:
     sub.add_parser(
         "show",
         help="print the flow's steps and how they connect (a switch step with its cases)",
     )
+
+
+def _add_check(sub: Any, flow_cls: type) -> None:
     sub.add_parser("check", help="validate the flow graph without running it")
 
+
+def _add_logs(sub: Any, flow_cls: type) -> None:
     logs = sub.add_parser(
         "logs", help="print a task's output", description="Print the output of a step's tasks."
     )
@@ -157,21 +178,49 @@ def build_parser(flow_cls: type) -> argparse.ArgumentParser:
     logs.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
     logs.add_argument("--attempt", type=int, help="an earlier attempt of a retried task")
 
+
+def _add_dump(sub: Any, flow_cls: type) -> None:
     dump = sub.add_parser(
         "dump", help="list a task's artifacts", description="List artifacts of a step's tasks."
     )
     dump.add_argument("pathspec", metavar="RUN/STEP[/TASK]")
     dump.add_argument("--values", action="store_true", help="print a short form of each value")
     dump.add_argument("--attempt", type=int, help="an earlier attempt of a retried task")
+    from flowscope.cli.export import add_export_options  # declared for `dump` only
+
     add_export_options(dump)
 
+
+def _add_tag(sub: Any, flow_cls: type) -> None:
     tag = sub.add_parser("tag", help="add, remove, replace or list a run's tags")
     tag.add_argument("action", choices=["add", "remove", "replace", "list"])
     tag.add_argument("run_id", metavar="RUN_ID")
     tag.add_argument("tags", nargs="*", metavar="TAG")
+
+
+def _add_card(sub: Any, flow_cls: type) -> None:
+    from flowscope.cli.card_cmds import add_card_parser
+
     add_card_parser(sub)
+
+
+def _add_spin(sub: Any, flow_cls: type) -> None:
+    from flowscope.cli.spin_cmd import add_spin_parser
+
     add_spin_parser(sub)
-    return parser
+
+
+_COMMANDS: dict[str, Callable[[Any, type], None]] = {  # in the order --help lists them
+    "run": _add_run,
+    "resume": _add_resume,
+    "show": _add_show,
+    "check": _add_check,
+    "logs": _add_logs,
+    "dump": _add_dump,
+    "tag": _add_tag,
+    "card": _add_card,
+    "spin": _add_spin,
+}
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -237,7 +286,7 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     from flowscope.config import Settings
     from flowscope.flow import FlowGraph, check, format_graph
 
-    parser = build_parser(flow_cls)
+    parser = build_parser(flow_cls, argv)
     args = parser.parse_args(argv)
     resolve(args, os.environ)
     if args.command in ("logs", "dump", "tag", "card"):

@@ -18,7 +18,7 @@ from flowscope.errors import ParameterError, RunError
 if TYPE_CHECKING:
     from flowscope.config import Settings
     from flowscope.flow.config import ParameterContext
-    from flowscope.flow.project import ProjectInfo
+    from flowscope.flow.project import ProjectDecorator, ProjectInfo
     from flowscope.runtime.resume import ResumePlan
     from flowscope.stores import Stores
 
@@ -39,10 +39,9 @@ class FlowSession:
         """Load the configs (or take the resumed run's) and prepare the class with them."""
         from flowscope.flow.config import flow_configs, load_configs
         from flowscope.flow.prepare import attach_everywhere, prepare
-        from flowscope.flow.project import project_of
 
         args = self.args
-        if project_of(self.flow_cls) is None and (args.branch is not None or args.production):
+        if _project_of(self.flow_cls) is None and (args.branch is not None or args.production):
             option = "--branch" if args.branch is not None else "--production"
             raise ParameterError(
                 f"{option} is for flows with @project; {self.flow_cls.__name__} has none. Add "
@@ -107,9 +106,7 @@ class FlowSession:
 
     def project(self) -> ProjectInfo | None:
         """The run's @project and branch, or None for a flow without @project."""
-        from flowscope.flow.project import project_of
-
-        decorator = project_of(self.flow_cls)
+        decorator = _project_of(self.flow_cls)
         if decorator is None:
             return None
         return decorator.info(
@@ -236,3 +233,15 @@ def origin_run(
             f"to resume (resume --origin-run-id ID), or start one with `run`."
         )
     return int(max(newest))
+
+
+def _project_of(flow_cls: type) -> ProjectDecorator | None:
+    """The flow's @project, or None; flow/project.py loads only for a flow with flow-level
+    decorators (most flows have none)."""
+    from flowscope.flow.decorators import flow_decorators
+
+    if not flow_decorators(flow_cls):
+        return None
+    from flowscope.flow.project import project_of
+
+    return project_of(flow_cls)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import did_you_mean, visible
 from flowscope.errors import FlowscopeError, QueryError
-from flowscope.metastore.run_table import unpack
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run
@@ -68,6 +67,8 @@ class RunList(Iterator["Run"]):
         `data.NAME` for every scalar artifact of the end task. `columns` keeps those named,
         in that order. Reads the whole selection (independently of any iteration): one
         provider call per page of runs as columns (`list_run_table`), no artifact blob."""
+        from flowscope.metastore.run_table import unpack  # to_pandas only: not for `import`
+
         pandas = _pandas()
         ids: list[int] = []
         users: list[str] = []

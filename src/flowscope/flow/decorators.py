@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, Final, TypeVar, overload
 
 from flowscope.errors import FlowDefinitionError
 from flowscope.flow.deferred import is_deferred, resolve
@@ -46,6 +46,27 @@ def step(func: F) -> F:
 def is_step(obj: object) -> bool:
     """True for a function marked with @step."""
     return callable(obj) and getattr(obj, "is_step", False) is True
+
+
+FLOW_DECORATORS: Final = "_fs_flow_decorators"
+
+
+def add_flow_decorator(cls: type, decorator: object) -> None:
+    """Record a flow-level decorator or mutator on `cls` itself (not on its bases)."""
+    own = cls.__dict__.get(FLOW_DECORATORS)
+    if own is None:
+        own = []
+        setattr(cls, FLOW_DECORATORS, own)
+    own.append(decorator)
+
+
+def flow_decorators(cls: type) -> list[Any]:
+    """The flow-level decorators and mutators of `cls` and its bases, bases first
+    (@project, @exit_hook, flow mutators)."""
+    found: list[Any] = []
+    for klass in reversed(cls.__mro__):
+        found.extend(klass.__dict__.get(FLOW_DECORATORS, ()))
+    return found
 
 
 def step_decorators(func: Callable[..., Any]) -> list[StepDecorator]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
 from flowscope.errors import FlowDefinitionError
-from flowscope.flow.project import add_flow_decorator, flow_decorators
+from flowscope.flow.decorators import add_flow_decorator, flow_decorators
 
 C = TypeVar("C", bound=type)
 Hook = Callable[..., Any]

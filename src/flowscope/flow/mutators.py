@@ -29,9 +29,8 @@ from typing import Any, ClassVar
 
 from flowscope.errors import FlowDefinitionError
 from flowscope.flow.config import ConfigValue, flow_configs
-from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
+from flowscope.flow.decorators import StepDecorator, add_flow_decorator, is_step, step_decorators
 from flowscope.flow.parameters import Parameter, flow_parameters
-from flowscope.flow.project import add_flow_decorator
 
 _BUILTIN = {
     "card": "flowscope.flow.card",

@@ -14,11 +14,10 @@ from typing import Any, Final
 
 from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.config import flow_configs
-from flowscope.flow.decorators import is_step, resolve_attributes, step_decorators
+from flowscope.flow.decorators import flow_decorators, is_step, resolve_attributes, step_decorators
 from flowscope.flow.deferred import is_deferred, resolve
 from flowscope.flow.mutators import FlowMutator, MutableFlow, MutableStep, step_mutators
 from flowscope.flow.parameters import flow_parameters
-from flowscope.flow.project import flow_decorators
 
 _PREPARED: Final = "_fs_prepared_with"
 

@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from flowscope.errors import FlowDefinitionError, ParameterError
-from flowscope.flow.decorators import resolve_attributes
+from flowscope.flow.decorators import (  # the flow-level list lives beside step_decorators
+    FLOW_DECORATORS as FLOW_DECORATORS,
+    add_flow_decorator as add_flow_decorator,
+    flow_decorators as flow_decorators,
+    resolve_attributes,
+)
 from flowscope.flow.deferred import is_deferred
 
 C = TypeVar("C", bound=type)
@@ -30,7 +35,6 @@ C = TypeVar("C", bound=type)
 MAX_NAME: Final = 128
 _NAME = re.compile(r"^[a-z0-9_]+$")
 _BRANCH = re.compile(r"^[a-z0-9_][a-z0-9_.-]*$")
-FLOW_DECORATORS: Final = "_fs_flow_decorators"
 
 
 @dataclass(frozen=True)
@@ -141,23 +145,6 @@ def check_branch(branch: object, where: str) -> str:
 def project(*, name: Any, branch: Any = None, production: Any = False) -> ProjectDecorator:
     """Make the flow part of project `name` (lowercase letters, digits, '_')."""
     return ProjectDecorator(name, branch, production)
-
-
-def add_flow_decorator(cls: type, decorator: object) -> None:
-    """Record a flow-level decorator or mutator on `cls` itself (not on its bases)."""
-    own = cls.__dict__.get(FLOW_DECORATORS)
-    if own is None:
-        own = []
-        setattr(cls, FLOW_DECORATORS, own)
-    own.append(decorator)
-
-
-def flow_decorators(cls: type) -> list[Any]:
-    """The flow-level decorators and mutators of `cls` and its bases, bases first."""
-    found: list[Any] = []
-    for klass in reversed(cls.__mro__):
-        found.extend(klass.__dict__.get(FLOW_DECORATORS, ()))
-    return found
 
 
 def project_of(cls: type) -> ProjectDecorator | None:

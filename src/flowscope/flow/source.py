@@ -61,24 +61,61 @@ class Signature:
 def _parse_block(obj: Any, what: str) -> ast.stmt:
     """Parse the source block of a class or function, with absolute line numbers."""
     try:
-        lines, first_line = inspect.getsourcelines(obj)
+        lines, first_line = _source_lines(obj)
     except (OSError, TypeError) as exc:
         raise FlowDefinitionError(
             f"Cannot read the source of {what}: flowscope reads the steps' self.next(...) "
             f"calls from the source, so flows must be defined in a .py file ({exc})."
         ) from exc
-    text = "".join(lines)
-    indented = text[:1] in (" ", "\t")
     try:
-        module = ast.parse("if 1:\n" + text if indented else text)
+        return _parsed(lines, first_line)
+    except SyntaxError:
+        pass  # the block's end was guessed wrong (see _block_end): ask inspect for it
+    try:
+        lines, first_line = inspect.getsourcelines(obj)
+        return _parsed(lines, first_line)
     except SyntaxError as exc:
         raise FlowDefinitionError(f"Cannot parse the source of {what}: {exc}") from exc
+
+
+def _parsed(lines: list[str], first_line: int) -> ast.stmt:
+    text = "".join(lines)
+    indented = text[:1] in (" ", "\t")
+    module = ast.parse("if 1:\n" + text if indented else text)
+    body = module.body[0].body if indented and isinstance(module.body[0], ast.If) else module.body
+    if len(module.body) != 1 or len(body) != 1:
+        raise SyntaxError("not one statement")
     ast.increment_lineno(module, first_line - (2 if indented else 1))
-    block = module.body[0]
-    if indented:
-        assert isinstance(block, ast.If)
-        block = block.body[0]
-    return block
+    return body[0]
+
+
+def _source_lines(obj: Any) -> tuple[list[str], int]:
+    """What `inspect.getsourcelines` returns, without tokenizing the file to find where the
+    block ends (that costs a few ms per run): the block ends before the first line of code
+    indented no deeper than its `def` or `class`. A line like that inside a string or
+    brackets cuts the block short, which then does not parse: `_parse_block` falls back on
+    inspect."""
+    lines, start = inspect.findsource(inspect.unwrap(obj))
+    return lines[start : _block_end(lines, start)], start + 1
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    margin = _indent(lines[start])
+    header = start
+    while header < len(lines) and not lines[header].lstrip().startswith(_HEADS):
+        header += 1  # past the decorators
+    for end in range(header + 1, len(lines)):
+        code = lines[end].strip()
+        if code and not code.startswith("#") and _indent(lines[end]) <= margin:
+            return end
+    return len(lines)
+
+
+_HEADS = ("def ", "async ", "class ")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def parse_class(klass: type[Any]) -> ast.ClassDef:

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowscope.metastore.db import Connection
-from flowscope.metastore.filter_sql import Catalog, Target, catalog_scopes, compile_filter
-from flowscope.metastore.filters import parse
 from flowscope.metastore.records import AttemptResult
 from flowscope.metastore.run_table import SCOPES, Packed, pack
 from flowscope.metastore.scalars import StoredScalar, is_scalar, stored, stored_text
+
+if TYPE_CHECKING:  # the filter language loads only for a query with where= (load_catalog)
+    from flowscope.metastore.filter_sql import Catalog, Target
 
 END_STEP = "end"
 """The step whose scalar artifacts are a run's `data.NAME` values."""
@@ -136,6 +137,8 @@ def record_input_rows(
 
 def load_catalog(conn: Connection, target: Target) -> Catalog:
     """The fields a filter over `target` may name, with the kinds of value recorded."""
+    from flowscope.metastore.filter_sql import catalog_scopes
+
     found: dict[tuple[str, str], set[str]] = {}
     for scope, step in catalog_scopes(target):
         rows = conn.execute(
@@ -152,6 +155,9 @@ def condition(conn: Connection, target: Target, where: str | None) -> tuple[str,
     """The SQL condition of a filter (parsed and checked against the catalog), or None."""
     if where is None:
         return None
+    from flowscope.metastore.filter_sql import compile_filter
+    from flowscope.metastore.filters import parse
+
     expr = parse(where)  # a syntax error before any query
     return compile_filter(expr, target, load_catalog(conn, target))
 

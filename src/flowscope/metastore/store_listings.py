@@ -15,7 +15,6 @@ from typing import Any
 from flowscope.errors import QueryError
 from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Row
-from flowscope.metastore.filter_sql import Target
 from flowscope.metastore.records import (
     ArtifactRecord,
     Page,
@@ -48,6 +47,10 @@ class StoreListings(StoreBase):
         self, conn: Connection, flow_name: str, query: RunQuery
     ) -> tuple[str, list[Any]]:
         cutoff = self._cutoff()
+        if query.where is None:
+            return runs_query(flow_name, query, cutoff, None)
+        from flowscope.metastore.filter_sql import Target  # the filter language, for where= only
+
         target = Target("runs", flow_name, cutoff=cutoff)
         return runs_query(
             flow_name, query, cutoff, query_index.condition(conn, target, query.where)
@@ -111,6 +114,8 @@ class StoreListings(StoreBase):
     def check_filter(self, flow_name: str, where: str, step_name: str | None = None) -> None:
         """Raise QueryError unless `where` is a valid filter of the runs of `flow_name` (or,
         with `step_name`, of the tasks of that step): parsed and compiled, no row read."""
+        from flowscope.metastore.filter_sql import Target
+
         target = (
             Target("runs", flow_name)
             if step_name is None
@@ -135,6 +140,8 @@ class StoreListings(StoreBase):
                 return conn.execute(sql + " ORDER BY t.task_id", params)
             if step_name is None:
                 raise QueryError("A tasks filter applies to the tasks of one step: name the step.")
+            from flowscope.metastore.filter_sql import Target
+
             target = Target("tasks", flow_name, step_name=step_name, cutoff=self._cutoff())
             found = query_index.condition(conn, target, where)
             assert found is not None

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowscope.config import Settings
 from flowscope.datastore import ContentStore
@@ -31,7 +31,6 @@ from flowscope.errors import (
 )
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
-from flowscope.flow.project import ProjectInfo
 from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogRecord
@@ -72,6 +71,9 @@ from flowscope.runtime.spec import PARAMETERS_STEP, Parent, StepRules, TaskSpec,
 from flowscope.runtime.stop import StopRequest
 from flowscope.runtime.task import RunWork, TaskOutcome
 from flowscope.runtime.workers import ForkExecutor
+
+if TYPE_CHECKING:
+    from flowscope.flow.project import ProjectInfo
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ import threading
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowscope.datastore import ContentStore
 from flowscope.flow import ForeachFrame, Inputs, current, foreach_items
 from flowscope.flow.current import ObjectOpener, Parallel
 from flowscope.flow.environment import applied, task_environment
 from flowscope.flow.gang import MAIN_IP, PARALLEL_VAR
-from flowscope.flow.project import ProjectInfo
 from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.metastore.scalars import scalar_text
@@ -29,6 +28,9 @@ from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
 from flowscope.runtime.cards import CardPolicy, TaskCards
 from flowscope.runtime.executor import TIMEOUT
 from flowscope.runtime.spec import Parent, Stack, StepRules, TaskSpec
+
+if TYPE_CHECKING:
+    from flowscope.flow.project import ProjectInfo
 
 
 @dataclass(frozen=True)
