@@ -86,8 +86,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "values": count}))
 """
 
 
-def record_run(work: Path, tasks: int, env: dict[str, str]) -> str:
+def record_run(work: Path, tasks: int, env: dict[str, str]) -> tuple[str, float]:
     (work / "walk_flow.py").write_text(FLOW)
+    began = time.perf_counter()
     subprocess.run(
         [sys.executable, "walk_flow.py", "run", "--n", str(tasks)],
         cwd=work,
@@ -95,7 +96,20 @@ def record_run(work: Path, tasks: int, env: dict[str, str]) -> str:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return f"WalkFlow/{_latest_run(work, env)}"
+    took = time.perf_counter() - began
+    return f"WalkFlow/{_latest_run(work, env)}", took
+
+
+def metadata_bytes(work: Path) -> tuple[int, int]:
+    """The metadata database's size, and the bytes of inline blobs (base64) it holds."""
+    import sqlite3
+
+    db = work / ".flowscope" / "metadata.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        inline = conn.execute("SELECT COALESCE(SUM(LENGTH(inline_blob)), 0) FROM artifacts")
+        held = int(inline.fetchone()[0])
+    return db.stat().st_size, held
 
 
 def _latest_run(work: Path, env: dict[str, str]) -> int:
@@ -176,6 +190,12 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-s3", action="store_true", help="skip the radosgw part")
+    parser.add_argument(
+        "--inline-max",
+        type=int,
+        default=None,
+        help="FLOWSCOPE_INLINE_BLOB_MAX for the run (0: no blob inline; default: the setting's)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="flowscope-walk-"))
@@ -183,8 +203,12 @@ def main() -> None:
     base["FLOWSCOPE_USER"] = "bench"
     results: dict[str, dict] = {}
     service = gateway = None
+    recording = dict(base)
+    if args.inline_max is not None:
+        recording["FLOWSCOPE_INLINE_BLOB_MAX"] = str(args.inline_max)
     try:
-        run = record_run(work, args.tasks, base)
+        run, run_seconds = record_run(work, args.tasks, recording)
+        db_size, inline_bytes = metadata_bytes(work)
         results["local"] = measure(str(work), run, base, args.repeats, work)
         service, url = start_service(work, base)
         with_token = {**base, "FLOWSCOPE_SERVICE_TOKEN": TOKEN}
@@ -211,6 +235,11 @@ def main() -> None:
 
     local = results["local"]["cold"]
     print(f"walk of every artifact of {run} ({args.tasks} tasks), medians of {args.repeats}")
+    print(
+        f"the run took {run_seconds:.2f} s; metadata.db {db_size / 1024:.0f} KiB "
+        f"({db_size / args.tasks:.0f} B per task), of which inline blobs "
+        f"{inline_bytes / 1024:.0f} KiB ({inline_bytes / args.tasks:.0f} B per task)"
+    )
     print(
         textwrap.dedent(f"""\
         {"store":<8} {"values":>7} {"cold cache":>11} {"warm cache":>11} {"cold / local":>13}""")

@@ -282,6 +282,7 @@ class Context:
     workdir: Path
     log: Callable[[str], None]
     keep: bool = False
+    foreach_sizes: tuple[int, ...] | None = None  # W2's task counts, when not the default
     fixtures: dict[tuple[str, ...], Path] = field(default_factory=dict)
     _count: int = 0
 

@@ -85,7 +85,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(flowscope --datastore s3://..., Metaflow METAFLOW_DEFAULT_DATASTORE=s3); needs the "
         "Debian radosgw packages",
     )
+    parser.add_argument(
+        "--foreach-sizes",
+        metavar="N,N",
+        help="W2's task counts instead of 200,1000 (e.g. 200: when the family's foreach on S3 "
+        "takes seconds per task, its 1,000-task case takes over an hour)",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.foreach_sizes = (
+            tuple(int(n) for n in args.foreach_sizes.split(",")) if args.foreach_sizes else None
+        )
+    except ValueError:
+        parser.error(
+            f"--foreach-sizes takes task counts such as 200,1000, not {args.foreach_sizes!r}"
+        )
     args.repeats = args.repeats or (1 if args.quick else 5)
     if args.repeats < 1 or args.heavy_repeats < 1:
         parser.error("--repeats and --heavy-repeats must be at least 1")
@@ -177,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir=workdir,
         log=log,
         keep=args.keep,
+        foreach_sizes=args.foreach_sizes,
     )
     log(
         f"workdir {workdir}; {args.repeats} repeat(s) after a discarded warm-up; "

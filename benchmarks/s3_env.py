@@ -8,6 +8,7 @@ shared prefix would let a repeat find its blobs already stored):
                METAFLOW_S3_ENDPOINT_URL=<radosgw>
 
 Both read the same standard AWS variables for the credentials. Metadata stays local on both.
+flowscope runs from this checkout's `src` (PYTHONPATH), not whatever the venv has installed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from s3 import RadosGateway  # noqa: E402
 
+SRC = Path(__file__).resolve().parents[1] / "src"
 OSD_BYTES = 8 * 1024**3  # in memory: 200 MB arrays, a few repeats, both sides
 
 
@@ -37,6 +39,7 @@ def on_s3(fw: Framework, gateway: RadosGateway, workdir: Path) -> Framework:
     env["FLOWSCOPE_BLOB_CACHE"] = str(workdir / "flowscope_blob_cache")
     root = f"s3://{gateway.bucket}"
     if fw.name == FLOWSCOPE:
+        env["PYTHONPATH"] = str(SRC)  # this checkout, as the rest of the command measures it
         dir_env = (("FLOWSCOPE_DATASTORE", f"{root}/flowscope/{{dir}}"),)
     else:
         env.update(METAFLOW_DEFAULT_DATASTORE="s3", METAFLOW_S3_ENDPOINT_URL=gateway.endpoint)

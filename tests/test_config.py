@@ -134,6 +134,15 @@ def test_flowscope_datastore_is_read_and_blank_means_unset() -> None:
     assert Settings.from_env({}).datastore is None
 
 
+def test_the_inline_blob_bound_is_read_and_checked() -> None:
+    assert Settings.from_env({}).inline_blob_max == 2048
+    assert Settings.from_env({"FLOWSCOPE_INLINE_BLOB_MAX": "0"}).inline_blob_max == 0
+    assert Settings.from_env({"FLOWSCOPE_INLINE_BLOB_MAX": "4096"}).inline_blob_max == 4096
+    for bad in ("-1", "65537", "2k", "1.5"):
+        with pytest.raises(FlowscopeError, match="FLOWSCOPE_INLINE_BLOB_MAX"):
+            Settings.from_env({"FLOWSCOPE_INLINE_BLOB_MAX": bad})
+
+
 def test_dask_env_names_the_variables_sent_with_each_task():
     settings = Settings.from_env({"FLOWSCOPE_DASK_ENV": " MODE, API_URL ,,"})
     assert settings.dask_env == ("MODE", "API_URL")

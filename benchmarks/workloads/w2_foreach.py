@@ -15,7 +15,10 @@ MAX_WORKERS = 16
 
 
 def sizes(ctx: Context) -> list[tuple[int, float]]:
-    """(tasks, speedup target); --quick shrinks 200 -> 20 and 1,000 -> 50."""
+    """(tasks, speedup target); --quick shrinks 200 -> 20 and 1,000 -> 50; --foreach-sizes
+    chooses the counts (the target of the nearest default size)."""
+    if ctx.foreach_sizes:
+        return [(n, 20 if n < 600 else 30) for n in ctx.foreach_sizes]
     return [(20, 20), (50, 30)] if ctx.quick else [(200, 20), (1000, 30)]
 
 

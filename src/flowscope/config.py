@@ -21,6 +21,9 @@ Nothing here runs at import time; `Settings.from_env()` reads the environment wh
 | FLOWSCOPE_BLOB_CACHE_MB         | its bound in MiB (0: no cache)                 | 2048           |
 | FLOWSCOPE_DATASTORE_RETRY_TIME  | seconds an s3:// transfer retries a server that| 60             |
 |                                 | does not answer, before the task fails         |                |
+| FLOWSCOPE_INLINE_BLOB_MAX       | bytes: an artifact blob stored this small is   | 2048           |
+|                                 | also kept in its metadata row, read with the   |                |
+|                                 | listing (0: never; at most 65536)              |                |
 | FLOWSCOPE_HEARTBEAT_INTERVAL    | seconds between heartbeats of a running run    | 5              |
 | FLOWSCOPE_LOST_AFTER            | seconds without heartbeat before "lost"        | 60             |
 | FLOWSCOPE_CARD_TIMEOUT          | seconds a card may take to render (@card's     | 45             |
@@ -69,6 +72,24 @@ def _float(env: Mapping[str, str], name: str, default: float, unit: str = "secon
 
 
 EXECUTORS = ("local", "dask")
+INLINE_BLOB_MAX = 2048
+"""Default FLOWSCOPE_INLINE_BLOB_MAX (bytes of a blob's stored form)."""
+INLINE_BLOB_LIMIT = 64 * 1024
+"""Its largest accepted value (metastore.records.MAX_INLINE: what readers accept)."""
+
+
+def _inline_max(env: Mapping[str, str]) -> int:
+    name = "FLOWSCOPE_INLINE_BLOB_MAX"
+    raw = env.get(name, "").strip()
+    if not raw:
+        return INLINE_BLOB_MAX
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r:.80} is not a whole number of bytes.") from None
+    if not 0 <= value <= INLINE_BLOB_LIMIT:
+        raise ConfigError(f"{name}={raw!r:.80} must be between 0 (never) and {INLINE_BLOB_LIMIT}.")
+    return value
 
 
 ISOLATIONS = ("fork", "host")
@@ -175,6 +196,7 @@ class Settings:
     datastore_retry_time: float = 60.0
     blob_cache: Path | None = None  # None: ~/.cache/flowscope/blobs (`blob_cache_dir`)
     blob_cache_bytes: int = 2048 * 1024 * 1024
+    inline_blob_max: int = INLINE_BLOB_MAX
     card_timeout: float = 45.0
     card_max_mb: float = 16.0
     card_refresh_interval: float = 1.0
@@ -212,6 +234,7 @@ class Settings:
             datastore_retry_time=_float(env, "FLOWSCOPE_DATASTORE_RETRY_TIME", 60.0),
             blob_cache=_cache_dir(env),
             blob_cache_bytes=_mebibytes(env, "FLOWSCOPE_BLOB_CACHE_MB", 2048),
+            inline_blob_max=_inline_max(env),
             card_timeout=_float(env, "FLOWSCOPE_CARD_TIMEOUT", 45.0),
             card_max_mb=_float(env, "FLOWSCOPE_CARD_MAX_MB", 16.0, "MiB"),
             card_refresh_interval=_float(env, "FLOWSCOPE_CARD_REFRESH_INTERVAL", 1.0),

@@ -70,7 +70,12 @@ def open_stores(
         metadata if metadata is not None else default_address(settings, cwd), create=create
     )
     data_address = datastore_address(where, datastore, settings)
-    content = ContentStore(open_storage(data_address, settings, lazy=lazy))
+    chosen = datastore is not None or settings.datastore is not None
+    content = ContentStore(
+        open_storage(data_address, settings, lazy=lazy),
+        inline_max=settings.inline_blob_max,
+        address=data_address if chosen else None,
+    )
     provider = open_provider(where, settings, create=create)
     return Stores(provider.describe(), data_address, provider, content)
 
@@ -89,6 +94,11 @@ def datastore_address(where: Address, explicit: str | None, settings: Settings) 
             f"A datastore address must be a directory or a URL (file://, http(s)://), "
             f"got {chosen!r:.80}."
         )
+    return normalize_address(chosen)
+
+
+def normalize_address(chosen: str) -> str:
+    """A datastore address as runs record it: a URL as given, a directory made absolute."""
     chosen = chosen.strip()
     if _URL.match(chosen):
         return chosen

@@ -193,6 +193,7 @@ class Builder:
         self.provider = backend.provider
         self.store = backend.datastore
         self.now = time.time() - 1000.0
+        self.inline = False  # record small blobs inline, as the runtime does
 
     def tick(self) -> float:
         self.now += 1.0
@@ -219,6 +220,7 @@ class Builder:
                     info.serializer,
                     self.now,
                     scalar_text(value),
+                    info.inline if self.inline else None,
                 )
             )
         return tuple(records)
@@ -234,6 +236,7 @@ class Builder:
         created_at: float | None = None,
         command_line: str | None = None,
         origin_run_id: int | None = None,
+        datastore: str | None = None,
     ) -> Recorded:
         code_key = None if code is None else self.blob(code_tarball(code, flow))
         record = self.provider.create_run(
@@ -252,6 +255,7 @@ class Builder:
                 created_at=self.tick() if created_at is None else created_at,
                 command_line=command_line,
                 origin_run_id=origin_run_id,
+                datastore=datastore,
             )
         )
         return Recorded(flow, record.run_id)

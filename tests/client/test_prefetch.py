@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from flowscope.client import Step
 
 
@@ -85,3 +87,41 @@ def test_a_failed_batch_falls_back_to_reading_each_value(client, builder, monkey
     monkeypatch.setattr(storage, "prefetch", broken, raising=False)
     values = sorted(task.data.y for task in Step(f"{run.pathspec}/square"))
     assert values == [i * i for i in range(5)]
+
+
+def test_small_blobs_come_with_the_listing_and_need_no_datastore(client, builder, monkeypatch):
+    builder.inline = True
+    run = builder.foreach(30)
+    from flowscope.client.context import CONTEXT
+
+    storage = CONTEXT.datastore_for(CONTEXT.provider()).storage
+    reads: list[str] = []
+    for name in ("read", "read_mapped", "read_many", "prefetch"):
+        if hasattr(storage, name):
+            monkeypatch.setattr(storage, name, lambda *a, _n=name: reads.append(_n), raising=False)
+    sent = _blob_requests(monkeypatch)
+    walked = sorted(task.data.y for task in Step(f"{run.pathspec}/square"))
+    assert walked == [i * i for i in range(30)]
+    assert [t.data.items for t in Step(f"{run.pathspec}/square")][0] == list(range(30))
+    assert reads == [] and sent == []  # never asked: not one blob read, batch or request
+
+
+def test_an_inline_blob_that_does_not_match_its_hash_is_refused(client, builder):
+    import base64
+    from dataclasses import replace
+
+    from flowscope.errors import BlobCorrupted
+
+    builder.inline = True
+    real = builder.artifacts
+    other = builder.artifacts({"y": "another value"})[0]
+
+    def tampered(values):  # a record whose inline bytes are another blob's
+        return tuple(replace(r, inline=other.inline) if r.name == "y" else r for r in real(values))
+
+    builder.artifacts = tampered
+    run = builder.foreach(2)
+    assert base64.b64decode(other.inline)
+    task = next(iter(Step(f"{run.pathspec}/square")))
+    with pytest.raises(BlobCorrupted, match="'y'.*do not match their content hash"):
+        _ = task.data.y

@@ -166,3 +166,36 @@ def test_any_bytes_round_trip(chunks: list[bytes]) -> None:
     assert store.get(key) == whole
     assert store.open(key).tobytes() == whole
     assert store.put(whole) == key
+
+
+def test_a_small_blob_is_handed_back_in_its_stored_form_and_read_from_it() -> None:
+    storage = MemoryStorage()
+    store = ContentStore(storage, inline_max=2048)
+    small = store.put_info([b"small value " * 10])
+    assert small.inline is not None and len(small.inline) == small.stored_size <= 2048
+    assert bytes(storage.read(small.key)) == small.inline  # the datastore keeps its copy
+    view = ContentStore.open_inline(small.key, small.inline, "a record")
+    assert view.tobytes() == b"small value " * 10
+    again = store.put_info([b"small value " * 10])  # already stored: still handed back
+    assert not again.written and again.inline == small.inline
+    compressible = store.put_info([b"z" * 100_000])  # compresses under the bound
+    assert compressible.inline is not None and len(compressible.inline) <= 2048
+    large = store.put_info([os.urandom(4096)])
+    assert large.inline is None
+    assert ContentStore(MemoryStorage()).put_info([b"x"]).inline is None  # default: never
+
+
+def test_an_inline_copy_is_checked_against_its_key_like_a_read() -> None:
+    store = ContentStore(MemoryStorage(), inline_max=2048)
+    put = store.put_info([b"precious" * 20])
+    assert put.inline is not None
+    damaged = bytearray(put.inline)
+    damaged[-1] ^= 0xFF
+    with pytest.raises(BlobCorrupted, match=f"{put.key}.*the record of x"):
+        ContentStore.open_inline(put.key, bytes(damaged), "the record of x")
+    other = store.put_info([b"another value"])
+    assert other.inline is not None
+    with pytest.raises(BlobCorrupted, match=put.key):  # a valid blob under the wrong key
+        ContentStore.open_inline(put.key, other.inline, "the record of x")
+    with pytest.raises(DataStoreError):
+        ContentStore.open_inline(put.key, b"garbage", "the record of x")

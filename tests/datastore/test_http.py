@@ -66,3 +66,20 @@ def test_read_many_fetches_a_batch_per_request(
     assert requests[0] == "POST /blobs/batch" and requests[1:] == [
         f"GET /blobs/{k}" for k in keys[:3]
     ]
+
+
+def test_serves_asks_the_service_and_refuses_a_malformed_answer() -> None:
+    from http_servers import ScriptedServer
+
+    script = [(200, {"served": True}), (200, {"served": "yes"}), (200, [1]), (404, {})]
+    with ScriptedServer(script) as server:
+        storage = HttpBlobStorage(HttpTransport(server.url, token=TOKEN))
+        assert storage.serves("s3://bucket/prefix") is True
+        method, path, _ = server.requests[0]
+        assert (
+            method == "GET" and path == "/api/v1/blobs/serves?datastore=s3%3A%2F%2Fbucket%2Fprefix"
+        )
+        for _ in range(2):
+            with pytest.raises(MetadataError, match='"served": true or false'):
+                storage.serves("s3://bucket/prefix")
+        assert storage.serves("s3://bucket/prefix") is False  # an older service: no route

@@ -89,23 +89,6 @@ def test_a_small_blob_costs_one_request_stored_or_already_there(s3_url: str) -> 
     assert calls == ["GetObject"]
 
 
-def test_a_large_blob_goes_in_parallel_parts_and_comes_back_whole(s3_url: str) -> None:
-    storage = _storage(s3_url, part_size=5 * MIB, concurrency=3)
-    calls = _record_calls(storage)
-    data = os.urandom(12 * MIB + 7)
-    key, blob = stored_blob(data)
-    storage.write(key, [memoryview(blob)[:100], memoryview(blob)[100:]])
-    assert calls.count("UploadPart") == 3 and calls[-1] == "CompleteMultipartUpload"
-    calls.clear()
-    assert storage.read(key) == blob
-    assert calls == ["GetObject"] * 3  # ranged GETs
-    assert storage.size(key) == len(blob)
-    calls.clear()
-    storage.write(key, [blob])  # already there: one HEAD, nothing sent
-    assert calls == ["HeadObject"]
-    assert ContentStore(storage).get(key) == data
-
-
 def test_a_corrupted_object_is_detected_and_named(s3_url: str, rgw) -> None:
     storage = _storage(s3_url)
     store = ContentStore(storage)

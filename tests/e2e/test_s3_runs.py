@@ -162,3 +162,86 @@ def test_a_server_gone_mid_run_stops_the_run_and_resume_completes(pair, rgw) -> 
     assert again.code == 0, again.output
     summary = _summary(remote, _store(remote), "WaitingFlow")
     assert summary["successful"] is True
+
+
+def test_a_run_records_its_s3_datastore_so_a_reader_needs_no_setting(pair, rgw) -> None:  # type: ignore[no-untyped-def]
+    local, remote = pair
+    url = rgw.new_url()
+    assert local.run("foreach", "run", "--n", "6").code == 0
+    remote.env["FLOWSCOPE_INLINE_BLOB_MAX"] = "0"  # every value read from S3
+    assert remote.run("foreach", "--datastore", url, "run", "--n", "6").code == 0
+    # no FLOWSCOPE_DATASTORE: the run's record says where its data lives
+    assert _summary(remote, _store(remote), "ForeachFlow") == _summary(
+        local, _store(local), "ForeachFlow"
+    )
+    del remote.env["FLOWSCOPE_INLINE_BLOB_MAX"]
+    assert remote.run("foreach", "--datastore", url, "run", "--n", "6").code == 0
+    # small values came inline with the listings: reading them never loads boto3
+    script = (
+        "import sys; from flowscope import Flow, namespace; namespace(None); "
+        "run = Flow('ForeachFlow').latest_run; "
+        "values = sorted(t.data.item for t in run['body']); "
+        "print(values, 'boto3' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=remote.root,
+        env=remote.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("]")[-1].strip() == "False", proc.stdout
+
+
+def test_resume_of_an_s3_run_uses_the_origins_datastore(pair, rgw) -> None:  # type: ignore[no-untyped-def]
+    _, remote = pair
+    url = rgw.new_url()
+    marker = remote.root / "fixed-origin"
+    first = remote.run(
+        "behaviours", "--datastore", url, "run", "--mode", "resume", "--marker", str(marker)
+    )
+    assert first.code == 1
+    marker.write_text("fixed")
+    second = remote.run("behaviours", "resume")  # not told where: the origin's datastore
+    assert second.code == 0, second.output
+    blobs = Path(_store(remote)) / ".flowscope" / "blobs"
+    assert not blobs.exists() or not any(p.is_file() for p in blobs.rglob("*"))
+    summary = _summary(remote, _store(remote), "BehaviourFlow")
+    assert summary["successful"] is True and summary["runs"] == 2
+
+
+def test_through_the_service_a_run_on_another_bucket_prefix_is_named(
+    pair, rgw, service_factory
+) -> None:  # type: ignore[no-untyped-def]
+    _, remote = pair
+    served, other = rgw.new_url(), rgw.new_url()
+    service = service_factory(
+        str(remote.root / "service2.db"), served, env={**rgw.env(), "FLOWSCOPE_USER": "svc"}
+    )
+    remote.env["FLOWSCOPE_SERVICE_TOKEN"] = service.token
+    ok = remote.run("linear", "--metadata", service.url, "--datastore", served, "run")
+    assert ok.code == 0, ok.output
+    remote.env["FLOWSCOPE_INLINE_BLOB_MAX"] = "0"  # values only in the datastore
+    elsewhere = remote.run("linear", "--metadata", service.url, "--datastore", other, "run")
+    assert elsewhere.code == 0, elsewhere.output
+    no_aws = {name: "" for name in rgw.env()}
+    no_aws.update(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_EC2_METADATA_DISABLED="true")
+    script = (
+        "import sys; from flowscope import Flow, metadata, namespace; namespace(None); "
+        f"metadata({service.url!r}); runs = {{r.id: r for r in Flow('LinearFlow')}}; "
+        "print(runs['1']['end'].task.data.seen)\n"
+        "try:\n    runs['2']['end'].task.data.seen\nexcept Exception as e:\n    print(e)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=remote.root,
+        env={**remote.env, **no_aws},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, error = proc.stdout.strip().splitlines()
+    assert first and other in error and "does not serve" in error and service.url in error

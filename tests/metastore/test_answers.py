@@ -49,3 +49,64 @@ def test_member_checks_the_container() -> None:
     for data in ({"p": []}, [], {"q": {}}):
         with pytest.raises(MetadataError, match="'p'"):
             member(data, "p", dict, ANSWER)
+
+
+ART = {"name": "x", "sha": "a" * 64, "size": 3, "type_name": "int", "serializer": "pickle"}
+
+
+def test_an_oversized_inline_blob_or_address_is_refused_before_decoding() -> None:
+    from flowscope.metastore.records import MAX_ADDRESS, MAX_INLINE_TEXT, ArtifactRecord
+
+    fits = record(ArtifactRecord, {**ART, "inline": "A" * MAX_INLINE_TEXT}, ANSWER)
+    assert fits.inline is not None and len(fits.inline) == MAX_INLINE_TEXT
+    with pytest.raises(MetadataError, match=f"'inline' holds at most {MAX_INLINE_TEXT}"):
+        record(ArtifactRecord, {**ART, "inline": "A" * (MAX_INLINE_TEXT + 4)}, ANSWER)
+    with pytest.raises(MetadataError, match="'inline' is"):
+        record(ArtifactRecord, {**ART, "inline": 12}, ANSWER)
+    with pytest.raises(MetadataError, match=f"'datastore' holds at most {MAX_ADDRESS}"):
+        record(RunRecord, {**RUN, "datastore": "s3://" + "b" * MAX_ADDRESS}, ANSWER)
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("size", 1.5),
+        ("size", False),
+        ("created_at", "1"),
+        ("created_at", True),
+        ("scalar", ["1"]),
+        ("name", None),
+    ],
+)
+def test_the_precomputed_checks_refuse_what_the_annotations_refuse(
+    field: str, value: object
+) -> None:
+    from flowscope.metastore.records import ArtifactRecord
+
+    with pytest.raises(MetadataError, match=f"'{field}'"):
+        record(ArtifactRecord, {**ART, field: value}, ANSWER)
+
+
+def test_a_listing_decodes_without_reflection_per_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import typing
+
+    from flowscope.metastore import answers, records
+    from flowscope.metastore.records import ArtifactRecord
+
+    record(ArtifactRecord, ART, ANSWER)  # the class's tables are built on first use
+    calls: list[str] = []
+
+    def counted(name: str, real: typing.Callable[..., typing.Any]) -> typing.Any:
+        def wrapper(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(answers, "fields", counted("fields", dataclasses.fields))
+    monkeypatch.setattr(records, "fields", counted("fields", dataclasses.fields))
+    monkeypatch.setattr(typing, "get_type_hints", counted("hints", typing.get_type_hints))
+    listed = record_list(ArtifactRecord, {"a": [ART] * 500}, "a", ANSWER)
+    assert len(listed) == 500 and listed[0] == ArtifactRecord("x", "a" * 64, 3, "int", "pickle")
+    assert calls == []

@@ -96,3 +96,35 @@ def test_path_segments_are_quoted_whole() -> None:
     with ScriptedServer([(404, missing)]) as server:
         assert HttpMetadataProvider(f"{server.url}/pre").get_run("a/b?c d", 1) is None
         assert server.requests[0][1] == "/pre/api/v1/flows/a%2Fb%3Fc%20d/runs/1"
+
+
+def test_large_batch_writes_are_split_under_the_body_bound(
+    served: str, served_store: SqlMetadataStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    from flowscope.metastore import http
+    from flowscope.metastore.records import ArtifactRecord
+
+    monkeypatch.setattr(http, "MAX_BODY", 20_000)
+    provider = HttpMetadataProvider(served, token=TOKEN)
+    provider.create_run(NewRun("F", "u"))
+    provider.create_tasks("F", 1, [NewTask("body", i) for i in range(1, 41)])
+    provider.start_attempts("F", 1, [AttemptStart(i, 0) for i in range(1, 41)])
+    inline = base64.b64encode(bytes(1500)).decode()
+    art = ArtifactRecord("x", "ab" * 32, 1500, "bytes", "pickle", 1.0, inline=inline)
+    sent: list[int] = []
+    request = provider._http.request
+
+    def counted(method: str, path: str, **kw: object) -> object:
+        if path.endswith("/attempts/finish"):
+            sent.append(len(kw["body"]))  # type: ignore[arg-type]
+        return request(method, path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(provider._http, "request", counted)
+    provider.finish_attempts(
+        "F", 1, [AttemptResult(i, 0, "succeeded", artifacts=(art,)) for i in range(1, 41)]
+    )
+    assert len(sent) > 1 and max(sent) <= 20_000
+    index = served_store.list_step_artifacts("F", 1, "body")
+    assert sorted(index) == list(range(1, 41)) and index[7][0].inline == inline

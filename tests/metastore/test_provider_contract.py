@@ -81,6 +81,36 @@ def test_a_run_keeps_the_command_line_that_started_it(provider: MetadataProvider
     }
 
 
+def test_a_run_keeps_the_datastore_it_was_recorded_with(provider: MetadataProvider) -> None:
+    new_run(provider, datastore="s3://team-bucket/flowscope")
+    new_run(provider)  # the metadata store's own datastore: nothing recorded
+    assert provider.get_run("F", 1).datastore == "s3://team-bucket/flowscope"  # type: ignore[union-attr]
+    assert provider.get_run("F", 2).datastore is None  # type: ignore[union-attr]
+    assert [r.datastore for r in provider.list_runs("F").items] == [
+        None,
+        "s3://team-bucket/flowscope",
+    ]
+    rows = provider.list_run_rows("F").items
+    assert [row.run.datastore for row in rows] == [None, "s3://team-bucket/flowscope"]
+
+
+def test_small_blobs_come_back_inline_with_the_listings(provider: MetadataProvider) -> None:
+    import base64
+
+    inline = base64.b64encode(bytes(range(256)) * 4).decode()
+    new_run(provider)
+    provider.create_tasks("F", 1, [NewTask("body", 1)])
+    provider.start_attempts("F", 1, [AttemptStart(1, 0)])
+    small = replace(art("small"), inline=inline)
+    provider.finish_attempts(
+        "F", 1, [AttemptResult(1, 0, "succeeded", artifacts=(small, art("large", "b" * 64)))]
+    )
+    listed = {a.name: a.inline for a in provider.list_artifacts("F", 1, 1, 0)}
+    assert listed == {"small": inline, "large": None}
+    index = provider.list_step_artifacts("F", 1, "body")
+    assert {a.name: a.inline for a in index[1]} == {"small": inline, "large": None}
+
+
 def test_run_ids_unique_under_concurrent_creation(provider: MetadataProvider) -> None:
     got: list[int] = []
     errors: list[BaseException] = []

@@ -82,9 +82,24 @@ def test_live_status(
 
 
 def test_rows_become_records() -> None:
-    row = ("F", "2", "ann", RUNNING, 1.0, None, 2.0, '["t"]', '["user:ann"]', "k", "1", "cmd")
+    row = (
+        "F",
+        "2",
+        "ann",
+        RUNNING,
+        1.0,
+        None,
+        2.0,
+        '["t"]',
+        '["user:ann"]',
+        "k",
+        "1",
+        "cmd",
+        "s3://b/p",
+    )
     run = run_from_row(row, cutoff=0.0)
     assert (run.run_id, run.status, run.user_tags, run.origin_run_id) == (2, RUNNING, ("t",), 1)
+    assert run.datastore == "s3://b/p"
     assert run_from_row(row, cutoff=5.0).status == LOST
     pending = (
         "F",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -96,3 +97,17 @@ def test_a_value_that_cannot_be_saved_in_parallel_is_named_with_its_step() -> No
     store = ContentStore(SlowParallelStorage())
     with pytest.raises(DataStoreError, match="Cannot store artifact 'bad' set in step 'train'"):
         save_outputs(store, {"ok": 1, "bad": Unpicklable(), "ok2": 2}, {}, {}, "train")
+
+
+def test_small_outputs_are_recorded_inline_and_inputs_load_from_the_record() -> None:
+    store = ContentStore(MemoryStorage(), inline_max=2048)
+    records = save_outputs(store, {"small": [1, 2], "large": os.urandom(4096)}, {}, {}, "s")
+    by_name = {r.name: r for r in records}
+    assert by_name["small"].inline is not None and by_name["large"].inline is None
+    known = {r.sha: r for r in records}
+    passed = save_outputs(store, {}, {"small": by_name["small"].sha}, known, "t")
+    assert passed[0].inline == by_name["small"].inline  # a pass-through keeps its copy
+    empty = ContentStore(MemoryStorage())  # a datastore without the blob: the record suffices
+    assert ParentArtifacts("F/1/s/1", by_name, empty).load("small") == [1, 2]
+    with pytest.raises(DataStoreError, match="'large' of task F/1/s/1"):
+        ParentArtifacts("F/1/s/1", by_name, empty).load("large")

@@ -160,3 +160,28 @@ def test_run_status() -> None:
     assert bodies.run_status({"status": "failed"}) == "failed"
     assert "got 'lost'" in _refused(lambda: bodies.run_status({"status": "lost"}))
     assert "got 'None'" in _refused(lambda: bodies.run_status({}))
+
+
+def test_a_run_records_its_datastore_and_an_artifact_its_inline_blob() -> None:
+    import base64
+
+    from flowscope.metastore.records import MAX_ADDRESS, MAX_INLINE_TEXT
+
+    run = NewRun("F", "ann", datastore="s3://team-bucket/flowscope")
+    assert bodies.new_run(_wire(run), "F").datastore == "s3://team-bucket/flowscope"
+    long = {**_wire(run), "datastore": "s3://" + "b" * MAX_ADDRESS}
+    assert f"the limit is {MAX_ADDRESS}" in _refused(lambda: bodies.new_run(long, "F"))
+    inline = base64.b64encode(b"stored form").decode()
+    art = ArtifactRecord("x", KEY, 11, "bytes", "pickle", 1.0, inline=inline)
+    result = AttemptResult(2, 0, "succeeded", 3.0, (art,))
+    assert bodies.attempt_results({"results": [_wire(result)]}) == [result]
+
+    def refused_inline(value: object) -> str:
+        wire = _wire(result)
+        wire["artifacts"][0]["inline"] = value
+        return _refused(lambda: bodies.attempt_results({"results": [wire]}))
+
+    assert "must be base64" in refused_inline("not base64!")
+    assert "must be base64" in refused_inline("QUJ")  # bad padding
+    assert f"the limit is {MAX_INLINE_TEXT}" in refused_inline("A" * (MAX_INLINE_TEXT + 4))
+    assert "must be a string" in refused_inline(123)

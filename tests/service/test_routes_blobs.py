@@ -139,3 +139,27 @@ def test_batch_refuses_hostile_requests(
 def test_batch_without_a_blob_root(make_api: Callable[..., Api]) -> None:
     api = make_api(blobs=None)
     assert error_of(api.post("/blobs/batch", json={"keys": ["0" * 64]})) == (501, "NotConfigured")
+
+
+def test_serves_says_yes_only_for_the_configured_blob_root(
+    make_api: Callable[..., Api], blob_storage: LocalStorage
+) -> None:
+    root = str(blob_storage.root)
+    api = make_api(blob_address=root)
+
+    def served(address: str) -> object:
+        answer = api.get("/blobs/serves", params={"datastore": address})
+        assert answer.status_code == 200
+        return answer.json()["served"]
+
+    assert served(root) is True and served(root + "/") is True
+    assert served("/elsewhere") is False and served("s3://bucket/x") is False
+    assert root not in api.get("/blobs/serves", params={"datastore": "/x"}).text  # never shown
+    assert error_of(api.get("/blobs/serves")) == (400, "BadRequest")
+    assert error_of(api.get("/blobs/serves", params={"datastore": "x" * 2001}))[0] == 400
+    assert make_api(blobs=None, blob_address=root).get(
+        "/blobs/serves", params={"datastore": root}
+    ).json() == {"served": False}
+    assert make_api().get("/blobs/serves", params={"datastore": root}).json() == {
+        "served": False  # a service told no address serves no recorded datastore
+    }

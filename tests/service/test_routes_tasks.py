@@ -151,3 +151,26 @@ def test_bad_bodies_are_400(api: Api, run: int, route: str, body: Any) -> None:
 def test_step_name_in_a_task_body_is_checked(api: Api, run: int) -> None:
     body = {"tasks": [{"step_name": "../etc", "task_id": 1}]}
     assert error_of(api.post(f"{RUN}/tasks", json=body)) == (400, "InvalidPathspec")
+
+
+def test_a_listing_carries_inline_blobs_up_to_its_budget(
+    api: Api, store: SqlMetadataStore, run: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    from flowscope.metastore.records import ArtifactRecord, AttemptResult, AttemptStart, NewTask
+    from flowscope.service import routes_tasks
+
+    inline = base64.b64encode(bytes(300)).decode()  # 400 characters each
+    store.create_tasks("F", run, [NewTask("wide", i) for i in range(100, 110)])
+    store.start_attempts("F", run, [AttemptStart(i, 0) for i in range(100, 110)])
+    art = ArtifactRecord("x", "a" * 64, 300, "bytes", "pickle", 1.0, inline=inline)
+    store.finish_attempts(
+        "F", run, [AttemptResult(i, 0, "succeeded", artifacts=(art,)) for i in range(100, 110)]
+    )
+    monkeypatch.setattr(routes_tasks, "INLINE_BUDGET", 1000)  # room for two copies
+    index = api.get(f"{RUN}/steps/wide/artifacts").json()["tasks"]
+    copies = [a["inline"] for arts in index.values() for a in arts]
+    assert len(copies) == 10 and copies.count(inline) == 2 and copies.count(None) == 8
+    one = api.get(f"{RUN}/tasks/100/attempts/0/artifacts").json()["artifacts"]
+    assert one[0]["inline"] == inline

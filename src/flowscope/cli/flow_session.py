@@ -134,6 +134,16 @@ class FlowSession:
         origin = origin_run(
             provider, name, run_id, self.settings.user, any_end=self.resume_step is not None
         )
+        told = self.args.datastore is not None or self.settings.datastore is not None
+        record = None if told else provider.get_run(name, origin)
+        if record is not None and record.datastore is not None:  # the origin's, unless told
+            from flowscope.stores import open_stores
+
+            self.stores().close()
+            self._stores = open_stores(
+                self.args.metadata or None, record.datastore, settings=self.settings, create=True
+            )
+            provider = self._stores.provider
         # a live runner heartbeats every interval: three missed ones mean it is gone
         live = 3 * self.settings.heartbeat_interval
         return ResumePlan(provider, name, origin, live_within=live)

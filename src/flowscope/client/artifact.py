@@ -97,7 +97,8 @@ class DataArtifact(ClientObject["Task"]):
     @property
     def data(self) -> object:
         """The value (loaded from the datastore on each read)."""
-        return load_value(self._provider, self._artifact_record(), self._name, self._shared)
+        record = self._artifact_record()
+        return load_value(self._provider, record, self._name, self._shared, self._run_record())
 
     @property
     def sha(self) -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import tempfile
 
     from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import RunRecord
 
 INFO_NAME = ".flowscope_code.json"
 
@@ -22,21 +23,24 @@ class Code:
     """The code a run executed. `flowspec` is the flow file's source; `tarball` the whole
     package; `extract()` unpacks it into a temporary directory."""
 
-    __slots__ = ("_data", "_info", "_key", "_owner", "_provider")
+    __slots__ = ("_data", "_info", "_key", "_owner", "_provider", "_run")
 
     _provider: MetadataProvider
     _key: str
     _owner: str
     _data: bytes | None
     _info: dict[str, Any] | None
+    _run: RunRecord | None  # whose recorded datastore holds the package
 
     def __init__(self) -> None:
         raise TypeError("Code objects come from run.code or task.code.")
 
     @classmethod
-    def _make(cls, provider: MetadataProvider, key: str, owner: str) -> Code:
+    def _make(
+        cls, provider: MetadataProvider, key: str, owner: str, run: RunRecord | None = None
+    ) -> Code:
         code = object.__new__(cls)
-        code._provider, code._key, code._owner = provider, key, owner
+        code._provider, code._key, code._owner, code._run = provider, key, owner, run
         code._data = None
         code._info = None
         return code
@@ -44,7 +48,8 @@ class Code:
     def _bytes(self) -> bytes:
         if self._data is None:
             try:
-                self._data = bytes(CONTEXT.datastore_for(self._provider).get(self._key))
+                store = CONTEXT.datastore_for(self._provider, self._run)
+                self._data = bytes(store.get(self._key))
             except DataStoreError as exc:
                 raise type(exc)(f"Could not read the code package of {self._owner}: {exc}") from exc
         return self._data
@@ -55,7 +60,8 @@ class Code:
     @property
     def path(self) -> str:
         """Where the package is stored (a file path or URL in the datastore)."""
-        return str(CONTEXT.datastore_for(self._provider).storage.locate(self._key))
+        store = CONTEXT.datastore_for(self._provider, self._run)
+        return str(store.storage.locate(self._key))
 
     @property
     def sha(self) -> str:

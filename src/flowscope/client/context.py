@@ -20,6 +20,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
+from flowscope.client.datastores import RecordedDatastores
 from flowscope.errors import MetadataError
 from flowscope.tags import validate_tag
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from flowscope.config import Settings
     from flowscope.datastore import ContentStore
     from flowscope.metastore.provider import MetadataProvider
+    from flowscope.metastore.records import RunRecord
     from flowscope.stores import Stores
 
 __all__ = [
@@ -71,6 +73,7 @@ class ClientContext:
         "_address",
         "_by_provider",
         "_datastore",
+        "_datastores",
         "_lock",
         "_namespace",
         "_opened",
@@ -87,6 +90,7 @@ class ClientContext:
         self._stores: Stores | None = None
         self._opened: dict[_Key, Stores] = {}
         self._by_provider: dict[int, Stores] = {}  # id(provider) -> its pair
+        self._datastores = RecordedDatastores()  # opened from runs' records, by address
 
     # ---- settings ----------------------------------------------------------------------
     def settings(self) -> Settings:
@@ -107,6 +111,7 @@ class ClientContext:
             self._stores = None
             self._opened = {}
             self._by_provider = {}
+            self._datastores = RecordedDatastores()
 
     # ---- namespace ---------------------------------------------------------------------
     def get_namespace(self) -> str | None:
@@ -176,14 +181,20 @@ class ClientContext:
                 return current.provider
             return self.stores_for(address).provider
 
-    def datastore_for(self, provider: MetadataProvider) -> ContentStore:
-        """The content store paired with `provider` (client objects read their data here). A
-        provider handed in without one gets the datastore its address resolves to."""
+    def datastore_for(
+        self, provider: MetadataProvider, run: RunRecord | None = None
+    ) -> ContentStore:
+        """The content store holding the data of `run` (a record read through `provider`), or
+        of the runs `provider` records when no run is given. A provider handed in without a
+        pair gets the datastore its address resolves to. See `flowscope.client.datastores`
+        for which datastore a run's recorded address opens."""
         with self._lock:
             found = self._by_provider.get(id(provider))
             if found is None:
                 found = self._pair(provider)
-            return found.datastore
+            if run is None or run.datastore is None:
+                return found.datastore
+            return self._datastores.for_run(found, run, self.settings())
 
     def use_provider(self, provider: MetadataProvider) -> str:
         """Read through `provider` from now on, with the datastore its address resolves to
@@ -213,8 +224,13 @@ class ClientContext:
             from flowscope.datastore import ContentStore, open_storage
             from flowscope.metastore.providers import resolve_address
 
-            address = datastore_address(resolve_address(name), None, self.settings())
-            content = ContentStore(open_storage(address, self.settings(), lazy=True))
+            settings = self.settings()
+            address = datastore_address(resolve_address(name), None, settings)
+            content = ContentStore(
+                open_storage(address, settings, lazy=True),
+                inline_max=settings.inline_blob_max,
+                address=address if settings.datastore is not None else None,
+            )
             stores = Stores(name, address, provider, content)
         self._by_provider[id(provider)] = stores
         return stores

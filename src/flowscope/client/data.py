@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, cast
 from flowscope.client.base import did_you_mean, visible
 from flowscope.client.context import CONTEXT
 from flowscope.errors import BlobCorrupted, BlobNotFound, DataStoreError
+from flowscope.metastore.records import inline_bytes
 
 if TYPE_CHECKING:
     from flowscope.client.artifact import DataArtifact
     from flowscope.client.prefetch import StepArtifacts
     from flowscope.client.task import Task
     from flowscope.metastore.provider import MetadataProvider
-    from flowscope.metastore.records import ArtifactRecord
+    from flowscope.metastore.records import ArtifactRecord, RunRecord
 
 _NOT_ARTIFACTS = ("__", "_repr_", "_ipython_")  # probes by Python and notebooks
 
@@ -29,16 +30,22 @@ def load_value(
     record: ArtifactRecord,
     owner: str,
     step: StepArtifacts | None = None,
+    run: RunRecord | None = None,
 ) -> object:
     """Load an artifact value; datastore errors are re-raised naming the artifact. `step`: the
-    shared index of the step walked, whose small blobs are fetched in one batch first."""
-    from flowscope.datastore import load_artifact
+    shared index of the step walked, whose small blobs are fetched in one batch first. `run`:
+    the artifact's run, whose recorded datastore holds the blob (`datastore_for`). A small
+    blob that came inline with the record is read from it (verified), without the datastore."""
+    from flowscope.datastore import load_artifact, load_inline
 
     what = f"The artifact {owner}"
-    store = CONTEXT.datastore_for(provider)
-    if step is not None:
-        step.warm(store)
     try:
+        stored = None if record.inline is None else inline_bytes(record.inline)
+        if stored is not None:
+            return load_inline(record.sha, record.serializer, stored, f"the record of {owner}")
+        store = CONTEXT.datastore_for(provider, run)
+        if step is not None:
+            step.warm(store)
         return load_artifact(store, record.sha, record.serializer)
     except BlobCorrupted as exc:
         # no "resume the run" here: a resume reuses finished tasks as they are, so it never
@@ -131,7 +138,13 @@ class TaskData(_ByName):
 
     def _get(self, name: str) -> object:
         task = self._task
-        return load_value(task._provider, self._record(name), f"{name!r} of {task!r}", task._shared)
+        return load_value(
+            task._provider,
+            self._record(name),
+            f"{name!r} of {task!r}",
+            task._shared,
+            task._run_record(),
+        )
 
     def __getattr__(self, name: str) -> object:
         return self._get(name)

@@ -62,6 +62,7 @@ class StepArtifacts:
         for records in self._all().values():
             for record in records:
                 small = record.size <= WARM_MAX_BLOB and visible(record.name)
+                small = small and record.inline is None  # an inline blob needs no fetch
                 if small and record.sha not in keys and total + record.size <= WARM_MAX_BYTES:
                     keys[record.sha] = None
                     total += record.size

@@ -125,7 +125,11 @@ class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
     def code(self) -> Code | None:
         """The code package saved with the run, None if none was saved."""
         key = self._run_record().code_key
-        return None if key is None else Code._make(self._provider, key, self.pathspec)
+        return (
+            None
+            if key is None
+            else Code._make(self._provider, key, self.pathspec, self._run_record())
+        )
 
     @property
     def end_task(self) -> Task | None:

@@ -237,7 +237,7 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
 
     def _blob(self, key: str, what: str) -> bytes:
         try:
-            return bytes(CONTEXT.datastore_for(self._provider).get(key))
+            return bytes(CONTEXT.datastore_for(self._provider, self._run_record()).get(key))
         except DataStoreError as exc:
             raise type(exc)(f"Could not read {what}: {exc}") from exc
 
@@ -288,7 +288,11 @@ class Task(StatusMixin["TaskRecord"], Container["Step", DataArtifact]):
     def code(self) -> Code | None:
         """The code package of the task's run, None if none was saved."""
         key = self._run_record().code_key
-        return None if key is None else Code._make(self._provider, key, self.pathspec)
+        return (
+            None
+            if key is None
+            else Code._make(self._provider, key, self.pathspec, self._run_record())
+        )
 
     @property
     def metadata(self) -> list[Metadata]:

@@ -9,7 +9,7 @@ encoding.py     the stored form: header, raw or lz4 segments
 cas.py          ContentStore: hashing, dedupe, verified reads
 serializers.py  pickle protocol 5 with out-of-band buffers; the serializer registry
 reducers.py     object arrays of repeated strings pickled as distinct values plus codes
-artifacts.py    save_artifact / load_artifact / save_artifacts
+artifacts.py    save_artifact / load_artifact / save_artifacts / load_inline
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from flowscope.datastore.artifacts import (
     ArtifactInfo,
     load_artifact,
+    load_inline,
     save_artifact,
     save_artifacts,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Serializer",
     "get_serializer",
     "load_artifact",
+    "load_inline",
     "open_storage",
     "save_artifact",
     "save_artifacts",

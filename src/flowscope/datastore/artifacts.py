@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,19 +19,34 @@ class ArtifactInfo:
     size: int  # bytes the blob takes in storage
     type_name: str  # e.g. "numpy.ndarray", "builtins.int"
     serializer: str
+    inline: str | None = None  # the stored form in base64, when small (`ContentStore.inline_max`)
 
 
 def save_artifact(store: ContentStore, value: object) -> ArtifactInfo:
     """Serialize ``value`` and store it; raises DataStoreError if it cannot be serialized."""
     serializer = serializer_for(value)
     result = store.put_info(serializer.dump(value))
-    return ArtifactInfo(result.key, result.stored_size, type_name(value), serializer.name)
+    inline = None if result.inline is None else binascii.b2a_base64(result.inline, newline=False)
+    return ArtifactInfo(
+        result.key,
+        result.stored_size,
+        type_name(value),
+        serializer.name,
+        None if inline is None else inline.decode("ascii"),
+    )
 
 
 def load_artifact(store: ContentStore, sha: str, serializer: str = "pickle") -> object:
     """The value stored under ``sha`` by the named serializer, read and verified."""
     chosen = get_serializer(serializer)
     return chosen.load(store.open(sha))
+
+
+def load_inline(sha: str, serializer: str, stored: bytes, where: str) -> object:
+    """The value whose stored form came with its record (`where` names the record), verified
+    against ``sha`` like a read from the datastore; no datastore is asked."""
+    chosen = get_serializer(serializer)
+    return chosen.load(ContentStore.open_inline(sha, stored, where))
 
 
 def save_artifacts(

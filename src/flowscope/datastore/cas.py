@@ -27,6 +27,10 @@ PARALLEL_HASH_MIN = 1024 * 1024
 ASK_FIRST_MIN = 8 * 1024 * 1024
 """On a ConditionalStorage, blobs this large are looked up before they are encoded and sent
 (one round trip is cheap next to their transfer); smaller ones are sent conditionally."""
+INLINE_ENCODE_FACTOR = 8
+"""A blob whose logical size is at most this times `inline_max` is encoded before the lookup
+(compression may bring it under the bound), so its stored form can be handed back even when
+the blob was already stored."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class PutResult:
     stored_size: int
     logical_size: int
     written: bool  # False when the blob was already stored
+    inline: bytes | None = None  # the stored form, when at most the store's `inline_max`
 
 
 class BlobView:
@@ -94,10 +99,19 @@ class BlobView:
 
 
 class ContentStore:
-    """Blobs by content hash over a ``BlobStorage``, with compression and verified reads."""
+    """Blobs by content hash over a ``BlobStorage``, with compression and verified reads.
 
-    def __init__(self, storage: BlobStorage) -> None:
+    ``inline_max``: ``put_info`` also hands back the stored form of a blob that takes at most
+    this many bytes (0: never), for the caller to keep beside its record (the metadata's inline
+    blobs); ``open_inline`` reads such a copy back, checked against the key like any read.
+    ``address``: where runs record their data lives (None: the metadata store's own)."""
+
+    def __init__(
+        self, storage: BlobStorage, *, inline_max: int = 0, address: str | None = None
+    ) -> None:
         self._storage = storage
+        self.inline_max = inline_max
+        self.address = address
 
     @property
     def storage(self) -> BlobStorage:
@@ -119,18 +133,31 @@ class ContentStore:
         views = [_byte_view(chunk) for chunk in chunks]
         logical_size = sum(view.nbytes for view in views)
         key = _digest(views, logical_size)
+        stored: list[Chunk] | None = None
+        if logical_size <= INLINE_ENCODE_FACTOR * self.inline_max:  # may encode small enough
+            stored = list(encode(views))
         write_new = getattr(self._storage, "write_new", None)  # ConditionalStorage
         if write_new is None or logical_size >= ASK_FIRST_MIN:
             if self._storage.exists(key):
-                return PutResult(key, self._storage.size(key), logical_size, written=False)
-        stored = encode(views)
+                inline = self._inline(stored)
+                size = self._storage.size(key) if inline is None else len(inline)
+                return PutResult(key, size, logical_size, written=False, inline=inline)
+        if stored is None:
+            stored = list(encode(views))
         written = True
         if write_new is None:
             self._storage.write(key, stored)
         else:  # one request, no question first; an already stored copy (same bytes) stays
             written = write_new(key, stored)
         stored_size = sum(memoryview(chunk).nbytes for chunk in stored)
-        return PutResult(key, stored_size, logical_size, written=written)
+        inline = self._inline(stored) if stored_size <= self.inline_max else None
+        return PutResult(key, stored_size, logical_size, written=written, inline=inline)
+
+    def _inline(self, stored: Sequence[Chunk] | None) -> bytes | None:
+        if stored is None:
+            return None
+        data = b"".join(memoryview(chunk) for chunk in stored)
+        return data if len(data) <= self.inline_max else None
 
     def get(self, key: str) -> bytearray:
         """The logical bytes stored under ``key``, checked against it."""
@@ -158,6 +185,17 @@ class ContentStore:
             raw = self._storage.read(key)
         where = self._storage.locate(key)
         buffer = memoryview(raw)
+        parts = decode(buffer, parse_header(buffer, key, where), key, where)
+        view = BlobView(key, parts)
+        _verify(key, where, parts, view.size)
+        return view
+
+    @staticmethod
+    def open_inline(key: str, stored: bytes, where: str) -> BlobView:
+        """A blob's stored form held elsewhere (`where`, for messages: the metadata record),
+        decoded and checked against ``key`` exactly as a read from storage is."""
+        check_key(key)
+        buffer = memoryview(stored)
         parts = decode(buffer, parse_header(buffer, key, where), key, where)
         view = BlobView(key, parts)
         _verify(key, where, parts, view.size)

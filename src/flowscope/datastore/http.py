@@ -44,6 +44,21 @@ class HttpBlobStorage:
     def locate(self, key: str) -> str:
         return f"{self._http.url}/api/v1/blobs/{check_key(key)}"
 
+    def serves(self, address: str) -> bool:
+        """Whether the service's blob root is the datastore at `address` (a run's recorded
+        one); the service answers yes or no and never reveals its root. A service too old
+        to know the question serves no recorded datastore."""
+        answer = self._http.request(
+            "GET", "/blobs/serves", query=[("datastore", address)], ok=(404,)
+        )
+        if answer.status == 404:
+            return False
+        data = answer.json()
+        served = data.get("served") if isinstance(data, dict) else None
+        if not isinstance(served, bool):
+            raise answer.wrong_shape('{"served": true or false}')
+        return served
+
     def _head(self, key: str, *, write: bool = False) -> int | None:
         answer = self._http.request("HEAD", f"/blobs/{check_key(key)}", ok=(404,), write=write)
         if answer.status == 404:

@@ -40,13 +40,8 @@ import botocore.exceptions  # type: ignore[import-untyped]
 
 from flowscope.datastore.keys import blob_not_found, check_key
 from flowscope.datastore.s3_address import parse_url
-from flowscope.datastore.s3_parts import (
-    PartReader,
-    byte_views,
-    part_size_for,
-    ranges,
-    slice_views,
-)
+from flowscope.datastore.s3_parts import PartReader, byte_views
+from flowscope.datastore.s3_transfer import fetch_ranges, read_into, total_size, upload_parts
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import BlobNotFound, DataStoreError, DataStoreUnavailable
 
@@ -219,7 +214,7 @@ class S3Storage:
             return self._put_if_absent(name, views, size)
         if self._head(key) is not None:
             return False
-        self._multipart(name, views, size)
+        upload_parts(self, name, views, size)
         return True
 
     def _put_if_absent(self, name: str, views: Sequence[memoryview], size: int) -> bool:
@@ -240,53 +235,6 @@ class S3Storage:
 
         return self._call(f"a PUT of {name}", put)
 
-    def _multipart(self, name: str, views: Sequence[memoryview], size: int) -> None:
-        client = self.client()
-        upload = self._call(
-            f"the start of an upload of {name}",
-            lambda: client.create_multipart_upload(Bucket=self.bucket, Key=name),
-        )
-        upload_id = upload["UploadId"]
-        part = part_size_for(size, self.part_size)
-
-        def send(number: int, start: int, stop: int) -> dict[str, object]:
-            pieces = slice_views(views, start, stop)
-            answer = self._call(
-                f"part {number} of {name}",
-                lambda: client.upload_part(
-                    Bucket=self.bucket,
-                    Key=name,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=PartReader(pieces),
-                    ContentLength=stop - start,
-                ),
-            )
-            return {"PartNumber": number, "ETag": answer["ETag"]}
-
-        try:
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                futures = [
-                    pool.submit(send, number, start, stop)
-                    for number, (start, stop) in enumerate(ranges(size, part), start=1)
-                ]
-                parts = [future.result() for future in futures]
-            self._call(
-                f"the completion of an upload of {name}",
-                lambda: client.complete_multipart_upload(
-                    Bucket=self.bucket,
-                    Key=name,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                ),
-            )
-        except BaseException:
-            try:  # nothing becomes visible; free the parts already stored
-                client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
-            except Exception:  # the original error is the one to report
-                pass
-            raise
-
     def read(self, key: str) -> bytearray:
         name = self._object(key)
         client = self.client()
@@ -302,27 +250,13 @@ class S3Storage:
                 if _status(exc) == 416:  # an empty object has no byte 0
                     return bytearray(), 0, 0
                 raise
-            total, length = _total_size(answer), int(answer["ContentLength"])
+            total, length = total_size(answer), int(answer["ContentLength"])
             out = bytearray(total)
-            return out, _read_into(answer["Body"], memoryview(out), 0, length), total
+            return out, read_into(answer["Body"], memoryview(out), 0, length), total
 
         out, got, total = self._call(f"a GET of {name}", first)
-        rest = ranges(total - got, self.part_size) if got < total else []
-        if rest:
-            buffer = memoryview(out)
-
-            def fetch(start: int, stop: int) -> None:
-                def get() -> None:
-                    answer = client.get_object(
-                        Bucket=self.bucket, Key=name, Range=f"bytes={start}-{stop - 1}"
-                    )
-                    _read_into(answer["Body"], buffer, start, stop)
-
-                self._call(f"bytes {start}-{stop - 1} of {name}", get)
-
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                for future in [pool.submit(fetch, got + a, got + b) for a, b in rest]:
-                    future.result()
+        if got < total:
+            fetch_ranges(self, name, out, got)
         return out
 
     def read_many(self, keys: Sequence[str]) -> dict[str, bytearray]:
@@ -341,30 +275,6 @@ class S3Storage:
             with ThreadPoolExecutor(min(EXISTS_CONCURRENCY, len(unique))) as pool:
                 blobs = list(pool.map(one, unique))
         return {key: data for key, data in zip(unique, blobs, strict=True) if data is not None}
-
-
-def _total_size(answer: dict[str, Any]) -> int:
-    content_range = answer.get("ContentRange")  # "bytes 0-99/1234"
-    if content_range and "/" in content_range:
-        return int(content_range.rsplit("/", 1)[1])
-    return int(answer["ContentLength"])  # the server sent the whole object
-
-
-def _read_into(body: Any, buffer: memoryview, start: int, stop: int) -> int:
-    """Read a response body into buffer[start:stop]; the number of bytes read."""
-    position = start
-    try:
-        for piece in body.iter_chunks(1024 * 1024):
-            end = position + len(piece)
-            if end > stop:
-                raise DataStoreError(f"The S3 server sent more than the {stop - start} bytes asked")
-            buffer[position:end] = piece
-            position = end
-    finally:
-        body.close()
-    if position != stop:  # the connection closed early: a transient failure, retried
-        raise botocore.exceptions.ConnectionClosedError(endpoint_url="the S3 response body")
-    return position - start
 
 
 def from_url(url: str, settings: Settings | None = None) -> S3Storage:

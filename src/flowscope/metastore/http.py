@@ -1,7 +1,7 @@
 """`HttpMetadataProvider`: the metadata provider protocol over the flowscope service.
 
-Every provider method is one HTTP request (batch writes of more than `BATCH` items are sent
-in slices of that size, each slice idempotent). Answers are the same records, with the same
+Every provider method is one HTTP request (batch writes of more than `BATCH` items, or of a
+body over `MAX_BODY` bytes, are sent in slices, each slice idempotent). Answers are the same records, with the same
 errors, as the embedded store gives: a contract suite runs the same assertions on both.
 Time bounds, retries and the error mapping live in `flowscope.remote.transport`. Blob data is
 not this provider's: the service's blob proxy is a datastore backend (`flowscope.datastore.http`).
@@ -41,6 +41,9 @@ from flowscope.metastore.sqltext import canonical_json
 from flowscope.remote.transport import Answer, HttpTransport, Limits
 
 BATCH = 5_000
+MAX_BODY = 8 * 1024 * 1024
+"""A batch write's JSON body at most (inline blobs make results large; a service refuses
+bodies over its --max-body-mb, 32 by default)."""
 
 
 def _q(part: str | int) -> str:
@@ -111,7 +114,19 @@ class HttpMetadataProvider:
 
     def _post_batches(self, path: str, name: str, items: Sequence[Any]) -> None:
         for start in range(0, len(items), BATCH):
-            self._post(path, {name: [i.to_dict() for i in items[start : start + BATCH]]})
+            self._post_bounded(path, name, [i.to_dict() for i in items[start : start + BATCH]])
+
+    def _post_bounded(self, path: str, name: str, items: list[Any]) -> None:
+        """One POST of `{name: items}`, split in halves while its body is over MAX_BODY (the
+        batch writes are idempotent, so a split batch commits the same records)."""
+        body = _body({name: items})
+        if len(body) > MAX_BODY and len(items) > 1:
+            half = len(items) // 2
+            self._post_bounded(path, name, items[:half])
+            self._post_bounded(path, name, items[half:])
+            return
+        headers = {"Content-Type": "application/json"}
+        self._http.request("POST", path, body=body, headers=headers, write=True)
 
     @staticmethod
     def _run_path(flow_name: str, run_id: int) -> str:

@@ -7,6 +7,8 @@ service sends over the wire.
 
 from __future__ import annotations
 
+import binascii
+import functools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, TypeVar
@@ -23,13 +25,34 @@ FINISHED_STATUSES = frozenset({SUCCEEDED, FAILED})
 
 R = TypeVar("R")
 
+MAX_INLINE = 64 * 1024
+"""The largest stored blob any reader or writer accepts inline with its record (the
+FLOWSCOPE_INLINE_BLOB_MAX setting is capped by it)."""
+MAX_INLINE_TEXT = 4 * -(-MAX_INLINE // 3)
+"""Its base64 length."""
+MAX_ADDRESS = 2000
+"""The longest datastore address a run records."""
+
+
+def inline_bytes(text: str) -> bytes | None:
+    """The bytes of an inline blob (`ArtifactRecord.inline`), or None when `text` is not
+    strict base64 of at most MAX_INLINE bytes."""
+    if len(text) > MAX_INLINE_TEXT:
+        return None
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
 
 def _from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    kwargs = {k: v for k, v in data.items() if k in names}
-    for k, v in kwargs.items():
-        if isinstance(v, list):
-            kwargs[k] = tuple(v)
+    names = _field_names(cls)  # type: ignore[arg-type]
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
     return cls(**kwargs)
 
 
@@ -66,6 +89,9 @@ class RunRecord(Record):
     code_key: str | None = None
     origin_run_id: int | None = None
     command_line: str | None = None
+    datastore: str | None = None
+    """The address of the datastore the run was recorded with when it was chosen explicitly;
+    None: the metadata store's own (and every run recorded before schema version 5)."""
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -120,6 +146,9 @@ class ArtifactRecord(Record):
     scalar: str | None = None
     """The value as JSON text when it is a scalar (metastore/scalars.py), for the query index;
     None for other values, and in records read back from a store."""
+    inline: str | None = None
+    """The blob's stored form, base64, when it is small (`FLOWSCOPE_INLINE_BLOB_MAX`): read with
+    the listing instead of from the datastore, and checked against `sha` like any read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +175,7 @@ class NewRun(Record):
     origin_run_id: int | None = None
     created_at: float | None = None
     command_line: str | None = None
+    datastore: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,8 @@ def parse_tags(text: str) -> tuple[str, ...]:
 
 RUN_COLUMNS = (
     "r.flow_name, r.run_id, r.user_name, r.status, r.created_at, r.finished_at, "
-    "r.heartbeat_at, r.user_tags, r.system_tags, r.code_key, r.origin_run_id, r.command_line"
+    "r.heartbeat_at, r.user_tags, r.system_tags, r.code_key, r.origin_run_id, r.command_line, "
+    "r.datastore"
 )
 
 TASK_COLUMNS = (
@@ -92,6 +93,7 @@ def run_from_row(row: Any, cutoff: float) -> RunRecord:
         code_key=row[9],
         origin_run_id=None if row[10] is None else int(row[10]),
         command_line=row[11],
+        datastore=row[12],
     )
 
 

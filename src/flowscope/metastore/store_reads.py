@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flowscope.metastore.db import Row
 from flowscope.metastore.records import ArtifactRecord, Fact, FlowRecord, StepRecord, TaskRecord
 from flowscope.metastore.sqltext import TASK_COLUMNS, TASK_FROM_LATEST
 from flowscope.metastore.store_base import StoreBase
@@ -95,18 +96,20 @@ class StoreReads(StoreBase):
     ) -> list[ArtifactRecord]:
         rows = self.db.read(
             lambda c: c.execute(
-                "SELECT name, sha, size, type_name, serializer, created_at FROM artifacts "
+                "SELECT name, sha, size, type_name, serializer, created_at, inline_blob "
+                "FROM artifacts "
                 "WHERE flow_name = ? AND run_id = ? AND task_id = ? AND attempt = ? ORDER BY name",
                 (flow_name, run_id, task_id, attempt),
             )
         )
-        return [ArtifactRecord(*r) for r in rows]
+        return [_artifact(r) for r in rows]
 
     def list_step_artifacts(
         self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
     ) -> dict[int, list[ArtifactRecord]]:
         sql = (
-            "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at "
+            "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at, "
+            "x.inline_blob "
             "FROM tasks t JOIN artifacts x ON x.flow_name = t.flow_name AND x.run_id = t.run_id "
             "AND x.task_id = t.task_id AND x.attempt = t.last_attempt "
             "WHERE t.flow_name = ? AND t.run_id = ? AND t.step_name = ?"
@@ -118,7 +121,7 @@ class StoreReads(StoreBase):
         rows = self.db.read(lambda c: c.execute(sql + " ORDER BY t.task_id, x.name", params))
         found: dict[int, list[ArtifactRecord]] = {}
         for r in rows:
-            found.setdefault(int(r[0]), []).append(ArtifactRecord(*r[1:]))
+            found.setdefault(int(r[0]), []).append(_artifact(r[1:]))
         return found
 
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]:
@@ -144,6 +147,11 @@ class StoreReads(StoreBase):
             return path.read_bytes()
         except OSError:
             return None
+
+
+def _artifact(r: Row) -> ArtifactRecord:
+    """name, sha, size, type_name, serializer, created_at, inline_blob."""
+    return ArtifactRecord(r[0], r[1], r[2], r[3], r[4], r[5], inline=r[6])
 
 
 def live_log_path(

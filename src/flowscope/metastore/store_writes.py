@@ -68,8 +68,8 @@ class StoreWrites(StoreBase):
             run_id = int(rows[0][0])
             conn.execute(
                 "INSERT INTO runs (flow_name, run_id, user_name, status, created_at, "
-                "heartbeat_at, user_tags, system_tags, code_key, origin_run_id, command_line) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "heartbeat_at, user_tags, system_tags, code_key, origin_run_id, command_line, "
+                "datastore) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run.flow_name,
                     run_id,
@@ -82,6 +82,7 @@ class StoreWrites(StoreBase):
                     run.code_key,
                     run.origin_run_id,
                     run.command_line,
+                    run.datastore,
                 ),
             )
             conn.executemany(
@@ -278,7 +279,8 @@ class StoreWrites(StoreBase):
             )
             conn.executemany(
                 "INSERT INTO artifacts (flow_name, run_id, task_id, attempt, name, sha, size, "
-                "type_name, serializer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "type_name, serializer, created_at, inline_blob) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 [
                     (
@@ -292,6 +294,7 @@ class StoreWrites(StoreBase):
                         a.type_name,
                         a.serializer,
                         a.created_at or r.finished_at or now,
+                        a.inline,
                     )
                     for r in results
                     for a in r.artifacts

@@ -10,9 +10,9 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flowscope.datastore import ContentStore, load_artifact, save_artifacts
+from flowscope.datastore import ContentStore, load_artifact, load_inline, save_artifacts
 from flowscope.errors import DataStoreError
-from flowscope.metastore.records import ArtifactRecord
+from flowscope.metastore.records import ArtifactRecord, inline_bytes
 from flowscope.metastore.scalars import scalar_text
 
 
@@ -36,8 +36,14 @@ class ParentArtifacts:
     def load(self, name: str) -> Any:
         if name not in self._loaded:
             record = self.index[name]
+            stored = None if record.inline is None else inline_bytes(record.inline)
             try:
-                self._loaded[name] = load_artifact(self.store, record.sha, record.serializer)
+                if stored is not None:  # came with the index: no datastore request
+                    where = f"the record of artifact '{name}' of task {self.pathspec}"
+                    value = load_inline(record.sha, record.serializer, stored, where)
+                else:
+                    value = load_artifact(self.store, record.sha, record.serializer)
+                self._loaded[name] = value
             except DataStoreError as exc:
                 raise type(exc)(
                     f"Cannot load artifact '{name}' of task {self.pathspec}: {exc}"
@@ -60,7 +66,14 @@ def save_outputs(
         info = saved[name]
         records.append(
             ArtifactRecord(
-                name, info.sha, info.size, info.type_name, info.serializer, now, scalar_text(value)
+                name,
+                info.sha,
+                info.size,
+                info.type_name,
+                info.serializer,
+                now,
+                scalar_text(value),
+                info.inline,
             )
         )
     for name, sha in passthrough.items():
@@ -73,7 +86,14 @@ def save_outputs(
             )
         records.append(
             ArtifactRecord(
-                name, sha, base.size, base.type_name, base.serializer, base.created_at, base.scalar
+                name,
+                sha,
+                base.size,
+                base.type_name,
+                base.serializer,
+                base.created_at,
+                base.scalar,
+                base.inline,
             )
         )
     records.sort(key=lambda r: r.name)

@@ -130,7 +130,14 @@ def parameter_artifacts(store: ContentStore, parameters: Mapping[str, Any]) -> l
         info = save_artifact(store, value)
         records.append(
             ArtifactRecord(
-                name, info.sha, info.size, info.type_name, info.serializer, now, scalar_text(value)
+                name,
+                info.sha,
+                info.size,
+                info.type_name,
+                info.serializer,
+                now,
+                scalar_text(value),
+                info.inline,
             )
         )
     return records

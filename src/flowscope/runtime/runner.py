@@ -181,6 +181,7 @@ class RunDriver:
                 code_key=code_key,
                 origin_run_id=origin_run_id,
                 command_line=self.command_line,
+                datastore=self.store.address,
             )
         )
         self.run_id = run_id = record.run_id

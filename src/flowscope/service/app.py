@@ -41,6 +41,7 @@ from flowscope.service.context import (
 )
 from flowscope.service.guard import AllowedHosts, SameOriginGuard
 from flowscope.service.wire import error_response, exception_response, json_response
+from flowscope.stores import normalize_address
 
 if TYPE_CHECKING:
     from flowscope.datastore import BlobStorage
@@ -126,6 +127,7 @@ def create_app(
     store: SqlMetadataStore,
     *,
     blobs: BlobStorage | None = None,
+    blob_address: str | None = None,
     token: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     max_blob: int = DEFAULT_MAX_BLOB,
@@ -137,7 +139,8 @@ def create_app(
     allowed_hosts: AllowedHosts | None = None,
     pages: PagesFactory | None = None,
 ) -> ASGIApp:
-    """The service over `store` (and the blob root `blobs`); `token=None` disables auth.
+    """The service over `store` (and the blob root `blobs`, opened from `blob_address`: runs
+    that record that datastore are served through the blob proxy); `token=None` disables auth.
 
     `max_body` bounds JSON request bodies and `max_blob` blob uploads, in bytes (413 above);
     `max_blob_decoded` bounds what an upload decodes to (a compressed blob's logical size);
@@ -152,6 +155,7 @@ def create_app(
     ctx = ServiceContext(
         store=store,
         blobs=blobs,
+        blob_address=None if blob_address is None else normalize_address(blob_address),
         max_body=max_body,
         max_blob=max_blob,
         max_blob_decoded=max_blob_decoded,

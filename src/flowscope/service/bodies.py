@@ -9,12 +9,15 @@ from typing import Any
 from flowscope.errors import TagError
 from flowscope.metastore.records import (
     FINISHED_STATUSES,
+    MAX_ADDRESS,
+    MAX_INLINE_TEXT,
     ArtifactRecord,
     AttemptResult,
     AttemptStart,
     Fact,
     NewRun,
     NewTask,
+    inline_bytes,
 )
 from flowscope.pathspec import check_id
 from flowscope.service import parse as p
@@ -53,7 +56,24 @@ def new_run(body: Mapping[str, Any], flow_name: str) -> NewRun:
         origin_run_id=p.optional_integer(body.get("origin_run_id"), "origin_run_id", minimum=1),
         created_at=p.number(body.get("created_at"), "created_at"),
         command_line=p.optional_text(body.get("command_line"), "command_line"),
+        datastore=_address(body.get("datastore"), "datastore"),
     )
+
+
+def _address(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    return p.text(value, where, max_length=MAX_ADDRESS)
+
+
+def _inline(value: object, where: str) -> str | None:
+    """A blob's stored form in base64, at most MAX_INLINE bytes (the reader checks its hash)."""
+    if value is None:
+        return None
+    text = p.text(value, where, max_length=MAX_INLINE_TEXT)
+    if inline_bytes(text) is None:
+        raise bad_request(f"{where} must be base64 (the blob's stored bytes).")
+    return text
 
 
 def _batch(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
@@ -106,6 +126,7 @@ def _artifact(a: Mapping[str, Any], where: str) -> ArtifactRecord:
         serializer=p.text(a.get("serializer"), f"{where}.serializer", max_length=200),
         created_at=p.number(a.get("created_at", 0.0), f"{where}.created_at") or 0.0,
         scalar=p.optional_text(a.get("scalar"), f"{where}.scalar"),
+        inline=_inline(a.get("inline"), f"{where}.inline"),
     )
 
 

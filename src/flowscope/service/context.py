@@ -32,6 +32,7 @@ DEFAULT_BODY_TIMEOUT = 30.0  # seconds for a body, plus one per 64 KiB of it
 class ServiceContext:
     store: SqlMetadataStore
     blobs: BlobStorage | None = None
+    blob_address: str | None = None  # the blob root's address, normalized (`serves`)
     max_body: int = DEFAULT_MAX_BODY
     max_blob: int = DEFAULT_MAX_BLOB
     max_blob_decoded: int = DEFAULT_MAX_BLOB_DECODED

@@ -6,6 +6,8 @@
                               checks that their content hashes to {key} first (400
                               BlobCorrupted otherwise; 413 above max_blob bytes on the wire
                               or max_blob_decoded bytes decoded)
+    GET  /blobs/serves?datastore=ADDRESS   {"served": bool}: is the blob root the datastore
+                              a run recorded (the root itself is never shown)
     POST /blobs/exists        {"keys": [...]} -> {"present": [...]}
     POST /blobs/batch         {"keys": [...], "max_bytes": N} -> several stored blobs in one
                               length-prefixed answer (datastore/batch.py), at most
@@ -111,6 +113,14 @@ def routes(ctx: ServiceContext) -> list[Route]:
                 batch = bytearray()
         await ctx.call(verifier.feed, batch)
 
+    async def serves(request: Request) -> Response:
+        """Whether the blob root is the datastore a run recorded (`?datastore=ADDRESS`): yes
+        or no only, so the root's address (a server path) is never shown to callers."""
+        asked = p.text(request.query_params.get("datastore"), "datastore", max_length=2000)
+        root = ctx.blob_address
+        served = root is not None and ctx.blobs is not None
+        return json_response({"served": served and asked.rstrip("/") == str(root).rstrip("/")})
+
     async def exists_many(request: Request) -> Response:
         blobs = storage()
         keys = (await p.read_json(request, ctx.max_body)).get("keys")
@@ -140,6 +150,7 @@ def routes(ctx: ServiceContext) -> list[Route]:
         return Response(b"".join(chunks), media_type="application/octet-stream")
 
     return [
+        Route("/blobs/serves", guarded(serves), methods=["GET"]),
         Route("/blobs/exists", guarded(exists_many), methods=["POST"]),
         Route("/blobs/batch", guarded(read_batch), methods=["POST"]),
         Route("/blobs/{key}", guarded(read_blob), methods=["GET", "HEAD"]),

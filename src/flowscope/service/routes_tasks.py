@@ -23,10 +23,28 @@ from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
 from flowscope.metastore.filters import MAX_QUERY_LENGTH
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.pathspec import check_id
 from flowscope.service import bodies, parse as p
 from flowscope.service.context import ServiceContext, guarded
 from flowscope.service.wire import bad_request, json_response, record
+
+INLINE_BUDGET = 8 * 1024 * 1024
+"""Characters of inline blobs one artifact listing carries at most; past them, records go
+without their copy (the reader fetches those blobs from the datastore), so a listing of a
+wide step stays well under a client's answer bound (FLOWSCOPE_SERVICE_MAX_ANSWER_MB, 32)."""
+
+
+def _artifact(value: ArtifactRecord, budget: list[int]) -> dict[str, object]:
+    """An artifact record for an answer, its inline copy kept while `budget` lasts."""
+    out = record(value)
+    inline = value.inline
+    if inline is not None:
+        if len(inline) > budget[0]:
+            out["inline"] = None
+        else:
+            budget[0] -= len(inline)
+    return out
 
 
 def routes(ctx: ServiceContext) -> list[Route]:
@@ -87,7 +105,8 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def list_artifacts(request: Request) -> Response:
         found = await ctx.call(store.list_artifacts, *_attempt_path(request))
-        return json_response({"artifacts": [record(a) for a in found]})
+        budget = [INLINE_BUDGET]
+        return json_response({"artifacts": [_artifact(a, budget) for a in found]})
 
     async def list_facts(request: Request) -> Response:
         found = await ctx.call(store.list_facts, *_attempt_path(request))
@@ -99,8 +118,14 @@ def routes(ctx: ServiceContext) -> list[Route]:
         p.check_filter_count(len(given), ctx.max_filters, "artifact names")
         names = tuple(p.text(n, "name", max_length=500) for n in given)
         found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
+        budget = [INLINE_BUDGET]
         return json_response(
-            {"tasks": {str(task_id): [record(a) for a in arts] for task_id, arts in found.items()}}
+            {
+                "tasks": {
+                    str(task_id): [_artifact(a, budget) for a in arts]
+                    for task_id, arts in found.items()
+                }
+            }
         )
 
     run = "/flows/{flow}/runs/{run}"

@@ -113,6 +113,7 @@ def build_app(config: ServiceConfig, pages: PagesFactory | None = None) -> ASGIA
     return create_app(
         store,
         blobs=blobs,
+        blob_address=config.blob_root,
         token=token,
         max_body=config.max_body,
         max_blob=config.max_blob,
