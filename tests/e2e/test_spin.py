@@ -109,3 +109,12 @@ def test_the_runner_api_spins_and_reads_the_kept_task(workspace):
         assert transient.status == "successful" and "body 1 -> 12" in transient.stdout
         with pytest.raises(RunnerError, match="persist=True"):
             _ = transient.task
+
+
+@pytest.mark.s3
+def test_a_run_on_s3_spins_from_the_datastore_it_recorded(workspace, s3_url, s3_env):
+    workspace.env.update(s3_env)
+    assert workspace.run("spin_me", "--datastore", s3_url, "run").code == 0
+    result = workspace.run("spin_me", "spin", "body")  # no --datastore: the run's record says
+    assert result.code == 0, result.output
+    assert "body 1 -> 12" in result.stdout

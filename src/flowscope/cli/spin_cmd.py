@@ -57,7 +57,7 @@ def spin_command(flow_cls: type, graph: Any, args: argparse.Namespace, session: 
     stores = session.stores(create=False)
     overrides = artifact_overrides(args.artifacts_module)
     found = find_task(stores, graph, args.target)
-    store, spin_stores = _stores(stores, args.persist, session.settings)
+    store, spin_stores = _stores(stores, found.datastore, args.persist, session.settings)
     spec, parameter_task, parameters = task_spec(found, graph, store, overrides)
     from flowscope.runtime.spin import record_spin, spin_task
 
@@ -128,7 +128,7 @@ def artifact_overrides(path: str | None) -> dict[str, Any]:
     return dict(values)
 
 
-def _stores(stores: Any, persist: bool, settings: Any) -> tuple[Any, Any]:
+def _stores(stores: Any, datastore: Any, persist: bool, settings: Any) -> tuple[Any, Any]:
     """The store the spun task reads and writes: the run's blobs beneath, and above them
     memory, or the spin store's own blobs with --persist (with that store's pair)."""
     from flowscope.config import SPIN_DIRNAME
@@ -136,7 +136,7 @@ def _stores(stores: Any, persist: bool, settings: Any) -> tuple[Any, Any]:
     from flowscope.datastore.overlay import OverlayStorage
     from flowscope.stores import open_stores
 
-    lower = stores.datastore.storage
+    lower = (datastore or stores.datastore).storage  # the run's data, where it recorded it
     if not persist:
         return ContentStore(OverlayStorage(MemoryStorage(), lower)), None
     spin = open_stores(str(Path.cwd() / SPIN_DIRNAME), None, settings=settings, create=True)

@@ -25,6 +25,7 @@ class FoundTask:
     record: TaskRecord
     parents: tuple[tuple[TaskRecord, dict[str, ArtifactRecord]], ...]  # in join order
     parameters: dict[str, Any]
+    datastore: Any = None  # the ContentStore holding the run's data (the one it recorded)
 
     @property
     def pathspec(self) -> str:
@@ -72,6 +73,8 @@ def _latest_task(flow: Any, step: str) -> Any:
 
 
 def _found(task: Any) -> FoundTask:
+    from flowscope.client.context import CONTEXT
+
     flow_name, run_id, step, _ = task.pathspec.split("/")
     provider = task._provider
     if step == "start":
@@ -88,6 +91,7 @@ def _found(task: Any) -> FoundTask:
         task._task_record(),
         parents,
         provider.get_parameters(flow_name, int(run_id)),
+        CONTEXT.datastore_for(provider, task._run_record()),
     )
 
 

@@ -66,7 +66,8 @@ def run_root(run: Any) -> Root:
         from flowscope.client.context import CONTEXT
 
         flow_name, run_id = str(run.pathspec).split("/")[:2]
-        address = _address_of(CONTEXT.datastore_for(run._provider).storage)
+        record = run._run_record() if hasattr(run, "_run_record") else None
+        address = _address_of(CONTEXT.datastore_for(run._provider, record).storage)
     else:
         raise S3Error(f"S3(run=...) takes a step's self or a client Run, not {run!r:.60}.")
     if not isinstance(address, str) or not address.startswith("s3://"):
