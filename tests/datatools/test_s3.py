@@ -31,8 +31,8 @@ def test_put_get_and_the_temporary_copies(s3_url: str, tmp_path: Path) -> None:
     assert not path.exists()  # the downloads go with the block
 
 
-def test_many_at_once_in_order_and_listings(s3_url: str) -> None:
-    with S3(s3root=s3_url) as s3:
+def test_many_at_once_in_order_and_listings(s3_url: str, tmp_path: Path) -> None:
+    with S3(s3root=s3_url, tmproot=str(tmp_path)) as s3:
         pairs = [(f"d/{i:02d}", f"v{i}") for i in range(20)] + [("d/sub/x", "deep")]
         urls = s3.put_many(pairs)
         assert [k for k, _ in urls] == [k for k, _ in pairs]
@@ -46,6 +46,8 @@ def test_many_at_once_in_order_and_listings(s3_url: str) -> None:
         assert len(s3.get_all()) == 21
         info = s3.info("d/05")
         assert info.size == 2 and not info.downloaded
+        assert len(list(tmp_path.iterdir())) == 1  # the threads share one download directory
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_put_files_and_not_overwriting(s3_url: str, tmp_path: Path) -> None:

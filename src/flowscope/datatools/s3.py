@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -59,6 +60,7 @@ class S3:
             self.root = None
         self._tmproot = tmproot
         self._tmpdir: str | None = None
+        self._lock = threading.Lock()  # the *_many calls' threads share one directory
         self._client: Any = None
 
     # -- lifetime ------------------------------------------------------------------------
@@ -75,9 +77,10 @@ class S3:
             self._tmpdir = None
 
     def _dir(self) -> str:
-        if self._tmpdir is None:
-            self._tmpdir = tempfile.mkdtemp(prefix="flowscope-s3-", dir=self._tmproot)
-        return self._tmpdir
+        with self._lock:
+            if self._tmpdir is None:
+                self._tmpdir = tempfile.mkdtemp(prefix="flowscope-s3-", dir=self._tmproot)
+            return self._tmpdir
 
     def _s3(self) -> Any:
         if self._client is None:
