@@ -53,7 +53,16 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.fixture
-def finished(project: Project) -> Project:
+def blob_files_only(project: Project) -> Project:
+    """These scenarios damage blob files, so the runs keep no inline copies of small blobs in
+    the metadata (a copy is checked the same way: test_a_swapped_inline_copy_is_detected)."""
+    project.env["FLOWSCOPE_INLINE_BLOB_MAX"] = "0"
+    return project
+
+
+@pytest.fixture
+def finished(blob_files_only: Project) -> Project:
+    project = blob_files_only
     result = project.run("wide", "run", "--n", "3")
     assert result.code == 0, result.output
     return project
@@ -134,7 +143,34 @@ def test_following_the_advice_repairs_the_store(finished: Project) -> None:
     assert fs.Task(task.pathspec).data.blob == bytes([0]) * 2048  # the first run is repaired too
 
 
-def test_a_step_reading_an_altered_input_fails_naming_it(project: Project) -> None:
+def test_a_swapped_inline_copy_is_detected(project: Project) -> None:
+    """With inline copies on (the default), a copy in the metadata that is not the blob of its
+    key (here another artifact's copy) is refused like a damaged blob file."""
+    import sqlite3
+
+    assert project.run("wide", "run", "--n", "3").code == 0
+    fs = project.client()
+    task = min(fs.Run("WideFlow/1")["body"], key=lambda t: t.index)
+    sha = task["label"].sha
+    db = sqlite3.connect(project.store / "metadata.db")
+    with db:
+        other = db.execute(
+            "SELECT inline_blob FROM artifacts WHERE sha != ? AND inline_blob IS NOT NULL", (sha,)
+        ).fetchone()[0]
+        changed = db.execute(
+            "UPDATE artifacts SET inline_blob = ? WHERE sha = ? AND inline_blob IS NOT NULL",
+            (other, sha),
+        ).rowcount
+    db.close()
+    assert changed >= 1
+    fresh = project.client()
+    with pytest.raises(BlobCorrupted) as err:
+        _ = min(fresh.Run("WideFlow/1")["body"], key=lambda t: t.index).data.label
+    assert "'label'" in str(err.value) and sha in str(err.value)
+
+
+def test_a_step_reading_an_altered_input_fails_naming_it(blob_files_only: Project) -> None:
+    project = blob_files_only
     gate = make_gate(project, "bomb")
     result = project.run("gated", "run", "--n", "2", "--gate", str(gate))
     assert result.code == 1, result.output
