@@ -40,36 +40,30 @@ from flowscope.metastore.records import (
     AttemptResult,
     AttemptStart,
     Fact,
-    NewRun,
     NewTask,
 )
-from flowscope.runtime.cards import CardPolicy, warm_cards
+from flowscope.runtime.cards import warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
 from flowscope.runtime.gangs import Gangs, MemberEnd
-from flowscope.runtime.heartbeat import Heartbeat
-from flowscope.runtime.journal import Journal
-from flowscope.runtime.livelogs import LiveLogs
+from flowscope.runtime.lifecycle import start_run, stop_run
 from flowscope.runtime.outcomes import (
     Backlog,
     attempt_result,
-    interrupted_result,
     judge,
     resource_facts,
-    stopped_error,
     unrecorded_error,
 )
 from flowscope.runtime.recording import (
     code_package,
     environment_info,
     parameter_artifacts,
-    system_tags,
 )
 from flowscope.runtime.resume import ResumePlan
 from flowscope.runtime.scheduler import FlowGraphView, Scheduler
 from flowscope.runtime.spec import PARAMETERS_STEP, Parent, StepRules, TaskSpec, step_rules
 from flowscope.runtime.stop import StopRequest
-from flowscope.runtime.task import RunWork, TaskOutcome
+from flowscope.runtime.task import TaskOutcome
 from flowscope.runtime.workers import ForkExecutor
 
 if TYPE_CHECKING:
@@ -169,60 +163,14 @@ class RunDriver:
                 signal.signal(sig, handler)
 
     def _record_and_run(self, began: float, code_key: str | None, stop: StopRequest) -> RunResult:
-        user = self.settings.user
+        parts = start_run(self, code_key)
+        self.run_id = run_id = parts.record.run_id
+        self.work, self.journal, self.logs = parts.work, parts.journal, parts.logs
+        self.heartbeat = parts.heartbeat
+        work = self.work
         origin_run_id = self.resume.origin_run_id if self.resume else None
-        record = self.provider.create_run(
-            NewRun(
-                flow_name=self.flow_name,
-                user=user,
-                user_tags=self.tags,
-                system_tags=system_tags(user) + (self.project.tags if self.project else ()),
-                parameters=self.parameters,
-                code_key=code_key,
-                origin_run_id=origin_run_id,
-                command_line=self.command_line,
-                datastore=self.store.address,
-            )
-        )
-        self.run_id = run_id = record.run_id
-        live_dir = self.provider.live_log_dir()
-        work = RunWork(
-            self.flow_cls,
-            self.store,
-            self.flow_name,
-            run_id,
-            user,
-            record.tags,
-            origin_run_id,
-            self.parameters,
-            self.rules,
-            self.project,
-            CardPolicy.of(self.settings, live_dir),
-            objects=self.objects,
-            parameter_names=tuple(p.name for p in self.graph.parameters.values()),
-            code_key=code_key,
-            max_num_splits=self.max_num_splits,
-        )
-        self.work = work
-        self.journal = Journal(self.provider, self.flow_name, run_id)
-        self.logs = LiveLogs(
-            self.console,
-            self.store,
-            self.flow_name,
-            run_id,
-            live_dir,
-            max_log_bytes=self.max_log_bytes,
-        )
-        self.heartbeat = Heartbeat(
-            self.provider,
-            self.flow_name,
-            run_id,
-            self.settings.heartbeat_interval,
-            self.logs,
-            snapshots=live_dir is None,
-        )
         origin = f"{self.flow_name}/{origin_run_id}" if self.resume else None
-        self.console.run_started(f"{self.flow_name}/{run_id}", user, origin)
+        self.console.run_started(f"{self.flow_name}/{run_id}", self.settings.user, origin)
         executor: Executor[TaskSpec, TaskOutcome] = self.executor_factory(
             work, self.logs.line, self.max_workers
         )
@@ -233,9 +181,9 @@ class RunDriver:
                 self._enqueue(spec)
             self._loop(executor, stop)
         except KeyboardInterrupt:
-            raise self._interrupted(executor, began) from None
+            raise stop_run(self, executor, began) from None
         except ExecutorLost as exc:  # the cluster went away: what ran is kept, resume goes on
-            raise self._interrupted(executor, began, lost=exc) from None
+            raise stop_run(self, executor, began, lost=exc) from None
         except (MetadataError, DataStoreError) as exc:  # progress can no longer be recorded
             executor.shutdown()
             if isinstance(exc, DataStoreError):  # the metadata may still answer: say it ended
@@ -255,35 +203,6 @@ class RunDriver:
             raise self._unrecorded(exc) from exc
         self.console.run_finished(f"{self.flow_name}/{run_id}", status, time.time() - began)
         return RunResult(self.flow_name, run_id, status)
-
-    def _interrupted(
-        self,
-        executor: Executor[TaskSpec, TaskOutcome],
-        began: float,
-        lost: ExecutorLost | None = None,
-    ) -> RunError:
-        """Ctrl-C or SIGTERM (or the executor lost its engine): end the workers, record every
-        attempt not yet recorded as interrupted and the run as failed, and say how to go on.
-        The run's finish is tried even when the last results are refused: it marks the
-        attempts still `running` failed too, so the run never stays `running` while the
-        store takes writes."""
-        pathspec, hint = f"{self.flow_name}/{self.run_id}", self._resume_hint()
-        executor.shutdown()
-        for key in list(self.running):
-            self._record_interrupted(key)
-        unrecorded = None
-        try:
-            self.journal.flush()
-        except MetadataError as exc:
-            unrecorded = exc
-        try:
-            self.provider.finish_run(self.flow_name, self.run_id, "failed")
-        except MetadataError as exc:
-            return stopped_error(pathspec, hint, lost, unfinished=exc)
-        self.console.run_finished(
-            pathspec, "interrupted" if lost is None else "failed", time.time() - began
-        )
-        return stopped_error(pathspec, hint, lost, unrecorded=unrecorded)
 
     def _resume_hint(self) -> str:
         return f"Continue it with: python {self._script_name()} resume {self.run_id}"
@@ -492,11 +411,6 @@ class RunDriver:
             whole = self._gang_clones(children)
         for child in children:
             self._enqueue(child, whole)
-
-    def _record_interrupted(self, key: AttemptKey) -> None:
-        spec = self.running.pop(key)
-        logs = self.logs.end(key, best_effort=True)
-        self.journal.results.append(interrupted_result(spec, logs, self.env_key))
 
 
 __all__ = ["RunDriver", "RunInterrupted", "RunResult"]
