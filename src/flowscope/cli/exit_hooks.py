@@ -19,6 +19,8 @@ from flowscope.cli.client_objects import ClientObjects
 from flowscope.flow.exit_hook import exit_hooks_of
 from flowscope.runtime.console import Console
 
+_UNOPENED = object()
+
 
 def run_exit_hooks(
     flow_cls: type,
@@ -30,13 +32,13 @@ def run_exit_hooks(
     """Call the hooks for this outcome, in order; return how many raised."""
     hooks = exit_hooks_of(flow_cls, succeeded)
     failures = 0
-    run: list[Any] = []  # opened once, for the first hook that asks
+    run: Any = _UNOPENED  # opened once, for the first hook that asks
     for hook in hooks:
         try:
             if _takes_run(hook):
-                if not run:
-                    run.append(_open_run(pathspec, objects))
-                hook(run=run[0])
+                if run is _UNOPENED:
+                    run = _open_run(pathspec, objects)
+                hook(run=run)
             else:
                 hook()
         except Exception as exc:  # the hook's own failure; the run is over and recorded

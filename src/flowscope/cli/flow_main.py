@@ -160,7 +160,9 @@ def _exit_hooks(
 ) -> None:
     """@exit_hook functions, if the flow has any (a flow without flow decorators pays
     nothing). Ctrl-C stops a hook that hangs."""
-    if not any("_fs_flow_decorators" in vars(k) for k in flow_cls.__mro__):
+    from flowscope.flow.decorators import flow_decorators
+
+    if not flow_decorators(flow_cls):
         return
     from flowscope.cli.exit_hooks import run_exit_hooks
 

@@ -10,6 +10,14 @@ from flowscope.errors import DataStoreError
 from flowscope.remote.urls import redact
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
+
+
+def is_bucket_name(name: str) -> bool:
+    """Whether `name` is an S3 bucket name: 3 to 63 lowercase letters, digits, dots and
+    hyphens, starting and ending with a letter or digit, no '..'."""
+    return bool(_BUCKET.fullmatch(name)) and ".." not in name
+
+
 _PREFIX_PART = re.compile(r"[A-Za-z0-9!_.*'()\-=+@,;:]+")
 
 
@@ -17,7 +25,7 @@ def parse_url(url: str) -> tuple[str, str]:
     """(bucket, prefix) of `s3://bucket[/prefix]`; DataStoreError naming what is wrong."""
     rest = url[len("s3://") :] if url.lower().startswith("s3://") else ""
     bucket, _, prefix = rest.partition("/")
-    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+    if not is_bucket_name(bucket):
         raise DataStoreError(
             f"Cannot open datastore {redact(url)!r}: {redact(bucket)!r} is not an S3 bucket "
             "name (3 to 63 lowercase letters, digits, dots and hyphens). Write "

@@ -4,13 +4,12 @@ run, and the boto3 client (made on first use, so `import flowscope` never loads 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from flowscope.datastore.s3_address import is_bucket_name
 from flowscope.errors import S3Error, S3URLError
 
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 DATA_PREFIX = "data"  # under a run's S3 datastore, as the family's DATATOOLS root
 
 
@@ -28,7 +27,7 @@ class Root:
         if not isinstance(url, str) or not url.startswith("s3://"):
             raise S3URLError(f"{url!r:.80} is not an S3 URL: write s3://BUCKET/PREFIX.")
         bucket, _, prefix = url[len("s3://") :].partition("/")
-        if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        if not is_bucket_name(bucket):
             raise S3URLError(
                 f"{url!r:.80}: {bucket!r:.40} is not an S3 bucket name (3 to 63 lowercase "
                 f"letters, digits, dots and hyphens)."

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Final, TypeVar
 
 from flowscope.errors import FlowDefinitionError
-from flowscope.flow.project import FLOW_DECORATORS, add_flow_decorator, flow_decorators
+from flowscope.flow.decorators import FLOW_DECORATORS, add_flow_decorator, flow_decorators
 
 C = TypeVar("C", bound=type)
 
