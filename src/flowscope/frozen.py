@@ -89,6 +89,12 @@ def fields(cls: type[Frozen]) -> tuple[Field, ...]:
     return found
 
 
+def as_dict(value: Frozen) -> dict[str, Any]:
+    """The fields of `value` by name, as they are (no copy of nested values: unlike
+    `dataclasses.asdict`, for flat values)."""
+    return dict(zip(names(type(value)), values(value), strict=True))
+
+
 def replace(value: V, **changes: Any) -> V:
     """A copy of `value` with `changes` (keyword: field name), as `dataclasses.replace`."""
     cls = type(value)
