@@ -8,20 +8,24 @@ in the task that first reads `current.run` or `current.task`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flowscope.errors import FlowscopeError
+from flowscope.frozen import Frozen, init
 
 
-@dataclass(frozen=True)
-class ClientObjects:
+class ClientObjects(Frozen):
     """Opens client objects on the stores a run records to (`flowscope.current.ObjectOpener`).
 
     The task's process reads those stores from then on, as the notebook API would."""
 
+    __slots__ = ("metadata", "datastore")
     metadata: str  # the run's metadata address: local@DIR or service@URL
     datastore: str  # the run's datastore address
+
+    def __init__(self, metadata: str, datastore: str) -> None:
+        init(self, "metadata", metadata)
+        init(self, "datastore", datastore)
 
     def __call__(self, kind: str, pathspec: str) -> Any:
         from flowscope.client import Run, Task

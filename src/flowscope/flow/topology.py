@@ -20,26 +20,45 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from flowscope.frozen import Frozen, init
+
 _Children: TypeAlias = Callable[[str], list[str]]
 
 
-@dataclass(frozen=True)
-class Edges:
+class Edges(Frozen):
     """What the walk needs to know of one step."""
 
+    __slots__ = ("out_funcs", "is_join", "is_split", "is_switch")
     out_funcs: tuple[str, ...]
     is_join: bool
     is_split: bool
-    is_switch: bool = False
+    is_switch: bool
+
+    def __init__(
+        self,
+        out_funcs: tuple[str, ...],
+        is_join: bool,
+        is_split: bool,
+        is_switch: bool = False,
+    ) -> None:
+        init(self, "out_funcs", out_funcs)
+        init(self, "is_join", is_join)
+        init(self, "is_split", is_split)
+        init(self, "is_switch", is_switch)
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(Frozen):
     """A parent step reaching a step, with the split stack it brings along."""
 
+    __slots__ = ("parent", "stack", "branch")
     parent: str
     stack: tuple[str, ...]
-    branch: tuple[str, ...] = ()
+    branch: tuple[str, ...]
+
+    def __init__(self, parent: str, stack: tuple[str, ...], branch: tuple[str, ...] = ()) -> None:
+        init(self, "parent", parent)
+        init(self, "stack", stack)
+        init(self, "branch", branch)
 
 
 @dataclass

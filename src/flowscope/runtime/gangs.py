@@ -16,21 +16,36 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from flowscope.frozen import Frozen, init, replace
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.spec import TaskSpec
 
 
-@dataclass(frozen=True)
-class MemberEnd:
+class MemberEnd(Frozen):
     """How one member's attempt ended."""
 
+    __slots__ = ("spec", "good", "artifacts", "pathspec", "message")
     spec: TaskSpec
     good: bool  # succeeded, or handled by @catch
     artifacts: list[ArtifactRecord]
     pathspec: str
     message: str  # the failure's message ('' when good)
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        good: bool,
+        artifacts: list[ArtifactRecord],
+        pathspec: str,
+        message: str,
+    ) -> None:
+        init(self, "spec", spec)
+        init(self, "good", good)
+        init(self, "artifacts", artifacts)
+        init(self, "pathspec", pathspec)
+        init(self, "message", message)
 
 
 @dataclass
