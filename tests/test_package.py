@@ -70,6 +70,7 @@ NOT_ON_THE_RUN_PATH = [
     "flowscope.runtime.dask_cluster",  # --executor dask only
     "flowscope.runtime.dask_executor",
     "flowscope.runtime.portable",
+    "flowscope.runtime.cards",  # steps with @card only (runtime/card_policy.py decides)
     "flowscope.cli.card_cmds",  # `card` and `dump --file` only
     "flowscope.cli.export",
     "flowscope.client",  # current.run / current.task only

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from flowscope.errors import ExecutorLost, MetadataError, RunError
 from flowscope.frozen import Frozen, init
 from flowscope.metastore.records import NewRun, RunRecord
-from flowscope.runtime.cards import CardPolicy
+from flowscope.runtime.card_policy import CardPolicy
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal
 from flowscope.runtime.livelogs import LiveLogs
