@@ -67,6 +67,7 @@ NOT_ON_THE_RUN_PATH = [
     "flowscope.metastore.filters",  # the filter language: a where= only
     "flowscope.metastore.filter_sql",
     "flowscope.flow.project",  # flows with flow-level decorators (@project) only
+    "flowscope.flow.mutators",  # flows with mutators (or flow decorators), and --with
     "flowscope.runtime.dask_cluster",  # --executor dask only
     "flowscope.runtime.dask_executor",
     "flowscope.runtime.portable",
