@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from flowscope.frozen import Frozen, init, replace
 from flowscope.metastore.records import ArtifactRecord
@@ -48,11 +47,21 @@ class MemberEnd(Frozen):
         init(self, "message", message)
 
 
-@dataclass
 class Gang:
+    __slots__ = ("members", "ended", "failed_by")
     members: tuple[int, ...]  # task ids, node order
-    ended: dict[int, MemberEnd] = field(default_factory=dict)  # this attempt's ends so far
-    failed_by: MemberEnd | None = None  # the first member of this attempt that failed
+    ended: dict[int, MemberEnd]  # this attempt's ends so far
+    failed_by: MemberEnd | None  # the first member of this attempt that failed
+
+    def __init__(
+        self,
+        members: tuple[int, ...],
+        ended: dict[int, MemberEnd] | None = None,
+        failed_by: MemberEnd | None = None,
+    ) -> None:
+        self.members = members
+        self.ended = {} if ended is None else ended
+        self.failed_by = failed_by
 
     @property
     def complete(self) -> bool:
