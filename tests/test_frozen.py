@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from flowscope.frozen import MISSING, Frozen, fields, init, names, replace, values
+from flowscope.frozen import MISSING, Field, Frozen, fields, init, names, replace, values
 
 
 class Point(Frozen):
@@ -44,7 +44,8 @@ class One(Frozen):
 def test_fields_come_from_the_slots_in_constructor_order() -> None:
     assert names(Point) == ("x", "y") and names(Labelled) == ("x", "y", "label")
     assert values(Labelled(1, 2, "a")) == (1, 2, "a") and values(One((3,))) == ((3,),)
-    assert fields(Point) == (("x", MISSING, MISSING), ("y", 0, MISSING))
+    assert fields(Point) == (Field("x", MISSING), Field("y", 0))
+    assert fields(Point)[0].default_factory is MISSING
 
 
 def test_values_refuse_assignment_and_deletion_as_a_frozen_dataclass() -> None:

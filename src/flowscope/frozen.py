@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 V = TypeVar("V", bound="Frozen")
 
@@ -37,15 +37,6 @@ init: Callable[[object, str, Any], None] = object.__setattr__
 
 MISSING: Any = object()
 """`Field.default` of a field without a default (`dataclasses.MISSING` in the dataclass table)."""
-
-
-class Field(NamedTuple):
-    """A field's name and default (`default_factory` is always MISSING: kept for callers that
-    read a `dataclasses.Field`)."""
-
-    name: str
-    default: Any
-    default_factory: Any = MISSING
 
 
 _FIELDS: dict[type, tuple[Field, ...]] = {}
@@ -183,3 +174,18 @@ class Frozen:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, values(self))
+
+
+class Field(Frozen):
+    """A field's name and default (`default_factory` is always MISSING: kept for callers that
+    read a `dataclasses.Field`)."""
+
+    __slots__ = ("name", "default", "default_factory")
+    name: str
+    default: Any
+    default_factory: Any
+
+    def __init__(self, name: str, default: Any, default_factory: Any = MISSING) -> None:
+        init(self, "name", name)
+        init(self, "default", default)
+        init(self, "default_factory", default_factory)
