@@ -50,6 +50,10 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     if args.command == "show":
         print(format_graph(graph))
         return 0
+    from flowscope.cli.run_checks import check_surroundings, executor_name
+
+    for notice in check_surroundings(flow_cls, graph.nodes, executor_name(args, settings)):
+        print(f"note: {notice}", file=sys.stderr)
     if args.command == "spin":
         from flowscope.cli.spin_cmd import spin_command
 
