@@ -6,11 +6,13 @@ Each read is one indexed query.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from flowscope.metastore import blob_refs
 from flowscope.metastore.db import Row
 from flowscope.metastore.records import ArtifactRecord, Fact, FlowRecord, StepRecord, TaskRecord
 from flowscope.metastore.sqltext import TASK_COLUMNS, TASK_FROM_LATEST
@@ -133,6 +135,18 @@ class StoreReads(StoreBase):
             )
         )
         return [Fact(*r) for r in rows]
+
+    def unreferenced(self, keys: Iterable[str]) -> set[str]:
+        """The blob keys among `keys` that no record references (blob_refs), e.g. a
+        datastore's listing for a garbage collector; one indexed read per batch of keys."""
+        return set(self.iter_unreferenced(keys))
+
+    def iter_unreferenced(self, keys: Iterable[str]) -> Iterator[str]:
+        """`unreferenced` as a stream, for a listing too large to hold: the keys of each
+        batch that nothing references, in the order given (holding one batch at a time)."""
+        for chunk in blob_refs.batches(keys):
+            found = self.db.read(functools.partial(blob_refs.referenced_of, keys=chunk))
+            yield from (key for key in chunk if key not in found)
 
     def live_log_dir(self) -> Path | None:
         return self.live_dir
