@@ -70,11 +70,10 @@ def reindex(
 
 
 def _recorded(stores: Stores) -> DatastoreFor:
-    from flowscope.client.datastores import RecordedDatastores
+    from flowscope.client.datastores import RunDatastores
     from flowscope.config import Settings
 
-    opened, settings = RecordedDatastores(), Settings.from_env()
-    return lambda run: opened.for_run(stores, run, settings)
+    return RunDatastores(stores, Settings.from_env())
 
 
 def _card_keys(value: str) -> list[str]:
