@@ -172,6 +172,9 @@ def test_a_listing_carries_inline_blobs_up_to_its_budget(
     index = api.get(f"{RUN}/steps/wide/artifacts").json()["tasks"]
     copies = [a["inline"] for arts in index.values() for a in arts]
     assert len(copies) == 10 and copies.count(inline) == 2 and copies.count(None) == 8
+    columns = api.get(f"{RUN}/steps/wide/artifacts", params={"columns": "true"}).json()
+    copies = columns["columns"]["inline"]
+    assert len(copies) == 10 and copies.count(inline) == 2 and copies.count(None) == 8
     one = api.get(f"{RUN}/tasks/100/attempts/0/artifacts").json()["artifacts"]
     assert one[0]["inline"] == inline
 

@@ -5,10 +5,11 @@ Every blob the runtime writes is named by a record: an attempt's artifacts (`sha
 and environment (`stdout_key`, `stderr_key`, `env_key`), its cards (declared by the cards
 code in `AttemptResult.blob_keys`, never parsed back out of a fact's JSON), the output a
 running attempt has written so far (the heartbeat's log keys) and a run's code package
-(`code_key`). Each becomes a row `(blob_key, flow_name, run_id, task_id, attempt)`, in the
-transaction that writes the record, with task_id 0 for the run itself. Rows are only ever
-added (a retried write adds none twice: the primary key), so a key once referenced stays
-referenced until a later collector deletes the run that holds it.
+(`code_key`). Each becomes a row `(flow_name, run_id, blob_key)`, in the transaction that
+writes the record: a run is the unit a collector deletes, and a key that a thousand tasks
+pass through is one row. Rows are only ever added (a retried write, or the same key again,
+adds none: the primary key), so a key once referenced stays referenced until a later
+collector deletes the run that holds it.
 
 `unreferenced(keys)` is then one lookup per key on the `blob_key` index, in batches: cheap
 enough to run over a datastore's whole listing (docs/storage.md, "Garbage collection
@@ -23,14 +24,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from flowscope.metastore.db import Connection
 from flowscope.metastore.records import AttemptResult
 
-RUN_TASK = 0
-"""The task_id of a run's own references (no task has id 0)."""
-BATCH = 500
-"""Keys per lookup statement (well under SQLite's bound on parameters)."""
+BATCH = {"sqlite": 500, "postgresql": 5000}
+"""Keys per lookup statement: well under SQLite's bound on parameters; on PostgreSQL the
+keys go as one array parameter."""
 
 _INSERT = (
-    "INSERT INTO blob_refs (blob_key, flow_name, run_id, task_id, attempt) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO blob_refs (flow_name, run_id, blob_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 
@@ -47,9 +46,8 @@ def record_attempts(
     conn: Connection, flow_name: str, run_id: int, results: Sequence[AttemptResult]
 ) -> None:
     """The references of finished attempts (with their records, in `conn`'s transaction)."""
-    rows = [
-        (key, flow_name, run_id, r.task_id, r.attempt) for r in results for key in attempt_keys(r)
-    ]
+    keys = dict.fromkeys(key for r in results for key in attempt_keys(r))
+    rows = [(flow_name, run_id, key) for key in keys]
     if rows:
         conn.executemany(_INSERT, rows)
 
@@ -62,12 +60,8 @@ def record_logs(
 ) -> None:
     """The output so far of running attempts (a heartbeat's log snapshots): a run that is
     lost before its attempts finish keeps what its records show."""
-    rows = [
-        (key, flow_name, run_id, task_id, attempt)
-        for task_id, attempt, out, err in logs
-        for key in (out, err)
-        if key
-    ]
+    keys = dict.fromkeys(key for _, _, out, err in logs for key in (out, err) if key)
+    rows = [(flow_name, run_id, key) for key in keys]
     if rows:
         conn.executemany(_INSERT, rows)
 
@@ -75,21 +69,24 @@ def record_logs(
 def record_run(conn: Connection, flow_name: str, run_id: int, code_key: str | None) -> None:
     """A run's own reference: its code package."""
     if code_key:
-        conn.execute(_INSERT, (code_key, flow_name, run_id, RUN_TASK, 0))
+        conn.execute(_INSERT, (flow_name, run_id, code_key))
 
 
-def batches(keys: Iterable[str], size: int = BATCH) -> Iterator[list[str]]:
+def batches(keys: Iterable[str], size: int) -> Iterator[list[str]]:
     it = iter(keys)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
 
 
-def referenced_of(conn: Connection, keys: Sequence[str]) -> set[str]:
-    """Which of `keys` (at most BATCH) some record references: one indexed statement."""
-    marks = ", ".join("?" * len(keys))
-    rows = conn.execute(
-        f"SELECT DISTINCT blob_key FROM blob_refs WHERE blob_key IN ({marks})", keys
-    )
+def referenced_of(conn: Connection, keys: Sequence[str], dialect: str) -> set[str]:
+    """Which of `keys` (a batch) some record references: one statement on the index."""
+    if dialect == "postgresql":
+        sql = "SELECT DISTINCT blob_key FROM blob_refs WHERE blob_key = ANY(?)"
+        rows = conn.execute(sql, [list(keys)])
+    else:
+        marks = ", ".join("?" * len(keys))
+        sql = f"SELECT DISTINCT blob_key FROM blob_refs WHERE blob_key IN ({marks})"
+        rows = conn.execute(sql, keys)
     return {str(r[0]) for r in rows}
 
 
@@ -106,33 +103,20 @@ def backfill_run(
     runs declared no keys). Idempotent."""
     where = "WHERE flow_name = ? AND run_id = ?"
     key = (flow_name, run_id)
-    conn.execute(
-        "INSERT INTO blob_refs (blob_key, flow_name, run_id, task_id, attempt) "
-        f"SELECT code_key, flow_name, run_id, {RUN_TASK}, 0 FROM runs {where} "
-        "AND code_key IS NOT NULL ON CONFLICT DO NOTHING",
-        key,
-    )
-    conn.execute(
-        "INSERT INTO blob_refs (blob_key, flow_name, run_id, task_id, attempt) "
-        f"SELECT sha, flow_name, run_id, task_id, attempt FROM artifacts {where} "
-        "ON CONFLICT DO NOTHING",
-        key,
-    )
-    for column in ("stdout_key", "stderr_key", "env_key"):
-        conn.execute(
-            "INSERT INTO blob_refs (blob_key, flow_name, run_id, task_id, attempt) "
-            f"SELECT {column}, flow_name, run_id, task_id, attempt FROM attempts {where} "
-            f"AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
-            key,
-        )
-    facts = conn.execute(
-        f"SELECT task_id, attempt, value FROM task_facts {where} AND field = ?",
-        (*key, card_field),
-    )
-    rows = [
-        (blob, flow_name, run_id, int(task_id), int(attempt))
-        for task_id, attempt, value in facts
-        for blob in card_keys(value)
+    selects = [f"SELECT code_key AS k FROM runs {where} AND code_key IS NOT NULL"]
+    selects.append(f"SELECT sha AS k FROM artifacts {where}")
+    selects += [
+        f"SELECT {column} AS k FROM attempts {where} AND {column} IS NOT NULL"
+        for column in ("stdout_key", "stderr_key", "env_key")
     ]
-    if rows:
-        conn.executemany(_INSERT, rows)
+    for select in selects:
+        conn.execute(
+            "INSERT INTO blob_refs (flow_name, run_id, blob_key) "
+            f"SELECT DISTINCT ?, ?, k FROM ({select}) found WHERE true "
+            "ON CONFLICT DO NOTHING",
+            (*key, *key),
+        )
+    facts = conn.execute(f"SELECT value FROM task_facts {where} AND field = ?", (*key, card_field))
+    blobs = dict.fromkeys(blob for (value,) in facts for blob in card_keys(value))
+    if blobs:
+        conn.executemany(_INSERT, [(flow_name, run_id, blob) for blob in blobs])

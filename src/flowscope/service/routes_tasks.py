@@ -21,14 +21,12 @@ call changes nothing the first one did not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
-from flowscope.metastore.columns import step_artifacts_to_wire, tasks_to_wire
+from flowscope.metastore.columns import tasks_to_wire
 from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.pathspec import check_id
@@ -54,15 +52,12 @@ def _artifact(value: ArtifactRecord, budget: list[int]) -> dict[str, object]:
     return out
 
 
-def _keep_inline(budget: list[int]) -> Callable[[ArtifactRecord], str | None]:
-    def keep(value: ArtifactRecord) -> str | None:
-        inline = value.inline
-        if inline is None or len(inline) > budget[0]:
-            return None
-        budget[0] -= len(inline)
-        return inline
-
-    return keep
+def _within(inline: str | None, budget: list[int]) -> str | None:
+    """`inline` while `budget` (characters left) lasts, else None."""
+    if inline is None or len(inline) > budget[0]:
+        return None
+    budget[0] -= len(inline)
+    return inline
 
 
 def _flag(request: Request, key: str) -> bool:
@@ -144,11 +139,12 @@ def routes(ctx: ServiceContext) -> list[Route]:
         given = request.query_params.getlist("name")
         p.check_filter_count(len(given), ctx.max_filters, "artifact names")
         names = tuple(p.text(n, "name", max_length=500) for n in given)
-        columns = _flag(request, "columns")
-        found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
         budget = [INLINE_BUDGET]
-        if columns:
-            return json_response(step_artifacts_to_wire(found, _keep_inline(budget)))
+        if _flag(request, "columns"):  # straight from the rows: no record is built
+            columns = await ctx.call(store.step_artifact_columns, name, run_id, step, names)
+            columns["inline"] = [_within(text, budget) for text in columns["inline"]]
+            return json_response({"columns": columns})
+        found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
         return json_response(
             {
                 "tasks": {
