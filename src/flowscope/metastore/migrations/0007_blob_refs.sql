@@ -6,10 +6,12 @@
 -- in the same transaction as the records it comes from (metastore/blob_refs.py); runs
 -- recorded before this version get their rows from `flowscope reindex`. docs/storage.md,
 -- "Garbage collection layout", says how a collector uses it.
+-- The primary key leads with blob_key, so it is the index a collector's lookup reads; the
+-- index by run (without the key) is what deleting a run's rows reads.
 CREATE TABLE blob_refs (
+    blob_key   TEXT NOT NULL,
     flow_name  TEXT NOT NULL,
     run_id     BIGINT NOT NULL,
-    blob_key   TEXT NOT NULL,
-    PRIMARY KEY (flow_name, run_id, blob_key)
+    PRIMARY KEY (blob_key, flow_name, run_id)
 );
-CREATE INDEX blob_refs_by_key ON blob_refs (blob_key);
+CREATE INDEX blob_refs_by_run ON blob_refs (flow_name, run_id);
