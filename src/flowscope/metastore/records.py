@@ -432,6 +432,7 @@ class AttemptResult(Record):
         "env_key",
         "exception",
         "input",
+        "blob_keys",
     )
     task_id: int
     attempt: int
@@ -445,6 +446,9 @@ class AttemptResult(Record):
     exception: Mapping[str, Any] | None
     input: str | None
     """The task's foreach input as JSON text when it is a scalar (metastore/scalars.py)."""
+    blob_keys: tuple[str, ...]
+    """Blob keys the attempt wrote that no other field names (its cards), for the blob
+    references table (metastore/blob_refs.py)."""
 
     def __init__(
         self,
@@ -459,6 +463,7 @@ class AttemptResult(Record):
         env_key: str | None = None,
         exception: Mapping[str, Any] | None = None,
         input: str | None = None,
+        blob_keys: tuple[str, ...] = (),
     ) -> None:
         init(self, "task_id", task_id)
         init(self, "attempt", attempt)
@@ -471,6 +476,7 @@ class AttemptResult(Record):
         init(self, "env_key", env_key)
         init(self, "exception", exception)
         init(self, "input", input)
+        init(self, "blob_keys", blob_keys)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttemptResult:
