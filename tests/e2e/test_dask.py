@@ -60,11 +60,13 @@ def _attempts(pids) -> list[psutil.Process]:
     """The attempts running on the workers: the forks of their task hosts (the hosts, their
     direct children, stay between attempts)."""
     found = []
-    for host in (h for pid in pids for h in _children([pid]) if h.ppid() == pid):
-        try:
-            found += host.children(recursive=True)
-        except psutil.NoSuchProcess:
-            pass
+    for pid in pids:
+        for host in _children([pid]):
+            try:  # a fork may end between the listing and the look
+                if host.ppid() == pid:
+                    found += host.children(recursive=True)
+            except psutil.NoSuchProcess:
+                pass
     return found
 
 

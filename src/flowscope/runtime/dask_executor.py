@@ -3,19 +3,25 @@
     DaskExecutor  the `Executor` over a connected `distributed.Client`
     (dask_cluster.DaskSession connects, probes the datastore, and builds one per run)
 
-`submit` sends `dask_worker.run_attempt` with the run's work, the payload and the attempt's
-key; `poll` waits on one queue, fed by the futures' done callbacks (which fetch the reports,
-in batches, off the runner's thread) and by the attempts' output events. An attempt's
-output arrives as chunks in the datastore (announced while it runs, listed in its report
-at the end); each line reaches `on_output` once, in order, with the time it was printed.
+`submit` queues the attempt; `poll` sends what is queued as Dask tasks of
+`dask_worker.run_bundle`, one attempt each, or several when more wait than the cluster has
+slots (runtime/dask_bundles.py), then waits on one queue, fed by the futures' done callbacks
+(which fetch the reports, in batches, off the runner's thread) and by the events the attempts
+send: a bundle's start, an attempt's end (its report, as it ends, when others of its bundle
+follow), its output. An attempt's output arrives as chunks in the datastore (announced while
+it runs, listed in its report at the end); each line reaches `on_output` once, in order, with
+the time it was printed.
 
-Faults: a worker lost mid-attempt fails that attempt (KilledWorker, or the attempt started
-again elsewhere), so `@retry` applies; a scheduler lost raises `ExecutorLost` from `poll`; a
-task whose `@resources` no worker offers fails at once, naming the resource.
+Faults: a worker lost mid-attempt fails that attempt (KilledWorker, or the attempt refused
+when Dask starts it again elsewhere), so `@retry` applies; a scheduler lost raises
+`ExecutorLost` from `poll`; a task whose `@resources` no worker offers fails at once, naming
+the resource.
 """
 
 from __future__ import annotations
 
+import itertools
+import pickle
 import queue
 import time
 import uuid
@@ -26,6 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from flowscope.errors import ExecutorLost
 from flowscope.logs import LogRecord, decode
+from flowscope.runtime.dask_bundles import PER_SLOT, Batch, Bundle, in_a_gang, marker, sizes
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 P = TypeVar("P")
@@ -40,15 +47,22 @@ LINGER = 0.01  # seconds a poll waits for more ends after the first, to record t
 @dataclass
 class _Attempt:
     key: AttemptKey
-    future: Any
     submitted: float
-    deadline: float | None
     needs: Requirement
+    alone: bool  # a gang member: never bundled, never held back
+    bundle: Bundle | None = None  # None until sent
+    deadline: float | None = None  # its report is overdue (set when its bundle starts)
     cancelled: bool = False
-    lost: bool = False  # its worker died and Dask started it again elsewhere
-    worker: str = ""  # where it started (from its start event)
     emitted: int = 0  # chunks passed on so far
     early: dict[int, tuple[str, str]] | None = None  # chunks announced out of order
+
+    @property
+    def future(self) -> Any:
+        return None if self.bundle is None else self.bundle.future
+
+    @property
+    def worker(self) -> str:
+        return "" if self.bundle is None else self.bundle.worker
 
 
 class DaskExecutor(Generic[P, R]):
@@ -65,6 +79,7 @@ class DaskExecutor(Generic[P, R]):
         requirement: Callable[[P], Requirement] = lambda _payload: {},
         scheduler: str = "",
         patience: float = 20.0,
+        datastore: str = "",
     ) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -78,18 +93,24 @@ class DaskExecutor(Generic[P, R]):
         )
         self.topic = f"flowscope-{uuid.uuid4().hex[:12]}"
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._landing: deque[tuple[AttemptKey, Any]] = deque()  # ended, report not fetched
+        self._landing: deque[tuple[Bundle, Any]] = deque()  # ended, report not fetched
         self._unsent: list[tuple[AttemptKey, Any, float | None]] = []  # submitted, not sent
         self.attempts: dict[AttemptKey, _Attempt] = {}
         self.refused: list[Done[R]] = []
         self._workers: dict[str, Mapping[str, float]] = {}
+        self._slots = 0  # the cluster's worker threads, as last seen
         self._workers_at = 0.0
+        self._bundles: dict[int, Bundle] = {}  # sent, result not landed
+        self._numbers = itertools.count()
         self.patience = patience  # seconds with no worker at all before the run fails
         self._no_workers_since: float | None = None
         self._closed = False
         self._lost = False
         client.subscribe_topic(self.topic, self._event)
         self.shipped = shipped  # pickled with each attempt: a scattered copy dies with a worker
+        source = getattr(shipped, "source", None)
+        self.datastore = str(getattr(source, "datastore", "") or datastore)
+        self.bundling = store is not None and bool(self.datastore)  # markers need both
 
     # ---- the protocol ----------------------------------------------------------------
     @property
@@ -101,7 +122,7 @@ class DaskExecutor(Generic[P, R]):
 
     def submit(self, key: AttemptKey, payload: P, timeout: float | None = None) -> None:
         """Queue the attempt; the next `poll` sends those queued in one graph update (per
-        resource need), which costs the client and the scheduler much less than one each."""
+        resource need), alone or in bundles (see `_send`)."""
         if key in self.attempts:
             raise ValueError(f"attempt {key} is already in flight")
         needs = dict(self.requirement(payload))
@@ -110,8 +131,7 @@ class DaskExecutor(Generic[P, R]):
         if missing:
             self.refused.append(Done(key, None, missing, Placement("dask", "", None), now))
             return
-        deadline = now + timeout + LATE if timeout else None
-        self.attempts[key] = _Attempt(key, None, now, deadline, needs)
+        self.attempts[key] = _Attempt(key, now, needs, in_a_gang(payload))
         self._unsent.append((key, payload, timeout))
 
     def poll(self, timeout: float) -> list[Done[R]]:
@@ -140,6 +160,8 @@ class DaskExecutor(Generic[P, R]):
             pass
         ended += self._reports(finished)
         ended += self._overdue()
+        if self._unsent and not self._lost:  # bundles ended: what waited for them goes now
+            self._send()
         return ended
 
     def cancel(self, key: AttemptKey) -> None:
@@ -147,15 +169,31 @@ class DaskExecutor(Generic[P, R]):
         if attempt is None or attempt.cancelled:
             return
         attempt.cancelled = True
-        if attempt.future is not None and not self._lost:  # unsent, it ends at the next poll
-            self.client.cancel([attempt.future], force=True)
+        if self._stop(attempt):  # it never started, and now never will
+            self.refused.append(self._end(attempt, None, CANCELLED, None))
+
+    def _stop(self, attempt: _Attempt) -> bool:
+        """Stop one attempt, and only it; True when it had not started (it never will)."""
+        bundle = attempt.bundle
+        if bundle is None or self._lost:  # unsent: it ends at the next poll
+            return False
+        if len(bundle.keys) == 1:
+            self.client.cancel([bundle.future], force=True)
+            return False
+        try:  # claimed here first, the worker skips it; else it runs: ask it to stop
+            if self.store.put_info([marker("started", self.topic, attempt.key)]).written:
+                return True
+            self.store.put(marker("cancelled", self.topic, attempt.key))
+        except Exception:  # the datastore refuses: stop its whole bundle instead
+            self.client.cancel([bundle.future], force=True)
+        return False
 
     def shutdown(self, grace: float = 2.0) -> list[Done[R]]:
         if self._closed:
             return []
         self._closed = True
         ended, self.refused = self.refused, []
-        futures = [a.future for a in self.attempts.values() if a.future is not None]
+        futures = [b.future for b in self._bundles.values() if b.future is not None]
         if futures and not self._lost and self._connected():
             try:
                 self.client.cancel(futures, force=True)
@@ -170,45 +208,69 @@ class DaskExecutor(Generic[P, R]):
         return ended
 
     def _send(self) -> None:
-        from flowscope.runtime.dask_worker import run_attempt
-
+        """Send what is queued: each attempt alone while the cluster has slots to spare, in
+        bundles when more wait (at most PER_SLOT Dask tasks per slot; the rest waits for a
+        bundle to end). Gang members always go at once, alone."""
         groups: dict[tuple[tuple[str, float], ...], list[tuple[AttemptKey, Any, Any]]] = {}
         for key, payload, timeout in self._unsent:
             attempt = self.attempts.get(key)
             if attempt is not None and attempt.cancelled:  # cancelled before it was sent
                 self.refused.append(self._end(attempt, None, CANCELLED, None))
-            elif attempt is not None and attempt.future is None:
+            elif attempt is not None and attempt.bundle is None:
                 groups.setdefault(tuple(sorted(attempt.needs.items())), []).append(
                     (key, payload, timeout)
                 )
         self._unsent = []
-        for needs, batch in groups.items():
-            keys = [key for key, _, _ in batch]
-            futures = self.client.map(
-                run_attempt,
-                [self.shipped] * len(batch),
-                [payload for _, payload, _ in batch],
-                keys,
-                [timeout for _, _, timeout in batch],
-                [self.topic] * len(batch),
-                key=[f"flowscope-attempt-{self.topic}-{k[0]}-{k[1]}" for k in keys],
-                pure=False,
-                retries=0,
-                resources=dict(needs) or None,
-            )
-            for key, future in zip(keys, futures, strict=True):
-                self.attempts[key].future = future
-                future.add_done_callback(lambda f, key=key: self._landed(key, f))
+        for needs, queued in groups.items():
+            alone = [q for q in queued if self.attempts[q[0]].alone or not self.bundling]
+            rest = [q for q in queued if not (self.attempts[q[0]].alone or not self.bundling)]
+            batches = [[q] for q in alone]
+            if rest:
+                busy = sum(1 for b in self._bundles.values() if b.needs == needs)
+                free = PER_SLOT * max(1, self._slot_count()) - busy - len(alone)
+                if free > 0:
+                    for size in sizes(len(rest), free):
+                        batches.append(rest[:size])
+                        rest = rest[size:]
+                self._unsent += rest  # sent when a bundle ends
+            if batches:
+                self._map(needs, batches)
+
+    def _map(
+        self, needs: tuple[tuple[str, float], ...], batches: list[list[tuple[AttemptKey, Any, Any]]]
+    ) -> None:
+        from flowscope.runtime.dask_worker import run_bundle
+
+        numbers = [next(self._numbers) for _ in batches]
+        futures = self.client.map(
+            run_bundle,
+            [self.shipped] * len(batches),
+            [Batch(tuple(batch)) for batch in batches],
+            [self.topic] * len(batches),
+            numbers,
+            [self.datastore] * len(batches),
+            key=[f"flowscope-bundle-{self.topic}-{n}" for n in numbers],
+            pure=False,
+            retries=0,
+            resources=dict(needs) or None,
+        )
+        for number, batch, future in zip(numbers, batches, futures, strict=True):
+            keys = tuple(key for key, _, _ in batch)
+            bundle = Bundle(number, keys, tuple(t for _, _, t in batch), needs, future)
+            self._bundles[number] = bundle
+            for key in keys:
+                self.attempts[key].bundle = bundle
+            future.add_done_callback(lambda f, b=bundle: self._landed(b, f))
 
     # ---- events ----------------------------------------------------------------------
-    def _landed(self, key: AttemptKey, future: Any) -> None:
-        """Dask's callback thread (one for the process): an attempt's task ended. Its report
-        is fetched here, with those of the others that ended meanwhile in one gather, so that
-        the runner never waits on a round trip to a worker."""
+    def _landed(self, bundle: Bundle, future: Any) -> None:
+        """Dask's callback thread (one for the process): a bundle's task ended. Its reports
+        are fetched here, with those of the others that ended meanwhile in one gather, so
+        that the runner never waits on a round trip to a worker."""
         if future.status != "finished":
-            self.events.put(("done", (key, None)))
+            self.events.put(("done", (bundle, None)))
             return
-        self._landing.append((key, future))
+        self._landing.append((bundle, future))
         batch = []
         while self._landing:
             batch.append(self._landing.popleft())
@@ -222,24 +284,32 @@ class DaskExecutor(Generic[P, R]):
             self.events.put(("done", (landed, report)))
 
     def _event(self, event: Any) -> None:
-        """The client's event thread: an attempt's start or output chunk."""
+        """The client's event thread: a bundle's start, an attempt's end or output chunk."""
         _, message = event
         self.events.put(("log", message))
 
     def _take(self, kind: str, value: Any, finished: list[tuple[AttemptKey, Any]]) -> None:
-        if kind == "done":
-            finished.append(value)
+        if kind == "done":  # a bundle's task: every report (fewer, or None, when it failed)
+            bundle, reports = value
+            self._bundles.pop(bundle.number, None)
+            for i, key in enumerate(bundle.keys):
+                report = reports[i] if reports is not None and i < len(reports) else None
+                finished.append((key, report))
+            return
+        if "bundle" in value:
+            bundle = self._bundles.get(value["bundle"])
+            if bundle is not None and not bundle.worker:  # its first start (not a rerun)
+                bundle.worker = str(value["started"])
+                for key, deadline in bundle.deadlines(time.time(), LATE).items():
+                    if key in self.attempts:
+                        self.attempts[key].deadline = deadline
             return
         key = tuple(value.get("key", ()))
         attempt = self.attempts.get(key)
         if attempt is None:
             return
-        if "started" in value:
-            if attempt.worker and attempt.worker != value["started"]:  # its first worker died
-                attempt.cancelled = True
-                attempt.lost = True
-                self.client.cancel([attempt.future], force=True)
-            attempt.worker = attempt.worker or value["started"]
+        if "report" in value:  # it ended; others of its bundle follow
+            finished.append((attempt.key, pickle.loads(value["report"])))
             return
         early = attempt.early if attempt.early is not None else {}
         early[int(value["seq"])] = (value["stream"], value["chunk"])
@@ -282,7 +352,7 @@ class DaskExecutor(Generic[P, R]):
         if attempt.cancelled:
             return self._end(attempt, None, CANCELLED, None)
         if future.status == "error":
-            return self._end(attempt, None, self._describe(future), None)
+            return self._end(attempt, None, self._describe(attempt), None)
         if future.status in ("cancelled", "lost") and not self._connected():
             self._lost = True
             raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
@@ -290,21 +360,15 @@ class DaskExecutor(Generic[P, R]):
             attempt, None, f"its Dask task ended as {future.status} without a report", None
         )
 
-    def _describe(self, future: Any) -> str:
+    def _describe(self, attempt: _Attempt) -> str:
         try:
-            exc = future.exception(timeout=5)
+            exc = attempt.future.exception(timeout=5)
         except Exception as err:
             return f"its Dask task failed and the reason could not be read ({err})"
         if type(exc).__name__ == "KilledWorker":
-            where = f" ({self.attempts_worker(future)})" if self.attempts_worker(future) else ""
+            where = f" ({attempt.worker})" if attempt.worker else ""
             return f"the Dask worker running it died{where}"
         return f"its Dask task failed: {type(exc).__name__}: {exc}"
-
-    def attempts_worker(self, future: Any) -> str:
-        for attempt in self.attempts.values():
-            if attempt.future is future:
-                return attempt.worker
-        return ""
 
     def _end(self, attempt: _Attempt, outcome: Any, failure: str | None, report: Any) -> Done[R]:
         self.attempts.pop(attempt.key, None)
@@ -317,8 +381,6 @@ class DaskExecutor(Generic[P, R]):
         else:
             where = Placement("dask", "", None, attempt.worker)
             started = attempt.submitted
-        if attempt.lost:
-            failure = f"the Dask worker {attempt.worker} running it was lost"
         return Done(attempt.key, outcome, failure, where, started)
 
     def _overdue(self) -> list[Done[R]]:
@@ -326,8 +388,7 @@ class DaskExecutor(Generic[P, R]):
         ended: list[Done[R]] = []
         for attempt in list(self.attempts.values()):
             if attempt.deadline is not None and now > attempt.deadline:
-                if not self._lost:
-                    self.client.cancel([attempt.future], force=True)
+                self._stop(attempt)
                 ended.append(self._end(attempt, None, TIMEOUT, None))
         if now - self._workers_at > RECHECK:
             if not self._connected():
@@ -348,7 +409,8 @@ class DaskExecutor(Generic[P, R]):
                     missing = self._unplaceable(attempt.needs)
                     if missing:
                         attempt.cancelled = True
-                        self.client.cancel([attempt.future], force=True)
+                        if attempt.future is not None:  # its bundle's attempts need the same
+                            self.client.cancel([attempt.future], force=True)
                         ended.append(self._end(attempt, None, missing, None))
         return ended
 
@@ -379,11 +441,15 @@ class DaskExecutor(Generic[P, R]):
         now = time.time()
         if now - self._workers_at > RECHECK or not self._workers:
             info = self.client.scheduler_info(n_workers=-1)
-            self._workers = {
-                addr: dict(w.get("resources") or {}) for addr, w in info.get("workers", {}).items()
-            }
+            workers = info.get("workers", {})
+            self._workers = {addr: dict(w.get("resources") or {}) for addr, w in workers.items()}
+            self._slots = sum(int(w.get("nthreads") or 1) for w in workers.values())
             self._workers_at = now
         return self._workers
+
+    def _slot_count(self) -> int:
+        self._cluster_resources()
+        return self._slots
 
 
 def _result(future: Any) -> Any:

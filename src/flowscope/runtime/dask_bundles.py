@@ -1,0 +1,94 @@
+"""Bundles: several attempts sent to Dask as one task when the backlog is larger than the
+cluster's slots.
+
+Dask's own cost per task (the scheduler's transitions, the worker's handling, the client's
+future and gather) is several milliseconds; for a tiny task it is most of the cost. Dask's own
+advice for tiny tasks is to make fewer, bigger ones. The executor keeps at most `PER_SLOT`
+Dask tasks in flight per worker thread of the cluster (one running, one queued behind it) and
+sends what the runner submitted meanwhile as that many bundles, split as evenly as can be, so
+a fan-out no bigger than the slots still runs one attempt per Dask task, in parallel.
+
+Inside a bundle each attempt is still its own: a fork of the task host of its own, its own
+start marker, report, output, @timeout and cancel. Two datastore blobs carry what the
+client and a worker must agree on about one attempt without a Dask message:
+
+    marker("started", ...)    written by whoever claims the attempt first: the worker about to
+                              run it (a Dask rerun on another worker then refuses it), or the
+                              client cancelling it before it ran (the worker then skips it)
+    marker("cancelled", ...)  written by the client to stop an attempt already running; the
+                              worker running it looks for it while the attempt runs
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowscope.runtime.executor import AttemptKey
+
+PER_SLOT = 2  # Dask tasks in flight per worker thread: the one running, the next one
+MOST = 32  # attempts in one bundle at most (a bundle's last report waits for the others)
+
+
+def sizes(count: int, free: int, most: int = MOST) -> list[int]:
+    """How many attempts each bundle takes when `count` are waiting and `free` Dask tasks may
+    be added: `free` bundles at most (one at least), as even as can be, none above `most`."""
+    if count <= 0:
+        return []
+    parts = max(1, min(free, count), -(-count // most))
+    base, extra = divmod(count, parts)
+    return [base + 1] * extra + [base] * (parts - extra)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one Dask task carries: its attempts, (key, payload, timeout) each, in order. A
+    value of its own, so that Dask never reads the tuples as a graph."""
+
+    attempts: tuple[tuple[AttemptKey, Any, float | None], ...]
+
+
+@dataclass
+class Bundle:
+    """The client's side of one Dask task: its attempts' keys and hard timeouts, in order."""
+
+    number: int
+    keys: tuple[AttemptKey, ...]
+    timeouts: tuple[float | None, ...]
+    needs: tuple[tuple[str, float], ...]
+    future: Any = None
+    worker: str = ""  # where it started (its start event)
+    reported: set[AttemptKey] = field(default_factory=set)
+
+    def deadlines(self, now: float, late: float) -> dict[AttemptKey, float | None]:
+        """When each attempt's report is overdue, for a bundle that started at `now`: the
+        hard timeouts of it and of those before it, plus `late` (None after one without)."""
+        out: dict[AttemptKey, float | None] = {}
+        total: float | None = 0.0
+        for key, timeout in zip(self.keys, self.timeouts, strict=True):
+            total = None if total is None or not timeout else total + timeout
+            out[key] = None if total is None else now + total + late
+        return out
+
+
+def marker(kind: str, topic: str, key: AttemptKey) -> bytes:
+    """The blob that says an attempt of one executor (`topic`) was `kind` (see above)."""
+    return f"flowscope attempt {kind}: {topic} {key[0]} {key[1]}".encode()
+
+
+def marker_key(data: bytes) -> str:
+    """The key the datastore keeps `data` under (to look for it without writing it)."""
+    from flowscope.datastore import ContentStore
+    from flowscope.datastore.memory import MemoryStorage
+
+    return ContentStore(MemoryStorage()).put(data)
+
+
+def in_a_gang(payload: Any) -> bool:
+    """A @parallel task's members must run at once: each goes alone, never behind another."""
+    gang: Sequence[int] = getattr(payload, "gang", ())
+    return bool(gang)
+
+
+__all__ = ["MOST", "PER_SLOT", "Batch", "Bundle", "in_a_gang", "marker", "marker_key", "sizes"]
