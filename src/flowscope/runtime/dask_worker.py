@@ -1,14 +1,18 @@
-"""What runs on a Dask worker: one attempt per Dask task, and the datastore probe.
+"""What runs on a Dask worker: the attempts of one Dask task (a bundle), and the datastore
+probe.
 
 The Dask scheduler unpickles every task too, so what is submitted are functions of this
 module (flowscope is installed wherever Dask runs); the user's code travels as data, the
-run's `PortableWork`. `run_attempt` hands the attempt to a task host of this worker (a warm,
-single-threaded process, runtime/task_host.py), which rebuilds the run's work once and runs
-the attempt in a fork of itself through the local `ForkExecutor` (its own stdout and stderr,
-a hard `@timeout`, a crash that takes only the attempt down, no class state shared). The
-worker itself never forks: it is big, and it has threads. The attempt's output
-goes to the datastore in chunks, each announced to the runner as a Dask event, so the runner
-shows it while the attempt runs, as the service path ships live logs as blobs.
+run's `PortableWork`. `run_bundle` claims each attempt (its start marker in the datastore:
+an attempt runs once, even when Dask starts the task again after a worker died) and hands it
+to a task host of this worker (a warm, single-threaded process, runtime/task_host.py), which
+rebuilds the run's work once and runs the attempt in a fork of itself through the local
+`ForkExecutor` (its own stdout and stderr, a hard `@timeout`, a crash that takes only the
+attempt down, no class state shared). The worker itself never forks: it is big, and it has
+threads. The attempt's output goes to the datastore in chunks, each announced to the runner
+as a Dask event, so the runner shows it while the attempt runs, as the service path ships
+live logs as blobs; its report goes back with the bundle's result, or as an event when the
+bundle still has long to run (`_Announcer`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ LOG_TOPIC = "flowscope-{run}"  # the Dask event topic of one executor's attempts
 FLUSH_EVERY = 0.5  # seconds between two chunks of an attempt's output
 HARD_GRACE = 2.0  # isolation "host": seconds past its @timeout before its host is killed
 WATCH_EVERY = 0.5  # seconds between two looks for a bundled attempt's cancel marker
+ANNOUNCE_AFTER = 0.25  # seconds an ended attempt's report may wait for its bundle's end
 
 
 class _StoreCache:
@@ -113,8 +118,9 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
     """Run the attempts of `batch` here, one after another, each in a fork of one of this
     worker's task hosts (`shipped`: a `PortableWork`, or any picklable callable, whose
     markers and output chunks then go to `datastore`, or travel in the reports without one).
-    Each attempt's report is announced as it ends (the last one travels as the result only);
-    the result is every report, in order (fewer when the whole task was cancelled)."""
+    The result is every report, in order (fewer when the whole task was cancelled); a report
+    that would wait longer than ANNOUNCE_AFTER for it (its bundle still runs) is announced
+    as an event, so that the runner learns of an end within about that long."""
     from distributed import get_worker
 
     worker = get_worker()
@@ -125,17 +131,38 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
     worker.log_event(topic, {"bundle": number, "started": where[0]})
     task_key = worker.get_current_task()
     reports: list[Report] = []
-    last = len(batch.attempts) - 1
+    announcer = _Announcer(worker, topic)
+    alone = len(batch.attempts) == 1
     for i, (key, payload, timeout) in enumerate(batch.attempts):
         if i and _unwanted(worker, task_key):
             break  # the whole task was cancelled: the rest never start
-        watch = _cancel_watch(store, topic, key) if store is not None and last else None
-        report = _run_one(shipped, store, worker, where, topic, key, payload, timeout, watch)
+        announcer.tick()
+        watch = None if store is None or alone else _cancel_watch(store, topic, key)
+        report = _run_one(
+            shipped, store, worker, where, topic, (key, payload, timeout), watch, announcer.tick
+        )
         reports.append(report)
-        if i < last:
-            data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
-            worker.log_event(topic, {"key": key, "report": data})
+        announcer.ended(key, report)
     return reports
+
+
+class _Announcer:
+    """The reports of a bundle's attempts that ended, until its result carries them: one that
+    waited ANNOUNCE_AFTER seconds is sent at once, as an event (with those behind it)."""
+
+    def __init__(self, worker: Any, topic: str) -> None:
+        self.worker, self.topic = worker, topic
+        self.pending: list[tuple[float, AttemptKey, Report]] = []
+
+    def ended(self, key: AttemptKey, report: Report) -> None:
+        self.pending.append((time.monotonic(), key, report))
+
+    def tick(self) -> None:
+        if self.pending and time.monotonic() - self.pending[0][0] >= ANNOUNCE_AFTER:
+            for _, key, report in self.pending:
+                data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+                self.worker.log_event(self.topic, {"key": key, "report": data})
+            self.pending.clear()
 
 
 def _run_one(
@@ -144,12 +171,12 @@ def _run_one(
     worker: Any,
     where: tuple[str, str],
     topic: str,
-    key: AttemptKey,
-    payload: Any,
-    timeout: float | None,
-    stop_asked: Callable[[], bool] | None,
+    sent: tuple[AttemptKey, Any, float | None],
+    stop_asked: Callable[[], bool] | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> Report:
-    address, host = where
+    """One attempt of a bundle: claimed (its start marker), then run on a task host."""
+    (key, payload, timeout), (address, host) = sent, where
     started = time.time()
     portable = isinstance(shipped, PortableWork)
     if store is not None and not _first_start(store, topic, key):
@@ -168,7 +195,7 @@ def _run_one(
         shipped.task_environment() if portable else {},
         shipped.source.isolation if portable else "fork",
     )
-    outcome, failure, pid, began = _on_a_host(attempt, shipper, worker, where, stop_asked)
+    outcome, failure, pid, began = _on_a_host(attempt, shipper, worker, where, stop_asked, tick)
     shipper.flush(announce=False)
     if outcome is not None:
         _name_the_worker(outcome, address, host)
@@ -199,6 +226,7 @@ def _on_a_host(
     worker: Any,
     where: tuple[str, str],
     stop_asked: Callable[[], bool] | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> tuple[Any, str | None, int | None, float | None]:
     """Run `attempt` on an idle task host of this worker: (outcome, failure, pid, started).
     A host that ends mid-attempt fails only the attempt; the next one starts a new host."""
@@ -242,6 +270,8 @@ def _on_a_host(
                 _HOSTS.give(host)
                 return outcome, failure, pid, began
             shipper.flush_if_due()
+            if tick is not None:
+                tick()
     except (EOFError, OSError):
         why = host.why_gone()
         _HOSTS.drop(host)
