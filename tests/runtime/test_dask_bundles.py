@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flowscope.datastore import ContentStore, open_storage
-from flowscope.runtime.dask_bundles import Bundle, in_a_gang, marker, marker_key, sizes
+from flowscope.runtime.dask_bundles import Bundle, in_a_gang, in_flight, marker, marker_key, sizes
 from flowscope.runtime.spec import TaskSpec
 
 
@@ -25,6 +25,11 @@ def test_a_bigger_backlog_is_split_evenly_over_the_free_slots() -> None:
 def test_no_bundle_is_bigger_than_the_most_and_at_least_one_goes() -> None:
     assert sizes(100, 1, most=32) == [25, 25, 25, 25]
     assert sizes(5, 0) == [5]
+
+
+def test_one_dask_task_runs_per_slot_and_one_more_waits_ready() -> None:
+    assert in_flight(2) == 3 and in_flight(8) == 9
+    assert in_flight(0) == 2  # no worker seen yet: a little goes, the rest waits
 
 
 def test_deadlines_add_up_the_timeouts_of_the_attempts_before() -> None:

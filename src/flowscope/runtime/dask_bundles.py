@@ -3,10 +3,11 @@ cluster's slots.
 
 Dask's own cost per task (the scheduler's transitions, the worker's handling, the client's
 future and gather) is several milliseconds; for a tiny task it is most of the cost. Dask's own
-advice for tiny tasks is to make fewer, bigger ones. The executor keeps at most `PER_SLOT`
-Dask tasks in flight per worker thread of the cluster (one running, one queued behind it) and
-sends what the runner submitted meanwhile as that many bundles, split as evenly as can be, so
-a fan-out no bigger than the slots still runs one attempt per Dask task, in parallel.
+advice for tiny tasks is to make fewer, bigger ones. The executor keeps at most `in_flight`
+Dask tasks in flight (one per worker thread of the cluster, and one more, queued, ready for
+whichever thread frees first) and sends what the runner submitted meanwhile as that many
+bundles, split as evenly as can be, so a fan-out no bigger than the slots still runs one
+attempt per Dask task, in parallel.
 
 Inside a bundle each attempt is still its own: a fork of the task host of its own, its own
 start marker, report, output, @timeout and cancel. Two datastore blobs carry what the
@@ -27,8 +28,12 @@ from typing import Any
 
 from flowscope.runtime.executor import AttemptKey
 
-PER_SLOT = 2  # Dask tasks in flight per worker thread: the one running, the next one
 MOST = 32  # attempts in one bundle at most (a bundle's last report waits for the others)
+
+
+def in_flight(slots: int) -> int:
+    """The most Dask tasks of one kind in flight on a cluster of `slots` worker threads."""
+    return max(1, slots) + 1
 
 
 def sizes(count: int, free: int, most: int = MOST) -> list[int]:
@@ -91,4 +96,13 @@ def in_a_gang(payload: Any) -> bool:
     return bool(gang)
 
 
-__all__ = ["MOST", "PER_SLOT", "Batch", "Bundle", "in_a_gang", "marker", "marker_key", "sizes"]
+__all__ = [
+    "MOST",
+    "Batch",
+    "Bundle",
+    "in_a_gang",
+    "in_flight",
+    "marker",
+    "marker_key",
+    "sizes",
+]

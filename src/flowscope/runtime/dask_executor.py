@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from flowscope.errors import ExecutorLost
 from flowscope.logs import LogRecord, decode
-from flowscope.runtime.dask_bundles import PER_SLOT, Batch, Bundle, in_a_gang, marker, sizes
+from flowscope.runtime.dask_bundles import Batch, Bundle, in_a_gang, in_flight, marker, sizes
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 P = TypeVar("P")
@@ -209,7 +209,7 @@ class DaskExecutor(Generic[P, R]):
 
     def _send(self) -> None:
         """Send what is queued: each attempt alone while the cluster has slots to spare, in
-        bundles when more wait (at most PER_SLOT Dask tasks per slot; the rest waits for a
+        bundles when more wait (`dask_bundles.in_flight` Dask tasks at most; the rest waits for a
         bundle to end). Gang members always go at once, alone."""
         groups: dict[tuple[tuple[str, float], ...], list[tuple[AttemptKey, Any, Any]]] = {}
         for key, payload, timeout in self._unsent:
@@ -227,7 +227,7 @@ class DaskExecutor(Generic[P, R]):
             batches = [[q] for q in alone]
             if rest:
                 busy = sum(1 for b in self._bundles.values() if b.needs == needs)
-                free = PER_SLOT * max(1, self._slot_count()) - busy - len(alone)
+                free = in_flight(self._slot_count()) - busy - len(alone)
                 if free > 0:
                     for size in sizes(len(rest), free):
                         batches.append(rest[:size])
