@@ -175,7 +175,9 @@ class DaskSession:
             requirement: Callable[[Any], Mapping[str, float]] = _nothing
             shipped, store = work, None
             if isinstance(work, RunWork):
-                chosen = source or FlowSource.of(work.flow_cls, self.datastore)
+                chosen = source or FlowSource.of(
+                    work.flow_cls, self.datastore, inline_max=work.store.inline_max
+                )
                 shipped, store = PortableWork.of(work, chosen), work.store
                 declared, flow_cls = self.declared(), work.flow_cls
 
