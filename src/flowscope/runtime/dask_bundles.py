@@ -22,7 +22,7 @@ client and a worker must agree on about one attempt without a Dask message:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,29 @@ class Bundle:
         return out
 
 
+@dataclass
+class Tracked:
+    """The client's side of one attempt, from its submit to its end."""
+
+    key: AttemptKey
+    submitted: float
+    needs: Mapping[str, float]
+    alone: bool  # a gang member: never bundled, never held back
+    bundle: Bundle | None = None  # None until sent
+    deadline: float | None = None  # its report is overdue (set when its bundle starts)
+    cancelled: bool = False
+    emitted: int = 0  # chunks passed on so far
+    early: dict[int, tuple[str, str]] | None = None  # chunks announced out of order
+
+    @property
+    def future(self) -> Any:
+        return None if self.bundle is None else self.bundle.future
+
+    @property
+    def worker(self) -> str:
+        return "" if self.bundle is None else self.bundle.worker
+
+
 def marker(kind: str, topic: str, key: AttemptKey) -> bytes:
     """The blob that says an attempt of one executor (`topic`) was `kind` (see above)."""
     return f"flowscope attempt {kind}: {topic} {key[0]} {key[1]}".encode()
@@ -100,6 +123,7 @@ __all__ = [
     "MOST",
     "Batch",
     "Bundle",
+    "Tracked",
     "in_a_gang",
     "in_flight",
     "marker",

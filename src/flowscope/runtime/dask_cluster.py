@@ -23,7 +23,8 @@ from typing import Any
 from flowscope.config import Settings
 from flowscope.errors import ExecutorUnavailable
 from flowscope.flow.resources import Resources, declared_resources
-from flowscope.runtime.dask_executor import DaskExecutor, Requirement
+from flowscope.runtime.dask_executor import DaskExecutor
+from flowscope.runtime.dask_watch import Requirement
 from flowscope.runtime.executor import Executor, OutputSink
 from flowscope.runtime.portable import FlowSource, PortableWork
 from flowscope.runtime.task import RunWork

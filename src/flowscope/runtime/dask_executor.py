@@ -26,43 +26,28 @@ import queue
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from typing import Any, Generic, TypeVar
 
 from flowscope.errors import ExecutorLost
 from flowscope.logs import LogRecord, decode
-from flowscope.runtime.dask_bundles import Batch, Bundle, in_a_gang, in_flight, marker, sizes
+from flowscope.runtime.dask_bundles import (
+    Batch,
+    Bundle,
+    Tracked,
+    in_a_gang,
+    in_flight,
+    marker,
+    sizes,
+)
+from flowscope.runtime.dask_watch import ClusterWatch, Requirement
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 P = TypeVar("P")
 R = TypeVar("R")
 
-Requirement = Mapping[str, float]  # Dask resource name -> amount
 LATE = 30.0  # seconds past its @timeout before the runner gives up on an attempt's report
-RECHECK = 2.0  # seconds between two looks at the cluster's workers
 LINGER = 0.01  # seconds a poll waits for more ends after the first, to record them together
-
-
-@dataclass
-class _Attempt:
-    key: AttemptKey
-    submitted: float
-    needs: Requirement
-    alone: bool  # a gang member: never bundled, never held back
-    bundle: Bundle | None = None  # None until sent
-    deadline: float | None = None  # its report is overdue (set when its bundle starts)
-    cancelled: bool = False
-    emitted: int = 0  # chunks passed on so far
-    early: dict[int, tuple[str, str]] | None = None  # chunks announced out of order
-
-    @property
-    def future(self) -> Any:
-        return None if self.bundle is None else self.bundle.future
-
-    @property
-    def worker(self) -> str:
-        return "" if self.bundle is None else self.bundle.worker
 
 
 class DaskExecutor(Generic[P, R]):
@@ -95,15 +80,11 @@ class DaskExecutor(Generic[P, R]):
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._landing: deque[tuple[Bundle, Any]] = deque()  # ended, report not fetched
         self._unsent: list[tuple[AttemptKey, Any, float | None]] = []  # submitted, not sent
-        self.attempts: dict[AttemptKey, _Attempt] = {}
+        self.attempts: dict[AttemptKey, Tracked] = {}
         self.refused: list[Done[R]] = []
-        self._workers: dict[str, Mapping[str, float]] = {}
-        self._slots = 0  # the cluster's worker threads, as last seen
-        self._workers_at = 0.0
+        self.cluster = ClusterWatch(client, self.scheduler, patience)
         self._bundles: dict[int, Bundle] = {}  # sent, result not landed
         self._numbers = itertools.count()
-        self.patience = patience  # seconds with no worker at all before the run fails
-        self._no_workers_since: float | None = None
         self._closed = False
         self._lost = False
         client.subscribe_topic(self.topic, self._event)
@@ -127,11 +108,11 @@ class DaskExecutor(Generic[P, R]):
             raise ValueError(f"attempt {key} is already in flight")
         needs = dict(self.requirement(payload))
         now = time.time()
-        missing = self._unplaceable(needs)
+        missing = self.cluster.unplaceable(needs)
         if missing:
             self.refused.append(Done(key, None, missing, Placement("dask", "", None), now))
             return
-        self.attempts[key] = _Attempt(key, now, needs, in_a_gang(payload))
+        self.attempts[key] = Tracked(key, now, needs, in_a_gang(payload))
         self._unsent.append((key, payload, timeout))
 
     def poll(self, timeout: float) -> list[Done[R]]:
@@ -172,7 +153,7 @@ class DaskExecutor(Generic[P, R]):
         if self._stop(attempt):  # it never started, and now never will
             self.refused.append(self._end(attempt, None, CANCELLED, None))
 
-    def _stop(self, attempt: _Attempt) -> bool:
+    def _stop(self, attempt: Tracked) -> bool:
         """Stop one attempt, and only it; True when it had not started (it never will)."""
         bundle = attempt.bundle
         if bundle is None or self._lost:  # unsent: it ends at the next poll
@@ -194,7 +175,7 @@ class DaskExecutor(Generic[P, R]):
         self._closed = True
         ended, self.refused = self.refused, []
         futures = [b.future for b in self._bundles.values() if b.future is not None]
-        if futures and not self._lost and self._connected():
+        if futures and not self._lost and self.cluster.connected():
             try:
                 self.client.cancel(futures, force=True)
             except Exception:  # the scheduler is going away too: nothing more to cancel
@@ -227,7 +208,7 @@ class DaskExecutor(Generic[P, R]):
             batches = [[q] for q in alone]
             if rest:
                 busy = sum(1 for b in self._bundles.values() if b.needs == needs)
-                free = in_flight(self._slot_count()) - busy - len(alone)
+                free = in_flight(self.cluster.slots()) - busy - len(alone)
                 if free > 0:
                     for size in sizes(len(rest), free):
                         batches.append(rest[:size])
@@ -317,7 +298,7 @@ class DaskExecutor(Generic[P, R]):
         while attempt.emitted in early:
             self._emit(attempt, *early.pop(attempt.emitted))
 
-    def _emit(self, attempt: _Attempt, stream: str, chunk: str) -> None:
+    def _emit(self, attempt: Tracked, stream: str, chunk: str) -> None:
         attempt.emitted += 1
         try:
             if chunk.startswith("raw:"):
@@ -340,7 +321,7 @@ class DaskExecutor(Generic[P, R]):
                 ended.append(self._ended(attempt, report))
         return ended
 
-    def _ended(self, attempt: _Attempt, report: Any) -> Done[R]:
+    def _ended(self, attempt: Tracked, report: Any) -> Done[R]:
         future = attempt.future
         if report is not None:
             for stream, chunk in report.chunks[attempt.emitted :]:
@@ -353,14 +334,14 @@ class DaskExecutor(Generic[P, R]):
             return self._end(attempt, None, CANCELLED, None)
         if future.status == "error":
             return self._end(attempt, None, self._describe(attempt), None)
-        if future.status in ("cancelled", "lost") and not self._connected():
+        if future.status in ("cancelled", "lost") and not self.cluster.connected():
             self._lost = True
             raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
         return self._end(
             attempt, None, f"its Dask task ended as {future.status} without a report", None
         )
 
-    def _describe(self, attempt: _Attempt) -> str:
+    def _describe(self, attempt: Tracked) -> str:
         try:
             exc = attempt.future.exception(timeout=5)
         except Exception as err:
@@ -370,7 +351,7 @@ class DaskExecutor(Generic[P, R]):
             return f"the Dask worker running it died{where}"
         return f"its Dask task failed: {type(exc).__name__}: {exc}"
 
-    def _end(self, attempt: _Attempt, outcome: Any, failure: str | None, report: Any) -> Done[R]:
+    def _end(self, attempt: Tracked, outcome: Any, failure: str | None, report: Any) -> Done[R]:
         self.attempts.pop(attempt.key, None)
         if report is not None and not report.rerun:
             where = Placement("dask", report.host, report.pid, report.worker)
@@ -390,66 +371,21 @@ class DaskExecutor(Generic[P, R]):
             if attempt.deadline is not None and now > attempt.deadline:
                 self._stop(attempt)
                 ended.append(self._end(attempt, None, TIMEOUT, None))
-        if now - self._workers_at > RECHECK:
-            if not self._connected():
+        if self.cluster.due():
+            try:
+                self.cluster.check()
+            except ExecutorLost:
                 self._lost = True
-                raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
-            if not self._cluster_resources():
-                self._no_workers_since = self._no_workers_since or now
-                if now - self._no_workers_since > self.patience:
-                    self._lost = True
-                    raise ExecutorLost(
-                        f"the Dask cluster at {self.scheduler} has had no workers for "
-                        f"{self.patience:g} s"
-                    )
-            else:
-                self._no_workers_since = None
+                raise
             for attempt in list(self.attempts.values()):
                 if attempt.needs and not attempt.worker:
-                    missing = self._unplaceable(attempt.needs)
+                    missing = self.cluster.unplaceable(attempt.needs)
                     if missing:
                         attempt.cancelled = True
                         if attempt.future is not None:  # its bundle's attempts need the same
                             self.client.cancel([attempt.future], force=True)
                         ended.append(self._end(attempt, None, missing, None))
         return ended
-
-    # ---- the cluster -----------------------------------------------------------------
-    def _connected(self) -> bool:
-        return str(getattr(self.client, "status", "")) == "running"
-
-    def _unplaceable(self, needs: Requirement) -> str | None:
-        """Why no worker can take a task that needs `needs` (None when one can)."""
-        if not needs:
-            return None
-        workers = self._cluster_resources()
-        for offered in workers.values():
-            if all(offered.get(name, 0) >= amount for name, amount in needs.items()):
-                return None
-        asked = ", ".join(f"{n}={a:g}" for n, a in sorted(needs.items()))
-        short = [
-            n for n, a in sorted(needs.items()) if all(w.get(n, 0) < a for w in workers.values())
-        ]
-        named = ", ".join(short) or asked
-        return (
-            f"no Dask worker of the cluster offers the resources {asked} (lacking: {named}); "
-            f'start workers with `dask worker ... --resources "{asked.replace(", ", ",")}"`, '
-            f"or lower the step's @resources"
-        )
-
-    def _cluster_resources(self) -> dict[str, Mapping[str, float]]:
-        now = time.time()
-        if now - self._workers_at > RECHECK or not self._workers:
-            info = self.client.scheduler_info(n_workers=-1)
-            workers = info.get("workers", {})
-            self._workers = {addr: dict(w.get("resources") or {}) for addr, w in workers.items()}
-            self._slots = sum(int(w.get("nthreads") or 1) for w in workers.values())
-            self._workers_at = now
-        return self._workers
-
-    def _slot_count(self) -> int:
-        self._cluster_resources()
-        return self._slots
 
 
 def _result(future: Any) -> Any:
