@@ -27,8 +27,8 @@ def test_no_bundle_is_bigger_than_the_most_and_at_least_one_goes() -> None:
     assert sizes(5, 0) == [5]
 
 
-def test_one_dask_task_runs_per_slot_and_one_more_waits_ready() -> None:
-    assert in_flight(2) == 3 and in_flight(8) == 9
+def test_each_slot_has_one_dask_task_running_and_the_next_one_queued() -> None:
+    assert in_flight(2) == 4 and in_flight(8) == 16
     assert in_flight(0) == 2  # no worker seen yet: a little goes, the rest waits
 
 

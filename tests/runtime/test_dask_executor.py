@@ -120,7 +120,7 @@ def test_a_backlog_bigger_than_the_slots_goes_in_bundles_each_attempt_its_own(
     for i in range(12):
         executor.submit((i, 0), i)
     executor.poll(0)
-    assert 0 < len(executor._bundles) <= 3  # one per slot and one more, not 12
+    assert 0 < len(executor._bundles) <= 4  # two per slot, not 12
     ended = _until(executor, {(i, 0) for i in range(12)}, 60)
     while executor.in_flight():
         ended.update((d.key, d) for d in executor.poll(0.05))
@@ -135,7 +135,7 @@ def test_a_bundled_attempt_ends_when_it_ends_and_a_cancel_stops_only_it(
     session: DaskSession,
 ) -> None:
     executor = _bundling(session)
-    payloads = {1: 3, 2: -1, 3: 5, 4: 6}  # 4 over 3 free: 1 and 2 share a bundle
+    payloads = {1: 3, 2: -1, 3: 5, 4: 6, 5: 7}  # 5 over 4 free: 1 and 2 share a bundle
     for task, payload in payloads.items():
         executor.submit((task, 0), payload)
     executor.poll(0)
@@ -146,16 +146,16 @@ def test_a_bundled_attempt_ends_when_it_ends_and_a_cancel_stops_only_it(
     time.sleep(1.0)  # 2 is running now
     began = time.time()
     executor.cancel((2, 0))
-    _until(executor, {(2, 0), (3, 0), (4, 0)}, 30, ended)
+    _until(executor, {(2, 0), (3, 0), (4, 0), (5, 0)}, 30, ended)
     assert ended[(2, 0)].failure == CANCELLED and time.time() - began < 10
-    assert [ended[(t, 0)].outcome for t in (3, 4)] == [10, 12]
+    assert [ended[(t, 0)].outcome for t in (3, 4, 5)] == [10, 12, 14]
     executor.shutdown()
 
 
 def test_a_bundled_attempt_cancelled_before_it_starts_never_runs(session: DaskSession) -> None:
     lines: list[Any] = []
     executor = _bundling(session, lines)
-    payloads = {1: -1, 2: 4, 3: -1, 4: 6}  # 2 waits behind 1, which sleeps
+    payloads = {1: -1, 2: 4, 3: -1, 4: 6, 5: 7}  # 2 waits behind 1, which sleeps
     for task, payload in payloads.items():
         executor.submit((task, 0), payload)
     executor.poll(0)
@@ -166,7 +166,7 @@ def test_a_bundled_attempt_cancelled_before_it_starts_never_runs(session: DaskSe
     assert ended[(2, 0)].failure == CANCELLED
     for key in ((1, 0), (3, 0)):
         executor.cancel(key)
-    _until(executor, {(1, 0), (3, 0), (4, 0)}, 30, ended)
+    _until(executor, {(1, 0), (3, 0), (4, 0), (5, 0)}, 30, ended)
     assert ended[(1, 0)].failure == CANCELLED and ended[(4, 0)].outcome == 12
     time.sleep(0.5)
     assert all(key != (2, 0) for key, _ in lines)  # it never printed: it never ran

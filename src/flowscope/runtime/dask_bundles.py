@@ -4,8 +4,8 @@ cluster's slots.
 Dask's own cost per task (the scheduler's transitions, the worker's handling, the client's
 future and gather) is several milliseconds; for a tiny task it is most of the cost. Dask's own
 advice for tiny tasks is to make fewer, bigger ones. The executor keeps at most `in_flight`
-Dask tasks in flight (one per worker thread of the cluster, and one more, queued, ready for
-whichever thread frees first) and sends what the runner submitted meanwhile as that many
+Dask tasks in flight (two per worker thread of the cluster: the one it runs, and the next one,
+queued on it) and sends what the runner submitted meanwhile as that many
 bundles, split as evenly as can be, so a fan-out no bigger than the slots still runs one
 attempt per Dask task, in parallel.
 
@@ -32,8 +32,11 @@ MOST = 32  # attempts in one bundle at most (a bundle's last report waits for th
 
 
 def in_flight(slots: int) -> int:
-    """The most Dask tasks of one kind in flight on a cluster of `slots` worker threads."""
-    return max(1, slots) + 1
+    """The most Dask tasks of one kind in flight on a cluster of `slots` worker threads: two
+    a thread, so that each has the next one at hand when one ends (Dask's scheduler gives a
+    worker no more than about one task a thread beyond those it runs, so one extra for the
+    whole cluster would wait on one worker while another idles)."""
+    return 2 * max(1, slots)
 
 
 def sizes(count: int, free: int, most: int = MOST) -> list[int]:
