@@ -25,7 +25,6 @@ import pickle
 import queue
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Collection
 from typing import Any, Generic, TypeVar
 
@@ -47,7 +46,7 @@ P = TypeVar("P")
 R = TypeVar("R")
 
 LATE = 30.0  # seconds past its @timeout before the runner gives up on an attempt's report
-LINGER = 0.01  # seconds a poll waits for more ends after the first, to record them together
+LINGER = 0.002  # seconds a poll waits for more ends after the first, to record them together
 
 
 class DaskExecutor(Generic[P, R]):
@@ -78,7 +77,6 @@ class DaskExecutor(Generic[P, R]):
         )
         self.topic = f"flowscope-{uuid.uuid4().hex[:12]}"
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._landing: deque[tuple[Bundle, Any]] = deque()  # ended, report not fetched
         self._unsent: list[tuple[AttemptKey, Any, float | None]] = []  # submitted, not sent
         self.attempts: dict[AttemptKey, Tracked] = {}
         self.refused: list[Done[R]] = []
@@ -246,23 +244,8 @@ class DaskExecutor(Generic[P, R]):
     # ---- events ----------------------------------------------------------------------
     def _landed(self, bundle: Bundle, future: Any) -> None:
         """Dask's callback thread (one for the process): a bundle's task ended. Its reports
-        are fetched here, with those of the others that ended meanwhile in one gather, so
-        that the runner never waits on a round trip to a worker."""
-        if future.status != "finished":
-            self.events.put(("done", (bundle, None)))
-            return
-        self._landing.append((bundle, future))
-        batch = []
-        while self._landing:
-            batch.append(self._landing.popleft())
-        if not batch:
-            return
-        try:
-            reports = list(self.client.gather([f for _, f in batch]))
-        except Exception:  # one of them failed (or the client closes): one by one
-            reports = [_result(f) for _, f in batch]
-        for (landed, _), report in zip(batch, reports, strict=True):
-            self.events.put(("done", (landed, report)))
+        came before, as events (one hop, where fetching its result would be two more)."""
+        self.events.put(("done", (bundle, future.status)))
 
     def _event(self, event: Any) -> None:
         """The client's event thread: a bundle's start, an attempt's end or output chunk."""
@@ -270,10 +253,13 @@ class DaskExecutor(Generic[P, R]):
         self.events.put(("log", message))
 
     def _take(self, kind: str, value: Any, finished: list[tuple[AttemptKey, Any]]) -> None:
-        if kind == "done":  # a bundle's task: every report (fewer, or None, when it failed)
-            bundle, reports = value
+        if kind == "done":  # a bundle's task ended: its attempts not reported end now
+            bundle, status = value
             self._bundles.pop(bundle.number, None)
-            for i, key in enumerate(bundle.keys):
+            missing = [k for k in bundle.keys if k not in bundle.reported and k in self.attempts]
+            reports = _result(bundle.future) if missing and status == "finished" else None
+            for key in missing:  # (an event lost or late: its result still has the report)
+                i = bundle.keys.index(key)
                 report = reports[i] if reports is not None and i < len(reports) else None
                 finished.append((key, report))
             return
@@ -285,12 +271,16 @@ class DaskExecutor(Generic[P, R]):
                     if key in self.attempts:
                         self.attempts[key].deadline = deadline
             return
+        if "reports" in value:  # attempts that ended, in order
+            for sent_key, data in value["reports"]:
+                attempt = self.attempts.get(tuple(sent_key))
+                if attempt is not None and attempt.bundle is not None:
+                    attempt.bundle.reported.add(attempt.key)
+                    finished.append((attempt.key, pickle.loads(data)))
+            return
         key = tuple(value.get("key", ()))
         attempt = self.attempts.get(key)
         if attempt is None:
-            return
-        if "report" in value:  # it ended; others of its bundle follow
-            finished.append((attempt.key, pickle.loads(value["report"])))
             return
         early = attempt.early if attempt.early is not None else {}
         early[int(value["seq"])] = (value["stream"], value["chunk"])

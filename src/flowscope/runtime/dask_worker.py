@@ -118,9 +118,10 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
     """Run the attempts of `batch` here, one after another, each in a fork of one of this
     worker's task hosts (`shipped`: a `PortableWork`, or any picklable callable, whose
     markers and output chunks then go to `datastore`, or travel in the reports without one).
-    The result is every report, in order (fewer when the whole task was cancelled); a report
-    that would wait longer than ANNOUNCE_AFTER for it (its bundle still runs) is announced
-    as an event, so that the runner learns of an end within about that long."""
+    The reports go to the runner as events: those of a bundle together at its end, or sooner
+    for one that waited ANNOUNCE_AFTER seconds (its bundle still runs), so that the runner
+    learns of an end within about that long. The result is every report again, in order
+    (fewer when the whole task was cancelled), for an event that went missing."""
     from distributed import get_worker
 
     worker = get_worker()
@@ -143,12 +144,13 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
         )
         reports.append(report)
         announcer.ended(key, report)
+    announcer.send()
     return reports
 
 
 class _Announcer:
-    """The reports of a bundle's attempts that ended, until its result carries them: one that
-    waited ANNOUNCE_AFTER seconds is sent at once, as an event (with those behind it)."""
+    """The reports of a bundle's attempts that ended, until they go as one event: at the
+    bundle's end, or once the first has waited ANNOUNCE_AFTER seconds."""
 
     def __init__(self, worker: Any, topic: str) -> None:
         self.worker, self.topic = worker, topic
@@ -159,9 +161,16 @@ class _Announcer:
 
     def tick(self) -> None:
         if self.pending and time.monotonic() - self.pending[0][0] >= ANNOUNCE_AFTER:
-            for _, key, report in self.pending:
-                data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
-                self.worker.log_event(self.topic, {"key": key, "report": data})
+            self.send()
+
+    def send(self) -> None:
+        """Every pending report, in one event."""
+        if self.pending:
+            reports = [
+                (list(key), pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+                for _, key, report in self.pending
+            ]
+            self.worker.log_event(self.topic, {"reports": reports})
             self.pending.clear()
 
 
