@@ -11,7 +11,9 @@ local store. The same run is then read three ways, each walk in a fresh client p
 
 The walk is `for step in run: for task in step: for artifact in task: artifact.data`, timed
 from opening the run to the last value (imports excluded). "cold" starts with an empty blob
-cache, "warm" repeats it with the cache the cold walk left. Prints the medians side by side.
+cache, "warm" repeats it with the cache the cold walk left. The stores take turns within each
+repeat, so they share the machine's load; prints the medians side by side, with the cold
+walk's CPU time (user+sys of the client process) and the load average.
 
     python benchmarks/bench_remote_walk.py                  # 300 tasks, 5 repeats
     python benchmarks/bench_remote_walk.py --tasks 50 --repeats 3 --no-s3
@@ -75,14 +77,15 @@ import json, sys, time
 import flowscope
 from flowscope import Run, metadata
 metadata(sys.argv[1])
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 count = 0
 for step in Run(sys.argv[2]):
     for task in step:
         for artifact in task:
             artifact.data
             count += 1
-print(json.dumps({"seconds": time.perf_counter() - start, "values": count}))
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+                  "values": count}))
 """
 
 
@@ -125,7 +128,7 @@ def _latest_run(work: Path, env: dict[str, str]) -> int:
     return int(out.stdout.strip())
 
 
-def walk(address: str, run: str, env: dict[str, str], cache: Path) -> tuple[float, int]:
+def walk(address: str, run: str, env: dict[str, str], cache: Path) -> tuple[float, float, int]:
     out = subprocess.run(
         [sys.executable, "-c", WALK, address, run],
         env={**env, "FLOWSCOPE_BLOB_CACHE": str(cache)},
@@ -134,20 +137,34 @@ def walk(address: str, run: str, env: dict[str, str], cache: Path) -> tuple[floa
         check=True,
     )
     answer = json.loads(out.stdout.strip().splitlines()[-1])
-    return float(answer["seconds"]), int(answer["values"])
+    return float(answer["seconds"]), float(answer["cpu"]), int(answer["values"])
 
 
-def measure(address: str, run: str, env: dict[str, str], repeats: int, work: Path) -> dict:
-    cold, warm, values = [], [], set()
+Target = tuple[str, dict[str, str]]  # the address to read and the walk's environment
+
+
+def measure(targets: dict[str, Target], run: str, repeats: int, work: Path) -> dict:
+    """Each target's medians: cold and warm walk wall time, and the cold walk's CPU time (the
+    client process only). The targets take turns within each repeat, so that they share
+    whatever load the machine has."""
+    samples: dict[str, dict[str, list[float]]] = {
+        name: {"cold": [], "warm": [], "cpu": []} for name in targets
+    }
+    values: dict[str, set[int]] = {name: set() for name in targets}
     for i in range(repeats):
-        cache = work / f"cache-{time.monotonic_ns()}-{i}"
-        seconds, count = walk(address, run, env, cache)
-        cold.append(seconds)
-        seconds, count2 = walk(address, run, env, cache)
-        warm.append(seconds)
-        values |= {count, count2}
-        shutil.rmtree(cache, ignore_errors=True)
-    return {"cold": statistics.median(cold), "warm": statistics.median(warm), "values": values}
+        for name, (address, env) in targets.items():
+            cache = work / f"cache-{time.monotonic_ns()}-{i}"
+            seconds, cpu, count = walk(address, run, env, cache)
+            samples[name]["cold"].append(seconds)
+            samples[name]["cpu"].append(cpu)
+            seconds, _, count2 = walk(address, run, env, cache)
+            samples[name]["warm"].append(seconds)
+            values[name] |= {count, count2}
+            shutil.rmtree(cache, ignore_errors=True)
+    return {
+        name: {key: statistics.median(got) for key, got in found.items()} | {"values": values[name]}
+        for name, found in samples.items()
+    }
 
 
 def start_service(work: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -209,10 +226,9 @@ def main() -> None:
     try:
         run, run_seconds = record_run(work, args.tasks, recording)
         db_size, inline_bytes = metadata_bytes(work)
-        results["local"] = measure(str(work), run, base, args.repeats, work)
+        targets: dict[str, Target] = {"local": (str(work), base)}
         service, url = start_service(work, base)
-        with_token = {**base, "FLOWSCOPE_SERVICE_TOKEN": TOKEN}
-        results["service"] = measure(url, run, with_token, args.repeats, work)
+        targets["service"] = (url, {**base, "FLOWSCOPE_SERVICE_TOKEN": TOKEN})
         if not args.no_s3:
             sys.path.insert(0, str(TESTS))
             from s3 import RadosGateway
@@ -223,8 +239,10 @@ def main() -> None:
             s3_url = f"s3://{gateway.bucket}/walk"
             copied = copy_to_s3(work / ".flowscope" / "blobs", s3_url)
             print(f"copied {copied} blobs to {s3_url}", file=sys.stderr)
-            on_s3 = {**s3_env, "FLOWSCOPE_DATASTORE": s3_url}
-            results["s3"] = measure(str(work), run, on_s3, args.repeats, work)
+            targets["s3"] = (str(work), {**s3_env, "FLOWSCOPE_DATASTORE": s3_url})
+        load = os.getloadavg()[0]
+        results = measure(targets, run, args.repeats, work)
+        load = max(load, os.getloadavg()[0])
     finally:
         if service is not None:
             service.terminate()
@@ -233,8 +251,11 @@ def main() -> None:
             gateway.cleanup()
         shutil.rmtree(work, ignore_errors=True)
 
-    local = results["local"]["cold"]
-    print(f"walk of every artifact of {run} ({args.tasks} tasks), medians of {args.repeats}")
+    local, local_cpu = results["local"]["cold"], results["local"]["cpu"]
+    print(
+        f"walk of every artifact of {run} ({args.tasks} tasks), medians of {args.repeats}, "
+        f"stores interleaved; 1-minute load average up to {load:.1f}"
+    )
     print(
         f"the run took {run_seconds:.2f} s; metadata.db {db_size / 1024:.0f} KiB "
         f"({db_size / args.tasks:.0f} B per task), of which inline blobs "
@@ -242,13 +263,15 @@ def main() -> None:
     )
     print(
         textwrap.dedent(f"""\
-        {"store":<8} {"values":>7} {"cold cache":>11} {"warm cache":>11} {"cold / local":>13}""")
+        {"store":<8} {"values":>7} {"cold cache":>11} {"warm cache":>11} {"cold / local":>13} \
+{"cold CPU":>9} {"CPU / local":>12}""")
     )
     for name, result in results.items():
         values = ",".join(str(v) for v in sorted(result["values"]))
         print(
             f"{name:<8} {values:>7} {result['cold'] * 1000:>9.0f}ms {result['warm'] * 1000:>9.0f}ms"
-            f" {result['cold'] / local:>12.2f}x"
+            f" {result['cold'] / local:>12.2f}x {result['cpu'] * 1000:>7.0f}ms"
+            f" {result['cpu'] / local_cpu:>11.2f}x"
         )
 
 

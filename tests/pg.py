@@ -274,6 +274,7 @@ class ServiceProcess:
 
 
 METADATA_TABLES = (
+    "blob_refs",
     "run_values",
     "query_fields",
     "task_inputs",

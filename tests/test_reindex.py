@@ -56,3 +56,25 @@ def test_reindex_indexes_parameters_and_small_scalar_artifacts(tmp_path: Path) -
     with pytest.raises(MetadataError, match="no flow named 'G'"):
         reindex(stores, "G")
     stores.close()
+
+
+def test_reindex_reads_a_runs_blobs_from_the_datastore_it_recorded(tmp_path: Path) -> None:
+    from flowscope.datastore import ContentStore, LocalStorage
+
+    stores = open_stores(
+        str(tmp_path / "meta"), settings=Settings.from_env({"FLOWSCOPE_USER": "u"}), create=True
+    )
+    team = tmp_path / "team"
+    elsewhere = ContentStore(LocalStorage(team), address=str(team))
+    store = stores.provider
+    run = store.create_run(NewRun("F", "u", datastore=str(team))).run_id
+    info = save_artifact(elsewhere, 0.75)
+    record = ArtifactRecord("score", info.sha, info.size, info.type_name, info.serializer)
+    store.create_tasks("F", run, [NewTask("end", 1)])
+    store.start_attempts("F", run, [AttemptStart(1, 0)])
+    store.finish_attempts("F", run, [AttemptResult(1, 0, "succeeded", artifacts=(record,))])
+    report = reindex(stores, "F")
+    assert (report.artifacts, report.skipped) == (1, 0)  # read from team/, not meta/blobs
+    found = store.list_runs("F", RunQuery(where="data.score > 0.5")).items
+    assert [r.run_id for r in found] == [run]
+    stores.close()

@@ -44,6 +44,12 @@ _EXPORTS: dict[str, str] = {
     "schedule": "flowscope.flow.deployment",
     "trigger": "flowscope.flow.deployment",
     "trigger_on_finish": "flowscope.flow.deployment",
+    "batch": "flowscope.flow.compute",
+    "kubernetes": "flowscope.flow.compute",
+    "conda": "flowscope.flow.packages",
+    "conda_base": "flowscope.flow.packages",
+    "pypi": "flowscope.flow.packages",
+    "pypi_base": "flowscope.flow.packages",
     # data tools
     "S3": "flowscope.datatools",
     "parallel_map": "flowscope.multicore",
@@ -100,9 +106,12 @@ __all__ = [
     "USER_SKIP_STEP",
     "UserStepDecorator",
     "__version__",
+    "batch",
     "card",
     "catch",
     "compare",
+    "conda",
+    "conda_base",
     "config_expr",
     "current",
     "default_metadata",
@@ -112,6 +121,7 @@ __all__ = [
     "get_metadata",
     "get_namespace",
     "inspect_spin",
+    "kubernetes",
     "metadata",
     "namespace",
     "parallel",
@@ -119,6 +129,8 @@ __all__ = [
     "parallel_map",
     "profile",
     "project",
+    "pypi",
+    "pypi_base",
     "resources",
     "retry",
     "schedule",
@@ -191,12 +203,19 @@ if TYPE_CHECKING:  # pragma: no cover
         timeout as timeout,
         user_step_decorator as user_step_decorator,
     )
+    from flowscope.flow.compute import batch as batch, kubernetes as kubernetes
     from flowscope.flow.deployment import (
         schedule as schedule,
         trigger as trigger,
         trigger_on_finish as trigger_on_finish,
     )
     from flowscope.flow.exit_hook import exit_hook as exit_hook
+    from flowscope.flow.packages import (
+        conda as conda,
+        conda_base as conda_base,
+        pypi as pypi,
+        pypi_base as pypi_base,
+    )
     from flowscope.flow.parameters import JSONTypeClass as JSONTypeClass
     from flowscope.flow.user_classes import UserStepDecorator as UserStepDecorator
     from flowscope.flow.user_decorators import USER_SKIP_STEP as USER_SKIP_STEP

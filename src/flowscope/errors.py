@@ -15,6 +15,7 @@
     ├── RunError                a run could not be started, resumed or completed
     │   ├── ExecutorLost        the cluster running its tasks went away mid-run
     │   ├── ExecutorUnavailable the chosen executor cannot run it (refused before start)
+    │   ├── EnvironmentMismatch this interpreter lacks what @pypi/@conda ask (before start)
     │   ├── RunInterrupted      Ctrl-C or SIGTERM stopped it (exit code 130)
     │   └── RunnerError         the Runner API's subprocess did not start a run, or timed out
     ├── MulticoreError          a parallel_map call failed in its child process
@@ -161,6 +162,13 @@ class ExecutorLost(RunError):
 class ExecutorUnavailable(RunError):
     """The chosen executor cannot run this run (not installed, not reachable, cannot reach
     the run's datastore); nothing was recorded."""
+
+
+class EnvironmentMismatch(RunError):
+    """The interpreter that runs the flow lacks a package or the Python version its @pypi or
+    @conda decorators ask for; nothing was recorded."""
+
+    exit_code = 2
 
 
 class RunInterrupted(RunError):

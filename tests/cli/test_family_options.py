@@ -80,7 +80,7 @@ def test_other_addresses_pass_through_unchanged() -> None:
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"environment": "pypi"}, "builds no pypi environments"),
+        ({"environment": "uv"}, "builds no uv environments"),
         ({"datastore": "azure"}, "azure is not one of them"),
         ({"datastore": "s3"}, "--datastore-root s3://BUCKET/PREFIX"),
         ({"metadata": "service"}, "FLOWSCOPE_SERVICE_URL"),

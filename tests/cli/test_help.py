@@ -112,6 +112,9 @@ def test_flowscope_help_shows_the_flow_commands(capsys, monkeypatch):
         "--run-id-file PATH",
         "--with DECO",
         "dump RUN/STEP --include a,b --file out.pkl",
+        "spin STEP",
+        "package list",
+        "--environment pypi",
         "Runner",
     ]:
         assert item in text, f"flowscope --help lacks {item!r}"

@@ -154,3 +154,23 @@ def test_through_the_service_a_run_of_another_datastore_names_both(
     message = str(info.value)
     assert str(elsewhere) in message and service.address.rstrip("/") in message
     assert "\n" not in message
+
+
+def test_run_datastores_give_a_pairs_reader_each_runs_own(local: Backend, tmp_path: Path) -> None:
+    from flowscope.client.datastores import RunDatastores
+    from flowscope.config import Settings
+    from flowscope.stores import Stores
+
+    elsewhere = tmp_path / "team-blobs"
+    _record_elsewhere(local, elsewhere)
+    plain = Builder(local).new_run("G")
+    pair = Stores("local", str(tmp_path / "meta"), local.provider, local.datastore)
+    of = RunDatastores(pair, Settings.from_env({"FLOWSCOPE_USER": USER}))
+    run = local.provider.get_run("F", 1)
+    assert run is not None and of(run).address == str(elsewhere)
+    assert of(run) is of(run)  # opened once
+    assert of(local.provider.get_run("G", plain.run_id)) is local.datastore
+    assert of(None) is local.datastore
+    hostile = run.__class__(**{**run.to_dict(), "datastore": "http://evil.example/x"})
+    with pytest.raises(DataStoreError, match="not opened from a record"):
+        of(hostile)

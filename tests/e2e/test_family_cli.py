@@ -86,7 +86,7 @@ def test_max_log_size_keeps_the_start_and_the_end_of_a_tasks_output(workspace):
 
 def test_choices_flowscope_does_not_have_are_refused_before_anything_runs(workspace):
     cases = {
-        ("--environment", "conda"): "builds no conda environments",
+        ("--environment", "uv"): "builds no uv environments",
         ("--datastore", "s3"): "--datastore s3 needs a bucket",
         ("--datastore", "gs"): "gs is not one of them",
         ("--metadata", "service"): "set FLOWSCOPE_SERVICE_URL",

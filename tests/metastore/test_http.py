@@ -128,3 +128,36 @@ def test_large_batch_writes_are_split_under_the_body_bound(
     assert len(sent) > 1 and max(sent) <= 20_000
     index = served_store.list_step_artifacts("F", 1, "body")
     assert sorted(index) == list(range(1, 41)) and index[7][0].inline == inline
+
+
+def test_a_service_from_before_columns_is_read_in_its_record_form() -> None:
+    task = {"flow_name": "F", "run_id": 1, "step_name": "s", "task_id": 2, "created_at": 1.0}
+    art = {"name": "x", "sha": "a" * 64, "size": 3, "type_name": "int", "serializer": "pickle"}
+    old = [(200, {"tasks": [task]}), (200, {"tasks": {"2": [art]}})]  # it ignores columns=true
+    with ScriptedServer(old) as server:
+        provider = HttpMetadataProvider(server.url)
+        tasks = provider.list_tasks("F", 1, "s")
+        artifacts = provider.list_step_artifacts("F", 1, "s", ["x"])
+        asked = [path for _, path, _ in server.requests]
+    assert [(t.step_name, t.task_id) for t in tasks] == [("s", 2)]
+    assert [(t, [a.name for a in arts]) for t, arts in artifacts.items()] == [(2, ["x"])]
+    assert all("columns=true" in path for path in asked)
+    assert asked[1].endswith("columns=true&name=x")
+
+
+def test_columns_from_the_service_are_read(served: str, served_store: SqlMetadataStore) -> None:
+    import base64
+
+    from flowscope.metastore.records import ArtifactRecord
+
+    copy = base64.b64encode(b"v").decode()
+    art = ArtifactRecord("x", "a" * 64, 1, "int", "pickle", 1.0, inline=copy)
+    served_store.create_run(NewRun("F", "u"))
+    served_store.create_tasks("F", 1, [NewTask("body", i) for i in (1, 2)])
+    served_store.start_attempts("F", 1, [AttemptStart(i, 0) for i in (1, 2)])
+    served_store.finish_attempts("F", 1, [AttemptResult(2, 0, "succeeded", artifacts=(art,))])
+    provider = HttpMetadataProvider(served, token=TOKEN)
+    assert provider.list_tasks("F", 1, "body") == served_store.list_tasks("F", 1, "body")
+    found = provider.list_step_artifacts("F", 1, "body")
+    assert found == served_store.list_step_artifacts("F", 1, "body")
+    assert found[2][0].inline == copy

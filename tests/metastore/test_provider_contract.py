@@ -109,6 +109,8 @@ def test_small_blobs_come_back_inline_with_the_listings(provider: MetadataProvid
     assert listed == {"small": inline, "large": None}
     index = provider.list_step_artifacts("F", 1, "body")
     assert {a.name: a.inline for a in index[1]} == {"small": inline, "large": None}
+    run_index = provider.list_run_index("F", 1)  # what a run diff reads: no blob for "small"
+    assert {a.name: a.inline for a in run_index.artifacts[1]} == {"small": inline, "large": None}
 
 
 def test_run_ids_unique_under_concurrent_creation(provider: MetadataProvider) -> None:

@@ -209,6 +209,52 @@ def test_a_wrong_answer_is_a_flowscope_error_naming_the_address(
         assert "expected" in message, (name, message)
 
 
+_TASK_COLUMNS = {
+    "step_name": ["s"], "task_id": [2], "created_at": [1.0], "attempt": [0],
+    "status": ["succeeded"], "started_at": [None], "finished_at": [None],
+    "heartbeat_at": [None], "foreach_index": [None], "foreach_stack": [[]],
+    "origin_pathspec": [None], "stdout_key": [None], "stderr_key": [None], "env_key": [None],
+    "exception": [None],
+}  # fmt: skip
+_ARTIFACT_COLUMNS = {
+    "task_id": [2], "name": ["x"], "sha": ["a" * 64], "size": [3], "type_name": ["int"],
+    "serializer": ["pickle"], "created_at": [1.0], "inline": [None],
+}  # fmt: skip
+COLUMN_SHAPES = [
+    ("list_tasks", {"columns": []}, "object of columns"),
+    ("list_tasks", {"columns": {**_TASK_COLUMNS, "task_id": [2, 3]}}, "as long as the others"),
+    ("list_tasks", {"columns": {**_TASK_COLUMNS, "task_id": [True]}}, "holds no bool"),
+    ("list_tasks", {"columns": {**_TASK_COLUMNS, "exception": ["x"]}}, "holds no str"),
+    ("list_tasks", {"columns": {k: v for k, v in _TASK_COLUMNS.items() if k != "status"}}, "status"),
+    ("list_step_artifacts", {"columns": 7}, "object of columns"),
+    ("list_step_artifacts", {"columns": {**_ARTIFACT_COLUMNS, "sha": []}}, "as long as"),
+    ("list_step_artifacts", {"columns": {**_ARTIFACT_COLUMNS, "size": ["3"]}}, "holds no str"),
+    ("list_step_artifacts", {"columns": {**_ARTIFACT_COLUMNS, "inline": ["A" * 10**6]}}, "at most"),
+    ("list_run_index", {"tasks": _TASK_COLUMNS, "artifacts": {**_ARTIFACT_COLUMNS, "inline": ["A" * 10**6]}}, "at most"),
+    ("list_run_index", {"tasks": {**_TASK_COLUMNS, "step_name": [1]}, "artifacts": _ARTIFACT_COLUMNS}, "holds no int"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "body", "expected"), COLUMN_SHAPES)
+def test_a_malformed_columns_answer_is_a_flowscope_error_naming_the_address(
+    server: HostileServer, call: str, body: Any, expected: str
+) -> None:
+    server.behaviour = Behaviour("answer", body=json_body(body))
+    provider = open_provider(server.url, env_settings())
+    with pytest.raises(MetadataError) as info:
+        _calls(provider)[call]()
+    message = str(info.value)
+    assert server.url in message and "expected" in message and expected in message, message
+
+
+def test_a_well_formed_columns_answer_is_read(server: HostileServer) -> None:
+    provider = open_provider(server.url, env_settings())
+    server.behaviour = Behaviour("answer", body=json_body({"columns": _TASK_COLUMNS}))
+    assert [t.pathspec for t in provider.list_tasks("F", 1)] == ["F/1/s/2"]
+    server.behaviour = Behaviour("answer", body=json_body({"columns": _ARTIFACT_COLUMNS}))
+    assert [a.sha for a in provider.list_step_artifacts("F", 1, "s")[2]] == ["a" * 64]
+
+
 def test_a_wrong_blob_answer_is_a_flowscope_error(server: HostileServer) -> None:
     blobs = HttpBlobStorage(HttpTransport(server.url, timeout=1.0))
     for body in (HTML, json_body({"present": 3}), json_body({"present": [1]}), json_body([])):

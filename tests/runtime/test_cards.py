@@ -139,6 +139,8 @@ def test_each_card_of_the_step_is_stored_and_listed_in_the_cards_fact() -> None:
     assert "B" * 1000 not in summary  # 50 kB stored: no preview, never loaded
     assert "CardFlow/7/start/2" in summary and "<svg" in summary
     assert current.card is None  # unbound once the task is over
+    keys = [r.key for r in decode_records({f.field: f.value for f in outcome.facts}[CARDS_FACT])]
+    assert list(outcome.blob_keys) == keys  # declared for the blob references table
 
 
 def test_a_raising_component_and_an_oversized_card_never_fail_the_task(
@@ -238,6 +240,8 @@ def test_refresh_stores_the_card_behind_a_pointer_at_most_once_per_interval(tmp_
     assert "3" in bytes(work.store.get(arts["forced"])).decode()
     assert not pointer.exists()  # the task ended: the fact holds the final card
     assert len(_cards(work, outcome)) == 1
+    final = decode_records({f.field: f.value for f in outcome.facts}[CARDS_FACT])[0].key
+    assert set(outcome.blob_keys) == {first, arts["forced"], final}  # refreshes declared too
 
 
 def test_without_a_live_directory_refresh_signals_the_runner_on_stderr(

@@ -107,6 +107,7 @@ def test_attempt_results_with_their_artifacts_and_facts() -> None:
         None,
         None,
         {"type": "ValueError", "message": "m"},
+        blob_keys=(KEY,),
     )
     assert bodies.attempt_results({"results": [_wire(result)]}) == [result]
 
@@ -119,6 +120,10 @@ def test_attempt_results_with_their_artifacts_and_facts() -> None:
         ({"artifacts": [{"name": "x"}]}, "artifacts[0].sha must be a string"),
         ({"facts": [{"field": "f", "value": 1, "type": "t"}]}, "facts[0].value must be a string"),
         ({"attempt": -1}, "results[0].attempt must be between 0"),
+        ({"blob_keys": "a" * 64}, "results[0].blob_keys must be a list of at most"),
+        ({"blob_keys": [KEY, "../etc"]}, "results[0].blob_keys[1] must be a blob key"),
+        ({"blob_keys": [KEY.upper()]}, "results[0].blob_keys[0] must be a blob key"),
+        ({"blob_keys": [KEY] * 10_001}, "at most 10000 blob keys"),
     ],
 )
 def test_bad_attempt_results(change: dict[str, Any], words: str) -> None:

@@ -172,5 +172,54 @@ def test_a_listing_carries_inline_blobs_up_to_its_budget(
     index = api.get(f"{RUN}/steps/wide/artifacts").json()["tasks"]
     copies = [a["inline"] for arts in index.values() for a in arts]
     assert len(copies) == 10 and copies.count(inline) == 2 and copies.count(None) == 8
+    columns = api.get(f"{RUN}/steps/wide/artifacts", params={"columns": "true"}).json()
+    copies = columns["columns"]["inline"]
+    assert len(copies) == 10 and copies.count(inline) == 2 and copies.count(None) == 8
     one = api.get(f"{RUN}/tasks/100/attempts/0/artifacts").json()["artifacts"]
     assert one[0]["inline"] == inline
+
+
+def test_columns_answers_are_the_record_listings_as_columns(
+    api: Api, store: SqlMetadataStore, run: int
+) -> None:
+    import base64
+
+    from flowscope.metastore.columns import step_artifacts_from_wire, tasks_from_wire
+    from flowscope.metastore.records import ArtifactRecord, AttemptResult, AttemptStart, NewTask
+
+    inline = base64.b64encode(b"tiny").decode()
+    store.create_tasks("F", run, [NewTask("wide", i, foreach_index=i) for i in (7, 8)])
+    store.start_attempts("F", run, [AttemptStart(i, 0) for i in (7, 8)])
+    small = ArtifactRecord("x", "a" * 64, 4, "bytes", "pickle", 1.0, inline=inline)
+    large = ArtifactRecord("y", "b" * 64, 9000, "bytes", "pickle", 1.0)
+    store.finish_attempts(
+        "F", run, [AttemptResult(i, 0, "succeeded", artifacts=(small, large)) for i in (7, 8)]
+    )
+
+    def wrong(expected: str) -> AssertionError:
+        return AssertionError(expected)
+
+    answer = api.get(f"{RUN}/tasks", params={"step": "wide", "columns": "true"}).json()
+    assert tasks_from_wire(answer, "F", run, wrong) == store.list_tasks("F", run, "wide")
+    answer = api.get(f"{RUN}/tasks", params={"columns": "true"}).json()  # every step
+    assert tasks_from_wire(answer, "F", run, wrong) == store.list_tasks("F", run)
+    answer = api.get(f"{RUN}/steps/wide/artifacts", params={"columns": "true"}).json()
+    assert answer["columns"]["inline"] == [inline, None, inline, None]
+    found = step_artifacts_from_wire(answer, wrong)
+    assert found == store.list_step_artifacts("F", run, "wide")
+    named = api.get(f"{RUN}/steps/wide/artifacts", params=[("columns", "true"), ("name", "y")])
+    assert named.json()["columns"]["name"] == ["y", "y"]
+    plain = api.get(f"{RUN}/tasks", params={"step": "wide", "columns": "false"}).json()
+    assert [t["task_id"] for t in plain["tasks"]] == [7, 8]  # the record form, as before
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (f"{RUN}/tasks", {"columns": "yes"}),
+        (f"{RUN}/tasks", {"step": "start", "columns": "true", "values": "true"}),
+        (f"{RUN}/steps/start/artifacts", {"columns": "1"}),
+    ],
+)
+def test_a_bad_columns_key_is_refused(api: Api, run: int, path: str, params: Any) -> None:
+    assert error_of(api.get(path, params=params)) == (400, "BadRequest")

@@ -45,3 +45,28 @@ def test_a_hostile_repr_is_only_text() -> None:
     assert (
         shown.kind == "text" and shown.text == "<script>alert(1)</script>"
     )  # escaped by the template
+
+
+def test_an_inline_copy_is_previewed_without_the_datastore_and_a_bad_one_is_named() -> None:
+    import base64
+
+    from flowscope.datastore import ContentStore, save_artifact
+    from flowscope.datastore.memory import MemoryStorage
+    from flowscope.metastore.records import ArtifactRecord
+    from flowscope.ui.preview import preview_artifact
+
+    writer = ContentStore(MemoryStorage(), inline_max=2048)
+    info = save_artifact(writer, {"k": [1, 2]})
+    assert info.inline is not None
+
+    def record(inline: str | None) -> ArtifactRecord:
+        return ArtifactRecord(
+            "x", info.sha, info.size, info.type_name, info.serializer, 0.0, inline=inline
+        )
+
+    empty = ContentStore(MemoryStorage())  # the blob is not there: only the copy has it
+    assert '"k": [' in preview_artifact(empty, record(info.inline)).text
+    missing = preview_artifact(empty, record(None))  # no copy: the datastore is asked
+    assert missing.kind == "note" and "BlobNotFound" in missing.summary
+    bad = preview_artifact(empty, record(base64.b64encode(b"not the blob").decode()))
+    assert bad.kind == "note" and "BlobCorrupted" in bad.summary

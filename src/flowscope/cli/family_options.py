@@ -7,8 +7,10 @@ Shell scripts written for the family keep working with the import line changed:
   FLOWSCOPE_SERVICE_URL, `s3` the root in `--datastore-root` (else an s3:// FLOWSCOPE_DATASTORE,
   else METAFLOW_DATASTORE_SYSROOT_S3). A directory really called `local` is `./local`.
 - `--datastore-root ROOT` alone is the datastore's address.
-- `--environment local` is the only environment: steps run in the interpreter that runs the
-  flow. `conda`, `pypi` and `uv` are refused with what to do instead.
+- `--environment local` (the default), `pypi` and `conda` all run steps in the interpreter that
+  runs the flow; flowscope builds no environments, and checks every @pypi/@conda pin against
+  that interpreter before a run starts, whichever is given (cli/run_checks.py). `uv` is
+  refused with what to do instead.
 - `--with` before the command adds decorators as `run --with` does.
 - `--pylint/--no-pylint`, `--event-logger nullSidecarLogger`, `--monitor nullSidecarMonitor` are
   accepted and change nothing: flowscope checks the graph itself on every run and has no
@@ -47,7 +49,8 @@ def add_top_level(parser: argparse.ArgumentParser) -> None:
         "--environment",
         choices=ENVIRONMENTS,
         default=LOCAL,
-        help="local (the default and the only one: steps run in this interpreter)",
+        help="local (the default), pypi or conda: steps run in this interpreter either way, "
+        "and @pypi/@conda pins are checked against it before the run starts (uv is refused)",
     )
     parser.add_argument(
         "--with",
@@ -98,7 +101,7 @@ def add_run_limits(parser: argparse.ArgumentParser, *, namespace: bool) -> None:
 def resolve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Rewrite the family's spellings in `args` (see the module doc); raise ParameterError for
     what flowscope cannot do, before anything is recorded."""
-    if args.environment != LOCAL:
+    if args.environment == "uv":
         raise ParameterError(
             f"--environment {args.environment}: flowscope runs steps in the interpreter that "
             f"runs the flow and builds no {args.environment} environments; install the "

@@ -1,4 +1,4 @@
-"""`python flow.py COMMAND`: run, resume, show, check, logs, dump, tag, card, spin (the
+"""`python flow.py COMMAND`: run, resume, show, check, logs, dump, tag, card, spin, package (the
 parser is flowscope.cli.flow_parser's).
 
 `FlowSpec.__init__` hands control here when a flow file is run as a script. Before `run`,
@@ -39,6 +39,10 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     resolve(args, os.environ)
     if args.command in ("logs", "dump", "tag", "card"):
         return _inspect(flow_cls.__name__, args)
+    if args.command == "package":
+        from flowscope.cli.package_cmd import package_command
+
+        return package_command(flow_cls, args)
     settings = Settings.from_env()
     session = FlowSession(flow_cls, args, settings)
     session.prepare()
@@ -50,6 +54,10 @@ def _dispatch(flow_cls: type, argv: list[str]) -> int:
     if args.command == "show":
         print(format_graph(graph))
         return 0
+    from flowscope.cli.run_checks import check_surroundings, executor_name
+
+    for notice in check_surroundings(flow_cls, graph.nodes, executor_name(args, settings)):
+        print(f"note: {notice}", file=sys.stderr)
     if args.command == "spin":
         from flowscope.cli.spin_cmd import spin_command
 

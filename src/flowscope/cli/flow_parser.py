@@ -199,6 +199,12 @@ def _add_card(sub: Any, flow_cls: type) -> None:
     add_card_parser(sub)
 
 
+def _add_package(sub: Any, flow_cls: type) -> None:
+    from flowscope.cli.package_cmd import add_package_parser
+
+    add_package_parser(sub)
+
+
 def _add_spin(sub: Any, flow_cls: type) -> None:
     from flowscope.cli.spin_cmd import add_spin_parser
 
@@ -215,6 +221,7 @@ _COMMANDS: dict[str, Callable[[Any, type], None]] = {  # in the order --help lis
     "tag": _add_tag,
     "card": _add_card,
     "spin": _add_spin,
+    "package": _add_package,
 }
 
 

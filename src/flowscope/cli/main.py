@@ -22,6 +22,10 @@ A flow file is its own command (see python flow.py --help):
   python flow.py show             the graph, switch steps with their cases
   python flow.py dump RUN/STEP --include a,b --file out.pkl
                                   export artifact values (a pickled dict)
+  python flow.py spin STEP        one step again on a past task's inputs
+  python flow.py package list     the files a run records as its code
+  python flow.py --environment pypi run
+                                  @pypi/@conda pins checked, not installed
 From Python: from flowscope import Runner; Runner("flow.py").run(alpha=0.1)"""
 
 

@@ -77,7 +77,7 @@ def column(run: Run) -> dict[str, Any]:
     for name, value in provider.get_parameters(flow, int(run_id)).items():
         out[f"params.{name}"] = value
     scalars = [a for a in _end_artifacts(run) if visible(a.name) and is_scalar(a)]
-    values = load_scalars([provider], scalars) if scalars else {}
+    values = load_scalars([provider], scalars, [record]) if scalars else {}
     for artifact in scalars:
         value = values.get(artifact.sha)
         if isinstance(value, str) and len(value) > MAX_SCALAR_STR:

@@ -93,3 +93,20 @@ def _open(address: str, settings: Settings) -> ContentStore:
         inline_max=settings.inline_blob_max,
         address=address,
     )
+
+
+class RunDatastores:
+    """The content store of each run read through one pair, by the rules above, for a
+    reader that holds its own pair rather than the client's context (the web UI,
+    `flowscope reindex`): `datastores(run_record)`. Each recorded datastore is opened once."""
+
+    __slots__ = ("_opened", "_settings", "_stores")
+
+    def __init__(self, stores: Stores, settings: Settings) -> None:
+        self._stores, self._settings = stores, settings
+        self._opened = RecordedDatastores()
+
+    def __call__(self, run: RunRecord | None) -> ContentStore:
+        if run is None:
+            return self._stores.datastore
+        return self._opened.for_run(self._stores, run, self._settings)

@@ -1,16 +1,18 @@
 """Read what a run diff needs from the stores, then hand it to diff_logic (pure).
 
-Metadata only, in a few queries per run: the run, its parameters, its steps, its tasks (one
-query for all), and the artifact index of each step (one query per step). Blobs read: the
+Metadata only, in a few queries per run: the run, its parameters, its steps, and its tasks
+with their artifact index (one query for all, `list_run_index`). Blobs read: the
 environment record (one per distinct environment, usually one per run), the two code
-packages when their hashes differ, and the small scalar artifacts whose hashes differ.
+packages when their hashes differ, and the small scalar artifacts whose hashes differ (none
+for a scalar whose blob came inline with its record). Each blob is read from its run's own
+datastore, the one the run recorded (client/datastores.py).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import visible
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from flowscope.client.diff import RunDiff
     from flowscope.client.run import Run  # for its type only: run.py imports this lazily
     from flowscope.metastore.provider import MetadataProvider
-    from flowscope.metastore.records import ArtifactRecord, TaskRecord
+    from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 
 
 def check_runs(runs: Iterable[object], what: str, one_flow: bool = True) -> list[Run]:
@@ -63,21 +65,25 @@ def diff_runs(a: Run, other: object, all_values: bool = False) -> RunDiff:
     # the two runs are read at once: providers keep a connection per thread, and a wait on
     # the database or the service for one run overlaps the other's
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="flowscope-diff") as pool:
-        later = pool.submit(snapshot, b)
-        snap_a = snapshot(a)
-        snap_b = later.result()
-    providers = _unique([a._provider, b._provider])
+        later = pool.submit(_snapshot, b)
+        snap_a, record_a = _snapshot(a)
+        snap_b, record_b = later.result()
+    providers, runs = _sources([(a._provider, record_a), (b._provider, record_b)])
     return diff_snapshots(
         snap_a,
         snap_b,
-        lambda records: load_scalars(providers, records),
-        lambda key: code_files(providers, key, f"{a.pathspec} or {b.pathspec}"),
+        lambda records: load_scalars(providers, records, runs),
+        lambda key: code_files(providers, key, f"{a.pathspec} or {b.pathspec}", runs),
         all_values=all_values,
     )
 
 
 def snapshot(run: Run) -> RunSnapshot:
     """The metadata of a run that a diff compares."""
+    return _snapshot(run)[0]
+
+
+def _snapshot(run: Run) -> tuple[RunSnapshot, RunRecord]:
     provider = run._provider
     flow, run_id = run.path_components
     rid = int(run_id)
@@ -105,9 +111,11 @@ def snapshot(run: Run) -> RunSnapshot:
         parameters=provider.get_parameters(flow, rid),
         steps=steps,
         code_key=record.code_key,
-        environment=_environment(provider, [t for ts in tasks.values() for t in ts], run.pathspec),
+        environment=_environment(
+            provider, record, [t for ts in tasks.values() for t in ts], run.pathspec
+        ),
         tags=record.tags,
-    )
+    ), record
 
 
 def _task(record: TaskRecord, artifacts: Iterable[ArtifactRecord]) -> TaskSnapshot:
@@ -122,7 +130,7 @@ def _task(record: TaskRecord, artifacts: Iterable[ArtifactRecord]) -> TaskSnapsh
 
 
 def _environment(
-    provider: MetadataProvider, tasks: list[TaskRecord], owner: str
+    provider: MetadataProvider, run: RunRecord, tasks: list[TaskRecord], owner: str
 ) -> dict[str, Any] | None:
     """The environment most of the run's own tasks ran in (tasks cloned by a resume ran in
     the original run's, and count only when no task ran anew)."""
@@ -132,7 +140,7 @@ def _environment(
         return None
     key = Counter(keys).most_common(1)[0][0]
     assert key is not None
-    raw = _blob(provider, key, f"the environment record of {owner}")
+    raw = _blob(provider, run, key, f"the environment record of {owner}")
     try:
         env = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -142,19 +150,23 @@ def _environment(
     return env if isinstance(env, dict) else None
 
 
-def _blob(provider: MetadataProvider, key: str, what: str) -> bytes:
+def _blob(provider: MetadataProvider, run: RunRecord, key: str, what: str) -> bytes:
     try:
-        return bytes(CONTEXT.datastore_for(provider).get(key))
+        return bytes(CONTEXT.datastore_for(provider, run).get(key))
     except DataStoreError as exc:
         raise type(exc)(f"Could not read {what}: {exc}") from exc
 
 
 def load_scalars(
-    providers: list[MetadataProvider], records: Iterable[ArtifactRecord]
+    providers: list[MetadataProvider],
+    records: Iterable[ArtifactRecord],
+    runs: Sequence[RunRecord | None] | None = None,
 ) -> dict[str, Any]:
     """The values of small scalar artifacts by sha: from the query index's text when the
-    record carries it, else each distinct blob loaded once (from the first run's datastore,
-    then the second's when the runs read different stores)."""
+    record carries it, else each distinct blob loaded once (from its inline copy, or from
+    the first run's datastore, then the second's when the runs keep their data apart).
+    `runs[i]` is the run read through `providers[i]` (None: the provider's own datastore)."""
+    owners = list(runs) if runs is not None else [None] * len(providers)
     unique = {r.sha: r for r in records}
     values: dict[str, Any] = {}
     for sha, record in unique.items():
@@ -162,9 +174,10 @@ def load_scalars(
         if indexed is not _NOT_INDEXED:
             values[sha] = indexed
             continue
-        for i, provider in enumerate(providers):
+        for i, (provider, run) in enumerate(zip(providers, owners, strict=True)):
             try:
-                values[sha] = load_value(provider, record, f"{record.name!r} ({sha[:12]})")
+                what = f"{record.name!r} ({sha[:12]})"
+                values[sha] = load_value(provider, record, what, run=run)
                 break
             except DataStoreError:
                 if i == len(providers) - 1:
@@ -187,13 +200,20 @@ def _indexed(record: ArtifactRecord) -> Any:
         return _NOT_INDEXED
 
 
-def code_files(providers: list[MetadataProvider], key: str, owner: str) -> Mapping[str, bytes]:
-    """The files of a code package by path (its info record left out: it holds a time)."""
+def code_files(
+    providers: list[MetadataProvider],
+    key: str,
+    owner: str,
+    runs: Sequence[RunRecord | None] | None = None,
+) -> Mapping[str, bytes]:
+    """The files of a code package by path (its info record left out: it holds a time),
+    read from the first run's datastore that has it (`runs` as for `load_scalars`)."""
     import tarfile
 
-    for i, provider in enumerate(providers):
+    owners = list(runs) if runs is not None else [None] * len(providers)
+    for i, (provider, run) in enumerate(zip(providers, owners, strict=True)):
         try:
-            with Code._make(provider, key, owner).tarball as tar:
+            with Code._make(provider, key, owner, run).tarball as tar:
                 files: dict[str, bytes] = {}
                 for member in tar.getmembers():
                     if not member.isfile() or member.name == INFO_NAME:
@@ -210,9 +230,13 @@ def code_files(providers: list[MetadataProvider], key: str, owner: str) -> Mappi
     return {}  # pragma: no cover  (no providers)
 
 
-def _unique(providers: list[MetadataProvider]) -> list[MetadataProvider]:
-    seen: list[MetadataProvider] = []
-    for p in providers:
-        if all(p is not q for q in seen):
-            seen.append(p)
-    return seen
+def _sources(
+    pairs: list[tuple[MetadataProvider, RunRecord]],
+) -> tuple[list[MetadataProvider], list[RunRecord | None]]:
+    """The distinct places the runs' blobs live: one (provider, run) per provider and
+    recorded datastore."""
+    seen: list[tuple[MetadataProvider, RunRecord]] = []
+    for provider, run in pairs:
+        if not any(p is provider and r.datastore == run.datastore for p, r in seen):
+            seen.append((provider, run))
+    return [p for p, _ in seen], [r for _, r in seen]

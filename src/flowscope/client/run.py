@@ -122,6 +122,12 @@ class Run(StatusMixin["RunRecord"], Container["Flow", Step]):
         return self._run_record().command_line
 
     @property
+    def trigger(self) -> None:
+        """The events that started the run, in the family's deployed flows; None here, as
+        for the family's local runs: flowscope starts no run from an event."""
+        return None
+
+    @property
     def code(self) -> Code | None:
         """The code package saved with the run, None if none was saved."""
         key = self._run_record().code_key

@@ -223,6 +223,13 @@ class Current:
         return self._fields.get("parallel") is not None
 
     @property
+    def trigger(self) -> None:
+        """What started the run from an event, in the family's deployed flows. flowscope's
+        runs are started by a person or a program, never by an event, so it is None, as in
+        the family's local runs (`if current.trigger:` code reads it unchanged)."""
+        return None
+
+    @property
     def tempdir(self) -> str | None:
         """A directory of this task's own, made on first use and removed when it ends."""
         if not self._fields:

@@ -40,6 +40,10 @@ _BUILTIN = {
     "resources": "flowscope.flow.resources",
     "environment": "flowscope.flow.environment",
     "secrets": "flowscope.flow.secrets",
+    "kubernetes": "flowscope.flow.compute",
+    "batch": "flowscope.flow.compute",
+    "pypi": "flowscope.flow.packages",
+    "conda": "flowscope.flow.packages",
 }
 
 

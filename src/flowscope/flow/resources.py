@@ -103,8 +103,20 @@ def step_resources(flow_cls: type[Any], step: str) -> Resources:
 
 
 def declared_resources(flow_cls: type[Any], step: str) -> Resources | None:
-    """The step's @resources request, or None when it has none."""
-    for deco in step_decorators(getattr(flow_cls, step)):
-        if isinstance(deco, ResourcesDecorator):
-            return deco.request()
-    return None
+    """The step's @resources request, or None when it has none. A compute-layer decorator's
+    (@kubernetes, @batch: flow/compute.py) requests count too; the larger value wins."""
+    func = getattr(flow_cls, step)
+    decorators = step_decorators(func)
+    request = next((d.request() for d in decorators if isinstance(d, ResourcesDecorator)), None)
+    if not any(d.name in ("kubernetes", "batch") for d in decorators):
+        return request
+    from flowscope.flow.compute import compute_requests
+
+    asked = compute_requests(func)
+    base = request or Resources()
+    return Resources(
+        cpu=max(base.cpu, float(asked.get("cpu", 0))),
+        memory=max(base.memory, int(asked.get("memory", 0))),
+        gpu=max(base.gpu, int(asked.get("gpu", 0))),
+        disk=max(base.disk or 0, int(asked["disk"])) if "disk" in asked else base.disk,
+    )

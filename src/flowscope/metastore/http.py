@@ -19,6 +19,7 @@ from typing import Any
 from flowscope.errors import ObjectNotFound
 from flowscope.metastore import run_index
 from flowscope.metastore.answers import member, record, record_list
+from flowscope.metastore.columns import step_artifacts_from_wire, tasks_from_wire
 from flowscope.metastore.records import (
     ArtifactRecord,
     AttemptResult,
@@ -259,11 +260,13 @@ class HttpMetadataProvider:
         step_name: str | None = None,
         where: str | None = None,
     ) -> list[TaskRecord]:
-        query = [] if step_name is None else [("step", step_name)]
+        query = [("columns", "true")] + ([] if step_name is None else [("step", step_name)])
         if where is not None:
             query.append(("where", where))
         data, answer = self._get(f"{self._run_path(flow_name, run_id)}/tasks", query)
-        return record_list(TaskRecord, data, "tasks", answer)
+        if type(data) is dict and "tasks" in data:  # a service from before columns=true
+            return record_list(TaskRecord, data, "tasks", answer)
+        return tasks_from_wire(data, flow_name, int(run_id), answer.wrong_shape)
 
     def list_task_rows(
         self, flow_name: str, run_id: int, step_name: str, where: str | None = None
@@ -308,8 +311,10 @@ class HttpMetadataProvider:
         self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
     ) -> dict[int, list[ArtifactRecord]]:
         path = f"{self._run_path(flow_name, run_id)}/steps/{_q(step_name)}/artifacts"
-        data, answer = self._get(path, [("name", n) for n in names])
-        by_task = member(data, "tasks", dict, answer)
+        data, answer = self._get(path, [("columns", "true"), *(("name", n) for n in names)])
+        if not (type(data) is dict and "tasks" in data):
+            return step_artifacts_from_wire(data, answer.wrong_shape)
+        by_task = member(data, "tasks", dict, answer)  # a service from before columns=true
         if not all(task.isdecimal() and task.isascii() for task in by_task):
             raise answer.wrong_shape("task ids (decimal strings) as the keys of 'tasks'")
         return {int(task): record_list(ArtifactRecord, by_task, task, answer) for task in by_task}

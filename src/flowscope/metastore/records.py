@@ -212,6 +212,9 @@ class AttemptResult(Record):
     exception: Mapping[str, Any] | None = None
     input: str | None = None
     """The task's foreach input as JSON text when it is a scalar (metastore/scalars.py)."""
+    blob_keys: tuple[str, ...] = ()
+    """Blob keys the attempt wrote that no other field names (its cards), for the blob
+    references table (metastore/blob_refs.py)."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttemptResult:

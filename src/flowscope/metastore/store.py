@@ -10,7 +10,8 @@ query (listing runs, a run's steps, a step's tasks, a task's artifact index).
     store_writes.py    create_run, heartbeat, finish_run, create_tasks, start_attempts,
                        finish_attempts, update_tags
     store_reads.py     list_flows, get_flow, get_parameters, list_steps, get_task,
-                       list_artifacts, list_step_artifacts, list_facts, live logs
+                       list_artifacts, list_step_artifacts, list_facts, live logs,
+                       unreferenced (the blob references, blob_refs.py)
     store_listings.py  list_runs, list_run_rows, list_tasks, list_task_rows (filtered
                        through the scalar index), and iter_all_runs over the pages
 """

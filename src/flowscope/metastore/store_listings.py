@@ -163,10 +163,12 @@ class StoreListings(StoreBase):
 
     def list_run_index(self, flow_name: str, run_id: int) -> RunIndex:
         """Every task of the run (as `list_tasks`) and the artifact records of each one's
-        latest attempt (as `list_step_artifacts`, for all steps), in one read."""
+        latest attempt (as `list_step_artifacts`, for all steps, inline copies included),
+        in one read."""
         cutoff = self._cutoff()
         sql = (
-            "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at "
+            "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at, "
+            "x.inline_blob "
             "FROM tasks t JOIN artifacts x ON x.flow_name = t.flow_name AND x.run_id = t.run_id "
             "AND x.task_id = t.task_id AND x.attempt = t.last_attempt "
             "WHERE t.flow_name = ? AND t.run_id = ? ORDER BY t.task_id, x.name"
@@ -184,7 +186,8 @@ class StoreListings(StoreBase):
             tasks, artifacts = self.db.read(work)
             found: dict[int, list[ArtifactRecord]] = {}
             for r in artifacts:
-                found.setdefault(int(r[0]), []).append(ArtifactRecord(*r[1:]))
+                record = ArtifactRecord(r[1], r[2], r[3], r[4], r[5], r[6], inline=r[7])
+                found.setdefault(int(r[0]), []).append(record)
             return RunIndex(
                 tuple(task_from_row(r, cutoff) for r in tasks),
                 {task_id: tuple(records) for task_id, records in found.items()},

@@ -6,16 +6,21 @@ Each read is one indexed query.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from flowscope.metastore import blob_refs
+from flowscope.metastore.columns import ARTIFACT_COLUMNS
 from flowscope.metastore.db import Row
 from flowscope.metastore.records import ArtifactRecord, Fact, FlowRecord, StepRecord, TaskRecord
 from flowscope.metastore.sqltext import TASK_COLUMNS, TASK_FROM_LATEST
 from flowscope.metastore.store_base import StoreBase
 from flowscope.tags import validate_tag
+
+_STEP_COLUMNS = tuple(c.name for c in ARTIFACT_COLUMNS)  # the order _step_artifact_rows reads
 
 
 class StoreReads(StoreBase):
@@ -104,9 +109,10 @@ class StoreReads(StoreBase):
         )
         return [_artifact(r) for r in rows]
 
-    def list_step_artifacts(
-        self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
-    ) -> dict[int, list[ArtifactRecord]]:
+    def _step_artifact_rows(
+        self, flow_name: str, run_id: int, step_name: str, names: Sequence[str]
+    ) -> list[Row]:
+        """task_id, then the artifact columns (as `_artifact` reads them), by task and name."""
         sql = (
             "SELECT t.task_id, x.name, x.sha, x.size, x.type_name, x.serializer, x.created_at, "
             "x.inline_blob "
@@ -118,11 +124,24 @@ class StoreReads(StoreBase):
         if names:
             sql += f" AND x.name IN ({', '.join('?' * len(names))})"
             params.extend(names)
-        rows = self.db.read(lambda c: c.execute(sql + " ORDER BY t.task_id, x.name", params))
+        return self.db.read(lambda c: c.execute(sql + " ORDER BY t.task_id, x.name", params))
+
+    def list_step_artifacts(
+        self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
+    ) -> dict[int, list[ArtifactRecord]]:
         found: dict[int, list[ArtifactRecord]] = {}
-        for r in rows:
+        for r in self._step_artifact_rows(flow_name, run_id, step_name, names):
             found.setdefault(int(r[0]), []).append(_artifact(r[1:]))
         return found
+
+    def step_artifact_columns(
+        self, flow_name: str, run_id: int, step_name: str, names: Sequence[str] = ()
+    ) -> dict[str, list[Any]]:
+        """`list_step_artifacts` as columns (metastore/columns.ARTIFACT_COLUMNS), straight
+        from the rows with no record built: what the service sends for `columns=true`."""
+        rows = self._step_artifact_rows(flow_name, run_id, step_name, names)
+        values = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in _STEP_COLUMNS]
+        return dict(zip(_STEP_COLUMNS, values, strict=True))
 
     def list_facts(self, flow_name: str, run_id: int, task_id: int, attempt: int) -> list[Fact]:
         rows = self.db.read(
@@ -133,6 +152,20 @@ class StoreReads(StoreBase):
             )
         )
         return [Fact(*r) for r in rows]
+
+    def unreferenced(self, keys: Iterable[str]) -> set[str]:
+        """The blob keys among `keys` that no record references (blob_refs), e.g. a
+        datastore's listing for a garbage collector; one indexed read per batch of keys."""
+        return set(self.iter_unreferenced(keys))
+
+    def iter_unreferenced(self, keys: Iterable[str]) -> Iterator[str]:
+        """`unreferenced` as a stream, for a listing too large to hold: the keys of each
+        batch that nothing references, in the order given (holding one batch at a time)."""
+        dialect = self.db.dialect
+        for chunk in blob_refs.batches(keys, blob_refs.BATCH[dialect]):
+            ask = functools.partial(blob_refs.referenced_of, keys=chunk, dialect=dialect)
+            found = self.db.read(ask)
+            yield from (key for key in chunk if key not in found)
 
     def live_log_dir(self) -> Path | None:
         return self.live_dir

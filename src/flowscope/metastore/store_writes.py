@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 
 from flowscope.errors import MetadataError, ObjectNotFound, RunAlreadyFinished, TagError
-from flowscope.metastore import query_index
+from flowscope.metastore import blob_refs, query_index
 from flowscope.metastore.db import Connection
 from flowscope.metastore.records import (
     FAILED,
@@ -96,6 +96,7 @@ class StoreWrites(StoreBase):
                 [(run.flow_name, run_id, k, canonical_json(v)) for k, v in run.parameters.items()],
             )
             query_index.record_parameters(conn, run.flow_name, run_id, run.parameters)
+            blob_refs.record_run(conn, run.flow_name, run_id, run.code_key)
             if request_key is not None:
                 conn.execute(
                     "UPDATE run_requests SET run_id = ? WHERE request_key = ?",
@@ -136,6 +137,7 @@ class StoreWrites(StoreBase):
                     "AND task_id = ? AND attempt = ? AND status = ?",
                     [(out, err, flow_name, run_id, t, a, RUNNING) for t, a, out, err in logs],
                 )
+                blob_refs.record_logs(conn, flow_name, run_id, logs)
             if facts:  # facts of running attempts so far; finish_attempts sets the final ones
                 conn.executemany(
                     "INSERT INTO task_facts (flow_name, run_id, task_id, attempt, field, value, "
@@ -321,6 +323,7 @@ class StoreWrites(StoreBase):
                 ],
             )
             query_index.record_results(conn, flow_name, run_id, results)
+            blob_refs.record_attempts(conn, flow_name, run_id, results)
 
         self.db.write(work)
 

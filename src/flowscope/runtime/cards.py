@@ -174,6 +174,7 @@ class TaskCards:
         self.stderr = sys.stderr  # the worker's own, for card signals (whatever the step does)
         self.refreshed: dict[int, tuple[float, int]] = {}  # card index -> (when, version)
         self.pointers: list[Path] = []
+        self.stored: list[str] = []  # the key of every card blob written, refreshes included
 
     @classmethod
     def begin(cls, work: RunWork, spec: TaskSpec) -> TaskCards | None:
@@ -257,6 +258,7 @@ class TaskCards:
 
         data = rendered.html.encode("utf-8", "backslashreplace")
         key = self.work.store.put(data)
+        self.stored.append(key)  # declared with the attempt: the blob references table
         return CardRecord(
             index, rendered.type, rendered.id, key, len(data), rendered.ok, time.time()
         )
@@ -323,7 +325,8 @@ class TaskCards:
             print(f"{self.pathspec}: cards could not be stored: {exc}", file=sys.stderr)
         for path in self.pointers:
             path.unlink(missing_ok=True)
+        keys = (*outcome.blob_keys, *dict.fromkeys(self.stored))  # refreshed versions too
         if not records:
-            return outcome
+            return dataclasses.replace(outcome, blob_keys=keys) if self.stored else outcome
         fact = Fact(CARDS_FACT, encode_records(records), "json", time.time())
-        return dataclasses.replace(outcome, facts=(*outcome.facts, fact))
+        return dataclasses.replace(outcome, facts=(*outcome.facts, fact), blob_keys=keys)

@@ -124,6 +124,7 @@ def attempt_result(
         env_key=env_key,
         exception=outcome.exception,
         input=outcome.input_scalar,
+        blob_keys=outcome.blob_keys,
     )
 
 

@@ -35,7 +35,9 @@ _MAX_FILE = 1 << 20  # files larger than 1 MiB are left out of the code package
 _MAX_FILES = 500
 
 
-def _package_files(root: Path) -> list[Path]:
+def package_files(root: Path) -> list[Path]:
+    """The Python files a run's code package holds from `root`: every .py file below it, in
+    name order, leaving out hidden and tool directories, files over 1 MiB, and past 500."""
     found: list[Path] = []
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
@@ -52,13 +54,20 @@ def _package_files(root: Path) -> list[Path]:
     return found
 
 
+def package_contents(script: Path) -> tuple[Path, list[Path]]:
+    """The package's root (the flow file's directory) and its files, the flow file first
+    when `package_files` would leave it out."""
+    script = script.resolve()
+    files = package_files(script.parent)
+    if script not in files:
+        files.insert(0, script)
+    return script.parent, files
+
+
 def code_package(script: Path, flow_name: str) -> bytes:
     """A gzip'd tar of the flow file and the Python files beside it (and below it)."""
     script = script.resolve()
-    root = script.parent
-    files = _package_files(root)
-    if script not in files:
-        files.insert(0, script)
+    root, files = package_contents(script)
     info = {
         "script_name": script.name,
         "flow_name": flow_name,

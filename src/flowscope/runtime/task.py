@@ -75,6 +75,7 @@ class TaskOutcome:
     input_scalar: str | None = None  # the foreach input, for the query index (JSON text)
     case: str | int | None = None  # a switch: the key its condition selected
     facts: tuple[Fact, ...] = ()  # recorded with the attempt (e.g. its cards)
+    blob_keys: tuple[str, ...] = ()  # blobs it wrote that no other field names (its cards)
 
     @property
     def foreach_count(self) -> int | None:

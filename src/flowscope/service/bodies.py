@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,9 @@ from flowscope.service.wire import bad_request
 from flowscope.tags import validate_tags
 
 MAX_BATCH = 100_000
+MAX_BLOB_KEYS = 10_000
+"""Declared blob keys one attempt result may carry (its cards, in practice a handful)."""
+_BLOB_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 def _json_safe(value: object, where: str) -> None:
@@ -64,6 +68,18 @@ def _address(value: object, where: str) -> str | None:
     if value is None:
         return None
     return p.text(value, where, max_length=MAX_ADDRESS)
+
+
+def _blob_keys(value: object, where: str) -> tuple[str, ...]:
+    """An attempt's declared blob keys: a list of at most MAX_BLOB_KEYS content addresses."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_BLOB_KEYS:
+        raise bad_request(f"{where} must be a list of at most {MAX_BLOB_KEYS} blob keys.")
+    for i, key in enumerate(value):
+        if not isinstance(key, str) or _BLOB_KEY.fullmatch(key) is None:
+            raise bad_request(f"{where}[{i}] must be a blob key (64 lowercase hex digits).")
+    return tuple(value)
 
 
 def _inline(value: object, where: str) -> str | None:
@@ -170,6 +186,7 @@ def attempt_results(body: Mapping[str, Any]) -> list[AttemptResult]:
                 env_key=p.optional_text(r.get("env_key"), f"{where}.env_key"),
                 exception=exception,
                 input=p.optional_text(r.get("input"), f"{where}.input"),
+                blob_keys=_blob_keys(r.get("blob_keys"), f"{where}.blob_keys"),
             )
         )
     return out

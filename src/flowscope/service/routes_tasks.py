@@ -3,6 +3,7 @@
     GET  {run}/steps                                   list_steps
     GET  {run}/tasks?step=S&where=F                    list_tasks (latest attempts; F a filter)
     GET  {run}/tasks?step=S&where=F&values=true        list_task_rows: {"task", "data", "input"}
+    GET  {run}/tasks?step=S&where=F&columns=true       list_tasks as columns (metastore/columns)
     POST {run}/tasks                                   create_tasks {"tasks": [...]}
     POST {run}/attempts                                start_attempts {"attempts": [...]}
     POST {run}/attempts/finish                         finish_attempts {"results": [...]}
@@ -10,8 +11,11 @@
     GET  {run}/tasks/{task}/attempts/{attempt}/artifacts   list_artifacts
     GET  {run}/tasks/{task}/attempts/{attempt}/facts       list_facts
     GET  {run}/steps/{step}/artifacts?name=A&name=B    list_step_artifacts: every task's index
+    GET  {run}/steps/{step}/artifacts?columns=true     the same as columns (metastore/columns)
 
-where {run} is /flows/{flow}/runs/{run}. The three batch writes are idempotent: a retried
+where {run} is /flows/{flow}/runs/{run}. `columns=true` is how a newer client asks for the
+columnar form of the two large listings; a service from before it ignores the key and
+answers records, which the client reads as before. The three batch writes are idempotent: a retried
 call changes nothing the first one did not.
 """
 
@@ -22,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
+from flowscope.metastore.columns import tasks_to_wire
 from flowscope.metastore.filters import MAX_QUERY_LENGTH
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.pathspec import check_id
@@ -47,6 +52,21 @@ def _artifact(value: ArtifactRecord, budget: list[int]) -> dict[str, object]:
     return out
 
 
+def _within(inline: str | None, budget: list[int]) -> str | None:
+    """`inline` while `budget` (characters left) lasts, else None."""
+    if inline is None or len(inline) > budget[0]:
+        return None
+    budget[0] -= len(inline)
+    return inline
+
+
+def _flag(request: Request, key: str) -> bool:
+    value = request.query_params.get(key)
+    if value not in (None, "true", "false"):
+        raise bad_request(f"{key} must be true or false, got {value[:40]!r}.")
+    return value == "true"
+
+
 def routes(ctx: ServiceContext) -> list[Route]:
     store = ctx.store
 
@@ -56,19 +76,21 @@ def routes(ctx: ServiceContext) -> list[Route]:
 
     async def list_tasks(request: Request) -> Response:
         step, where = request.query_params.get("step"), request.query_params.get("where")
-        values = request.query_params.get("values")
-        if values not in (None, "true", "false"):
-            raise bad_request(f"values must be true or false, got {values[:40]!r}.")
+        values, columns = _flag(request, "values"), _flag(request, "columns")
         name, run_id = p.flow(request), p.run(request)
         step = None if step is None else check_id("step", step)
         where = None if where is None else p.text(where, "where", max_length=MAX_QUERY_LENGTH)
-        if values == "true":
+        if values:
+            if columns:
+                raise bad_request("columns=true lists task records: it takes no values=true.")
             if step is None:
                 raise bad_request("values=true lists the tasks of one step: give step=NAME.")
             rows = await ctx.call(store.list_task_rows, name, run_id, step, where)
             items = [{"task": record(r.task), "data": r.data, "input": r.input} for r in rows]
             return json_response({"tasks": items})
         tasks = await ctx.call(store.list_tasks, name, run_id, step, where)
+        if columns:
+            return json_response(tasks_to_wire(tasks))
         return json_response({"tasks": [record(t) for t in tasks]})
 
     async def create_tasks(request: Request) -> Response:
@@ -117,8 +139,12 @@ def routes(ctx: ServiceContext) -> list[Route]:
         given = request.query_params.getlist("name")
         p.check_filter_count(len(given), ctx.max_filters, "artifact names")
         names = tuple(p.text(n, "name", max_length=500) for n in given)
-        found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
         budget = [INLINE_BUDGET]
+        if _flag(request, "columns"):  # straight from the rows: no record is built
+            columns = await ctx.call(store.step_artifact_columns, name, run_id, step, names)
+            columns["inline"] = [_within(text, budget) for text in columns["inline"]]
+            return json_response({"columns": columns})
+        found = await ctx.call(store.list_step_artifacts, name, run_id, step, names)
         return json_response(
             {
                 "tasks": {

@@ -64,7 +64,11 @@ class UI:
     """The handlers, over one pair of stores; `secret` keys the CSRF tokens."""
 
     def __init__(self, stores: Stores, base: str, secret: bytes, gate: bool = False) -> None:
+        from flowscope.client.datastores import RunDatastores
+        from flowscope.config import Settings
+
         self.stores = stores
+        self.datastore_for = RunDatastores(stores, Settings.from_env())  # a run's own datastore
         self.base = base
         self.secret = secret
         self.env = environment(base, gate)

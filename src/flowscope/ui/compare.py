@@ -22,6 +22,9 @@ from flowscope.ui.graph import duration_text
 from flowscope.ui.reading import run_duration, run_record
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flowscope.datastore import ContentStore
     from flowscope.metastore.records import RunRecord
     from flowscope.stores import Stores
 
@@ -59,8 +62,9 @@ def runs_matching(stores: Stores, flow: str, tags: list[str]) -> list[tuple[str,
     return [(flow, r.run_id) for r in reversed(page.items)]
 
 
-def _scalars(stores: Stores, record: RunRecord) -> dict[str, Any]:
-    from flowscope.datastore import load_artifact
+def _scalars(stores: Stores, record: RunRecord, datastore: ContentStore) -> dict[str, Any]:
+    from flowscope.datastore import load_artifact, load_inline
+    from flowscope.metastore.records import inline_bytes
 
     tasks = stores.provider.list_tasks(record.flow_name, record.run_id, "end")
     if not tasks:
@@ -75,7 +79,12 @@ def _scalars(stores: Stores, record: RunRecord) -> dict[str, Any]:
         if art.size > SCALAR_BYTES:
             continue
         try:
-            found[art.name] = load_artifact(stores.datastore, art.sha, art.serializer)
+            stored = None if art.inline is None else inline_bytes(art.inline)
+            if stored is not None:  # came with the record: no datastore read
+                where = f"the record of {art.name}"
+                found[art.name] = load_inline(art.sha, art.serializer, stored, where)
+            else:
+                found[art.name] = load_artifact(datastore, art.sha, art.serializer)
         except (FlowscopeError, ValueError, TypeError):
             continue
     return found
@@ -89,12 +98,23 @@ def _shown(value: object) -> str:
 
 
 def compare(
-    stores: Stores, ids: list[tuple[str, int]], differences_only: bool = True
+    stores: Stores,
+    ids: list[tuple[str, int]],
+    differences_only: bool = True,
+    datastore_for: Callable[[RunRecord], ContentStore] | None = None,
 ) -> Comparison:
+    """The comparison of runs `ids`; `datastore_for(run)` is the content store holding a
+    run's blobs (default: the one the run's record names, as every reader picks it)."""
     records = [run_record(stores, flow, run_id) for flow, run_id in ids]
     now = time.time()
     params = [stores.provider.get_parameters(r.flow_name, r.run_id) for r in records]
-    scalars = [_scalars(stores, r) for r in records]
+    if datastore_for is None:
+        from flowscope.client.datastores import RunDatastores
+        from flowscope.config import Settings
+
+        datastore_for = RunDatastores(stores, Settings.from_env())
+    of = datastore_for
+    scalars = [_scalars(stores, r, of(r)) for r in records]
     rows: list[tuple[str, list[str], bool]] = []
 
     def add(label: str, values: list[Any]) -> None:

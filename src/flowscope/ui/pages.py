@@ -207,7 +207,8 @@ class Pages:
         record = next((a for a in records if a.name == name), None)
         if record is None:
             raise ObjectNotFound(f"The task has no artifact {name!r}.")
-        shown = preview_artifact(self.stores, record)
+        run = self.stores.provider.get_run(flow, int(run_id))
+        shown = preview_artifact(self.ui.datastore_for(run), record)
         fragment = request.query_params.get("fragment") == "1"
         template = "_preview.html" if fragment else "preview.html"
         return self.ui.render(template, p=shown, a=record, t=task)
@@ -226,7 +227,9 @@ class Pages:
         else:
             ids = comparing.parse_runs(spec)
         only = params.get("all") != "1"
-        result = comparing.compare(self.stores, ids, differences_only=only)
+        result = comparing.compare(
+            self.stores, ids, differences_only=only, datastore_for=self.ui.datastore_for
+        )
         rows = [row for row in result.rows if row[2] or not only]
         context: dict[str, Any] = {
             "c": result, "rows": rows, "only": only, "spec": ",".join(f"{f}/{i}" for f, i in ids),

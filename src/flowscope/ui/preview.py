@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from flowscope.errors import FlowscopeError
 
 if TYPE_CHECKING:
+    from flowscope.datastore import ContentStore
     from flowscope.metastore.records import ArtifactRecord
-    from flowscope.stores import Stores
 
 PREVIEW_LIMIT = 32 << 20
 TEXT_CHARS = 20_000
@@ -120,18 +120,27 @@ def _pil(image: Any) -> Preview:
                    image=f"data:image/png;base64,{encoded}")  # fmt: skip
 
 
-def preview_artifact(stores: Stores, record: ArtifactRecord) -> Preview:
-    """Load the artifact (when small enough) and preview it; a note when it cannot be."""
+def preview_artifact(datastore: ContentStore, record: ArtifactRecord) -> Preview:
+    """Load the artifact (when small enough) from `datastore` (its run's: the UI's
+    `datastore_for`) and preview it; a note when it cannot be. A small blob that came inline
+    with the record is read from it (verified), without the datastore."""
     if record.size > PREVIEW_LIMIT:
         return Preview(
             "note",
             f"{record.type_name}, {record.size:,} bytes stored: too large to preview here "
             f"(limit {PREVIEW_LIMIT >> 20} MiB). Load it in a notebook with the client.",
         )
-    from flowscope.datastore import load_artifact
+    from flowscope.datastore import load_artifact, load_inline
+    from flowscope.metastore.records import inline_bytes
 
     try:
-        value = load_artifact(stores.datastore, record.sha, record.serializer)
+        stored = None if record.inline is None else inline_bytes(record.inline)
+        if stored is not None:
+            value = load_inline(
+                record.sha, record.serializer, stored, f"the record of {record.name}"
+            )
+        else:
+            value = load_artifact(datastore, record.sha, record.serializer)
     except (FlowscopeError, ImportError, AttributeError, ValueError, TypeError) as exc:
         return Preview("note", f"could not be loaded: {type(exc).__name__}: {_clip(str(exc), 500)}")
     try:
