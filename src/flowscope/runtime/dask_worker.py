@@ -134,17 +134,18 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
     reports: list[Report] = []
     announcer = _Announcer(worker, topic)
     alone = len(batch.attempts) == 1
-    for i, (key, payload, timeout) in enumerate(batch.attempts):
-        if i and _unwanted(worker, task_key):
-            break  # the whole task was cancelled: the rest never start
-        announcer.tick()
-        watch = None if store is None or alone else _cancel_watch(store, topic, key)
-        report = _run_one(
-            shipped, store, worker, where, topic, (key, payload, timeout), watch, announcer.tick
-        )
-        reports.append(report)
-        announcer.ended(key, report)
-    announcer.send()
+    try:
+        for i, (key, payload, timeout) in enumerate(batch.attempts):
+            if i and _unwanted(worker, task_key):
+                break  # the whole task was cancelled: the rest never start
+            announcer.tick()
+            watch = None if store is None or alone else _cancel_watch(store, topic, key)
+            sent = (key, payload, timeout)
+            report = _run_one(shipped, store, worker, where, topic, sent, watch, announcer.tick)
+            reports.append(report)
+            announcer.ended(key, report)
+    finally:  # those that ended are told, even when the task fails on a later one
+        announcer.send()
     return reports
 
 
