@@ -36,3 +36,48 @@ def test_missing_objects(stores: Any) -> None:
         read_step(stores, "HostileFlow", 1, "nostep")
     with pytest.raises(ObjectNotFound):
         read_task(stores, "HostileFlow", 1, "body", 99999, None)
+
+
+def test_code_and_logs_come_from_the_datastore_the_run_recorded(tmp_path: Any) -> None:
+    import io
+    import tarfile
+
+    from flowscope.client.datastores import RunDatastores
+    from flowscope.config import Settings
+    from flowscope.datastore import ContentStore, LocalStorage
+    from flowscope.logs import LogRecord, encode
+    from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask
+    from flowscope.stores import open_stores
+
+    settings = Settings.from_env({"FLOWSCOPE_USER": "u"})
+    stores = open_stores(str(tmp_path / "meta"), settings=settings, create=True)
+    team = tmp_path / "team"
+    elsewhere = ContentStore(LocalStorage(team), address=str(team), inline_max=0)
+    package = io.BytesIO()
+    with tarfile.open(fileobj=package, mode="w:gz") as tar:
+        member = tarfile.TarInfo("flow.py")
+        member.size = 9
+        tar.addfile(member, io.BytesIO(b"# the flow"[:9]))
+    code_key = elsewhere.put(package.getvalue())
+    out_key = elsewhere.put(encode([LogRecord(1.0, "said elsewhere")]))
+    try:
+        run = stores.provider.create_run(
+            NewRun("F", "u", datastore=str(team), code_key=code_key)
+        ).run_id
+        stores.provider.create_tasks("F", run, [NewTask("start", 1)])
+        stores.provider.start_attempts("F", run, [AttemptStart(1, 0)])
+        done = AttemptResult(1, 0, "succeeded", stdout_key=out_key)
+        stores.provider.finish_attempts("F", run, [done])
+        stores.provider.finish_run("F", run, "succeeded")
+        for_run = RunDatastores(stores, settings)
+        assert read_run(stores, "/ui", "F", run, datastore_for=for_run).files == [("flow.py", 9)]
+        view = read_task(stores, "F", run, "start", 1, None, for_run)
+        assert [text for _, text in view.logs["stdout"]] == ["said elsewhere"]
+        without = read_task(stores, "F", run, "start", 1, None)  # the pair's: not there
+        assert "could not be read" in _text(without.logs["stdout"])
+    finally:
+        stores.close()
+
+
+def _text(lines: list[tuple[float, str]]) -> str:
+    return " ".join(text for _, text in lines)

@@ -90,7 +90,10 @@ class Pages:
 
     # ---- a run -------------------------------------------------------------------------
     def _run_parts(self, flow: str, run_id: int) -> tuple[reading.RunView, dict[str, Markup]]:
-        view = reading.read_run(self.stores, self.ui.base, flow, run_id, code=self.code)
+        view = reading.read_run(
+            self.stores, self.ui.base, flow, run_id, code=self.code,
+            datastore_for=self.ui.datastore_for,
+        )  # fmt: skip
         live = {
             "graph": Markup(render_graph_svg(view.graph, id_prefix="fs-run-graph")),
             "timeline": Markup(render_timeline(view.bars, time.time())),
@@ -154,7 +157,9 @@ class Pages:
     def task(self, request: Request) -> Response:
         flow, run_id, step, task_id = _ids(request, "task")
         attempt = _attempt(request)
-        view = reading.read_task(self.stores, flow, int(run_id), step, int(task_id), attempt)
+        view = reading.read_task(
+            self.stores, flow, int(run_id), step, int(task_id), attempt, self.ui.datastore_for
+        )
         query = request.query_params.get("q", "")[:MAX_QUERY]
         logs = {}
         for stream, lines in view.logs.items():
@@ -189,7 +194,10 @@ class Pages:
             raise ObjectNotFound(f"Task('{flow}/{run_id}/{step}/{task_id}') does not exist.")
         from flowscope.logs import decode
 
-        lines = [line.text for line in decode(reading.log_bytes(self.stores, task, stream))]
+        datastore = self.ui.datastore_for(reading.run_record(self.stores, flow, int(run_id)))
+        lines = [
+            line.text for line in decode(reading.log_bytes(self.stores, task, stream, datastore))
+        ]
         new = lines[after : after + reading.LOG_LINES]
         finished = task.status in FINISHED_STATUSES or task.status == "lost"
         return JSONResponse(

@@ -1,4 +1,4 @@
-"""What the pages show, read from the metadata provider and the datastore of one pair.
+"""What the pages show, read from the metadata provider and each run's own datastore.
 
 Each function takes the stores and the addressed object's ids and returns plain values for a
 template; nothing here renders HTML except through the pure SVG modules. A missing object is
@@ -24,8 +24,13 @@ from flowscope.ui import graph as graphs
 from flowscope.ui.timeline import Bar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flowscope.datastore import ContentStore
     from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
     from flowscope.stores import Stores
+
+    DatastoreFor = Callable[[RunRecord], ContentStore]
 
 LOG_LINES = 5000
 CODE_LIMIT = 8 << 20  # bytes of code package read to list its files
@@ -131,14 +136,16 @@ class CodeCache:
         self._found: dict[str, tuple[list[tuple[str, int]], str | None]] = {}
         self._lock = threading.Lock()  # handlers run in a thread pool
 
-    def get(self, stores: Stores, record: RunRecord) -> tuple[list[tuple[str, int]], str | None]:
+    def get(
+        self, datastore: ContentStore, record: RunRecord
+    ) -> tuple[list[tuple[str, int]], str | None]:
         key = record.code_key
         if key is None:
             return [], None
         with self._lock:
             found = self._found.get(key)
         if found is None:
-            found = _code(stores, record)
+            found = _code(datastore, record)
             with self._lock:
                 if len(self._found) >= self._limit:
                     self._found.pop(next(iter(self._found)))
@@ -147,11 +154,19 @@ class CodeCache:
 
 
 def read_run(
-    stores: Stores, base: str, flow: str, run_id: int, *, code: CodeCache | None = None
+    stores: Stores,
+    base: str,
+    flow: str,
+    run_id: int,
+    *,
+    code: CodeCache | None = None,
+    datastore_for: DatastoreFor | None = None,
 ) -> RunView:
-    """A run with its steps' states, graph, timeline, parameters and code files."""
+    """A run with its steps' states, graph, timeline, parameters and code files (read from
+    the run's own datastore: `datastore_for(record)`, else the pair's)."""
     provider, now = stores.provider, time.time()
     record = run_record(stores, flow, run_id)
+    datastore = datastore_for(record) if datastore_for is not None else stores.datastore
     step_records = provider.list_steps(flow, run_id)
     tasks = [t for t in provider.list_tasks(flow, run_id) if not t.step_name.startswith("_")]
     by_step: dict[str, list[TaskRecord]] = {}
@@ -164,7 +179,7 @@ def read_run(
                                 st.tasks, st.seconds)
             for s, st in states.items()
         }  # fmt: skip
-    files, source = (code or CodeCache(1)).get(stores, record)
+    files, source = (code or CodeCache(1)).get(datastore, record)
     shape = graphs.shape_from_source(source, flow) or graphs.chain(
         [s.step_name for s in step_records if not s.step_name.startswith("_")]
     )
@@ -192,13 +207,13 @@ def read_run(
     )
 
 
-def _code(stores: Stores, record: RunRecord) -> tuple[list[tuple[str, int]], str | None]:
+def _code(datastore: ContentStore, record: RunRecord) -> tuple[list[tuple[str, int]], str | None]:
     """The code package's files (name, size) and the flow file's source, if readable."""
     assert record.code_key is not None
     try:
-        if stores.datastore.stored_size(record.code_key) > CODE_LIMIT:
+        if datastore.stored_size(record.code_key) > CODE_LIMIT:
             return [], None
-        data = bytes(stores.datastore.get(record.code_key))
+        data = bytes(datastore.get(record.code_key))
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
             members = [m for m in tar.getmembers() if m.isfile()]
             files = [(m.name, m.size) for m in members if not m.name.startswith(".flowscope")]
@@ -238,10 +253,17 @@ def read_step(
 
 
 def read_task(
-    stores: Stores, flow: str, run_id: int, step: str, task_id: int, attempt: int | None
+    stores: Stores,
+    flow: str,
+    run_id: int,
+    step: str,
+    task_id: int,
+    attempt: int | None,
+    datastore_for: DatastoreFor | None = None,
 ) -> TaskView:
     provider = stores.provider
     run = run_record(stores, flow, run_id)
+    datastore = datastore_for(run) if datastore_for is not None else stores.datastore
     task = provider.get_task(flow, run_id, task_id, attempt)
     if task is None or task.step_name != step:
         raise ObjectNotFound(f"Task('{flow}/{run_id}/{step}/{task_id}') does not exist.")
@@ -256,7 +278,10 @@ def read_task(
     facts = [(f.field, f.value) for f in provider.list_facts(flow, run_id, task_id, task.attempt)]
     view = TaskView(task, run, attempts, sorted(artifacts, key=lambda a: a.name), facts)
     for stream in ("stdout", "stderr"):
-        lines = [(line.timestamp, line.text) for line in decode(log_bytes(stores, task, stream))]
+        lines = [
+            (line.timestamp, line.text)
+            for line in decode(log_bytes(stores, task, stream, datastore))
+        ]
         if len(lines) > LOG_LINES:
             view.truncated[stream] = len(lines) - LOG_LINES
             lines = lines[-LOG_LINES:]
@@ -264,9 +289,11 @@ def read_task(
     return view
 
 
-def log_bytes(stores: Stores, task: TaskRecord, stream: str) -> bytes:
+def log_bytes(
+    stores: Stores, task: TaskRecord, stream: str, datastore: ContentStore | None = None
+) -> bytes:
     """The stream of an attempt: the live file while it runs (where the provider sees it),
-    else the stored log."""
+    else the stored log (from `datastore`, the run's own; else the pair's)."""
     if task.status not in FINISHED_STATUSES:
         live = stores.provider.read_live_log(
             task.flow_name, task.run_id, task.task_id, task.attempt, stream
@@ -277,6 +304,6 @@ def log_bytes(stores: Stores, task: TaskRecord, stream: str) -> bytes:
     if key is None:
         return b""
     try:
-        return bytes(stores.datastore.get(key))
+        return bytes((datastore or stores.datastore).get(key))
     except DataStoreError as exc:
         return f"0 (the {stream} could not be read: {exc})\n".encode()
