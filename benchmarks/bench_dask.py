@@ -17,7 +17,7 @@ up user + system time of every process involved (the run's, the client's for the
 scheduler's, the workers', their task hosts' and the forks'), per task the same way: on a
 machine shared with other work, it is the steadier figure.
 
-    python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1]
+    python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1] [--cases dask,host,local]
 """
 
 from __future__ import annotations
@@ -99,6 +99,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--max-workers", type=int, default=16)
     parser.add_argument("--nthreads", type=int, default=1, help="threads per dask worker")
+    parser.add_argument(
+        "--cases", default="dask,host,local", help="which to run beside the floor (comma-separated)"
+    )
     args = parser.parse_args()
     n, small = args.n, 10
     root = Path(tempfile.mkdtemp(prefix="bench-dask-"))
@@ -112,12 +115,15 @@ def main() -> None:
         on_dask = ["--executor", "dask", "--dask-address", cluster.address]
         cap = ["--max-workers", str(args.max_workers)]
         rows = [("raw client.map no-op (floor)", raw, raw / n, raw_cpu / n)]
-        cases = (
-            ("flowscope on dask", on_dask + cap),
-            ("flowscope on dask, isolation host", [*on_dask, "--dask-isolation", "host", *cap]),
-            ("flowscope local forks", cap),
-        )
-        for name, extra in cases:
+        cases = {
+            "dask": ("flowscope on dask", on_dask + cap),
+            "host": (
+                "flowscope on dask, isolation host",
+                [*on_dask, "--dask-isolation", "host", *cap],
+            ),
+            "local": ("flowscope local forks", cap),
+        }
+        for name, extra in (cases[c] for c in args.cases.split(",") if c):
             big, big_cpu = run_flow(root, n, extra, env, cluster)
             little, little_cpu = run_flow(root, small, extra, env, cluster)
             per_task, cpu = (big - little) / (n - small), (big_cpu - little_cpu) / (n - small)

@@ -34,3 +34,21 @@ def test_it_is_plain_data_a_remote_worker_can_receive(workspace) -> None:
 def test_an_unknown_kind_is_a_flowscope_error(workspace) -> None:
     with pytest.raises(FlowscopeError, match="current.run or .task"):
         _opener(workspace)("flow", workspace.run)
+
+
+def test_entering_a_task_elsewhere_sets_the_namespace_run_namespace_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowscope.client import get_namespace, namespace
+
+    monkeypatch.setenv("FLOWSCOPE_USER", "ann")
+    before = get_namespace()
+    try:
+        ClientObjects("a", "b", "team:vision").enter()
+        assert get_namespace() == "team:vision"
+        ClientObjects("a", "b", "").enter()  # --namespace=: every namespace
+        assert get_namespace() is None
+        ClientObjects("a", "b").enter()  # not given: the run's user's, not the last one set
+        assert get_namespace() == "user:ann"
+    finally:
+        namespace(before)

@@ -60,11 +60,13 @@ def _attempts(pids) -> list[psutil.Process]:
     """The attempts running on the workers: the forks of their task hosts (the hosts, their
     direct children, stay between attempts)."""
     found = []
-    for host in (h for pid in pids for h in _children([pid]) if h.ppid() == pid):
-        try:
-            found += host.children(recursive=True)
-        except psutil.NoSuchProcess:
-            pass
+    for pid in pids:
+        for host in _children([pid]):
+            try:  # a fork may end between the listing and the look
+                if host.ppid() == pid:
+                    found += host.children(recursive=True)
+            except psutil.NoSuchProcess:
+                pass
     return found
 
 
@@ -100,6 +102,28 @@ def test_isolation_host_runs_the_attempts_in_the_workers_task_hosts(on_dask, das
     assert all(int(pid) not in workers.values() for _, pid in hosts)
     assert run["join"].task.data.values == [0, 10, 20]
     assert sorted(t.stdout.split(" on ")[0] for t in run["work"]) == ["item 0", "item 1", "item 2"]
+
+
+def test_run_namespace_reaches_the_steps_on_the_workers(on_dask):
+    result = on_dask.run("family_cli", "run", "--namespace", "team:vision")
+    assert result.code == 0, result.output
+    fs = on_dask.client()
+    assert fs.Flow("FamilyCliFlow").latest_run["start"].task.data.seen_namespace == "team:vision"
+    assert on_dask.run("family_cli", "run", "--namespace=").code == 0  # every namespace
+    assert fs.Flow("FamilyCliFlow").latest_run["start"].task.data.seen_namespace is None
+    assert on_dask.run("family_cli", "run").code == 0  # the same task hosts: not left over
+    seen = fs.Flow("FamilyCliFlow").latest_run["start"].task.data.seen_namespace
+    assert seen == f"user:{on_dask.env['FLOWSCOPE_USER']}"
+
+
+def test_a_wide_foreach_goes_in_bundles_each_task_its_own_fork(on_dask, dask_cluster):
+    result = on_dask.run("family_cli", "run", "--n", "40", "--max-workers", "16")
+    assert result.code == 0, result.output
+    run = on_dask.client().Flow("FamilyCliFlow").latest_run
+    body = list(run["body"])
+    assert len(body) == 40 and run.data.total == sum(range(40))
+    assert len({t.metadata_dict["pid"] for t in body}) == 40  # never two tasks in one process
+    assert {t.metadata_dict["worker"] for t in body} <= set(dask_cluster.worker_pids())
 
 
 def test_a_running_tasks_output_is_readable_before_it_ends(on_dask):

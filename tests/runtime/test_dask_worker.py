@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flowscope.datastore import ContentStore, open_storage
 from flowscope.logs import LogRecord, decode
 from flowscope.runtime import dask_worker
@@ -106,3 +108,27 @@ def test_isolation_host_a_cancel_kills_the_host(tmp_path: Path) -> None:
     shipper = dask_worker._Shipper(dask_worker._DirectStore(), worker, "t", (1, 0))
     slow = Attempt((1, 0), "", _sleepy, 60, None, {}, "host")
     assert dask_worker._on_a_host(slow, shipper, worker, ("w", "h"))[1] == CANCELLED
+
+
+def test_a_bundles_reports_go_together_and_none_waits_past_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pickle
+
+    now = [100.0]
+    monkeypatch.setattr(dask_worker.time, "monotonic", lambda: now[0])
+    worker = _Worker()
+    announcer = dask_worker._Announcer(worker, "t")
+    report = dask_worker.Report("outcome", None, "h", 7, "tcp://w:1", 1.0)
+    announcer.ended((1, 0), report)
+    now[0] += dask_worker.ANNOUNCE_AFTER / 2
+    announcer.tick()
+    assert worker.events == []  # its bundle may end soon: it waits to go with the others
+    announcer.ended((2, 0), report)
+    now[0] += dask_worker.ANNOUNCE_AFTER / 2
+    announcer.tick()  # the first has waited long enough: both go, in one event
+    ((topic, message),) = worker.events
+    assert topic == "t" and [key for key, _ in message["reports"]] == [[1, 0], [2, 0]]
+    assert pickle.loads(message["reports"][0][1]) == report
+    announcer.send()
+    assert len(worker.events) == 1  # nothing left to send

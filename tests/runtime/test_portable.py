@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,15 @@ def test_the_flow_class_is_rebuilt_from_the_code_package(tmp_path: Path) -> None
     assert module_file is not None and Path(module_file).parent == tmp_path / "cache" / code_key
     assert work.run_id == 1 and work.code_key == code_key
     assert sys.modules["helper"].GREETING == "hello from the package"
+
+
+def test_tasks_on_a_worker_keep_inline_copies_within_the_runs_bound(tmp_path: Path) -> None:
+    portable, _ = _work(tmp_path)
+    assert portable.rebuild(tmp_path / "cache").store.inline_max == 0  # none asked for
+    bounded = PortableWork(replace(portable.source, inline_max=4096), portable.values)
+    store = bounded.rebuild(tmp_path / "cache").store
+    assert store.inline_max == 4096
+    assert store.put_info([b"small"]).inline is not None  # what the run records beside it
 
 
 def test_a_worker_rebuilds_a_run_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

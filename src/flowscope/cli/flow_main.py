@@ -137,7 +137,11 @@ def _run(flow_cls: type, graph: Any, args: argparse.Namespace, session: FlowSess
         console=console,
         resume=plan,
         command_line=_command_line(),
-        objects=ClientObjects(stores.metadata_address, stores.datastore_address),
+        objects=ClientObjects(
+            stores.metadata_address,
+            stores.datastore_address,
+            getattr(args, "user_namespace", None),  # for tasks on other machines (Dask)
+        ),
         project=session.project(),
         executor=chosen.factory,
     )

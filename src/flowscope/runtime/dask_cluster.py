@@ -23,7 +23,8 @@ from typing import Any
 from flowscope.config import Settings
 from flowscope.errors import ExecutorUnavailable
 from flowscope.flow.resources import Resources, declared_resources
-from flowscope.runtime.dask_executor import DaskExecutor, Requirement
+from flowscope.runtime.dask_executor import DaskExecutor
+from flowscope.runtime.dask_watch import Requirement
 from flowscope.runtime.executor import Executor, OutputSink
 from flowscope.runtime.portable import FlowSource, PortableWork
 from flowscope.runtime.task import RunWork
@@ -175,7 +176,9 @@ class DaskSession:
             requirement: Callable[[Any], Mapping[str, float]] = _nothing
             shipped, store = work, None
             if isinstance(work, RunWork):
-                chosen = source or FlowSource.of(work.flow_cls, self.datastore)
+                chosen = source or FlowSource.of(
+                    work.flow_cls, self.datastore, inline_max=work.store.inline_max
+                )
                 shipped, store = PortableWork.of(work, chosen), work.store
                 declared, flow_cls = self.declared(), work.flow_cls
 

@@ -3,52 +3,50 @@
     DaskExecutor  the `Executor` over a connected `distributed.Client`
     (dask_cluster.DaskSession connects, probes the datastore, and builds one per run)
 
-`submit` sends `dask_worker.run_attempt` with the run's work, the payload and the attempt's
-key; `poll` waits on one queue, fed by the futures' done callbacks (which fetch the reports,
-in batches, off the runner's thread) and by the attempts' output events. An attempt's
-output arrives as chunks in the datastore (announced while it runs, listed in its report
-at the end); each line reaches `on_output` once, in order, with the time it was printed.
+`submit` queues the attempt; `poll` sends what is queued as Dask tasks of
+`dask_worker.run_bundle`, one attempt each, or several when more wait than the cluster has
+slots (runtime/dask_bundles.py), then waits on one queue, fed by the futures' done callbacks
+(which fetch the reports, in batches, off the runner's thread) and by the events the attempts
+send: a bundle's start, an attempt's end (its report, as it ends, when others of its bundle
+follow), its output. An attempt's output arrives as chunks in the datastore (announced while
+it runs, listed in its report at the end); each line reaches `on_output` once, in order, with
+the time it was printed.
 
-Faults: a worker lost mid-attempt fails that attempt (KilledWorker, or the attempt started
-again elsewhere), so `@retry` applies; a scheduler lost raises `ExecutorLost` from `poll`; a
-task whose `@resources` no worker offers fails at once, naming the resource.
+Faults: a worker lost mid-attempt fails that attempt (KilledWorker, or the attempt refused
+when Dask starts it again elsewhere), so `@retry` applies; a scheduler lost raises
+`ExecutorLost` from `poll`; a task whose `@resources` no worker offers fails at once, naming
+the resource.
 """
 
 from __future__ import annotations
 
+import itertools
+import pickle
 import queue
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from typing import Any, Generic, TypeVar
 
 from flowscope.errors import ExecutorLost
 from flowscope.logs import LogRecord, decode
+from flowscope.runtime.dask_bundles import (
+    Batch,
+    Bundle,
+    Tracked,
+    in_a_gang,
+    in_flight,
+    marker,
+    sizes,
+)
+from flowscope.runtime.dask_watch import ClusterWatch, Requirement
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
 
 P = TypeVar("P")
 R = TypeVar("R")
 
-Requirement = Mapping[str, float]  # Dask resource name -> amount
 LATE = 30.0  # seconds past its @timeout before the runner gives up on an attempt's report
-RECHECK = 2.0  # seconds between two looks at the cluster's workers
-LINGER = 0.01  # seconds a poll waits for more ends after the first, to record them together
-
-
-@dataclass
-class _Attempt:
-    key: AttemptKey
-    future: Any
-    submitted: float
-    deadline: float | None
-    needs: Requirement
-    cancelled: bool = False
-    lost: bool = False  # its worker died and Dask started it again elsewhere
-    worker: str = ""  # where it started (from its start event)
-    emitted: int = 0  # chunks passed on so far
-    early: dict[int, tuple[str, str]] | None = None  # chunks announced out of order
+LINGER = 0.002  # seconds a poll waits for more ends after the first, to record them together
 
 
 class DaskExecutor(Generic[P, R]):
@@ -65,6 +63,7 @@ class DaskExecutor(Generic[P, R]):
         requirement: Callable[[P], Requirement] = lambda _payload: {},
         scheduler: str = "",
         patience: float = 20.0,
+        datastore: str = "",
     ) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -78,18 +77,19 @@ class DaskExecutor(Generic[P, R]):
         )
         self.topic = f"flowscope-{uuid.uuid4().hex[:12]}"
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._landing: deque[tuple[AttemptKey, Any]] = deque()  # ended, report not fetched
         self._unsent: list[tuple[AttemptKey, Any, float | None]] = []  # submitted, not sent
-        self.attempts: dict[AttemptKey, _Attempt] = {}
+        self.attempts: dict[AttemptKey, Tracked] = {}
         self.refused: list[Done[R]] = []
-        self._workers: dict[str, Mapping[str, float]] = {}
-        self._workers_at = 0.0
-        self.patience = patience  # seconds with no worker at all before the run fails
-        self._no_workers_since: float | None = None
+        self.cluster = ClusterWatch(client, self.scheduler, patience)
+        self._bundles: dict[int, Bundle] = {}  # sent, result not landed
+        self._numbers = itertools.count()
         self._closed = False
         self._lost = False
         client.subscribe_topic(self.topic, self._event)
         self.shipped = shipped  # pickled with each attempt: a scattered copy dies with a worker
+        source = getattr(shipped, "source", None)
+        self.datastore = str(getattr(source, "datastore", "") or datastore)
+        self.bundling = store is not None and bool(self.datastore)  # markers need both
 
     # ---- the protocol ----------------------------------------------------------------
     @property
@@ -101,17 +101,16 @@ class DaskExecutor(Generic[P, R]):
 
     def submit(self, key: AttemptKey, payload: P, timeout: float | None = None) -> None:
         """Queue the attempt; the next `poll` sends those queued in one graph update (per
-        resource need), which costs the client and the scheduler much less than one each."""
+        resource need), alone or in bundles (see `_send`)."""
         if key in self.attempts:
             raise ValueError(f"attempt {key} is already in flight")
         needs = dict(self.requirement(payload))
         now = time.time()
-        missing = self._unplaceable(needs)
+        missing = self.cluster.unplaceable(needs)
         if missing:
             self.refused.append(Done(key, None, missing, Placement("dask", "", None), now))
             return
-        deadline = now + timeout + LATE if timeout else None
-        self.attempts[key] = _Attempt(key, None, now, deadline, needs)
+        self.attempts[key] = Tracked(key, now, needs, in_a_gang(payload))
         self._unsent.append((key, payload, timeout))
 
     def poll(self, timeout: float) -> list[Done[R]]:
@@ -140,6 +139,8 @@ class DaskExecutor(Generic[P, R]):
             pass
         ended += self._reports(finished)
         ended += self._overdue()
+        if self._unsent and not self._lost:  # bundles ended: what waited for them goes now
+            self._send()
         return ended
 
     def cancel(self, key: AttemptKey) -> None:
@@ -147,16 +148,32 @@ class DaskExecutor(Generic[P, R]):
         if attempt is None or attempt.cancelled:
             return
         attempt.cancelled = True
-        if attempt.future is not None and not self._lost:  # unsent, it ends at the next poll
-            self.client.cancel([attempt.future], force=True)
+        if self._stop(attempt):  # it never started, and now never will
+            self.refused.append(self._end(attempt, None, CANCELLED, None))
+
+    def _stop(self, attempt: Tracked) -> bool:
+        """Stop one attempt, and only it; True when it had not started (it never will)."""
+        bundle = attempt.bundle
+        if bundle is None or self._lost:  # unsent: it ends at the next poll
+            return False
+        if len(bundle.keys) == 1:
+            self.client.cancel([bundle.future], force=True)
+            return False
+        try:  # claimed here first, the worker skips it; else it runs: ask it to stop
+            if self.store.put_info([marker("started", self.topic, attempt.key)]).written:
+                return True
+            self.store.put(marker("cancelled", self.topic, attempt.key))
+        except Exception:  # the datastore refuses: stop its whole bundle instead
+            self.client.cancel([bundle.future], force=True)
+        return False
 
     def shutdown(self, grace: float = 2.0) -> list[Done[R]]:
         if self._closed:
             return []
         self._closed = True
         ended, self.refused = self.refused, []
-        futures = [a.future for a in self.attempts.values() if a.future is not None]
-        if futures and not self._lost and self._connected():
+        futures = [b.future for b in self._bundles.values() if b.future is not None]
+        if futures and not self._lost and self.cluster.connected():
             try:
                 self.client.cancel(futures, force=True)
             except Exception:  # the scheduler is going away too: nothing more to cancel
@@ -170,76 +187,100 @@ class DaskExecutor(Generic[P, R]):
         return ended
 
     def _send(self) -> None:
-        from flowscope.runtime.dask_worker import run_attempt
-
+        """Send what is queued: each attempt alone while the cluster has slots to spare, in
+        bundles when more wait (`dask_bundles.in_flight` Dask tasks at most; the rest waits for a
+        bundle to end). Gang members always go at once, alone."""
         groups: dict[tuple[tuple[str, float], ...], list[tuple[AttemptKey, Any, Any]]] = {}
         for key, payload, timeout in self._unsent:
             attempt = self.attempts.get(key)
             if attempt is not None and attempt.cancelled:  # cancelled before it was sent
                 self.refused.append(self._end(attempt, None, CANCELLED, None))
-            elif attempt is not None and attempt.future is None:
+            elif attempt is not None and attempt.bundle is None:
                 groups.setdefault(tuple(sorted(attempt.needs.items())), []).append(
                     (key, payload, timeout)
                 )
         self._unsent = []
-        for needs, batch in groups.items():
-            keys = [key for key, _, _ in batch]
-            futures = self.client.map(
-                run_attempt,
-                [self.shipped] * len(batch),
-                [payload for _, payload, _ in batch],
-                keys,
-                [timeout for _, _, timeout in batch],
-                [self.topic] * len(batch),
-                key=[f"flowscope-attempt-{self.topic}-{k[0]}-{k[1]}" for k in keys],
-                pure=False,
-                retries=0,
-                resources=dict(needs) or None,
-            )
-            for key, future in zip(keys, futures, strict=True):
-                self.attempts[key].future = future
-                future.add_done_callback(lambda f, key=key: self._landed(key, f))
+        for needs, queued in groups.items():
+            alone = [q for q in queued if self.attempts[q[0]].alone or not self.bundling]
+            rest = [q for q in queued if not (self.attempts[q[0]].alone or not self.bundling)]
+            batches = [[q] for q in alone]
+            if rest:
+                busy = sum(1 for b in self._bundles.values() if b.needs == needs)
+                free = in_flight(self.cluster.slots()) - busy - len(alone)
+                if free > 0:
+                    for size in sizes(len(rest), free):
+                        batches.append(rest[:size])
+                        rest = rest[size:]
+                self._unsent += rest  # sent when a bundle ends
+            if batches:
+                self._map(needs, batches)
+
+    def _map(
+        self, needs: tuple[tuple[str, float], ...], batches: list[list[tuple[AttemptKey, Any, Any]]]
+    ) -> None:
+        from flowscope.runtime.dask_worker import run_bundle
+
+        numbers = [next(self._numbers) for _ in batches]
+        futures = self.client.map(
+            run_bundle,
+            [self.shipped] * len(batches),
+            [Batch(tuple(batch)) for batch in batches],
+            [self.topic] * len(batches),
+            numbers,
+            [self.datastore] * len(batches),
+            key=[f"flowscope-bundle-{self.topic}-{n}" for n in numbers],
+            pure=False,
+            retries=0,
+            resources=dict(needs) or None,
+        )
+        for number, batch, future in zip(numbers, batches, futures, strict=True):
+            keys = tuple(key for key, _, _ in batch)
+            bundle = Bundle(number, keys, tuple(t for _, _, t in batch), needs, future)
+            self._bundles[number] = bundle
+            for key in keys:
+                self.attempts[key].bundle = bundle
+            future.add_done_callback(lambda f, b=bundle: self._landed(b, f))
 
     # ---- events ----------------------------------------------------------------------
-    def _landed(self, key: AttemptKey, future: Any) -> None:
-        """Dask's callback thread (one for the process): an attempt's task ended. Its report
-        is fetched here, with those of the others that ended meanwhile in one gather, so that
-        the runner never waits on a round trip to a worker."""
-        if future.status != "finished":
-            self.events.put(("done", (key, None)))
-            return
-        self._landing.append((key, future))
-        batch = []
-        while self._landing:
-            batch.append(self._landing.popleft())
-        if not batch:
-            return
-        try:
-            reports = list(self.client.gather([f for _, f in batch]))
-        except Exception:  # one of them failed (or the client closes): one by one
-            reports = [_result(f) for _, f in batch]
-        for (landed, _), report in zip(batch, reports, strict=True):
-            self.events.put(("done", (landed, report)))
+    def _landed(self, bundle: Bundle, future: Any) -> None:
+        """Dask's callback thread (one for the process): a bundle's task ended. Its reports
+        came before, as events (one hop, where fetching its result would be two more)."""
+        self.events.put(("done", (bundle, future.status)))
 
     def _event(self, event: Any) -> None:
-        """The client's event thread: an attempt's start or output chunk."""
+        """The client's event thread: a bundle's start, an attempt's end or output chunk."""
         _, message = event
         self.events.put(("log", message))
 
     def _take(self, kind: str, value: Any, finished: list[tuple[AttemptKey, Any]]) -> None:
-        if kind == "done":
-            finished.append(value)
+        if kind == "done":  # a bundle's task ended: its attempts not reported end now
+            bundle, status = value
+            self._bundles.pop(bundle.number, None)
+            missing = [k for k in bundle.keys if k not in bundle.reported and k in self.attempts]
+            reports = _result(bundle.future) if missing and status == "finished" else None
+            for key in missing:  # (an event lost or late: its result still has the report)
+                i = bundle.keys.index(key)
+                report = reports[i] if reports is not None and i < len(reports) else None
+                finished.append((key, report))
+            return
+        if "bundle" in value:
+            bundle = self._bundles.get(value["bundle"])
+            if bundle is not None and not bundle.worker:  # its first start (not a rerun)
+                bundle.worker = str(value["started"])
+                for key, deadline in bundle.deadlines(time.time(), LATE).items():
+                    if key in self.attempts:
+                        self.attempts[key].deadline = deadline
+            return
+        if "reports" in value:  # attempts that ended, in order
+            for sent_key, data in value["reports"]:
+                attempt = self.attempts.get(tuple(sent_key))
+                if attempt is not None and attempt.bundle is not None:
+                    attempt.bundle.reported.add(attempt.key)
+                    finished.append((attempt.key, pickle.loads(data)))
             return
         key = tuple(value.get("key", ()))
         attempt = self.attempts.get(key)
         if attempt is None:
-            return
-        if "started" in value:
-            if attempt.worker and attempt.worker != value["started"]:  # its first worker died
-                attempt.cancelled = True
-                attempt.lost = True
-                self.client.cancel([attempt.future], force=True)
-            attempt.worker = attempt.worker or value["started"]
             return
         early = attempt.early if attempt.early is not None else {}
         early[int(value["seq"])] = (value["stream"], value["chunk"])
@@ -247,7 +288,7 @@ class DaskExecutor(Generic[P, R]):
         while attempt.emitted in early:
             self._emit(attempt, *early.pop(attempt.emitted))
 
-    def _emit(self, attempt: _Attempt, stream: str, chunk: str) -> None:
+    def _emit(self, attempt: Tracked, stream: str, chunk: str) -> None:
         attempt.emitted += 1
         try:
             if chunk.startswith("raw:"):
@@ -270,7 +311,7 @@ class DaskExecutor(Generic[P, R]):
                 ended.append(self._ended(attempt, report))
         return ended
 
-    def _ended(self, attempt: _Attempt, report: Any) -> Done[R]:
+    def _ended(self, attempt: Tracked, report: Any) -> Done[R]:
         future = attempt.future
         if report is not None:
             for stream, chunk in report.chunks[attempt.emitted :]:
@@ -282,31 +323,25 @@ class DaskExecutor(Generic[P, R]):
         if attempt.cancelled:
             return self._end(attempt, None, CANCELLED, None)
         if future.status == "error":
-            return self._end(attempt, None, self._describe(future), None)
-        if future.status in ("cancelled", "lost") and not self._connected():
+            return self._end(attempt, None, self._describe(attempt), None)
+        if future.status in ("cancelled", "lost") and not self.cluster.connected():
             self._lost = True
             raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
         return self._end(
             attempt, None, f"its Dask task ended as {future.status} without a report", None
         )
 
-    def _describe(self, future: Any) -> str:
+    def _describe(self, attempt: Tracked) -> str:
         try:
-            exc = future.exception(timeout=5)
+            exc = attempt.future.exception(timeout=5)
         except Exception as err:
             return f"its Dask task failed and the reason could not be read ({err})"
         if type(exc).__name__ == "KilledWorker":
-            where = f" ({self.attempts_worker(future)})" if self.attempts_worker(future) else ""
+            where = f" ({attempt.worker})" if attempt.worker else ""
             return f"the Dask worker running it died{where}"
         return f"its Dask task failed: {type(exc).__name__}: {exc}"
 
-    def attempts_worker(self, future: Any) -> str:
-        for attempt in self.attempts.values():
-            if attempt.future is future:
-                return attempt.worker
-        return ""
-
-    def _end(self, attempt: _Attempt, outcome: Any, failure: str | None, report: Any) -> Done[R]:
+    def _end(self, attempt: Tracked, outcome: Any, failure: str | None, report: Any) -> Done[R]:
         self.attempts.pop(attempt.key, None)
         if report is not None and not report.rerun:
             where = Placement("dask", report.host, report.pid, report.worker)
@@ -317,8 +352,6 @@ class DaskExecutor(Generic[P, R]):
         else:
             where = Placement("dask", "", None, attempt.worker)
             started = attempt.submitted
-        if attempt.lost:
-            failure = f"the Dask worker {attempt.worker} running it was lost"
         return Done(attempt.key, outcome, failure, where, started)
 
     def _overdue(self) -> list[Done[R]]:
@@ -326,64 +359,23 @@ class DaskExecutor(Generic[P, R]):
         ended: list[Done[R]] = []
         for attempt in list(self.attempts.values()):
             if attempt.deadline is not None and now > attempt.deadline:
-                if not self._lost:
-                    self.client.cancel([attempt.future], force=True)
+                self._stop(attempt)
                 ended.append(self._end(attempt, None, TIMEOUT, None))
-        if now - self._workers_at > RECHECK:
-            if not self._connected():
+        if self.cluster.due():
+            try:
+                self.cluster.check()
+            except ExecutorLost:
                 self._lost = True
-                raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
-            if not self._cluster_resources():
-                self._no_workers_since = self._no_workers_since or now
-                if now - self._no_workers_since > self.patience:
-                    self._lost = True
-                    raise ExecutorLost(
-                        f"the Dask cluster at {self.scheduler} has had no workers for "
-                        f"{self.patience:g} s"
-                    )
-            else:
-                self._no_workers_since = None
+                raise
             for attempt in list(self.attempts.values()):
                 if attempt.needs and not attempt.worker:
-                    missing = self._unplaceable(attempt.needs)
+                    missing = self.cluster.unplaceable(attempt.needs)
                     if missing:
                         attempt.cancelled = True
-                        self.client.cancel([attempt.future], force=True)
+                        if attempt.future is not None:  # its bundle's attempts need the same
+                            self.client.cancel([attempt.future], force=True)
                         ended.append(self._end(attempt, None, missing, None))
         return ended
-
-    # ---- the cluster -----------------------------------------------------------------
-    def _connected(self) -> bool:
-        return str(getattr(self.client, "status", "")) == "running"
-
-    def _unplaceable(self, needs: Requirement) -> str | None:
-        """Why no worker can take a task that needs `needs` (None when one can)."""
-        if not needs:
-            return None
-        workers = self._cluster_resources()
-        for offered in workers.values():
-            if all(offered.get(name, 0) >= amount for name, amount in needs.items()):
-                return None
-        asked = ", ".join(f"{n}={a:g}" for n, a in sorted(needs.items()))
-        short = [
-            n for n, a in sorted(needs.items()) if all(w.get(n, 0) < a for w in workers.values())
-        ]
-        named = ", ".join(short) or asked
-        return (
-            f"no Dask worker of the cluster offers the resources {asked} (lacking: {named}); "
-            f'start workers with `dask worker ... --resources "{asked.replace(", ", ",")}"`, '
-            f"or lower the step's @resources"
-        )
-
-    def _cluster_resources(self) -> dict[str, Mapping[str, float]]:
-        now = time.time()
-        if now - self._workers_at > RECHECK or not self._workers:
-            info = self.client.scheduler_info(n_workers=-1)
-            self._workers = {
-                addr: dict(w.get("resources") or {}) for addr, w in info.get("workers", {}).items()
-            }
-            self._workers_at = now
-        return self._workers
 
 
 def _result(future: Any) -> Any:

@@ -1,25 +1,32 @@
-"""What runs on a Dask worker: one attempt per Dask task, and the datastore probe.
+"""What runs on a Dask worker: the attempts of one Dask task (a bundle), and the datastore
+probe.
 
 The Dask scheduler unpickles every task too, so what is submitted are functions of this
 module (flowscope is installed wherever Dask runs); the user's code travels as data, the
-run's `PortableWork`. `run_attempt` hands the attempt to a task host of this worker (a warm,
-single-threaded process, runtime/task_host.py), which rebuilds the run's work once and runs
-the attempt in a fork of itself through the local `ForkExecutor` (its own stdout and stderr,
-a hard `@timeout`, a crash that takes only the attempt down, no class state shared). The
-worker itself never forks: it is big, and it has threads. The attempt's output
-goes to the datastore in chunks, each announced to the runner as a Dask event, so the runner
-shows it while the attempt runs, as the service path ships live logs as blobs.
+run's `PortableWork`. `run_bundle` claims each attempt (its start marker in the datastore:
+an attempt runs once, even when Dask starts the task again after a worker died) and hands it
+to a task host of this worker (a warm, single-threaded process, runtime/task_host.py), which
+rebuilds the run's work once and runs the attempt in a fork of itself through the local
+`ForkExecutor` (its own stdout and stderr, a hard `@timeout`, a crash that takes only the
+attempt down, no class state shared). The worker itself never forks: it is big, and it has
+threads. The attempt's output goes to the datastore in chunks, each announced to the runner
+as a Dask event, so the runner shows it while the attempt runs, as the service path ships
+live logs as blobs; its report goes back with the bundle's result, or as an event when the
+bundle still has long to run (`_Announcer`).
 """
 
 from __future__ import annotations
 
+import pickle
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flowscope.logs import LogRecord, encode
+from flowscope.runtime.dask_bundles import Batch, marker, marker_key
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey
 from flowscope.runtime.portable import PortableWork
 from flowscope.runtime.task_host import Attempt, HostPool
@@ -27,6 +34,8 @@ from flowscope.runtime.task_host import Attempt, HostPool
 LOG_TOPIC = "flowscope-{run}"  # the Dask event topic of one executor's attempts
 FLUSH_EVERY = 0.5  # seconds between two chunks of an attempt's output
 HARD_GRACE = 2.0  # isolation "host": seconds past its @timeout before its host is killed
+WATCH_EVERY = 0.5  # seconds between two looks for a bundled attempt's cancel marker
+ANNOUNCE_AFTER = 0.25  # seconds an ended attempt's report may wait for its bundle's end
 
 
 class _StoreCache:
@@ -105,17 +114,81 @@ class _DirectStore:
         return "raw:" + data.decode("utf-8", "backslashreplace")
 
 
-def run_attempt(
-    shipped: Any, payload: Any, key: AttemptKey, timeout: float | None, topic: str
-) -> Report:
-    """Run one attempt of `shipped` (a `PortableWork`, or any picklable callable) here, in a
-    fork of one of this worker's task hosts."""
+def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: str) -> list[Report]:
+    """Run the attempts of `batch` here, one after another, each in a fork of one of this
+    worker's task hosts (`shipped`: a `PortableWork`, or any picklable callable, whose
+    markers and output chunks then go to `datastore`, or travel in the reports without one).
+    The reports go to the runner as events: those of a bundle together at its end, or sooner
+    for one that waited ANNOUNCE_AFTER seconds (its bundle still runs), so that the runner
+    learns of an end within about that long. The result is every report again, in order
+    (fewer when the whole task was cancelled), for an event that went missing."""
     from distributed import get_worker
 
     worker = get_worker()
-    host, address, started = socket.gethostname(), worker.address, time.time()
+    where = (worker.address, socket.gethostname())
     portable = isinstance(shipped, PortableWork)
-    store = _STORES.get(shipped.source.datastore) if portable else None
+    address = shipped.source.datastore if portable else datastore
+    store = _STORES.get(address) if address else None
+    worker.log_event(topic, {"bundle": number, "started": where[0]})
+    task_key = worker.get_current_task()
+    reports: list[Report] = []
+    announcer = _Announcer(worker, topic)
+    alone = len(batch.attempts) == 1
+    try:
+        for i, (key, payload, timeout) in enumerate(batch.attempts):
+            if i and _unwanted(worker, task_key):
+                break  # the whole task was cancelled: the rest never start
+            announcer.tick()
+            watch = None if store is None or alone else _cancel_watch(store, topic, key)
+            sent = (key, payload, timeout)
+            report = _run_one(shipped, store, worker, where, topic, sent, watch, announcer.tick)
+            reports.append(report)
+            announcer.ended(key, report)
+    finally:  # those that ended are told, even when the task fails on a later one
+        announcer.send()
+    return reports
+
+
+class _Announcer:
+    """The reports of a bundle's attempts that ended, until they go as one event: at the
+    bundle's end, or once the first has waited ANNOUNCE_AFTER seconds."""
+
+    def __init__(self, worker: Any, topic: str) -> None:
+        self.worker, self.topic = worker, topic
+        self.pending: list[tuple[float, AttemptKey, Report]] = []
+
+    def ended(self, key: AttemptKey, report: Report) -> None:
+        self.pending.append((time.monotonic(), key, report))
+
+    def tick(self) -> None:
+        if self.pending and time.monotonic() - self.pending[0][0] >= ANNOUNCE_AFTER:
+            self.send()
+
+    def send(self) -> None:
+        """Every pending report, in one event."""
+        if self.pending:
+            reports = [
+                (list(key), pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+                for _, key, report in self.pending
+            ]
+            self.worker.log_event(self.topic, {"reports": reports})
+            self.pending.clear()
+
+
+def _run_one(
+    shipped: Any,
+    store: Any,
+    worker: Any,
+    where: tuple[str, str],
+    topic: str,
+    sent: tuple[AttemptKey, Any, float | None],
+    stop_asked: Callable[[], bool] | None = None,
+    tick: Callable[[], None] | None = None,
+) -> Report:
+    """One attempt of a bundle: claimed (its start marker), then run on a task host."""
+    (key, payload, timeout), (address, host) = sent, where
+    started = time.time()
+    portable = isinstance(shipped, PortableWork)
     if store is not None and not _first_start(store, topic, key):
         refused = (
             f"the Dask worker that started it was lost, and Dask started it again on {address}; "
@@ -123,7 +196,6 @@ def run_attempt(
         )
         return Report(None, refused, host, None, address, started, rerun=True)
     shipper = _Shipper(store or _DirectStore(), worker, topic, key)
-    worker.log_event(topic, {"key": key, "started": address})
     attempt = Attempt(
         key,
         shipped.cache_key if portable else "",
@@ -133,16 +205,38 @@ def run_attempt(
         shipped.task_environment() if portable else {},
         shipped.source.isolation if portable else "fork",
     )
-    ran = _on_a_host(attempt, shipper, worker, (address, host))
-    outcome, failure, pid, began = ran
+    outcome, failure, pid, began = _on_a_host(attempt, shipper, worker, where, stop_asked, tick)
     shipper.flush(announce=False)
     if outcome is not None:
         _name_the_worker(outcome, address, host)
     return Report(outcome, failure, host, pid, address, began or started, shipper.chunks)
 
 
+def _cancel_watch(store: Any, topic: str, key: AttemptKey) -> Callable[[], bool]:
+    """Whether the client asked to stop this attempt of a bundle (its cancel marker is in the
+    datastore); looked for at most every WATCH_EVERY seconds."""
+    wanted = marker_key(marker("cancelled", topic, key))
+    due = [time.monotonic() + WATCH_EVERY]
+
+    def asked() -> bool:
+        if time.monotonic() < due[0]:
+            return False
+        due[0] = time.monotonic() + WATCH_EVERY
+        try:
+            return bool(store.exists(wanted))
+        except Exception:  # the datastore is unreachable for a moment: look again later
+            return False
+
+    return asked
+
+
 def _on_a_host(
-    attempt: Attempt, shipper: _Shipper, worker: Any, where: tuple[str, str]
+    attempt: Attempt,
+    shipper: _Shipper,
+    worker: Any,
+    where: tuple[str, str],
+    stop_asked: Callable[[], bool] | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> tuple[Any, str | None, int | None, float | None]:
     """Run `attempt` on an idle task host of this worker: (outcome, failure, pid, started).
     A host that ends mid-attempt fails only the attempt; the next one starts a new host."""
@@ -154,6 +248,10 @@ def _on_a_host(
     task_key = worker.get_current_task()
     in_host = attempt.isolation == "host"  # no fork to kill: the host is what ends
     overdue = time.time() + attempt.timeout + HARD_GRACE if attempt.timeout else None
+
+    def unwanted() -> bool:
+        return _unwanted(worker, task_key) or (stop_asked is not None and stop_asked())
+
     try:
         host.run(attempt)
         while True:
@@ -161,11 +259,11 @@ def _on_a_host(
             if message is None and in_host and overdue is not None and time.time() > overdue:
                 _HOSTS.drop(host)
                 return None, TIMEOUT, None, None
-            if message is None and in_host and _unwanted(worker, task_key):
+            if message is None and in_host and unwanted():
                 _HOSTS.drop(host)
                 return None, CANCELLED, None, None
             if message is None:
-                if cancelled_at is None and _unwanted(worker, task_key):
+                if cancelled_at is None and unwanted():
                     host.cancel(attempt.key)
                     cancelled_at = time.time()
                 elif cancelled_at is not None and time.time() - cancelled_at > 5:
@@ -182,6 +280,8 @@ def _on_a_host(
                 _HOSTS.give(host)
                 return outcome, failure, pid, began
             shipper.flush_if_due()
+            if tick is not None:
+                tick()
     except (EOFError, OSError):
         why = host.why_gone()
         _HOSTS.drop(host)
@@ -194,8 +294,7 @@ def _on_a_host(
 def _first_start(store: Any, topic: str, key: AttemptKey) -> bool:
     """Mark the attempt started, in the datastore; False when it was marked already (Dask
     reruns a task whose worker died, unless its scheduler sets allowed-failures to 0)."""
-    marker = f"flowscope attempt started: {topic} {key[0]} {key[1]}".encode()
-    return bool(store.put_info([marker]).written)
+    return bool(store.put_info([marker("started", topic, key)]).written)
 
 
 def _unwanted(worker: Any, task_key: Any) -> bool:
@@ -246,4 +345,4 @@ def noop(x: Any) -> Any:
     return x
 
 
-__all__ = ["CANCELLED", "Report", "noop", "probe", "run_attempt"]
+__all__ = ["CANCELLED", "Report", "noop", "probe", "run_bundle"]

@@ -59,8 +59,15 @@ def open_executor(
 
         environment = travelling(os.environ, settings.dask_env)  # refused before connecting
         session = DaskSession.open(settings, address, datastore_address, store)
+        inline_max = int(getattr(store, "inline_max", 0))  # tasks keep the run's inline copies
         source = FlowSource.of(
-            flow_cls, datastore_address, configs, with_decorators, environment, isolation
+            flow_cls,
+            datastore_address,
+            configs,
+            with_decorators,
+            environment,
+            isolation,
+            inline_max,
         )
         return OpenExecutor(session.factory(source), session.close)
     raise ExecutorUnavailable(f"--executor {name!r:.40} is not one of: {', '.join(EXECUTORS)}.")

@@ -50,6 +50,7 @@ class FlowSource:
     with_decorators: tuple[str, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)  # see `travelling`
     isolation: str = "fork"  # how a worker runs each attempt (runtime/task_host.py)
+    inline_max: int = 0  # the run's bound on the inline copies of small blobs (ContentStore)
 
     @classmethod
     def of(
@@ -60,6 +61,7 @@ class FlowSource:
         with_decorators: tuple[str, ...] = (),
         environment: Mapping[str, str] | None = None,
         isolation: str = "fork",
+        inline_max: int = 0,
     ) -> FlowSource:
         return cls(
             datastore,
@@ -69,6 +71,7 @@ class FlowSource:
             with_decorators,
             dict(environment or {}),
             isolation,
+            inline_max,
         )
 
 
@@ -147,7 +150,7 @@ class PortableWork:
         from flowscope.datastore import ContentStore, open_storage
         from flowscope.flow.prepare import attach_everywhere, prepare
 
-        store = ContentStore(open_storage(self.source.datastore))
+        store = ContentStore(open_storage(self.source.datastore), inline_max=self.source.inline_max)
         code_key = self.values.get("code_key")
         if code_key:
             root = unpack_code(store, code_key, cache_dir or code_cache_dir())

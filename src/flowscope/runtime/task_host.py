@@ -229,7 +229,17 @@ class _InFork:
 
     def __call__(self, payload: Any) -> Any:
         os.environ.update(self.environment)
+        _enter(self.work)
         return self.work(payload)
+
+
+def _enter(work: Any) -> None:
+    """What the runner's process holds that a task here must be told: the client namespace
+    of `run --namespace` (the run's `ClientObjects.enter`, from the command line, which the
+    runtime cannot import; a plain callable has none)."""
+    enter = getattr(getattr(work, "objects", None), "enter", None)
+    if callable(enter):
+        enter()
 
 
 def serve(channel: _Channel) -> None:
@@ -264,6 +274,8 @@ def serve(channel: _Channel) -> None:
             try:
                 shipped = shipped_by_key[attempt.work_key]
                 work = works.get(shipped) if isinstance(shipped, PortableWork) else shipped
+                if attempt.shipped is not None:  # new here: load what its forks will need
+                    _enter(work)
             except BaseException as exc:
                 missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
                 channel.send(("unloadable", missing, f"{type(exc).__name__}: {exc}"))
@@ -329,6 +341,7 @@ def _run_here(channel: _Channel, work: Any, attempt: Attempt) -> None:
     os.environ.update(attempt.environment)
     sys.stdout, sys.stderr = out, err
     try:
+        _enter(work)
         outcome = work(attempt.payload)
     except BaseException as exc:
         failure = f"the step ended its task host ({type(exc).__name__}: {exc})"
