@@ -67,9 +67,11 @@ NOT_ON_THE_RUN_PATH = [
     "flowscope.metastore.filters",  # the filter language: a where= only
     "flowscope.metastore.filter_sql",
     "flowscope.flow.project",  # flows with flow-level decorators (@project) only
+    "flowscope.flow.mutators",  # flows with mutators (or flow decorators), and --with
     "flowscope.runtime.dask_cluster",  # --executor dask only
     "flowscope.runtime.dask_executor",
     "flowscope.runtime.portable",
+    "flowscope.runtime.cards",  # steps with @card only (runtime/card_policy.py decides)
     "flowscope.cli.card_cmds",  # `card` and `dump --file` only
     "flowscope.cli.export",
     "flowscope.client",  # current.run / current.task only
@@ -120,6 +122,24 @@ def test_a_plain_run_loads_only_what_it_uses(tmp_path):
     loaded = _modules_of_a_hello_run(tmp_path)
     assert "flowscope.runtime.runner" in loaded  # the check can see what a run loads
     assert not [m for m in NOT_ON_THE_RUN_PATH if m in loaded]
+
+
+def test_a_client_listing_loads_no_datastore(tmp_path):
+    _modules_of_a_hello_run(tmp_path)  # a store with one run
+    code = (
+        "import sys\n"
+        "from flowscope import Flow, namespace\n"
+        "namespace(None)\n"
+        "run = Flow('HelloFlow').latest_successful_run\n"
+        "assert run is not None and [s.id for s in run] == ['end', 'hello', 'start']\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    loaded = set(out.stdout.split())
+    assert "flowscope.metastore.records" in loaded  # the check can see what a listing loads
+    assert not [m for m in ("flowscope.datastore", "flowscope.datastore.cas") if m in loaded]
 
 
 def test_the_package_and_the_authoring_names_load_no_feature_modules():

@@ -153,3 +153,32 @@ def test_the_pair_is_frozen_and_describes_both(tmp_path: Path) -> None:
 def _through_cache(storage: object, kind: type) -> bool:
     """A remote backend is read through the local blob cache: the cache over a `kind`."""
     return isinstance(storage, CachedStorage) and isinstance(storage.remote, kind)
+
+
+def test_a_reader_opens_the_datastore_at_its_first_use(tmp_path: Path) -> None:
+    open_stores(str(tmp_path), settings=_settings(), create=True).close()
+    stores = open_stores(str(tmp_path), settings=_settings(), lazy=True)
+    assert not stores.datastore_opened  # a listing reads no blob: nothing opened yet
+    assert stores.datastore is stores.datastore and stores.datastore_opened
+    assert isinstance(stores.datastore.storage, LocalStorage)
+    assert stores.datastore.address is None  # the metadata store's own: runs record nothing
+    chosen = open_stores(str(tmp_path), str(tmp_path / "elsewhere"), settings=_settings())
+    assert chosen.datastore_opened and chosen.datastore.address == str(tmp_path / "elsewhere")
+
+
+def test_a_reader_with_a_bad_datastore_gets_the_error_at_its_first_read(tmp_path: Path) -> None:
+    open_stores(str(tmp_path), settings=_settings(), create=True).close()
+    stores = open_stores(str(tmp_path), "ftp://example.org/x", settings=_settings(), lazy=True)
+    assert stores.provider.list_flows() == []  # the metadata reads fine
+    for _ in range(2):  # and every read of data names the address, not only the first
+        with pytest.raises(DataStoreError, match="'ftp://example.org/x'.*unknown scheme"):
+            stores.datastore.get("ab" * 32)
+    with pytest.raises(DataStoreError, match="datastore address must be"):
+        open_stores(str(tmp_path), "  ", settings=_settings(), lazy=True)  # not even a string
+
+
+def test_a_pair_needs_exactly_one_way_to_its_datastore(tmp_path: Path) -> None:
+    provider = open_stores(str(tmp_path), settings=_settings(), create=True).provider
+    with pytest.raises(TypeError):
+        Stores("m", "d", provider)
+    assert "datastore d" in repr(Stores("m", "d", provider, open_datastore=lambda: None))  # type: ignore[arg-type, return-value]

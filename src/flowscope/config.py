@@ -49,10 +49,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flowscope.errors import ConfigError as ConfigError  # its home was here: still importable
+from flowscope.frozen import Frozen, init, replace
 
 STORE_DIRNAME = ".flowscope"
 SPIN_DIRNAME = ".flowscope_spin"  # where `spin --persist` keeps what it ran (see cli/spin_cmd.py)
@@ -180,8 +180,32 @@ def find_store(start: Path) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Frozen):
+    __slots__ = (
+        "user",
+        "local_root",
+        "service_url",
+        "service_token",
+        "service_timeout",
+        "heartbeat_interval",
+        "lost_after",
+        "service_max_answer_mb",
+        "service_max_blob_mb",
+        "service_min_rate_mb",
+        "datastore",
+        "datastore_retry_time",
+        "blob_cache",
+        "blob_cache_bytes",
+        "inline_blob_max",
+        "card_timeout",
+        "card_max_mb",
+        "card_refresh_interval",
+        "executor",
+        "dask_address",
+        "dask_connect_timeout",
+        "dask_env",
+        "dask_isolation",
+    )
     user: str
     local_root: Path | None
     service_url: str | None
@@ -189,22 +213,72 @@ class Settings:
     service_timeout: float
     heartbeat_interval: float
     lost_after: float
-    service_max_answer_mb: float = 32.0
-    service_max_blob_mb: float = 4096.0
-    service_min_rate_mb: float = 1.0
-    datastore: str | None = None
-    datastore_retry_time: float = 60.0
-    blob_cache: Path | None = None  # None: ~/.cache/flowscope/blobs (`blob_cache_dir`)
-    blob_cache_bytes: int = 2048 * 1024 * 1024
-    inline_blob_max: int = INLINE_BLOB_MAX
-    card_timeout: float = 45.0
-    card_max_mb: float = 16.0
-    card_refresh_interval: float = 1.0
-    executor: str = "local"
-    dask_address: str | None = None
-    dask_connect_timeout: float = 20.0
-    dask_env: tuple[str, ...] = ()  # more variables sent with each task (runtime/portable.py)
-    dask_isolation: str = "fork"  # how a worker isolates attempts (runtime/task_host.py)
+    service_max_answer_mb: float
+    service_max_blob_mb: float
+    service_min_rate_mb: float
+    datastore: str | None
+    datastore_retry_time: float
+    blob_cache: Path | None  # None: ~/.cache/flowscope/blobs (`blob_cache_dir`)
+    blob_cache_bytes: int
+    inline_blob_max: int
+    card_timeout: float
+    card_max_mb: float
+    card_refresh_interval: float
+    executor: str
+    dask_address: str | None
+    dask_connect_timeout: float
+    dask_env: tuple[str, ...]  # more variables sent with each task (runtime/portable.py)
+    dask_isolation: str  # how a worker isolates attempts (runtime/task_host.py)
+
+    def __init__(
+        self,
+        user: str,
+        local_root: Path | None,
+        service_url: str | None,
+        service_token: str | None,
+        service_timeout: float,
+        heartbeat_interval: float,
+        lost_after: float,
+        service_max_answer_mb: float = 32.0,
+        service_max_blob_mb: float = 4096.0,
+        service_min_rate_mb: float = 1.0,
+        datastore: str | None = None,
+        datastore_retry_time: float = 60.0,
+        blob_cache: Path | None = None,
+        blob_cache_bytes: int = 2048 * 1024 * 1024,
+        inline_blob_max: int = INLINE_BLOB_MAX,
+        card_timeout: float = 45.0,
+        card_max_mb: float = 16.0,
+        card_refresh_interval: float = 1.0,
+        executor: str = "local",
+        dask_address: str | None = None,
+        dask_connect_timeout: float = 20.0,
+        dask_env: tuple[str, ...] = (),
+        dask_isolation: str = "fork",
+    ) -> None:
+        init(self, "user", user)
+        init(self, "local_root", local_root)
+        init(self, "service_url", service_url)
+        init(self, "service_token", service_token)
+        init(self, "service_timeout", service_timeout)
+        init(self, "heartbeat_interval", heartbeat_interval)
+        init(self, "lost_after", lost_after)
+        init(self, "service_max_answer_mb", service_max_answer_mb)
+        init(self, "service_max_blob_mb", service_max_blob_mb)
+        init(self, "service_min_rate_mb", service_min_rate_mb)
+        init(self, "datastore", datastore)
+        init(self, "datastore_retry_time", datastore_retry_time)
+        init(self, "blob_cache", blob_cache)
+        init(self, "blob_cache_bytes", blob_cache_bytes)
+        init(self, "inline_blob_max", inline_blob_max)
+        init(self, "card_timeout", card_timeout)
+        init(self, "card_max_mb", card_max_mb)
+        init(self, "card_refresh_interval", card_refresh_interval)
+        init(self, "executor", executor)
+        init(self, "dask_address", dask_address)
+        init(self, "dask_connect_timeout", dask_connect_timeout)
+        init(self, "dask_env", dask_env)
+        init(self, "dask_isolation", dask_isolation)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -246,7 +320,7 @@ class Settings:
         )
 
     def with_changes(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
     def blob_cache_dir(self) -> Path:
         """Where blobs read from remote datastores are cached (`blob_cache`, else

@@ -48,7 +48,7 @@ names these errors carry over HTTP are one table: flowscope/remote/wire.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from flowscope.frozen import Frozen, init
 
 
 class FlowscopeError(Exception):
@@ -90,13 +90,18 @@ class FlowDefinitionError(FlowscopeError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
-class GraphProblem:
+class GraphProblem(Frozen):
     """One problem in a flow's step graph."""
 
+    __slots__ = ("step", "line", "message")
     step: str | None
     line: int | None
     message: str
+
+    def __init__(self, step: str | None, line: int | None, message: str) -> None:
+        init(self, "step", step)
+        init(self, "line", line)
+        init(self, "message", message)
 
     def __str__(self) -> str:
         where = []

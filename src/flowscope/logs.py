@@ -7,17 +7,22 @@ final newline when the task ended is stored as if it had one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from flowscope.frozen import Frozen, init
 
-@dataclass(frozen=True)
-class LogRecord:
+
+class LogRecord(Frozen):
     """One stored line: seconds since the epoch and the text. (The client shows it to users
     as `flowscope.client.LogLine`, a (datetime, line) pair.)"""
 
+    __slots__ = ("timestamp", "text")
     timestamp: float
     text: str
+
+    def __init__(self, timestamp: float, text: str) -> None:
+        init(self, "timestamp", timestamp)
+        init(self, "text", text)
 
     @property
     def datetime(self) -> datetime:

@@ -17,11 +17,12 @@ service's blob proxy). Another backend (s3://, next) plugs into `open_storage`, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowscope.errors import DataStoreError
+from flowscope.frozen import init
 
 if TYPE_CHECKING:
     from flowscope.config import Settings
@@ -32,14 +33,58 @@ if TYPE_CHECKING:
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
-@dataclass(frozen=True)
 class Stores:
-    """A resolved pair: the metadata provider and the content store of the runs it records."""
+    """A resolved pair: the metadata provider and the content store of the runs it records.
 
-    metadata_address: str  # the provider's name: local@DIR or service@URL
-    datastore_address: str  # the datastore opened: an absolute directory or a URL
+    The content store is given, or opened on first use (`open_datastore`): a reader that lists
+    runs or reads metadata never loads the datastore package at all."""
+
+    __slots__ = ("metadata_address", "datastore_address", "provider", "_datastore", "_open")
+    metadata_address: str
+    datastore_address: str
     provider: MetadataProvider
-    datastore: ContentStore
+    _datastore: ContentStore | None
+    _open: Callable[[], ContentStore] | None
+
+    def __init__(
+        self,
+        metadata_address: str,  # the provider's name: local@DIR or service@URL
+        datastore_address: str,  # the datastore opened: an absolute directory or a URL
+        provider: MetadataProvider,
+        datastore: ContentStore | None = None,
+        *,
+        open_datastore: Callable[[], ContentStore] | None = None,
+    ) -> None:
+        if (datastore is None) == (open_datastore is None):
+            raise TypeError("Stores needs a datastore or open_datastore, not both")
+        init(self, "metadata_address", metadata_address)
+        init(self, "datastore_address", datastore_address)
+        init(self, "provider", provider)
+        init(self, "_datastore", datastore)
+        init(self, "_open", open_datastore)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Stores are frozen: cannot assign to {name!r}")
+
+    @property
+    def datastore(self) -> ContentStore:
+        """The content store, opened now if it was not yet (a bad datastore address is the
+        `DataStoreError` of this first use)."""
+        found = self._datastore
+        if found is None:
+            assert self._open is not None
+            found = self._open()
+            init(self, "_datastore", found)  # two threads may race: either store serves
+        return found
+
+    @property
+    def datastore_opened(self) -> bool:
+        return self._datastore is not None
+
+    def open_datastore(self) -> ContentStore:
+        """`datastore`, opened now if it was not (for a caller that wants a bad address's
+        error at once)."""
+        return self.datastore
 
     def describe(self) -> str:
         """Both addresses, for messages."""
@@ -47,6 +92,9 @@ class Stores:
 
     def close(self) -> None:
         self.provider.close()
+
+    def __repr__(self) -> str:
+        return f"Stores({self.describe()})"
 
 
 def open_stores(
@@ -61,9 +109,10 @@ def open_stores(
     """Resolve and open the pair. `metadata` None: FLOWSCOPE_SERVICE_URL, else the nearest
     local store from `cwd`. `create` makes a missing local store (the runtime does; the
     client does not). The datastore is opened first, so a bad datastore address is an error
-    (naming it) before anything is created or recorded. `lazy` (readers) defers opening a
-    datastore that is slow to open (S3) to its first blob access; the runtime does not."""
-    from flowscope.datastore import ContentStore, open_storage
+    (naming it) before anything is created or recorded. `lazy` (readers) opens the datastore
+    at its first use instead (a listing reads none): an address that is not even a non-empty
+    string is still refused here, but an unknown scheme or a malformed bucket is then the
+    error of the first read of data; the runtime is never lazy."""
     from flowscope.metastore.providers import default_address, open_provider, resolve_address
 
     where = resolve_address(
@@ -71,13 +120,28 @@ def open_stores(
     )
     data_address = datastore_address(where, datastore, settings)
     chosen = datastore is not None or settings.datastore is not None
-    content = ContentStore(
-        open_storage(data_address, settings, lazy=lazy),
-        inline_max=settings.inline_blob_max,
-        address=data_address if chosen else None,
-    )
+
+    def content() -> ContentStore:
+        return content_store(data_address, settings, chosen=chosen, lazy=lazy)
+
+    if lazy:
+        provider = open_provider(where, settings, create=create)
+        return Stores(provider.describe(), data_address, provider, open_datastore=content)
+    opened = content()
     provider = open_provider(where, settings, create=create)
-    return Stores(provider.describe(), data_address, provider, content)
+    return Stores(provider.describe(), data_address, provider, opened)
+
+
+def content_store(address: str, settings: Settings, *, chosen: bool, lazy: bool) -> ContentStore:
+    """The content store at `address`; `chosen`: the address was given (explicitly or by
+    FLOWSCOPE_DATASTORE) rather than the metadata store's own, so runs record it."""
+    from flowscope.datastore import ContentStore, open_storage
+
+    return ContentStore(
+        open_storage(address, settings, lazy=lazy),
+        inline_max=settings.inline_blob_max,
+        address=address if chosen else None,
+    )
 
 
 def datastore_address(where: Address, explicit: str | None, settings: Settings) -> str:

@@ -60,19 +60,13 @@ def test_all_values_reads_unchanged_scalars_once_per_distinct_blob(client, build
 
 
 def test_a_value_the_record_carries_from_the_query_index_is_not_read_again(monkeypatch):
-    import dataclasses
-
+    import flowscope.client.diff_io as diff_io
     from flowscope.client.diff_io import load_scalars
     from flowscope.metastore.records import ArtifactRecord
 
-    @dataclasses.dataclass(frozen=True)
-    class Indexed(ArtifactRecord):  # a record as a provider with the query index returns it
-        scalar: str | None = None
-
-    import flowscope.client.diff_io as diff_io
-
     monkeypatch.setattr(diff_io, "load_value", lambda *a: (_ for _ in ()).throw(AssertionError))
-    record = Indexed("x", "sha1", 10, "builtins.float", "pickle", 0.0, "0.25")
+    # a record as a provider with the query index returns it: its scalar's JSON text
+    record = ArtifactRecord("x", "sha1", 10, "builtins.float", "pickle", 0.0, "0.25")
     assert load_scalars([], [record]) == {"sha1": 0.25}
 
 

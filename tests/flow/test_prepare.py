@@ -74,3 +74,29 @@ def test_with_adds_a_decorator_to_every_step_that_has_none_of_that_name() -> Non
         attach_everywhere(flow, ["catch:times"])
     with pytest.raises(FlowDefinitionError, match="times='x' is not valid"):
         attach_everywhere(_flow(), ["retry:times=x"])
+
+
+def test_a_flow_without_mutators_is_prepared_without_loading_them() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from flowscope.flow import FlowSpec, step, retry\n"
+        "from flowscope.flow.prepare import attach_everywhere, prepare\n"
+        "class F(FlowSpec):\n"
+        "    @retry(times=1)\n"
+        "    @step\n"
+        "    def start(self):\n"
+        "        self.next(self.end)\n"
+        "    @step\n"
+        "    def end(self):\n"
+        "        pass\n"
+        "prepare(F, {})\n"
+        "attach_everywhere(F, [])\n"
+        "print('flowscope.flow.mutators' in sys.modules)\n"
+        "attach_everywhere(F, ['timeout:seconds=5'])\n"  # --with needs them
+        "print('flowscope.flow.mutators' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -189,6 +189,19 @@ def test_a_switch_on_a_missing_artifact_says_so_with_a_suggestion() -> None:
     assert "Did you mean 'rout'?" in message
 
 
+def test_a_mapping_of_cases_is_a_switch_whatever_its_type_and_a_method_never_is() -> None:
+    from types import MappingProxyType
+
+    flow = _route("pick", route="b")
+    cases = MappingProxyType({"a": flow.a, "b": flow.b})  # a Mapping that is no dict
+    with pytest.raises(FlowDefinitionError, match="a switch needs condition="):
+        next_transition(flow, "pick", (cases,), foreach=None, condition=None, num_parallel=None)
+    got = next_transition(
+        flow, "start", (flow.pick,), foreach=None, condition=None, num_parallel=None
+    )
+    assert got == Transition(("pick",), None)
+
+
 def test_a_switch_must_be_written_as_a_literal_dict() -> None:
     flow = _route("built", route="a")
     with pytest.raises(

@@ -91,7 +91,8 @@ def test_a_listing_decodes_without_reflection_per_record(monkeypatch: pytest.Mon
     import dataclasses
     import typing
 
-    from flowscope.metastore import answers, records
+    from flowscope import frozen
+    from flowscope.metastore import answers
     from flowscope.metastore.records import ArtifactRecord
 
     record(ArtifactRecord, ART, ANSWER)  # the class's tables are built on first use
@@ -104,8 +105,9 @@ def test_a_listing_decodes_without_reflection_per_record(monkeypatch: pytest.Mon
 
         return wrapper
 
-    monkeypatch.setattr(answers, "fields", counted("fields", dataclasses.fields))
-    monkeypatch.setattr(records, "fields", counted("fields", dataclasses.fields))
+    monkeypatch.setattr(answers, "fields", counted("fields", frozen.fields))
+    monkeypatch.setattr(frozen, "fields", counted("fields", frozen.fields))
+    monkeypatch.setattr(dataclasses, "fields", counted("fields", dataclasses.fields))
     monkeypatch.setattr(typing, "get_type_hints", counted("hints", typing.get_type_hints))
     listed = record_list(ArtifactRecord, {"a": [ART] * 500}, "a", ANSWER)
     assert len(listed) == 500 and listed[0] == ArtifactRecord("x", "a" * 64, 3, "int", "pickle")

@@ -64,6 +64,22 @@ def test_a_later_attempt_replaces_an_earlier_one_in_the_index(tmp_path: Path) ->
     assert rows == [(1,)]
 
 
+def test_a_first_attempt_deletes_nothing_from_the_index(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    run = store.create_run(NewRun("F", "u")).run_id
+    store.create_tasks("F", run, [NewTask("end", 1), NewTask("end", 2)])
+    store.start_attempts("F", run, [AttemptStart(1, 0), AttemptStart(2, 0)])
+    seen: list[str] = []
+    store.db.read(lambda c: c.raw.set_trace_callback(seen.append))
+    store.finish_attempts(
+        "F",
+        run,
+        [AttemptResult(t, 0, "succeeded", artifacts=(_art("s", t),)) for t in (1, 2)],
+    )
+    assert not [sql for sql in seen if sql.startswith("DELETE FROM scalar_artifacts")]
+    assert len([sql for sql in seen if sql.startswith("INSERT INTO scalar_artifacts")]) == 2
+
+
 def test_a_retried_batch_records_each_value_once(tmp_path: Path) -> None:
     store = _store(tmp_path)
     run = store.create_run(NewRun("F", "u")).run_id

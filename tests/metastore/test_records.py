@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from flowscope.frozen import Frozen, fields
+from flowscope.metastore import records
 from flowscope.metastore.records import (
     PENDING,
     ArtifactRecord,
@@ -72,3 +74,47 @@ def test_queries_and_pages_have_safe_defaults() -> None:
     assert RunQuery().limit == 100 and RunQuery().parameters == {}
     assert RunQuery(parameters={"a": 1}) != RunQuery()
     assert Page.from_dict({"items": [1, 2], "cursor": None}) == Page((1, 2), None)
+
+
+RECORDS = sorted(
+    (v for v in vars(records).values() if isinstance(v, type) and issubclass(v, records.Record)),
+    key=lambda cls: cls.__name__,
+)
+
+
+def test_every_record_takes_its_fields_in_slot_order_and_reflects_them() -> None:
+    assert len(RECORDS) == 15  # the base and the fourteen records
+    for cls in RECORDS:
+        if cls is records.Record:
+            continue
+        code = cls.__init__.__code__
+        params = code.co_varnames[1 : code.co_argcount]
+        assert params == tuple(f.name for f in fields(cls)), cls
+        assert tuple(f.name for f in dataclasses.fields(cls)) == params, cls
+        assert set(params) <= set(cls.__annotations__), cls  # typed, as answers.py reads them
+        assert issubclass(cls, Frozen) and "__slots__" in vars(cls), cls
+
+
+def test_records_with_mapping_fields_get_a_fresh_one_each() -> None:
+    first, second = NewRun("F", "u"), NewRun("F", "u")
+    assert first.parameters == {} and first.parameters is not second.parameters
+    assert RunQuery().parameters is not RunQuery().parameters
+
+
+def test_to_dict_copies_nested_records_and_mappings_as_asdict_did() -> None:
+    result = AttemptResult(
+        1,
+        0,
+        "failed",
+        artifacts=(ArtifactRecord("x", "ab", 1, "int", "pickle"),),
+        exception={"type": "E", "frames": [{"line": 1}]},
+    )
+    plain = result.to_dict()
+    assert plain == dataclasses.asdict(result)
+    assert plain["artifacts"][0] == {**ArtifactRecord("x", "ab", 1, "int", "pickle").to_dict()}
+    assert plain["exception"] is not result.exception
+
+
+def test_replace_on_a_query_keeps_the_other_filters() -> None:
+    query = RunQuery(tags_all=("a",), limit=5)
+    assert records.replace(query, cursor="9") == RunQuery(tags_all=("a",), limit=5, cursor="9")

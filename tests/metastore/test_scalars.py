@@ -57,3 +57,20 @@ def test_hostile_text_on_the_wire_is_not_a_scalar() -> None:
 def test_values_come_back_exactly_from_their_rows(value: object) -> None:
     back = loaded(*stored(value))
     assert back == value and type(back) is type(value)
+
+
+@given(
+    st.one_of(
+        st.booleans(),
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=MAX_SCALAR_TEXT),
+        st.none(),
+    )
+)
+def test_scalar_text_is_the_json_text_of_the_value(value: object) -> None:
+    try:
+        expected: str | None = json.dumps(value, ensure_ascii=False)
+    except UnicodeError:  # a lone surrogate: no text
+        expected = None
+    assert scalar_text(value) == expected

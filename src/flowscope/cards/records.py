@@ -18,26 +18,45 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from flowscope.frozen import Frozen, as_dict, init
 
 CARDS_FACT: Final = "cards"
 SIGNAL: Final = "\x00flowscope-card\x00"  # starts a card_signal line (never in a task's log)
 MAX_SIGNAL_CHARS: Final = 4096  # a longer "signal" is output, not a card
 
 
-@dataclass(frozen=True)
-class CardRecord:
+class CardRecord(Frozen):
     """One stored card of a task attempt."""
 
+    __slots__ = ("index", "type", "id", "key", "size", "ok", "updated_at")
     index: int  # its place among the step's @card decorators, top first
     type: str
     id: str | None
     key: str  # the content key of its HTML
     size: int  # bytes of HTML
-    ok: bool = True  # False when it shows a render error instead of what was asked
-    updated_at: float = 0.0
+    ok: bool  # False when it shows a render error instead of what was asked
+    updated_at: float
+
+    def __init__(
+        self,
+        index: int,
+        type: str,
+        id: str | None,
+        key: str,
+        size: int,
+        ok: bool = True,
+        updated_at: float = 0.0,
+    ) -> None:
+        init(self, "index", index)
+        init(self, "type", type)
+        init(self, "id", id)
+        init(self, "key", key)
+        init(self, "size", size)
+        init(self, "ok", ok)
+        init(self, "updated_at", updated_at)
 
     @classmethod
     def from_json(cls, data: Any) -> CardRecord | None:
@@ -70,7 +89,7 @@ class CardRecord:
 
 def encode_records(records: list[CardRecord]) -> str:
     """The value of the `cards` fact."""
-    return json.dumps([asdict(r) for r in records], separators=(",", ":"))
+    return json.dumps([as_dict(r) for r in records], separators=(",", ":"))
 
 
 def decode_records(value: str | None) -> list[CardRecord]:
@@ -97,7 +116,7 @@ def live_card_path(
 def write_pointer(path: Path, record: CardRecord) -> None:
     """Point to `record`, atomically (a reader sees the old pointer or the new one)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(asdict(record)))
+    temporary.write_text(json.dumps(as_dict(record)))
     os.replace(temporary, path)
 
 
@@ -112,7 +131,7 @@ def read_pointer(path: Path) -> CardRecord | None:
 def card_signal(record: CardRecord) -> str:
     """The line (without its newline) a running task prints to tell the runner that card
     `record.index` is now `record`."""
-    return SIGNAL + json.dumps(asdict(record), separators=(",", ":"))
+    return SIGNAL + json.dumps(as_dict(record), separators=(",", ":"))
 
 
 def read_signal(text: str) -> tuple[str, CardRecord | None]:

@@ -10,21 +10,21 @@ imported, and the run's stores opened, only in the task that first reads `curren
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 from flowscope.errors import FlowscopeError
+from flowscope.frozen import Frozen, init
 
 
-@dataclass(frozen=True)
-class ClientObjects:
+class ClientObjects(Frozen):
     """Opens client objects on the stores a run records to (`flowscope.current.ObjectOpener`).
 
     The task's process reads those stores from then on, as the notebook API would."""
 
+    __slots__ = ("metadata", "datastore", "namespace")
     metadata: str  # the run's metadata address: local@DIR or service@URL
     datastore: str  # the run's datastore address
-    namespace: str | None = None  # `run --namespace NS` ("": every namespace); None: not given
+    namespace: str | None  # `run --namespace NS` ("": every namespace); None: not given
 
     def enter(self) -> None:
         """In a task's process that did not inherit the runner's client state (a task host's
@@ -39,6 +39,11 @@ class ClientObjects:
             default_namespace()
         else:
             namespace(self.namespace or None)
+
+    def __init__(self, metadata: str, datastore: str, namespace: str | None = None) -> None:
+        init(self, "metadata", metadata)
+        init(self, "datastore", datastore)
+        init(self, "namespace", namespace)
 
     def __call__(self, kind: str, pathspec: str) -> Any:
         from flowscope.client import Run, Task

@@ -215,23 +215,26 @@ class ClientContext:
     def _pair(self, provider: MetadataProvider) -> Stores:
         """A pair for a provider opened elsewhere: the datastore of the pair in force when it
         reads the same address, else the one the provider's address resolves to."""
-        from flowscope.stores import Stores, datastore_address
+        from flowscope.stores import Stores, content_store, datastore_address
 
         name, current = provider.describe(), self._stores
         if current is not None and current.metadata_address == name:
-            stores = Stores(name, current.datastore_address, provider, current.datastore)
+            shared = current  # the same datastore, opened when either first needs it
+            stores = Stores(
+                name, current.datastore_address, provider, open_datastore=lambda: shared.datastore
+            )
         else:
-            from flowscope.datastore import ContentStore, open_storage
             from flowscope.metastore.providers import resolve_address
 
             settings = self.settings()
             address = datastore_address(resolve_address(name), None, settings)
-            content = ContentStore(
-                open_storage(address, settings, lazy=True),
-                inline_max=settings.inline_blob_max,
-                address=address if settings.datastore is not None else None,
+            chosen = settings.datastore is not None
+            stores = Stores(
+                name,
+                address,
+                provider,
+                open_datastore=lambda: content_store(address, settings, chosen=chosen, lazy=True),
             )
-            stores = Stores(name, address, provider, content)
         self._by_provider[id(provider)] = stores
         return stores
 
@@ -240,6 +243,8 @@ class ClientContext:
         `datastore` (None: FLOWSCOPE_DATASTORE, else the metadata's own); returns its name."""
         address = _checked(metadata) if metadata is not None else self._default_address()
         stores = self.stores_for(address, datastore)  # errors here leave the choice as it was
+        if datastore is not None:
+            stores.open_datastore()  # an explicit datastore is opened now: its error comes here
         with self._lock:
             self._stores = stores
             self._address = stores.metadata_address

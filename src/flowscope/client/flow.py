@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flowscope.client.base import Container, did_you_mean, not_found
@@ -11,6 +10,7 @@ from flowscope.client.display import flow_html
 from flowscope.client.query import RunList
 from flowscope.client.run import Run
 from flowscope.errors import NamespaceMismatch
+from flowscope.frozen import replace
 from flowscope.metastore.records import SUCCEEDED, RunQuery
 from flowscope.tags import validate_tag
 
@@ -81,7 +81,7 @@ class Flow(Container[None, Run]):
     def _query(self, tags: tuple[str, ...] = (), **changes: object) -> RunQuery:
         ns = self._namespace
         wanted = tuple(dict.fromkeys(((ns,) if ns is not None else ()) + tags))
-        return replace(RunQuery(tags_all=wanted, limit=PAGE_SIZE), **changes)  # type: ignore[arg-type]
+        return replace(RunQuery(tags_all=wanted, limit=PAGE_SIZE), **changes)
 
     def _runs(self, query: RunQuery) -> Iterator[Run]:
         provider, ns, name = self._provider, self._namespace, self._components[0]

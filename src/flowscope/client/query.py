@@ -9,11 +9,11 @@ the same for the tasks of a step (one call). pandas is imported by `to_pandas` o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flowscope.client.base import did_you_mean, visible
 from flowscope.errors import FlowscopeError, QueryError
+from flowscope.frozen import replace
 
 if TYPE_CHECKING:
     from flowscope.client.run import Run

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from flowscope.datastore.cas import ContentStore
 from flowscope.datastore.serializers import get_serializer, serializer_for, type_name
 from flowscope.errors import DataStoreError
+from flowscope.frozen import Frozen, init
 
 
-@dataclass(frozen=True)
-class ArtifactInfo:
+class ArtifactInfo(Frozen):
     """Where a saved value went: its blob key, stored size, type and serializer."""
 
+    __slots__ = ("sha", "size", "type_name", "serializer", "inline")
     sha: str
     size: int  # bytes the blob takes in storage
     type_name: str  # e.g. "numpy.ndarray", "builtins.int"
     serializer: str
-    inline: str | None = None  # the stored form in base64, when small (`ContentStore.inline_max`)
+    inline: str | None  # the stored form in base64, when small (`ContentStore.inline_max`)
+
+    def __init__(
+        self,
+        sha: str,
+        size: int,
+        type_name: str,
+        serializer: str,
+        inline: str | None = None,
+    ) -> None:
+        init(self, "sha", sha)
+        init(self, "size", size)
+        init(self, "type_name", type_name)
+        init(self, "serializer", serializer)
+        init(self, "inline", inline)
 
 
 def save_artifact(store: ContentStore, value: object) -> ArtifactInfo:

@@ -15,12 +15,12 @@ import bisect
 import mmap
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from flowscope.datastore.encoding import RAW, StreamDecoder, decode, encode, parse_header
 from flowscope.datastore.keys import blob_corrupted, check_key
 from flowscope.datastore.storage import BlobStorage, Chunk
 from flowscope.errors import DataStoreError
+from flowscope.frozen import Frozen, init
 
 PARALLEL_HASH_MIN = 1024 * 1024
 """Hash with several threads from this many bytes on."""
@@ -33,15 +33,29 @@ INLINE_ENCODE_FACTOR = 8
 the blob was already stored."""
 
 
-@dataclass(frozen=True)
-class PutResult:
+class PutResult(Frozen):
     """What storing a blob did: its key, its size on disk and its logical size."""
 
+    __slots__ = ("key", "stored_size", "logical_size", "written", "inline")
     key: str
     stored_size: int
     logical_size: int
     written: bool  # False when the blob was already stored
-    inline: bytes | None = None  # the stored form, when at most the store's `inline_max`
+    inline: bytes | None  # the stored form, when at most the store's `inline_max`
+
+    def __init__(
+        self,
+        key: str,
+        stored_size: int,
+        logical_size: int,
+        written: bool,
+        inline: bytes | None = None,
+    ) -> None:
+        init(self, "key", key)
+        init(self, "stored_size", stored_size)
+        init(self, "logical_size", logical_size)
+        init(self, "written", written)
+        init(self, "inline", inline)
 
 
 class BlobView:

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from flowscope.datastore.keys import blob_corrupted
 from flowscope.datastore.storage import Chunk
 from flowscope.errors import BlobTooLarge, DataStoreError
+from flowscope.frozen import Frozen, init
 
 FORMAT_VERSION = 1
 MAGIC = b"FSB" + bytes([FORMAT_VERSION])
@@ -53,23 +53,43 @@ _HEAD = struct.Struct("<4sI")
 _ENTRY = struct.Struct("<BQQQ")
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(Frozen):
     """One entry of the header: where a segment's payload is and how to decode it."""
 
+    __slots__ = ("codec", "continues", "offset", "stored_length", "logical_length")
     codec: int
     continues: bool
     offset: int
     stored_length: int
     logical_length: int
 
+    def __init__(
+        self,
+        codec: int,
+        continues: bool,
+        offset: int,
+        stored_length: int,
+        logical_length: int,
+    ) -> None:
+        init(self, "codec", codec)
+        init(self, "continues", continues)
+        init(self, "offset", offset)
+        init(self, "stored_length", stored_length)
+        init(self, "logical_length", logical_length)
 
-@dataclass(frozen=True)
-class _Planned:
+
+class _Planned(Frozen):
+    __slots__ = ("codec", "continues", "payload", "logical_length")
     codec: int
     continues: bool
     payload: Chunk
     logical_length: int
+
+    def __init__(self, codec: int, continues: bool, payload: Chunk, logical_length: int) -> None:
+        init(self, "codec", codec)
+        init(self, "continues", continues)
+        init(self, "payload", payload)
+        init(self, "logical_length", logical_length)
 
 
 def encode(chunks: Sequence[memoryview]) -> list[Chunk]:

@@ -27,11 +27,11 @@ import mmap
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from flowscope.errors import DataStoreError
+from flowscope.frozen import Frozen, init
 from flowscope.remote.urls import redact
 
 if TYPE_CHECKING:
@@ -105,11 +105,21 @@ class BatchStorage(BlobStorage, Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class _Backend:
+class _Backend(Frozen):
+    __slots__ = ("factory", "install_hint", "check")
     factory: str  # "module:function", called with the URL and the settings
-    install_hint: str | None = None
-    check: str | None = None  # "module:function" checking the URL only, for a lazy open
+    install_hint: str | None
+    check: str | None  # "module:function" checking the URL only, for a lazy open
+
+    def __init__(
+        self,
+        factory: str,
+        install_hint: str | None = None,
+        check: str | None = None,
+    ) -> None:
+        init(self, "factory", factory)
+        init(self, "install_hint", install_hint)
+        init(self, "check", check)
 
 
 _BACKENDS: Mapping[str, _Backend] = MappingProxyType(

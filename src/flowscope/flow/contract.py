@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Final, Protocol, runtime_checkable
 
 from flowscope.errors import FlowDefinitionError
+from flowscope.frozen import Frozen, init
 
 
 @runtime_checkable
@@ -32,30 +32,51 @@ class ArtifactSource(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(Frozen):
     """What a step asked for with self.next(...): target step names, and foreach's artifact.
 
     For a switch, `targets` holds only the chosen case's step, `condition` the artifact's
     name and `case` the key its value selected. For num_parallel=N, `num_parallel` is N.
     """
 
+    __slots__ = ("targets", "foreach", "condition", "case", "num_parallel")
     targets: tuple[str, ...]
-    foreach: str | None = None
-    condition: str | None = None
-    case: str | int | None = None
-    num_parallel: int | None = None
+    foreach: str | None
+    condition: str | None
+    case: str | int | None
+    num_parallel: int | None
+
+    def __init__(
+        self,
+        targets: tuple[str, ...],
+        foreach: str | None = None,
+        condition: str | None = None,
+        case: str | int | None = None,
+        num_parallel: int | None = None,
+    ) -> None:
+        init(self, "targets", targets)
+        init(self, "foreach", foreach)
+        init(self, "condition", condition)
+        init(self, "case", case)
+        init(self, "num_parallel", num_parallel)
 
 
-@dataclass(frozen=True)
-class ForeachFrame:
+class ForeachFrame(Frozen):
     """One level of foreach around a task: which step fanned out over which artifact."""
 
+    __slots__ = ("step", "var", "index", "num_splits", "value_repr")
     step: str
     var: str
     index: int
     num_splits: int
     value_repr: str
+
+    def __init__(self, step: str, var: str, index: int, num_splits: int, value_repr: str) -> None:
+        init(self, "step", step)
+        init(self, "var", var)
+        init(self, "index", index)
+        init(self, "num_splits", num_splits)
+        init(self, "value_repr", value_repr)
 
     @classmethod
     def for_item(cls, step: str, var: str, index: int, num_splits: int, value: Any) -> ForeachFrame:

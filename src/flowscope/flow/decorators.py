@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, overload
 
 from flowscope.errors import FlowDefinitionError
 from flowscope.flow.deferred import is_deferred, resolve
 from flowscope.flow.names import INTERNAL_PREFIX, RESERVED, is_identifier
+
+if TYPE_CHECKING:
+    from flowscope.flow.mutators import StepMutator
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +76,17 @@ def step_decorators(func: Callable[..., Any]) -> list[StepDecorator]:
     """The decorators stacked on a step function, innermost first."""
     decorators: list[StepDecorator] = getattr(func, "decorators", [])
     return decorators
+
+
+STEP_MUTATORS: Final = "mutators"
+"""The attribute of a step function listing its step mutators (flow/mutators.py)."""
+
+
+def step_mutators(func: Any) -> list[StepMutator]:
+    """The step mutators on a step function, as they were applied (here, beside
+    `step_decorators`, so that a run without mutators never loads flow/mutators.py)."""
+    mutators: list[StepMutator] = func.__dict__.get(STEP_MUTATORS, [])
+    return mutators
 
 
 def _is_number(value: object) -> bool:

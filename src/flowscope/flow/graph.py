@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flowscope.flow.decorators import StepDecorator, is_step, step_decorators
@@ -32,13 +31,13 @@ from flowscope.flow.source import (
     transition_call,
 )
 from flowscope.flow.topology import Edges, Topology, analyse
+from flowscope.frozen import Frozen, init, replace
 
 STEP_TYPES = ("start", "linear", "split", "foreach", "split-switch", "join", "end")
 NO_SIGNATURE = Signature((), False, False)
 
 
-@dataclass(frozen=True)
-class StepNode:
+class StepNode(Frozen):
     """One step of the graph.
 
     `type` describes the transition out, as in Metaflow: 'foreach' (foreach=), 'split-switch'
@@ -54,6 +53,26 @@ class StepNode:
     `matching_join` is set on split/foreach steps to the join that closes them.
     """
 
+    __slots__ = (
+        "name",
+        "type",
+        "out_funcs",
+        "in_funcs",
+        "foreach_param",
+        "is_join",
+        "line",
+        "func_name",
+        "doc",
+        "decorators",
+        "split_parents",
+        "matching_join",
+        "next_calls",
+        "signature",
+        "condition",
+        "switch_cases",
+        "parallel_foreach",
+        "parallel_step",
+    )
     name: str
     type: str
     out_funcs: list[str]
@@ -64,14 +83,54 @@ class StepNode:
     func_name: str
     doc: str | None
     decorators: list[StepDecorator]
-    split_parents: list[str] = field(default_factory=list)
-    matching_join: str | None = None
-    next_calls: tuple[NextCall, ...] = ()
-    signature: Signature = NO_SIGNATURE
-    condition: str | None = None
-    switch_cases: tuple[tuple[CaseKey, str], ...] = ()
-    parallel_foreach: bool = False  # it calls self.next(self.<step>, num_parallel=N)
-    parallel_step: bool = False  # it is decorated with @parallel
+    split_parents: list[str]
+    matching_join: str | None
+    next_calls: tuple[NextCall, ...]
+    signature: Signature
+    condition: str | None
+    switch_cases: tuple[tuple[CaseKey, str], ...]
+    parallel_foreach: bool  # it calls self.next(self.<step>, num_parallel=N)
+    parallel_step: bool  # it is decorated with @parallel
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        out_funcs: list[str],
+        in_funcs: list[str],
+        foreach_param: str | None,
+        is_join: bool,
+        line: int,
+        func_name: str,
+        doc: str | None,
+        decorators: list[StepDecorator],
+        split_parents: list[str] | None = None,
+        matching_join: str | None = None,
+        next_calls: tuple[NextCall, ...] = (),
+        signature: Signature = NO_SIGNATURE,
+        condition: str | None = None,
+        switch_cases: tuple[tuple[CaseKey, str], ...] = (),
+        parallel_foreach: bool = False,
+        parallel_step: bool = False,
+    ) -> None:
+        init(self, "name", name)
+        init(self, "type", type)
+        init(self, "out_funcs", out_funcs)
+        init(self, "in_funcs", in_funcs)
+        init(self, "foreach_param", foreach_param)
+        init(self, "is_join", is_join)
+        init(self, "line", line)
+        init(self, "func_name", func_name)
+        init(self, "doc", doc)
+        init(self, "decorators", decorators)
+        init(self, "split_parents", [] if split_parents is None else split_parents)
+        init(self, "matching_join", matching_join)
+        init(self, "next_calls", next_calls)
+        init(self, "signature", signature)
+        init(self, "condition", condition)
+        init(self, "switch_cases", switch_cases)
+        init(self, "parallel_foreach", parallel_foreach)
+        init(self, "parallel_step", parallel_step)
 
     @property
     def is_foreach(self) -> bool:

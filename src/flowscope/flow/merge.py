@@ -8,31 +8,39 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 
 from flowscope.errors import FlowDefinitionError, MergeConflict
 from flowscope.flow.contract import ArtifactSource
 from flowscope.flow.names import INTERNAL_PREFIX, RESERVED
+from flowscope.frozen import Frozen, init
 
 MAX_LABELS = 5
 
 
-@dataclass(frozen=True)
-class MergeInput:
+class MergeInput(Frozen):
     """One input of a join: a label for messages ('a', 'train[3]') and its artifacts.
 
     Labels should be unique; `plan_merge` numbers repeated ones ('train (input 2)')."""
 
+    __slots__ = ("label", "source")
     label: str
     source: ArtifactSource | None
 
+    def __init__(self, label: str, source: ArtifactSource | None) -> None:
+        init(self, "label", label)
+        init(self, "source", source)
 
-@dataclass(frozen=True)
-class Adopted:
+
+class Adopted(Frozen):
     """An artifact adopted by a merge: its hash, and a source to load it from if read."""
 
+    __slots__ = ("sha", "source")
     sha: str
     source: ArtifactSource
+
+    def __init__(self, sha: str, source: ArtifactSource) -> None:
+        init(self, "sha", sha)
+        init(self, "source", source)
 
 
 def _names_list(arg: Iterable[str] | None, keyword: str, step: str) -> list[str] | None:

@@ -29,7 +29,14 @@ from typing import Any, ClassVar
 
 from flowscope.errors import FlowDefinitionError
 from flowscope.flow.config import ConfigValue, flow_configs
-from flowscope.flow.decorators import StepDecorator, add_flow_decorator, is_step, step_decorators
+from flowscope.flow.decorators import (
+    STEP_MUTATORS,
+    StepDecorator,
+    add_flow_decorator,
+    is_step,
+    step_decorators,
+    step_mutators as step_mutators,  # its home was here
+)
 from flowscope.flow.parameters import Parameter, flow_parameters
 
 _BUILTIN = {
@@ -117,7 +124,7 @@ class StepMutator(_Mutator):
         return callable(obj) and is_step(obj)
 
     def _attach(self, target: Any) -> Any:
-        target.__dict__.setdefault("mutators", []).append(self)
+        target.__dict__.setdefault(STEP_MUTATORS, []).append(self)
         return target
 
 
@@ -269,8 +276,3 @@ def _factory(deco_type: Any) -> Any:
     if callable(deco_type):
         return deco_type
     raise FlowDefinitionError(f"add_decorator: {deco_type!r} is not a decorator.")
-
-
-def step_mutators(func: Any) -> list[StepMutator]:
-    mutators: list[StepMutator] = func.__dict__.get("mutators", [])
-    return mutators

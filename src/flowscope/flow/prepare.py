@@ -4,6 +4,8 @@
 arguments, parameter defaults, mutator arguments, @project) by its value, checks those
 decorators, and applies the mutators. It changes the class, as decorators do, and runs once
 per class: the command line calls it before it builds the graph. Pure apart from that.
+flow/mutators.py is loaded only for a flow that has mutators (or flow decorators) and for
+`--with`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from typing import Any, Final
 
 from flowscope.errors import FlowDefinitionError, ParameterError
 from flowscope.flow.config import flow_configs
-from flowscope.flow.decorators import flow_decorators, is_step, resolve_attributes, step_decorators
+from flowscope.flow.decorators import (
+    flow_decorators,
+    is_step,
+    resolve_attributes,
+    step_decorators,
+    step_mutators,
+)
 from flowscope.flow.deferred import is_deferred, resolve
-from flowscope.flow.mutators import FlowMutator, MutableFlow, MutableStep, step_mutators
 from flowscope.flow.parameters import flow_parameters
 
 _PREPARED: Final = "_fs_prepared_with"
@@ -49,6 +56,10 @@ def prepare(flow_cls: type[Any], configs: Mapping[str, Any]) -> None:
             deco.resolve_configs(values)
         else:
             resolve_attributes(deco, values)
+    if not decorators and not any(step_mutators(func) for func in steps.values()):
+        return  # no mutator to apply (a flow mutator is a flow decorator): none loaded
+    from flowscope.flow.mutators import FlowMutator, MutableFlow, MutableStep
+
     mutable = MutableFlow(flow_cls, configs)
     flow_mutators = [d for d in decorators if isinstance(d, FlowMutator)]
     for flow_mutator in flow_mutators:
@@ -65,6 +76,8 @@ def attach_everywhere(flow_cls: type[Any], specs: list[str]) -> None:
     built-in ("retry") or "module.name" of a user-defined one; each value is read as JSON
     when it parses as JSON, else kept as text. A step that has the decorator keeps its own."""
     for spec in specs:
+        from flowscope.flow.mutators import MutableStep  # for --with only
+
         name, _, text = spec.partition(":")
         kwargs: dict[str, Any] = {}
         for item in filter(None, text.split(",")):

@@ -9,29 +9,41 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from typing import Any, TypeVar, overload
 
 from flowscope.flow.decorators import StepDecorator, _apply, step_decorators
+from flowscope.frozen import Frozen, as_dict, init
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 RESOURCES_FACT = "resources"
 
 
-@dataclass(frozen=True)
-class Resources:
+class Resources(Frozen):
     """What one task of a step asks for. The defaults are those of a step without
     @resources: one CPU, 4096 MB of memory, no GPU, no disk request."""
 
-    cpu: float = 1
-    memory: int = 4096
-    gpu: int = 0
-    disk: int | None = None
+    __slots__ = ("cpu", "memory", "gpu", "disk")
+    cpu: float
+    memory: int
+    gpu: int
+    disk: int | None
+
+    def __init__(
+        self,
+        cpu: float = 1,
+        memory: int = 4096,
+        gpu: int = 0,
+        disk: int | None = None,
+    ) -> None:
+        init(self, "cpu", cpu)
+        init(self, "memory", memory)
+        init(self, "gpu", gpu)
+        init(self, "disk", disk)
 
     def to_json(self) -> str:
         """The request as the JSON text recorded with each task."""
-        return json.dumps(asdict(self), sort_keys=True)
+        return json.dumps(as_dict(self), sort_keys=True)
 
 
 class ResourcesDecorator(StepDecorator):

@@ -11,32 +11,61 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from flowscope.errors import FlowDefinitionError
+from flowscope.frozen import Frozen, init
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 CaseKey: TypeAlias = str | int
 """A switch key as written: a str, an int or a bool (bool is an int)."""
 
 
-@dataclass(frozen=True)
-class NextCall:
+class NextCall(Frozen):
     """One `self.next(...)` call as written in a step's source.
 
     For a switch, `cases` maps each key to its step (source order) and `condition` names the
     artifact; `is_switch` is true when either is present.
     """
 
+    __slots__ = (
+        "line",
+        "targets",
+        "foreach",
+        "is_tail",
+        "problems",
+        "condition",
+        "cases",
+        "num_parallel",
+    )
     line: int
     targets: tuple[str, ...]
     foreach: str | None
     is_tail: bool
-    problems: tuple[str, ...] = ()
-    condition: str | None = None
-    cases: tuple[tuple[CaseKey, str], ...] = ()
-    num_parallel: bool = False  # num_parallel=<expression> was given (its value is a run's)
+    problems: tuple[str, ...]
+    condition: str | None
+    cases: tuple[tuple[CaseKey, str], ...]
+    num_parallel: bool  # num_parallel=<expression> was given (its value is a run's)
+
+    def __init__(
+        self,
+        line: int,
+        targets: tuple[str, ...],
+        foreach: str | None,
+        is_tail: bool,
+        problems: tuple[str, ...] = (),
+        condition: str | None = None,
+        cases: tuple[tuple[CaseKey, str], ...] = (),
+        num_parallel: bool = False,
+    ) -> None:
+        init(self, "line", line)
+        init(self, "targets", targets)
+        init(self, "foreach", foreach)
+        init(self, "is_tail", is_tail)
+        init(self, "problems", problems)
+        init(self, "condition", condition)
+        init(self, "cases", cases)
+        init(self, "num_parallel", num_parallel)
 
     @property
     def is_switch(self) -> bool:
@@ -44,13 +73,18 @@ class NextCall:
         return self.condition is not None or bool(self.cases)
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Frozen):
     """The parameters a step function declares."""
 
+    __slots__ = ("arg_names", "has_star_args", "is_async")
     arg_names: tuple[str, ...]
     has_star_args: bool
     is_async: bool
+
+    def __init__(self, arg_names: tuple[str, ...], has_star_args: bool, is_async: bool) -> None:
+        init(self, "arg_names", arg_names)
+        init(self, "has_star_args", has_star_args)
+        init(self, "is_async", is_async)
 
     @property
     def takes_inputs(self) -> bool:

@@ -17,32 +17,49 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TypeAlias
+
+from flowscope.frozen import Frozen, init
 
 _Children: TypeAlias = Callable[[str], list[str]]
 
 
-@dataclass(frozen=True)
-class Edges:
+class Edges(Frozen):
     """What the walk needs to know of one step."""
 
+    __slots__ = ("out_funcs", "is_join", "is_split", "is_switch")
     out_funcs: tuple[str, ...]
     is_join: bool
     is_split: bool
-    is_switch: bool = False
+    is_switch: bool
+
+    def __init__(
+        self,
+        out_funcs: tuple[str, ...],
+        is_join: bool,
+        is_split: bool,
+        is_switch: bool = False,
+    ) -> None:
+        init(self, "out_funcs", out_funcs)
+        init(self, "is_join", is_join)
+        init(self, "is_split", is_split)
+        init(self, "is_switch", is_switch)
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(Frozen):
     """A parent step reaching a step, with the split stack it brings along."""
 
+    __slots__ = ("parent", "stack", "branch")
     parent: str
     stack: tuple[str, ...]
-    branch: tuple[str, ...] = ()
+    branch: tuple[str, ...]
+
+    def __init__(self, parent: str, stack: tuple[str, ...], branch: tuple[str, ...] = ()) -> None:
+        init(self, "parent", parent)
+        init(self, "stack", stack)
+        init(self, "branch", branch)
 
 
-@dataclass
 class Topology:
     """Results of walking the graph from `start`.
 
@@ -51,16 +68,52 @@ class Topology:
     than once per enclosing foreach item (see flow/switch.py).
     """
 
+    __slots__ = (
+        "order",
+        "reachable",
+        "cycle",
+        "loops",
+        "arrivals",
+        "split_parents",
+        "exit_stacks",
+        "matching_join",
+        "conditional",
+        "looping",
+    )
     order: list[str]
     reachable: frozenset[str]
     cycle: tuple[str, ...] | None
-    loops: tuple[tuple[str, str], ...] = ()
-    arrivals: dict[str, list[Arrival]] = field(default_factory=dict)
-    split_parents: dict[str, list[str]] = field(default_factory=dict)
-    exit_stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    matching_join: dict[str, str] = field(default_factory=dict)
-    conditional: frozenset[str] = frozenset()
-    looping: frozenset[str] = frozenset()
+    loops: tuple[tuple[str, str], ...]
+    arrivals: dict[str, list[Arrival]]
+    split_parents: dict[str, list[str]]
+    exit_stacks: dict[str, tuple[str, ...]]
+    matching_join: dict[str, str]
+    conditional: frozenset[str]
+    looping: frozenset[str]
+
+    def __init__(
+        self,
+        order: list[str],
+        reachable: frozenset[str],
+        cycle: tuple[str, ...] | None,
+        loops: tuple[tuple[str, str], ...] = (),
+        arrivals: dict[str, list[Arrival]] | None = None,
+        split_parents: dict[str, list[str]] | None = None,
+        exit_stacks: dict[str, tuple[str, ...]] | None = None,
+        matching_join: dict[str, str] | None = None,
+        conditional: frozenset[str] = frozenset(),
+        looping: frozenset[str] = frozenset(),
+    ) -> None:
+        self.order = order
+        self.reachable = reachable
+        self.cycle = cycle
+        self.loops = loops
+        self.arrivals = {} if arrivals is None else arrivals
+        self.split_parents = {} if split_parents is None else split_parents
+        self.exit_stacks = {} if exit_stacks is None else exit_stacks
+        self.matching_join = {} if matching_join is None else matching_join
+        self.conditional = conditional
+        self.looping = looping
 
 
 def analyse(edges: Mapping[str, Edges], start: str = "start") -> Topology:

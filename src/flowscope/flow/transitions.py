@@ -10,6 +10,7 @@ read from the source, so a step may not go somewhere else at run time.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import FlowDefinitionError
@@ -34,7 +35,11 @@ def next_transition(
 ) -> Transition:
     """The Transition of `self.next(*steps, foreach=, condition=, num_parallel=)` called by
     the running `step` of `flow`, or FlowDefinitionError naming what is wrong."""
-    if condition is not None or any(isinstance(s, Mapping) for s in steps):
+    # a bound method (the usual argument) is never a mapping: skip the ABC check for it, which
+    # costs a subclass walk in every forked task (the runner never warms its negative cache)
+    if condition is not None or any(
+        type(s) is not MethodType and isinstance(s, Mapping) for s in steps
+    ):
         return switch_transition(
             step,
             steps,

@@ -14,9 +14,10 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, TypeVar, get_args, get_origin
 
+from flowscope.frozen import MISSING, fields
 from flowscope.metastore import records as _records
 from flowscope.remote.transport import Answer
 

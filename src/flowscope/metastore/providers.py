@@ -7,24 +7,28 @@ refused, never taken as a relative directory name. Addresses are echoed without 
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from flowscope.config import STORE_DIRNAME, ConfigError, Settings, expand_path
 from flowscope.errors import MetadataError
+from flowscope.frozen import Frozen, init
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.remote.urls import ServiceAddress, redact, scheme_of
 
 EXPECTED = "a directory or an http(s)://host[:port] URL of a flowscope service (or file:///path)"
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(Frozen):
     """A metadata address, resolved but not opened: a local store directory or a service URL."""
 
+    __slots__ = ("kind", "target")
     kind: Literal["local", "service"]
     target: str  # the absolute store directory, or the service URL without a trailing slash
+
+    def __init__(self, kind: Literal["local", "service"], target: str) -> None:
+        init(self, "kind", kind)
+        init(self, "target", target)
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.target}"

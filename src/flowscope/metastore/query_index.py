@@ -101,10 +101,10 @@ def record_artifact_rows(
     latest: dict[int, int] = {}
     for t, a, *_ in rows:
         latest[t] = max(a, latest.get(t, a))
-    conn.executemany(
+    conn.executemany(  # a first attempt (0) has no earlier one: no statement for it
         "DELETE FROM scalar_artifacts WHERE flow_name = ? AND run_id = ? AND task_id = ? "
         "AND attempt < ?",
-        [(flow_name, run_id, t, a) for t, a in sorted(latest.items())],
+        [(flow_name, run_id, t, a) for t, a in sorted(latest.items()) if a > 0],
     )
     conn.executemany(
         "INSERT INTO scalar_artifacts (flow_name, run_id, task_id, attempt, step_name, name, "

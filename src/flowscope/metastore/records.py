@@ -3,15 +3,21 @@
 Times are float seconds since the epoch (UTC) here; the client turns them into aware
 datetimes. Every record converts to and from a JSON-safe dict, which is what the HTTP
 service sends over the wire.
+
+The records are `flowscope.frozen` values (slotted, immutable, equal by fields), written out
+rather than made by `@dataclass`: this module is imported by every process that touches
+metadata, and fourteen dataclasses cost it about 10 ms at each import. The constructors take
+the fields in `__slots__` order, positionally or by keyword; `dataclasses.fields()` and
+`replace()` still work on them (see frozen.py).
 """
 
 from __future__ import annotations
 
 import binascii
-import functools
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, TypeVar
+
+from flowscope.frozen import Frozen, init, names, replace, values
 
 RunStatus = Literal["running", "succeeded", "failed", "lost"]
 TaskStatus = Literal["pending", "running", "succeeded", "failed", "lost"]
@@ -23,7 +29,7 @@ LOST = "lost"
 PENDING = "pending"
 FINISHED_STATUSES = frozenset({SUCCEEDED, FAILED})
 
-R = TypeVar("R")
+R = TypeVar("R", bound=Frozen)
 
 MAX_INLINE = 64 * 1024
 """The largest stored blob any reader or writer accepts inline with its record (the
@@ -45,61 +51,115 @@ def inline_bytes(text: str) -> bytes | None:
         return None
 
 
-@functools.cache
-def _field_names(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in fields(cls))
+def _plain(value: Any) -> Any:
+    """`value` with its records as dicts (and copies of its dicts), as `dataclasses.asdict`."""
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, Mapping):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 def _from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
-    names = _field_names(cls)  # type: ignore[arg-type]
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+    known = names(cls)
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
     return cls(**kwargs)
 
 
-class Record:
+class Record(Frozen):
     """Shared (de)serialization for the records below."""
 
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return {n: _plain(v) for n, v in zip(names(type(self)), values(self), strict=True)}
 
     @classmethod
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
         return _from_dict(cls, data)
 
 
-@dataclass(frozen=True, slots=True)
 class FlowRecord(Record):
+    __slots__ = ("flow_name", "created_at")
     flow_name: str
     created_at: float
 
+    def __init__(self, flow_name: str, created_at: float) -> None:
+        init(self, "flow_name", flow_name)
+        init(self, "created_at", created_at)
 
-@dataclass(frozen=True, slots=True)
+
 class RunRecord(Record):
+    __slots__ = (
+        "flow_name",
+        "run_id",
+        "user",
+        "status",
+        "created_at",
+        "finished_at",
+        "heartbeat_at",
+        "user_tags",
+        "system_tags",
+        "code_key",
+        "origin_run_id",
+        "command_line",
+        "datastore",
+    )
     flow_name: str
     run_id: int
     user: str
     status: str
     created_at: float
-    finished_at: float | None = None
-    heartbeat_at: float | None = None
-    user_tags: tuple[str, ...] = ()
-    system_tags: tuple[str, ...] = ()
-    code_key: str | None = None
-    origin_run_id: int | None = None
-    command_line: str | None = None
-    datastore: str | None = None
+    finished_at: float | None
+    heartbeat_at: float | None
+    user_tags: tuple[str, ...]
+    system_tags: tuple[str, ...]
+    code_key: str | None
+    origin_run_id: int | None
+    command_line: str | None
+    datastore: str | None
     """The address of the datastore the run was recorded with when it was chosen explicitly;
     None: the metadata store's own (and every run recorded before schema version 5)."""
+
+    def __init__(
+        self,
+        flow_name: str,
+        run_id: int,
+        user: str,
+        status: str,
+        created_at: float,
+        finished_at: float | None = None,
+        heartbeat_at: float | None = None,
+        user_tags: tuple[str, ...] = (),
+        system_tags: tuple[str, ...] = (),
+        code_key: str | None = None,
+        origin_run_id: int | None = None,
+        command_line: str | None = None,
+        datastore: str | None = None,
+    ) -> None:
+        init(self, "flow_name", flow_name)
+        init(self, "run_id", run_id)
+        init(self, "user", user)
+        init(self, "status", status)
+        init(self, "created_at", created_at)
+        init(self, "finished_at", finished_at)
+        init(self, "heartbeat_at", heartbeat_at)
+        init(self, "user_tags", user_tags)
+        init(self, "system_tags", system_tags)
+        init(self, "code_key", code_key)
+        init(self, "origin_run_id", origin_run_id)
+        init(self, "command_line", command_line)
+        init(self, "datastore", datastore)
 
     @property
     def tags(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.user_tags) | set(self.system_tags)))
 
 
-@dataclass(frozen=True, slots=True)
 class StepRecord(Record):
+    __slots__ = ("flow_name", "run_id", "step_name", "created_at", "finished_at", "task_count")
     flow_name: str
     run_id: int
     step_name: str
@@ -107,152 +167,393 @@ class StepRecord(Record):
     finished_at: float | None
     task_count: int
 
+    def __init__(
+        self,
+        flow_name: str,
+        run_id: int,
+        step_name: str,
+        created_at: float,
+        finished_at: float | None,
+        task_count: int,
+    ) -> None:
+        init(self, "flow_name", flow_name)
+        init(self, "run_id", run_id)
+        init(self, "step_name", step_name)
+        init(self, "created_at", created_at)
+        init(self, "finished_at", finished_at)
+        init(self, "task_count", task_count)
 
-@dataclass(frozen=True, slots=True)
+
 class TaskRecord(Record):
     """A task with one of its attempts (the latest unless asked otherwise)."""
 
+    __slots__ = (
+        "flow_name",
+        "run_id",
+        "step_name",
+        "task_id",
+        "created_at",
+        "attempt",
+        "status",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "foreach_index",
+        "foreach_stack",
+        "origin_pathspec",
+        "stdout_key",
+        "stderr_key",
+        "env_key",
+        "exception",
+    )
     flow_name: str
     run_id: int
     step_name: str
     task_id: int
     created_at: float
-    attempt: int = 0
-    status: str = PENDING
-    started_at: float | None = None
-    finished_at: float | None = None
-    heartbeat_at: float | None = None
-    foreach_index: int | None = None
-    foreach_stack: tuple[Any, ...] = ()
-    origin_pathspec: str | None = None
-    stdout_key: str | None = None
-    stderr_key: str | None = None
-    env_key: str | None = None
-    exception: Mapping[str, Any] | None = None
+    attempt: int
+    status: str
+    started_at: float | None
+    finished_at: float | None
+    heartbeat_at: float | None
+    foreach_index: int | None
+    foreach_stack: tuple[Any, ...]
+    origin_pathspec: str | None
+    stdout_key: str | None
+    stderr_key: str | None
+    env_key: str | None
+    exception: Mapping[str, Any] | None
+
+    def __init__(
+        self,
+        flow_name: str,
+        run_id: int,
+        step_name: str,
+        task_id: int,
+        created_at: float,
+        attempt: int = 0,
+        status: str = PENDING,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+        heartbeat_at: float | None = None,
+        foreach_index: int | None = None,
+        foreach_stack: tuple[Any, ...] = (),
+        origin_pathspec: str | None = None,
+        stdout_key: str | None = None,
+        stderr_key: str | None = None,
+        env_key: str | None = None,
+        exception: Mapping[str, Any] | None = None,
+    ) -> None:
+        init(self, "flow_name", flow_name)
+        init(self, "run_id", run_id)
+        init(self, "step_name", step_name)
+        init(self, "task_id", task_id)
+        init(self, "created_at", created_at)
+        init(self, "attempt", attempt)
+        init(self, "status", status)
+        init(self, "started_at", started_at)
+        init(self, "finished_at", finished_at)
+        init(self, "heartbeat_at", heartbeat_at)
+        init(self, "foreach_index", foreach_index)
+        init(self, "foreach_stack", foreach_stack)
+        init(self, "origin_pathspec", origin_pathspec)
+        init(self, "stdout_key", stdout_key)
+        init(self, "stderr_key", stderr_key)
+        init(self, "env_key", env_key)
+        init(self, "exception", exception)
 
     @property
     def pathspec(self) -> str:
         return f"{self.flow_name}/{self.run_id}/{self.step_name}/{self.task_id}"
 
 
-@dataclass(frozen=True, slots=True)
 class ArtifactRecord(Record):
+    __slots__ = ("name", "sha", "size", "type_name", "serializer", "created_at", "scalar", "inline")
     name: str
     sha: str
     size: int
     type_name: str
     serializer: str
-    created_at: float = 0.0
-    scalar: str | None = None
+    created_at: float
+    scalar: str | None
     """The value as JSON text when it is a scalar (metastore/scalars.py), for the query index;
     None for other values, and in records read back from a store."""
-    inline: str | None = None
+    inline: str | None
     """The blob's stored form, base64, when it is small (`FLOWSCOPE_INLINE_BLOB_MAX`): read with
     the listing instead of from the datastore, and checked against `sha` like any read."""
 
+    def __init__(
+        self,
+        name: str,
+        sha: str,
+        size: int,
+        type_name: str,
+        serializer: str,
+        created_at: float = 0.0,
+        scalar: str | None = None,
+        inline: str | None = None,
+    ) -> None:
+        init(self, "name", name)
+        init(self, "sha", sha)
+        init(self, "size", size)
+        init(self, "type_name", type_name)
+        init(self, "serializer", serializer)
+        init(self, "created_at", created_at)
+        init(self, "scalar", scalar)
+        init(self, "inline", inline)
 
-@dataclass(frozen=True, slots=True)
+
 class Fact(Record):
     """One key/value fact recorded about a task attempt (`task.metadata`)."""
 
+    __slots__ = ("field", "value", "type", "created_at")
     field: str
     value: str
     type: str
-    created_at: float = 0.0
+    created_at: float
+
+    def __init__(self, field: str, value: str, type: str, created_at: float = 0.0) -> None:
+        init(self, "field", field)
+        init(self, "value", value)
+        init(self, "type", type)
+        init(self, "created_at", created_at)
 
 
 # ---- write-side values ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class NewRun(Record):
+    __slots__ = (
+        "flow_name",
+        "user",
+        "user_tags",
+        "system_tags",
+        "parameters",
+        "code_key",
+        "origin_run_id",
+        "created_at",
+        "command_line",
+        "datastore",
+    )
     flow_name: str
     user: str
-    user_tags: tuple[str, ...] = ()
-    system_tags: tuple[str, ...] = ()
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    code_key: str | None = None
-    origin_run_id: int | None = None
-    created_at: float | None = None
-    command_line: str | None = None
-    datastore: str | None = None
+    user_tags: tuple[str, ...]
+    system_tags: tuple[str, ...]
+    parameters: Mapping[str, Any]
+    code_key: str | None
+    origin_run_id: int | None
+    created_at: float | None
+    command_line: str | None
+    datastore: str | None
+
+    def __init__(
+        self,
+        flow_name: str,
+        user: str,
+        user_tags: tuple[str, ...] = (),
+        system_tags: tuple[str, ...] = (),
+        parameters: Mapping[str, Any] | None = None,
+        code_key: str | None = None,
+        origin_run_id: int | None = None,
+        created_at: float | None = None,
+        command_line: str | None = None,
+        datastore: str | None = None,
+    ) -> None:
+        init(self, "flow_name", flow_name)
+        init(self, "user", user)
+        init(self, "user_tags", user_tags)
+        init(self, "system_tags", system_tags)
+        init(self, "parameters", {} if parameters is None else parameters)
+        init(self, "code_key", code_key)
+        init(self, "origin_run_id", origin_run_id)
+        init(self, "created_at", created_at)
+        init(self, "command_line", command_line)
+        init(self, "datastore", datastore)
 
 
-@dataclass(frozen=True, slots=True)
 class NewTask(Record):
+    __slots__ = (
+        "step_name",
+        "task_id",
+        "foreach_index",
+        "foreach_stack",
+        "origin_pathspec",
+        "created_at",
+    )
     step_name: str
     task_id: int
-    foreach_index: int | None = None
-    foreach_stack: tuple[Any, ...] = ()
-    origin_pathspec: str | None = None
-    created_at: float | None = None
+    foreach_index: int | None
+    foreach_stack: tuple[Any, ...]
+    origin_pathspec: str | None
+    created_at: float | None
+
+    def __init__(
+        self,
+        step_name: str,
+        task_id: int,
+        foreach_index: int | None = None,
+        foreach_stack: tuple[Any, ...] = (),
+        origin_pathspec: str | None = None,
+        created_at: float | None = None,
+    ) -> None:
+        init(self, "step_name", step_name)
+        init(self, "task_id", task_id)
+        init(self, "foreach_index", foreach_index)
+        init(self, "foreach_stack", foreach_stack)
+        init(self, "origin_pathspec", origin_pathspec)
+        init(self, "created_at", created_at)
 
 
-@dataclass(frozen=True, slots=True)
 class AttemptStart(Record):
+    __slots__ = ("task_id", "attempt", "started_at")
     task_id: int
     attempt: int
-    started_at: float | None = None
+    started_at: float | None
+
+    def __init__(self, task_id: int, attempt: int, started_at: float | None = None) -> None:
+        init(self, "task_id", task_id)
+        init(self, "attempt", attempt)
+        init(self, "started_at", started_at)
 
 
-@dataclass(frozen=True, slots=True)
 class AttemptResult(Record):
     """Everything a finished attempt records, committed at once: a crash never leaves a
     half-visible task."""
 
+    __slots__ = (
+        "task_id",
+        "attempt",
+        "status",
+        "finished_at",
+        "artifacts",
+        "facts",
+        "stdout_key",
+        "stderr_key",
+        "env_key",
+        "exception",
+        "input",
+        "blob_keys",
+    )
     task_id: int
     attempt: int
     status: str
-    finished_at: float | None = None
-    artifacts: tuple[ArtifactRecord, ...] = ()
-    facts: tuple[Fact, ...] = ()
-    stdout_key: str | None = None
-    stderr_key: str | None = None
-    env_key: str | None = None
-    exception: Mapping[str, Any] | None = None
-    input: str | None = None
+    finished_at: float | None
+    artifacts: tuple[ArtifactRecord, ...]
+    facts: tuple[Fact, ...]
+    stdout_key: str | None
+    stderr_key: str | None
+    env_key: str | None
+    exception: Mapping[str, Any] | None
+    input: str | None
     """The task's foreach input as JSON text when it is a scalar (metastore/scalars.py)."""
-    blob_keys: tuple[str, ...] = ()
+    blob_keys: tuple[str, ...]
     """Blob keys the attempt wrote that no other field names (its cards), for the blob
     references table (metastore/blob_refs.py)."""
 
+    def __init__(
+        self,
+        task_id: int,
+        attempt: int,
+        status: str,
+        finished_at: float | None = None,
+        artifacts: tuple[ArtifactRecord, ...] = (),
+        facts: tuple[Fact, ...] = (),
+        stdout_key: str | None = None,
+        stderr_key: str | None = None,
+        env_key: str | None = None,
+        exception: Mapping[str, Any] | None = None,
+        input: str | None = None,
+        blob_keys: tuple[str, ...] = (),
+    ) -> None:
+        init(self, "task_id", task_id)
+        init(self, "attempt", attempt)
+        init(self, "status", status)
+        init(self, "finished_at", finished_at)
+        init(self, "artifacts", artifacts)
+        init(self, "facts", facts)
+        init(self, "stdout_key", stdout_key)
+        init(self, "stderr_key", stderr_key)
+        init(self, "env_key", env_key)
+        init(self, "exception", exception)
+        init(self, "input", input)
+        init(self, "blob_keys", blob_keys)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttemptResult:
-        base = _from_dict(cls, data)
-        return AttemptResult(
-            **{
-                **{f.name: getattr(base, f.name) for f in fields(cls)},
-                "artifacts": tuple(ArtifactRecord.from_dict(a) for a in data.get("artifacts", ())),
-                "facts": tuple(Fact.from_dict(f) for f in data.get("facts", ())),
-            }
+        return replace(
+            _from_dict(cls, data),
+            artifacts=tuple(ArtifactRecord.from_dict(a) for a in data.get("artifacts", ())),
+            facts=tuple(Fact.from_dict(f) for f in data.get("facts", ())),
         )
 
 
-@dataclass(frozen=True, slots=True)
 class RunQuery(Record):
     """Filters for listing runs, newest first. All filters are applied by the store."""
 
-    tags_all: tuple[str, ...] = ()
-    tags_any: tuple[str, ...] = ()
-    status: str | None = None
-    user: str | None = None
-    since: float | None = None
-    until: float | None = None
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    limit: int = 100
-    cursor: str | None = None
-    where: str | None = None
+    __slots__ = (
+        "tags_all",
+        "tags_any",
+        "status",
+        "user",
+        "since",
+        "until",
+        "parameters",
+        "limit",
+        "cursor",
+        "where",
+    )
+    tags_all: tuple[str, ...]
+    tags_any: tuple[str, ...]
+    status: str | None
+    user: str | None
+    since: float | None
+    until: float | None
+    parameters: Mapping[str, Any]
+    limit: int
+    cursor: str | None
+    where: str | None
     """A filter in the query language (metastore/filters.py), evaluated by the store."""
 
+    def __init__(
+        self,
+        tags_all: tuple[str, ...] = (),
+        tags_any: tuple[str, ...] = (),
+        status: str | None = None,
+        user: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        where: str | None = None,
+    ) -> None:
+        init(self, "tags_all", tags_all)
+        init(self, "tags_any", tags_any)
+        init(self, "status", status)
+        init(self, "user", user)
+        init(self, "since", since)
+        init(self, "until", until)
+        init(self, "parameters", {} if parameters is None else parameters)
+        init(self, "limit", limit)
+        init(self, "cursor", cursor)
+        init(self, "where", where)
 
-@dataclass(frozen=True, slots=True)
+
 class TaskRow(Record):
     """A task with its scalar artifacts and its foreach input (None when it has none or it is
     not a scalar): one row of `tasks(...).to_pandas()`."""
 
+    __slots__ = ("task", "data", "input")
     task: TaskRecord
-    data: Mapping[str, Any] = field(default_factory=dict)
-    input: Any = None
+    data: Mapping[str, Any]
+    input: Any
+
+    def __init__(
+        self, task: TaskRecord, data: Mapping[str, Any] | None = None, input: Any = None
+    ) -> None:
+        init(self, "task", task)
+        init(self, "data", {} if data is None else data)
+        init(self, "input", input)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TaskRow:
@@ -263,14 +564,24 @@ class TaskRow(Record):
         )
 
 
-@dataclass(frozen=True, slots=True)
 class RunRow(Record):
     """A run with its scalar parameters and its end task's scalar artifacts: one row of
     `runs(...).to_pandas()`."""
 
+    __slots__ = ("run", "params", "data")
     run: RunRecord
-    params: Mapping[str, Any] = field(default_factory=dict)
-    data: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any]
+    data: Mapping[str, Any]
+
+    def __init__(
+        self,
+        run: RunRecord,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        init(self, "run", run)
+        init(self, "params", {} if params is None else params)
+        init(self, "data", {} if data is None else data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRow:
@@ -281,7 +592,11 @@ class RunRow(Record):
         )
 
 
-@dataclass(frozen=True, slots=True)
 class Page(Record):
+    __slots__ = ("items", "cursor")
     items: tuple[Any, ...]
     cursor: str | None
+
+    def __init__(self, items: tuple[Any, ...], cursor: str | None) -> None:
+        init(self, "items", items)
+        init(self, "cursor", cursor)

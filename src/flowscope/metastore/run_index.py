@@ -12,20 +12,28 @@ its records read with none.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from flowscope.frozen import Frozen, init
 from flowscope.metastore import columns
 from flowscope.metastore.records import ArtifactRecord, TaskRecord
 
 
-@dataclass(frozen=True, slots=True)
-class RunIndex:
+class RunIndex(Frozen):
     """The tasks of a run (latest attempts, by task id) and, by task id, the artifact records
     of each task's latest attempt (by name)."""
 
+    __slots__ = ("tasks", "artifacts")
     tasks: tuple[TaskRecord, ...]
     artifacts: Mapping[int, tuple[ArtifactRecord, ...]]
+
+    def __init__(
+        self,
+        tasks: tuple[TaskRecord, ...],
+        artifacts: Mapping[int, tuple[ArtifactRecord, ...]],
+    ) -> None:
+        init(self, "tasks", tasks)
+        init(self, "artifacts", artifacts)
 
 
 def _inline(record: ArtifactRecord) -> str | None:

@@ -24,10 +24,10 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from flowscope.errors import MetadataError
+from flowscope.frozen import Frozen, init
 
 SCOPES = ("params", "data")
 """The packed scopes: a run's parameters, and its end task's artifacts."""
@@ -75,16 +75,28 @@ def _doubles(values: Sequence[float]) -> bytes:
     return struct.pack(f"<{len(values)}d", *values)
 
 
-@dataclass(frozen=True, slots=True)
-class PackedScope:
+class PackedScope(Frozen):
     """One scope's values of a page of runs: `shapes` are the distinct (names, kinds) and
     `shape_of[i]` run i's shape (-1 when it has no values); `nums[i]` and `texts[i]` are
     run i's packed numbers and texts."""
 
-    shapes: tuple[tuple[str, str], ...] = ()
-    shape_of: tuple[int, ...] = ()
-    nums: tuple[bytes, ...] = ()
-    texts: tuple[str | None, ...] = ()
+    __slots__ = ("shapes", "shape_of", "nums", "texts")
+    shapes: tuple[tuple[str, str], ...]
+    shape_of: tuple[int, ...]
+    nums: tuple[bytes, ...]
+    texts: tuple[str | None, ...]
+
+    def __init__(
+        self,
+        shapes: tuple[tuple[str, str], ...] = (),
+        shape_of: tuple[int, ...] = (),
+        nums: tuple[bytes, ...] = (),
+        texts: tuple[str | None, ...] = (),
+    ) -> None:
+        init(self, "shapes", shapes)
+        init(self, "shape_of", shape_of)
+        init(self, "nums", nums)
+        init(self, "texts", texts)
 
     @classmethod
     def of(cls, packed: Sequence[Packed | None]) -> PackedScope:
@@ -108,11 +120,21 @@ class PackedScope:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RunTable:
+class RunTable(Frozen):
     """A page of runs as columns, newest first: the run facts (epoch seconds, live status,
     every tag sorted) and the packed values of each scope; `cursor` as in `Page`."""
 
+    __slots__ = (
+        "run_ids",
+        "users",
+        "statuses",
+        "created_at",
+        "finished_at",
+        "tags",
+        "params",
+        "data",
+        "cursor",
+    )
     run_ids: tuple[int, ...]
     users: tuple[str, ...]
     statuses: tuple[str, ...]
@@ -121,7 +143,29 @@ class RunTable:
     tags: tuple[tuple[str, ...], ...]
     params: PackedScope
     data: PackedScope
-    cursor: str | None = None
+    cursor: str | None
+
+    def __init__(
+        self,
+        run_ids: tuple[int, ...],
+        users: tuple[str, ...],
+        statuses: tuple[str, ...],
+        created_at: tuple[float, ...],
+        finished_at: tuple[float | None, ...],
+        tags: tuple[tuple[str, ...], ...],
+        params: PackedScope,
+        data: PackedScope,
+        cursor: str | None = None,
+    ) -> None:
+        init(self, "run_ids", run_ids)
+        init(self, "users", users)
+        init(self, "statuses", statuses)
+        init(self, "created_at", created_at)
+        init(self, "finished_at", finished_at)
+        init(self, "tags", tags)
+        init(self, "params", params)
+        init(self, "data", data)
+        init(self, "cursor", cursor)
 
     def __len__(self) -> int:
         return len(self.run_ids)

@@ -34,12 +34,26 @@ def is_scalar(value: Any) -> bool:
     return False
 
 
+_TEXT = json.JSONEncoder(ensure_ascii=False)
+"""What `json.dumps(value, ensure_ascii=False)` encodes with, made once (not per value)."""
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
 def scalar_text(value: Any) -> str | None:
-    """The value as JSON text when it is a scalar (exact types only: no subclasses), else None."""
-    if type(value) not in (bool, int, float, str, type(None)) or not is_scalar(value):
+    """The value as JSON text when it is a scalar (exact types only: no subclasses), else None.
+    The same text as `json.dumps(value, ensure_ascii=False)`; numbers are written as json
+    writes them (`int.__repr__`, `float.__repr__` of a finite float) without its machinery."""
+    kind = type(value)
+    if kind not in (bool, int, float, str, type(None)) or not is_scalar(value):
         return None
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        return float.__repr__(value)
+    if kind is not str:
+        return _LITERALS[value]
     try:
-        return json.dumps(value, ensure_ascii=False)
+        return _TEXT.encode(value)
     except (ValueError, UnicodeError):  # lone surrogates
         return None
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from flowscope.errors import QueryError
+from flowscope.frozen import replace
 from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Row
 from flowscope.metastore.records import (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from dataclasses import dataclass
 
 from flowscope.errors import MetadataError
+from flowscope.frozen import Frozen, init
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 _USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
@@ -36,15 +36,22 @@ def redact(address: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class ServiceAddress:
+class ServiceAddress(Frozen):
     """A parsed service URL: `url` is what messages show (no trailing slash)."""
 
+    __slots__ = ("url", "https", "host", "port", "path")
     url: str
     https: bool
     host: str
     port: int | None
     path: str
+
+    def __init__(self, url: str, https: bool, host: str, port: int | None, path: str) -> None:
+        init(self, "url", url)
+        init(self, "https", https)
+        init(self, "host", host)
+        init(self, "port", port)
+        init(self, "path", path)
 
     @classmethod
     def parse(cls, url: str) -> ServiceAddress:

@@ -19,14 +19,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from flowscope.config import Settings
 from flowscope.flow import current
 from flowscope.flow.card import step_cards
 from flowscope.metastore.records import Fact
+from flowscope.runtime.card_policy import CardPolicy as CardPolicy  # its home was here
 
 if TYPE_CHECKING:
     from flowscope.cards import CardComponents, GraphView, RenderedCard, TaskSummary
@@ -36,26 +35,6 @@ if TYPE_CHECKING:
 
 PREVIEW_MAX_BYTES = 4096  # artifacts stored in more bytes get no preview (never loaded whole)
 TAIL_CHARS = 20_000
-
-
-@dataclass(frozen=True)
-class CardPolicy:
-    """What the run's settings ask of cards (see flowscope.config), and the live directory of
-    the metadata store (None for a service: refreshed cards then travel with heartbeats)."""
-
-    timeout: float = 45.0
-    max_bytes: int = 16 * 1024 * 1024
-    refresh_interval: float = 1.0
-    live_dir: str | None = None
-
-    @classmethod
-    def of(cls, settings: Settings, live_dir: Path | None) -> CardPolicy:
-        return cls(
-            settings.card_timeout,
-            int(settings.card_max_mb * 1024 * 1024),
-            settings.card_refresh_interval,
-            None if live_dir is None else str(live_dir),
-        )
 
 
 def warm_cards(flow_cls: type, rules: Mapping[str, StepRules]) -> None:

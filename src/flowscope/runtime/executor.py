@@ -25,9 +25,9 @@ to cancelling what is in flight and closing the client, `Placement` to the worke
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from flowscope.frozen import Frozen, init
 from flowscope.logs import LogRecord
 
 AttemptKey = tuple[int, int]  # (task id, attempt)
@@ -42,27 +42,47 @@ P2 = TypeVar("P2")
 R2 = TypeVar("R2")
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(Frozen):
     """Where an attempt ran: the executor's name, the host, the process, the engine's worker
     (a Dask worker's address; empty for the local executor)."""
 
+    __slots__ = ("runtime", "host", "pid", "worker")
     runtime: str
     host: str
     pid: int | None
-    worker: str = ""
+    worker: str
+
+    def __init__(self, runtime: str, host: str, pid: int | None, worker: str = "") -> None:
+        init(self, "runtime", runtime)
+        init(self, "host", host)
+        init(self, "pid", pid)
+        init(self, "worker", worker)
 
 
-@dataclass(frozen=True)
-class Done(Generic[R]):
+class Done(Generic[R], Frozen):
     """An attempt that ended: what it returned, or why nothing (`TIMEOUT`, `CANCELLED`, or a
     sentence about the crash)."""
 
+    __slots__ = ("key", "outcome", "failure", "placement", "started")
     key: AttemptKey
     outcome: R | None
     failure: str | None
     placement: Placement
     started: float  # when it started, in time.time() seconds
+
+    def __init__(
+        self,
+        key: AttemptKey,
+        outcome: R | None,
+        failure: str | None,
+        placement: Placement,
+        started: float,
+    ) -> None:
+        init(self, "key", key)
+        init(self, "outcome", outcome)
+        init(self, "failure", failure)
+        init(self, "placement", placement)
+        init(self, "started", started)
 
 
 class Executor(Protocol[P, R]):

@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from flowscope.config import EXECUTORS, Settings
 from flowscope.errors import ExecutorUnavailable
+from flowscope.frozen import Frozen, init
 from flowscope.runtime.executor import ExecutorFactory
 
 
-@dataclass(frozen=True)
-class OpenExecutor:
+def _nothing() -> None:
+    return None
+
+
+class OpenExecutor(Frozen):
+    __slots__ = ("factory", "close")
     factory: ExecutorFactory
-    close: Callable[[], None] = field(default=lambda: None)
+    close: Callable[[], None]
+
+    def __init__(self, factory: ExecutorFactory, close: Callable[[], None] = _nothing) -> None:
+        init(self, "factory", factory)
+        init(self, "close", close)
 
 
 def open_executor(

@@ -16,28 +16,52 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 
+from flowscope.frozen import Frozen, init, replace
 from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.spec import TaskSpec
 
 
-@dataclass(frozen=True)
-class MemberEnd:
+class MemberEnd(Frozen):
     """How one member's attempt ended."""
 
+    __slots__ = ("spec", "good", "artifacts", "pathspec", "message")
     spec: TaskSpec
     good: bool  # succeeded, or handled by @catch
     artifacts: list[ArtifactRecord]
     pathspec: str
     message: str  # the failure's message ('' when good)
 
+    def __init__(
+        self,
+        spec: TaskSpec,
+        good: bool,
+        artifacts: list[ArtifactRecord],
+        pathspec: str,
+        message: str,
+    ) -> None:
+        init(self, "spec", spec)
+        init(self, "good", good)
+        init(self, "artifacts", artifacts)
+        init(self, "pathspec", pathspec)
+        init(self, "message", message)
 
-@dataclass
+
 class Gang:
+    __slots__ = ("members", "ended", "failed_by")
     members: tuple[int, ...]  # task ids, node order
-    ended: dict[int, MemberEnd] = field(default_factory=dict)  # this attempt's ends so far
-    failed_by: MemberEnd | None = None  # the first member of this attempt that failed
+    ended: dict[int, MemberEnd]  # this attempt's ends so far
+    failed_by: MemberEnd | None  # the first member of this attempt that failed
+
+    def __init__(
+        self,
+        members: tuple[int, ...],
+        ended: dict[int, MemberEnd] | None = None,
+        failed_by: MemberEnd | None = None,
+    ) -> None:
+        self.members = members
+        self.ended = {} if ended is None else ended
+        self.failed_by = failed_by
 
     @property
     def complete(self) -> bool:

@@ -7,21 +7,35 @@ not thousands. The runner is the run's only writer; everything goes through its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import AttemptResult, AttemptStart, Fact, NewTask
 from flowscope.runtime.executor import Placement
 
 
-@dataclass
 class Journal:
+    __slots__ = ("provider", "flow_name", "run_id", "tasks", "starts", "results")
     provider: MetadataProvider
     flow_name: str
     run_id: int
-    tasks: list[NewTask] = field(default_factory=list)
-    starts: list[AttemptStart] = field(default_factory=list)
-    results: list[AttemptResult] = field(default_factory=list)
+    tasks: list[NewTask]
+    starts: list[AttemptStart]
+    results: list[AttemptResult]
+
+    def __init__(
+        self,
+        provider: MetadataProvider,
+        flow_name: str,
+        run_id: int,
+        tasks: list[NewTask] | None = None,
+        starts: list[AttemptStart] | None = None,
+        results: list[AttemptResult] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.flow_name = flow_name
+        self.run_id = run_id
+        self.tasks = [] if tasks is None else tasks
+        self.starts = [] if starts is None else starts
+        self.results = [] if results is None else results
 
     def __len__(self) -> int:
         return len(self.tasks) + len(self.starts) + len(self.results)

@@ -9,12 +9,12 @@ are stored, and `stop_run` when a stop ends its loop.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flowscope.errors import ExecutorLost, MetadataError, RunError
+from flowscope.frozen import Frozen, init
 from flowscope.metastore.records import NewRun, RunRecord
-from flowscope.runtime.cards import CardPolicy
+from flowscope.runtime.card_policy import CardPolicy
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal
 from flowscope.runtime.livelogs import LiveLogs
@@ -29,13 +29,27 @@ if TYPE_CHECKING:
     from flowscope.runtime.task import TaskOutcome
 
 
-@dataclass(frozen=True)
-class RunParts:
+class RunParts(Frozen):
+    __slots__ = ("record", "work", "journal", "logs", "heartbeat")
     record: RunRecord
     work: RunWork
     journal: Journal
     logs: LiveLogs
     heartbeat: Heartbeat
+
+    def __init__(
+        self,
+        record: RunRecord,
+        work: RunWork,
+        journal: Journal,
+        logs: LiveLogs,
+        heartbeat: Heartbeat,
+    ) -> None:
+        init(self, "record", record)
+        init(self, "work", work)
+        init(self, "journal", journal)
+        init(self, "logs", logs)
+        init(self, "heartbeat", heartbeat)
 
 
 def start_run(driver: RunDriver, code_key: str | None) -> RunParts:

@@ -12,7 +12,6 @@ is kept instead, for the heartbeat to send on (`live_cards`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,12 +26,24 @@ from flowscope.runtime.logbuffer import LogBuffer
 STREAMS = ("stdout", "stderr")
 
 
-@dataclass
 class _Output:
+    __slots__ = ("pathspec", "lines", "files", "cards")
     pathspec: str
     lines: dict[str, LogBuffer]  # per stream, each within --max-log-size
-    files: dict[str, BinaryIO] = field(default_factory=dict)
-    cards: dict[int, CardRecord] = field(default_factory=dict)  # card index -> latest record
+    files: dict[str, BinaryIO]
+    cards: dict[int, CardRecord]  # card index -> latest record
+
+    def __init__(
+        self,
+        pathspec: str,
+        lines: dict[str, LogBuffer],
+        files: dict[str, BinaryIO] | None = None,
+        cards: dict[int, CardRecord] | None = None,
+    ) -> None:
+        self.pathspec = pathspec
+        self.lines = lines
+        self.files = {} if files is None else files
+        self.cards = {} if cards is None else cards
 
 
 class LiveLogs:

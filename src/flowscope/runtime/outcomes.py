@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Literal
 
 from flowscope.errors import (
@@ -22,6 +21,7 @@ from flowscope.errors import (
     StoreVanished,
 )
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
+from flowscope.frozen import Frozen, init
 from flowscope.metastore.records import ArtifactRecord, AttemptResult, Fact
 from flowscope.runtime.executor import CANCELLED, Done
 from flowscope.runtime.gangs import Gangs
@@ -39,17 +39,33 @@ from flowscope.runtime.task import (
 Next = Literal["succeed", "retry", "fail", "gang"]
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Frozen):
     """An attempt's end, judged: the outcome (made up when the worker gave none), the
     artifacts the task keeps, what the console says, and what the run does next."""
 
+    __slots__ = ("outcome", "artifacts", "status", "next", "message", "note")
     outcome: TaskOutcome
     artifacts: list[ArtifactRecord]
     status: str
     next: Next
-    message: str = ""  # why it failed (for "fail", and a gang member that failed)
-    note: str | None = None  # a line for the task's stderr: why the worker gave no outcome
+    message: str  # why it failed (for "fail", and a gang member that failed)
+    note: str | None  # a line for the task's stderr: why the worker gave no outcome
+
+    def __init__(
+        self,
+        outcome: TaskOutcome,
+        artifacts: list[ArtifactRecord],
+        status: str,
+        next: Next,
+        message: str = "",
+        note: str | None = None,
+    ) -> None:
+        init(self, "outcome", outcome)
+        init(self, "artifacts", artifacts)
+        init(self, "status", status)
+        init(self, "next", next)
+        init(self, "message", message)
+        init(self, "note", note)
 
     @property
     def good(self) -> bool:

@@ -42,7 +42,7 @@ from flowscope.metastore.records import (
     Fact,
     NewTask,
 )
-from flowscope.runtime.cards import warm_cards
+from flowscope.runtime.card_policy import warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
 from flowscope.runtime.gangs import Gangs, MemberEnd

@@ -17,7 +17,6 @@ count (pass 0), so flows without loops pay nothing for it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from flowscope.flow import FlowGraph
@@ -70,10 +69,14 @@ class FlowGraphView:
         return step in self._repeats
 
 
-@dataclass
 class _OpenJoin:
+    __slots__ = ("count", "arrived")
     count: int
-    arrived: dict[int, Parent] = field(default_factory=dict)  # branch index -> finished task
+    arrived: dict[int, Parent]  # branch index -> finished task
+
+    def __init__(self, count: int, arrived: dict[int, Parent] | None = None) -> None:
+        self.count = count
+        self.arrived = {} if arrived is None else arrived
 
 
 class Scheduler:

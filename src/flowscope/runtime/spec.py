@@ -14,30 +14,46 @@ no open file), so an executor may send it to another process or machine as it is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from flowscope.flow import FlowGraph
 from flowscope.flow.graph import StepNode
+from flowscope.frozen import Frozen, init, replace
 from flowscope.metastore.records import ArtifactRecord
 
 PARAMETERS_STEP = "_parameters"  # the hidden task whose artifacts are the run's parameters
 TIMEOUT_GRACE = 5.0  # seconds past @timeout before a task that did not stop is killed
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(Frozen):
     """One enclosing split: the step that split, this branch's index, and how many there are.
     A foreach frame also names the artifact the split fanned out over (`var`) and carries a
     bounded repr of this branch's item (`value_repr`, empty when it is not known: the children
     of a split cloned by resume)."""
 
+    __slots__ = ("step", "index", "count", "foreach", "var", "value_repr")
     step: str
     index: int
     count: int
     foreach: bool
-    var: str = ""
-    value_repr: str = ""
+    var: str
+    value_repr: str
+
+    def __init__(
+        self,
+        step: str,
+        index: int,
+        count: int,
+        foreach: bool,
+        var: str = "",
+        value_repr: str = "",
+    ) -> None:
+        init(self, "step", step)
+        init(self, "index", index)
+        init(self, "count", count)
+        init(self, "foreach", foreach)
+        init(self, "var", var)
+        init(self, "value_repr", value_repr)
 
     def to_json(self) -> list[Any]:
         """The frame as recorded with the task (what resume reads back)."""
@@ -59,28 +75,69 @@ def task_key(step: str, stack: Stack, pass_number: int = 0) -> tuple[Any, ...]:
     return (step, stack_key(stack), pass_number)
 
 
-@dataclass(frozen=True)
-class Parent:
+class Parent(Frozen):
     """A finished task as the tasks after it see it."""
 
+    __slots__ = ("task_id", "step", "stack", "index")
     task_id: int
     step: str
     stack: Stack
     index: Mapping[str, ArtifactRecord]  # its artifacts by name
 
+    def __init__(
+        self,
+        task_id: int,
+        step: str,
+        stack: Stack,
+        index: Mapping[str, ArtifactRecord],
+    ) -> None:
+        init(self, "task_id", task_id)
+        init(self, "step", step)
+        init(self, "stack", stack)
+        init(self, "index", index)
 
-@dataclass(frozen=True)
-class TaskSpec:
+
+class TaskSpec(Frozen):
     """A task to run, and which attempt of it is next."""
 
+    __slots__ = (
+        "task_id",
+        "step",
+        "stack",
+        "inputs",
+        "foreach_var",
+        "attempt",
+        "pass_number",
+        "gang",
+    )
     task_id: int
     step: str
     stack: Stack
     inputs: tuple[Parent, ...]  # the finished tasks it reads, in join order
-    foreach_var: str | None = None  # for a foreach item: the parent's artifact to index
-    attempt: int = 0
-    pass_number: int = 0  # on a loop: the tasks of this step and stack that came before
-    gang: tuple[int, ...] = ()  # a @parallel task: the task ids of its gang, node order
+    foreach_var: str | None  # for a foreach item: the parent's artifact to index
+    attempt: int
+    pass_number: int  # on a loop: the tasks of this step and stack that came before
+    gang: tuple[int, ...]  # a @parallel task: the task ids of its gang, node order
+
+    def __init__(
+        self,
+        task_id: int,
+        step: str,
+        stack: Stack,
+        inputs: tuple[Parent, ...],
+        foreach_var: str | None = None,
+        attempt: int = 0,
+        pass_number: int = 0,
+        gang: tuple[int, ...] = (),
+    ) -> None:
+        init(self, "task_id", task_id)
+        init(self, "step", step)
+        init(self, "stack", stack)
+        init(self, "inputs", inputs)
+        init(self, "foreach_var", foreach_var)
+        init(self, "attempt", attempt)
+        init(self, "pass_number", pass_number)
+        init(self, "gang", gang)
 
     @property
     def node_index(self) -> int:
@@ -106,10 +163,21 @@ class TaskSpec:
         return replace(self, attempt=self.attempt + 1)
 
 
-@dataclass(frozen=True)
-class StepRules:
+class StepRules(Frozen):
     """What a step asks of each of its tasks, read once from its graph node."""
 
+    __slots__ = (
+        "is_join",
+        "targets",
+        "split_var",
+        "retries",
+        "retry_delay",
+        "timeout",
+        "catch_var",
+        "switch",
+        "parallel_foreach",
+        "parallel_step",
+    )
     is_join: bool
     targets: tuple[str, ...]  # the steps its self.next(...) must name
     split_var: str | None  # set when the step fans out with foreach=
@@ -117,9 +185,33 @@ class StepRules:
     retry_delay: float  # seconds between attempts
     timeout: float | None  # @timeout, in seconds
     catch_var: str | None  # @catch: the artifact that stores the failure
-    switch: bool = False  # a switch: self.next names one of `targets`, chosen by a condition
-    parallel_foreach: bool = False  # it starts a gang with num_parallel=
-    parallel_step: bool = False  # @parallel: its tasks run as a gang
+    switch: bool  # a switch: self.next names one of `targets`, chosen by a condition
+    parallel_foreach: bool  # it starts a gang with num_parallel=
+    parallel_step: bool  # @parallel: its tasks run as a gang
+
+    def __init__(
+        self,
+        is_join: bool,
+        targets: tuple[str, ...],
+        split_var: str | None,
+        retries: int,
+        retry_delay: float,
+        timeout: float | None,
+        catch_var: str | None,
+        switch: bool = False,
+        parallel_foreach: bool = False,
+        parallel_step: bool = False,
+    ) -> None:
+        init(self, "is_join", is_join)
+        init(self, "targets", targets)
+        init(self, "split_var", split_var)
+        init(self, "retries", retries)
+        init(self, "retry_delay", retry_delay)
+        init(self, "timeout", timeout)
+        init(self, "catch_var", catch_var)
+        init(self, "switch", switch)
+        init(self, "parallel_foreach", parallel_foreach)
+        init(self, "parallel_step", parallel_step)
 
     @classmethod
     def of(cls, node: StepNode) -> StepRules:

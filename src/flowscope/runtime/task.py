@@ -25,7 +25,7 @@ from flowscope.flow.user_decorators import call_step
 from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.metastore.scalars import scalar_text
 from flowscope.runtime.artifacts import ParentArtifacts, save_outputs
-from flowscope.runtime.cards import CardPolicy, TaskCards
+from flowscope.runtime.card_policy import CardPolicy, begin_cards
 from flowscope.runtime.executor import TIMEOUT
 from flowscope.runtime.spec import Parent, Stack, StepRules, TaskSpec
 
@@ -210,7 +210,7 @@ def time_limit(step: str, seconds: float | None) -> Iterator[None]:
 
 def execute(work: RunWork, spec: TaskSpec) -> TaskOutcome:
     """Run the step; store its artifacts and its cards (@card); report what happened."""
-    cards = TaskCards.begin(work, spec)
+    cards = begin_cards(work, spec)  # None, with the card runtime never loaded, without @card
     outcome = _execute(work, spec)
     return outcome if cards is None else cards.finish(outcome)
 

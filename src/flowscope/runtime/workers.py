@@ -18,7 +18,6 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flowscope.logs import LogRecord
@@ -40,18 +39,38 @@ P = TypeVar("P")
 R = TypeVar("R")
 
 
-@dataclass
 class _Fork:
     """One worker process and what has been read from it so far."""
 
+    __slots__ = ("pid", "key", "started", "deadline", "fds", "result", "partial", "killed_for")
     pid: int
     key: AttemptKey
     started: float
     deadline: float | None
     fds: dict[int, str]  # open read ends -> "result" | "stdout" | "stderr"
-    result: bytearray = field(default_factory=bytearray)
-    partial: dict[str, bytes] = field(default_factory=lambda: {s: b"" for s in STREAMS})
-    killed_for: str | None = None  # TIMEOUT or CANCELLED once the executor ended it
+    result: bytearray
+    partial: dict[str, bytes]
+    killed_for: str | None  # TIMEOUT or CANCELLED once the executor ended it
+
+    def __init__(
+        self,
+        pid: int,
+        key: AttemptKey,
+        started: float,
+        deadline: float | None,
+        fds: dict[int, str],
+        result: bytearray | None = None,
+        partial: dict[str, bytes] | None = None,
+        killed_for: str | None = None,
+    ) -> None:
+        self.pid = pid
+        self.key = key
+        self.started = started
+        self.deadline = deadline
+        self.fds = fds
+        self.result = bytearray() if result is None else result
+        self.partial = {s: b"" for s in STREAMS} if partial is None else partial
+        self.killed_for = killed_for
 
 
 def die_with_parent_hook() -> Callable[[], None] | None:

@@ -112,7 +112,7 @@ def read_runs(stores: Stores, flow: str, args: Mapping[str, str], tags: list[str
 
 
 def _with(query: RunQuery, **changes: Any) -> RunQuery:
-    from dataclasses import replace
+    from flowscope.frozen import replace
 
     return replace(query, **changes)
 
