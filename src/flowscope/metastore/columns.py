@@ -17,9 +17,9 @@ a record is built. `tasks_*` and `step_artifacts_*` are the two listings that us
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from flowscope.frozen import Frozen, init
 from flowscope.metastore.records import MAX_INLINE_TEXT, ArtifactRecord, TaskRecord
 
 Wrong = Callable[[str], Exception]
@@ -28,16 +28,24 @@ _NONE = type(None)
 _NUMBER = frozenset({int, float})
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(Frozen):
     """One field on the wire: its name, the exact types of its values, the longest string it
     may hold (None: unbounded, the answer's own bound applies), and whether a service may
     leave it out (then every value is None)."""
 
+    __slots__ = ("name", "kinds", "limit", "optional")
     name: str
     kinds: frozenset[type]
-    limit: int | None = None
-    optional: bool = False
+    limit: int | None
+    optional: bool
+
+    def __init__(
+        self, name: str, kinds: frozenset[type], limit: int | None = None, optional: bool = False
+    ) -> None:
+        init(self, "name", name)
+        init(self, "kinds", kinds)
+        init(self, "limit", limit)
+        init(self, "optional", optional)
 
 
 def _col(name: str, *kinds: type | frozenset[type], **kw: Any) -> Column:

@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from flowscope.errors import MetadataError, SchemaError
+from flowscope.frozen import Frozen, init
 from flowscope.metastore.db import Connection, Database
 
 _FILE = re.compile(r"(\d{4})_(\w+)\.sql\Z")
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(Frozen):
+    __slots__ = ("version", "name", "statements")
     version: int
     name: str
     statements: tuple[str, ...]
+
+    def __init__(self, version: int, name: str, statements: tuple[str, ...]) -> None:
+        init(self, "version", version)
+        init(self, "name", name)
+        init(self, "statements", statements)
 
 
 @lru_cache(maxsize=1)
