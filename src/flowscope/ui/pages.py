@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from flowscope.cards.graph_svg import render_graph_svg
 from flowscope.errors import FlowscopeError, ObjectNotFound, TagError
-from flowscope.metastore.records import FINISHED_STATUSES, RunQuery
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import FINISHED_STATUSES
 from flowscope.pathspec import parse
 from flowscope.tags import validate_tags
 from flowscope.ui import cards as carding, compare as comparing, reading, runs_list
