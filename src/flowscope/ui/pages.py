@@ -195,12 +195,14 @@ class Pages:
             raise ObjectNotFound(f"Task('{flow}/{run_id}/{step}/{task_id}') does not exist.")
         from flowscope.logs import decode
 
-        datastore = self.ui.datastore_for(reading.run_record(self.stores, flow, int(run_id)))
+        finished = task.status in FINISHED_STATUSES or task.status == "lost"
+        datastore = None  # a running task's output is its live log: no run record read per poll
+        if finished:
+            datastore = self.ui.datastore_for(reading.run_record(self.stores, flow, int(run_id)))
         lines = [
             line.text for line in decode(reading.log_bytes(self.stores, task, stream, datastore))
         ]
         new = lines[after : after + reading.LOG_LINES]
-        finished = task.status in FINISHED_STATUSES or task.status == "lost"
         return JSONResponse(
             {"lines": new, "next": after + len(new), "finished": finished, "status": task.status}
         )
