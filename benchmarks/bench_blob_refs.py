@@ -30,7 +30,7 @@ def key(n: int) -> str:
 
 def fill(store: object, runs: int, tasks: int, per_attempt: int) -> int:
     """Record the runs; the number of distinct keys referenced (0 .. n-1)."""
-    from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask
+    from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
 
     next_key = 0
     for _ in range(runs):

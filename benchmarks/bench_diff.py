@@ -36,13 +36,8 @@ from typing import Any
 from flowscope.client import Run, metadata, namespace
 from flowscope.config import Settings
 from flowscope.datastore import save_artifact
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.stores import open_stores
 
 FLOW = "BenchDiffFlow"

@@ -33,14 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from flowscope.metastore.db import open_database
 from flowscope.metastore.http import HttpMetadataProvider
 from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-    RunQuery,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.store import SqlMetadataStore
 from pg import PgServer, ServiceProcess
 

@@ -24,13 +24,8 @@ import time
 from typing import Any
 
 from flowscope.config import Settings
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.stores import Stores, open_stores
 from flowscope.ui import create_app
 

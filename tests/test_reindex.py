@@ -9,14 +9,9 @@ import pytest
 from flowscope.config import Settings
 from flowscope.datastore import save_artifact
 from flowscope.errors import MetadataError, QueryError
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-    RunQuery,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.reindex import MAX_BLOB, reindex
 from flowscope.stores import open_stores
 

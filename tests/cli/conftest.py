@@ -12,13 +12,8 @@ import pytest
 from flowscope.datastore import ContentStore, LocalStorage, save_artifact
 from flowscope.logs import LogRecord, encode
 from flowscope.metastore.local import open_local
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord
 
 USER = "alice"
 T0 = 1_700_000_000.0

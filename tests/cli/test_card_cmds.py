@@ -22,7 +22,8 @@ from flowscope.cli.card_cmds import (
 from flowscope.datastore import ContentStore, LocalStorage
 from flowscope.errors import CardError, InvalidPathspec
 from flowscope.metastore.local import open_local
-from flowscope.metastore.records import AttemptResult, AttemptStart, Fact, NewRun, NewTask
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import Fact
 
 T0 = 1_700_000_000.0
 CARDS = {

@@ -9,7 +9,8 @@ import pytest
 from flowscope.cli.main import main
 from flowscope.datastore import ContentStore, LocalStorage, save_artifact
 from flowscope.metastore.local import open_local
-from flowscope.metastore.records import ArtifactRecord, AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord
 
 from .conftest import T0, USER, Workspace
 

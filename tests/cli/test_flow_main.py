@@ -12,7 +12,7 @@ from flowscope import FlowSpec, IncludeFile, Parameter, step
 from flowscope.cli import flow_main
 from flowscope.errors import InvalidPathspec, RunError
 from flowscope.metastore.local import open_local
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 
 from .conftest import Workspace
 

@@ -17,7 +17,7 @@ from flowscope.cli import service_pages
 from flowscope.datastore import LocalStorage
 from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.service.app import create_app
 

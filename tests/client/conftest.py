@@ -25,14 +25,8 @@ import pytest
 from flowscope.client.context import CONTEXT
 from flowscope.datastore import save_artifact
 from flowscope.logs import LogRecord, encode
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.metastore.scalars import scalar_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg.py, when run alone

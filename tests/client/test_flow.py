@@ -9,7 +9,7 @@ import pytest
 from flowscope.client import Flow, Metaflow, Run, namespace
 from flowscope.client.context import CONTEXT
 from flowscope.errors import NamespaceMismatch, ObjectNotFound, TagError
-from flowscope.metastore.records import Page
+from flowscope.metastore.queries import Page
 
 
 def test_runs_iterate_newest_first(client, builder):

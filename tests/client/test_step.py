@@ -43,7 +43,7 @@ def test_finished_at_waits_for_every_task(client, builder):
     running = builder.task(run, "many", status=None, foreach_index=1)
     step = Step(f"{run.pathspec}/many")
     assert step.finished_at is None and not step.finished
-    from flowscope.metastore.records import AttemptResult
+    from flowscope.metastore.new_records import AttemptResult
 
     builder.provider.finish_attempts(
         run.flow, run.run_id, [AttemptResult(running, 0, "succeeded", finished_at=builder.tick())]

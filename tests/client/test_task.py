@@ -9,7 +9,7 @@ import pytest
 from flowscope.client import Run, Step, Task
 from flowscope.client.values import LogLine, Metadata, TaskException
 from flowscope.errors import ObjectNotFound
-from flowscope.metastore.records import AttemptResult
+from flowscope.metastore.new_records import AttemptResult
 
 
 @pytest.fixture

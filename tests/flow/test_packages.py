@@ -8,7 +8,7 @@ import pytest
 
 from flowscope import FlowSpec, conda, conda_base, pypi, pypi_base, step
 from flowscope.errors import FlowDefinitionError
-from flowscope.flow.packages import pip_line, satisfies, unmet, uses_packages
+from flowscope.flow.packages import pip_line, satisfies, unmet, unmet_requirements
 
 RUNNING = ".".join(map(str, sys.version_info[:3]))
 
@@ -63,7 +63,10 @@ def test_every_unmet_requirement_is_named_with_what_is_installed() -> None:
         f"step 'start': blake3==0.0.1 (installed: {blake3})",
         "step 'start': flowscope-absent-package==1.0 (not installed)",
     ]
-    assert pip_line(problems) == "pip install 'blake3==0.0.1' 'flowscope-absent-package==1.0'"
+    assert (
+        pip_line(unmet_requirements(cls))
+        == "pip install 'blake3==0.0.1' 'flowscope-absent-package==1.0'"
+    )
 
 
 def test_a_step_pin_overrides_the_base_and_disabled_leaves_it_unchecked() -> None:
@@ -84,10 +87,9 @@ def test_python_versions_and_conda_channels() -> None:
     assert unmet(conda_base(packages={"python": "2.7", "lz4": ""})(_flow())) == []
 
 
-def test_only_flows_that_use_them_are_checked() -> None:
-    assert not uses_packages(_flow())
-    assert uses_packages(_flow(end_deco=conda(libraries={"lz4": ""})))
-    assert uses_packages(pypi_base(packages={})(_flow()))
+def test_the_pip_line_names_packages_whose_names_start_with_python() -> None:
+    cls = pypi_base(packages={"python-flowscope-absent": "1.0"}, python="<3.0")(_flow())
+    assert pip_line(unmet_requirements(cls)) == "pip install 'python-flowscope-absent==1.0'"
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,8 @@ from typing import Any
 import pytest
 
 from flowscope.metastore import blob_refs
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.store import SqlMetadataStore
 
 

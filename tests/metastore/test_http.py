@@ -11,7 +11,8 @@ import pytest
 
 from flowscope.errors import MetadataError
 from flowscope.metastore.http import HttpMetadataProvider, run_query_params
-from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask, RunQuery
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.store import SqlMetadataStore
 from http_servers import TOKEN, LosingProxy, ScriptedServer
 

@@ -10,7 +10,7 @@ import pytest
 from flowscope.errors import MetadataError
 from flowscope.metastore.local import DB_NAME, is_store, open_local
 from flowscope.metastore.migrations import current_version, latest_version
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 
 
 def test_is_store_looks_for_the_database_file(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from flowscope.metastore.migrations import (
     latest_version,
     migrate,
 )
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
 
 

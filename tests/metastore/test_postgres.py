@@ -13,6 +13,7 @@ import pytest
 from flowscope.errors import MetadataError, TagError
 from flowscope.metastore.db import Connection, open_database
 from flowscope.metastore.migrations import check_schema, current_version, latest_version, migrate
+from flowscope.metastore.new_records import NewRun
 from flowscope.metastore.postgres import (
     DatabaseUnavailable,
     PostgresDatabase,
@@ -20,7 +21,6 @@ from flowscope.metastore.postgres import (
     safe_url,
     to_pyformat,
 )
-from flowscope.metastore.records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
 from pg import PgServer
 

@@ -17,16 +17,10 @@ from typing import Any
 import pytest
 
 from flowscope.errors import MetadataError, ObjectNotFound, QueryError, RunAlreadyFinished, TagError
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-    RunQuery,
-)
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.metastore.run_table import unpack
 
 PROVIDERS = [

@@ -10,15 +10,10 @@ from hypothesis import given, settings, strategies as st
 from flowscope.metastore.db import open_database
 from flowscope.metastore.filter_sql import Target
 from flowscope.metastore.migrations import migrate
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.query_index import load_catalog, repack
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-    RunQuery,
-)
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.store import SqlMetadataStore
 
 

@@ -1,4 +1,5 @@
-"""Records (metastore/records.py): frozen values that round-trip through JSON-safe dicts."""
+"""Records (metastore/records.py, and the write-side and query values built on the same base):
+frozen values that round-trip through JSON-safe dicts."""
 
 from __future__ import annotations
 
@@ -8,19 +9,10 @@ import json
 import pytest
 
 from flowscope.frozen import Frozen, fields
-from flowscope.metastore import records
-from flowscope.metastore.records import (
-    PENDING,
-    ArtifactRecord,
-    AttemptResult,
-    Fact,
-    NewRun,
-    NewTask,
-    Page,
-    RunQuery,
-    RunRecord,
-    TaskRecord,
-)
+from flowscope.metastore import new_records, queries, records
+from flowscope.metastore.new_records import AttemptResult, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import PENDING, ArtifactRecord, RunRecord, TaskRecord
 
 
 def _wire(record: object) -> dict[str, object]:
@@ -47,22 +39,6 @@ def test_unknown_keys_are_ignored_so_newer_services_stay_readable() -> None:
     assert NewTask.from_dict(data) == NewTask("s", 1)
 
 
-def test_attempt_results_rebuild_their_nested_records() -> None:
-    result = AttemptResult(
-        2,
-        1,
-        "succeeded",
-        finished_at=9.0,
-        artifacts=(ArtifactRecord("x", "ab" * 32, 10, "int", "pickle", 1.0),),
-        facts=(Fact("attempt", "1", "int"),),
-        stdout_key="k",
-    )
-    back = AttemptResult.from_dict(_wire(result))
-    assert back == result
-    assert isinstance(back.artifacts[0], ArtifactRecord) and isinstance(back.facts[0], Fact)
-    assert AttemptResult.from_dict({"task_id": 1, "attempt": 0, "status": "failed"}).artifacts == ()
-
-
 def test_records_are_frozen_and_compact() -> None:
     run = NewRun("F", "u")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -70,14 +46,13 @@ def test_records_are_frozen_and_compact() -> None:
     assert not hasattr(run, "__dict__")  # slots
 
 
-def test_queries_and_pages_have_safe_defaults() -> None:
-    assert RunQuery().limit == 100 and RunQuery().parameters == {}
-    assert RunQuery(parameters={"a": 1}) != RunQuery()
-    assert Page.from_dict({"items": [1, 2], "cursor": None}) == Page((1, 2), None)
-
-
 RECORDS = sorted(
-    (v for v in vars(records).values() if isinstance(v, type) and issubclass(v, records.Record)),
+    {
+        v
+        for module in (records, new_records, queries)
+        for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, records.Record)
+    },
     key=lambda cls: cls.__name__,
 )
 
@@ -113,8 +88,3 @@ def test_to_dict_copies_nested_records_and_mappings_as_asdict_did() -> None:
     assert plain == dataclasses.asdict(result)
     assert plain["artifacts"][0] == {**ArtifactRecord("x", "ab", 1, "int", "pickle").to_dict()}
     assert plain["exception"] is not result.exception
-
-
-def test_replace_on_a_query_keeps_the_other_filters() -> None:
-    query = RunQuery(tags_all=("a",), limit=5)
-    assert records.replace(query, cursor="9") == RunQuery(tags_all=("a",), limit=5, cursor="9")

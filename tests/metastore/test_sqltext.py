@@ -13,7 +13,8 @@ import pytest
 from flowscope.errors import MetadataError, TagError
 from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import LOST, PENDING, RUNNING, RunQuery
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import LOST, PENDING, RUNNING
 from flowscope.metastore.sqltext import (
     MAX_PAGE,
     RUN_COLUMNS,

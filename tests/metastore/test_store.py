@@ -8,8 +8,8 @@ from __future__ import annotations
 import inspect
 
 from flowscope.metastore import store as store_module
+from flowscope.metastore.new_records import NewRun
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
 from flowscope.metastore.store_base import StoreBase
 from flowscope.metastore.store_listings import StoreListings, iter_all_runs

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flowscope.metastore.db import SqliteDatabase
-from flowscope.metastore.records import NewRun, RunQuery
+from flowscope.metastore.new_records import NewRun
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.store import SqlMetadataStore
 
 from .clock import Clock

@@ -8,14 +8,9 @@ import json
 import pytest
 
 from flowscope.errors import MetadataError, QueryError
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-    RunQuery,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.metastore.store import SqlMetadataStore, iter_all_runs
 
 from .clock import Clock

@@ -9,14 +9,8 @@ import pytest
 
 from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.metastore.store import SqlMetadataStore, live_log_path
 
 from .clock import Clock

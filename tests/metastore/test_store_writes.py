@@ -6,14 +6,8 @@ from __future__ import annotations
 import pytest
 
 from flowscope.errors import MetadataError, ObjectNotFound, RunAlreadyFinished, TagError
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.metastore.store import SqlMetadataStore
 
 from .clock import Clock

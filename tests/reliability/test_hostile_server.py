@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from flowscope.config import Settings
 from flowscope.datastore.http import HttpBlobStorage
 from flowscope.errors import FlowscopeError, MetadataError, ServiceUnavailable
+from flowscope.metastore.new_records import NewRun
 from flowscope.metastore.providers import open_provider
-from flowscope.metastore.records import NewRun
 from flowscope.remote import transport
 from flowscope.remote.transport import HttpTransport
 from pg import free_port

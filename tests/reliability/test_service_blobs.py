@@ -212,7 +212,7 @@ def test_a_full_metadata_disk_behind_the_service_says_so(
     import sqlite3
 
     from flowscope.errors import MetadataError
-    from flowscope.metastore.records import NewRun
+    from flowscope.metastore.new_records import NewRun
 
     db = SqliteDatabase(tmp_path / "metadata.db")
     migrate(db)

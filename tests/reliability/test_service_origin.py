@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from flowscope.metastore.http import HttpMetadataProvider
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 from pg import ServiceProcess
 
 pytestmark = pytest.mark.service

@@ -16,7 +16,8 @@ from flowscope.errors import RunAlreadyFinished
 from flowscope.metastore.db import SqliteDatabase
 from flowscope.metastore.http import HttpMetadataProvider
 from flowscope.metastore.migrations import migrate
-from flowscope.metastore.records import NewRun, RunQuery
+from flowscope.metastore.new_records import NewRun
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.store import SqlMetadataStore
 from pg import PgServer, ServiceFactory, ServiceProcess
 

@@ -20,7 +20,7 @@ from flowscope.errors import (
     TagError,
 )
 from flowscope.metastore.http import HttpMetadataProvider
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 from flowscope.remote.transport import API_PREFIX, Answer, HttpTransport, error_type
 from http_servers import TOKEN, ScriptedServer, silent_server
 from pg import free_port

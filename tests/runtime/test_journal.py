@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowscope.metastore.records import AttemptResult, AttemptStart, NewTask
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewTask
 from flowscope.runtime.executor import Placement
 from flowscope.runtime.journal import Journal, attempt_facts
 

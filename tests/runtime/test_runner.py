@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flowscope.errors import RunError, RunInterrupted
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.queries import RunQuery
 
 from .support import FlakyFlow, InlineExecutor, NestedFlow, datastore, run_flow
 

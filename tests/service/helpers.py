@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 from flowscope.metastore.store import SqlMetadataStore
 
 TOKEN = "test-token-123"

@@ -9,14 +9,8 @@ from typing import Any
 import pytest
 
 from flowscope.errors import InvalidPathspec, TagError
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.service import bodies
 from flowscope.service.wire import HttpError
 

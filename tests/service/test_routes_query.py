@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flowscope.metastore.records import NewTask, RunQuery
+from flowscope.metastore.new_records import NewTask
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.run_index import from_wire as from_index_wire
 from flowscope.metastore.run_table import from_wire, unpack
 from flowscope.metastore.store import SqlMetadataStore

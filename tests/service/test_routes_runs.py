@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.store import SqlMetadataStore
 
 from .helpers import Api, error_of, seed_run
@@ -171,7 +171,7 @@ def test_parameters_heartbeat_finish(api: Api, store: SqlMetadataStore) -> None:
 def test_heartbeat_records_the_output_so_far_of_running_attempts(
     api: Api, store: SqlMetadataStore
 ) -> None:
-    from flowscope.metastore.records import AttemptResult, AttemptStart, NewTask
+    from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewTask
 
     seed_run(store)
     store.create_tasks("F", 1, [NewTask("start", 1), NewTask("end", 2)])

@@ -158,7 +158,8 @@ def test_a_listing_carries_inline_blobs_up_to_its_budget(
 ) -> None:
     import base64
 
-    from flowscope.metastore.records import ArtifactRecord, AttemptResult, AttemptStart, NewTask
+    from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewTask
+    from flowscope.metastore.records import ArtifactRecord
     from flowscope.service import routes_tasks
 
     inline = base64.b64encode(bytes(300)).decode()  # 400 characters each
@@ -185,7 +186,8 @@ def test_columns_answers_are_the_record_listings_as_columns(
     import base64
 
     from flowscope.metastore.columns import step_artifacts_from_wire, tasks_from_wire
-    from flowscope.metastore.records import ArtifactRecord, AttemptResult, AttemptStart, NewTask
+    from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewTask
+    from flowscope.metastore.records import ArtifactRecord
 
     inline = base64.b64encode(b"tiny").decode()
     store.create_tasks("F", run, [NewTask("wide", i, foreach_index=i) for i in (7, 8)])

@@ -18,14 +18,9 @@ from flowscope.datastore import ContentStore, open_storage
 from flowscope.errors import AuthenticationError, ServiceUnavailable
 from flowscope.metastore.http import HttpMetadataProvider
 from flowscope.metastore.migrations import latest_version
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    NewRun,
-    NewTask,
-    RunQuery,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import ArtifactRecord
 from pg import PgServer, ServiceFactory, ServiceProcess
 
 pytestmark = pytest.mark.service

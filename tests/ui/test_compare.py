@@ -25,13 +25,8 @@ def _recorded_elsewhere(tmp_path, inline: bool = False):  # type: ignore[no-unty
     """Two runs of F whose end tasks' blobs live in tmp_path/team, as their records say."""
     from flowscope.config import Settings
     from flowscope.datastore import ContentStore, LocalStorage, save_artifact
-    from flowscope.metastore.records import (
-        ArtifactRecord,
-        AttemptResult,
-        AttemptStart,
-        NewRun,
-        NewTask,
-    )
+    from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+    from flowscope.metastore.records import ArtifactRecord
     from flowscope.stores import open_stores
 
     settings = Settings.from_env({"FLOWSCOPE_USER": "u"})

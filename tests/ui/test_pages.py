@@ -88,7 +88,7 @@ def test_live_json_and_a_lost_run(client: Any, tmp_path: Any) -> None:
     data = client.get("/ui/-/api/run/HostileFlow/1").json()
     assert data["status"] == "succeeded" and data["finished"] is True and "<svg" in data["graph"]
     from flowscope.config import Settings
-    from flowscope.metastore.records import NewRun
+    from flowscope.metastore.new_records import NewRun
     from flowscope.stores import open_stores
     from flowscope.ui import create_app
 

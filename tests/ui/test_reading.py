@@ -46,7 +46,7 @@ def test_code_and_logs_come_from_the_datastore_the_run_recorded(tmp_path: Any) -
     from flowscope.config import Settings
     from flowscope.datastore import ContentStore, LocalStorage
     from flowscope.logs import LogRecord, encode
-    from flowscope.metastore.records import AttemptResult, AttemptStart, NewRun, NewTask
+    from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
     from flowscope.stores import open_stores
 
     settings = Settings.from_env({"FLOWSCOPE_USER": "u"})

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from flowscope.errors import FlowscopeError
-from flowscope.metastore.records import NewRun
+from flowscope.metastore.new_records import NewRun
 from flowscope.ui.runs_list import PAGE, link, read_runs
 
 

@@ -213,7 +213,7 @@ def origin_run(
     succeeding (failed, or lost: its runner died), or, with `any_end` (resume STEP), the newest
     that ended in any way. Never another user's run, never one that is still running; name a
     run to resume one of those."""
-    from flowscope.metastore.records import RunQuery
+    from flowscope.metastore.queries import RunQuery
     from flowscope.pathspec import check_id
 
     if run_id is not None:

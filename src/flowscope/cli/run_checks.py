@@ -27,11 +27,11 @@ def check_surroundings(flow_cls: type, steps: Iterable[str], executor: str) -> l
     for step in steps:
         names.update(d.name for d in step_decorators(getattr(flow_cls, step)))
     if names & _PACKAGES:
-        from flowscope.flow.packages import pip_line, unmet
+        from flowscope.flow.packages import pip_line, unmet_requirements
 
-        problems = unmet(flow_cls)
+        problems = unmet_requirements(flow_cls)
         if problems:
-            listed = "\n".join(f"  {line}" for line in problems)
+            listed = "\n".join(f"  {problem}" for problem in problems)
             raise EnvironmentMismatch(
                 f"{flow_cls.__name__} expects what this interpreter ({sys.executable}) does "
                 f"not have:\n{listed}\nflowscope runs steps in this interpreter and builds no "

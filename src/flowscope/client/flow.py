@@ -11,7 +11,8 @@ from flowscope.client.query import RunList
 from flowscope.client.run import Run
 from flowscope.errors import NamespaceMismatch
 from flowscope.frozen import replace
-from flowscope.metastore.records import SUCCEEDED, RunQuery
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import SUCCEEDED
 from flowscope.tags import validate_tag
 
 if TYPE_CHECKING:

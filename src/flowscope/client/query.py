@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from flowscope.client.run import Run
     from flowscope.client.task import Task
     from flowscope.metastore.provider import MetadataProvider
-    from flowscope.metastore.records import RunQuery, RunRow
+    from flowscope.metastore.queries import RunQuery, RunRow
 
 
 class RunList(Iterator["Run"]):

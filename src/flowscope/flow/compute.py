@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from flowscope.errors import FlowDefinitionError
 from flowscope.flow.decorators import StepDecorator, _apply, is_step, step_decorators
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,8 +50,6 @@ class ComputeDecorator(StepDecorator):
         super().__init__()
         unknown = sorted(set(attributes) - set(_RESOURCES) - self.known)
         if unknown:
-            from flowscope.errors import FlowDefinitionError
-
             raise FlowDefinitionError(
                 f"@{self.name} has no attribute {unknown[0]!r}; it takes "
                 f"{', '.join((*_RESOURCES, *sorted(self.known)))}."

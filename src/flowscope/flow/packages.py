@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import metadata
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from flowscope.errors import FlowDefinitionError
 from flowscope.flow.decorators import (
@@ -41,8 +41,6 @@ from flowscope.flow.decorators import (
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound=type)
 
-STEP_NAMES: Final = ("pypi", "conda")
-BASE_NAMES: Final = ("pypi_base", "conda_base")
 _CLAUSE = re.compile(r"^\s*(==|!=|<=|>=|~=|<|>)?\s*([0-9][0-9A-Za-z.+!*-]*)\s*$")
 _NOT_PACKAGES = frozenset({"python", "pip"})
 
@@ -197,20 +195,30 @@ def _both(packages: object, libraries: object) -> object:
     return packages if packages is not None else libraries
 
 
-def uses_packages(flow_cls: type) -> bool:
-    """True when any step or the flow has one of these decorators (cheap: names only)."""
-    if any(getattr(d, "name", None) in BASE_NAMES for d in flow_decorators(flow_cls)):
-        return True
-    return any(d.name in STEP_NAMES for _, func in _steps(flow_cls) for d in step_decorators(func))
+class Unmet(NamedTuple):
+    """One requirement this interpreter does not meet."""
+
+    step: str
+    requirement: str  # as pip writes it: "pandas==2.2.3", "python>=3.12"
+    found: str  # "installed: 2.1.0", "not installed", "running: 3.11.7"
+    package: bool  # False for the Python version, which pip cannot install
+
+    def __str__(self) -> str:
+        return f"step '{self.step}': {self.requirement} ({self.found})"
 
 
 def unmet(flow_cls: type, python_version: str | None = None) -> list[str]:
     """One line per requirement this interpreter does not meet: "step 'train': pandas==2.2.3
     (installed: 2.1.0)". Empty when every enabled step has what it expects."""
+    return [str(u) for u in unmet_requirements(flow_cls, python_version)]
+
+
+def unmet_requirements(flow_cls: type, python_version: str | None = None) -> list[Unmet]:
+    """What `unmet` says, as values."""
     version = python_version or ".".join(map(str, sys.version_info[:3]))
-    bases = [d.wanted for d in flow_decorators(flow_cls) if getattr(d, "name", None) in BASE_NAMES]
+    bases = [d.wanted for d in flow_decorators(flow_cls) if isinstance(d, PackagesBase)]
     base = bases[-1] if bases else None
-    problems: list[str] = []
+    found: list[Unmet] = []
     for step_name, func in _steps(flow_cls):
         own = [d.wanted for d in step_decorators(func) if isinstance(d, PackagesDecorator)]
         if (own and own[0].disabled) or (not own and (base is None or base.disabled)):
@@ -218,29 +226,23 @@ def unmet(flow_cls: type, python_version: str | None = None) -> list[str]:
         packages = {**(base.packages if base else {}), **(own[0].packages if own else {})}
         python = (own[0].python if own else None) or (base.python if base else None)
         if python is not None and not satisfies(version, python):
-            problems.append(f"step '{step_name}': python{_shown(python)} (running: {version})")
+            found.append(Unmet(step_name, f"python{_shown(python)}", f"running: {version}", False))
         for name, wanted in packages.items():
             if name.lower() in _NOT_PACKAGES:
                 continue
             installed = installed_version(name)
             if installed is None:
-                problems.append(f"step '{step_name}': {name}{_shown(wanted)} (not installed)")
+                found.append(Unmet(step_name, f"{name}{_shown(wanted)}", "not installed", True))
             elif wanted and not satisfies(installed, wanted):
-                problems.append(
-                    f"step '{step_name}': {name}{_shown(wanted)} (installed: {installed})"
-                )
-    return problems
+                requirement = f"{name}{_shown(wanted)}"
+                found.append(Unmet(step_name, requirement, f"installed: {installed}", True))
+    return found
 
 
-def pip_line(problems: list[str]) -> str:
-    """`pip install 'a==1' b` for the packages named in `problems` (python left out)."""
-    wanted = []
-    for line in problems:
-        requirement = line.split(": ", 1)[1].rsplit(" (", 1)[0]
-        if not requirement.startswith("python") or requirement[6:7].isalnum():
-            if requirement not in wanted:
-                wanted.append(requirement)
-    return "pip install " + " ".join(f"'{w}'" if not w.isidentifier() else w for w in wanted)
+def pip_line(requirements: Iterable[Unmet]) -> str:
+    """`pip install 'a==1' b` for the unmet packages (the Python version left out)."""
+    wanted = dict.fromkeys(u.requirement for u in requirements if u.package)
+    return "pip install " + " ".join(w if w.isidentifier() else f"'{w}'" for w in wanted)
 
 
 def installed_version(name: str) -> str | None:

@@ -1,16 +1,12 @@
 """Metadata: records, the provider protocol, one SQL query layer, and the providers."""
 
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
 from flowscope.metastore.provider import MetadataProvider
+from flowscope.metastore.queries import Page, RunQuery
 from flowscope.metastore.records import (
     ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
     Fact,
     FlowRecord,
-    NewRun,
-    NewTask,
-    Page,
-    RunQuery,
     RunRecord,
     StepRecord,
     TaskRecord,

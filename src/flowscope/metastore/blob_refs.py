@@ -22,7 +22,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from flowscope.metastore.db import Connection
-from flowscope.metastore.records import AttemptResult
+from flowscope.metastore.new_records import AttemptResult
 
 BATCH = {"sqlite": 500, "postgresql": 5000}
 """Keys per lookup statement: well under SQLite's bound on parameters; on PostgreSQL the

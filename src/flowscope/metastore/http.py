@@ -20,21 +20,15 @@ from flowscope.errors import ObjectNotFound
 from flowscope.metastore import run_index
 from flowscope.metastore.answers import member, record, record_list
 from flowscope.metastore.columns import step_artifacts_from_wire, tasks_from_wire
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import Page, RunQuery, RunRow, TaskRow
 from flowscope.metastore.records import (
     ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
     Fact,
     FlowRecord,
-    NewRun,
-    NewTask,
-    Page,
-    RunQuery,
     RunRecord,
-    RunRow,
     StepRecord,
     TaskRecord,
-    TaskRow,
 )
 from flowscope.metastore.run_index import RunIndex
 from flowscope.metastore.run_table import RunTable, from_wire

@@ -14,20 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.queries import Page, RunQuery, TaskRow
 from flowscope.metastore.records import (
     ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
     Fact,
     FlowRecord,
-    NewRun,
-    NewTask,
-    Page,
-    RunQuery,
     RunRecord,
     StepRecord,
     TaskRecord,
-    TaskRow,
 )
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowscope.metastore.db import Connection
-from flowscope.metastore.records import AttemptResult
+from flowscope.metastore.new_records import AttemptResult
 from flowscope.metastore.run_table import SCOPES, Packed, pack
 from flowscope.metastore.scalars import StoredScalar, is_scalar, stored, stored_text
 

@@ -13,13 +13,13 @@ from functools import lru_cache
 from typing import Any
 
 from flowscope.errors import MetadataError
+from flowscope.metastore.queries import RunQuery
 from flowscope.metastore.records import (
     FAILED,
     LOST,
     PENDING,
     RUNNING,
     SUCCEEDED,
-    RunQuery,
     RunRecord,
     TaskRecord,
 )

@@ -15,15 +15,8 @@ from flowscope.errors import QueryError
 from flowscope.frozen import replace
 from flowscope.metastore import query_index
 from flowscope.metastore.db import Connection, Row
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    Page,
-    RunQuery,
-    RunRecord,
-    RunRow,
-    TaskRecord,
-    TaskRow,
-)
+from flowscope.metastore.queries import Page, RunQuery, RunRow, TaskRow
+from flowscope.metastore.records import ArtifactRecord, RunRecord, TaskRecord
 from flowscope.metastore.run_index import RunIndex
 from flowscope.metastore.run_table import Packed, PackedScope, RunTable
 from flowscope.metastore.sqltext import (

@@ -12,17 +12,8 @@ from collections.abc import Sequence
 from flowscope.errors import MetadataError, ObjectNotFound, RunAlreadyFinished, TagError
 from flowscope.metastore import blob_refs, query_index
 from flowscope.metastore.db import Connection
-from flowscope.metastore.records import (
-    FAILED,
-    RUNNING,
-    SUCCEEDED,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-    RunRecord,
-)
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import FAILED, RUNNING, SUCCEEDED, Fact, RunRecord
 from flowscope.metastore.sqltext import canonical_json, parse_tags
 from flowscope.metastore.store_base import StoreBase
 from flowscope.tags import validate_tags

@@ -7,8 +7,9 @@ not thousands. The runner is the run's only writer; everything goes through its 
 
 from __future__ import annotations
 
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewTask
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import AttemptResult, AttemptStart, Fact, NewTask
+from flowscope.metastore.records import Fact
 from flowscope.runtime.executor import Placement
 
 

@@ -2,24 +2,34 @@
 from then on (the work every attempt runs, the journal, the live logs, the heartbeat); and,
 when it is stopped (Ctrl-C, SIGTERM, an executor lost), the record of what was in flight.
 
-The runner (`runtime/runner.py`) calls `start_run` once the code package and the environment
-are stored, and `stop_run` when a stop ends its loop.
+The runner (`runtime/runner.py`) calls `store_code_and_environment` first, `start_run` once
+they are stored, `record_parameters` for the run's first task, and `stop_run` when a stop
+ends its loop.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING
 
 from flowscope.errors import ExecutorLost, MetadataError, RunError
+from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.frozen import Frozen, init
-from flowscope.metastore.records import NewRun, RunRecord
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
+from flowscope.metastore.records import Fact, RunRecord
 from flowscope.runtime.card_policy import CardPolicy
 from flowscope.runtime.heartbeat import Heartbeat
 from flowscope.runtime.journal import Journal
 from flowscope.runtime.livelogs import LiveLogs
 from flowscope.runtime.outcomes import interrupted_result, stopped_error
-from flowscope.runtime.recording import system_tags
+from flowscope.runtime.recording import (
+    code_package,
+    environment_info,
+    parameter_artifacts,
+    system_tags,
+)
+from flowscope.runtime.spec import PARAMETERS_STEP, Parent
 from flowscope.runtime.task import RunWork
 
 if TYPE_CHECKING:
@@ -50,6 +60,15 @@ class RunParts(Frozen):
         init(self, "journal", journal)
         init(self, "logs", logs)
         init(self, "heartbeat", heartbeat)
+
+
+def store_code_and_environment(driver: RunDriver) -> tuple[str | None, str]:
+    """Store the run's code package (when it runs from a script) and its environment record,
+    before the run is recorded; their keys."""
+    code_key = None
+    if driver.script is not None:
+        code_key = driver.store.put(code_package(driver.script, driver.flow_name))
+    return code_key, driver.store.put(json.dumps(environment_info()).encode())
 
 
 def start_run(driver: RunDriver, code_key: str | None) -> RunParts:
@@ -122,7 +141,10 @@ def stop_run(
     The run's finish is tried even when the last results are refused: it marks the attempts
     still `running` failed too, so the run never stays `running` while the store takes
     writes."""
-    pathspec, hint = f"{driver.flow_name}/{driver.run_id}", driver._resume_hint()
+    pathspec, hint = (
+        f"{driver.flow_name}/{driver.run_id}",
+        f"Continue it with: {driver.resume_command}",
+    )
     executor.shutdown()
     for key in list(driver.running):
         spec = driver.running.pop(key)
@@ -141,3 +163,22 @@ def stop_run(
         pathspec, "interrupted" if lost is None else "failed", time.time() - began
     )
     return stopped_error(pathspec, hint, lost, unrecorded=unrecorded)
+
+
+def record_parameters(driver: RunDriver) -> Parent:
+    """Journal the run's first task, which holds its parameters (the origin's, on resume) and
+    the step graph, as succeeded; the parent of the start step."""
+    task_id = driver.scheduler.new_id()
+    if driver.resume is not None:
+        records = driver.resume.parameter_artifacts()
+    else:
+        records = parameter_artifacts(driver.store, driver.parameters)
+    driver.cloned.add(task_id)
+    driver.journal.tasks.append(NewTask(PARAMETERS_STEP, task_id))
+    driver.journal.starts.append(AttemptStart(task_id, 0))
+    successors = json.dumps(step_successors(driver.graph))
+    graph = Fact(STEP_GRAPH_FACT, successors, "json", time.time())
+    driver.journal.results.append(
+        AttemptResult(task_id, 0, "succeeded", artifacts=tuple(records), facts=(graph,))
+    )
+    return Parent(task_id, PARAMETERS_STEP, (), {r.name: r for r in records})

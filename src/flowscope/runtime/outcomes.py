@@ -22,7 +22,8 @@ from flowscope.errors import (
 )
 from flowscope.flow.resources import RESOURCES_FACT, declared_resources
 from flowscope.frozen import Frozen, init
-from flowscope.metastore.records import ArtifactRecord, AttemptResult, Fact
+from flowscope.metastore.new_records import AttemptResult
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.runtime.executor import CANCELLED, Done
 from flowscope.runtime.gangs import Gangs
 from flowscope.runtime.journal import attempt_facts

@@ -24,8 +24,9 @@ from flowscope.flow.graph import StepNode
 from flowscope.flow.names import did_you_mean
 from flowscope.flow.source import CaseKey
 from flowscope.flow.switch import match_case
+from flowscope.metastore.new_records import AttemptResult
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import ArtifactRecord, AttemptResult, Fact, TaskRecord
+from flowscope.metastore.records import ArtifactRecord, Fact, TaskRecord
 from flowscope.runtime.spec import PARAMETERS_STEP, Frame, TaskSpec, stack_key, task_key
 
 SWITCH_CASE = "switch-case"  # the fact that records which case a switch task chose

@@ -11,7 +11,6 @@ task output, the live logs' (`runtime/livelogs.py`).
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import time
 from collections.abc import Mapping
@@ -31,33 +30,27 @@ from flowscope.errors import (
 )
 from flowscope.flow import FlowGraph
 from flowscope.flow.current import ObjectOpener
-from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogRecord
+from flowscope.metastore.new_records import AttemptStart, NewTask
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewTask,
-)
+from flowscope.metastore.records import ArtifactRecord
 from flowscope.runtime.card_policy import warm_cards
 from flowscope.runtime.console import WIDE, Console
 from flowscope.runtime.executor import AttemptKey, Done, Executor, ExecutorFactory
 from flowscope.runtime.gangs import Gangs, MemberEnd
-from flowscope.runtime.lifecycle import start_run, stop_run
+from flowscope.runtime.lifecycle import (
+    record_parameters,
+    start_run,
+    stop_run,
+    store_code_and_environment,
+)
 from flowscope.runtime.outcomes import (
     Backlog,
     attempt_result,
     judge,
     resource_facts,
     unrecorded_error,
-)
-from flowscope.runtime.recording import (
-    code_package,
-    environment_info,
-    parameter_artifacts,
 )
 from flowscope.runtime.resume import ResumePlan
 from flowscope.runtime.scheduler import FlowGraphView, Scheduler
@@ -151,10 +144,7 @@ class RunDriver:
         try:
             warm_static(self.flow_cls, list(self.graph.nodes))  # parsed once, inherited by forks
             warm_cards(self.flow_cls, self.rules)  # @card: the renderer and graphs, likewise
-            code_key = None
-            if self.script is not None:
-                code_key = self.store.put(code_package(self.script, self.flow_name))
-            self.env_key = self.store.put(json.dumps(environment_info()).encode())
+            code_key, self.env_key = store_code_and_environment(self)
             if stop.requested:
                 raise KeyboardInterrupt
             return self._record_and_run(began, code_key, stop)
@@ -176,7 +166,7 @@ class RunDriver:
         )
         self.executor = executor
         try:
-            self.params = self._record_parameters()
+            self.params = record_parameters(self)
             for spec in self.scheduler.initial((self.params,)):
                 self._enqueue(spec)
             self._loop(executor, stop)
@@ -204,15 +194,13 @@ class RunDriver:
         self.console.run_finished(f"{self.flow_name}/{run_id}", status, time.time() - began)
         return RunResult(self.flow_name, run_id, status)
 
-    def _resume_hint(self) -> str:
-        return f"Continue it with: python {self._script_name()} resume {self.run_id}"
-
-    def _script_name(self) -> str:
-        return self.script.name if self.script else "flow.py"
+    @property
+    def resume_command(self) -> str:
+        """What continues this run from the shell."""
+        return f"python {self.script.name if self.script else 'flow.py'} resume {self.run_id}"
 
     def _unrecorded(self, exc: MetadataError | DataStoreError) -> RunError:
-        resume = f"python {self._script_name()} resume {self.run_id}"
-        return unrecorded_error(exc, f"{self.flow_name}/{self.run_id}", resume)
+        return unrecorded_error(exc, f"{self.flow_name}/{self.run_id}", self.resume_command)
 
     def _loop(self, executor: Executor[TaskSpec, TaskOutcome], stop: StopRequest) -> None:
         in_flight = executor.in_flight()
@@ -267,21 +255,6 @@ class RunDriver:
 
     def _pathspec(self, spec: TaskSpec) -> str:
         return spec.pathspec(self.flow_name, self.run_id)
-
-    def _record_parameters(self) -> Parent:
-        task_id = self.scheduler.new_id()
-        if self.resume is not None:
-            records = self.resume.parameter_artifacts()
-        else:
-            records = parameter_artifacts(self.store, self.parameters)
-        self.cloned.add(task_id)
-        self.journal.tasks.append(NewTask(PARAMETERS_STEP, task_id))
-        self.journal.starts.append(AttemptStart(task_id, 0))
-        graph = Fact(STEP_GRAPH_FACT, json.dumps(step_successors(self.graph)), "json", time.time())
-        self.journal.results.append(
-            AttemptResult(task_id, 0, "succeeded", artifacts=tuple(records), facts=(graph,))
-        )
-        return Parent(task_id, PARAMETERS_STEP, (), {r.name: r for r in records})
 
     def _launch(self, executor: Executor[TaskSpec, TaskOutcome], spec: TaskSpec) -> None:
         key = (spec.task_id, spec.attempt)
@@ -366,8 +339,7 @@ class RunDriver:
     def _failed(self, pathspec: str, message: str) -> None:
         self.failed = True
         self.console.note(
-            f"Task {pathspec} failed: {message}\nFix it and continue with: "
-            f"python {self._script_name()} resume {self.run_id}"
+            f"Task {pathspec} failed: {message}\nFix it and continue with: {self.resume_command}"
         )
 
     def _gang_member_ended(self, end: MemberEnd, last: bool) -> None:

@@ -22,15 +22,9 @@ from flowscope.flow import FlowGraph
 from flowscope.flow.render import STEP_GRAPH_FACT, step_successors
 from flowscope.flow.spec import warm_static
 from flowscope.logs import LogRecord
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
 from flowscope.metastore.provider import MetadataProvider
-from flowscope.metastore.records import (
-    ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
-    Fact,
-    NewRun,
-    NewTask,
-)
+from flowscope.metastore.records import ArtifactRecord, Fact
 from flowscope.runtime.cards import CardPolicy, warm_cards
 from flowscope.runtime.console import Console
 from flowscope.runtime.executor import Done

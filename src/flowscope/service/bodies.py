@@ -8,16 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowscope.errors import TagError
+from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
 from flowscope.metastore.records import (
     FINISHED_STATUSES,
     MAX_ADDRESS,
     MAX_INLINE_TEXT,
     ArtifactRecord,
-    AttemptResult,
-    AttemptStart,
     Fact,
-    NewRun,
-    NewTask,
     inline_bytes,
 )
 from flowscope.pathspec import check_id

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from flowscope.errors import ObjectNotFound
 from flowscope.metastore.filters import MAX_QUERY_LENGTH
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.queries import RunQuery
 from flowscope.service import bodies, parse as p
 from flowscope.service.context import DEFAULT_MAX_FILTERS, ServiceContext, guarded
 from flowscope.service.wire import bad_request, json_response, record

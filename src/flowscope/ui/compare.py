@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowscope.cards.escape import text
 from flowscope.errors import FlowscopeError, ObjectNotFound
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.queries import RunQuery
 from flowscope.pathspec import parse
 from flowscope.ui.graph import duration_text
 from flowscope.ui.reading import run_duration, run_record

@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from flowscope.cards.graph_svg import render_graph_svg
 from flowscope.errors import FlowscopeError, ObjectNotFound, TagError
-from flowscope.metastore.records import FINISHED_STATUSES, RunQuery
+from flowscope.metastore.queries import RunQuery
+from flowscope.metastore.records import FINISHED_STATUSES
 from flowscope.pathspec import parse
 from flowscope.tags import validate_tags
 from flowscope.ui import cards as carding, compare as comparing, reading, runs_list
@@ -194,12 +195,14 @@ class Pages:
             raise ObjectNotFound(f"Task('{flow}/{run_id}/{step}/{task_id}') does not exist.")
         from flowscope.logs import decode
 
-        datastore = self.ui.datastore_for(reading.run_record(self.stores, flow, int(run_id)))
+        finished = task.status in FINISHED_STATUSES or task.status == "lost"
+        datastore = None  # a running task's output is its live log: no run record read per poll
+        if finished:
+            datastore = self.ui.datastore_for(reading.run_record(self.stores, flow, int(run_id)))
         lines = [
             line.text for line in decode(reading.log_bytes(self.stores, task, stream, datastore))
         ]
         new = lines[after : after + reading.LOG_LINES]
-        finished = task.status in FINISHED_STATUSES or task.status == "lost"
         return JSONResponse(
             {"lines": new, "next": after + len(new), "finished": finished, "status": task.status}
         )

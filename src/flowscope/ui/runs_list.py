@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flowscope.errors import FlowscopeError, ObjectNotFound
-from flowscope.metastore.records import RunQuery
+from flowscope.metastore.queries import RunQuery
 from flowscope.tags import validate_tag
 from flowscope.ui.reading import run_duration
 
 if TYPE_CHECKING:
-    from flowscope.metastore.records import RunRow
+    from flowscope.metastore.queries import RunRow
     from flowscope.stores import Stores
 
 PAGE = 50
