@@ -199,3 +199,11 @@ def test_an_inline_copy_is_checked_against_its_key_like_a_read() -> None:
         ContentStore.open_inline(put.key, other.inline, "the record of x")
     with pytest.raises(DataStoreError):
         ContentStore.open_inline(put.key, b"garbage", "the record of x")
+
+
+def test_content_key_is_the_key_a_put_returns() -> None:
+    from flowscope.datastore.cas import content_key
+
+    store = ContentStore(MemoryStorage())
+    for data in (b"", b"x", bytes(range(256)) * 50):
+        assert content_key(data) == store.put(data)

@@ -270,6 +270,11 @@ def _byte_view(chunk: Chunk) -> memoryview:
     return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
+def content_key(data: bytes) -> str:
+    """The key a content store keeps `data` under, without storing it."""
+    return _digest([memoryview(data)], len(data))
+
+
 def _digest(views: Iterable[memoryview], size: int) -> str:
     import blake3
 

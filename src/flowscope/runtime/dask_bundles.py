@@ -110,10 +110,9 @@ def marker(kind: str, topic: str, key: AttemptKey) -> bytes:
 
 def marker_key(data: bytes) -> str:
     """The key the datastore keeps `data` under (to look for it without writing it)."""
-    from flowscope.datastore import ContentStore
-    from flowscope.datastore.memory import MemoryStorage
+    from flowscope.datastore.cas import content_key
 
-    return ContentStore(MemoryStorage()).put(data)
+    return content_key(data)
 
 
 def in_a_gang(payload: Any) -> bool:
