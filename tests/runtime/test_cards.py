@@ -25,7 +25,8 @@ from flowscope.datastore import ContentStore
 from flowscope.datastore.memory import MemoryStorage
 from flowscope.errors import StorageFull
 from flowscope.flow import FlowGraph
-from flowscope.runtime.cards import CardPolicy, graph_view, within
+from flowscope.runtime.card_policy import CardPolicy
+from flowscope.runtime.cards import graph_view, within
 from flowscope.runtime.spec import Parent, TaskSpec, step_rules
 from flowscope.runtime.task import RunWork, TaskOutcome
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flowscope.datastore import ContentStore, open_storage
-from flowscope.runtime.cards import CardPolicy
+from flowscope.runtime.card_policy import CardPolicy
 from flowscope.runtime.portable import FlowSource, PortableWork, WorkCache, unpack_code
 from flowscope.runtime.recording import code_package
 from flowscope.runtime.task import RunWork

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from flowscope.flow import current
 from flowscope.flow.card import step_cards
 from flowscope.metastore.records import Fact
-from flowscope.runtime.card_policy import CardPolicy as CardPolicy  # its home was here
+from flowscope.runtime.card_policy import CardPolicy
 
 if TYPE_CHECKING:
     from flowscope.cards import CardComponents, GraphView, RenderedCard, TaskSummary

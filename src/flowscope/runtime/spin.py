@@ -25,7 +25,7 @@ from flowscope.logs import LogRecord
 from flowscope.metastore.new_records import AttemptResult, AttemptStart, NewRun, NewTask
 from flowscope.metastore.provider import MetadataProvider
 from flowscope.metastore.records import ArtifactRecord, Fact
-from flowscope.runtime.cards import CardPolicy, warm_cards
+from flowscope.runtime.card_policy import CardPolicy, warm_cards
 from flowscope.runtime.console import Console
 from flowscope.runtime.executor import Done
 from flowscope.runtime.livelogs import LiveLogs
