@@ -46,10 +46,7 @@ def record_attempts(
     conn: Connection, flow_name: str, run_id: int, results: Sequence[AttemptResult]
 ) -> None:
     """The references of finished attempts (with their records, in `conn`'s transaction)."""
-    keys = dict.fromkeys(key for r in results for key in attempt_keys(r))
-    rows = [(flow_name, run_id, key) for key in keys]
-    if rows:
-        conn.executemany(_INSERT, rows)
+    _add(conn, flow_name, run_id, (key for r in results for key in attempt_keys(r)))
 
 
 def record_logs(
@@ -60,16 +57,20 @@ def record_logs(
 ) -> None:
     """The output so far of running attempts (a heartbeat's log snapshots): a run that is
     lost before its attempts finish keeps what its records show."""
-    keys = dict.fromkeys(key for _, _, out, err in logs for key in (out, err) if key)
-    rows = [(flow_name, run_id, key) for key in keys]
-    if rows:
-        conn.executemany(_INSERT, rows)
+    _add(conn, flow_name, run_id, (key for _, _, out, err in logs for key in (out, err) if key))
 
 
 def record_run(conn: Connection, flow_name: str, run_id: int, code_key: str | None) -> None:
     """A run's own reference: its code package."""
     if code_key:
-        conn.execute(_INSERT, (flow_name, run_id, code_key))
+        _add(conn, flow_name, run_id, (code_key,))
+
+
+def _add(conn: Connection, flow_name: str, run_id: int, keys: Iterable[str]) -> None:
+    """One row per distinct key (a key already there adds none)."""
+    rows = [(flow_name, run_id, key) for key in dict.fromkeys(keys)]
+    if rows:
+        conn.executemany(_INSERT, rows)
 
 
 def batches(keys: Iterable[str], size: int) -> Iterator[list[str]]:
