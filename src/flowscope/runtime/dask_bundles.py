@@ -55,6 +55,7 @@ class Batch:
     value of its own, so that Dask never reads the tuples as a graph."""
 
     attempts: tuple[tuple[AttemptKey, Any, float | None], ...]
+    announce: bool = True  # say when it starts (for hard timeouts and resource waits)
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Bundle:
     timeouts: tuple[float | None, ...]
     needs: tuple[tuple[str, float], ...]
     future: Any = None
-    worker: str = ""  # where it started (its start event)
+    worker: str = ""  # where it started (its start event, sent only when needed)
     reported: set[AttemptKey] = field(default_factory=set)
 
     def deadlines(self, now: float, late: float) -> dict[AttemptKey, float | None]:

@@ -7,10 +7,11 @@
 `dask_worker.run_bundle`, one attempt each, or several when more wait than the cluster has
 slots (runtime/dask_bundles.py), then waits on one queue, fed by the futures' done callbacks
 (which fetch the reports, in batches, off the runner's thread) and by the events the attempts
-send: a bundle's start, an attempt's end (its report, as it ends, when others of its bundle
-follow), its output. An attempt's output arrives as chunks in the datastore (announced while
-it runs, listed in its report at the end); each line reaches `on_output` once, in order, with
-the time it was printed.
+send: a bundle's start (only when one of its attempts has a hard timeout or a resource need),
+an attempt's end (its report, as it ends, when others of its bundle follow), its output. An
+attempt's output arrives as chunks in the datastore (announced while it runs, listed in its
+report at the end); each line reaches `on_output` once, in order, with the time it was
+printed.
 
 Faults: a worker lost mid-attempt fails that attempt (KilledWorker, or the attempt refused
 when Dask starts it again elsewhere), so `@retry` applies; a scheduler lost raises
@@ -224,7 +225,7 @@ class DaskExecutor(Generic[P, R]):
         futures = self.client.map(
             run_bundle,
             [self.shipped] * len(batches),
-            [Batch(tuple(batch)) for batch in batches],
+            [Batch(tuple(batch), announce=_announce(batch, needs)) for batch in batches],
             [self.topic] * len(batches),
             numbers,
             [self.datastore] * len(batches),
@@ -337,7 +338,9 @@ class DaskExecutor(Generic[P, R]):
         except Exception as err:
             return f"its Dask task failed and the reason could not be read ({err})"
         if type(exc).__name__ == "KilledWorker":
-            where = f" ({attempt.worker})" if attempt.worker else ""
+            last = getattr(getattr(exc, "last_worker", None), "address", "")
+            worker = attempt.worker or str(last or "")
+            where = f" ({worker})" if worker else ""
             return f"the Dask worker running it died{where}"
         return f"its Dask task failed: {type(exc).__name__}: {exc}"
 
@@ -376,6 +379,14 @@ class DaskExecutor(Generic[P, R]):
                             self.client.cancel([attempt.future], force=True)
                         ended.append(self._end(attempt, None, missing, None))
         return ended
+
+
+def _announce(batch: list[tuple[AttemptKey, Any, Any]], needs: tuple[Any, ...]) -> bool:
+    """Whether a bundle's worker says when it starts, an event of its own: only what needs
+    it hears it (a hard timeout's deadline counts from the start; a task waiting for
+    resources is failed when no worker offers them, unless it started). The worker that ran
+    an attempt comes with its report either way."""
+    return bool(needs) or any(timeout for _, _, timeout in batch)
 
 
 def _result(future: Any) -> Any:

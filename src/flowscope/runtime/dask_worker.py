@@ -129,7 +129,8 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
     portable = isinstance(shipped, PortableWork)
     address = shipped.source.datastore if portable else datastore
     store = _STORES.get(address) if address else None
-    worker.log_event(topic, {"bundle": number, "started": where[0]})
+    if batch.announce:
+        worker.log_event(topic, {"bundle": number, "started": where[0]})
     task_key = worker.get_current_task()
     reports: list[Report] = []
     announcer = _Announcer(worker, topic)

@@ -88,39 +88,55 @@ def die_with_parent_hook() -> Callable[[], None] | None:
     return lambda: prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
 
 
+class _ChildReady:
+    """What every child needs, made once in the runner before the first fork rather than in
+    each child (where each new object dirties shared pages): the die-with-parent hook, and
+    the child's sys.stdout and sys.stderr over fds 1 and 2, which the runner never writes
+    (a child points fds 1 and 2 at its pipes first)."""
+
+    def __init__(self) -> None:
+        self.die_with_parent = die_with_parent_hook()
+        self.stdout = _text_stream(1)
+        self.stderr = _text_stream(2)
+
+
+def _text_stream(fd: int) -> io.TextIOWrapper | None:
+    """A line-buffered UTF-8 text stream over `fd` (None when the runner has no such fd
+    open: the child then makes its own, once its pipe is there)."""
+    try:
+        return io.TextIOWrapper(
+            io.FileIO(fd, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        )
+    except OSError:
+        return None
+
+
 def _child(
     work: Callable[[Any], Any],
     payload: Any,
     fds: tuple[int, int, int],
     runner: int,
-    die_with_parent: Callable[[], None] | None,
+    ready: _ChildReady,
 ) -> None:
     result_w, out_w, err_w = fds
     code = 0
     try:
-        if die_with_parent is not None:
-            die_with_parent()
+        if ready.die_with_parent is not None:
+            ready.die_with_parent()
         if os.getppid() != runner:  # the runner died before the hook was in place
             os._exit(1)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner handles Ctrl-C
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by spawn()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by submit()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        sys.stdout = io.TextIOWrapper(
-            io.FileIO(1, "w", closefd=False),
-            encoding="utf-8",
-            errors="backslashreplace",
-            line_buffering=True,
-        )
-        sys.stderr = io.TextIOWrapper(
-            io.FileIO(2, "w", closefd=False),
-            encoding="utf-8",
-            errors="backslashreplace",
-            line_buffering=True,
-        )
+        sys.stdout = ready.stdout or _text_stream(1) or sys.stdout
+        sys.stderr = ready.stderr or _text_stream(2) or sys.stderr
         faulthandler.enable(sys.stderr)  # a fatal signal prints the Python frames to stderr
         outcome = work(payload)
         payload = memoryview(pickle.dumps(outcome, protocol=5))
@@ -163,7 +179,7 @@ class ForkExecutor(Generic[P, R]):
         self._forks: dict[int, _Fork] = {}  # pid -> fork
         self._by_key: dict[AttemptKey, _Fork] = {}
         self._host = socket.gethostname()
-        self._die_with_parent = die_with_parent_hook()  # resolved once, before any fork
+        self._ready: _ChildReady | None = None  # made at the first fork
         self._closed = False
         self._close_in_child = close_in_child  # the caller's own fds a worker must not hold
 
@@ -184,6 +200,7 @@ class ForkExecutor(Generic[P, R]):
         # or the runner would lose track of a live worker. The child unblocks them once its own
         # dispositions are set; the runner gets a held-back signal when submit() returns.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        ready = self._ready = self._ready or _ChildReady()
         try:
             pipes = [os.pipe() for _ in range(3)]
             runner = os.getpid()
@@ -198,7 +215,7 @@ class ForkExecutor(Generic[P, R]):
                     except OSError:
                         pass
                 fds = (pipes[0][1], pipes[1][1], pipes[2][1])
-                _child(self.work, payload, fds, runner, self._die_with_parent)
+                _child(self.work, payload, fds, runner, ready)
             for _, w in pipes:
                 os.close(w)
             now = time.time()
