@@ -17,7 +17,12 @@ up user + system time of every process involved (the run's, the client's for the
 scheduler's, the workers', their task hosts' and the forks'), per task the same way: on a
 machine shared with other work, it is the steadier figure.
 
-    python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1] [--cases dask,host,local]
+    python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1]
+        [--cases dask,host,local] [--rounds 1]
+
+With `--rounds R` the floor and the cases run R times in turn, and the medians follow (the
+"x floor" column of the medians is the median per-task cost over the median floor; the
+ratios of each round, each against its own floor, are listed beside it).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,6 +100,49 @@ def run_flow(
     return wall, cpu
 
 
+def one_round(
+    cluster: CliCluster, root: Path, env: dict[str, str], args: argparse.Namespace
+) -> list[tuple[str, float, float, float]]:
+    """(case, wall s, s per task, cpu s per task) for the floor and each case, in turn."""
+    n, small = args.n, 10
+    raw, raw_cpu = floor(cluster, n)
+    on_dask = ["--executor", "dask", "--dask-address", cluster.address]
+    cap = ["--max-workers", str(args.max_workers)]
+    rows = [("raw client.map no-op (floor)", raw, raw / n, raw_cpu / n)]
+    cases = {
+        "dask": ("flowscope on dask", on_dask + cap),
+        "host": ("flowscope on dask, isolation host", [*on_dask, "--dask-isolation", "host", *cap]),
+        "local": ("flowscope local forks", cap),
+    }
+    for name, extra in (cases[c] for c in args.cases.split(",") if c):
+        big, big_cpu = run_flow(root, n, extra, env, cluster)
+        little, little_cpu = run_flow(root, small, extra, env, cluster)
+        per_task, cpu = (big - little) / (n - small), (big_cpu - little_cpu) / (n - small)
+        rows.append((name, big, per_task, cpu))
+    return rows
+
+
+def show(title: str, rows: list[tuple[str, float, float, float]], spread: str = "") -> None:
+    print(title)
+    print(
+        f"{'case':34} {'wall s':>8} {'ms/task':>8} {'x floor':>8} {'cpu ms/task':>12} "
+        f"{'x floor':>8}{'  x floor, each round' if spread else ''}"
+    )
+    for name, wall, per_task, cpu in rows:
+        print(
+            f"{name:34} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f} "
+            f"{cpu * 1000:12.2f} {cpu / rows[0][3]:8.1f}"
+            + (f"  {spread_of(name)}" if spread else "")
+        )
+
+
+_RATIOS: dict[str, list[float]] = {}
+
+
+def spread_of(name: str) -> str:
+    return " ".join(f"{r:.1f}" for r in _RATIOS.get(name, []))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
@@ -102,8 +151,10 @@ def main() -> None:
     parser.add_argument(
         "--cases", default="dask,host,local", help="which to run beside the floor (comma-separated)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds of the floor and every case, in turn"
+    )
     args = parser.parse_args()
-    n, small = args.n, 10
     root = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWSCOPE_")}
     env.update(FLOWSCOPE_USER="bench", PYTHONPATH=str(HERE.parent / "src"))
@@ -111,36 +162,24 @@ def main() -> None:
     try:
         threads = ["--nthreads", str(args.nthreads)]  # the last --nthreads given wins
         cluster.start(threads, threads)
-        raw, raw_cpu = floor(cluster, n)
-        on_dask = ["--executor", "dask", "--dask-address", cluster.address]
-        cap = ["--max-workers", str(args.max_workers)]
-        rows = [("raw client.map no-op (floor)", raw, raw / n, raw_cpu / n)]
-        cases = {
-            "dask": ("flowscope on dask", on_dask + cap),
-            "host": (
-                "flowscope on dask, isolation host",
-                [*on_dask, "--dask-isolation", "host", *cap],
-            ),
-            "local": ("flowscope local forks", cap),
-        }
-        for name, extra in (cases[c] for c in args.cases.split(",") if c):
-            big, big_cpu = run_flow(root, n, extra, env, cluster)
-            little, little_cpu = run_flow(root, small, extra, env, cluster)
-            per_task, cpu = (big - little) / (n - small), (big_cpu - little_cpu) / (n - small)
-            rows.append((name, big, per_task, cpu))
-        print(
-            f"{n}-task foreach, 2 dask workers x {args.nthreads} thread(s), "
-            f"--max-workers {args.max_workers}; load average {os.getloadavg()[0]:.1f}"
-        )
-        print(
-            f"{'case':34} {'wall s':>8} {'ms/task':>8} {'x floor':>8} {'cpu ms/task':>12} "
-            f"{'x floor':>8}"
-        )
-        for name, wall, per_task, cpu in rows:
-            print(
-                f"{name:34} {wall:8.2f} {per_task * 1000:8.2f} {per_task / rows[0][2]:8.1f} "
-                f"{cpu * 1000:12.2f} {cpu / rows[0][3]:8.1f}"
+        rounds = []
+        for i in range(args.rounds):
+            rows = one_round(cluster, root, env, args)
+            rounds.append(rows)
+            for name, _, per_task, _ in rows:  # each case against its own round's floor
+                _RATIOS.setdefault(name, []).append(per_task / rows[0][2])
+            load = os.getloadavg()[0]
+            show(
+                f"round {i + 1}: {args.n}-task foreach, 2 dask workers x {args.nthreads} "
+                f"thread(s), --max-workers {args.max_workers}; load average {load:.1f}",
+                rows,
             )
+        if args.rounds > 1:
+            medians = [
+                (name, *(statistics.median(r[k][j] for r in rounds) for j in (1, 2, 3)))
+                for k, (name, *_) in enumerate(rounds[0])
+            ]
+            show(f"medians of {args.rounds} rounds", medians, spread="yes")
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
