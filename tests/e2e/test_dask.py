@@ -242,6 +242,23 @@ def test_a_worker_killed_mid_task_fails_that_attempt_and_retry_applies(workspace
     assert run["join"].task.data.values == [0, 10, 20]
 
 
+def test_what_never_started_in_a_dead_workers_bundle_runs_again_not_retried(workspace, own_cluster):
+    """12 tasks on 2 workers go in bundles of 3. With allowed-failures 0 (as the local
+    cluster sets it), Dask fails every bundle the killed worker held; only the attempt that
+    was running fails (and is retried), the others of its bundles never started and run."""
+    allowed = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    own_cluster.start([], [], scheduler_env=allowed)
+    workspace.env.update(FLOWSCOPE_EXECUTOR="dask", FLOWSCOPE_DASK_ADDRESS=own_cluster.address)
+    result = workspace.run(
+        "dask_probe", "run", "--mode", "kill-worker", "--width", "12", timeout=180
+    )
+    assert result.code == 0, result.output
+    run = workspace.client().Flow("DaskProbeFlow").latest_run
+    retried = sorted(t.index for t in run["work"] if t.current_attempt > 0)
+    assert retried == [0], result.output
+    assert run["join"].task.data.values == [i * 10 for i in range(12)]
+
+
 def test_the_scheduler_lost_mid_run_fails_cleanly_with_the_resume_command(workspace, own_cluster):
     own_cluster.start([], [])
     workers = own_cluster.worker_pids()

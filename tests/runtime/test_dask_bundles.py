@@ -6,7 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from flowscope.datastore import ContentStore, open_storage
-from flowscope.runtime.dask_bundles import Bundle, in_a_gang, in_flight, marker, marker_key, sizes
+from flowscope.runtime.dask_bundles import (
+    Bundle,
+    announced,
+    in_a_gang,
+    in_flight,
+    marker,
+    marker_key,
+    sizes,
+    unstarted,
+)
 from flowscope.runtime.spec import TaskSpec
 
 
@@ -41,14 +50,39 @@ def test_deadlines_add_up_the_timeouts_of_the_attempts_before() -> None:
 
 def test_a_marker_key_is_the_key_the_datastore_stores_it_under(tmp_path: Path) -> None:
     store = ContentStore(open_storage(str(tmp_path)))
-    started = marker("started", "topic", (3, 1))
+    started = marker("started", "topic", 7, (3, 1))
     assert not store.exists(marker_key(started))  # looking does not write it
     assert store.put(started) == marker_key(started)
-    assert marker("cancelled", "topic", (3, 1)) != started
-    assert marker("started", "topic", (3, 0)) != started
+    assert marker("cancelled", "topic", 7, (3, 1)) != started
+    assert marker("started", "topic", 7, (3, 0)) != started
+    assert marker("started", "topic", 8, (3, 1)) != started  # sent again: fresh markers
 
 
 def test_gang_members_are_known_by_their_spec() -> None:
     assert in_a_gang(TaskSpec(3, "train", (), (), gang=(3, 4)))
     assert not in_a_gang(TaskSpec(3, "train", (), ()))
     assert not in_a_gang(7)  # a plain payload
+
+
+def test_only_a_bundle_with_a_hard_timeout_or_a_resource_need_says_when_it_starts() -> None:
+    plain = [((1, 0), "p", None), ((2, 0), "q", None)]
+    assert not announced(plain, ())
+    assert announced([*plain, ((3, 0), "r", 5.0)], ())
+    assert announced(plain, (("GPU", 1.0),))
+
+
+def test_what_never_started_in_a_dead_workers_bundle_is_claimed_to_go_again() -> None:
+    keys = ((1, 0), (2, 0), (3, 0), (4, 0))
+    bundle = Bundle(5, keys, (None, 2.0, None, None), (), ("a", "b", "c", "d"))
+    started_by_the_worker = {(1, 0), (2, 0)}  # (2, 0) ran when the worker died
+    claimed: list = []
+
+    def claim(key: tuple) -> bool:
+        if key == (4, 0):
+            raise OSError("the datastore is away")
+        claimed.append(key)
+        return key not in started_by_the_worker
+
+    again = unstarted(bundle, [(2, 0), (3, 0), (4, 0)], claim)
+    assert again == [((3, 0), "c", None)]  # with its payload and timeout, in order
+    assert claimed == [(2, 0), (3, 0)]  # a refused claim leaves (4, 0) to fail

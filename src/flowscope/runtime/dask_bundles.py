@@ -22,7 +22,7 @@ client and a worker must agree on about one attempt without a Dask message:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +66,36 @@ class Bundle:
     keys: tuple[AttemptKey, ...]
     timeouts: tuple[float | None, ...]
     needs: tuple[tuple[str, float], ...]
+    payloads: tuple[Any, ...] = ()  # in the order of `keys` (to send one again)
     future: Any = None
     worker: str = ""  # where it started (its start event, sent only when needed)
     reported: set[AttemptKey] = field(default_factory=set)
+
+    def result(self) -> Any:
+        """The finished task's reports, or None when they cannot be had."""
+        try:
+            return self.future.result(timeout=10)
+        except Exception:
+            return None
+
+    def killed(self) -> bool:
+        """The task failed because its worker died (every time Dask was allowed to try)."""
+        try:
+            return type(self.future.exception(timeout=5)).__name__ == "KilledWorker"
+        except Exception:
+            return False
+
+    def failure(self) -> str:
+        """Why the failed task has no report for an attempt, in words."""
+        try:
+            exc = self.future.exception(timeout=5)
+        except Exception as err:
+            return f"its Dask task failed and the reason could not be read ({err})"
+        if type(exc).__name__ == "KilledWorker":
+            last = getattr(getattr(exc, "last_worker", None), "address", "")
+            worker = self.worker or str(last or "")
+            return f"the Dask worker running it died{f' ({worker})' if worker else ''}"
+        return f"its Dask task failed: {type(exc).__name__}: {exc}"
 
     def deadlines(self, now: float, late: float) -> dict[AttemptKey, float | None]:
         """When each attempt's report is overdue, for a bundle that started at `now`: the
@@ -104,9 +131,11 @@ class Tracked:
         return "" if self.bundle is None else self.bundle.worker
 
 
-def marker(kind: str, topic: str, key: AttemptKey) -> bytes:
-    """The blob that says an attempt of one executor (`topic`) was `kind` (see above)."""
-    return f"flowscope attempt {kind}: {topic} {key[0]} {key[1]}".encode()
+def marker(kind: str, topic: str, number: int, key: AttemptKey) -> bytes:
+    """The blob that says an attempt of one executor (`topic`), sent in its bundle `number`,
+    was `kind` (see above). A Dask rerun of the bundle meets the same markers; the attempt
+    sent again in another bundle (never started before its worker died) meets fresh ones."""
+    return f"flowscope attempt {kind}: {topic} bundle {number} {key[0]} {key[1]}".encode()
 
 
 def marker_key(data: bytes) -> str:
@@ -114,6 +143,34 @@ def marker_key(data: bytes) -> str:
     from flowscope.datastore.cas import content_key
 
     return content_key(data)
+
+
+def announced(batch: Sequence[tuple[AttemptKey, Any, float | None]], needs: Sequence[Any]) -> bool:
+    """Whether a bundle's worker says when it starts, an event of its own: only what needs
+    it hears it (a hard timeout's deadline counts from the start; a task waiting for
+    resources is failed when no worker offers them, unless it started). The worker that ran
+    an attempt comes with its report either way."""
+    return bool(needs) or any(timeout for _, _, timeout in batch)
+
+
+def unstarted(
+    bundle: Bundle, missing: Sequence[AttemptKey], claim: Callable[[AttemptKey], bool]
+) -> list[tuple[AttemptKey, Any, float | None]]:
+    """Of a dead worker's bundle (KilledWorker: every rerun died too, or none was allowed),
+    the attempts among `missing` (no report) that never started, claimed now so that no
+    worker ever starts them in that bundle: (key, payload, timeout) each, to send again in
+    another bundle. The one that was running, claimed by its worker, is not among them: it
+    fails, and its @retry decides. A claim the datastore refuses leaves the attempt to fail."""
+    again = []
+    for key in missing:
+        try:
+            fresh = claim(key)
+        except Exception:
+            fresh = False
+        if fresh:
+            i = bundle.keys.index(key)
+            again.append((key, bundle.payloads[i], bundle.timeouts[i]))
+    return again
 
 
 def in_a_gang(payload: Any) -> bool:
@@ -127,9 +184,11 @@ __all__ = [
     "Batch",
     "Bundle",
     "Tracked",
+    "announced",
     "in_a_gang",
     "in_flight",
     "marker",
     "marker_key",
     "sizes",
+    "unstarted",
 ]

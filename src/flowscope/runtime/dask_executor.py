@@ -35,10 +35,12 @@ from flowscope.runtime.dask_bundles import (
     Batch,
     Bundle,
     Tracked,
+    announced,
     in_a_gang,
     in_flight,
     marker,
     sizes,
+    unstarted,
 )
 from flowscope.runtime.dask_watch import ClusterWatch, Requirement
 from flowscope.runtime.executor import CANCELLED, TIMEOUT, AttemptKey, Done, OutputSink, Placement
@@ -161,9 +163,9 @@ class DaskExecutor(Generic[P, R]):
             self.client.cancel([bundle.future], force=True)
             return False
         try:  # claimed here first, the worker skips it; else it runs: ask it to stop
-            if self.store.put_info([marker("started", self.topic, attempt.key)]).written:
+            if self._claim(bundle, attempt.key):
                 return True
-            self.store.put(marker("cancelled", self.topic, attempt.key))
+            self.store.put(marker("cancelled", self.topic, bundle.number, attempt.key))
         except Exception:  # the datastore refuses: stop its whole bundle instead
             self.client.cancel([bundle.future], force=True)
         return False
@@ -225,7 +227,7 @@ class DaskExecutor(Generic[P, R]):
         futures = self.client.map(
             run_bundle,
             [self.shipped] * len(batches),
-            [Batch(tuple(batch), announce=_announce(batch, needs)) for batch in batches],
+            [Batch(tuple(batch), announce=announced(batch, needs)) for batch in batches],
             [self.topic] * len(batches),
             numbers,
             [self.datastore] * len(batches),
@@ -236,11 +238,34 @@ class DaskExecutor(Generic[P, R]):
         )
         for number, batch, future in zip(numbers, batches, futures, strict=True):
             keys = tuple(key for key, _, _ in batch)
-            bundle = Bundle(number, keys, tuple(t for _, _, t in batch), needs, future)
+            timeouts, payloads = tuple(t for _, _, t in batch), tuple(p for _, p, _ in batch)
+            bundle = Bundle(number, keys, timeouts, needs, payloads, future)
             self._bundles[number] = bundle
             for key in keys:
                 self.attempts[key].bundle = bundle
             future.add_done_callback(lambda f, b=bundle: self._landed(b, f))
+
+    def _claim(self, bundle: Bundle, key: AttemptKey) -> bool:
+        """Mark the attempt started in its bundle before a worker does: True when it had
+        not started (and now never will there)."""
+        return bool(
+            self.store.put_info([marker("started", self.topic, bundle.number, key)]).written
+        )
+
+    def _send_again(self, bundle: Bundle, missing: list[AttemptKey]) -> list[AttemptKey]:
+        """A bundle whose worker died: what never started goes to Dask again (see
+        `dask_bundles.unstarted`); the rest is returned, to end as its bundle did."""
+        if not self.bundling or len(bundle.keys) == 1:
+            return missing
+        if not bundle.killed():
+            return missing
+        live = [k for k in missing if not self.attempts[k].cancelled]
+        again = unstarted(bundle, live, lambda key: self._claim(bundle, key))
+        for key, payload, timeout in again:
+            self.attempts[key].bundle, self.attempts[key].deadline = None, None
+            self._unsent.append((key, payload, timeout))
+        sent = {key for key, _, _ in again}
+        return [k for k in missing if k not in sent]
 
     # ---- events ----------------------------------------------------------------------
     def _landed(self, bundle: Bundle, future: Any) -> None:
@@ -258,7 +283,9 @@ class DaskExecutor(Generic[P, R]):
             bundle, status = value
             self._bundles.pop(bundle.number, None)
             missing = [k for k in bundle.keys if k not in bundle.reported and k in self.attempts]
-            reports = _result(bundle.future) if missing and status == "finished" else None
+            if missing and status == "error":
+                missing = self._send_again(bundle, missing)
+            reports = bundle.result() if missing and status == "finished" else None
             for key in missing:  # (an event lost or late: its result still has the report)
                 i = bundle.keys.index(key)
                 report = reports[i] if reports is not None and i < len(reports) else None
@@ -323,26 +350,14 @@ class DaskExecutor(Generic[P, R]):
             return self._end(attempt, report.outcome, failure, report)
         if attempt.cancelled:
             return self._end(attempt, None, CANCELLED, None)
-        if future.status == "error":
-            return self._end(attempt, None, self._describe(attempt), None)
+        if attempt.bundle is not None and future.status == "error":
+            return self._end(attempt, None, attempt.bundle.failure(), None)
         if future.status in ("cancelled", "lost") and not self.cluster.connected():
             self._lost = True
             raise ExecutorLost(f"the Dask scheduler at {self.scheduler} was lost")
         return self._end(
             attempt, None, f"its Dask task ended as {future.status} without a report", None
         )
-
-    def _describe(self, attempt: Tracked) -> str:
-        try:
-            exc = attempt.future.exception(timeout=5)
-        except Exception as err:
-            return f"its Dask task failed and the reason could not be read ({err})"
-        if type(exc).__name__ == "KilledWorker":
-            last = getattr(getattr(exc, "last_worker", None), "address", "")
-            worker = attempt.worker or str(last or "")
-            where = f" ({worker})" if worker else ""
-            return f"the Dask worker running it died{where}"
-        return f"its Dask task failed: {type(exc).__name__}: {exc}"
 
     def _end(self, attempt: Tracked, outcome: Any, failure: str | None, report: Any) -> Done[R]:
         self.attempts.pop(attempt.key, None)
@@ -379,19 +394,3 @@ class DaskExecutor(Generic[P, R]):
                             self.client.cancel([attempt.future], force=True)
                         ended.append(self._end(attempt, None, missing, None))
         return ended
-
-
-def _announce(batch: list[tuple[AttemptKey, Any, Any]], needs: tuple[Any, ...]) -> bool:
-    """Whether a bundle's worker says when it starts, an event of its own: only what needs
-    it hears it (a hard timeout's deadline counts from the start; a task waiting for
-    resources is failed when no worker offers them, unless it started). The worker that ran
-    an attempt comes with its report either way."""
-    return bool(needs) or any(timeout for _, _, timeout in batch)
-
-
-def _result(future: Any) -> Any:
-    """A finished future's report, or None when it cannot be had."""
-    try:
-        return future.result(timeout=10)
-    except Exception:
-        return None

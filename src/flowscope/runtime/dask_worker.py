@@ -140,9 +140,11 @@ def run_bundle(shipped: Any, batch: Batch, topic: str, number: int, datastore: s
             if i and _unwanted(worker, task_key):
                 break  # the whole task was cancelled: the rest never start
             announcer.tick()
-            watch = None if store is None or alone else _cancel_watch(store, topic, key)
+            watch = None if store is None or alone else _cancel_watch(store, topic, number, key)
             sent = (key, payload, timeout)
-            report = _run_one(shipped, store, worker, where, topic, sent, watch, announcer.tick)
+            report = _run_one(
+                shipped, store, worker, where, (topic, number), sent, watch, announcer.tick
+            )
             reports.append(report)
             announcer.ended(key, report)
     finally:  # those that ended are told, even when the task fails on a later one
@@ -181,16 +183,16 @@ def _run_one(
     store: Any,
     worker: Any,
     where: tuple[str, str],
-    topic: str,
+    scope: tuple[str, int],
     sent: tuple[AttemptKey, Any, float | None],
     stop_asked: Callable[[], bool] | None = None,
     tick: Callable[[], None] | None = None,
 ) -> Report:
     """One attempt of a bundle: claimed (its start marker), then run on a task host."""
-    (key, payload, timeout), (address, host) = sent, where
+    (key, payload, timeout), (address, host), (topic, number) = sent, where, scope
     started = time.time()
     portable = isinstance(shipped, PortableWork)
-    if store is not None and not _first_start(store, topic, key):
+    if store is not None and not _first_start(store, topic, number, key):
         refused = (
             f"the Dask worker that started it was lost, and Dask started it again on {address}; "
             f"an attempt runs once (@retry decides what comes next)"
@@ -213,10 +215,10 @@ def _run_one(
     return Report(outcome, failure, host, pid, address, began or started, shipper.chunks)
 
 
-def _cancel_watch(store: Any, topic: str, key: AttemptKey) -> Callable[[], bool]:
+def _cancel_watch(store: Any, topic: str, number: int, key: AttemptKey) -> Callable[[], bool]:
     """Whether the client asked to stop this attempt of a bundle (its cancel marker is in the
     datastore); looked for at most every WATCH_EVERY seconds."""
-    wanted = marker_key(marker("cancelled", topic, key))
+    wanted = marker_key(marker("cancelled", topic, number, key))
     due = [time.monotonic() + WATCH_EVERY]
 
     def asked() -> bool:
@@ -292,10 +294,10 @@ def _on_a_host(
         raise
 
 
-def _first_start(store: Any, topic: str, key: AttemptKey) -> bool:
+def _first_start(store: Any, topic: str, number: int, key: AttemptKey) -> bool:
     """Mark the attempt started, in the datastore; False when it was marked already (Dask
     reruns a task whose worker died, unless its scheduler sets allowed-failures to 0)."""
-    return bool(store.put_info([marker("started", topic, key)]).written)
+    return bool(store.put_info([marker("started", topic, number, key)]).written)
 
 
 def _unwanted(worker: Any, task_key: Any) -> bool:

@@ -13,10 +13,11 @@ from flowscope import FlowSpec, Parameter, current, retry, step
 class DaskProbeFlow(FlowSpec):
     mode = Parameter("mode", default="where")
     gate = Parameter("gate", default="")
+    width = Parameter("width", default=3, type=int)
 
     @step
     def start(self):
-        self.items = [0, 1, 2]
+        self.items = list(range(self.width))
         self.next(self.work, foreach="items")
 
     @retry(times=1)
