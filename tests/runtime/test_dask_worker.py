@@ -24,10 +24,11 @@ class _Worker:
 
 def test_an_attempt_is_marked_started_once(tmp_path: Path) -> None:
     store = ContentStore(open_storage(str(tmp_path)))
-    assert dask_worker._first_start(store, "topic", (3, 0))
-    assert not dask_worker._first_start(store, "topic", (3, 0))  # a rerun after a lost worker
-    assert dask_worker._first_start(store, "topic", (3, 1))  # the retry is a new attempt
-    assert dask_worker._first_start(store, "other-run", (3, 0))
+    assert dask_worker._first_start(store, "topic", 0, (3, 0))
+    assert not dask_worker._first_start(store, "topic", 0, (3, 0))  # a rerun after a lost worker
+    assert dask_worker._first_start(store, "topic", 0, (3, 1))  # the retry is a new attempt
+    assert dask_worker._first_start(store, "other-run", 0, (3, 0))
+    assert dask_worker._first_start(store, "topic", 1, (3, 0))  # sent again in another bundle
 
 
 def test_output_goes_out_in_announced_chunks_in_order(tmp_path: Path) -> None:
