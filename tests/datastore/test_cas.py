@@ -207,3 +207,16 @@ def test_content_key_is_the_key_a_put_returns() -> None:
     store = ContentStore(MemoryStorage())
     for data in (b"", b"x", bytes(range(256)) * 50):
         assert content_key(data) == store.put(data)
+
+
+@pytest.mark.parametrize("kind", ["local", "memory"])
+def test_a_claim_stores_once_under_the_key_a_put_gives(tmp_path: Path, kind: str) -> None:
+    from flowscope.datastore.cas import content_key
+
+    storage: BlobStorage = LocalStorage(tmp_path) if kind == "local" else MemoryStorage()
+    store = ContentStore(storage)
+    data = b"flowscope attempt started: topic bundle 0 3 0"
+    assert store.claim(data) is True
+    assert store.claim(data) is False
+    assert store.exists(content_key(data)) and store.get(content_key(data)) == data
+    assert store.put_info([data]).written is False  # a put meets what the claim stored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import mmap
 import multiprocessing
 import os
@@ -254,3 +255,54 @@ def test_a_sweep_never_fails(tmp_path: Path) -> None:
     assert local_module.sweep_stale_temporaries(str(tmp_path / "missing"), 0) == 0
     (tmp_path / "d.tmp").mkdir()  # a directory named like a temporary: unlink refuses it
     assert local_module.sweep_stale_temporaries(str(tmp_path), -1) == 0
+
+
+def _claim_after_barrier(
+    root: str, barrier: multiprocessing.synchronize.Barrier, queue: multiprocessing.Queue[bool]
+) -> None:
+    store = ContentStore(LocalStorage(root))
+    barrier.wait()
+    queue.put(store.claim(b"flowscope attempt started: topic bundle 0 3 0"))
+
+
+def test_of_many_processes_claiming_one_blob_at_once_exactly_one_wins(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    claimers = 8
+    barrier = context.Barrier(claimers)
+    queue: multiprocessing.Queue[bool] = context.Queue()
+    processes = [
+        context.Process(target=_claim_after_barrier, args=(str(tmp_path), barrier, queue))
+        for _ in range(claimers)
+    ]
+    for process in processes:
+        process.start()
+    won = [queue.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    assert won.count(True) == 1
+    (blob,) = blob_files(tmp_path)  # no temporary file is left behind
+    assert ContentStore(LocalStorage(tmp_path)).exists(blob.name)
+
+
+def test_write_once_says_whether_it_stored_the_blob(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    key = key_of(b"x")
+    assert storage.write_once(key, [b"x"]) is True
+    assert storage.write_once(key, [b"other bytes"]) is False
+    assert storage.read(key) == b"x"
+    assert blob_files(tmp_path) == [tmp_path / key[:2] / key]
+
+
+def test_without_hard_links_write_once_still_stores_and_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(*_: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    storage = LocalStorage(tmp_path)
+    key = key_of(b"y")
+    assert storage.write_once(key, [b"y"]) is True
+    assert storage.write_once(key, [b"y"]) is False
+    assert storage.read(key) == b"y"
+    assert blob_files(tmp_path) == [tmp_path / key[:2] / key]

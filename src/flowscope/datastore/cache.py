@@ -55,9 +55,9 @@ class CachedStorage:
 
     def __getattr__(self, name: str) -> object:
         # the remote's optional methods and fields (write_new and concurrency of a
-        # ConditionalStorage, close), so that callers probing for them with getattr see
+        # ConditionalStorage, write_once, close), so that callers probing for them with getattr see
         # exactly what the remote offers (asked only when needed: a lazy remote opens then)
-        if name in ("write_new", "concurrency", "close", "serves"):
+        if name in ("write_new", "write_once", "concurrency", "close", "serves"):
             return getattr(self.remote, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 

@@ -167,6 +167,24 @@ class ContentStore:
         inline = self._inline(stored) if stored_size <= self.inline_max else None
         return PutResult(key, stored_size, logical_size, written=written, inline=inline)
 
+    def claim(self, data: Chunk) -> bool:
+        """Store `data` unless it is stored already: True when this call stored it (a claim:
+        of two claimers, one wins). In one step where the backend can (a local directory:
+        a hard link; S3: a conditional write); elsewhere it looks first, so two claimers at
+        the very same moment may both win."""
+        views = [_byte_view(data)]
+        key = _digest(views, views[0].nbytes)
+        stored = list(encode(views))
+        once = getattr(self._storage, "write_once", None) or getattr(
+            self._storage, "write_new", None
+        )
+        if once is not None:
+            return bool(once(key, stored))
+        if self._storage.exists(key):
+            return False
+        self._storage.write(key, stored)
+        return True
+
     def _inline(self, stored: Sequence[Chunk] | None) -> bytes | None:
         if stored is None:
             return None

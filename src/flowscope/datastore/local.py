@@ -10,6 +10,7 @@ every write).
 
 from __future__ import annotations
 
+import errno
 import io
 import mmap
 import os
@@ -84,9 +85,19 @@ class LocalStorage:
             raise _io_error("read the size of", key, path, exc) from exc
 
     def write(self, key: str, chunks: Sequence[Chunk]) -> None:
+        self._store(key, chunks, once=False)
+
+    def write_once(self, key: str, chunks: Sequence[Chunk]) -> bool:
+        """Like `write`, and atomic about the blob's existence: True when this call stored
+        it; False when it was stored already, or another writer (another process, another
+        machine on a shared directory) stored it first. For claims: a Dask attempt's start
+        marker, which a worker and the client cancelling it may write at once."""
+        return self._store(key, chunks, once=True)
+
+    def _store(self, key: str, chunks: Sequence[Chunk], once: bool) -> bool:
         path = self._path(key)
         if os.path.isfile(path):
-            return
+            return False
         directory = os.path.dirname(path)
         temps = os.path.join(self._root, TEMP_DIR)
         if not self._swept:
@@ -104,15 +115,21 @@ class LocalStorage:
                     os.fsync(fd)
             finally:
                 os.close(fd)
-            _replace(temp, path)
+            stored = _link(temp, path) if once else None
+            if stored is None:  # a plain write, or a directory without hard links
+                if once and os.path.isfile(path):
+                    return False
+                _replace(temp, path)
+                stored = True
             done = True
         except OSError as exc:
             raise _io_error("write", key, path, exc) from exc
         finally:
-            if not done:
+            if not done or once:  # a link leaves the temporary name behind
                 _remove_quietly(temp)
         if self._fsync:
             _fsync_directory(directory)
+        return stored
 
     def read(self, key: str) -> bytearray:
         path = self._path(key)
@@ -265,3 +282,17 @@ def _io_error(action: str, key: str, path: str, exc: OSError) -> DataStoreError:
         f"Could not {action} blob {key} at {path}: {reason}. "
         "Check that the datastore directory exists, is writable, and has free space."
     )
+
+
+def _link(temp: str, path: str) -> bool | None:
+    """Give `temp` the name `path` unless that name exists, in one step: True when linked,
+    False when `path` was there; None when the file system has no hard links."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            return None
+        raise
+    return True

@@ -248,9 +248,7 @@ class DaskExecutor(Generic[P, R]):
     def _claim(self, bundle: Bundle, key: AttemptKey) -> bool:
         """Mark the attempt started in its bundle before a worker does: True when it had
         not started (and now never will there)."""
-        return bool(
-            self.store.put_info([marker("started", self.topic, bundle.number, key)]).written
-        )
+        return bool(self.store.claim(marker("started", self.topic, bundle.number, key)))
 
     def _send_again(self, bundle: Bundle, missing: list[AttemptKey]) -> list[AttemptKey]:
         """A bundle whose worker died: what never started goes to Dask again (see

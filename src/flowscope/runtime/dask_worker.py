@@ -297,7 +297,7 @@ def _on_a_host(
 def _first_start(store: Any, topic: str, number: int, key: AttemptKey) -> bool:
     """Mark the attempt started, in the datastore; False when it was marked already (Dask
     reruns a task whose worker died, unless its scheduler sets allowed-failures to 0)."""
-    return bool(store.put_info([marker("started", topic, number, key)]).written)
+    return bool(store.claim(marker("started", topic, number, key)))
 
 
 def _unwanted(worker: Any, task_key: Any) -> bool:
