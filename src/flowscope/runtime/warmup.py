@@ -1,0 +1,65 @@
+"""Warming a process that forks one child per attempt: run flowscope's own task machinery
+in it a few times, on a flow of flowscope's own, against a throwaway datastore.
+
+Python 3.11 specializes a function's bytecode in place after a few calls, writing into the
+code object. A task host (runtime/task_host.py) never runs a task itself, so each fork of it
+ran the task machinery cold: it paid for the specializing, and the writes into shared code
+objects cost it a copied page each. Run once here, the machinery is specialized before the
+first fork and every fork inherits it. No user code runs: the flow is `_WarmUp`, its store a
+temporary directory, removed after.
+
+    warm_runtime(rounds)   run `rounds` foreach items (and their split) here
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from flowscope.datastore import ContentStore, open_storage
+from flowscope.flow import FlowGraph, FlowSpec, step
+from flowscope.runtime.spec import Frame, Parent, TaskSpec, step_rules
+from flowscope.runtime.task import RunWork
+
+ROUNDS = 16  # calls enough for the interpreter to specialize what each item runs
+
+
+class _WarmUp(FlowSpec):
+    @step
+    def start(self):  # type: ignore[no-untyped-def]
+        self.items = list(range(4))
+        self.next(self.body, foreach="items")
+
+    @step
+    def body(self):  # type: ignore[no-untyped-def]
+        self.doubled = self.input * 2
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):  # type: ignore[no-untyped-def]
+        self.next(self.end)
+
+    @step
+    def end(self):  # type: ignore[no-untyped-def]
+        pass
+
+
+def warm_runtime(rounds: int = ROUNDS) -> int:
+    """Run the split and `rounds` items of `_WarmUp` in this process; how many succeeded
+    (a warm-up that fails is only slower forks: it never raises)."""
+    done = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="flowscope-warm-up-") as root:
+            store = ContentStore(open_storage(root))
+            rules = step_rules(FlowGraph.from_class(_WarmUp))
+            work = RunWork(_WarmUp, store, "_WarmUp", 0, "warm-up", (), None, {}, rules)
+            split = work(TaskSpec(1, "start", (), ()))
+            parent = Parent(1, "start", (), {r.name: r for r in split.artifacts})
+            for i in range(rounds):
+                frame = Frame("start", i % 4, 4, True, "items", repr(i % 4))
+                done += work(TaskSpec(2 + i, "body", (frame,), (parent,), "items")).ok
+    except Exception:
+        pass
+    return done
+
+
+__all__ = ["ROUNDS", "warm_runtime"]
