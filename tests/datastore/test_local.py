@@ -9,6 +9,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,24 +148,30 @@ def _worker(
     queue.put(_put_after_barrier(root, barrier))
 
 
+def _at_once(method: str, count: int, target: Callable[..., None], root: Path) -> tuple[list, list]:
+    """Run `target(root, barrier, queue)` in `count` processes that pass one barrier
+    together: what they put on the queue, and their exit codes."""
+    context = multiprocessing.get_context(method)
+    barrier = context.Barrier(count)
+    queue: multiprocessing.Queue[Any] = context.Queue()
+    processes = [
+        context.Process(target=target, args=(str(root), barrier, queue)) for _ in range(count)
+    ]
+    for process in processes:
+        process.start()
+    results = [queue.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    return results, [process.exitcode for process in processes]
+
+
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_concurrent_writers_of_one_key_all_succeed(tmp_path: Path, method: str) -> None:
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {method} start method here")
-    context = multiprocessing.get_context(method)
-    workers = 6
-    barrier = context.Barrier(workers)
-    queue: multiprocessing.Queue[str] = context.Queue()
-    processes = [
-        context.Process(target=_worker, args=(str(tmp_path), barrier, queue))
-        for _ in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    keys = {queue.get(timeout=60) for _ in processes}
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
+    results, codes = _at_once(method, 6, _worker, tmp_path)
+    keys = set(results)
+    assert codes == [0] * 6
     assert len(keys) == 1
     key = keys.pop()
     assert blob_files(tmp_path) == [tmp_path / key[:2] / key]
@@ -266,19 +273,7 @@ def _claim_after_barrier(
 
 
 def test_of_many_processes_claiming_one_blob_at_once_exactly_one_wins(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("fork")
-    claimers = 8
-    barrier = context.Barrier(claimers)
-    queue: multiprocessing.Queue[bool] = context.Queue()
-    processes = [
-        context.Process(target=_claim_after_barrier, args=(str(tmp_path), barrier, queue))
-        for _ in range(claimers)
-    ]
-    for process in processes:
-        process.start()
-    won = [queue.get(timeout=60) for _ in processes]
-    for process in processes:
-        process.join(timeout=60)
+    won, _ = _at_once("fork", 8, _claim_after_barrier, tmp_path)
     assert won.count(True) == 1
     (blob,) = blob_files(tmp_path)  # no temporary file is left behind
     assert ContentStore(LocalStorage(tmp_path)).exists(blob.name)

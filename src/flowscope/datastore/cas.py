@@ -169,21 +169,14 @@ class ContentStore:
 
     def claim(self, data: Chunk) -> bool:
         """Store `data` unless it is stored already: True when this call stored it (a claim:
-        of two claimers, one wins). In one step where the backend can (a local directory:
-        a hard link; S3: a conditional write); elsewhere it looks first, so two claimers at
-        the very same moment may both win."""
+        of two claimers, one wins). In one step where the backend can: a local directory
+        (`write_once`, a hard link), or S3, whose small puts are conditional writes already;
+        elsewhere a put looks first, so two claimers at the very same moment may both win."""
+        write_once = getattr(self._storage, "write_once", None)
+        if write_once is None:
+            return self.put_info([data]).written
         views = [_byte_view(data)]
-        key = _digest(views, views[0].nbytes)
-        stored = list(encode(views))
-        once = getattr(self._storage, "write_once", None) or getattr(
-            self._storage, "write_new", None
-        )
-        if once is not None:
-            return bool(once(key, stored))
-        if self._storage.exists(key):
-            return False
-        self._storage.write(key, stored)
-        return True
+        return bool(write_once(_digest(views, views[0].nbytes), list(encode(views))))
 
     def _inline(self, stored: Sequence[Chunk] | None) -> bytes | None:
         if stored is None:

@@ -253,9 +253,7 @@ class DaskExecutor(Generic[P, R]):
     def _send_again(self, bundle: Bundle, missing: list[AttemptKey]) -> list[AttemptKey]:
         """A bundle whose worker died: what never started goes to Dask again (see
         `dask_bundles.unstarted`); the rest is returned, to end as its bundle did."""
-        if not self.bundling or len(bundle.keys) == 1:
-            return missing
-        if not bundle.killed():
+        if not self.bundling or len(bundle.keys) == 1 or not bundle.killed():
             return missing
         live = [k for k in missing if not self.attempts[k].cancelled]
         again = unstarted(bundle, live, lambda key: self._claim(bundle, key))

@@ -14,6 +14,7 @@ temporary directory, removed after.
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from flowscope.datastore import ContentStore, open_storage
 from flowscope.flow import FlowGraph, FlowSpec, step
@@ -25,21 +26,21 @@ ROUNDS = 16  # calls enough for the interpreter to specialize what each item run
 
 class _WarmUp(FlowSpec):
     @step
-    def start(self):  # type: ignore[no-untyped-def]
+    def start(self) -> None:
         self.items = list(range(4))
         self.next(self.body, foreach="items")
 
     @step
-    def body(self):  # type: ignore[no-untyped-def]
+    def body(self) -> None:
         self.doubled = self.input * 2
         self.next(self.join)
 
     @step
-    def join(self, inputs):  # type: ignore[no-untyped-def]
+    def join(self, inputs: Any) -> None:
         self.next(self.end)
 
     @step
-    def end(self):  # type: ignore[no-untyped-def]
+    def end(self) -> None:
         pass
 
 

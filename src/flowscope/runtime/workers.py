@@ -89,7 +89,7 @@ def die_with_parent_hook() -> Callable[[], None] | None:
 
 
 class _ChildReady:
-    """What every child needs, made once in the runner before the first fork rather than in
+    """What every child needs, made once in the runner before any fork rather than in
     each child (where each new object dirties shared pages): the die-with-parent hook, and
     the child's sys.stdout and sys.stderr over fds 1 and 2, which the runner never writes
     (a child points fds 1 and 2 at its pipes first)."""
@@ -179,7 +179,7 @@ class ForkExecutor(Generic[P, R]):
         self._forks: dict[int, _Fork] = {}  # pid -> fork
         self._by_key: dict[AttemptKey, _Fork] = {}
         self._host = socket.gethostname()
-        self._ready: _ChildReady | None = None  # made at the first fork
+        self._ready = _ChildReady()  # what every child needs, made once
         self._closed = False
         self._close_in_child = close_in_child  # the caller's own fds a worker must not hold
 
@@ -200,7 +200,6 @@ class ForkExecutor(Generic[P, R]):
         # or the runner would lose track of a live worker. The child unblocks them once its own
         # dispositions are set; the runner gets a held-back signal when submit() returns.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-        ready = self._ready = self._ready or _ChildReady()
         try:
             pipes = [os.pipe() for _ in range(3)]
             runner = os.getpid()
@@ -215,7 +214,7 @@ class ForkExecutor(Generic[P, R]):
                     except OSError:
                         pass
                 fds = (pipes[0][1], pipes[1][1], pipes[2][1])
-                _child(self.work, payload, fds, runner, ready)
+                _child(self.work, payload, fds, runner, self._ready)
             for _, w in pipes:
                 os.close(w)
             now = time.time()
