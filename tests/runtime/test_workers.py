@@ -67,6 +67,31 @@ def test_lines_are_split_and_an_unfinished_last_line_is_kept() -> None:
     assert [t for s, t in lines if s == "stderr"] == ["to stderr"]
 
 
+def test_the_runner_warms_itself_once_before_its_fork_number_warm_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowscope.runtime import warmup
+
+    ended: list = []
+    warmed_after: list[int] = []  # how many attempts had ended when the warm-up ran
+    monkeypatch.setattr(warmup, "warm_runtime", lambda: warmed_after.append(len(ended)) or 0)
+    executor = ForkExecutor(lambda p: os.getpid(), lambda *a: None, 1, warm_at=2)
+    for attempt in range(5):
+        executor.submit((attempt, 0), None)
+        deadline = time.time() + 20
+        while len(ended) <= attempt and time.time() < deadline:
+            ended += executor.poll(0.05)
+    executor.shutdown()
+    assert len(ended) == 5 and all(d.outcome != os.getpid() for d in ended)
+    assert warmed_after == [2]
+    never = ForkExecutor(lambda p: None, lambda *a: None, 1, warm_at=None)
+    never.submit((0, 0), None)
+    while not never.poll(0.05):
+        pass
+    never.shutdown()
+    assert warmed_after == [2]
+
+
 def test_capacity_and_keys_are_checked() -> None:
     with pytest.raises(ValueError, match="capacity must be at least 1"):
         ForkExecutor(lambda p: p, lambda *a: None, 0)

@@ -7,9 +7,9 @@ started once per worker thread that needs one (a fresh interpreter, spawned, not
 the flow module loaded, `portable.WorkCache`), and runs every attempt through the local
 `ForkExecutor`, so an attempt keeps what the local executor gives: its own stdout and stderr, a
 hard `@timeout`, a crash or `sys.exit` that takes down only the attempt, and no flow class state
-shared between tasks (each attempt is a fresh fork of the host). Before its first fork the host
-runs flowscope's task machinery on a flow of its own (runtime/warmup.py), so that every fork
-inherits it specialized. The opt-in isolation "host"
+shared between tasks (each attempt is a fresh fork of the host). Its `ForkExecutor` warms the
+task machinery before the first fork (`warm_at=0`: a host lives for many attempts), so that
+every fork inherits it specialized. The opt-in isolation "host"
 (`--dask-isolation host`) runs attempts in the host itself instead: see `_run_here`.
 
     TaskHost      the worker's handle on one host: `run(...)` sends an attempt, then `recv`
@@ -248,7 +248,6 @@ def serve(channel: _Channel) -> None:
     """Run attempts as they come, one at a time, each in a fork; return when the worker
     closes the pipe (killing the attempt in flight)."""
     from flowscope.runtime.portable import PortableWork, WorkCache
-    from flowscope.runtime.warmup import warm_runtime
     from flowscope.runtime.workers import ForkExecutor
 
     works, shipped_by_key = WorkCache(), {}
@@ -286,9 +285,10 @@ def serve(channel: _Channel) -> None:
             if attempt.isolation == "host":
                 _run_here(channel, work, attempt)
                 continue
-            if forks is None:  # the first fork to come: warm what every fork will run
-                warm_runtime()
-                forks = ForkExecutor(_InFork(work, {}), sink, 1, close_in_child=channel.fds())
+            if forks is None:  # warmed before its first fork: every fork will run the machinery
+                forks = ForkExecutor(
+                    _InFork(work, {}), sink, 1, close_in_child=channel.fds(), warm_at=0
+                )
             forks.work = _InFork(work, attempt.environment)
             forks.submit(attempt.key, attempt.payload, attempt.timeout)
             ended: list[Any] = []

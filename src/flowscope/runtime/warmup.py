@@ -2,11 +2,12 @@
 in it a few times, on a flow of flowscope's own, against a throwaway datastore.
 
 Python 3.11 specializes a function's bytecode in place after a few calls, writing into the
-code object. A task host (runtime/task_host.py) never runs a task itself, so each fork of it
-ran the task machinery cold: it paid for the specializing, and the writes into shared code
-objects cost it a copied page each. Run once here, the machinery is specialized before the
-first fork and every fork inherits it. No user code runs: the flow is `_WarmUp`, its store a
-temporary directory, removed after.
+code object. A process that forks for every attempt (the local runner, a Dask task host) never
+runs a task itself, so each fork of it ran the task machinery cold: it paid for the
+specializing, and the writes into shared code objects cost it a copied page each. Run once
+here, the machinery is specialized before the fork and every later fork inherits it
+(`workers.ForkExecutor` calls this before its `warm_at`-th fork). No user code runs: the flow
+is `_WarmUp`, its store a temporary directory, removed after.
 
     warm_runtime(rounds)   run `rounds` foreach items (and their split) here
 """
