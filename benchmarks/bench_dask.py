@@ -12,7 +12,9 @@ a directory of its own, tests/dask_clusters.py), then:
 
 Each flowscope case runs twice, with N and with 10 tasks, so that the fixed cost of a run
 (interpreter start, imports, connecting, the other steps) cancels out of the cost per task:
-(wall(N) - wall(10)) / (N - 10). The floor's cost per task is wall / N. The CPU columns add
+(wall(N) - wall(10)) / (N - 10). As the floor warms both workers before it is timed, each
+case first runs once with 10 tasks, discarded: a worker starts its task hosts at its first
+flowscope task, once, and that start is no part of a task's cost. The floor's cost per task is wall / N. The CPU columns add
 up user + system time of every process involved (the run's, the client's for the floor, the
 scheduler's, the workers', their task hosts' and the forks'), per task the same way: on a
 machine shared with other work, it is the steadier figure.
@@ -100,21 +102,34 @@ def run_flow(
     return wall, cpu
 
 
+def cases(cluster: CliCluster, args: argparse.Namespace) -> list[tuple[str, list[str]]]:
+    """(name, run options) of each case asked for, in order."""
+    on_dask = ["--executor", "dask", "--dask-address", cluster.address]
+    cap = ["--max-workers", str(args.max_workers)]
+    known = {
+        "dask": ("flowscope on dask", on_dask + cap),
+        "host": ("flowscope on dask, isolation host", [*on_dask, "--dask-isolation", "host", *cap]),
+        "local": ("flowscope local forks", cap),
+    }
+    return [known[c] for c in args.cases.split(",") if c]
+
+
+def warm_up(cluster: CliCluster, root: Path, env: dict[str, str], args: argparse.Namespace) -> None:
+    """Run each case once, small, and discard it: the floor warms the workers first, and so
+    must a case, or its first run alone pays for starting each worker's task host (a fresh
+    interpreter, flowscope imported, warmed), which is once per worker, not per task."""
+    for _, extra in cases(cluster, args):
+        run_flow(root, 10, extra, env, cluster)
+
+
 def one_round(
     cluster: CliCluster, root: Path, env: dict[str, str], args: argparse.Namespace
 ) -> list[tuple[str, float, float, float]]:
     """(case, wall s, s per task, cpu s per task) for the floor and each case, in turn."""
     n, small = args.n, 10
     raw, raw_cpu = floor(cluster, n)
-    on_dask = ["--executor", "dask", "--dask-address", cluster.address]
-    cap = ["--max-workers", str(args.max_workers)]
     rows = [("raw client.map no-op (floor)", raw, raw / n, raw_cpu / n)]
-    cases = {
-        "dask": ("flowscope on dask", on_dask + cap),
-        "host": ("flowscope on dask, isolation host", [*on_dask, "--dask-isolation", "host", *cap]),
-        "local": ("flowscope local forks", cap),
-    }
-    for name, extra in (cases[c] for c in args.cases.split(",") if c):
+    for name, extra in cases(cluster, args):
         big, big_cpu = run_flow(root, n, extra, env, cluster)
         little, little_cpu = run_flow(root, small, extra, env, cluster)
         per_task, cpu = (big - little) / (n - small), (big_cpu - little_cpu) / (n - small)
@@ -162,6 +177,7 @@ def main() -> None:
     try:
         threads = ["--nthreads", str(args.nthreads)]  # the last --nthreads given wins
         cluster.start(threads, threads)
+        warm_up(cluster, root, env, args)
         rounds = []
         for i in range(args.rounds):
             rows = one_round(cluster, root, env, args)
