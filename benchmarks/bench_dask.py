@@ -14,10 +14,10 @@ Each flowscope case runs twice, with N and with 10 tasks, so that the fixed cost
 (interpreter start, imports, connecting, the other steps) cancels out of the cost per task:
 (wall(N) - wall(10)) / (N - 10). As the floor warms both workers before it is timed, each
 case first runs once with 10 tasks, discarded: a worker starts its task hosts at its first
-flowscope task, once, and that start is no part of a task's cost. The floor's cost per task is wall / N. The CPU columns add
-up user + system time of every process involved (the run's, the client's for the floor, the
-scheduler's, the workers', their task hosts' and the forks'), per task the same way: on a
-machine shared with other work, it is the steadier figure.
+flowscope task, once, and that start is no part of a task's cost. The floor's cost per task
+is wall / N. The CPU columns add up user + system time of every process involved (the run's,
+the client's for the floor, the scheduler's, the workers', their task hosts' and the forks'),
+per task the same way: on a machine shared with other work, it is the steadier figure.
 
     python benchmarks/bench_dask.py [--n 1000] [--max-workers 16] [--nthreads 1]
         [--cases dask,host,local] [--rounds 1]
